@@ -1,0 +1,207 @@
+package io.raftlimiter.statemachine;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+
+/**
+ * The snapshots of one group's replica: RocksDB checkpoints in
+ * {@code <state machine dir>/snapshots/snapshot.<term>_<index>/}, each written under
+ * {@code snapshots-tmp/} first and moved into place atomically, so a snapshot either exists whole
+ * or not at all.
+ *
+ * <p>The layout is also what Ratis' snapshot installation expects: it streams every file under
+ * {@link #getSnapshotDir()} to a lagging follower, which receives them under {@link #getTmpDir()}
+ * and swaps the whole directory in. The working database lives beside it in {@code db/}, outside
+ * what an installation replaces.
+ */
+public final class SnapshotDirectory implements StateMachineStorage {
+  private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
+  private static final String DIGEST_SUFFIX = ".md5";
+
+  private final int retained;
+  private volatile Path stateMachineDir;
+  private volatile SnapshotInfo latest;
+
+  public SnapshotDirectory(int retained) {
+    if (retained < 1) {
+      throw new IllegalArgumentException("retained must be >= 1, got " + retained);
+    }
+    this.retained = retained;
+  }
+
+  @Override
+  public void init(RaftStorage raftStorage) throws IOException {
+    stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
+    Files.createDirectories(snapshots());
+    Files.createDirectories(tmp());
+    refresh();
+  }
+
+  /** Where the working RocksDB lives. */
+  public Path databaseDir() {
+    return stateMachineDir.resolve("db");
+  }
+
+  public static String nameOf(TermIndex termIndex) {
+    return "snapshot." + termIndex.getTerm() + "_" + termIndex.getIndex();
+  }
+
+  /** A fresh temp path for a snapshot being written; {@link #publish} moves it into place. */
+  public Path newTempPath(TermIndex termIndex) {
+    return tmp().resolve(nameOf(termIndex) + "-" + System.nanoTime());
+  }
+
+  /** Moves a complete snapshot into place atomically and drops the oldest beyond retention. */
+  public void publish(Path written, TermIndex termIndex) throws IOException {
+    Path target = snapshots().resolve(nameOf(termIndex));
+    if (Files.exists(target)) {
+      deleteRecursively(written);
+    } else {
+      Files.move(written, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+    refresh();
+    deleteOldSnapshots();
+  }
+
+  /** Builds {@code dbDir} as a copy of {@code snapshot}: SST files hard-linked, the rest copied. */
+  public static void restoreInto(SnapshotInfo snapshot, Path snapshotPath, Path dbDir) throws IOException {
+    deleteRecursively(dbDir);
+    Files.createDirectories(dbDir);
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(snapshotPath)) {
+      for (Path file : files) {
+        String name = file.getFileName().toString();
+        if (name.endsWith(DIGEST_SUFFIX)) {
+          continue; // written by Ratis beside installed files, not part of the database
+        }
+        Path target = dbDir.resolve(name);
+        if (name.endsWith(".sst")) {
+          Files.createLink(target, file); // SST files are immutable: sharing them is safe
+        } else {
+          Files.copy(file, target);
+        }
+      }
+    }
+  }
+
+  /** The directory of the latest snapshot, if any. */
+  public Optional<Path> latestPath() {
+    SnapshotInfo info = latest;
+    return info == null ? Optional.empty() : Optional.of(snapshots().resolve(nameOf(info.getTermIndex())));
+  }
+
+  @Override
+  public SnapshotInfo getLatestSnapshot() {
+    return latest;
+  }
+
+  /** Re-reads the directory; called after Ratis installed a snapshot behind our back. */
+  public void refresh() throws IOException {
+    latest = findLatest();
+  }
+
+  @Override
+  public void format() throws IOException {
+    // Nothing to format: directories are created on init.
+  }
+
+  @Override
+  public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) throws IOException {
+    deleteOldSnapshots();
+  }
+
+  @Override
+  public File getSnapshotDir() {
+    return snapshots().toFile();
+  }
+
+  @Override
+  public File getTmpDir() {
+    return tmp().toFile();
+  }
+
+  private Path snapshots() {
+    return stateMachineDir.resolve("snapshots");
+  }
+
+  private Path tmp() {
+    return stateMachineDir.resolve("snapshots-tmp");
+  }
+
+  private SnapshotInfo findLatest() throws IOException {
+    Optional<Candidate> best = candidates().stream().max(Comparator.comparing(Candidate::termIndex));
+    if (best.isEmpty()) {
+      return null;
+    }
+    List<FileInfo> files = new ArrayList<>();
+    try (Stream<Path> walk = Files.list(best.get().path())) {
+      walk.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().endsWith(DIGEST_SUFFIX))
+          .sorted()
+          .forEach(p -> files.add(new FileInfo(p.toAbsolutePath(), null)));
+    }
+    return new FileListSnapshotInfo(files, best.get().termIndex());
+  }
+
+  private void deleteOldSnapshots() throws IOException {
+    List<Candidate> all = candidates();
+    all.sort(Comparator.comparing(Candidate::termIndex).reversed());
+    for (int i = retained; i < all.size(); i++) {
+      deleteRecursively(all.get(i).path());
+    }
+  }
+
+  private record Candidate(Path path, TermIndex termIndex) {}
+
+  private List<Candidate> candidates() throws IOException {
+    List<Candidate> result = new ArrayList<>();
+    if (!Files.isDirectory(snapshots())) {
+      return result;
+    }
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(snapshots())) {
+      for (Path dir : dirs) {
+        Matcher m = NAME.matcher(dir.getFileName().toString());
+        if (m.matches() && Files.isDirectory(dir)) {
+          result.add(new Candidate(dir,
+              TermIndex.valueOf(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)))));
+        }
+      }
+    }
+    return result;
+  }
+
+  static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.delete(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

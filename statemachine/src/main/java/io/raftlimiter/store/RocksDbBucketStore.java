@@ -1,0 +1,187 @@
+package io.raftlimiter.store;
+
+import io.raftlimiter.bucket.BucketState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Bucket states in RocksDB: buckets in the default column family keyed by the raw key bytes, the
+ * {@link AppliedMarker} in a {@code meta} column family, both written in one atomic batch.
+ *
+ * <p>RocksDB's own write-ahead log is off: the Raft log is the write-ahead log, and on restart the
+ * state machine rebuilds this database from its latest snapshot and replays the log after it.
+ */
+public final class RocksDbBucketStore implements BucketStore {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private static final byte[] META_CF = "meta".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] MARKER_KEY = {'m'};
+  private static final long BLOCK_CACHE_BYTES = 64L << 20;
+
+  private final Path path;
+  private final LRUCache blockCache;
+  private final ColumnFamilyOptions columnOptions;
+  private final DBOptions dbOptions;
+  private final WriteOptions writeOptions;
+  private final RocksDB db;
+  private final ColumnFamilyHandle bucketsFamily;
+  private final ColumnFamilyHandle metaFamily;
+  private volatile AppliedMarker marker;
+
+  private RocksDbBucketStore(Path path) throws RocksDBException {
+    this.path = path;
+    this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
+    this.columnOptions = new ColumnFamilyOptions()
+        .setTableFormatConfig(new BlockBasedTableConfig()
+            .setBlockCache(blockCache)
+            .setFilterPolicy(new BloomFilter(10, false)))
+        .optimizeLevelStyleCompaction();
+    this.dbOptions = new DBOptions()
+        .setCreateIfMissing(true)
+        .setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2);
+    this.writeOptions = new WriteOptions().setDisableWAL(true);
+    List<ColumnFamilyDescriptor> families = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, columnOptions),
+        new ColumnFamilyDescriptor(META_CF, columnOptions));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    this.db = RocksDB.open(dbOptions, path.toString(), families, handles);
+    this.bucketsFamily = handles.get(0);
+    this.metaFamily = handles.get(1);
+    this.marker = readMarker();
+  }
+
+  /** Opens (creating if missing) the database in {@code directory}. */
+  public static RocksDbBucketStore open(Path directory) throws IOException {
+    Files.createDirectories(directory);
+    try {
+      return new RocksDbBucketStore(directory);
+    } catch (RocksDBException e) {
+      throw new IOException("cannot open RocksDB at " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public BucketState get(byte[] key) {
+    try {
+      byte[] value = db.get(bucketsFamily, key);
+      return value == null ? null : BucketStateCodec.decode(value);
+    } catch (RocksDBException e) {
+      throw new StoreException("read failed", e);
+    }
+  }
+
+  @Override
+  public void commit(WriteSet writes, AppliedMarker newMarker) {
+    try (WriteBatch batch = new WriteBatch()) {
+      writes.forEach((key, state) -> {
+        try {
+          if (state == null) {
+            batch.delete(bucketsFamily, key);
+          } else {
+            batch.put(bucketsFamily, key, BucketStateCodec.encode(state));
+          }
+        } catch (RocksDBException e) {
+          throw new StoreException("batch build failed", e);
+        }
+      });
+      batch.put(metaFamily, MARKER_KEY, encodeMarker(newMarker));
+      db.write(writeOptions, batch);
+      marker = newMarker;
+    } catch (RocksDBException e) {
+      throw new StoreException("write failed", e);
+    }
+  }
+
+  @Override
+  public AppliedMarker appliedMarker() {
+    return marker;
+  }
+
+  @Override
+  public void forEach(BiConsumer<byte[], BucketState> visitor) {
+    try (RocksIterator it = db.newIterator(bucketsFamily)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        visitor.accept(it.key(), BucketStateCodec.decode(it.value()));
+      }
+    }
+  }
+
+  @Override
+  public long approximateSize() {
+    try {
+      return db.getLongProperty(bucketsFamily, "rocksdb.estimate-num-keys");
+    } catch (RocksDBException e) {
+      return -1;
+    }
+  }
+
+  @Override
+  public void checkpoint(Path target) throws IOException {
+    try (Checkpoint checkpoint = Checkpoint.create(db)) {
+      checkpoint.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new IOException("checkpoint to " + target + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Persists the memtables; used before a clean shutdown since the WAL is off. */
+  public void flush() {
+    try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+      db.flush(options, List.of(bucketsFamily, metaFamily));
+    } catch (RocksDBException e) {
+      throw new UncheckedIOException(new IOException("flush failed: " + e.getMessage(), e));
+    }
+  }
+
+  @Override
+  public void close() {
+    bucketsFamily.close();
+    metaFamily.close();
+    db.close();
+    writeOptions.close();
+    dbOptions.close();
+    columnOptions.close();
+    blockCache.close();
+  }
+
+  private AppliedMarker readMarker() throws RocksDBException {
+    byte[] bytes = db.get(metaFamily, MARKER_KEY);
+    if (bytes == null) {
+      return AppliedMarker.NONE;
+    }
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    return new AppliedMarker(buffer.getLong(), buffer.getLong(), buffer.getLong());
+  }
+
+  private static byte[] encodeMarker(AppliedMarker marker) {
+    return ByteBuffer.allocate(24)
+        .putLong(marker.term()).putLong(marker.index()).putLong(marker.stampNanos()).array();
+  }
+}
