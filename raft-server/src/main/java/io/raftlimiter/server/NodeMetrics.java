@@ -1,0 +1,60 @@
+package io.raftlimiter.server;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+
+/**
+ * A node's metrics, in a registry owned by the node (never a static global, so that several nodes
+ * in one JVM keep theirs apart).
+ */
+public final class NodeMetrics {
+  private final MetricRegistry registry;
+  private final Meter allowed;
+  private final Meter rejected;
+  private final Counter invalid;
+  private final Counter unavailable;
+  private final Histogram opsPerEntry;
+  private final Timer decisionLatency;
+
+  public NodeMetrics(MetricRegistry registry) {
+    this.registry = registry;
+    this.allowed = registry.meter("decisions.allowed");
+    this.rejected = registry.meter("decisions.rejected");
+    this.invalid = registry.counter("requests.invalid");
+    this.unavailable = registry.counter("requests.unavailable");
+    this.opsPerEntry = registry.histogram("entries.ops");
+    this.decisionLatency = registry.timer("decisions.latency");
+  }
+
+  public MetricRegistry registry() {
+    return registry;
+  }
+
+  public void decided(boolean wasAllowed, long latencyNanos) {
+    (wasAllowed ? allowed : rejected).mark();
+    decisionLatency.update(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void invalidRequest() {
+    invalid.inc();
+  }
+
+  public void unavailable() {
+    unavailable.inc();
+  }
+
+  public void entrySubmitted(int ops) {
+    opsPerEntry.update(ops);
+  }
+
+  public long allowedCount() {
+    return allowed.getCount();
+  }
+
+  public long rejectedCount() {
+    return rejected.getCount();
+  }
+}

@@ -1,0 +1,219 @@
+package io.raftlimiter.server;
+
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftlimiter.api.admin.v1.GroupStatus;
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.server.api.ConsistencyMode;
+import io.raftlimiter.server.api.NodeAdminService;
+import io.raftlimiter.server.api.RateLimiterService;
+import io.raftlimiter.server.api.RequestValidator;
+import io.raftlimiter.server.commit.GroupCommitter;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.statemachine.RateLimiterStateMachine;
+import io.raftlimiter.statemachine.TimeSource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One raftlimiter node: a Ratis server hosting its replicas of the bucket groups, a committer per
+ * group, and the gRPC endpoint clients talk to.
+ *
+ * <pre>
+ *   gRPC client ──▶ RateLimiterService ──key──▶ GroupCommitter ──entry──▶ RaftEntrySubmitter
+ *                                                                      ├─ leader here: local server
+ *                                                                      └─ else: Raft client → leader
+ * </pre>
+ */
+public final class RaftNode implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+  private final NodeConfig config;
+  private final NodeMetrics metrics;
+  private final RaftGroup group;
+  private final RaftServer raftServer;
+  private final RaftClient raftClient;
+  private final GroupCommitter committer;
+  private final Server grpcServer;
+  private final long startedAtMillis = System.currentTimeMillis();
+
+  private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
+    this.config = config;
+    this.metrics = new NodeMetrics(registry);
+    this.group = ClusterGroups.dataGroup(config.peers());
+    Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
+    Files.createDirectories(dataDir);
+    int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
+    this.raftServer = RaftServer.newBuilder()
+        .setServerId(RaftPeerId.valueOf(config.nodeId()))
+        .setProperties(RaftTuning.serverProperties(config))
+        .setStateMachineRegistry(groupId -> new RateLimiterStateMachine(TimeSource.system(), retained))
+        .setGroup(group)
+        .setOption(startupOption(dataDir, group.getGroupId()))
+        .build();
+    raftServer.start();
+    this.raftClient = RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setProperties(RaftTuning.clientProperties(config))
+        .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
+        .build();
+    Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
+    this.committer = new GroupCommitter(
+        new RaftEntrySubmitter(raftServer, group.getGroupId(), raftClient, timeout),
+        config.get(NodeConfigKeys.BATCH_MAX_OPS),
+        config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
+        metrics::entrySubmitted);
+    RequestValidator validator = new RequestValidator(config.defaultLimit(), ConsistencyMode.STRONG);
+    PeerAddress self = config.self();
+    this.grpcServer = NettyServerBuilder
+        .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
+        .directExecutor() // handlers never block: they queue and return
+        .addService(new RateLimiterService(validator, key -> committer, metrics))
+        .addService(new NodeAdminService(this::status))
+        .build();
+    try {
+      grpcServer.start();
+    } catch (IOException e) {
+      closeQuietly();
+      throw new IOException("cannot listen on " + self.clientAddress() + ": " + e.getMessage(), e);
+    }
+    LOG.info("node {} serving clients on {}, raft on {}", config.nodeId(), self.clientAddress(),
+        self.raftAddress());
+  }
+
+  /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
+  public static RaftNode start(NodeConfig config) throws IOException {
+    return new RaftNode(config, new MetricRegistry());
+  }
+
+  /** A group's storage that exists already is recovered; a new one is formatted. */
+  private static RaftStorage.StartupOption startupOption(Path dataDir, RaftGroupId groupId) {
+    Path groupDir = dataDir.resolve("raft").resolve(groupId.getUuid().toString());
+    return Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
+        : RaftStorage.StartupOption.FORMAT;
+  }
+
+  public String id() {
+    return config.nodeId();
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public String clientAddress() {
+    return config.self().clientAddress();
+  }
+
+  public NodeMetrics metrics() {
+    return metrics;
+  }
+
+  public RaftGroupId groupId() {
+    return group.getGroupId();
+  }
+
+  /** Whether this node leads the data group now. */
+  public boolean isLeader() {
+    try {
+      return raftServer.getDivision(group.getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The state machine of this node's replica of the data group. */
+  public RateLimiterStateMachine stateMachine() throws IOException {
+    return (RateLimiterStateMachine) raftServer.getDivision(group.getGroupId()).getStateMachine();
+  }
+
+  public RaftServer raftServer() {
+    return raftServer;
+  }
+
+  public NodeStatus status() {
+    NodeStatus.Builder status = NodeStatus.newBuilder()
+        .setNodeId(config.nodeId())
+        .setClientAddress(clientAddress())
+        .setDecisionsAllowed(metrics.allowedCount())
+        .setDecisionsRejected(metrics.rejectedCount())
+        .setUptimeMillis(System.currentTimeMillis() - startedAtMillis);
+    status.addGroups(groupStatus(group));
+    return status.build();
+  }
+
+  private GroupStatus groupStatus(RaftGroup raftGroup) {
+    GroupStatus.Builder builder = GroupStatus.newBuilder()
+        .setGroupId(raftGroup.getGroupId().getUuid().toString());
+    raftGroup.getPeers().forEach(p -> builder.addPeerIds(p.getId().toString()));
+    try {
+      RaftServer.Division division = raftServer.getDivision(raftGroup.getGroupId());
+      var info = division.getInfo();
+      RaftPeerId leader = info.getLeaderId();
+      RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();
+      var snapshot = sm.getLatestSnapshot();
+      builder.setRole(info.getCurrentRole().name())
+          .setLeaderId(leader == null ? "" : leader.toString())
+          .setTerm(info.getCurrentTerm())
+          .setAppliedIndex(info.getLastAppliedIndex())
+          .setCommitIndex(division.getRaftLog().getLastCommittedIndex())
+          .setStoredBuckets(sm.currentStore().approximateSize())
+          .setSnapshotsInstalled(sm.snapshotsInstalled())
+          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex());
+    } catch (IOException | RuntimeException e) {
+      builder.setRole("UNKNOWN");
+    }
+    return builder.build();
+  }
+
+  @Override
+  public void close() {
+    LOG.info("node {} stopping", config.nodeId());
+    closeQuietly();
+  }
+
+  private void closeQuietly() {
+    if (grpcServer != null) {
+      grpcServer.shutdownNow();
+      try {
+        grpcServer.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      raftClient.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("closing raft client: {}", e.toString());
+    }
+    try {
+      raftServer.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("closing raft server: {}", e.toString());
+    }
+  }
+
+  /** The peers of the data group, for tests and tools. */
+  public List<RaftPeer> groupPeers() {
+    return List.copyOf(group.getPeers());
+  }
+}

@@ -1,0 +1,172 @@
+package io.raftlimiter.server.api;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.raftlimiter.api.v1.AcquireBatchRequest;
+import io.raftlimiter.api.v1.AcquireBatchResponse;
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.server.NodeMetrics;
+import io.raftlimiter.server.commit.GroupUnavailableException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public {@code ratelimiter.v1.RateLimiter} service. Handlers run on the transport's threads
+ * (a direct executor): they validate, queue the ops with the owning group's committer and return;
+ * the answer is written when the entry has been applied. Nothing here blocks, and nothing thrown
+ * escapes: every failure becomes a status, and no failure is ever answered {@code allowed}.
+ */
+public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
+
+  private final RequestValidator validator;
+  private final GroupRouter router;
+  private final NodeMetrics metrics;
+
+  public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics) {
+    this.validator = validator;
+    this.router = router;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
+    long startNanos = System.nanoTime();
+    try {
+      ValidatedAcquire acquire = validator.validate(request);
+      if (acquire.consistency() != ConsistencyMode.STRONG) {
+        fail(observer, unimplemented(acquire.consistency()));
+        return;
+      }
+      decide(acquire, startNanos).whenComplete((response, error) -> {
+        if (error != null) {
+          fail(observer, statusOf(error));
+        } else {
+          succeed(observer, response);
+        }
+      });
+    } catch (InvalidRequestException e) {
+      metrics.invalidRequest();
+      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (RuntimeException e) {
+      fail(observer, statusOf(e));
+    }
+  }
+
+  @Override
+  public void acquireBatch(AcquireBatchRequest request, StreamObserver<AcquireBatchResponse> observer) {
+    long startNanos = System.nanoTime();
+    try {
+      List<ValidatedAcquire> acquires = validateBatch(request);
+      for (ValidatedAcquire acquire : acquires) {
+        if (acquire.consistency() != ConsistencyMode.STRONG) {
+          fail(observer, unimplemented(acquire.consistency()));
+          return;
+        }
+      }
+      List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
+      for (ValidatedAcquire acquire : acquires) {
+        responses.add(decide(acquire, startNanos));
+      }
+      CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
+          .whenComplete((ignored, error) -> {
+            if (error != null) {
+              fail(observer, statusOf(error));
+              return;
+            }
+            AcquireBatchResponse.Builder batch = AcquireBatchResponse.newBuilder();
+            for (CompletableFuture<AcquireResponse> response : responses) {
+              batch.addResponses(response.join());
+            }
+            succeed(observer, batch.build());
+          });
+    } catch (InvalidRequestException e) {
+      metrics.invalidRequest();
+      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (RuntimeException e) {
+      fail(observer, statusOf(e));
+    }
+  }
+
+  private List<ValidatedAcquire> validateBatch(AcquireBatchRequest request)
+      throws InvalidRequestException {
+    int count = request.getRequestsCount();
+    if (count > RequestValidator.MAX_BATCH) {
+      throw new InvalidRequestException("a batch holds at most " + RequestValidator.MAX_BATCH
+          + " requests, got " + count);
+    }
+    List<ValidatedAcquire> acquires = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      try {
+        acquires.add(validator.validate(request.getRequests(i)));
+      } catch (InvalidRequestException e) {
+        throw new InvalidRequestException("requests[" + i + "]: " + e.getMessage());
+      }
+    }
+    return acquires;
+  }
+
+  private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
+    BucketLimit limit = acquire.op().limit();
+    return router.committerFor(acquire.op().key()).acquire(acquire.op())
+        .thenApply(decision -> {
+          metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
+          return toResponse(decision, limit);
+        });
+  }
+
+  private static AcquireResponse toResponse(Decision decision, BucketLimit limit) {
+    return AcquireResponse.newBuilder()
+        .setAllowed(decision.allowed())
+        .setRemaining(decision.remaining())
+        .setRetryAfterMillis(decision.retryAfterMillis())
+        .setLimit(Limit.newBuilder()
+            .setCapacity(limit.capacity())
+            .setRefillPerSecond(limit.refillPerSecond()))
+        .build();
+  }
+
+  private static Status unimplemented(ConsistencyMode mode) {
+    return Status.UNIMPLEMENTED.withDescription(
+        "consistency " + mode + " is not implemented yet; use CONSISTENCY_STRONG");
+  }
+
+  private Status statusOf(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof GroupUnavailableException) {
+      metrics.unavailable();
+      return Status.UNAVAILABLE.withDescription(cause.getMessage());
+    }
+    LOG.error("acquire failed unexpectedly", cause);
+    return Status.INTERNAL.withDescription("internal error: " + cause);
+  }
+
+  private static <T> void succeed(StreamObserver<T> observer, T response) {
+    try {
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("response not delivered (call cancelled?)", e);
+    }
+  }
+
+  private static void fail(StreamObserver<?> observer, Status status) {
+    try {
+      observer.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      LOG.debug("error not delivered (call cancelled?)", e);
+    }
+  }
+}

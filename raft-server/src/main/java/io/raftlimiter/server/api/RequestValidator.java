@@ -1,0 +1,79 @@
+package io.raftlimiter.server.api;
+
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.AcquireOp;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Turns a public {@link AcquireRequest} into an {@link AcquireOp}, or says exactly what is wrong
+ * with it. Runs before anything is queued, so an invalid request consumes nothing.
+ */
+public final class RequestValidator {
+  /** The largest number of requests in one {@code AcquireBatch}. */
+  public static final int MAX_BATCH = 10_000;
+
+  private final BucketLimit defaultLimit;
+  private final ConsistencyMode defaultConsistency;
+
+  public RequestValidator(BucketLimit defaultLimit, ConsistencyMode defaultConsistency) {
+    this.defaultLimit = defaultLimit;
+    this.defaultConsistency = defaultConsistency;
+  }
+
+  public ValidatedAcquire validate(AcquireRequest request) throws InvalidRequestException {
+    String key = request.getKey();
+    if (key.isEmpty()) {
+      throw new InvalidRequestException("key must not be empty");
+    }
+    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
+    if (keyBytes.length > AcquireOp.MAX_KEY_BYTES) {
+      throw new InvalidRequestException("key is " + keyBytes.length + " UTF-8 bytes; at most "
+          + AcquireOp.MAX_KEY_BYTES + " are allowed");
+    }
+    long permits = request.getPermits();
+    if (permits < 0) {
+      throw new InvalidRequestException("permits must be >= 0 (0 means 1), got " + permits);
+    }
+    if (permits == 0) {
+      permits = 1;
+    }
+    ConsistencyMode consistency = consistency(request);
+    BucketLimit limit = request.hasLimit() ? limit(request.getLimit()) : defaultLimit;
+    if (permits > limit.capacity()) {
+      throw new InvalidRequestException(
+          "permits " + permits + " exceed the bucket capacity " + limit.capacity());
+    }
+    return new ValidatedAcquire(new AcquireOp(keyBytes, permits, limit), consistency);
+  }
+
+  private ConsistencyMode consistency(AcquireRequest request) throws InvalidRequestException {
+    return switch (request.getConsistencyValue()) {
+      case 0 -> defaultConsistency;
+      case 1 -> ConsistencyMode.STRONG;
+      case 2 -> ConsistencyMode.EVENTUAL;
+      default -> throw new InvalidRequestException(
+          "unknown consistency value " + request.getConsistencyValue()
+              + "; allowed: 0 (unspecified), 1 (STRONG), 2 (EVENTUAL)");
+    };
+  }
+
+  private static BucketLimit limit(Limit limit) throws InvalidRequestException {
+    if (limit.getCapacity() < 1 || limit.getCapacity() > BucketLimit.MAX_CAPACITY) {
+      throw new InvalidRequestException("limit.capacity must be from 1 to "
+          + BucketLimit.MAX_CAPACITY + ", got " + limit.getCapacity());
+    }
+    double refill = limit.getRefillPerSecond();
+    if (!Double.isFinite(refill) || refill <= 0) {
+      throw new InvalidRequestException(
+          "limit.refill_per_second must be a finite number > 0, got " + refill);
+    }
+    if (refill < BucketLimit.MIN_REFILL_PER_SECOND || refill > BucketLimit.MAX_REFILL_PER_SECOND) {
+      throw new InvalidRequestException("limit.refill_per_second must be from "
+          + BucketLimit.MIN_REFILL_PER_SECOND + " to " + BucketLimit.MAX_REFILL_PER_SECOND
+          + ", got " + refill);
+    }
+    return BucketLimit.of(limit.getCapacity(), refill);
+  }
+}

@@ -1,0 +1,134 @@
+package io.raftlimiter.server.config;
+
+import io.raftlimiter.bucket.BucketLimit;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * A node's settings: typed values for {@link NodeConfigKeys}, validated when set and checked as a
+ * whole by {@link Builder#build()}. Later sources override earlier ones: defaults, then a config
+ * file, then environment variables, then explicit values (command-line flags).
+ */
+public final class NodeConfig {
+  private final Map<ConfigKey<?>, Object> values;
+
+  private NodeConfig(Map<ConfigKey<?>, Object> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder builder = new Builder();
+    builder.values.putAll(values);
+    return builder;
+  }
+
+  @SuppressWarnings("unchecked")
+  public <T> T get(ConfigKey<T> key) {
+    return values.containsKey(key) ? (T) values.get(key) : key.defaultValue();
+  }
+
+  public String nodeId() {
+    return get(NodeConfigKeys.NODE_ID);
+  }
+
+  /** Every member of the group, this node included, in the order given (this node first if unlisted). */
+  public List<PeerAddress> peers() {
+    List<PeerAddress> listed = PeerAddress.parseList(get(NodeConfigKeys.PEERS));
+    if (listed.stream().anyMatch(p -> p.id().equals(nodeId()))) {
+      return listed;
+    }
+    List<PeerAddress> all = new java.util.ArrayList<>();
+    all.add(self());
+    all.addAll(listed);
+    return all;
+  }
+
+  public PeerAddress self() {
+    return new PeerAddress(nodeId(), get(NodeConfigKeys.HOST), get(NodeConfigKeys.RAFT_PORT),
+        get(NodeConfigKeys.CLIENT_PORT));
+  }
+
+  public BucketLimit defaultLimit() {
+    return BucketLimit.of(get(NodeConfigKeys.DEFAULT_CAPACITY), get(NodeConfigKeys.DEFAULT_REFILL));
+  }
+
+  /** Collects settings from the sources, in override order. */
+  public static final class Builder {
+    private final Map<ConfigKey<?>, Object> values = new HashMap<>();
+
+    public <T> Builder set(ConfigKey<T> key, T value) {
+      values.put(key, key.check(value));
+      return this;
+    }
+
+    /** Sets a value given as text, as it comes from a file, a variable or a flag. */
+    public Builder set(String name, String raw) {
+      ConfigKey<?> key = NodeConfigKeys.byName(name);
+      values.put(key, key.parse(raw));
+      return this;
+    }
+
+    /** Reads a Java properties file whose keys are setting names. */
+    public Builder loadFile(Path file) {
+      Properties properties = new Properties();
+      try (Reader reader = Files.newBufferedReader(file)) {
+        properties.load(reader);
+      } catch (IOException e) {
+        throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      }
+      for (String name : properties.stringPropertyNames()) {
+        set(name, properties.getProperty(name));
+      }
+      return this;
+    }
+
+    /** Applies {@code RAFTLIMITER_*} variables, one per key (see {@link ConfigKey#environmentVariable}). */
+    public Builder loadEnvironment(Map<String, String> environment) {
+      for (ConfigKey<?> key : NodeConfigKeys.ALL) {
+        String raw = environment.get(key.environmentVariable());
+        if (raw != null) {
+          values.put(key, key.parse(raw));
+        }
+      }
+      return this;
+    }
+
+    public NodeConfig build() {
+      NodeConfig config = new NodeConfig(values);
+      require(config, NodeConfigKeys.NODE_ID);
+      require(config, NodeConfigKeys.DATA_DIR);
+      require(config, NodeConfigKeys.RAFT_PORT);
+      require(config, NodeConfigKeys.CLIENT_PORT);
+      PeerAddress self = config.self();
+      for (PeerAddress listed : PeerAddress.parseList(config.get(NodeConfigKeys.PEERS))) {
+        if (listed.id().equals(self.id()) && !listed.equals(self)) {
+          throw new ConfigException(NodeConfigKeys.PEERS.name() + ": lists this node as " + listed
+              + " but its own settings say " + self);
+        }
+      }
+      int min = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
+      int max = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS);
+      if (max <= min) {
+        throw new ConfigException(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS.name() + ": " + max
+            + " must be greater than " + NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS.name() + " (" + min + ")");
+      }
+      return config;
+    }
+
+    private static void require(NodeConfig config, ConfigKey<?> key) {
+      if (config.get(key) == null) {
+        throw new ConfigException(key.name() + ": required; allowed: " + key.allowed());
+      }
+    }
+  }
+}

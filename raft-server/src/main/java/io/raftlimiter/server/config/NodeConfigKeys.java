@@ -1,0 +1,70 @@
+package io.raftlimiter.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Every setting of a node, grouped by concern, with its default and allowed range. */
+public final class NodeConfigKeys {
+  private NodeConfigKeys() {}
+
+  // Identity and addresses.
+  public static final ConfigKey<String> NODE_ID = ConfigKey.stringKey("node.id", null,
+      "[A-Za-z0-9_-]{1,64}", "1 to 64 letters, digits, '_' or '-'", "this node's id");
+  public static final ConfigKey<String> HOST = ConfigKey.stringKey("node.host", "127.0.0.1",
+      "[A-Za-z0-9.\\-]{1,253}", "a host name or IPv4 address", "the address both ports bind to");
+  public static final ConfigKey<Integer> CLIENT_PORT = ConfigKey.intKey("node.client-port", null, 1,
+      65535, "the gRPC client API port");
+  public static final ConfigKey<Integer> RAFT_PORT = ConfigKey.intKey("node.raft-port", null, 1,
+      65535, "the Raft (server-to-server) port");
+  public static final ConfigKey<Path> DATA_DIR = ConfigKey.pathKey("node.data-dir",
+      "where the Raft log, snapshots and RocksDB live");
+
+  // Cluster.
+  public static final ConfigKey<String> PEERS = ConfigKey.stringKey("cluster.peers", "",
+      "[^\\s]*", "id=host:raftPort:clientPort,...",
+      "the other members of the group (this node may be listed too)");
+
+  // Limits.
+  public static final ConfigKey<Long> DEFAULT_CAPACITY = ConfigKey.longKey(
+      "limit.default.capacity", 100L, 1, 1_000_000_000_000L,
+      "capacity of a bucket whose request carries no limit");
+  public static final ConfigKey<Double> DEFAULT_REFILL = ConfigKey.doubleKey(
+      "limit.default.refill-per-second", 10.0, 1e-6, 1e12,
+      "refill rate of a bucket whose request carries no limit");
+
+  // Raft.
+  public static final ConfigKey<Integer> ELECTION_TIMEOUT_MIN_MS = ConfigKey.intKey(
+      "raft.election-timeout-min-ms", 300, 50, 60_000, "lower bound of the election timeout");
+  public static final ConfigKey<Integer> ELECTION_TIMEOUT_MAX_MS = ConfigKey.intKey(
+      "raft.election-timeout-max-ms", 600, 100, 120_000, "upper bound of the election timeout");
+  public static final ConfigKey<Long> SNAPSHOT_THRESHOLD_ENTRIES = ConfigKey.longKey(
+      "raft.snapshot.threshold-entries", 20_000L, 1, Long.MAX_VALUE,
+      "log entries applied between automatic snapshots");
+  public static final ConfigKey<Integer> LOG_PURGE_GAP = ConfigKey.intKey("raft.log.purge-gap",
+      1024, 1, Integer.MAX_VALUE, "log entries a snapshot must cover before the log is purged");
+  public static final ConfigKey<Integer> SNAPSHOTS_RETAINED = ConfigKey.intKey(
+      "raft.snapshot.retained", 2, 1, 100, "snapshots kept on disk per group");
+
+  // Request path.
+  public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.intKey(
+      "request.timeout-ms", 3_000, 100, 600_000,
+      "how long a decision may wait for its group to commit before UNAVAILABLE");
+  public static final ConfigKey<Integer> BATCH_MAX_OPS = ConfigKey.intKey("batch.max-ops", 2_000, 1,
+      20_000, "acquires coalesced into one log entry at most");
+  public static final ConfigKey<Integer> BATCH_MAX_IN_FLIGHT = ConfigKey.intKey(
+      "batch.max-in-flight", 4, 1, 256, "log entries a node keeps in flight per group");
+
+  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
+      DATA_DIR, PEERS, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
+      ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
+      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT);
+
+  public static ConfigKey<?> byName(String name) {
+    for (ConfigKey<?> key : ALL) {
+      if (key.name().equals(name)) {
+        return key;
+      }
+    }
+    throw new ConfigException("unknown setting '" + name + "'");
+  }
+}

@@ -1,0 +1,179 @@
+package io.raftlimiter.server.local;
+
+import io.raftlimiter.server.RaftNode;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * N real nodes in this JVM, on 127.0.0.1 and free ports, each with its own data directory under
+ * one base directory. For the demo, the benchmark and the tests: nodes can be stopped (as a crash
+ * would: no goodbye to peers), restarted on their data, or wiped.
+ */
+public final class LocalCluster implements AutoCloseable {
+  private final Path baseDir;
+  private final List<NodeConfig> configs;
+  private final RaftNode[] nodes;
+
+  private LocalCluster(Path baseDir, List<NodeConfig> configs) {
+    this.baseDir = baseDir;
+    this.configs = configs;
+    this.nodes = new RaftNode[configs.size()];
+  }
+
+  /**
+   * Starts {@code size} nodes named n1..nN.
+   *
+   * @param settings applied to every node's configuration (default limit, timeouts, ...)
+   */
+  public static LocalCluster start(int size, Path baseDir, Consumer<NodeConfig.Builder> settings)
+      throws IOException {
+    List<PeerAddress> peers = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      peers.add(new PeerAddress("n" + i, "127.0.0.1", FreePorts.next(), FreePorts.next()));
+    }
+    List<NodeConfig> configs = new ArrayList<>();
+    for (PeerAddress peer : peers) {
+      NodeConfig.Builder builder = NodeConfig.newBuilder();
+      settings.accept(builder);
+      configs.add(builder
+          .set(NodeConfigKeys.NODE_ID, peer.id())
+          .set(NodeConfigKeys.HOST, peer.host())
+          .set(NodeConfigKeys.RAFT_PORT, peer.raftPort())
+          .set(NodeConfigKeys.CLIENT_PORT, peer.clientPort())
+          .set(NodeConfigKeys.DATA_DIR, baseDir.resolve(peer.id()))
+          .set(NodeConfigKeys.PEERS, PeerAddress.format(peers))
+          .build());
+    }
+    LocalCluster cluster = new LocalCluster(baseDir, configs);
+    try {
+      for (int i = 0; i < size; i++) {
+        cluster.restart(i);
+      }
+    } catch (IOException | RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+    return cluster;
+  }
+
+  public int size() {
+    return configs.size();
+  }
+
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  /** The running node at {@code index}; throws if it is stopped. */
+  public RaftNode node(int index) {
+    RaftNode node = nodes[index];
+    if (node == null) {
+      throw new IllegalStateException("node " + configs.get(index).nodeId() + " is stopped");
+    }
+    return node;
+  }
+
+  public boolean isRunning(int index) {
+    return nodes[index] != null;
+  }
+
+  public NodeConfig config(int index) {
+    return configs.get(index);
+  }
+
+  /** Client addresses of every node, running or not. */
+  public List<String> endpoints() {
+    return configs.stream().map(c -> c.self().clientAddress()).toList();
+  }
+
+  /** Client addresses of the running nodes. */
+  public List<String> runningEndpoints() {
+    List<String> result = new ArrayList<>();
+    for (int i = 0; i < nodes.length; i++) {
+      if (nodes[i] != null) {
+        result.add(configs.get(i).self().clientAddress());
+      }
+    }
+    return result;
+  }
+
+  /** The index of the running node that leads the data group now, if any. */
+  public Optional<Integer> leaderIndex() {
+    for (int i = 0; i < nodes.length; i++) {
+      if (nodes[i] != null && nodes[i].isLeader()) {
+        return Optional.of(i);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Waits until some running node leads the data group. */
+  public int awaitLeader(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<Integer> leader = leaderIndex();
+      if (leader.isPresent()) {
+        return leader.get();
+      }
+      Thread.sleep(20);
+    }
+    throw new IllegalStateException("no leader within " + timeout.toMillis() + " ms");
+  }
+
+  /** Stops a node abruptly (its peers learn of it by silence). */
+  public void stop(int index) {
+    RaftNode node = nodes[index];
+    nodes[index] = null;
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  /** Starts a stopped node again on its existing data. */
+  public RaftNode restart(int index) throws IOException {
+    if (nodes[index] != null) {
+      throw new IllegalStateException("node " + configs.get(index).nodeId() + " is running");
+    }
+    nodes[index] = RaftNode.start(configs.get(index));
+    return nodes[index];
+  }
+
+  /** Stops a node and deletes all of its data, as if its disk had been replaced. */
+  public void wipe(int index) throws IOException {
+    stop(index);
+    deleteRecursively(configs.get(index).get(NodeConfigKeys.DATA_DIR));
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < nodes.length; i++) {
+      stop(i);
+    }
+  }
+
+  /** Deletes a directory tree; used for the cluster's temp directory too. */
+  public static void deleteRecursively(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(path)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package io.raftlimiter.bucket;
+
+import java.math.BigInteger;
+
+/**
+ * An independent reference bucket in exact arithmetic, written the obvious way.
+ *
+ * <p>It counts in units of 10^-15 token (10^-9 micro-token), in which a refill of {@code rate}
+ * micro-tokens per second over {@code n} nanoseconds is exactly {@code rate * n}: no division, no
+ * rounding, so there is nothing to carry. {@link TokenBucket}'s {@code tokensMicros} and
+ * {@code refillRemainder} must be this value's quotient and remainder by 10^9.
+ */
+final class ExactBucket {
+  static final BigInteger BILLION = BigInteger.valueOf(1_000_000_000L);
+  static final BigInteger UNITS_PER_TOKEN = BigInteger.valueOf(1_000_000_000_000_000L);
+
+  private final BucketLimit limit;
+  private BigInteger units;
+  private long lastNanos;
+
+  ExactBucket(BucketLimit limit, long nowNanos) {
+    this.limit = limit;
+    this.units = capacityUnits();
+    this.lastNanos = nowNanos;
+  }
+
+  private BigInteger capacityUnits() {
+    return BigInteger.valueOf(limit.capacity()).multiply(UNITS_PER_TOKEN);
+  }
+
+  void refill(long nowNanos) {
+    if (nowNanos <= lastNanos) {
+      return; // time that goes backwards is no time
+    }
+    BigInteger elapsed = BigInteger.valueOf(nowNanos).subtract(BigInteger.valueOf(lastNanos));
+    units = units.add(elapsed.multiply(BigInteger.valueOf(limit.refillMicrosPerSecond())))
+        .min(capacityUnits());
+    lastNanos = nowNanos;
+  }
+
+  Decision tryAcquire(long permits, long nowNanos) {
+    refill(nowNanos);
+    BigInteger needed = BigInteger.valueOf(permits).multiply(UNITS_PER_TOKEN);
+    if (units.compareTo(needed) >= 0) {
+      units = units.subtract(needed);
+      return new Decision(true, wholeTokens(), 0);
+    }
+    // ceil(missing units / units refilled per millisecond)
+    BigInteger perMilli = BigInteger.valueOf(limit.refillMicrosPerSecond())
+        .multiply(BigInteger.valueOf(1_000_000L));
+    BigInteger[] qr = needed.subtract(units).divideAndRemainder(perMilli);
+    BigInteger millis = qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
+    long retry = millis.compareTo(BigInteger.valueOf(Long.MAX_VALUE)) > 0
+        ? Long.MAX_VALUE : millis.longValueExact();
+    return new Decision(false, wholeTokens(), retry);
+  }
+
+  long wholeTokens() {
+    return units.divide(UNITS_PER_TOKEN).longValueExact();
+  }
+
+  long tokensMicros() {
+    return units.divide(BILLION).longValueExact();
+  }
+
+  long remainder() {
+    return units.mod(BILLION).longValueExact();
+  }
+
+  long lastNanos() {
+    return lastNanos;
+  }
+
+  /** The state TokenBucket must be in, field by field. */
+  BucketState expectedState() {
+    return new BucketState(limit, tokensMicros(), remainder(), lastNanos);
+  }
+}
