@@ -81,6 +81,7 @@ public final class RaftNode implements AutoCloseable {
         new RaftEntrySubmitter(raftServer, group.getGroupId(), raftClient, timeout),
         config.get(NodeConfigKeys.BATCH_MAX_OPS),
         config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
+        config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
         metrics::entrySubmitted);
     RequestValidator validator = new RequestValidator(config.defaultLimit(), ConsistencyMode.STRONG);
     PeerAddress self = config.self();

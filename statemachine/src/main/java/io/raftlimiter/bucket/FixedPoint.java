@@ -68,7 +68,7 @@ final class FixedPoint {
         .multiply(BigInteger.valueOf(NANOS_PER_MILLI));
     BigInteger[] qr = numerator.divideAndRemainder(denominator);
     BigInteger millis = qr[1].signum() > 0 ? qr[0].add(BigInteger.ONE) : qr[0];
-    return millis.bitLength() < 63 ? millis.longValue() : Long.MAX_VALUE;
+    return millis.bitLength() <= 63 ? millis.longValue() : Long.MAX_VALUE;
   }
 
   private static long ceilDiv(long x, long y) {

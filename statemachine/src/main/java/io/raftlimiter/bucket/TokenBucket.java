@@ -41,8 +41,12 @@ public final class TokenBucket {
     if (refilled.limit().equals(limit)) {
       return refilled;
     }
-    long tokens = Math.min(refilled.tokensMicros(), limit.capacityMicros());
-    return new BucketState(limit, tokens, refilled.refillRemainder(), refilled.lastRefillNanos());
+    if (refilled.tokensMicros() >= limit.capacityMicros()) {
+      // clipped: the carried fraction would sit above the new capacity
+      return BucketState.full(limit, refilled.lastRefillNanos());
+    }
+    return new BucketState(limit, refilled.tokensMicros(), refilled.refillRemainder(),
+        refilled.lastRefillNanos());
   }
 
   /**

@@ -15,12 +15,30 @@ import java.util.List;
  * only inputs are the entry, its term and index, and the store's contents; ops are applied in
  * entry order; time is the entry's stamp, raised to the last applied stamp so that it never runs
  * backwards even if a new leader's clock is behind the old one's.
+ *
+ * <p>After its ops, every entry also sweeps a few stored buckets, in key order from a cursor that
+ * is stored with the buckets: those that have refilled to full by the entry's time are deleted,
+ * since a full bucket is the same as no bucket. So storage follows the keys that are actually
+ * below capacity, and because the cursor is part of the replicated state, every replica deletes
+ * the same buckets at the same log index.
  */
 public final class EntryApplier {
+  /** Stored buckets examined per applied entry by the sweep. */
+  public static final int DEFAULT_SWEEP_PER_ENTRY = 32;
+
   private final BucketStore store;
+  private final int sweepPerEntry;
 
   public EntryApplier(BucketStore store) {
+    this(store, DEFAULT_SWEEP_PER_ENTRY);
+  }
+
+  public EntryApplier(BucketStore store, int sweepPerEntry) {
+    if (sweepPerEntry < 0) {
+      throw new IllegalArgumentException("sweepPerEntry must be >= 0, got " + sweepPerEntry);
+    }
     this.store = store;
+    this.sweepPerEntry = sweepPerEntry;
   }
 
   /** The time {@code entry} is applied at: its stamp, never below the last applied stamp. */
@@ -45,7 +63,25 @@ public final class EntryApplier {
       }
       decisions.add(outcome.decision());
     }
+    sweepFullBuckets(writes, nowNanos);
     store.commit(writes, new AppliedMarker(term, index, nowNanos));
     return decisions;
+  }
+
+  private void sweepFullBuckets(WriteSet writes, long nowNanos) {
+    if (sweepPerEntry == 0) {
+      return;
+    }
+    byte[][] last = {store.sweepCursor()};
+    int[] visited = {0};
+    store.scan(last[0], sweepPerEntry, (key, state) -> {
+      visited[0]++;
+      last[0] = key;
+      if (!writes.contains(key) && TokenBucket.refill(state, nowNanos).isFull()) {
+        writes.put(key, null);
+      }
+    });
+    // A short page means the end of the keys: the next sweep starts from the first key again.
+    writes.sweepCursor(visited[0] < sweepPerEntry ? null : last[0]);
   }
 }

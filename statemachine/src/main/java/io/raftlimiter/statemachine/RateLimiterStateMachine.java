@@ -27,6 +27,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,17 +62,35 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
       throws IOException {
-    super.initialize(server, groupId, raftStorage);
-    snapshots.init(raftStorage);
-    restoreFromLatestSnapshot();
+    getLifeCycle().startAndTransition(() -> {
+      super.initialize(server, groupId, raftStorage);
+      snapshots.init(raftStorage);
+      restoreFromLatestSnapshot();
+    });
+  }
+
+  /**
+   * Called by Ratis before it writes an installed snapshot. Ratis then checks that the life cycle
+   * is {@code PAUSED} before calling {@link #reinitialize()}, and closes the server if it is not.
+   */
+  @Override
+  public synchronized void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
   }
 
   @Override
-  public void reinitialize() throws IOException {
+  public synchronized void reinitialize() throws IOException {
     // Ratis installed a snapshot from the leader into the snapshot directory.
     snapshots.refresh();
     restoreFromLatestSnapshot();
     snapshotsInstalled.incrementAndGet();
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
     LOG.info("{}: reloaded from installed snapshot {}", getId(), getLastAppliedTermIndex());
   }
 

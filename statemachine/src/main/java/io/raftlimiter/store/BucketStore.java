@@ -16,8 +16,17 @@ public interface BucketStore extends AutoCloseable {
   /** The stored state of {@code key}, or {@code null} when none is stored (a full bucket). */
   BucketState get(byte[] key);
 
-  /** Applies {@code writes} and records {@code marker}, atomically. */
+  /** Applies {@code writes} (with its sweep cursor) and records {@code marker}, atomically. */
   void commit(WriteSet writes, AppliedMarker marker);
+
+  /**
+   * Visits up to {@code limit} stored buckets with keys after {@code afterKey} (all keys when
+   * null), in ascending unsigned key order.
+   */
+  void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor);
+
+  /** Where the sweep for full buckets goes on from: the last key it looked at, or null. */
+  byte[] sweepCursor();
 
   /** The marker of the last commit, or {@link AppliedMarker#NONE} for an empty store. */
   AppliedMarker appliedMarker();

@@ -13,6 +13,7 @@ public final class InMemoryBucketStore implements BucketStore {
   private final ConcurrentSkipListMap<byte[], BucketState> buckets =
       new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
   private volatile AppliedMarker marker = AppliedMarker.NONE;
+  private volatile byte[] sweepCursor;
 
   @Override
   public BucketState get(byte[] key) {
@@ -28,7 +29,26 @@ public final class InMemoryBucketStore implements BucketStore {
         buckets.put(key.clone(), state);
       }
     });
+    sweepCursor = writes.sweepCursor() == null ? null : writes.sweepCursor().clone();
     marker = newMarker;
+  }
+
+  @Override
+  public void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor) {
+    var tail = afterKey == null ? buckets : buckets.tailMap(afterKey, false);
+    int visited = 0;
+    for (Map.Entry<byte[], BucketState> e : tail.entrySet()) {
+      if (visited++ >= limit) {
+        return;
+      }
+      visitor.accept(e.getKey().clone(), e.getValue());
+    }
+  }
+
+  @Override
+  public byte[] sweepCursor() {
+    byte[] cursor = sweepCursor;
+    return cursor == null ? null : cursor.clone();
   }
 
   @Override

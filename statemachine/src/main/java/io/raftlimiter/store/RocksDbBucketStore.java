@@ -38,6 +38,7 @@ public final class RocksDbBucketStore implements BucketStore {
 
   private static final byte[] META_CF = "meta".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] MARKER_KEY = {'m'};
+  private static final byte[] SWEEP_CURSOR_KEY = {'s'};
   private static final long BLOCK_CACHE_BYTES = 64L << 20;
 
   private final Path path;
@@ -49,6 +50,7 @@ public final class RocksDbBucketStore implements BucketStore {
   private final ColumnFamilyHandle bucketsFamily;
   private final ColumnFamilyHandle metaFamily;
   private volatile AppliedMarker marker;
+  private volatile byte[] sweepCursor;
 
   private RocksDbBucketStore(Path path) throws RocksDBException {
     this.path = path;
@@ -71,6 +73,7 @@ public final class RocksDbBucketStore implements BucketStore {
     this.bucketsFamily = handles.get(0);
     this.metaFamily = handles.get(1);
     this.marker = readMarker();
+    this.sweepCursor = db.get(metaFamily, SWEEP_CURSOR_KEY);
   }
 
   /** Opens (creating if missing) the database in {@code directory}. */
@@ -112,8 +115,15 @@ public final class RocksDbBucketStore implements BucketStore {
         }
       });
       batch.put(metaFamily, MARKER_KEY, encodeMarker(newMarker));
+      byte[] cursor = writes.sweepCursor();
+      if (cursor == null) {
+        batch.delete(metaFamily, SWEEP_CURSOR_KEY);
+      } else {
+        batch.put(metaFamily, SWEEP_CURSOR_KEY, cursor);
+      }
       db.write(writeOptions, batch);
       marker = newMarker;
+      sweepCursor = cursor == null ? null : cursor.clone();
     } catch (RocksDBException e) {
       throw new StoreException("write failed", e);
     }
@@ -131,6 +141,29 @@ public final class RocksDbBucketStore implements BucketStore {
         visitor.accept(it.key(), BucketStateCodec.decode(it.value()));
       }
     }
+  }
+
+  @Override
+  public void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor) {
+    try (RocksIterator it = db.newIterator(bucketsFamily)) {
+      if (afterKey == null) {
+        it.seekToFirst();
+      } else {
+        it.seek(afterKey);
+        if (it.isValid() && java.util.Arrays.equals(it.key(), afterKey)) {
+          it.next();
+        }
+      }
+      for (int visited = 0; visited < limit && it.isValid(); visited++, it.next()) {
+        visitor.accept(it.key(), BucketStateCodec.decode(it.value()));
+      }
+    }
+  }
+
+  @Override
+  public byte[] sweepCursor() {
+    byte[] cursor = sweepCursor;
+    return cursor == null ? null : cursor.clone();
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.function.BiConsumer;
  */
 public final class WriteSet {
   private final Map<ByteBuffer, BucketState> writes = new LinkedHashMap<>();
+  private byte[] sweepCursor;
 
   /** True when {@code key} was written in this set (its state, possibly null, is in {@link #get}). */
   public boolean contains(byte[] key) {
@@ -25,6 +26,15 @@ public final class WriteSet {
 
   public void put(byte[] key, BucketState state) {
     writes.put(ByteBuffer.wrap(key), state);
+  }
+
+  /** The sweep cursor to store with these writes; null starts the next sweep from the first key. */
+  public void sweepCursor(byte[] cursor) {
+    this.sweepCursor = cursor;
+  }
+
+  public byte[] sweepCursor() {
+    return sweepCursor;
   }
 
   public int size() {

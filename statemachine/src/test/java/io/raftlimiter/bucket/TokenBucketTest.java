@@ -155,7 +155,7 @@ class TokenBucketTest {
     assertEquals(new Decision(false, 0, 1_500), TokenBucket.tryAcquire(empty, twoPerSecond, 3, T0).decision());
     assertEquals(new Decision(false, 0, 1_250),
         TokenBucket.tryAcquire(empty, twoPerSecond, 3, T0 + 250 * MILLI).decision());
-    assertEquals(new Decision(false, 1, 1), TokenBucket.tryAcquire(empty, twoPerSecond, 3,
+    assertEquals(new Decision(false, 2, 1), TokenBucket.tryAcquire(empty, twoPerSecond, 3,
         T0 + 1_500 * MILLI - 1).decision());
     assertEquals(new Decision(true, 0, 0),
         TokenBucket.tryAcquire(empty, twoPerSecond, 3, T0 + 1_500 * MILLI).decision());

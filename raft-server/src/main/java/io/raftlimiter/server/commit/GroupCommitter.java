@@ -21,10 +21,13 @@ import java.util.function.IntConsumer;
  *                                        └──────── completion frees a slot ◀──────┘
  * </pre>
  *
- * <p>At most {@code maxInFlight} entries are outstanding. An acquire that finds a free slot is
- * submitted at once by the calling thread (no hand-off, so an idle cluster answers in one Raft
- * round); otherwise it waits in the queue and the next completing entry takes it along. No
- * dedicated thread, no timer: batching grows with load by itself.
+ * <p>When nothing is in flight, an acquire is submitted at once by the calling thread (no
+ * hand-off, so an idle cluster answers in one Raft round). While entries are in flight, acquires
+ * wait in the queue and the next completing entry takes them all along; a further entry is
+ * pipelined beside the ones in flight (up to {@code maxInFlight}) only once at least
+ * {@code pipelineThreshold} acquires wait. Without that threshold, the slots freed at the end of
+ * a round are grabbed by the first stragglers, one op each, and batches collapse to single ops.
+ * No dedicated thread, no timer: batching grows with load by itself.
  */
 public final class GroupCommitter {
   /** Sends one encoded entry to the group and yields its decisions, in op order. */
@@ -38,8 +41,10 @@ public final class GroupCommitter {
   private final EntrySubmitter submitter;
   private final int maxOpsPerEntry;
   private final int maxInFlight;
+  private final int pipelineThreshold;
   private final IntConsumer entrySizeListener;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Set while this thread is inside drain(), so a synchronous completion does not recurse. */
   private final ThreadLocal<Boolean> draining = ThreadLocal.withInitial(() -> false);
@@ -48,13 +53,15 @@ public final class GroupCommitter {
    * @param entrySizeListener told the number of ops of every entry submitted (for metrics)
    */
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxInFlight,
-      IntConsumer entrySizeListener) {
-    if (maxOpsPerEntry < 1 || maxInFlight < 1) {
-      throw new IllegalArgumentException("maxOpsPerEntry and maxInFlight must be >= 1");
+      int pipelineThreshold, IntConsumer entrySizeListener) {
+    if (maxOpsPerEntry < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
+      throw new IllegalArgumentException(
+          "maxOpsPerEntry, maxInFlight and pipelineThreshold must be >= 1");
     }
     this.submitter = submitter;
     this.maxOpsPerEntry = maxOpsPerEntry;
     this.maxInFlight = maxInFlight;
+    this.pipelineThreshold = pipelineThreshold;
     this.entrySizeListener = entrySizeListener;
   }
 
@@ -62,13 +69,14 @@ public final class GroupCommitter {
   public CompletableFuture<Decision> acquire(AcquireOp op) {
     CompletableFuture<Decision> result = new CompletableFuture<>();
     queue.add(new Pending(op, result));
+    queued.incrementAndGet();
     drain();
     return result;
   }
 
   /** Acquires queued this instant, for metrics. */
   public int queued() {
-    return queue.size();
+    return queued.get();
   }
 
   private void drain() {
@@ -86,7 +94,7 @@ public final class GroupCommitter {
   private void drainLoop() {
     while (!queue.isEmpty()) {
       int slots = inFlight.get();
-      if (slots >= maxInFlight) {
+      if (slots >= maxInFlight || (slots > 0 && queued.get() < pipelineThreshold)) {
         return; // a completing entry will drain again
       }
       if (!inFlight.compareAndSet(slots, slots + 1)) {
@@ -97,6 +105,7 @@ public final class GroupCommitter {
       while (batch.size() < maxOpsPerEntry && (next = queue.poll()) != null) {
         batch.add(next);
       }
+      queued.addAndGet(-batch.size());
       if (batch.isEmpty()) {
         inFlight.decrementAndGet();
         continue;

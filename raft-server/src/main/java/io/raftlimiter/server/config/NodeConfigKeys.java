@@ -53,11 +53,14 @@ public final class NodeConfigKeys {
       20_000, "acquires coalesced into one log entry at most");
   public static final ConfigKey<Integer> BATCH_MAX_IN_FLIGHT = ConfigKey.intKey(
       "batch.max-in-flight", 4, 1, 256, "log entries a node keeps in flight per group");
+  public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
+      "batch.pipeline-threshold", 64, 1, 1_000_000,
+      "acquires that must wait before a further entry is sent beside those in flight");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
       DATA_DIR, PEERS, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
       ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
-      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT);
+      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -1,5 +1,9 @@
-package io.raftlimiter.bucket;
+package io.raftlimiter.testing;
 
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.TokenBucket;
 import java.math.BigInteger;
 
 /**
@@ -10,15 +14,15 @@ import java.math.BigInteger;
  * rounding, so there is nothing to carry. {@link TokenBucket}'s {@code tokensMicros} and
  * {@code refillRemainder} must be this value's quotient and remainder by 10^9.
  */
-final class ExactBucket {
-  static final BigInteger BILLION = BigInteger.valueOf(1_000_000_000L);
-  static final BigInteger UNITS_PER_TOKEN = BigInteger.valueOf(1_000_000_000_000_000L);
+public final class ExactBucket {
+  public static final BigInteger BILLION = BigInteger.valueOf(1_000_000_000L);
+  public static final BigInteger UNITS_PER_TOKEN = BigInteger.valueOf(1_000_000_000_000_000L);
 
   private final BucketLimit limit;
   private BigInteger units;
   private long lastNanos;
 
-  ExactBucket(BucketLimit limit, long nowNanos) {
+  public ExactBucket(BucketLimit limit, long nowNanos) {
     this.limit = limit;
     this.units = capacityUnits();
     this.lastNanos = nowNanos;
@@ -28,7 +32,7 @@ final class ExactBucket {
     return BigInteger.valueOf(limit.capacity()).multiply(UNITS_PER_TOKEN);
   }
 
-  void refill(long nowNanos) {
+  public void refill(long nowNanos) {
     if (nowNanos <= lastNanos) {
       return; // time that goes backwards is no time
     }
@@ -38,7 +42,7 @@ final class ExactBucket {
     lastNanos = nowNanos;
   }
 
-  Decision tryAcquire(long permits, long nowNanos) {
+  public Decision tryAcquire(long permits, long nowNanos) {
     refill(nowNanos);
     BigInteger needed = BigInteger.valueOf(permits).multiply(UNITS_PER_TOKEN);
     if (units.compareTo(needed) >= 0) {
@@ -55,24 +59,24 @@ final class ExactBucket {
     return new Decision(false, wholeTokens(), retry);
   }
 
-  long wholeTokens() {
+  public long wholeTokens() {
     return units.divide(UNITS_PER_TOKEN).longValueExact();
   }
 
-  long tokensMicros() {
+  public long tokensMicros() {
     return units.divide(BILLION).longValueExact();
   }
 
-  long remainder() {
+  public long remainder() {
     return units.mod(BILLION).longValueExact();
   }
 
-  long lastNanos() {
+  public long lastNanos() {
     return lastNanos;
   }
 
   /** The state TokenBucket must be in, field by field. */
-  BucketState expectedState() {
+  public BucketState expectedState() {
     return new BucketState(limit, tokensMicros(), remainder(), lastNanos);
   }
 }

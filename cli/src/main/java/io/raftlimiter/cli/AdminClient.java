@@ -1,0 +1,27 @@
+package io.raftlimiter.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.admin.v1.StatusRequest;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** Asks one node for its status; empty when it does not answer in time. */
+final class AdminClient {
+  private AdminClient() {}
+
+  static Optional<NodeStatus> status(String clientAddress, long timeoutMillis) {
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(clientAddress).usePlaintext().build();
+    try {
+      return Optional.of(NodeAdminGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+          .status(StatusRequest.getDefaultInstance()));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+}

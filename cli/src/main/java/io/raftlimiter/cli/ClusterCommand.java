@@ -1,0 +1,212 @@
+package io.raftlimiter.cli;
+
+import io.raftlimiter.api.admin.v1.GroupStatus;
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.server.config.PeerAddress;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Local clusters of node processes: up, down, status. */
+@Command(name = "cluster", mixinStandardHelpOptions = true,
+    description = "Run a local cluster of node processes on 127.0.0.1.",
+    subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class})
+final class ClusterCommand {
+
+  @Command(name = "up", mixinStandardHelpOptions = true,
+      description = {"Start N node processes in the background and wait until they serve.",
+          "Writes D/endpoints: <node-id> <host:port> <pid> per node. On an existing D, brings the "
+              + "same nodes back with their data."})
+  static final class Up implements Callable<Integer> {
+    @Option(names = "--nodes", description = "Number of nodes (default 3; fixed once D exists).")
+    Integer nodes;
+
+    @Option(names = "--dir", required = true, description = "Cluster directory D.")
+    Path dir;
+
+    @Option(names = "--capacity", description = "Default bucket capacity (default 100).")
+    Long capacity;
+
+    @Option(names = "--refill", description = "Default refill per second (default 10).")
+    Double refill;
+
+    @Option(names = "--base-port", description = "Ports from P on: node i gets P+2(i-1) (Raft) "
+        + "and P+2(i-1)+1 (clients). Default: free ports.")
+    Integer basePort;
+
+    @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
+        description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
+    String jvmOptions;
+
+    @Option(names = "--wait-seconds", defaultValue = "90", description = "How long to wait for the nodes to serve.")
+    int waitSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      ClusterLayout layout = layout();
+      layout.save(dir);
+      Map<String, Long> running = new HashMap<>();
+      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
+        if (NodeProcesses.find(e.pid()).isPresent()) {
+          running.put(e.nodeId(), e.pid());
+        }
+      }
+      List<EndpointsFile.Entry> entries = new ArrayList<>();
+      Map<String, Process> started = new HashMap<>();
+      for (PeerAddress peer : layout.peers()) {
+        Long pid = running.get(peer.id());
+        if (pid == null) {
+          Process process = NodeProcesses.launch(dir, layout, peer, jvmOptions);
+          started.put(peer.id(), process);
+          pid = process.pid();
+        }
+        entries.add(new EndpointsFile.Entry(peer.id(), peer.clientAddress(), pid));
+      }
+      EndpointsFile.write(dir, entries);
+      awaitServing(layout, started);
+      for (EndpointsFile.Entry e : entries) {
+        System.out.printf("%s %s pid %d%s%n", e.nodeId(), e.clientAddress(), e.pid(),
+            started.containsKey(e.nodeId()) ? "" : " (already running)");
+      }
+      System.out.println("cluster up: " + entries.size() + " nodes serving; endpoints in "
+          + dir.resolve(EndpointsFile.FILE));
+      return 0;
+    }
+
+    private ClusterLayout layout() throws IOException {
+      if (ClusterLayout.existsIn(dir)) {
+        ClusterLayout existing = ClusterLayout.load(dir);
+        if (nodes != null && nodes != existing.peers().size()) {
+          throw new UsageException(dir + " holds a cluster of " + existing.peers().size()
+              + " nodes; --nodes " + nodes + " does not match (use a new --dir)");
+        }
+        if (capacity != null || refill != null) {
+          System.err.println("rlctl: note: " + dir + " exists; keeping its limit "
+              + existing.capacity() + "@" + existing.refillPerSecond() + "/s");
+        }
+        return existing;
+      }
+      int count = nodes == null ? 3 : nodes;
+      if (count < 1 || count > 99) {
+        throw new UsageException("--nodes must be from 1 to 99, got " + count);
+      }
+      if (basePort != null && (basePort < 1024 || basePort + 2 * count > 65535)) {
+        throw new UsageException("--base-port must be from 1024 to " + (65535 - 2 * count)
+            + ", got " + basePort);
+      }
+      long c = capacity == null ? 100 : capacity;
+      double r = refill == null ? 10.0 : refill;
+      if (c < 1 || c > 1_000_000_000_000L) {
+        throw new UsageException("--capacity must be from 1 to 1000000000000, got " + c);
+      }
+      if (!Double.isFinite(r) || r < 1e-6 || r > 1e12) {
+        throw new UsageException("--refill must be a number from 0.000001 to 1e12, got " + r);
+      }
+      return ClusterLayout.create(count, basePort, c, r);
+    }
+
+    private void awaitServing(ClusterLayout layout, Map<String, Process> started)
+        throws InterruptedException, IOException {
+      long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
+      for (PeerAddress peer : layout.peers()) {
+        while (true) {
+          Process process = started.get(peer.id());
+          if (process != null && !process.isAlive()) {
+            throw new IOException("node " + peer.id() + " exited with code " + process.exitValue()
+                + "; last lines of " + NodeProcesses.logFile(dir, peer.id()) + ":\n"
+                + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
+          }
+          Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 1000);
+          if (status.isPresent() && status.get().getGroupsList().stream()
+              .allMatch(g -> !g.getLeaderId().isEmpty())) {
+            break;
+          }
+          if (System.nanoTime() > deadline) {
+            throw new IOException("node " + peer.id() + " not serving after " + waitSeconds
+                + " s; see " + NodeProcesses.logFile(dir, peer.id()));
+          }
+          Thread.sleep(200);
+        }
+      }
+    }
+  }
+
+  @Command(name = "down", mixinStandardHelpOptions = true,
+      description = "Stop the node processes of a local cluster (their data stays in D).")
+  static final class Down implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "Cluster directory D.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!ClusterLayout.existsIn(dir)) {
+        throw new UsageException(dir + " is not a cluster directory (no "
+            + ClusterLayout.FILE + ")");
+      }
+      int stopped = 0;
+      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
+        Optional<ProcessHandle> process = NodeProcesses.find(e.pid());
+        if (process.isEmpty()) {
+          System.out.printf("%s was not running%n", e.nodeId());
+          continue;
+        }
+        boolean graceful = NodeProcesses.stop(process.get(), Duration.ofSeconds(15));
+        System.out.printf("%s stopped (pid %d%s)%n", e.nodeId(), e.pid(),
+            graceful ? "" : ", killed after 15 s");
+        stopped++;
+      }
+      EndpointsFile.delete(dir);
+      System.out.println("cluster down: " + stopped + " nodes stopped; data kept in " + dir);
+      return 0;
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Show every node of a local cluster: role, leader, term, applied index.")
+  static final class Status implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "Cluster directory D.")
+    Path dir;
+
+    @Override
+    public Integer call() throws Exception {
+      if (!ClusterLayout.existsIn(dir)) {
+        throw new UsageException(dir + " is not a cluster directory (no "
+            + ClusterLayout.FILE + ")");
+      }
+      ClusterLayout layout = ClusterLayout.load(dir);
+      Map<String, Long> pids = new HashMap<>();
+      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
+        pids.put(e.nodeId(), e.pid());
+      }
+      System.out.printf("%-6s %-21s %-8s %-9s %-7s %6s %9s %9s %8s %9s%n", "NODE", "ADDRESS", "PID",
+          "ROLE", "LEADER", "TERM", "APPLIED", "COMMIT", "BUCKETS", "DECISIONS");
+      int up = 0;
+      for (PeerAddress peer : layout.peers()) {
+        Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 2000);
+        String pid = pids.containsKey(peer.id()) ? Long.toString(pids.get(peer.id())) : "-";
+        if (status.isEmpty()) {
+          System.out.printf("%-6s %-21s %-8s %-9s%n", peer.id(), peer.clientAddress(), pid, "DOWN");
+          continue;
+        }
+        up++;
+        NodeStatus s = status.get();
+        for (GroupStatus g : s.getGroupsList()) {
+          System.out.printf("%-6s %-21s %-8s %-9s %-7s %6d %9d %9d %8d %9d%n", peer.id(),
+              peer.clientAddress(), pid, g.getRole(), g.getLeaderId().isEmpty() ? "-" : g.getLeaderId(),
+              g.getTerm(), g.getAppliedIndex(), g.getCommitIndex(), g.getStoredBuckets(),
+              s.getDecisionsAllowed() + s.getDecisionsRejected());
+        }
+      }
+      System.out.printf("%d of %d nodes up%n", up, layout.peers().size());
+      return up == layout.peers().size() ? 0 : Rlctl.EXIT_FAILURE;
+    }
+  }
+}

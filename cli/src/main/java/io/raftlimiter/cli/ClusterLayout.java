@@ -1,0 +1,59 @@
+package io.raftlimiter.cli;
+
+import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.local.FreePorts;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The shape of a local cluster directory, saved as {@code D/cluster.properties} when the cluster is
+ * first created so that {@code cluster up} on the same directory brings back the same nodes, on
+ * the same ports, with their data in {@code D/<node-id>/}.
+ */
+record ClusterLayout(List<PeerAddress> peers, long capacity, double refillPerSecond) {
+  static final String FILE = "cluster.properties";
+
+  static ClusterLayout create(int nodes, Integer basePort, long capacity, double refill) {
+    List<PeerAddress> peers = new ArrayList<>();
+    for (int i = 1; i <= nodes; i++) {
+      int raftPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1);
+      int clientPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1) + 1;
+      peers.add(new PeerAddress("n" + i, "127.0.0.1", raftPort, clientPort));
+    }
+    return new ClusterLayout(peers, capacity, refill);
+  }
+
+  static boolean existsIn(Path dir) {
+    return Files.isRegularFile(dir.resolve(FILE));
+  }
+
+  static ClusterLayout load(Path dir) throws IOException {
+    Properties p = new Properties();
+    try (Reader reader = Files.newBufferedReader(dir.resolve(FILE))) {
+      p.load(reader);
+    }
+    try {
+      return new ClusterLayout(PeerAddress.parseList(p.getProperty("peers", "")),
+          Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")));
+    } catch (RuntimeException e) {
+      throw new IOException(dir.resolve(FILE) + " is damaged: " + e.getMessage(), e);
+    }
+  }
+
+  void save(Path dir) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("peers", PeerAddress.format(peers));
+    p.setProperty("capacity", Long.toString(capacity));
+    p.setProperty("refill", Double.toString(refillPerSecond));
+    Files.createDirectories(dir);
+    try (Writer writer = Files.newBufferedWriter(dir.resolve(FILE))) {
+      p.store(writer, "raftlimiter local cluster; written by rlctl cluster up");
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package io.raftlimiter.cli;
+
+import io.raftlimiter.server.config.PeerAddress;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts and stops node processes of a local cluster. A node runs as {@code rlctl node} in its own
+ * JVM and session (so that a Ctrl-C in the shell that ran {@code cluster up} does not reach it),
+ * with its output in {@code D/<node-id>.log}.
+ */
+final class NodeProcesses {
+  /** Marks our node processes, so that a stale pid is never mistaken for one. */
+  static final String MAIN_CLASS = Rlctl.class.getName();
+
+  private NodeProcesses() {}
+
+  static Process launch(Path clusterDir, ClusterLayout layout, PeerAddress peer, String jvmOptions)
+      throws IOException {
+    List<String> command = new ArrayList<>();
+    if (new File("/usr/bin/setsid").canExecute()) {
+      command.add("/usr/bin/setsid");
+    }
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String option : jvmOptions.trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        command.add(option);
+      }
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "node",
+        "--id", peer.id(),
+        "--dir", clusterDir.resolve(peer.id()).toAbsolutePath().toString(),
+        "--host", peer.host(),
+        "--client-port", Integer.toString(peer.clientPort()),
+        "--raft-port", Integer.toString(peer.raftPort()),
+        "--peers", PeerAddress.format(layout.peers()),
+        "--capacity", Long.toString(layout.capacity()),
+        "--refill", Double.toString(layout.refillPerSecond()),
+        "--log-level", "info"));
+    Path log = logFile(clusterDir, peer.id());
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .start();
+  }
+
+  static Path logFile(Path clusterDir, String nodeId) {
+    return clusterDir.resolve(nodeId + ".log");
+  }
+
+  /** The live process with {@code pid}, if it is one of our nodes. */
+  static Optional<ProcessHandle> find(long pid) {
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(p -> p.info().commandLine().map(c -> c.contains(MAIN_CLASS) || c.contains("rlctl"))
+            .orElse(true));
+  }
+
+  /** SIGTERM, then SIGKILL if the node has not exited within {@code grace}. */
+  static boolean stop(ProcessHandle process, Duration grace) {
+    process.destroy();
+    try {
+      process.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (Exception e) {
+      process.destroyForcibly();
+      return false;
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.raftlimiter.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Wrong flags and values: a one-line error, a non-zero exit, never a stack trace. */
+class RlctlUsageTest {
+  @TempDir Path dir;
+
+  private record Outcome(int exitCode, String err) {}
+
+  private static Outcome run(String... args) {
+    CommandLine commandLine = Rlctl.newCommandLine();
+    StringWriter err = new StringWriter();
+    commandLine.setErr(new PrintWriter(err, true));
+    commandLine.setOut(new PrintWriter(new StringWriter(), true));
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream systemErr = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(systemErr, true, StandardCharsets.UTF_8));
+    try {
+      int code = commandLine.execute(args);
+      return new Outcome(code, err + systemErr.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(originalErr);
+    }
+  }
+
+  private static void assertOneLineError(Outcome outcome, String expectedFragment) {
+    assertTrue(outcome.exitCode() != 0, "exit code must be non-zero");
+    assertFalse(outcome.err().contains("\tat "), "no stack trace: " + outcome.err());
+    String firstLine = outcome.err().lines().findFirst().orElse("");
+    assertTrue(firstLine.startsWith("rlctl: "), "one-line error first: " + outcome.err());
+    assertTrue(outcome.err().contains(expectedFragment),
+        "error should mention '" + expectedFragment + "': " + outcome.err());
+  }
+
+  @Test
+  void unknownCommandAndOption() {
+    assertOneLineError(run("frobnicate"), "frobnicate");
+    assertOneLineError(run("demo", "--bogus"), "--bogus");
+  }
+
+  @Test
+  void badNumbers() {
+    Outcome seconds = run("demo", "--seconds", "abc");
+    assertOneLineError(seconds, "abc");
+    assertEquals(Rlctl.EXIT_USAGE, seconds.exitCode());
+    assertOneLineError(run("demo", "--seconds", "1"), "--seconds must be from 2 to 3600");
+  }
+
+  @Test
+  void acquireNeedsTargetAndPairedLimit() {
+    assertOneLineError(run("acquire", "key"), "--target");
+    Outcome unpaired = run("acquire", "--target", "127.0.0.1:1", "key", "--capacity", "5");
+    assertOneLineError(unpaired, "--capacity and --refill go together");
+    assertEquals(Rlctl.EXIT_USAGE, unpaired.exitCode());
+    assertOneLineError(run("acquire", "--target", "127.0.0.1:1", "key", "--consistency", "weird"),
+        "--consistency");
+  }
+
+  @Test
+  void nodeSettingsAreCheckedWithTheirRange() {
+    Outcome port = run("node", "--id", "n1", "--dir", dir.toString(), "--raft-port", "70000",
+        "--client-port", "7001");
+    assertOneLineError(port, "node.raft-port");
+    assertTrue(port.err().contains("from 1 to 65535"), port.err());
+    assertOneLineError(run("node", "--id", "bad id!", "--dir", dir.toString(), "--raft-port", "7000",
+        "--client-port", "7001"), "node.id");
+    assertOneLineError(run("node", "--id", "n1", "--dir", dir.toString(), "--raft-port", "7000",
+        "--client-port", "7001", "--set", "batch.max-ops=0"), "batch.max-ops");
+    assertOneLineError(run("node", "--id", "n1", "--dir", dir.toString(), "--raft-port", "7000",
+        "--client-port", "7001", "--set", "no.such.key=1"), "no.such.key");
+    assertOneLineError(run("node", "--dir", dir.toString(), "--raft-port", "7000",
+        "--client-port", "7001"), "node.id: required");
+  }
+
+  @Test
+  void environmentVariablesFeedNodeSettings() {
+    NodeCommand command = new NodeCommand();
+    command.id = "n1";
+    command.dir = dir;
+    command.raftPort = 7000;
+    command.clientPort = 7001;
+    var config = command.buildConfig(Map.of("RAFTLIMITER_LIMIT_DEFAULT_CAPACITY", "42"));
+    assertEquals(42L, config.defaultLimit().capacity());
+    Outcome bad = run("cluster", "status", "--dir", dir.toString());
+    assertOneLineError(bad, "not a cluster directory");
+  }
+}

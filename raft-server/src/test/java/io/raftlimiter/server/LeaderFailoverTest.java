@@ -1,0 +1,106 @@
+package io.raftlimiter.server;
+
+import static io.raftlimiter.server.ClusterFixture.request;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.server.LoadGenerator.Outcome;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The leader dies under concurrent load from all nodes. The service must go on through the
+ * survivors, and no token consumed before the crash may be forgotten: per key, the allowed
+ * decisions over the whole run never exceed {@code capacity + refill * elapsed}.
+ */
+class LeaderFailoverTest {
+  private static final long CAPACITY = 50;
+  private static final double REFILL_PER_SECOND = 20;
+  private static final int KEYS = 4;
+  /** Calls that may fail while the group elects a new leader; never counted as allowed. */
+  private static final Set<Status.Code> FAILOVER_ERRORS =
+      Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void survivorsKeepDecidingAndNoConsumedTokenIsForgotten() throws Exception {
+    List<AcquireRequest> requests = new ArrayList<>();
+    for (int k = 0; k < KEYS; k++) {
+      requests.add(request("key-" + k, CAPACITY, REFILL_PER_SECOND));
+    }
+    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> {});
+         LoadGenerator load = new LoadGenerator(fixture, requests, 24)) {
+      var cluster = fixture.cluster();
+      long firstSentNanos = LoadGenerator.wallNanos();
+      for (int node = 0; node < cluster.size(); node++) {
+        load.start(node);
+      }
+      fixture.await("allowed decisions through every node before the kill", Duration.ofSeconds(30),
+          () -> allowedThroughEachNode(load, Set.of(0, 1, 2), 0) >= 1);
+
+      int leader = fixture.awaitLeader();
+      load.halt(leader);
+      cluster.stop(leader);
+      long killedNanos = LoadGenerator.wallNanos();
+      Set<Integer> survivors = Set.of(0, 1, 2).stream().filter(i -> i != leader)
+          .collect(Collectors.toSet());
+      // The survivors refill at REFILL_PER_SECOND per key: plenty to allow through both of them.
+      fixture.await("allowed decisions through every survivor after the leader " + leader
+          + " was stopped", Duration.ofSeconds(45),
+          () -> allowedThroughEachNode(load, survivors, killedNanos) >= 10);
+      load.stopAndDrain(ClusterFixture.CLIENT_DEADLINE.plusSeconds(20));
+
+      List<Outcome> outcomes = load.outcomes();
+      long lastAnsweredNanos = outcomes.stream().mapToLong(Outcome::answeredNanos).max().orElseThrow();
+      double elapsedSeconds = (lastAnsweredNanos - firstSentNanos) / 1e9;
+      double bound = CAPACITY + REFILL_PER_SECOND * elapsedSeconds;
+      Map<String, Long> allowedByKey = new TreeMap<>(outcomes.stream().filter(Outcome::allowed)
+          .collect(Collectors.groupingBy(Outcome::key, Collectors.counting())));
+      Map<Status.Code, Long> errors = outcomes.stream().filter(o -> o.error() != null)
+          .collect(Collectors.groupingBy(Outcome::error, Collectors.counting()));
+      String summary = outcomes.size() + " calls in " + String.format("%.1f", elapsedSeconds)
+          + " s, allowed by key " + allowedByKey + ", errors " + errors + ", bound "
+          + String.format("%.1f", bound);
+      System.out.println("leader failover: " + summary);
+
+      assertTrue(errors.keySet().stream().allMatch(FAILOVER_ERRORS::contains),
+          "only UNAVAILABLE or DEADLINE_EXCEEDED may fail a call: " + summary);
+      assertTrue(outcomes.stream().allMatch(o -> (o.response() == null) != (o.error() == null)),
+          "every call has either a response or an error");
+      assertTrue(allowedByKey.keySet().size() == KEYS, "every key was allowed: " + summary);
+      for (var entry : allowedByKey.entrySet()) {
+        assertTrue(entry.getValue() <= bound, entry.getKey() + " was allowed " + entry.getValue()
+            + " times, more than capacity + refill * elapsed = " + bound + ": " + summary);
+      }
+      for (Outcome outcome : outcomes) {
+        if (outcome.response() != null) {
+          assertTrue(outcome.response().getRemaining() >= 0 && outcome.response().getRemaining() <= CAPACITY,
+              "remaining out of range: " + outcome);
+        }
+      }
+    }
+  }
+
+  /** The smallest number of allowed decisions sent through any of {@code nodes} after a time. */
+  private static long allowedThroughEachNode(LoadGenerator load, Set<Integer> nodes, long sentAfterNanos) {
+    long least = Long.MAX_VALUE;
+    for (int node : nodes) {
+      least = Math.min(least, load.count(
+          o -> o.node() == node && o.allowed() && o.sentNanos() > sentAfterNanos));
+    }
+    return least;
+  }
+}

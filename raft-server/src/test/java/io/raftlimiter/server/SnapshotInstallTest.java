@@ -1,0 +1,104 @@
+package io.raftlimiter.server;
+
+import static io.raftlimiter.server.ClusterFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A follower that lost its disk comes back by snapshot installation, not by log replay: the
+ * leader has snapshotted and purged the log the follower would need, so Ratis must stream the
+ * RocksDB checkpoint, and the follower must reload its store from it.
+ *
+ * <p>Ratis purges whole closed log segments only, and a segment closes when it reaches 32 MB or
+ * when the term changes. Small test entries never fill a segment, so the test changes the leader
+ * once: every replica then closes its segment, and the next snapshot lets the leader purge it.
+ */
+class SnapshotInstallTest {
+  private static final int KEYS = 40;
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
+  void wipedFollowerRecoversByInstallingTheLeadersSnapshot() throws Exception {
+    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b
+        .set(NodeConfigKeys.SNAPSHOT_THRESHOLD_ENTRIES, 50L)
+        .set(NodeConfigKeys.LOG_PURGE_GAP, 1)
+        .set(NodeConfigKeys.BATCH_MAX_OPS, 1))) { // one acquire per entry: the log grows fast
+      var cluster = fixture.cluster();
+      write(fixture, 0, 150);
+
+      // Change the term so that every replica closes its log segment.
+      int firstLeader = fixture.awaitLeader();
+      cluster.stop(firstLeader);
+      fixture.await("a new leader after stopping node " + firstLeader, Duration.ofSeconds(30),
+          () -> cluster.leaderIndex().isPresent());
+      cluster.restart(firstLeader);
+
+      // Write until a snapshot past the closed segment lets the leader purge it.
+      int round = 1;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (fixture.logStartIndex(fixture.awaitLeader()) <= 0) {
+        assertTrue(System.nanoTime() < deadline, "leader never purged its log\n" + fixture.describe());
+        write(fixture, round++, 60);
+      }
+      int leader = fixture.awaitLeader();
+      long purgedUpTo = fixture.logStartIndex(leader);
+
+      int follower = fixture.followerIndex();
+      cluster.wipe(follower);
+      cluster.restart(follower);
+      write(fixture, round++, 60); // the group keeps working while the follower is rebuilt
+
+      fixture.await("the wiped follower " + follower + " catches up with the leader",
+          Duration.ofSeconds(60), () -> caughtUp(fixture, follower));
+      leader = fixture.awaitLeader();
+      assertNotEquals(follower, leader, "the wiped follower should not have become leader");
+      assertTrue(fixture.stateMachine(follower).snapshotsInstalled() >= 1,
+          "the follower caught up without a snapshot although the leader's log starts at "
+              + purgedUpTo + "\n" + fixture.describe());
+      assertEquals(fixture.appliedIndex(leader), fixture.appliedIndex(follower));
+      var leaderStore = fixture.storeDump(leader);
+      assertEquals(KEYS, leaderStore.size(), "every written key holds a partly drained bucket");
+      assertEquals(leaderStore, fixture.storeDump(follower),
+          "the follower's buckets differ from the leader's");
+      assertEquals(fixture.stateMachine(leader).currentStore().appliedMarker(),
+          fixture.stateMachine(follower).currentStore().appliedMarker());
+    }
+  }
+
+  /** Sends {@code count} acquires over {@link #KEYS} keys through every running node. */
+  private static void write(ClusterFixture fixture, int round, int count) throws InterruptedException {
+    List<AcquireRequest> requests = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int key = (round * count + i) % KEYS;
+      requests.add(request("key-" + key, 1_000 + key, 0.001 * (key + 1)));
+    }
+    var responses = fixture.acquireAll(requests, fixture.runningNodes(), 32);
+    assertTrue(responses.stream().allMatch(r -> r.getAllowed()),
+        "buckets of capacity 1000 cannot run dry in this test");
+  }
+
+  /** The follower applied everything the leader committed, and nothing is in flight. */
+  private static boolean caughtUp(ClusterFixture fixture, int follower) {
+    var leader = fixture.cluster().leaderIndex();
+    if (leader.isEmpty() || leader.get() == follower) {
+      return false;
+    }
+    long leaderApplied = fixture.appliedIndex(leader.get());
+    return leaderApplied == fixture.commitIndex(leader.get())
+        && fixture.appliedIndex(follower) == leaderApplied;
+  }
+}

@@ -1,0 +1,241 @@
+package io.raftlimiter.statemachine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.store.AppliedMarker;
+import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.InMemoryBucketStore;
+import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.testing.ExactBucket;
+import io.raftlimiter.testing.RandomValues;
+import io.raftlimiter.testing.StoreDump;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EntryApplierTest {
+  private static final long SECOND = 1_000_000_000L;
+  private static final long MILLI = 1_000_000L;
+  private static final long T0 = 1_700_000_000L * SECOND;
+
+  @TempDir
+  Path tempDir;
+
+  private record Applied(LogEntry entry, long term, long index) {}
+
+  /**
+   * A random log: a small pool of keys (so keys repeat, within an entry too), each with a limit
+   * that now and then changes, and stamps that mostly advance but sometimes stand still or go back
+   * (a new leader with a slower clock).
+   */
+  private static List<Applied> randomLog(SplittableRandom rnd, int entries, boolean limitsChange) {
+    List<byte[]> keys = new ArrayList<>();
+    List<BucketLimit> limits = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      keys.add(rnd.nextBoolean() ? RandomValues.bytes(rnd, 1, 16) : RandomValues.utf8Key(rnd, 24));
+      limits.add(randomLimit(rnd));
+    }
+    List<Applied> log = new ArrayList<>();
+    long stamp = T0;
+    long term = 1;
+    for (int index = 1; index <= entries; index++) {
+      int kind = rnd.nextInt(10);
+      if (kind == 0) {
+        stamp -= RandomValues.spread(rnd, 1, 5 * SECOND);
+        term++;
+      } else if (kind < 3) {
+        stamp += 0;
+      } else if (kind < 9) {
+        stamp += RandomValues.spread(rnd, 1, 500 * MILLI);
+      } else {
+        stamp += RandomValues.spread(rnd, 1, 3_600 * SECOND);
+      }
+      List<AcquireOp> ops = new ArrayList<>();
+      int count = 1 + rnd.nextInt(8);
+      for (int i = 0; i < count; i++) {
+        int k = rnd.nextInt(rnd.nextBoolean() ? 3 : keys.size()); // a few hot keys
+        if (limitsChange && rnd.nextInt(30) == 0) {
+          limits.set(k, randomLimit(rnd));
+        }
+        BucketLimit limit = limits.get(k);
+        long permits = rnd.nextInt(5) == 0 ? RandomValues.spread(rnd, 1, limit.capacity())
+            : Math.min(limit.capacity(), 1 + rnd.nextInt(3));
+        ops.add(new AcquireOp(keys.get(k), permits, limit));
+      }
+      log.add(new Applied(new LogEntry(stamp, ops), term, index));
+    }
+    return log;
+  }
+
+  private static BucketLimit randomLimit(SplittableRandom rnd) {
+    return switch (rnd.nextInt(4)) {
+      case 0 -> BucketLimit.of(1 + rnd.nextInt(10), 1);
+      case 1 -> BucketLimit.of(1 + rnd.nextInt(100), 0.7);
+      case 2 -> new BucketLimit(1 + rnd.nextInt(1_000), RandomValues.spread(rnd, 1, 100_000_000));
+      default -> new BucketLimit(RandomValues.spread(rnd, 1, BucketLimit.MAX_CAPACITY),
+          RandomValues.spread(rnd, 1, BucketLimit.MAX_CAPACITY * BucketLimit.MICROS_PER_TOKEN));
+    };
+  }
+
+  private static void assertStoreInvariants(BucketStore store, String where) {
+    long appliedStamp = store.appliedMarker().stampNanos();
+    store.forEach((key, state) -> {
+      assertFalse(state.isFull(), where + ": a full bucket is stored for " + HexFormat.of().formatHex(key));
+      assertTrue(state.lastRefillNanos() <= appliedStamp, where + ": state from the future " + state);
+    });
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 0xD1CEL})
+  void rocksDbAndInMemoryStoresAgreeOnEveryDecisionAndByte(long seed) throws IOException {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<Applied> log = randomLog(rnd, 400, true);
+    try (RocksDbBucketStore rocks = RocksDbBucketStore.open(tempDir.resolve("rocks"));
+        InMemoryBucketStore memory = new InMemoryBucketStore()) {
+      EntryApplier onRocks = new EntryApplier(rocks);
+      EntryApplier inMemory = new EntryApplier(memory);
+      long highestStamp = Long.MIN_VALUE;
+      int refusals = 0;
+      for (Applied a : log) {
+        String where = "seed " + seed + " index " + a.index();
+        long floor = rocks.appliedMarker().stampNanos();
+        assertEquals(Math.max(a.entry().stampNanos(), floor), onRocks.effectiveNanos(a.entry()), where);
+
+        List<Decision> fromRocks = onRocks.apply(a.entry(), a.term(), a.index());
+        List<Decision> fromMemory = inMemory.apply(a.entry(), a.term(), a.index());
+        assertEquals(fromRocks, fromMemory, where);
+        assertEquals(a.entry().ops().size(), fromRocks.size(), where);
+        refusals += (int) fromRocks.stream().filter(d -> !d.allowed()).count();
+
+        highestStamp = Math.max(highestStamp, a.entry().stampNanos());
+        AppliedMarker expectedMarker = new AppliedMarker(a.term(), a.index(), highestStamp);
+        assertEquals(expectedMarker, rocks.appliedMarker(), where);
+        assertEquals(expectedMarker, memory.appliedMarker(), where);
+        assertTrue(rocks.appliedMarker().stampNanos() >= floor, where + ": time went backwards");
+        if (a.index() % 50 == 0) {
+          assertEquals(StoreDump.of(memory), StoreDump.of(rocks), where);
+          assertStoreInvariants(rocks, where);
+        }
+      }
+      assertEquals(StoreDump.of(memory), StoreDump.of(rocks), "seed " + seed);
+      assertStoreInvariants(memory, "seed " + seed);
+      assertTrue(refusals > 20, "seed " + seed + ": the log should exhaust some buckets, got " + refusals);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {5, 6, 7})
+  void decisionsMatchAnExactBucketPerKeyAtTheEffectiveTime(long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    List<Applied> log = randomLog(rnd, 400, false);
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    Map<ByteBuffer, ExactBucket> models = new HashMap<>();
+    long effective = Long.MIN_VALUE;
+    for (Applied a : log) {
+      effective = Math.max(effective, a.entry().stampNanos());
+      List<Decision> decisions = applier.apply(a.entry(), a.term(), a.index());
+      for (int i = 0; i < decisions.size(); i++) {
+        AcquireOp op = a.entry().ops().get(i);
+        long now = effective;
+        ExactBucket model = models.computeIfAbsent(ByteBuffer.wrap(op.key()), k -> new ExactBucket(op.limit(), now));
+        assertEquals(model.tryAcquire(op.permits(), now), decisions.get(i),
+            "seed " + seed + " index " + a.index() + " op " + i + " " + op);
+      }
+    }
+  }
+
+  @Test
+  void aStaleStampIsRaisedToTheLastAppliedOne() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(10, 1);
+    AcquireOp five = AcquireOp.of("k", 5, limit);
+
+    applier.apply(new LogEntry(T0 + 100 * SECOND, List.of(five)), 1, 1);
+    LogEntry stale = new LogEntry(T0 + 40 * SECOND, List.of(five));
+    assertEquals(T0 + 100 * SECOND, applier.effectiveNanos(stale));
+    assertEquals(List.of(new Decision(true, 0, 0)), applier.apply(stale, 2, 2));
+    assertEquals(new AppliedMarker(2, 2, T0 + 100 * SECOND), store.appliedMarker());
+    assertEquals(new BucketState(limit, 0, 0, T0 + 100 * SECOND), store.get(key("k")));
+    // the 60 s the stale leader 'lost' are not paid out later
+    assertEquals(List.of(new Decision(false, 2, 3_000)),
+        applier.apply(new LogEntry(T0 + 102 * SECOND, List.of(five)), 2, 3));
+  }
+
+  @Test
+  void opsOnOneKeyInOneEntrySeeEachOthersWrites() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(2, 1);
+    AcquireOp one = AcquireOp.of("k", 1, limit);
+    List<Decision> decisions = applier.apply(
+        new LogEntry(T0, List.of(one, AcquireOp.of("other", 1, limit), one, one)), 1, 1);
+    assertEquals(List.of(new Decision(true, 1, 0), new Decision(true, 1, 0), new Decision(true, 0, 0),
+        new Decision(false, 0, 1_000)), decisions);
+    assertEquals(new BucketState(limit, 0, 0, T0), store.get(key("k")));
+    assertEquals(new BucketState(limit, 1_000_000, 0, T0), store.get(key("other")));
+  }
+
+  @Test
+  void aBucketRefilledToFullActsLikeANewOne() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(10, 1);
+    applier.apply(new LogEntry(T0, List.of(AcquireOp.of("old", 7, limit))), 1, 1);
+    assertEquals(3, store.get(key("old")).tokens());
+
+    List<Decision> decisions = applier.apply(new LogEntry(T0 + 60 * SECOND,
+        List.of(AcquireOp.of("old", 4, limit), AcquireOp.of("new", 4, limit))), 1, 2);
+    assertEquals(decisions.get(1), decisions.get(0));
+    assertEquals(store.get(key("new")), store.get(key("old")));
+    assertEquals(new BucketState(limit, 6_000_000, 0, T0 + 60 * SECOND), store.get(key("old")));
+    assertNull(store.get(key("never")));
+  }
+
+  @Test
+  void aLogReplayedOnACheckpointEndsInTheSameState() throws IOException {
+    SplittableRandom rnd = new SplittableRandom(8);
+    List<Applied> log = randomLog(rnd, 300, true);
+    Path checkpoint = tempDir.resolve("checkpoint");
+    try (RocksDbBucketStore leader = RocksDbBucketStore.open(tempDir.resolve("leader"))) {
+      EntryApplier applier = new EntryApplier(leader);
+      for (Applied a : log.subList(0, 150)) {
+        applier.apply(a.entry(), a.term(), a.index());
+      }
+      leader.checkpoint(checkpoint);
+      try (RocksDbBucketStore restored = RocksDbBucketStore.open(checkpoint)) {
+        assertEquals(leader.appliedMarker(), restored.appliedMarker());
+        EntryApplier replay = new EntryApplier(restored);
+        for (Applied a : log.subList(150, log.size())) {
+          assertEquals(applier.apply(a.entry(), a.term(), a.index()),
+              replay.apply(a.entry(), a.term(), a.index()), "index " + a.index());
+        }
+        assertEquals(StoreDump.of(leader), StoreDump.of(restored));
+        assertEquals(leader.appliedMarker(), restored.appliedMarker());
+      }
+    }
+  }
+
+  private static byte[] key(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+}

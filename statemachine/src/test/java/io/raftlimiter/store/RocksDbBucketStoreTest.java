@@ -1,0 +1,80 @@
+package io.raftlimiter.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.testing.StoreDump;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RocksDbBucketStoreTest extends BucketStoreContract {
+
+  @Override
+  BucketStore open(Path directory) throws IOException {
+    return RocksDbBucketStore.open(directory);
+  }
+
+  private RocksDbBucketStore rocks() {
+    return (RocksDbBucketStore) store;
+  }
+
+  private void fill() {
+    store.commit(writes(key("01"), state(1, 1), key("02"), state(2, 2), key("ff"), state(3, 3)),
+        new AppliedMarker(1, 1, 10));
+    store.commit(writes(key("02"), null, key("03"), state(4, 4)), new AppliedMarker(2, 5, 50));
+  }
+
+  @Test
+  void reopeningAfterFlushKeepsTheDataAndTheMarker() throws IOException {
+    fill();
+    List<String> before = StoreDump.of(store);
+    Path path = rocks().path();
+    rocks().flush();
+    store.close();
+    store = null;
+
+    store = RocksDbBucketStore.open(path);
+    assertEquals(before, StoreDump.of(store));
+    assertEquals(new AppliedMarker(2, 5, 50), store.appliedMarker());
+    assertEquals(state(4, 4), store.get(key("03")));
+    assertNull(store.get(key("02")));
+  }
+
+  @Test
+  void aCheckpointOpensAsAStoreWithTheSameContents() throws IOException {
+    fill(); // not flushed: the checkpoint must include what is only in memtables
+    Path checkpoint = tempDir.resolve("checkpoint");
+    store.checkpoint(checkpoint);
+    assertTrue(Files.isDirectory(checkpoint));
+
+    List<String> atCheckpoint = StoreDump.of(store);
+    store.commit(writes(key("01"), null, key("04"), state(5, 5)), new AppliedMarker(2, 6, 60));
+
+    try (RocksDbBucketStore copy = RocksDbBucketStore.open(checkpoint)) {
+      assertEquals(atCheckpoint, StoreDump.of(copy));
+      assertEquals(new AppliedMarker(2, 5, 50), copy.appliedMarker());
+      assertEquals(state(1, 1), copy.get(key("01")), "later commits do not reach the checkpoint");
+      assertNull(copy.get(key("04")));
+    }
+    assertNull(store.get(key("01")), "nor does the checkpoint hold back the store");
+  }
+
+  @Test
+  void aCheckpointTargetMustNotExist() throws IOException {
+    fill();
+    Path existing = Files.createDirectories(tempDir.resolve("existing"));
+    assertThrows(IOException.class, () -> store.checkpoint(existing));
+  }
+
+  @Test
+  void sizeIsAnEstimateButNotNonsense() {
+    fill();
+    long size = store.approximateSize();
+    assertTrue(size >= 0 && size <= 10, "size " + size);
+  }
+}
