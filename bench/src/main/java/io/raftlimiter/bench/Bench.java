@@ -4,69 +4,140 @@ import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** Measures decisions/s and latency of an embedded 3-node cluster under a closed-loop load. */
+/**
+ * Measures an embedded 3-node cluster (one JVM, loopback) under closed-loop load: one cluster, one
+ * warm-up, then each scenario in turn, so that the scenarios compare as ratios within one run on a
+ * shared, noisy machine. Prints a Markdown table for docs/BENCHMARKS.md.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Closed-loop load against an embedded cluster; prints throughput and latency.")
+    description = "Closed-loop load against an embedded 3-node cluster; prints a Markdown table.")
 public final class Bench implements Callable<Integer> {
-  @Option(names = "--seconds", defaultValue = "10") double seconds;
-  @Option(names = "--warmup", defaultValue = "5") double warmup;
-  @Option(names = "--concurrency", defaultValue = "64") int concurrency;
-  @Option(names = "--keys", defaultValue = "100000") int keys;
-  @Option(names = "--batch", defaultValue = "1") int batch;
-  @Option(names = "--route", defaultValue = "all", description = "all, leader or follower") String route;
-  @Option(names = "--set", description = "Node setting KEY=VALUE") java.util.Map<String, String> settings = new java.util.HashMap<>();
+  @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per scenario.")
+  double seconds;
+
+  @Option(names = "--warmup", defaultValue = "60",
+      description = "Warm-up seconds before the first scenario (the JIT needs ~60 s on 2 cores).")
+  double warmup;
+
+  @Option(names = "--keys", defaultValue = "100000", description = "Uniformly random keys.")
+  int keys;
+
+  @Option(names = "--scenarios", split = ",",
+      defaultValue = "single:leader:64,single:follower:64,single:all:64,single:all:256,batch100:all:16",
+      description = "SHAPE:ROUTE:CONCURRENCY, SHAPE single or batchN, ROUTE leader, follower or all.")
+  List<String> scenarios;
+
+  @Option(names = "--set", description = "Node setting KEY=VALUE (repeatable).")
+  Map<String, String> settings = new HashMap<>();
 
   public static void main(String[] args) {
     System.exit(new CommandLine(new Bench()).execute(args));
   }
 
+  private record Scenario(String name, int batch, String route, int concurrency) {
+    static Scenario parse(String text) {
+      String[] parts = text.split(":");
+      if (parts.length != 3) {
+        throw new CommandLine.ParameterException(new CommandLine(new Bench()),
+            "scenario must be SHAPE:ROUTE:CONCURRENCY, got " + text);
+      }
+      int batch = parts[0].equals("single") ? 1 : Integer.parseInt(parts[0].replace("batch", ""));
+      return new Scenario(text, batch, parts[1], Integer.parseInt(parts[2]));
+    }
+  }
+
+  private record Row(Scenario scenario, LoadRun.Result result, double opsPerEntry) {}
+
   @Override
   public Integer call() throws Exception {
+    List<Scenario> parsed = scenarios.stream().map(Scenario::parse).toList();
     Path dir = Files.createTempDirectory("raftlimiter-bench-");
+    List<Row> rows = new ArrayList<>();
     try (LocalCluster cluster = LocalCluster.start(3, dir, b -> {
       b.set(NodeConfigKeys.DEFAULT_CAPACITY, 100L).set(NodeConfigKeys.DEFAULT_REFILL, 50.0);
       settings.forEach(b::set);
     })) {
       cluster.awaitLeader(Duration.ofSeconds(30));
-      Thread.sleep(1500); // let a first, contested election settle
-      int leader = cluster.awaitLeader(Duration.ofSeconds(30));
-      List<String> endpoints = switch (route) {
-        case "leader" -> List.of(cluster.endpoints().get(leader));
-        case "follower" -> List.of(cluster.endpoints().get((leader + 1) % 3));
-        default -> cluster.endpoints();
-      };
-      try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(endpoints)
-          .deadline(Duration.ofSeconds(10)).build()) {
-        LoadRun.Result r = new LoadRun(client, concurrency, keys, batch).run(warmup, seconds);
-        var h = r.latencyMicros();
-        System.out.printf("route=%s concurrency=%d batch=%d: %,.0f decisions/s, calls %,d, errors %d,"
-                + " latency us p50=%d p90=%d p99=%d p999=%d max=%d%n", route, concurrency, batch,
-            r.decisionsPerSecond(), r.calls(), r.errors(), h.getValueAtPercentile(50),
-            h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-            h.getMaxValue());
-        for (int i = 0; i < cluster.size(); i++) {
-          RaftNode node = cluster.node(i);
-          var ops = node.metrics().registry().histogram("entries.ops").getSnapshot();
-          System.out.printf("  %s%s entries=%d ops/entry mean=%.1f p50=%.0f max=%d%n", node.id(),
-              node.isLeader() ? "*" : " ", node.metrics().registry().histogram("entries.ops").getCount(),
-              ops.getMean(), ops.getMedian(), ops.getMax());
-          var lat = node.metrics().registry().timer("decisions.latency").getSnapshot();
-          System.out.printf("     server latency us p50=%.0f p99=%.0f count=%d%n", lat.getMedian() / 1000,
-              lat.get99thPercentile() / 1000, node.metrics().registry().timer("decisions.latency").getCount());
-        }
+      Thread.sleep(1500); // a first, contested election may still move the leader
+      System.err.printf("warming up for %.0f s ...%n", warmup);
+      run(cluster, new Scenario("warmup", 1, "all", 64), warmup, 0);
+      for (Scenario scenario : parsed) {
+        System.err.println("running " + scenario.name() + " ...");
+        long entriesBefore = entries(cluster);
+        long opsBefore = ops(cluster);
+        LoadRun.Result result = run(cluster, scenario, 2, seconds);
+        long entries = entries(cluster) - entriesBefore;
+        double opsPerEntry = entries == 0 ? 0 : (double) (ops(cluster) - opsBefore) / entries;
+        rows.add(new Row(scenario, result, opsPerEntry));
       }
     } finally {
       LocalCluster.deleteRecursively(dir);
     }
+    print(rows, System.out);
     return 0;
+  }
+
+  private LoadRun.Result run(LocalCluster cluster, Scenario scenario, double warm, double measured)
+      throws InterruptedException {
+    int leader = cluster.awaitLeader(Duration.ofSeconds(30));
+    List<String> endpoints = switch (scenario.route()) {
+      case "leader" -> List.of(cluster.endpoints().get(leader));
+      case "follower" -> List.of(cluster.endpoints().get((leader + 1) % cluster.size()));
+      default -> cluster.endpoints();
+    };
+    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(endpoints)
+        .deadline(Duration.ofSeconds(10)).build()) {
+      return new LoadRun(client, scenario.concurrency(), keys, scenario.batch())
+          .run(warm, measured);
+    }
+  }
+
+  private static long entries(LocalCluster cluster) {
+    long total = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      total += cluster.node(i).metrics().registry().histogram("entries.ops").getCount();
+    }
+    return total;
+  }
+
+  private static long ops(LocalCluster cluster) {
+    long total = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      RaftNode node = cluster.node(i);
+      total += node.metrics().allowedCount() + node.metrics().rejectedCount();
+    }
+    return total;
+  }
+
+  private void print(List<Row> rows, PrintStream out) {
+    out.printf("%n%s, %d cores, Java %s, warm-up %.0f s, %.0f s per scenario, %,d keys, "
+            + "settings %s%n%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), warmup, seconds, keys,
+        settings.isEmpty() ? "default" : settings);
+    out.println("| scenario (shape:route:calls in flight) | decisions/s | call p50 ms | p90 | p99 "
+        + "| p99.9 | decisions per log entry | errors |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (Row row : rows) {
+      Histogram h = row.result().latencyMicros();
+      out.printf("| %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |%n", row.scenario().name(),
+          row.result().decisionsPerSecond(), h.getValueAtPercentile(50) / 1000.0,
+          h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
+          h.getValueAtPercentile(99.9) / 1000.0, row.opsPerEntry(), row.result().errors());
+    }
   }
 }

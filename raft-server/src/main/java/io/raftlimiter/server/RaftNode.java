@@ -192,14 +192,14 @@ public final class RaftNode implements AutoCloseable {
     closeQuietly();
   }
 
+  /**
+   * Refuses new calls first, then closes Raft under the calls in flight so that each is answered
+   * (UNAVAILABLE if its entry did not commit, which a client retries on another node); cutting
+   * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
+   */
   private void closeQuietly() {
     if (grpcServer != null) {
-      grpcServer.shutdownNow();
-      try {
-        grpcServer.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      grpcServer.shutdown();
     }
     try {
       raftClient.close();
@@ -210,6 +210,17 @@ public final class RaftNode implements AutoCloseable {
       raftServer.close();
     } catch (IOException | RuntimeException e) {
       LOG.warn("closing raft server: {}", e.toString());
+    }
+    if (grpcServer != null) {
+      try {
+        if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {
+          LOG.warn("node {}: client calls still open after Raft closed; cutting them off",
+              config.nodeId());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      grpcServer.shutdownNow();
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Keeps a fixed number of async acquires outstanding through each chosen node's single-endpoint
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 final class LoadGenerator implements AutoCloseable {
   /** One answered call: a response, or the status code it failed with. */
   record Outcome(int node, String key, long sentNanos, long answeredNanos,
-      AcquireResponse response, Status.Code error) {
+      AcquireResponse response, Status.Code error, String errorDescription) {
     boolean allowed() {
       return response != null && response.getAllowed();
     }
@@ -83,14 +84,19 @@ final class LoadGenerator implements AutoCloseable {
     return new ArrayList<>(outcomes);
   }
 
-  long count(java.util.function.Predicate<Outcome> filter) {
+  long count(Predicate<Outcome> filter) {
     return outcomes.stream().filter(filter).count();
   }
 
+  /** Halts every driver without waiting for the calls in flight (the client deadline ends them). */
   @Override
-  public void close() throws InterruptedException {
-    for (int node = 0; node < drivers.length; node++) {
-      halt(node);
+  public void close() {
+    try {
+      for (int node = 0; node < drivers.length; node++) {
+        halt(node);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -130,9 +136,10 @@ final class LoadGenerator implements AutoCloseable {
           call = CompletableFuture.failedFuture(e);
         }
         call.whenComplete((response, error) -> {
-          Status.Code code = error == null ? null : Status.fromThrowable(error).getCode();
+          Status status = error == null ? null : Status.fromThrowable(error);
           outcomes.add(new Outcome(node, request.getKey(), sentNanos, wallNanos(),
-              error == null ? response : null, code));
+              error == null ? response : null, status == null ? null : status.getCode(),
+              status == null ? null : status.getDescription()));
           slots.release();
         });
       }

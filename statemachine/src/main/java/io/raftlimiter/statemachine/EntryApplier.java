@@ -54,13 +54,8 @@ public final class EntryApplier {
       byte[] key = op.key();
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
       TokenBucket.Outcome outcome = TokenBucket.tryAcquire(stored, op.limit(), op.permits(), nowNanos);
-      if (outcome.state().isFull()) {
-        if (stored != null) {
-          writes.put(key, null); // a full bucket is no bucket
-        }
-      } else {
-        writes.put(key, outcome.state());
-      }
+      // Never full after a decision: an allowed op takes a token, a refused one found too few.
+      writes.put(key, outcome.state());
       decisions.add(outcome.decision());
     }
     sweepFullBuckets(writes, nowNanos);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
@@ -30,6 +31,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EntryApplierTest {
@@ -48,9 +50,14 @@ class EntryApplierTest {
    * (a new leader with a slower clock).
    */
   private static List<Applied> randomLog(SplittableRandom rnd, int entries, boolean limitsChange) {
+    return randomLog(rnd, entries, limitsChange, 10);
+  }
+
+  private static List<Applied> randomLog(SplittableRandom rnd, int entries, boolean limitsChange,
+      int keyCount) {
     List<byte[]> keys = new ArrayList<>();
     List<BucketLimit> limits = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < keyCount; i++) {
       keys.add(rnd.nextBoolean() ? RandomValues.bytes(rnd, 1, 16) : RandomValues.utf8Key(rnd, 24));
       limits.add(randomLimit(rnd));
     }
@@ -104,15 +111,17 @@ class EntryApplierTest {
     });
   }
 
+  /** Seeds with sweep page sizes: 0 (no sweep), pages much smaller than the keys, the default. */
   @ParameterizedTest
-  @ValueSource(longs = {1, 2, 3, 4, 0xD1CEL})
-  void rocksDbAndInMemoryStoresAgreeOnEveryDecisionAndByte(long seed) throws IOException {
+  @CsvSource({"1, 32", "2, 3", "3, 1", "4, 0", "53710, 5", "53711, 2"})
+  void rocksDbAndInMemoryStoresAgreeOnEveryDecisionAndByte(long seed, int sweepPerEntry)
+      throws IOException {
     SplittableRandom rnd = new SplittableRandom(seed);
-    List<Applied> log = randomLog(rnd, 400, true);
+    List<Applied> log = randomLog(rnd, 400, true, 30);
     try (RocksDbBucketStore rocks = RocksDbBucketStore.open(tempDir.resolve("rocks"));
         InMemoryBucketStore memory = new InMemoryBucketStore()) {
-      EntryApplier onRocks = new EntryApplier(rocks);
-      EntryApplier inMemory = new EntryApplier(memory);
+      EntryApplier onRocks = new EntryApplier(rocks, sweepPerEntry);
+      EntryApplier inMemory = new EntryApplier(memory, sweepPerEntry);
       long highestStamp = Long.MIN_VALUE;
       int refusals = 0;
       for (Applied a : log) {
@@ -131,6 +140,7 @@ class EntryApplierTest {
         assertEquals(expectedMarker, rocks.appliedMarker(), where);
         assertEquals(expectedMarker, memory.appliedMarker(), where);
         assertTrue(rocks.appliedMarker().stampNanos() >= floor, where + ": time went backwards");
+        assertEquals(hex(memory.sweepCursor()), hex(rocks.sweepCursor()), where);
         if (a.index() % 50 == 0) {
           assertEquals(StoreDump.of(memory), StoreDump.of(rocks), where);
           assertStoreInvariants(rocks, where);
@@ -233,6 +243,48 @@ class EntryApplierTest {
         assertEquals(leader.appliedMarker(), restored.appliedMarker());
       }
     }
+  }
+
+  /**
+   * Once the sweep has gone round every key at one instant, exactly the buckets that are full at
+   * that instant are gone, and the others are untouched.
+   */
+  @ParameterizedTest
+  @CsvSource({"21, 1", "22, 4", "24, 7"})
+  void aCompleteSweepDeletesExactlyTheBucketsThatRefilledToFull(long seed, int sweepPerEntry) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store, 3);
+    List<Applied> log = randomLog(rnd, 300, true, 40);
+    for (Applied a : log) {
+      applier.apply(a.entry(), a.term(), a.index());
+    }
+    // the complete sweep starts mid-way, so it has to wrap round to the first key
+    assertTrue(store.sweepCursor() != null, "seed " + seed);
+    long later = store.appliedMarker().stampNanos() + RandomValues.spread(rnd, 1, 100_000 * SECOND);
+    List<String> expected = new ArrayList<>();
+    int[] full = {0};
+    store.forEach((key, state) -> {
+      if (TokenBucket.refill(state, later).isFull()) {
+        full[0]++;
+      } else {
+        expected.add(HexFormat.of().formatHex(key) + " -> " + state);
+      }
+    });
+
+    EntryApplier sweeper = new EntryApplier(store, sweepPerEntry);
+    long stored = store.approximateSize();
+    long index = log.size();
+    for (long page = 0; page <= stored / sweepPerEntry + 1; page++) {
+      assertEquals(List.of(), sweeper.apply(new LogEntry(later, List.of()), 9, ++index));
+    }
+    assertEquals(expected, StoreDump.of(store), "seed " + seed);
+    assertTrue(full[0] > 0 && !expected.isEmpty(),
+        "seed " + seed + ": want both kinds, got " + full[0] + " full and " + expected.size() + " not");
+  }
+
+  private static String hex(byte[] bytes) {
+    return bytes == null ? "<start>" : HexFormat.of().formatHex(bytes);
   }
 
   private static byte[] key(String key) {

@@ -146,6 +146,44 @@ abstract class BucketStoreContract {
     }
   }
 
+  private List<String> scanned(byte[] afterKey, int limit) {
+    List<String> keys = new ArrayList<>();
+    store.scan(afterKey, limit, (k, s) -> {
+      assertEquals(store.get(k), s);
+      keys.add(HexFormat.of().formatHex(k));
+    });
+    return keys;
+  }
+
+  @Test
+  void scanPagesThroughKeysInUnsignedOrderAfterAKey() {
+    store.commit(writes(key("01"), state(1, 1), key("0100"), state(2, 2), key("7f"), state(3, 3),
+        key("80"), state(4, 4), key("ff"), state(5, 5)), new AppliedMarker(1, 1, 1));
+    assertEquals(List.of("01", "0100", "7f", "80", "ff"), scanned(null, 10));
+    assertEquals(List.of("01", "0100"), scanned(null, 2));
+    assertEquals(List.of("7f", "80"), scanned(key("0100"), 2), "strictly after an existing key");
+    assertEquals(List.of("80", "ff"), scanned(key("7f00"), 5), "after a key that is not stored");
+    assertEquals(List.of("01", "0100", "7f"), scanned(key("00"), 3));
+    assertEquals(List.of(), scanned(key("ff"), 5));
+    assertEquals(List.of(), scanned(null, 0));
+  }
+
+  @Test
+  void theSweepCursorIsCommittedWithTheWrites() {
+    assertNull(store.sweepCursor(), "a new store sweeps from the start");
+    WriteSet first = writes(key("01"), state(1, 1));
+    byte[] cursor = key("01");
+    first.sweepCursor(cursor);
+    store.commit(first, new AppliedMarker(1, 1, 1));
+    cursor[0] = 9;
+    assertArrayEquals(key("01"), store.sweepCursor(), "the store keeps its own copy");
+    store.sweepCursor()[0] = 9;
+    assertArrayEquals(key("01"), store.sweepCursor(), "and hands out copies");
+
+    store.commit(new WriteSet(), new AppliedMarker(1, 2, 2));
+    assertNull(store.sweepCursor(), "a commit without a cursor starts the next sweep over");
+  }
+
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void randomCommitsMatchAReferenceMap(long seed) {

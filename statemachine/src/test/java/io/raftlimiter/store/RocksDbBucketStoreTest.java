@@ -1,5 +1,6 @@
 package io.raftlimiter.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,7 +27,9 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
   private void fill() {
     store.commit(writes(key("01"), state(1, 1), key("02"), state(2, 2), key("ff"), state(3, 3)),
         new AppliedMarker(1, 1, 10));
-    store.commit(writes(key("02"), null, key("03"), state(4, 4)), new AppliedMarker(2, 5, 50));
+    WriteSet second = writes(key("02"), null, key("03"), state(4, 4));
+    second.sweepCursor(key("03"));
+    store.commit(second, new AppliedMarker(2, 5, 50));
   }
 
   @Test
@@ -41,6 +44,7 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     store = RocksDbBucketStore.open(path);
     assertEquals(before, StoreDump.of(store));
     assertEquals(new AppliedMarker(2, 5, 50), store.appliedMarker());
+    assertArrayEquals(key("03"), store.sweepCursor());
     assertEquals(state(4, 4), store.get(key("03")));
     assertNull(store.get(key("02")));
   }
@@ -58,6 +62,7 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     try (RocksDbBucketStore copy = RocksDbBucketStore.open(checkpoint)) {
       assertEquals(atCheckpoint, StoreDump.of(copy));
       assertEquals(new AppliedMarker(2, 5, 50), copy.appliedMarker());
+      assertArrayEquals(key("03"), copy.sweepCursor());
       assertEquals(state(1, 1), copy.get(key("01")), "later commits do not reach the checkpoint");
       assertNull(copy.get(key("04")));
     }
