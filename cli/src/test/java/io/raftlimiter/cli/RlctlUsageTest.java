@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** Wrong flags and values: a one-line error, a non-zero exit, never a stack trace. */
 class RlctlUsageTest {
@@ -22,18 +19,18 @@ class RlctlUsageTest {
   private record Outcome(int exitCode, String err) {}
 
   private static Outcome run(String... args) {
-    CommandLine commandLine = Rlctl.newCommandLine();
-    StringWriter err = new StringWriter();
-    commandLine.setErr(new PrintWriter(err, true));
-    commandLine.setOut(new PrintWriter(new StringWriter(), true));
     PrintStream originalErr = System.err;
-    ByteArrayOutputStream systemErr = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(systemErr, true, StandardCharsets.UTF_8));
+    PrintStream originalOut = System.out;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     try {
-      int code = commandLine.execute(args);
-      return new Outcome(code, err + systemErr.toString(StandardCharsets.UTF_8));
+      // Created after the swap: picocli binds its writers to System.err/out when it is built.
+      int code = Rlctl.newCommandLine().execute(args);
+      return new Outcome(code, err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setErr(originalErr);
+      System.setOut(originalOut);
     }
   }
 

@@ -55,6 +55,12 @@ public final class ConfigKey<T> {
         v -> v.matches(pattern), allowed, description);
   }
 
+  /** A string checked by {@code valid}, which may throw a {@link ConfigException} of its own. */
+  public static ConfigKey<String> stringKey(String name, String defaultValue, Predicate<String> valid,
+      String allowed, String description) {
+    return new ConfigKey<>(name, String.class, defaultValue, s -> s, valid, allowed, description);
+  }
+
   public static ConfigKey<Path> pathKey(String name, String description) {
     return new ConfigKey<>(name, Path.class, null, Path::of, v -> true, "a directory path",
         description);

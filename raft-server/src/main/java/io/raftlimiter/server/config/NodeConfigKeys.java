@@ -21,7 +21,7 @@ public final class NodeConfigKeys {
 
   // Cluster.
   public static final ConfigKey<String> PEERS = ConfigKey.stringKey("cluster.peers", "",
-      "[^\\s]*", "id=host:raftPort:clientPort,...",
+      peers -> PeerAddress.parseList(peers) != null, "id=host:raftPort:clientPort,...",
       "the other members of the group (this node may be listed too)");
 
   // Limits.

@@ -1,0 +1,98 @@
+package io.raftlimiter.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+  @TempDir Path dir;
+
+  private NodeConfig.Builder minimal() {
+    return NodeConfig.newBuilder()
+        .set(NodeConfigKeys.NODE_ID, "n1")
+        .set(NodeConfigKeys.DATA_DIR, dir)
+        .set(NodeConfigKeys.RAFT_PORT, 7000)
+        .set(NodeConfigKeys.CLIENT_PORT, 7001);
+  }
+
+  @Test
+  void defaultsAndSelf() {
+    NodeConfig config = minimal().build();
+    assertEquals(100L, config.defaultLimit().capacity());
+    assertEquals(10.0, config.defaultLimit().refillPerSecond());
+    assertEquals(new PeerAddress("n1", "127.0.0.1", 7000, 7001), config.self());
+    assertEquals(1, config.peers().size());
+  }
+
+  @Test
+  void laterSourcesWin() throws IOException {
+    Path file = dir.resolve("node.properties");
+    Files.writeString(file, "limit.default.capacity=7\nlimit.default.refill-per-second=3\n");
+    NodeConfig config = minimal()
+        .loadFile(file)
+        .loadEnvironment(Map.of("RAFTLIMITER_LIMIT_DEFAULT_CAPACITY", "8"))
+        .build();
+    assertEquals(8L, config.defaultLimit().capacity());
+    assertEquals(3.0, config.defaultLimit().refillPerSecond());
+    assertEquals(9L, config.toBuilder().set("limit.default.capacity", "9").build()
+        .defaultLimit().capacity());
+  }
+
+  @Test
+  void wrongValuesNameTheSettingAndTheRange() {
+    ConfigException port = assertThrows(ConfigException.class,
+        () -> minimal().set("node.raft-port", "70000"));
+    assertEquals("node.raft-port: '70000' is out of range; allowed: an integer from 1 to 65535",
+        port.getMessage());
+    ConfigException text = assertThrows(ConfigException.class,
+        () -> minimal().set("batch.max-ops", "lots"));
+    assertTrue(text.getMessage().startsWith("batch.max-ops: 'lots' is not valid"), text.getMessage());
+    ConfigException unknown = assertThrows(ConfigException.class,
+        () -> minimal().set("no.such", "1"));
+    assertEquals("unknown setting 'no.such'", unknown.getMessage());
+    ConfigException env = assertThrows(ConfigException.class,
+        () -> minimal().loadEnvironment(Map.of("RAFTLIMITER_REQUEST_TIMEOUT_MS", "5")));
+    assertTrue(env.getMessage().contains("request.timeout-ms"), env.getMessage());
+  }
+
+  @Test
+  void wholeConfigChecks() {
+    assertThrows(ConfigException.class, () -> NodeConfig.newBuilder().build());
+    ConfigException timeouts = assertThrows(ConfigException.class, () -> minimal()
+        .set(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS, 500)
+        .set(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS, 400).build());
+    assertTrue(timeouts.getMessage().contains("raft.election-timeout-max-ms"), timeouts.getMessage());
+    ConfigException clash = assertThrows(ConfigException.class, () -> minimal()
+        .set(NodeConfigKeys.PEERS, "n1=127.0.0.1:9000:9001,n2=127.0.0.1:9002:9003").build());
+    assertTrue(clash.getMessage().contains("cluster.peers"), clash.getMessage());
+  }
+
+  @Test
+  void peersParseAndListThisNodeFirstWhenUnlisted() {
+    NodeConfig config = minimal()
+        .set(NodeConfigKeys.PEERS, "n2=127.0.0.1:7002:7003, n3=localhost:7004:7005")
+        .build();
+    assertEquals(3, config.peers().size());
+    assertEquals("n1", config.peers().get(0).id());
+    assertEquals("localhost:7005", config.peers().get(2).clientAddress());
+    assertThrows(ConfigException.class, () -> PeerAddress.parseList("n2=h:1:2,n2=h:3:4"));
+    assertThrows(ConfigException.class, () -> PeerAddress.parse("n2=h:1"));
+    assertThrows(ConfigException.class, () -> PeerAddress.parse("n2=h:0:5"));
+  }
+
+  @Test
+  void everySettingIsDocumentedInTheReadme() throws IOException {
+    Path readme = Path.of("..", "README.md");
+    String text = Files.readString(readme);
+    for (ConfigKey<?> key : NodeConfigKeys.ALL) {
+      assertTrue(text.contains("`" + key.name() + "`"), "README lacks setting " + key.name());
+    }
+  }
+}
