@@ -177,7 +177,7 @@ public final class RaftNode implements AutoCloseable {
           .setTerm(info.getCurrentTerm())
           .setAppliedIndex(info.getLastAppliedIndex())
           .setCommitIndex(division.getRaftLog().getLastCommittedIndex())
-          .setStoredBuckets(sm.currentStore().approximateSize())
+          .setStoredBuckets(sm.storedBuckets())
           .setSnapshotsInstalled(sm.snapshotsInstalled())
           .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex());
     } catch (IOException | RuntimeException e) {

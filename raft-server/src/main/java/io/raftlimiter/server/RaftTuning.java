@@ -41,6 +41,10 @@ final class RaftTuning {
         config.get(NodeConfigKeys.SNAPSHOT_THRESHOLD_ENTRIES));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, config.get(NodeConfigKeys.LOG_PURGE_GAP));
+    // Ratis purges closed segments only; Ratis' 32 MB segments would keep a lot of log (and
+    // replay) around after a snapshot when entries are small.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p,
+        SizeInBytes.valueOf(config.get(NodeConfigKeys.LOG_SEGMENT_SIZE_MB) + "MB"));
 
     // Entries carry up to thousands of decisions (~50 bytes each, ~1 MB at the most): the
     // appender's default 4 MB batches hold several; segments are kept larger than Ratis' 32 MB

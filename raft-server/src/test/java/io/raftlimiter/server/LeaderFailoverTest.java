@@ -1,6 +1,7 @@
 package io.raftlimiter.server;
 
 import static io.raftlimiter.server.ClusterFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
@@ -77,9 +78,9 @@ class LeaderFailoverTest {
           .collect(Collectors.groupingBy(Outcome::key, Collectors.counting())));
       Map<Status.Code, Long> errors = outcomes.stream().filter(o -> o.error() != null)
           .collect(Collectors.groupingBy(Outcome::error, Collectors.counting()));
-      String summary = outcomes.size() + " calls in " + String.format("%.1f", elapsedSeconds)
-          + " s, allowed by key " + allowedByKey + ", rejected by key " + rejectedByKey + ", errors " + errors + ", bound "
-          + String.format("%.1f", bound);
+      String summary = String.format("%d calls in %.1f s, allowed by key %s (bound %.1f),"
+          + " rejected by key %s, errors %s", outcomes.size(), elapsedSeconds, allowedByKey, bound,
+          rejectedByKey, errors);
       System.out.println("leader failover: " + summary);
       outcomes.stream().filter(o -> o.error() != null).limit(5)
           .forEach(o -> System.out.println("  failed: " + o));
@@ -88,15 +89,15 @@ class LeaderFailoverTest {
           "only UNAVAILABLE or DEADLINE_EXCEEDED may fail a call: " + summary);
       assertTrue(outcomes.stream().allMatch(o -> (o.response() == null) != (o.error() == null)),
           "every call has either a response or an error");
-      assertTrue(allowedByKey.keySet().size() == KEYS, "every key was allowed: " + summary);
+      assertEquals(KEYS, allowedByKey.size(), "every key was allowed: " + summary);
       for (var entry : allowedByKey.entrySet()) {
         assertTrue(entry.getValue() <= bound, entry.getKey() + " was allowed " + entry.getValue()
             + " times, more than capacity + refill * elapsed = " + bound + ": " + summary);
       }
       for (Outcome outcome : outcomes) {
         if (outcome.response() != null) {
-          assertTrue(outcome.response().getRemaining() >= 0 && outcome.response().getRemaining() <= CAPACITY,
-              "remaining out of range: " + outcome);
+          long remaining = outcome.response().getRemaining();
+          assertTrue(remaining >= 0 && remaining <= CAPACITY, "remaining out of range: " + outcome);
         }
       }
     }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +61,9 @@ class SnapshotInstallTest {
       int follower = fixture.followerIndex();
       cluster.wipe(follower);
       cluster.restart(follower);
-      write(fixture, round++, 60); // the group keeps working while the follower is rebuilt
+      // The group keeps working while the follower is rebuilt.
+      int[] others = IntStream.range(0, cluster.size()).filter(i -> i != follower).toArray();
+      write(fixture, round++, 60, others);
 
       fixture.await("the wiped follower " + follower + " catches up with the leader",
           Duration.ofSeconds(60), () -> caughtUp(fixture, follower));
@@ -79,14 +82,19 @@ class SnapshotInstallTest {
     }
   }
 
-  /** Sends {@code count} acquires over {@link #KEYS} keys through every running node. */
+  /** Sends {@code count} acquires over {@link #KEYS} keys through the given (or every running) node. */
   private static void write(ClusterFixture fixture, int round, int count) throws InterruptedException {
+    write(fixture, round, count, fixture.runningNodes());
+  }
+
+  private static void write(ClusterFixture fixture, int round, int count, int[] nodes)
+      throws InterruptedException {
     List<AcquireRequest> requests = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int key = (round * count + i) % KEYS;
       requests.add(request("key-" + key, 1_000 + key, 0.001 * (key + 1)));
     }
-    var responses = fixture.acquireAll(requests, fixture.runningNodes(), 32);
+    var responses = fixture.acquireAll(requests, nodes, 32);
     assertTrue(responses.stream().allMatch(r -> r.getAllowed()),
         "buckets of capacity 1000 cannot run dry in this test");
   }

@@ -178,13 +178,26 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     return snapshots;
   }
 
-  /** The store this replica applies to; replaced when a snapshot is installed. */
+  /**
+   * The store this replica applies to; replaced (and the old one closed) when a snapshot is
+   * installed, so callers outside the apply thread must not keep it across installations.
+   */
   public BucketStore currentStore() {
     RocksDbBucketStore current = store;
     if (current == null) {
       throw new IllegalStateException("state machine not initialized");
     }
     return current;
+  }
+
+  /**
+   * Buckets stored in this replica (an estimate), for status pages. Synchronized with the restore
+   * after a snapshot installation, which closes the store: a closed RocksDB handle must not be
+   * touched from another thread.
+   */
+  public synchronized long storedBuckets() {
+    RocksDbBucketStore current = store;
+    return current == null ? 0 : current.approximateSize();
   }
 
   /** How many snapshots this replica received from a leader since it started. */

@@ -42,6 +42,9 @@ public final class NodeConfigKeys {
       "log entries applied between automatic snapshots");
   public static final ConfigKey<Integer> LOG_PURGE_GAP = ConfigKey.intKey("raft.log.purge-gap",
       1024, 1, Integer.MAX_VALUE, "log entries a snapshot must cover before the log is purged");
+  public static final ConfigKey<Integer> LOG_SEGMENT_SIZE_MB = ConfigKey.intKey(
+      "raft.log.segment-size-mb", 8, 1, 1024,
+      "size of a Raft log segment; only closed segments can be purged after a snapshot");
   public static final ConfigKey<Integer> SNAPSHOTS_RETAINED = ConfigKey.intKey(
       "raft.snapshot.retained", 2, 1, 100, "snapshots kept on disk per group");
 
@@ -59,7 +62,7 @@ public final class NodeConfigKeys {
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
       DATA_DIR, PEERS, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
-      ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
+      ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD);
 
   public static ConfigKey<?> byName(String name) {
