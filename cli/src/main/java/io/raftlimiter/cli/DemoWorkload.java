@@ -33,7 +33,8 @@ final class DemoWorkload {
   private final LongAdder rejected = new LongAdder();
   private final LongAdder errors = new LongAdder();
   private final Map<String, LongAdder> allowedPerKey = new ConcurrentHashMap<>();
-  private final AtomicLong firstDecisionAfterKillNanos = new AtomicLong();
+  private final AtomicLong lastDecisionNanos = new AtomicLong();
+  private final AtomicLong longestPauseAfterKillNanos = new AtomicLong();
   private volatile long killedAtNanos;
 
   DemoWorkload(RateLimiterClient client, int concurrency, int keys, long capacity, double refill) {
@@ -88,14 +89,20 @@ final class DemoWorkload {
 
   private void send(String key, Semaphore inFlight) {
     AcquireRequest request = AcquireRequest.newBuilder().setKey(key).setPermits(1).build();
+    long sentNanos = System.nanoTime();
     client.acquireAsync(request).whenComplete((response, error) -> {
       try {
         if (error != null) {
           errors.increment();
           return;
         }
-        if (killedAtNanos != 0) {
-          firstDecisionAfterKillNanos.compareAndSet(0, System.nanoTime());
+        long now = System.nanoTime();
+        long previous = lastDecisionNanos.getAndAccumulate(now, Math::max);
+        if (killedAtNanos != 0 && now > previous) {
+          // the longest time without any decision, from the kill on: the failover as seen
+          // by callers (the killed node's last answers count as decisions too)
+          long pause = now - Math.max(previous, killedAtNanos);
+          longestPauseAfterKillNanos.accumulateAndGet(pause, Math::max);
         }
         if (response.getAllowed()) {
           allowed.increment();
@@ -120,9 +127,11 @@ final class DemoWorkload {
       return;
     }
     out.printf("  ** killing leader %s **%n", cluster.config(leader.get()).nodeId());
-    firstDecisionAfterKillNanos.set(0);
-    cluster.stop(leader.get());
     killedAtNanos = System.nanoTime();
+    // Stopped beside the workload, which goes on sending while the node goes down.
+    Thread stopper = new Thread(() -> cluster.stop(leader.get()), "demo-kill-leader");
+    stopper.setDaemon(true);
+    stopper.start();
   }
 
   private Result summarize(double elapsedSeconds, PrintStream out) {
@@ -131,10 +140,8 @@ final class DemoWorkload {
         decisions, elapsedSeconds, decisions / elapsedSeconds, allowed.sum(), rejected.sum(),
         errors.sum());
     if (killedAtNanos != 0) {
-      long first = firstDecisionAfterKillNanos.get();
-      out.println(first == 0 ? "failover: no decision after the kill"
-          : String.format("failover: first decision %d ms after the leader was killed",
-              (first - killedAtNanos) / 1_000_000));
+      out.printf("failover: the longest pause in decisions after the leader was killed was %d ms%n",
+          longestPauseAfterKillNanos.get() / 1_000_000);
     }
     double bound = capacity + refill * elapsedSeconds;
     String worstKey = null;

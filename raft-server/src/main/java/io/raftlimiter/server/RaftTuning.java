@@ -50,6 +50,8 @@ final class RaftTuning {
     // appender's default 4 MB batches hold several; segments are kept larger than Ratis' 32 MB
     // default would need only for much bigger entries.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+
+    config.ratisOverrides().forEach(p::set);
     return p;
   }
 

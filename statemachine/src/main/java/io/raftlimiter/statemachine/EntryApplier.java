@@ -16,29 +16,41 @@ import java.util.List;
  * entry order; time is the entry's stamp, raised to the last applied stamp so that it never runs
  * backwards even if a new leader's clock is behind the old one's.
  *
- * <p>After its ops, every entry also sweeps a few stored buckets, in key order from a cursor that
- * is stored with the buckets: those that have refilled to full by the entry's time are deleted,
- * since a full bucket is the same as no bucket. So storage follows the keys that are actually
- * below capacity, and because the cursor is part of the replicated state, every replica deletes
- * the same buckets at the same log index.
+ * <p>After its ops, every {@code sweepEveryEntries}-th entry (by log index) also sweeps
+ * {@code sweepKeys} stored buckets, in key order from a cursor that is stored with the buckets:
+ * those that have refilled to full by the entry's time are deleted, since a full bucket is the
+ * same as no bucket. So storage follows the keys that are actually below capacity, and because
+ * the cursor is part of the replicated state and the schedule depends only on the index, every
+ * replica deletes the same buckets at the same log index. Sweeping in pages keeps the cost of
+ * positioning a RocksDB iterator (which must skip the tombstones of earlier sweeps) rare.
  */
 public final class EntryApplier {
-  /** Stored buckets examined per applied entry by the sweep. */
-  public static final int DEFAULT_SWEEP_PER_ENTRY = 32;
+  /** Stored buckets examined per sweep. */
+  public static final int DEFAULT_SWEEP_KEYS = 256;
+  /** A sweep runs on entries whose index is a multiple of this. */
+  public static final int DEFAULT_SWEEP_EVERY_ENTRIES = 16;
 
   private final BucketStore store;
-  private final int sweepPerEntry;
+  private final int sweepKeys;
+  private final int sweepEveryEntries;
 
   public EntryApplier(BucketStore store) {
-    this(store, DEFAULT_SWEEP_PER_ENTRY);
+    this(store, DEFAULT_SWEEP_KEYS, DEFAULT_SWEEP_EVERY_ENTRIES);
   }
 
-  public EntryApplier(BucketStore store, int sweepPerEntry) {
-    if (sweepPerEntry < 0) {
-      throw new IllegalArgumentException("sweepPerEntry must be >= 0, got " + sweepPerEntry);
+  /** Sweeps {@code sweepKeys} buckets after every entry. */
+  public EntryApplier(BucketStore store, int sweepKeys) {
+    this(store, sweepKeys, 1);
+  }
+
+  public EntryApplier(BucketStore store, int sweepKeys, int sweepEveryEntries) {
+    if (sweepKeys < 0 || sweepEveryEntries < 1) {
+      throw new IllegalArgumentException("sweepKeys must be >= 0 and sweepEveryEntries >= 1, got "
+          + sweepKeys + " and " + sweepEveryEntries);
     }
     this.store = store;
-    this.sweepPerEntry = sweepPerEntry;
+    this.sweepKeys = sweepKeys;
+    this.sweepEveryEntries = sweepEveryEntries;
   }
 
   /** The time {@code entry} is applied at: its stamp, never below the last applied stamp. */
@@ -58,18 +70,22 @@ public final class EntryApplier {
       writes.put(key, outcome.state());
       decisions.add(outcome.decision());
     }
-    sweepFullBuckets(writes, nowNanos);
+    if (index % sweepEveryEntries == 0) {
+      sweepFullBuckets(writes, nowNanos);
+    } else {
+      writes.sweepCursor(store.sweepCursor()); // unchanged
+    }
     store.commit(writes, new AppliedMarker(term, index, nowNanos));
     return decisions;
   }
 
   private void sweepFullBuckets(WriteSet writes, long nowNanos) {
-    if (sweepPerEntry == 0) {
+    if (sweepKeys == 0) {
       return;
     }
     byte[][] last = {store.sweepCursor()};
     int[] visited = {0};
-    store.scan(last[0], sweepPerEntry, (key, state) -> {
+    store.scan(last[0], sweepKeys, (key, state) -> {
       visited[0]++;
       last[0] = key;
       if (!writes.contains(key) && TokenBucket.refill(state, nowNanos).isFull()) {
@@ -77,6 +93,6 @@ public final class EntryApplier {
       }
     });
     // A short page means the end of the keys: the next sweep starts from the first key again.
-    writes.sweepCursor(visited[0] < sweepPerEntry ? null : last[0]);
+    writes.sweepCursor(visited[0] < sweepKeys ? null : last[0]);
   }
 }

@@ -128,8 +128,8 @@ public final class GroupCommitter {
     }
     decisions.whenComplete((result, error) -> {
       inFlight.decrementAndGet();
+      drain(); // the next entry goes out before this one's answers are written
       complete(batch, result, error);
-      drain();
     });
   }
 

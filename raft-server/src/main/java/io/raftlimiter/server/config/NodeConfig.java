@@ -16,10 +16,15 @@ import java.util.Properties;
  * file, then environment variables, then explicit values (command-line flags).
  */
 public final class NodeConfig {
-  private final Map<ConfigKey<?>, Object> values;
+  /** Settings under this prefix go to Ratis verbatim (minus the prefix), for expert tuning. */
+  public static final String RATIS_PREFIX = "ratis.";
 
-  private NodeConfig(Map<ConfigKey<?>, Object> values) {
+  private final Map<ConfigKey<?>, Object> values;
+  private final Map<String, String> ratisOverrides;
+
+  private NodeConfig(Map<ConfigKey<?>, Object> values, Map<String, String> ratisOverrides) {
     this.values = Map.copyOf(values);
+    this.ratisOverrides = Map.copyOf(ratisOverrides);
   }
 
   public static Builder newBuilder() {
@@ -29,7 +34,13 @@ public final class NodeConfig {
   public Builder toBuilder() {
     Builder builder = new Builder();
     builder.values.putAll(values);
+    builder.ratisOverrides.putAll(ratisOverrides);
     return builder;
+  }
+
+  /** Ratis properties set with {@code ratis.<ratis key>=value}, applied after ours. */
+  public Map<String, String> ratisOverrides() {
+    return ratisOverrides;
   }
 
   @SuppressWarnings("unchecked")
@@ -65,6 +76,7 @@ public final class NodeConfig {
   /** Collects settings from the sources, in override order. */
   public static final class Builder {
     private final Map<ConfigKey<?>, Object> values = new HashMap<>();
+    private final Map<String, String> ratisOverrides = new HashMap<>();
 
     public <T> Builder set(ConfigKey<T> key, T value) {
       values.put(key, key.check(value));
@@ -73,6 +85,15 @@ public final class NodeConfig {
 
     /** Sets a value given as text, as it comes from a file, a variable or a flag. */
     public Builder set(String name, String raw) {
+      if (name.startsWith(RATIS_PREFIX)) {
+        String ratisKey = name.substring(RATIS_PREFIX.length());
+        if (!ratisKey.startsWith("raft.")) {
+          throw new ConfigException(name + ": Ratis settings start with 'raft.', e.g. "
+              + RATIS_PREFIX + "raft.server.log.force.sync.num");
+        }
+        ratisOverrides.put(ratisKey, raw.trim());
+        return this;
+      }
       ConfigKey<?> key = NodeConfigKeys.byName(name);
       values.put(key, key.parse(raw));
       return this;
@@ -104,7 +125,7 @@ public final class NodeConfig {
     }
 
     public NodeConfig build() {
-      NodeConfig config = new NodeConfig(values);
+      NodeConfig config = new NodeConfig(values, ratisOverrides);
       require(config, NodeConfigKeys.NODE_ID);
       require(config, NodeConfigKeys.DATA_DIR);
       require(config, NodeConfigKeys.RAFT_PORT);

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -24,12 +25,12 @@ import java.util.stream.Stream;
 public final class LocalCluster implements AutoCloseable {
   private final Path baseDir;
   private final List<NodeConfig> configs;
-  private final RaftNode[] nodes;
+  private final AtomicReferenceArray<RaftNode> nodes;
 
   private LocalCluster(Path baseDir, List<NodeConfig> configs) {
     this.baseDir = baseDir;
     this.configs = configs;
-    this.nodes = new RaftNode[configs.size()];
+    this.nodes = new AtomicReferenceArray<>(configs.size());
   }
 
   /**
@@ -78,7 +79,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The running node at {@code index}; throws if it is stopped. */
   public RaftNode node(int index) {
-    RaftNode node = nodes[index];
+    RaftNode node = nodes.get(index);
     if (node == null) {
       throw new IllegalStateException("node " + configs.get(index).nodeId() + " is stopped");
     }
@@ -86,7 +87,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public boolean isRunning(int index) {
-    return nodes[index] != null;
+    return nodes.get(index) != null;
   }
 
   public NodeConfig config(int index) {
@@ -101,8 +102,8 @@ public final class LocalCluster implements AutoCloseable {
   /** Client addresses of the running nodes. */
   public List<String> runningEndpoints() {
     List<String> result = new ArrayList<>();
-    for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null) {
+    for (int i = 0; i < nodes.length(); i++) {
+      if (nodes.get(i) != null) {
         result.add(configs.get(i).self().clientAddress());
       }
     }
@@ -111,8 +112,9 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The index of the running node that leads the data group now, if any. */
   public Optional<Integer> leaderIndex() {
-    for (int i = 0; i < nodes.length; i++) {
-      if (nodes[i] != null && nodes[i].isLeader()) {
+    for (int i = 0; i < nodes.length(); i++) {
+      RaftNode node = nodes.get(i);
+      if (node != null && node.isLeader()) {
         return Optional.of(i);
       }
     }
@@ -134,8 +136,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops a node abruptly (its peers learn of it by silence). */
   public void stop(int index) {
-    RaftNode node = nodes[index];
-    nodes[index] = null;
+    RaftNode node = nodes.getAndSet(index, null);
     if (node != null) {
       node.close();
     }
@@ -143,11 +144,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a stopped node again on its existing data. */
   public RaftNode restart(int index) throws IOException {
-    if (nodes[index] != null) {
+    if (nodes.get(index) != null) {
       throw new IllegalStateException("node " + configs.get(index).nodeId() + " is running");
     }
-    nodes[index] = RaftNode.start(configs.get(index));
-    return nodes[index];
+    RaftNode node = RaftNode.start(configs.get(index));
+    nodes.set(index, node);
+    return node;
   }
 
   /** Stops a node and deletes all of its data, as if its disk had been replaced. */
@@ -158,7 +160,7 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = 0; i < nodes.length; i++) {
+    for (int i = 0; i < nodes.length(); i++) {
       stop(i);
     }
   }

@@ -88,6 +88,16 @@ class NodeConfigTest {
   }
 
   @Test
+  void ratisSettingsPassThroughVerbatim() {
+    NodeConfig config = minimal().set("ratis.raft.server.log.force.sync.num", " 64 ").build();
+    assertEquals(Map.of("raft.server.log.force.sync.num", "64"), config.ratisOverrides());
+    assertEquals(config.ratisOverrides(), config.toBuilder().build().ratisOverrides());
+    ConfigException notRatis = assertThrows(ConfigException.class,
+        () -> minimal().set("ratis.server.x", "1"));
+    assertTrue(notRatis.getMessage().contains("start with 'raft.'"), notRatis.getMessage());
+  }
+
+  @Test
   void everySettingIsDocumentedInTheReadme() throws IOException {
     Path readme = Path.of("..", "README.md");
     String text = Files.readString(readme);

@@ -1,0 +1,158 @@
+package io.raftlimiter.server.commit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.LogEntryCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/** Group commit against a fake log whose entries the test completes by hand. */
+class GroupCommitterTest {
+  private static final BucketLimit LIMIT = BucketLimit.of(1000, 1);
+
+  /** Records submitted entries; each completes when the test says so. */
+  private static final class FakeLog implements GroupCommitter.EntrySubmitter {
+    final List<LogEntry> entries = new ArrayList<>();
+    final List<CompletableFuture<List<Decision>>> replies = new ArrayList<>();
+
+    @Override
+    public synchronized CompletableFuture<List<Decision>> submit(byte[] encodedEntry) {
+      entries.add(LogEntryCodec.decode(encodedEntry));
+      CompletableFuture<List<Decision>> reply = new CompletableFuture<>();
+      replies.add(reply);
+      return reply;
+    }
+
+    /** Answers entry {@code i}: each op allowed, remaining = its permits (to tell them apart). */
+    void commit(int i) {
+      List<Decision> decisions = new ArrayList<>();
+      for (AcquireOp op : entries.get(i).ops()) {
+        decisions.add(new Decision(true, op.permits(), 0));
+      }
+      replies.get(i).complete(decisions);
+    }
+
+    int size(int i) {
+      return entries.get(i).ops().size();
+    }
+  }
+
+  private static AcquireOp op(long permits) {
+    return AcquireOp.of("k", permits, LIMIT);
+  }
+
+  @Test
+  void anIdleCommitterSubmitsAtOnceAndAnswersEachOp() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, n -> {});
+    CompletableFuture<Decision> decision = committer.acquire(op(7));
+    assertEquals(1, log.entries.size());
+    assertEquals(0, log.entries.get(0).stampNanos(), "the leader stamps, not the committer");
+    assertFalse(decision.isDone());
+    log.commit(0);
+    assertEquals(7, decision.get().remaining());
+  }
+
+  @Test
+  void acquiresArrivingDuringARoundGoOutTogetherInOrder() throws Exception {
+    FakeLog log = new FakeLog();
+    List<Integer> sizes = new ArrayList<>();
+    GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, sizes::add);
+    CompletableFuture<Decision> first = committer.acquire(op(1));
+    List<CompletableFuture<Decision>> waiting = new ArrayList<>();
+    for (int i = 2; i <= 11; i++) {
+      waiting.add(committer.acquire(op(i)));
+    }
+    assertEquals(1, log.entries.size(), "below the pipelining threshold nothing else goes out");
+    assertEquals(10, committer.queued());
+    log.commit(0);
+    assertEquals(1, first.get().remaining());
+    assertEquals(2, log.entries.size());
+    assertEquals(10, log.size(1));
+    assertEquals(0, committer.queued());
+    log.commit(1);
+    for (int i = 0; i < waiting.size(); i++) {
+      assertEquals(i + 2, waiting.get(i).get().remaining(), "answers match their ops");
+    }
+    assertEquals(List.of(1, 10), sizes);
+  }
+
+  @Test
+  void pipelinesOnlyAboveTheThresholdAndUpToMaxInFlight() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 5, 3, 5, n -> {});
+    committer.acquire(op(1));
+    for (int i = 0; i < 4; i++) {
+      committer.acquire(op(1));
+    }
+    assertEquals(1, log.entries.size());
+    committer.acquire(op(1)); // the fifth waiting acquire reaches the threshold
+    assertEquals(2, log.entries.size());
+    assertEquals(5, log.size(1), "an entry holds at most maxOps");
+    for (int i = 0; i < 20; i++) {
+      committer.acquire(op(1));
+    }
+    assertEquals(3, log.entries.size(), "never more than maxInFlight entries out");
+    assertEquals(15, committer.queued());
+    log.commit(0);
+    assertEquals(4, log.entries.size(), "a freed slot takes the next full entry");
+    assertEquals(5, log.size(3));
+  }
+
+  @Test
+  void aFailedEntryFailsEveryOpInItAndTheNextEntryStillGoesOut() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
+    CompletableFuture<Decision> first = committer.acquire(op(1));
+    CompletableFuture<Decision> second = committer.acquire(op(2));
+    GroupUnavailableException unavailable = new GroupUnavailableException("no quorum", null);
+    log.replies.get(0).completeExceptionally(unavailable);
+    ExecutionException e = assertThrows(ExecutionException.class, first::get);
+    assertSame(unavailable, e.getCause());
+    assertEquals(2, log.entries.size());
+    assertFalse(second.isDone());
+  }
+
+  @Test
+  void aReplyOfTheWrongLengthIsAnErrorNotADecision() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
+    CompletableFuture<Decision> decision = committer.acquire(op(1));
+    log.replies.get(0).complete(List.of());
+    ExecutionException e = assertThrows(ExecutionException.class, decision::get);
+    assertInstanceOf(IllegalStateException.class, e.getCause());
+  }
+
+  @Test
+  void aBacklogFailingSynchronouslyDrainsInALoopNotARecursion() {
+    CompletableFuture<List<Decision>> firstReply = new CompletableFuture<>();
+    boolean[] closed = {false};
+    GroupCommitter committer = new GroupCommitter(entry -> {
+      if (closed[0]) {
+        throw new GroupUnavailableException("closed", null);
+      }
+      return firstReply;
+    }, 1, 1, 1, n -> {});
+    List<CompletableFuture<Decision>> all = new ArrayList<>();
+    for (int i = 0; i < 50_000; i++) {
+      all.add(committer.acquire(op(1)));
+    }
+    assertEquals(49_999, committer.queued());
+    closed[0] = true;
+    firstReply.completeExceptionally(new GroupUnavailableException("closed", null));
+    assertTrue(all.stream().allMatch(CompletableFuture::isCompletedExceptionally));
+    assertEquals(0, committer.queued());
+  }
+}
