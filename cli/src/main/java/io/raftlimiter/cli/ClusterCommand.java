@@ -21,6 +21,12 @@ import picocli.CommandLine.Option;
     subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class})
 final class ClusterCommand {
 
+  private static void requireClusterDirectory(Path dir) {
+    if (!ClusterLayout.existsIn(dir)) {
+      throw new UsageException(dir + " is not a cluster directory (no " + ClusterLayout.FILE + ")");
+    }
+  }
+
   @Command(name = "up", mixinStandardHelpOptions = true,
       description = {"Start N node processes in the background and wait until they serve.",
           "Writes D/endpoints: <node-id> <host:port> <pid> per node. On an existing D, brings the "
@@ -147,10 +153,7 @@ final class ClusterCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (!ClusterLayout.existsIn(dir)) {
-        throw new UsageException(dir + " is not a cluster directory (no "
-            + ClusterLayout.FILE + ")");
-      }
+      requireClusterDirectory(dir);
       int stopped = 0;
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
         Optional<ProcessHandle> process = NodeProcesses.find(e.pid());
@@ -177,10 +180,7 @@ final class ClusterCommand {
 
     @Override
     public Integer call() throws Exception {
-      if (!ClusterLayout.existsIn(dir)) {
-        throw new UsageException(dir + " is not a cluster directory (no "
-            + ClusterLayout.FILE + ")");
-      }
+      requireClusterDirectory(dir);
       ClusterLayout layout = ClusterLayout.load(dir);
       Map<String, Long> pids = new HashMap<>();
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
