@@ -1,0 +1,98 @@
+package io.raftlimiter.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PlacementRingTest {
+  private static List<String> nodes(int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 1; i <= count; i++) {
+      ids.add("n" + i);
+    }
+    return ids;
+  }
+
+  @Test
+  void replicasAreDistinctAndCappedAtTheNodeCount() {
+    PlacementRing ring = new PlacementRing(nodes(5));
+    for (int g = 0; g < 100; g++) {
+      List<String> replicas = ring.replicasOf(g, 3);
+      assertEquals(3, replicas.size());
+      assertEquals(3, new HashSet<>(replicas).size());
+    }
+    assertEquals(2, new PlacementRing(nodes(2)).replicasOf(0, 3).size());
+    assertThrows(IllegalArgumentException.class, () -> ring.replicasOf(0, 0));
+    assertThrows(IllegalArgumentException.class, () -> new PlacementRing(List.of("a", "a")));
+  }
+
+  @Test
+  void placementNeverChanges() {
+    // Pinned: a change would move replicas in running clusters.
+    assertEquals(List.of("n4", "n1", "n2"), new PlacementRing(nodes(5)).replicasOf(0, 3));
+  }
+
+  @Test
+  void placementDoesNotDependOnTheOrderNodesAreListed() {
+    List<String> forward = nodes(7);
+    List<String> backward = new ArrayList<>(forward);
+    java.util.Collections.reverse(backward);
+    assertEquals(new PlacementRing(forward).placement(64, 3),
+        new PlacementRing(backward).placement(64, 3));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"3,4", "5,6", "8,9", "10,11"})
+  void addingANodeMovesAboutReplicationOverNodesOfTheReplicas(int before, int after) {
+    int groups = 512;
+    int replication = 3;
+    List<List<String>> old = new PlacementRing(nodes(before)).placement(groups, replication);
+    List<List<String>> now = new PlacementRing(nodes(after)).placement(groups, replication);
+    int moved = 0;
+    for (int g = 0; g < groups; g++) {
+      List<String> kept = new ArrayList<>(old.get(g));
+      kept.retainAll(now.get(g));
+      moved += replication - kept.size();
+      for (String node : now.get(g)) {
+        assertTrue(old.get(g).contains(node) || node.equals("n" + after),
+            "a replica only ever moves onto the new node");
+      }
+    }
+    double movedShare = (double) moved / (groups * replication);
+    double bound = 1.5 * replication / after;
+    assertTrue(movedShare <= Math.min(1.0, bound),
+        "moved " + movedShare + " of replicas, bound " + bound);
+    assertTrue(moved > 0, "the new node takes some replicas");
+  }
+
+  @Test
+  void preferredLeadersSpreadOverNodes() {
+    int groups = 240;
+    List<String> ids = nodes(6);
+    PlacementRing ring = new PlacementRing(ids);
+    Map<String, Integer> leads = new HashMap<>();
+    Map<String, Integer> holds = new HashMap<>();
+    for (int g = 0; g < groups; g++) {
+      List<String> replicas = ring.replicasOf(g, 3);
+      leads.merge(replicas.get(0), 1, Integer::sum);
+      replicas.forEach(n -> holds.merge(n, 1, Integer::sum));
+    }
+    for (String id : ids) {
+      int lead = leads.getOrDefault(id, 0);
+      int hold = holds.getOrDefault(id, 0);
+      assertTrue(lead >= 0.5 * groups / ids.size() && lead <= 1.5 * groups / ids.size(),
+          id + " leads " + lead + " of " + groups);
+      assertTrue(hold >= 0.7 * 3 * groups / ids.size() && hold <= 1.3 * 3 * groups / ids.size(),
+          id + " holds " + hold);
+    }
+  }
+}
