@@ -1,6 +1,5 @@
 package io.raftlimiter.client;
 
-import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -31,6 +30,8 @@ import java.util.function.BiConsumer;
  * caller tokens (under-admission), never an extra admission.
  */
 public final class RateLimiterClient implements AutoCloseable {
+  /** A full batch answer is ~0.4 MB; leave room above gRPC's 4 MB default all the same. */
+  private static final int MAX_RESPONSE_BYTES = 16 << 20;
   private final List<ManagedChannel> channels;
   private final List<RateLimiterGrpc.RateLimiterStub> stubs;
   private final List<String> endpoints;
@@ -48,6 +49,7 @@ public final class RateLimiterClient implements AutoCloseable {
       ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint)
           .usePlaintext()
           .directExecutor()
+          .maxInboundMessageSize(MAX_RESPONSE_BYTES)
           .build();
       channels.add(channel);
       stubs.add(RateLimiterGrpc.newStub(channel));

@@ -88,6 +88,7 @@ public final class RaftNode implements AutoCloseable {
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
+        .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(new RateLimiterService(validator, key -> committer, metrics))
         .addService(new NodeAdminService(this::status))
         .build();

@@ -236,6 +236,22 @@ class RequestContractTest {
   }
 
   @Test
+  void theLargestBatchOfTheLongestKeysIsDecided() {
+    // 10,000 keys of 512 bytes: over 5 MB in one call and in the log, more than gRPC's and the
+    // appender's defaults; it must be decided, not refused by a transport limit.
+    String padding = "k".repeat(500);
+    AcquireBatchRequest.Builder batch = AcquireBatchRequest.newBuilder();
+    for (int i = 0; i < 10_000; i++) {
+      String key = String.format("%s-%011d", padding, i);
+      assertEquals(512, key.length());
+      batch.addRequests(request(key, CAPACITY, SLOW_REFILL));
+    }
+    AcquireBatchResponse answers = anyNode().acquireBatch(batch.build());
+    assertEquals(10_000, answers.getResponsesCount());
+    assertTrue(answers.getResponsesList().stream().allMatch(AcquireResponse::getAllowed));
+  }
+
+  @Test
   void rejectionSaysWhenTheTokenWillBeThere() throws InterruptedException {
     AcquireRequest oneAtATime = request("one-per-second", 1, 1.0);
     AcquireResponse first = anyNode().acquire(oneAtATime);

@@ -21,7 +21,7 @@ public final class LogEntryCodec {
   static final byte VERSION = 1;
   static final byte TYPE_ACQUIRE_BATCH = 1;
   static final int STAMP_OFFSET = 2;
-  private static final int HEADER_BYTES = 2 + 8 + 4;
+  public static final int HEADER_BYTES = 2 + 8 + 4;
   private static final int FIXED_OP_BYTES = 2 + 8 + 8 + 8;
   /** An upper bound on ops per entry, so that a corrupt count cannot allocate without limit. */
   public static final int MAX_OPS = 1 << 20;
@@ -32,10 +32,15 @@ public final class LogEntryCodec {
     return encode(entry.stampNanos(), entry.ops());
   }
 
+  /** The bytes {@code op} takes in an encoded entry. */
+  public static int encodedSize(AcquireOp op) {
+    return FIXED_OP_BYTES + op.key().length;
+  }
+
   public static byte[] encode(long stampNanos, List<AcquireOp> ops) {
     int size = HEADER_BYTES;
     for (AcquireOp op : ops) {
-      size += FIXED_OP_BYTES + op.key().length;
+      size += encodedSize(op);
     }
     ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.put(VERSION).put(TYPE_ACQUIRE_BATCH).putLong(stampNanos).putInt(ops.size());

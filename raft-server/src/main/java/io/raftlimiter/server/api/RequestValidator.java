@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 public final class RequestValidator {
   /** The largest number of requests in one {@code AcquireBatch}. */
   public static final int MAX_BATCH = 10_000;
+  /** Room for the largest valid call: a full batch of the longest keys is about 5.5 MB. */
+  public static final int MAX_REQUEST_BYTES = 16 << 20;
 
   private final BucketLimit defaultLimit;
   private final ConsistencyMode defaultConsistency;

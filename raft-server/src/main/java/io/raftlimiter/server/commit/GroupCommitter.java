@@ -38,8 +38,12 @@ public final class GroupCommitter {
 
   private record Pending(AcquireOp op, CompletableFuture<Decision> result) {}
 
+  /** 1 MiB: a quarter of Ratis' 4 MB appender batch, so several entries still fit in one. */
+  public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
+
   private final EntrySubmitter submitter;
   private final int maxOpsPerEntry;
+  private final int maxEntryBytes;
   private final int maxInFlight;
   private final int pipelineThreshold;
   private final IntConsumer entrySizeListener;
@@ -54,12 +58,23 @@ public final class GroupCommitter {
    */
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxInFlight,
       int pipelineThreshold, IntConsumer entrySizeListener) {
-    if (maxOpsPerEntry < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
+    this(submitter, maxOpsPerEntry, DEFAULT_MAX_ENTRY_BYTES, maxInFlight, pipelineThreshold,
+        entrySizeListener);
+  }
+
+  /**
+   * @param maxEntryBytes an entry stops growing once it reaches this encoded size, so that long
+   *     keys cannot make entries larger than Ratis' appender and log buffers
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, IntConsumer entrySizeListener) {
+    if (maxOpsPerEntry < 1 || maxEntryBytes < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
       throw new IllegalArgumentException(
-          "maxOpsPerEntry, maxInFlight and pipelineThreshold must be >= 1");
+          "maxOpsPerEntry, maxEntryBytes, maxInFlight and pipelineThreshold must be >= 1");
     }
     this.submitter = submitter;
     this.maxOpsPerEntry = maxOpsPerEntry;
+    this.maxEntryBytes = maxEntryBytes;
     this.maxInFlight = maxInFlight;
     this.pipelineThreshold = pipelineThreshold;
     this.entrySizeListener = entrySizeListener;
@@ -101,9 +116,13 @@ public final class GroupCommitter {
         continue;
       }
       List<Pending> batch = new ArrayList<>(Math.min(maxOpsPerEntry, 64));
+      int bytes = LogEntryCodec.HEADER_BYTES;
       Pending next;
-      while (batch.size() < maxOpsPerEntry && (next = queue.poll()) != null) {
+      // Stops once the cap is reached, so an entry exceeds it by less than one op (≤ 538 bytes).
+      while (batch.size() < maxOpsPerEntry && bytes < maxEntryBytes
+          && (next = queue.poll()) != null) {
         batch.add(next);
+        bytes += LogEntryCodec.encodedSize(next.op());
       }
       queued.addAndGet(-batch.size());
       if (batch.isEmpty()) {

@@ -112,6 +112,24 @@ class GroupCommitterTest {
   }
 
   @Test
+  void entriesStopGrowingAtTheByteCap() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});
+    AcquireOp longKey = AcquireOp.of("x".repeat(474), 1, LIMIT); // 500 bytes encoded
+    assertEquals(500, LogEntryCodec.encodedSize(longKey));
+    committer.acquire(longKey);
+    for (int i = 0; i < 10; i++) {
+      committer.acquire(longKey);
+    }
+    log.commit(0);
+    assertEquals(4, log.size(1), "14 + 4 x 500 bytes reach the 2,000-byte cap");
+    log.commit(1);
+    assertEquals(4, log.size(2));
+    log.commit(2);
+    assertEquals(2, log.size(3));
+  }
+
+  @Test
   void aFailedEntryFailsEveryOpInItAndTheNextEntryStillGoesOut() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
