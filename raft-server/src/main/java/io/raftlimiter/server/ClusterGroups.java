@@ -2,7 +2,11 @@ package io.raftlimiter.server;
 
 import io.raftlimiter.server.config.PeerAddress;
 import java.nio.charset.StandardCharsets;
+import io.raftlimiter.routing.PlacementRing;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -21,10 +25,23 @@ public final class ClusterGroups {
         UUID.nameUUIDFromBytes(("raftlimiter/data/" + index).getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** The single data group of a one-group cluster, replicated on {@code peers}. */
-  public static RaftGroup dataGroup(List<PeerAddress> peers) {
-    return RaftGroup.valueOf(dataGroupId(0), peers.stream()
-        .map(p -> RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id())).setAddress(p.raftAddress()).build())
-        .toList());
+  /**
+   * The cluster's data groups: group {@code i} on the {@code replication} nodes the placement
+   * ring gives it, its preferred leader first.
+   */
+  public static List<RaftGroup> dataGroups(List<PeerAddress> peers, int groups, int replication) {
+    Map<String, PeerAddress> byId = new HashMap<>();
+    peers.forEach(p -> byId.put(p.id(), p));
+    PlacementRing ring = new PlacementRing(byId.keySet());
+    List<RaftGroup> result = new ArrayList<>(groups);
+    for (int i = 0; i < groups; i++) {
+      List<RaftPeer> members = ring.replicasOf(i, replication).stream()
+          .map(byId::get)
+          .map(p -> RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id()))
+              .setAddress(p.raftAddress()).build())
+          .toList();
+      result.add(RaftGroup.valueOf(dataGroupId(i), members));
+    }
+    return result;
   }
 }

@@ -9,7 +9,6 @@ import io.raftlimiter.server.api.ConsistencyMode;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
-import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -19,23 +18,19 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One raftlimiter node: a Ratis server hosting its replicas of the bucket groups, a committer per
- * group, and the gRPC endpoint clients talk to.
+ * One raftlimiter node: a Ratis server hosting its replicas of the data groups, a committer per
+ * group ({@link DataGroups}), and the gRPC endpoint clients talk to.
  *
  * <pre>
  *   gRPC client ──▶ RateLimiterService ──key──▶ GroupCommitter ──entry──▶ RaftEntrySubmitter
@@ -48,48 +43,39 @@ public final class RaftNode implements AutoCloseable {
 
   private final NodeConfig config;
   private final NodeMetrics metrics;
-  private final RaftGroup group;
   private final RaftServer raftServer;
-  private final RaftClient raftClient;
-  private final GroupCommitter committer;
+  private final DataGroups groups;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
     this.metrics = new NodeMetrics(registry);
-    this.group = ClusterGroups.dataGroup(config.peers());
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
     Files.createDirectories(dataDir);
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
+    // No group at build time: Ratis recovers the groups found in storage, and the node then joins
+    // the groups of its placement that it does not host yet.
     this.raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(RaftTuning.serverProperties(config))
         .setStateMachineRegistry(groupId -> new RateLimiterStateMachine(TimeSource.system(), retained))
-        .setGroup(group)
-        .setOption(startupOption(dataDir, group.getGroupId()))
         .build();
     raftServer.start();
-    this.raftClient = RaftClient.newBuilder()
-        .setClientId(ClientId.randomId())
-        .setRaftGroup(group)
-        .setProperties(RaftTuning.clientProperties(config))
-        .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
-        .build();
-    Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
-    this.committer = new GroupCommitter(
-        new RaftEntrySubmitter(raftServer, group.getGroupId(), raftClient, timeout),
-        config.get(NodeConfigKeys.BATCH_MAX_OPS),
-        config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
-        config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
-        metrics::entrySubmitted);
+    this.groups = new DataGroups(config, raftServer, metrics);
+    try {
+      groups.joinLocalGroups();
+    } catch (IOException | RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
     RequestValidator validator = new RequestValidator(config.defaultLimit(), ConsistencyMode.STRONG);
     PeerAddress self = config.self();
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
-        .addService(new RateLimiterService(validator, key -> committer, metrics))
+        .addService(new RateLimiterService(validator, groups, metrics))
         .addService(new NodeAdminService(this::status))
         .build();
     try {
@@ -98,20 +84,14 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw new IOException("cannot listen on " + self.clientAddress() + ": " + e.getMessage(), e);
     }
-    LOG.info("node {} serving clients on {}, raft on {}", config.nodeId(), self.clientAddress(),
-        self.raftAddress());
+    LOG.info("node {} serving clients on {}, raft on {}, hosting {} of {} groups",
+        config.nodeId(), self.clientAddress(), self.raftAddress(), groups.local().size(),
+        groups.all().size());
   }
 
   /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
   public static RaftNode start(NodeConfig config) throws IOException {
     return new RaftNode(config, new MetricRegistry());
-  }
-
-  /** A group's storage that exists already is recovered; a new one is formatted. */
-  private static RaftStorage.StartupOption startupOption(Path dataDir, RaftGroupId groupId) {
-    Path groupDir = dataDir.resolve("raft").resolve(groupId.getUuid().toString());
-    return Files.isDirectory(groupDir) ? RaftStorage.StartupOption.RECOVER
-        : RaftStorage.StartupOption.FORMAT;
   }
 
   public String id() {
@@ -130,22 +110,39 @@ public final class RaftNode implements AutoCloseable {
     return metrics;
   }
 
+  /** The id of data group 0 (the only one in a single-group cluster). */
   public RaftGroupId groupId() {
-    return group.getGroupId();
+    return groups.all().get(0).getGroupId();
   }
 
-  /** Whether this node leads the data group now. */
+  /** The number of data groups in the cluster. */
+  public int groupCount() {
+    return groups.all().size();
+  }
+
+  /** Whether this node leads data group 0 now. */
   public boolean isLeader() {
+    return isLeader(0);
+  }
+
+  /** Whether this node leads data group {@code index} now. */
+  public boolean isLeader(int index) {
     try {
-      return raftServer.getDivision(group.getGroupId()).getInfo().isLeader();
+      return raftServer.getDivision(groups.all().get(index).getGroupId()).getInfo().isLeader();
     } catch (IOException e) {
       return false;
     }
   }
 
-  /** The state machine of this node's replica of the data group. */
+  /** The state machine of this node's replica of data group 0. */
   public RateLimiterStateMachine stateMachine() throws IOException {
-    return (RateLimiterStateMachine) raftServer.getDivision(group.getGroupId()).getStateMachine();
+    return stateMachine(0);
+  }
+
+  /** The state machine of this node's replica of data group {@code index}. */
+  public RateLimiterStateMachine stateMachine(int index) throws IOException {
+    return (RateLimiterStateMachine) raftServer.getDivision(groups.all().get(index).getGroupId())
+        .getStateMachine();
   }
 
   public RaftServer raftServer() {
@@ -159,7 +156,9 @@ public final class RaftNode implements AutoCloseable {
         .setDecisionsAllowed(metrics.allowedCount())
         .setDecisionsRejected(metrics.rejectedCount())
         .setUptimeMillis(System.currentTimeMillis() - startedAtMillis);
-    status.addGroups(groupStatus(group));
+    for (RaftGroup group : groups.local()) {
+      status.addGroups(groupStatus(group));
+    }
     return status.build();
   }
 
@@ -202,10 +201,8 @@ public final class RaftNode implements AutoCloseable {
     if (grpcServer != null) {
       grpcServer.shutdown();
     }
-    try {
-      raftClient.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.warn("closing raft client: {}", e.toString());
+    if (groups != null) {
+      groups.close();
     }
     try {
       raftServer.close();
@@ -225,8 +222,8 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
-  /** The peers of the data group, for tests and tools. */
+  /** The peers of data group 0, for tests and tools. */
   public List<RaftPeer> groupPeers() {
-    return List.copyOf(group.getPeers());
+    return List.copyOf(groups.all().get(0).getPeers());
   }
 }

@@ -24,6 +24,11 @@ public final class NodeConfigKeys {
       peers -> PeerAddress.parseList(peers) != null, "id=host:raftPort:clientPort,...",
       "the other members of the group (this node may be listed too)");
 
+  public static final ConfigKey<Integer> GROUPS = ConfigKey.intKey("cluster.groups", 1, 1, 1024,
+      "data groups the key space is split into; fixed when the cluster is created");
+  public static final ConfigKey<Integer> REPLICATION = ConfigKey.intKey("cluster.replication", 3,
+      1, 15, "replicas per data group (capped at the number of nodes)");
+
   // Limits.
   public static final ConfigKey<Long> DEFAULT_CAPACITY = ConfigKey.longKey(
       "limit.default.capacity", 100L, 1, 1_000_000_000_000L,
@@ -61,7 +66,7 @@ public final class NodeConfigKeys {
       "acquires that must wait before a further entry is sent beside those in flight");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
-      DATA_DIR, PEERS, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
+      DATA_DIR, PEERS, GROUPS, REPLICATION, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
       ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD);
 

@@ -134,6 +134,31 @@ public final class LocalCluster implements AutoCloseable {
     throw new IllegalStateException("no leader within " + timeout.toMillis() + " ms");
   }
 
+  /** Waits until every data group has a leader among the running nodes. */
+  public void awaitLeaders(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int groups = configs.get(0).get(NodeConfigKeys.GROUPS);
+    for (int g = 0; g < groups; g++) {
+      while (!hasLeader(g)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("group " + g + " has no leader within "
+              + timeout.toMillis() + " ms");
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private boolean hasLeader(int group) {
+    for (int i = 0; i < nodes.length(); i++) {
+      RaftNode node = nodes.get(i);
+      if (node != null && node.isLeader(group)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Stops a node abruptly (its peers learn of it by silence). */
   public void stop(int index) {
     RaftNode node = nodes.getAndSet(index, null);

@@ -1,0 +1,112 @@
+package io.raftlimiter.server;
+
+import io.raftlimiter.routing.KeyToGroup;
+import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.commit.GroupCommitter;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data groups of the cluster as one node sees them: every group's placement, a Raft client
+ * and a committer per group (also for groups this node does not host, which it reaches in one
+ * hop), and the key → group routing.
+ *
+ * <p>Group {@code i} is named {@code raftlimiter/data/i} and replicated on the nodes the
+ * {@link io.raftlimiter.routing.PlacementRing} gives it, so every node derives the same layout
+ * from the same member list. A node joins the groups it is placed in when it starts; groups it
+ * hosted before are recovered by Ratis from their storage directories.
+ */
+final class DataGroups implements GroupRouter, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataGroups.class);
+
+  private final RaftServer server;
+  private final KeyToGroup keyToGroup;
+  private final List<RaftGroup> groups;
+  private final List<RaftClient> clients = new ArrayList<>();
+  private final List<GroupCommitter> committers = new ArrayList<>();
+  private final ClientId managementClientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+
+  DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics) {
+    this.server = server;
+    this.groups = ClusterGroups.dataGroups(config.peers(), config.get(NodeConfigKeys.GROUPS),
+        config.get(NodeConfigKeys.REPLICATION));
+    this.keyToGroup = new KeyToGroup(groups.size());
+    Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
+    for (RaftGroup group : groups) {
+      RaftClient client = RaftClient.newBuilder()
+          .setClientId(ClientId.randomId())
+          .setRaftGroup(group)
+          .setProperties(RaftTuning.clientProperties(config))
+          .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
+          .build();
+      clients.add(client);
+      committers.add(new GroupCommitter(
+          new RaftEntrySubmitter(server, group.getGroupId(), client, timeout),
+          config.get(NodeConfigKeys.BATCH_MAX_OPS),
+          GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
+          config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
+          config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
+          metrics::entrySubmitted));
+    }
+  }
+
+  /** Adds the groups this node is placed in and does not host yet (a first start). */
+  void joinLocalGroups() throws IOException {
+    List<org.apache.ratis.protocol.RaftGroupId> hosted = new ArrayList<>();
+    server.getGroupIds().forEach(hosted::add);
+    for (RaftGroup group : local()) {
+      if (hosted.contains(group.getGroupId())) {
+        continue; // recovered from its storage directory
+      }
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+          managementClientId, server.getId(), callIds.incrementAndGet(), group));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot join group " + group.getGroupId() + ": "
+            + reply.getException());
+      }
+      LOG.debug("{} joined {}", server.getId(), group);
+    }
+  }
+
+  @Override
+  public GroupCommitter committerFor(byte[] key) {
+    return committers.get(keyToGroup.groupOf(key));
+  }
+
+  /** Every data group, by index. */
+  List<RaftGroup> all() {
+    return groups;
+  }
+
+  /** The groups this node holds a replica of. */
+  List<RaftGroup> local() {
+    return groups.stream()
+        .filter(g -> g.getPeer(server.getId()) != null)
+        .toList();
+  }
+
+  @Override
+  public void close() {
+    for (RaftClient client : clients) {
+      try {
+        client.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("closing a raft client: {}", e.toString());
+      }
+    }
+  }
+}
