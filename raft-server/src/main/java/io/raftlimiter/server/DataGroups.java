@@ -87,6 +87,11 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     return committers.get(keyToGroup.groupOf(key));
   }
 
+  /** The Raft client of data group {@code index}. */
+  RaftClient client(int index) {
+    return clients.get(index);
+  }
+
   /** Every data group, by index. */
   List<RaftGroup> all() {
     return groups;

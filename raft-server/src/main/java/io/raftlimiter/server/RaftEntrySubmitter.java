@@ -19,6 +19,7 @@ import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -96,11 +97,15 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
     }
   }
 
-  /** Leadership moved between the check and the submission: nothing was appended, go remote. */
+  /**
+   * Leadership moved (or is being handed over) between the check and the submission: nothing was
+   * appended, so the Raft client may send it again to whoever leads.
+   */
   private static boolean redirected(RaftClientReply reply) {
     return !reply.isSuccess()
         && (reply.getNotLeaderException() != null
             || reply.getException() instanceof LeaderNotReadyException
+            || reply.getException() instanceof LeaderSteppingDownException
             || reply.getException() instanceof NotLeaderException);
   }
 

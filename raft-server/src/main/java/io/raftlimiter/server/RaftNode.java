@@ -45,6 +45,7 @@ public final class RaftNode implements AutoCloseable {
   private final NodeMetrics metrics;
   private final RaftServer raftServer;
   private final DataGroups groups;
+  private final LeaderBalancer balancer;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
 
@@ -69,6 +70,10 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw e;
     }
+    int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
+    int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
+    this.balancer = balanceInterval == 0 ? null
+        : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin, 2L * electionMin);
     RequestValidator validator = new RequestValidator(config.defaultLimit(), ConsistencyMode.STRONG);
     PeerAddress self = config.self();
     this.grpcServer = NettyServerBuilder
@@ -198,6 +203,9 @@ public final class RaftNode implements AutoCloseable {
    * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
    */
   private void closeQuietly() {
+    if (balancer != null) {
+      balancer.close();
+    }
     if (grpcServer != null) {
       grpcServer.shutdown();
     }

@@ -70,6 +70,38 @@ class MultiGroupTest {
   }
 
   @Test
+  void everyGroupEndsUpLedByItsPreferredLeader() throws Exception {
+    try (LocalCluster cluster = start()) {
+      List<String> preferred = new ArrayList<>();
+      for (var group : ClusterGroups.dataGroups(cluster.config(0).peers(), GROUPS, 3)) {
+        preferred.add(group.getPeers().iterator().next().getId().toString());
+      }
+      assertTrue(new HashSet<>(preferred).size() > 1, "the ring spreads preferred leaders");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      List<String> leaders = leaders(cluster);
+      while (!leaders.equals(preferred) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        leaders = leaders(cluster);
+      }
+      assertEquals(preferred, leaders, "leader of each group");
+    }
+  }
+
+  private static List<String> leaders(LocalCluster cluster) {
+    List<String> leaders = new ArrayList<>();
+    for (int g = 0; g < GROUPS; g++) {
+      String leader = "?";
+      for (int i = 0; i < cluster.size(); i++) {
+        if (cluster.node(i).isLeader(g)) {
+          leader = cluster.node(i).id();
+        }
+      }
+      leaders.add(leader);
+    }
+    return leaders;
+  }
+
+  @Test
   void everyNodeServesEveryKeyExactlyAndBatchesCrossGroups() throws Exception {
     try (LocalCluster cluster = start()) {
       List<RateLimiterClient> clients = new ArrayList<>();

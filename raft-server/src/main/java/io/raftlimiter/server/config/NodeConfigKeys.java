@@ -42,6 +42,9 @@ public final class NodeConfigKeys {
       "raft.election-timeout-min-ms", 300, 50, 60_000, "lower bound of the election timeout");
   public static final ConfigKey<Integer> ELECTION_TIMEOUT_MAX_MS = ConfigKey.intKey(
       "raft.election-timeout-max-ms", 600, 100, 120_000, "upper bound of the election timeout");
+  public static final ConfigKey<Integer> LEADER_BALANCE_INTERVAL_MS = ConfigKey.intKey(
+      "raft.leader-balance-interval-ms", 2_000, 0, 3_600_000,
+      "how often a node hands groups it should not lead to their preferred leader (0: never)");
   public static final ConfigKey<Long> SNAPSHOT_THRESHOLD_ENTRIES = ConfigKey.longKey(
       "raft.snapshot.threshold-entries", 20_000L, 1, Long.MAX_VALUE,
       "log entries applied between automatic snapshots");
@@ -67,7 +70,7 @@ public final class NodeConfigKeys {
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
       DATA_DIR, PEERS, GROUPS, REPLICATION, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
-      ELECTION_TIMEOUT_MAX_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
+      ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD);
 
   public static ConfigKey<?> byName(String name) {
