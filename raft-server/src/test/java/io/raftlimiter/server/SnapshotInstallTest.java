@@ -37,6 +37,8 @@ class SnapshotInstallTest {
     try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b
         .set(NodeConfigKeys.SNAPSHOT_THRESHOLD_ENTRIES, 50L)
         .set(NodeConfigKeys.LOG_PURGE_GAP, 1)
+        // The test steers leadership itself; balancing would hand it back to the wiped node.
+        .set(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS, 0)
         .set(NodeConfigKeys.BATCH_MAX_OPS, 1))) { // one acquire per entry: the log grows fast
       var cluster = fixture.cluster();
       write(fixture, 0, 150);
