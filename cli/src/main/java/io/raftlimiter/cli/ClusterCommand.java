@@ -38,6 +38,13 @@ final class ClusterCommand {
     @Option(names = "--dir", required = true, description = "Cluster directory D.")
     Path dir;
 
+    @Option(names = "--groups", description = "Data groups (Raft groups) the key space is split "
+        + "into (default 1; fixed once D exists).")
+    Integer groups;
+
+    @Option(names = "--replication", description = "Replicas per group (default 3, or N when N < 3).")
+    Integer replication;
+
     @Option(names = "--capacity", description = "Default bucket capacity (default 100).")
     Long capacity;
 
@@ -94,6 +101,12 @@ final class ClusterCommand {
           throw new UsageException(dir + " holds a cluster of " + existing.peers().size()
               + " nodes; --nodes " + nodes + " does not match (use a new --dir)");
         }
+        if ((groups != null && groups != existing.groups())
+            || (replication != null && replication != existing.replication())) {
+          throw new UsageException(dir + " holds " + existing.groups() + " groups of "
+              + existing.replication() + " replicas; --groups and --replication are fixed when a "
+              + "cluster is created (use a new --dir)");
+        }
         if (capacity != null || refill != null) {
           System.err.println("rlctl: note: " + dir + " exists; keeping its limit "
               + existing.capacity() + "@" + existing.refillPerSecond() + "/s");
@@ -116,7 +129,16 @@ final class ClusterCommand {
       if (!Double.isFinite(r) || r < 1e-6 || r > 1e12) {
         throw new UsageException("--refill must be a number from 0.000001 to 1e12, got " + r);
       }
-      return ClusterLayout.create(count, basePort, c, r);
+      int g = groups == null ? 1 : groups;
+      int rf = replication == null ? Math.min(3, count) : replication;
+      if (g < 1 || g > 1024) {
+        throw new UsageException("--groups must be from 1 to 1024, got " + g);
+      }
+      if (rf < 1 || rf > count) {
+        throw new UsageException("--replication must be from 1 to the number of nodes (" + count
+            + "), got " + rf);
+      }
+      return ClusterLayout.create(count, g, rf, basePort, c, r);
     }
 
     private void awaitServing(ClusterLayout layout, Map<String, Process> started)
@@ -186,27 +208,73 @@ final class ClusterCommand {
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
         pids.put(e.nodeId(), e.pid());
       }
-      System.out.printf("%-6s %-21s %-8s %-9s %-7s %6s %9s %9s %8s %9s%n", "NODE", "ADDRESS", "PID",
-          "ROLE", "LEADER", "TERM", "APPLIED", "COMMIT", "BUCKETS", "DECISIONS");
-      int up = 0;
+      Map<String, NodeStatus> statuses = new java.util.LinkedHashMap<>();
       for (PeerAddress peer : layout.peers()) {
-        Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 2000);
-        String pid = pids.containsKey(peer.id()) ? Long.toString(pids.get(peer.id())) : "-";
-        if (status.isEmpty()) {
-          System.out.printf("%-6s %-21s %-8s %-9s%n", peer.id(), peer.clientAddress(), pid, "DOWN");
-          continue;
-        }
-        up++;
-        NodeStatus s = status.get();
-        for (GroupStatus g : s.getGroupsList()) {
-          System.out.printf("%-6s %-21s %-8s %-9s %-7s %6d %9d %9d %8d %9d%n", peer.id(),
-              peer.clientAddress(), pid, g.getRole(), g.getLeaderId().isEmpty() ? "-" : g.getLeaderId(),
-              g.getTerm(), g.getAppliedIndex(), g.getCommitIndex(), g.getStoredBuckets(),
-              s.getDecisionsAllowed() + s.getDecisionsRejected());
-        }
+        AdminClient.status(peer.clientAddress(), 2000).ifPresent(s -> statuses.put(peer.id(), s));
       }
+      printGroups(layout, statuses);
+      System.out.println();
+      printNodes(layout, pids, statuses);
+      int up = statuses.size();
       System.out.printf("%d of %d nodes up%n", up, layout.peers().size());
       return up == layout.peers().size() ? 0 : Rlctl.EXIT_FAILURE;
+    }
+
+    /** One line per group: its replicas (down ones marked), leader, term and applied indexes. */
+    private static void printGroups(ClusterLayout layout, Map<String, NodeStatus> statuses) {
+      Map<Integer, List<String>> replicas = new java.util.TreeMap<>();
+      Map<Integer, GroupStatus> leaderView = new HashMap<>();
+      Map<Integer, String> leaderNode = new HashMap<>();
+      Map<Integer, List<Long>> applied = new HashMap<>();
+      statuses.forEach((node, status) -> {
+        for (GroupStatus g : status.getGroupsList()) {
+          replicas.putIfAbsent(g.getIndex(), g.getPeerIdsList());
+          applied.computeIfAbsent(g.getIndex(), i -> new ArrayList<>()).add(g.getAppliedIndex());
+          if (g.getRole().equals("LEADER")) {
+            leaderView.put(g.getIndex(), g);
+            leaderNode.put(g.getIndex(), node);
+          }
+        }
+      });
+      System.out.printf("%-6s %-22s %-7s %6s %9s %s%n", "GROUP", "REPLICAS", "LEADER", "TERM",
+          "APPLIED", "REPLICA APPLIED");
+      for (int index = 0; index < layout.groups(); index++) {
+        List<String> members = new ArrayList<>();
+        for (String id : replicas.getOrDefault(index, List.of())) {
+          members.add(statuses.containsKey(id) ? id : id + "(down)");
+        }
+        GroupStatus leader = leaderView.get(index);
+        System.out.printf("%-6d %-22s %-7s %6s %9s %s%n", index,
+            members.isEmpty() ? "(no replica up)" : String.join(",", members),
+            leaderNode.getOrDefault(index, "-"),
+            leader == null ? "-" : Long.toString(leader.getTerm()),
+            leader == null ? "-" : Long.toString(leader.getAppliedIndex()),
+            applied.getOrDefault(index, List.of()));
+      }
+    }
+
+    /** One line per node: address, pid, the groups it hosts and the groups it leads. */
+    private static void printNodes(ClusterLayout layout, Map<String, Long> pids,
+        Map<String, NodeStatus> statuses) {
+      System.out.printf("%-6s %-21s %-8s %-5s %-7s %-16s %9s%n", "NODE", "ADDRESS", "PID", "STATE",
+          "GROUPS", "LEADS", "DECISIONS");
+      for (PeerAddress peer : layout.peers()) {
+        String pid = pids.containsKey(peer.id()) ? Long.toString(pids.get(peer.id())) : "-";
+        NodeStatus s = statuses.get(peer.id());
+        if (s == null) {
+          System.out.printf("%-6s %-21s %-8s %-5s%n", peer.id(), peer.clientAddress(), pid, "DOWN");
+          continue;
+        }
+        List<String> leads = new ArrayList<>();
+        for (GroupStatus g : s.getGroupsList()) {
+          if (g.getRole().equals("LEADER")) {
+            leads.add(Integer.toString(g.getIndex()));
+          }
+        }
+        System.out.printf("%-6s %-21s %-8s %-5s %-7d %-16s %9d%n", peer.id(), peer.clientAddress(),
+            pid, "UP", s.getGroupsCount(), leads.isEmpty() ? "-" : String.join(",", leads),
+            s.getDecisionsAllowed() + s.getDecisionsRejected());
+      }
     }
   }
 }

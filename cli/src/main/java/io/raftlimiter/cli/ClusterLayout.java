@@ -16,17 +16,19 @@ import java.util.Properties;
  * first created so that {@code cluster up} on the same directory brings back the same nodes, on
  * the same ports, with their data in {@code D/<node-id>/}.
  */
-record ClusterLayout(List<PeerAddress> peers, long capacity, double refillPerSecond) {
+record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long capacity,
+    double refillPerSecond) {
   static final String FILE = "cluster.properties";
 
-  static ClusterLayout create(int nodes, Integer basePort, long capacity, double refill) {
+  static ClusterLayout create(int nodes, int groups, int replication, Integer basePort,
+      long capacity, double refill) {
     List<PeerAddress> peers = new ArrayList<>();
     for (int i = 1; i <= nodes; i++) {
       int raftPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1);
       int clientPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1) + 1;
       peers.add(new PeerAddress("n" + i, "127.0.0.1", raftPort, clientPort));
     }
-    return new ClusterLayout(peers, capacity, refill);
+    return new ClusterLayout(peers, groups, replication, capacity, refill);
   }
 
   static boolean existsIn(Path dir) {
@@ -40,6 +42,8 @@ record ClusterLayout(List<PeerAddress> peers, long capacity, double refillPerSec
     }
     try {
       return new ClusterLayout(PeerAddress.parseList(p.getProperty("peers", "")),
+          Integer.parseInt(p.getProperty("groups", "1")),
+          Integer.parseInt(p.getProperty("replication", "3")),
           Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")));
     } catch (RuntimeException e) {
       throw new IOException(dir.resolve(FILE) + " is damaged: " + e.getMessage(), e);
@@ -49,6 +53,8 @@ record ClusterLayout(List<PeerAddress> peers, long capacity, double refillPerSec
   void save(Path dir) throws IOException {
     Properties p = new Properties();
     p.setProperty("peers", PeerAddress.format(peers));
+    p.setProperty("groups", Integer.toString(groups));
+    p.setProperty("replication", Integer.toString(replication));
     p.setProperty("capacity", Long.toString(capacity));
     p.setProperty("refill", Double.toString(refillPerSecond));
     Files.createDirectories(dir);

@@ -42,6 +42,8 @@ final class NodeProcesses {
         "--peers", PeerAddress.format(layout.peers()),
         "--capacity", Long.toString(layout.capacity()),
         "--refill", Double.toString(layout.refillPerSecond()),
+        "--set", "cluster.groups=" + layout.groups(),
+        "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
     Path log = logFile(clusterDir, peer.id());
     return new ProcessBuilder(command)

@@ -49,8 +49,8 @@ class ClusterUpDownIT {
   @Test
   void upAcquireStatusDownAndUpAgainKeepsState() throws Exception {
     clusterDir = work.resolve("cluster");
-    Run up = rlctl("cluster", "up", "--nodes", "3", "--dir", clusterDir.toString(),
-        "--capacity", "3", "--refill", "0.001", "--jvm-opts", "-Xmx256m");
+    Run up = rlctl("cluster", "up", "--nodes", "3", "--groups", "4", "--dir",
+        clusterDir.toString(), "--capacity", "3", "--refill", "0.001", "--jvm-opts", "-Xmx256m");
     assertEquals(0, up.exitCode(), up.out());
 
     List<String> lines = Files.readAllLines(clusterDir.resolve("endpoints"));
@@ -81,8 +81,10 @@ class ClusterUpDownIT {
 
     Run status = rlctl("cluster", "status", "--dir", clusterDir.toString());
     assertEquals(0, status.exitCode(), status.out());
-    assertTrue(status.out().contains("LEADER"), status.out());
     assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
+    // One line per group: index, its three replicas and a leader.
+    assertEquals(4, status.out().lines().filter(l -> l.matches("[0-3]\\s+n\\d,n\\d,n\\d\\s+n\\d\\s+.*"))
+        .count(), status.out());
 
     Run down = rlctl("cluster", "down", "--dir", clusterDir.toString());
     assertEquals(0, down.exitCode(), down.out());

@@ -161,14 +161,18 @@ public final class RaftNode implements AutoCloseable {
         .setDecisionsAllowed(metrics.allowedCount())
         .setDecisionsRejected(metrics.rejectedCount())
         .setUptimeMillis(System.currentTimeMillis() - startedAtMillis);
-    for (RaftGroup group : groups.local()) {
-      status.addGroups(groupStatus(group));
+    List<RaftGroup> all = groups.all();
+    for (int index = 0; index < all.size(); index++) {
+      if (all.get(index).getPeer(raftServer.getId()) != null) {
+        status.addGroups(groupStatus(index, all.get(index)));
+      }
     }
     return status.build();
   }
 
-  private GroupStatus groupStatus(RaftGroup raftGroup) {
+  private GroupStatus groupStatus(int index, RaftGroup raftGroup) {
     GroupStatus.Builder builder = GroupStatus.newBuilder()
+        .setIndex(index)
         .setGroupId(raftGroup.getGroupId().getUuid().toString());
     raftGroup.getPeers().forEach(p -> builder.addPeerIds(p.getId().toString()));
     try {
