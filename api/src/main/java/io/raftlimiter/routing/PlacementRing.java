@@ -2,6 +2,7 @@ package io.raftlimiter.routing;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -11,8 +12,8 @@ import java.util.TreeSet;
  * Places group replicas on nodes: every node owns {@code pointsPerNode} points on a 64-bit hash
  * ring, a group sits at its own point, and its replicas are the first {@code replication}
  * distinct nodes clockwise from there. Adding or removing a node therefore moves only the
- * replicas near its points — about {@code replication / nodes} of them — and the first replica
- * of each group, its preferred leader, falls on every node about equally often.
+ * replicas near its points — about {@code replication / nodes} of them. {@link #placement} also
+ * names each group's preferred leader so that leadership is spread evenly.
  *
  * <p>Pure and deterministic: the same node ids give the same placement everywhere.
  */
@@ -47,8 +48,8 @@ public final class PlacementRing {
   }
 
   /**
-   * The nodes holding {@code group}'s replicas, preferred leader first; {@code replication} is
-   * capped at the number of nodes.
+   * The nodes holding {@code group}'s replicas, in ring order; {@code replication} is capped at
+   * the number of nodes.
    */
   public List<String> replicasOf(int group, int replication) {
     if (replication < 1) {
@@ -75,11 +76,29 @@ public final class PlacementRing {
     return replicas;
   }
 
-  /** Replicas of every group {@code 0..groups-1}. */
+  /**
+   * Replicas of every group {@code 0..groups-1}, each list led by the group's preferred leader.
+   *
+   * <p>The ring decides where replicas go; the preferred leader is then chosen among a group's
+   * replicas, group by group, as the one that leads fewest groups so far (ties go to ring order).
+   * Taking the first replica instead would leave leadership as uneven as the ring is for few
+   * groups — one node of four leading four groups of six, say — and leaders do the most work.
+   */
   public List<List<String>> placement(int groups, int replication) {
     List<List<String>> result = new ArrayList<>(groups);
+    Map<String, Integer> leads = new HashMap<>();
     for (int g = 0; g < groups; g++) {
-      result.add(replicasOf(g, replication));
+      List<String> replicas = new ArrayList<>(replicasOf(g, replication));
+      String leader = replicas.get(0);
+      for (String candidate : replicas) {
+        if (leads.getOrDefault(candidate, 0) < leads.getOrDefault(leader, 0)) {
+          leader = candidate;
+        }
+      }
+      replicas.remove(leader);
+      replicas.add(0, leader);
+      leads.merge(leader, 1, Integer::sum);
+      result.add(List.copyOf(replicas));
     }
     return result;
   }

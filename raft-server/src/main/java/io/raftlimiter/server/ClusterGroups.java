@@ -32,10 +32,10 @@ public final class ClusterGroups {
   public static List<RaftGroup> dataGroups(List<PeerAddress> peers, int groups, int replication) {
     Map<String, PeerAddress> byId = new HashMap<>();
     peers.forEach(p -> byId.put(p.id(), p));
-    PlacementRing ring = new PlacementRing(byId.keySet());
+    List<List<String>> placement = new PlacementRing(byId.keySet()).placement(groups, replication);
     List<RaftGroup> result = new ArrayList<>(groups);
     for (int i = 0; i < groups; i++) {
-      List<RaftPeer> members = ring.replicasOf(i, replication).stream()
+      List<RaftPeer> members = placement.get(i).stream()
           .map(byId::get)
           .map(p -> RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id()))
               .setAddress(p.raftAddress()).build())
