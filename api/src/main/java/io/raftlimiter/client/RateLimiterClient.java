@@ -26,7 +26,7 @@ import java.util.function.BiConsumer;
  * deadline or the attempt budget runs out. Other errors ({@code INVALID_ARGUMENT}, ...) are final.
  *
  * <p>Any node accepts any request and routes it to the owning group, so the client only needs to
- * know some nodes. A retried acquire may have been committed by the failed attempt: that costs the
+ * know some nodes; by default calls take turns over them. A retried acquire may have been committed by the failed attempt: that costs the
  * caller tokens (under-admission), never an extra admission.
  */
 public final class RateLimiterClient implements AutoCloseable {
@@ -38,11 +38,14 @@ public final class RateLimiterClient implements AutoCloseable {
   private final Duration deadline;
   private final int maxAttempts;
   private final AtomicInteger preferred = new AtomicInteger();
+  private final boolean roundRobin;
 
-  private RateLimiterClient(List<String> endpoints, Duration deadline, int maxAttempts) {
+  private RateLimiterClient(List<String> endpoints, Duration deadline, int maxAttempts,
+      boolean roundRobin) {
     this.endpoints = List.copyOf(endpoints);
     this.deadline = deadline;
     this.maxAttempts = maxAttempts;
+    this.roundRobin = roundRobin;
     this.channels = new ArrayList<>();
     this.stubs = new ArrayList<>();
     for (String endpoint : endpoints) {
@@ -94,7 +97,8 @@ public final class RateLimiterClient implements AutoCloseable {
   private <T> CompletableFuture<T> call(BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
     long deadlineNanos = System.nanoTime() + deadline.toNanos();
-    attempt(rpc, result, deadlineNanos, 1, preferred.get());
+    int first = roundRobin ? preferred.getAndIncrement() : preferred.get();
+    attempt(rpc, result, deadlineNanos, 1, first);
     return result;
   }
 
@@ -122,7 +126,9 @@ public final class RateLimiterClient implements AutoCloseable {
         Status status = Status.fromThrowable(t);
         if (status.getCode() == Status.Code.UNAVAILABLE && attempt < maxAttempts) {
           int next = index + 1;
-          preferred.compareAndSet(index, next % stubs.size());
+          if (!roundRobin) {
+            preferred.compareAndSet(index, next % stubs.size());
+          }
           attempt(rpc, result, deadlineNanos, attempt + 1, next);
         } else {
           result.completeExceptionally(t);
@@ -177,6 +183,7 @@ public final class RateLimiterClient implements AutoCloseable {
     private List<String> endpoints = List.of();
     private Duration deadline = Duration.ofSeconds(2);
     private int maxAttempts = -1;
+    private boolean roundRobin = true;
 
     public Builder endpoints(List<String> hostPorts) {
       this.endpoints = List.copyOf(hostPorts);
@@ -201,12 +208,21 @@ public final class RateLimiterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether calls take turns over the nodes (the default, spreading the load), or all go to one
+     * node until it fails.
+     */
+    public Builder roundRobin(boolean takeTurns) {
+      this.roundRobin = takeTurns;
+      return this;
+    }
+
     public RateLimiterClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalArgumentException("at least one endpoint (host:port) is needed");
       }
       int attempts = maxAttempts > 0 ? maxAttempts : endpoints.size() + 1;
-      return new RateLimiterClient(endpoints, deadline, attempts);
+      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin);
     }
   }
 }

@@ -20,9 +20,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Measures an embedded 3-node cluster (one JVM, loopback) under closed-loop load: one cluster, one
- * warm-up, then each scenario in turn, so that the scenarios compare as ratios within one run on a
- * shared, noisy machine. Prints a Markdown table for docs/BENCHMARKS.md.
+ * Measures an embedded 3-node cluster (one JVM, loopback) under closed-loop load: per group count,
+ * one cluster, one warm-up, then each scenario in turn, so that the scenarios compare as ratios
+ * within one run on a shared, noisy machine. Prints a Markdown table for docs/BENCHMARKS.md.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Closed-loop load against an embedded 3-node cluster; prints a Markdown table.")
@@ -41,6 +41,11 @@ public final class Bench implements Callable<Integer> {
       defaultValue = "single:leader:64,single:follower:64,single:all:64,single:all:256,batch100:all:16",
       description = "SHAPE:ROUTE:CONCURRENCY, SHAPE single or batchN, ROUTE leader, follower or all.")
   List<String> scenarios;
+
+  @Option(names = "--groups", split = ",", defaultValue = "1",
+      description = "Data groups; several values (e.g. 1,12) run the scenarios on one fresh "
+          + "cluster per value, one after the other.")
+  List<Integer> groupCounts;
 
   @Option(names = "--set", description = "Node setting KEY=VALUE (repeatable).")
   Map<String, String> settings = new HashMap<>();
@@ -61,20 +66,30 @@ public final class Bench implements Callable<Integer> {
     }
   }
 
-  private record Row(Scenario scenario, LoadRun.Result result, double opsPerEntry) {}
+  private record Row(int groups, Scenario scenario, LoadRun.Result result, double opsPerEntry) {}
 
   @Override
   public Integer call() throws Exception {
     List<Scenario> parsed = scenarios.stream().map(Scenario::parse).toList();
+    List<Row> rows = new ArrayList<>();
+    for (int groups : groupCounts) {
+      rows.addAll(runCluster(groups, parsed));
+    }
+    print(rows, System.out);
+    return 0;
+  }
+
+  private List<Row> runCluster(int groups, List<Scenario> parsed) throws Exception {
     Path dir = Files.createTempDirectory("raftlimiter-bench-");
     List<Row> rows = new ArrayList<>();
     try (LocalCluster cluster = LocalCluster.start(3, dir, b -> {
-      b.set(NodeConfigKeys.DEFAULT_CAPACITY, 100L).set(NodeConfigKeys.DEFAULT_REFILL, 50.0);
+      b.set(NodeConfigKeys.DEFAULT_CAPACITY, 100L).set(NodeConfigKeys.DEFAULT_REFILL, 50.0)
+          .set(NodeConfigKeys.GROUPS, groups);
       settings.forEach(b::set);
     })) {
-      cluster.awaitLeader(Duration.ofSeconds(30));
-      Thread.sleep(1500); // a first, contested election may still move the leader
-      System.err.printf("warming up for %.0f s ...%n", warmup);
+      cluster.awaitLeaders(Duration.ofSeconds(60));
+      Thread.sleep(1500); // a first, contested election may still move a leader
+      System.err.printf("%d group(s): warming up for %.0f s ...%n", groups, warmup);
       run(cluster, new Scenario("warmup", 1, "all", 64), warmup, 0);
       for (Scenario scenario : parsed) {
         System.err.println("running " + scenario.name() + " ...");
@@ -83,13 +98,12 @@ public final class Bench implements Callable<Integer> {
         LoadRun.Result result = run(cluster, scenario, 2, seconds);
         long entries = entries(cluster) - entriesBefore;
         double opsPerEntry = entries == 0 ? 0 : (double) (ops(cluster) - opsBefore) / entries;
-        rows.add(new Row(scenario, result, opsPerEntry));
+        rows.add(new Row(groups, scenario, result, opsPerEntry));
       }
     } finally {
       LocalCluster.deleteRecursively(dir);
     }
-    print(rows, System.out);
-    return 0;
+    return rows;
   }
 
   private LoadRun.Result run(LocalCluster cluster, Scenario scenario, double warm, double measured)
@@ -129,12 +143,13 @@ public final class Bench implements Callable<Integer> {
             + "settings %s%n%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), warmup, seconds, keys,
         settings.isEmpty() ? "default" : settings);
-    out.println("| scenario (shape:route:calls in flight) | decisions/s | call p50 ms | p90 | p99 "
-        + "| p99.9 | decisions per log entry | errors |");
-    out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
+    out.println("| groups | scenario (shape:route:calls in flight) | decisions/s | call p50 ms | p90 "
+        + "| p99 | p99.9 | decisions per log entry | errors |");
+    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
     for (Row row : rows) {
       Histogram h = row.result().latencyMicros();
-      out.printf("| %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |%n", row.scenario().name(),
+      out.printf("| %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |%n", row.groups(),
+          row.scenario().name(),
           row.result().decisionsPerSecond(), h.getValueAtPercentile(50) / 1000.0,
           h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
           h.getValueAtPercentile(99.9) / 1000.0, row.opsPerEntry(), row.result().errors());
