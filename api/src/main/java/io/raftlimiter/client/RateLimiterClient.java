@@ -2,8 +2,10 @@ package io.raftlimiter.client;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
@@ -11,13 +13,16 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import java.time.Duration;
-import java.util.ArrayList;
+import io.raftlimiter.routing.RouteHints;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
@@ -26,37 +31,50 @@ import java.util.function.BiConsumer;
  * deadline or the attempt budget runs out. Other errors ({@code INVALID_ARGUMENT}, ...) are final.
  *
  * <p>Any node accepts any request and routes it to the owning group, so the client only needs to
- * know some nodes; by default calls take turns over them. A retried acquire may have been committed by the failed attempt: that costs the
+ * know some nodes; by default calls take turns over them, and a single acquire goes straight to
+ * its group's leader when the client's cached view of the leaders names it ({@link LeaderView}). A retried acquire may have been committed by the failed attempt: that costs the
  * caller tokens (under-admission), never an extra admission.
  */
 public final class RateLimiterClient implements AutoCloseable {
   /** A full batch answer is ~0.4 MB; leave room above gRPC's 4 MB default all the same. */
   private static final int MAX_RESPONSE_BYTES = 16 << 20;
-  private final List<ManagedChannel> channels;
-  private final List<RateLimiterGrpc.RateLimiterStub> stubs;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, RateLimiterGrpc.RateLimiterStub> stubs = new ConcurrentHashMap<>();
   private final List<String> endpoints;
+  private final LeaderView leaders;
   private final Duration deadline;
   private final int maxAttempts;
   private final AtomicInteger preferred = new AtomicInteger();
   private final boolean roundRobin;
 
   private RateLimiterClient(List<String> endpoints, Duration deadline, int maxAttempts,
-      boolean roundRobin) {
+      boolean roundRobin, boolean routeToLeaders) {
     this.endpoints = List.copyOf(endpoints);
     this.deadline = deadline;
     this.maxAttempts = maxAttempts;
     this.roundRobin = roundRobin;
-    this.channels = new ArrayList<>();
-    this.stubs = new ArrayList<>();
-    for (String endpoint : endpoints) {
-      ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint)
-          .usePlaintext()
-          .directExecutor()
-          .maxInboundMessageSize(MAX_RESPONSE_BYTES)
-          .build();
-      channels.add(channel);
-      stubs.add(RateLimiterGrpc.newStub(channel));
+    this.leaders = routeToLeaders ? new LeaderView(this.endpoints, this::channel) : null;
+    if (leaders != null) {
+      leaders.refresh();
     }
+  }
+
+  /** A channel per node address, made on first use (leaders may be nodes not listed). */
+  private ManagedChannel channel(String address) {
+    return channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(MAX_RESPONSE_BYTES)
+        .build());
+  }
+
+  private RateLimiterGrpc.RateLimiterStub stub(String address) {
+    return stubs.computeIfAbsent(address, a -> RateLimiterGrpc.newStub(channel(a)));
+  }
+
+  /** Whether this client has a view of the group leaders to route by (for tests and tools). */
+  public boolean hasLeaderView() {
+    return leaders != null && leaders.isLoaded();
   }
 
   /** A client for {@code endpoints} ("host:port") with a 2 s deadline per call. */
@@ -87,32 +105,43 @@ public final class RateLimiterClient implements AutoCloseable {
   }
 
   public CompletableFuture<AcquireResponse> acquireAsync(AcquireRequest request) {
-    return call((stub, observer) -> stub.acquire(request, observer));
+    String leader = leaders == null ? null : leaders.leaderFor(request.getKey());
+    return call(leader, (stub, observer) -> stub.acquire(request, observer));
   }
 
   public CompletableFuture<AcquireBatchResponse> acquireBatchAsync(AcquireBatchRequest request) {
-    return call((stub, observer) -> stub.acquireBatch(request, observer));
+    // A batch spans groups: any node splits it; routing it whole to one leader buys little.
+    return call(null, (stub, observer) -> stub.acquireBatch(request, observer));
   }
 
-  private <T> CompletableFuture<T> call(BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc) {
+  private <T> CompletableFuture<T> call(String leader,
+      BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
     long deadlineNanos = System.nanoTime() + deadline.toNanos();
     int first = roundRobin ? preferred.getAndIncrement() : preferred.get();
-    attempt(rpc, result, deadlineNanos, 1, first);
+    attempt(rpc, result, deadlineNanos, 1, first, leader);
     return result;
   }
 
+  /**
+   * One try: at the group's leader when the view names one (first attempt only), else at the
+   * endpoint whose turn it is; {@code UNAVAILABLE} moves on to the next endpoint.
+   */
   private <T> void attempt(BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc,
-      CompletableFuture<T> result, long deadlineNanos, int attempt, int endpointIndex) {
+      CompletableFuture<T> result, long deadlineNanos, int attempt, int endpointIndex,
+      String leader) {
     long remainingNanos = deadlineNanos - System.nanoTime();
     if (remainingNanos <= 0) {
       result.completeExceptionally(Status.DEADLINE_EXCEEDED
           .withDescription("no node decided within " + deadline.toMillis() + " ms").asRuntimeException());
       return;
     }
-    int index = Math.floorMod(endpointIndex, stubs.size());
-    RateLimiterGrpc.RateLimiterStub stub = stubs.get(index)
-        .withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS);
+    int index = Math.floorMod(endpointIndex, endpoints.size());
+    String address = leader != null ? leader : endpoints.get(index);
+    AtomicReference<Metadata> trailers = new AtomicReference<>();
+    RateLimiterGrpc.RateLimiterStub stub = stub(address)
+        .withDeadlineAfter(remainingNanos, TimeUnit.NANOSECONDS)
+        .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
     rpc.accept(stub, new StreamObserver<>() {
       private T value;
 
@@ -125,11 +154,14 @@ public final class RateLimiterClient implements AutoCloseable {
       public void onError(Throwable t) {
         Status status = Status.fromThrowable(t);
         if (status.getCode() == Status.Code.UNAVAILABLE && attempt < maxAttempts) {
-          int next = index + 1;
-          if (!roundRobin) {
-            preferred.compareAndSet(index, next % stubs.size());
+          if (leaders != null) {
+            leaders.refresh(); // the leader we were told of may be down
           }
-          attempt(rpc, result, deadlineNanos, attempt + 1, next);
+          int next = leader != null ? index : index + 1;
+          if (!roundRobin) {
+            preferred.compareAndSet(index, next % endpoints.size());
+          }
+          attempt(rpc, result, deadlineNanos, attempt + 1, next, null);
         } else {
           result.completeExceptionally(t);
         }
@@ -137,6 +169,10 @@ public final class RateLimiterClient implements AutoCloseable {
 
       @Override
       public void onCompleted() {
+        Metadata received = trailers.get();
+        if (leaders != null && received != null && received.containsKey(RouteHints.VIEW_STALE)) {
+          leaders.refresh();
+        }
         result.complete(value);
       }
     });
@@ -165,10 +201,10 @@ public final class RateLimiterClient implements AutoCloseable {
 
   @Override
   public void close() {
-    for (ManagedChannel channel : channels) {
+    for (ManagedChannel channel : channels.values()) {
       channel.shutdownNow();
     }
-    for (ManagedChannel channel : channels) {
+    for (ManagedChannel channel : channels.values()) {
       try {
         channel.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -184,6 +220,7 @@ public final class RateLimiterClient implements AutoCloseable {
     private Duration deadline = Duration.ofSeconds(2);
     private int maxAttempts = -1;
     private boolean roundRobin = true;
+    private boolean routeToLeaders = true;
 
     public Builder endpoints(List<String> hostPorts) {
       this.endpoints = List.copyOf(hostPorts);
@@ -217,12 +254,21 @@ public final class RateLimiterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether single acquires go straight to their group's leader, by a view fetched from the
+     * nodes and refreshed when a node says it had to forward (the default).
+     */
+    public Builder routeToLeaders(boolean route) {
+      this.routeToLeaders = route;
+      return this;
+    }
+
     public RateLimiterClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalArgumentException("at least one endpoint (host:port) is needed");
       }
       int attempts = maxAttempts > 0 ? maxAttempts : endpoints.size() + 1;
-      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin);
+      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin, routeToLeaders);
     }
   }
 }

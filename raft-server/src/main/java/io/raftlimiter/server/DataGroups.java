@@ -87,6 +87,29 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     return committers.get(keyToGroup.groupOf(key));
   }
 
+  @Override
+  public boolean leadsGroupOf(byte[] key) {
+    return leads(keyToGroup.groupOf(key));
+  }
+
+  /** Whether this node leads data group {@code index} now. */
+  boolean leads(int index) {
+    try {
+      return server.getDivision(groups.get(index).getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false; // not hosted here
+    }
+  }
+
+  /** The id of the node that leads group {@code index} as far as this node knows, or null. */
+  org.apache.ratis.protocol.RaftPeerId leaderOf(int index) {
+    try {
+      return server.getDivision(groups.get(index).getGroupId()).getInfo().getLeaderId();
+    } catch (IOException e) {
+      return clients.get(index).getLeaderId(); // not hosted: the client's last known leader
+    }
+  }
+
   /** The Raft client of data group {@code index}. */
   RaftClient client(int index) {
     return clients.get(index);

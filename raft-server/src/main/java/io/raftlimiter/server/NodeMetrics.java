@@ -16,6 +16,7 @@ public final class NodeMetrics {
   private final Meter rejected;
   private final Counter invalid;
   private final Counter unavailable;
+  private final Counter forwarded;
   private final Histogram opsPerEntry;
   private final Timer decisionLatency;
 
@@ -25,6 +26,7 @@ public final class NodeMetrics {
     this.rejected = registry.meter("decisions.rejected");
     this.invalid = registry.counter("requests.invalid");
     this.unavailable = registry.counter("requests.unavailable");
+    this.forwarded = registry.counter("acquires.forwarded");
     this.opsPerEntry = registry.histogram("entries.ops");
     this.decisionLatency = registry.timer("decisions.latency");
   }
@@ -44,6 +46,15 @@ public final class NodeMetrics {
 
   public void unavailable() {
     unavailable.inc();
+  }
+
+  /** An acquire whose group this node does not lead: it goes to the leader elsewhere. */
+  public void forwarded() {
+    forwarded.inc();
+  }
+
+  public long forwardedCount() {
+    return forwarded.getCount();
   }
 
   public void entrySubmitted(int ops) {

@@ -3,12 +3,15 @@ package io.raftlimiter.server;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.server.api.ConsistencyMode;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
+import io.raftlimiter.server.api.RouteHintInterceptor;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -80,8 +83,9 @@ public final class RaftNode implements AutoCloseable {
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
-        .addService(new RateLimiterService(validator, groups, metrics))
-        .addService(new NodeAdminService(this::status))
+        .addService(ServerInterceptors.intercept(
+            new RateLimiterService(validator, groups, metrics), new RouteHintInterceptor()))
+        .addService(new NodeAdminService(this::status, this::view))
         .build();
     try {
       grpcServer.start();
@@ -132,11 +136,22 @@ public final class RaftNode implements AutoCloseable {
 
   /** Whether this node leads data group {@code index} now. */
   public boolean isLeader(int index) {
-    try {
-      return raftServer.getDivision(groups.all().get(index).getGroupId()).getInfo().isLeader();
-    } catch (IOException e) {
-      return false;
+    return groups.leads(index);
+  }
+
+  /** Where each group's leader takes clients, as far as this node knows. */
+  public ClusterView view() {
+    ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
+    for (int index = 0; index < groups.all().size(); index++) {
+      RaftPeerId leader = groups.leaderOf(index);
+      String address = "";
+      if (leader != null) {
+        address = config.peers().stream().filter(p -> p.id().equals(leader.toString()))
+            .map(PeerAddress::clientAddress).findFirst().orElse("");
+      }
+      view.addLeaderAddresses(address);
     }
+    return view.build();
   }
 
   /** The state machine of this node's replica of data group 0. */

@@ -3,7 +3,9 @@ package io.raftlimiter.server.api;
 import io.raftlimiter.server.commit.GroupCommitter;
 
 /** Finds the group that owns a key and the committer that gets ops into its log. */
-@FunctionalInterface
 public interface GroupRouter {
   GroupCommitter committerFor(byte[] key);
+
+  /** Whether this node leads the group owning {@code key} (else its acquires are forwarded). */
+  boolean leadsGroupOf(byte[] key);
 }

@@ -117,6 +117,10 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
     BucketLimit limit = acquire.op().limit();
+    if (!router.leadsGroupOf(acquire.op().key())) {
+      metrics.forwarded();
+      RouteHintInterceptor.markForwarded();
+    }
     return router.committerFor(acquire.op().key()).acquire(acquire.op())
         .thenApply(decision -> {
           metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
