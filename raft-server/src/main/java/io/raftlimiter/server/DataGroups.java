@@ -37,6 +37,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   private final List<RaftGroup> groups;
   private final List<RaftClient> clients = new ArrayList<>();
   private final List<GroupCommitter> committers = new ArrayList<>();
+  private final boolean[] hosted;
   private final ClientId managementClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
@@ -45,8 +46,14 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     this.groups = ClusterGroups.dataGroups(config.peers(), config.get(NodeConfigKeys.GROUPS),
         config.get(NodeConfigKeys.REPLICATION));
     this.keyToGroup = new KeyToGroup(groups.size());
+    this.hosted = new boolean[groups.size()];
+    for (int i = 0; i < groups.size(); i++) {
+      hosted[i] = groups.get(i).getPeer(server.getId()) != null;
+    }
     Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
-    for (RaftGroup group : groups) {
+    for (int i = 0; i < groups.size(); i++) {
+      RaftGroup group = groups.get(i);
+      int index = i;
       RaftClient client = RaftClient.newBuilder()
           .setClientId(ClientId.randomId())
           .setRaftGroup(group)
@@ -55,7 +62,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
           .build();
       clients.add(client);
       committers.add(new GroupCommitter(
-          new RaftEntrySubmitter(server, group.getGroupId(), client, timeout),
+          new RaftEntrySubmitter(server, group.getGroupId(), () -> leads(index), client, timeout),
           config.get(NodeConfigKeys.BATCH_MAX_OPS),
           GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
@@ -92,22 +99,28 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     return leads(keyToGroup.groupOf(key));
   }
 
-  /** Whether this node leads data group {@code index} now. */
+  /** Whether this node leads data group {@code index} now. On the acquire path: no exceptions. */
   boolean leads(int index) {
+    if (!hosted[index]) {
+      return false;
+    }
     try {
       return server.getDivision(groups.get(index).getGroupId()).getInfo().isLeader();
     } catch (IOException e) {
-      return false; // not hosted here
+      return false; // still joining
     }
   }
 
   /** The id of the node that leads group {@code index} as far as this node knows, or null. */
   org.apache.ratis.protocol.RaftPeerId leaderOf(int index) {
-    try {
-      return server.getDivision(groups.get(index).getGroupId()).getInfo().getLeaderId();
-    } catch (IOException e) {
-      return clients.get(index).getLeaderId(); // not hosted: the client's last known leader
+    if (hosted[index]) {
+      try {
+        return server.getDivision(groups.get(index).getGroupId()).getInfo().getLeaderId();
+      } catch (IOException e) {
+        return null; // still joining
+      }
     }
+    return clients.get(index).getLeaderId(); // the Raft client's last known leader
   }
 
   /** The Raft client of data group {@code index}. */
@@ -122,9 +135,13 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   /** The groups this node holds a replica of. */
   List<RaftGroup> local() {
-    return groups.stream()
-        .filter(g -> g.getPeer(server.getId()) != null)
-        .toList();
+    List<RaftGroup> local = new ArrayList<>();
+    for (int i = 0; i < groups.size(); i++) {
+      if (hosted[i]) {
+        local.add(groups.get(i));
+      }
+    }
+    return local;
   }
 
   @Override

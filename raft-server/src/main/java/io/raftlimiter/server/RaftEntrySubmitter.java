@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -34,12 +35,18 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
   private final RaftServer server;
   private final RaftGroupId groupId;
   private final RaftClient client;
+  private final BooleanSupplier leadsHere;
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final Duration timeout;
 
-  RaftEntrySubmitter(RaftServer server, RaftGroupId groupId, RaftClient client, Duration timeout) {
+  /**
+   * @param leadsHere whether this node leads the group now (checked once per entry)
+   */
+  RaftEntrySubmitter(RaftServer server, RaftGroupId groupId, BooleanSupplier leadsHere,
+      RaftClient client, Duration timeout) {
     this.server = server;
+    this.leadsHere = leadsHere;
     this.groupId = groupId;
     this.client = client;
     this.timeout = timeout;
@@ -48,7 +55,7 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
   @Override
   public CompletableFuture<List<Decision>> submit(byte[] encodedEntry) {
     Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(encodedEntry));
-    CompletableFuture<RaftClientReply> reply = isLocalLeader()
+    CompletableFuture<RaftClientReply> reply = leadsHere.getAsBoolean()
         ? submitLocally(message).thenCompose(r -> redirected(r) ? sendToLeader(message)
             : CompletableFuture.completedFuture(r))
         : sendToLeader(message);
@@ -71,14 +78,6 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
           "group " + groupId + " rejected the entry: " + reply.getException(), reply.getException());
     }
     return DecisionCodec.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
-  }
-
-  private boolean isLocalLeader() {
-    try {
-      return server.getDivision(groupId).getInfo().isLeader();
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private CompletableFuture<RaftClientReply> submitLocally(Message message) {
