@@ -9,7 +9,7 @@ import io.raftlimiter.api.admin.v1.StatusRequest;
 import io.raftlimiter.api.admin.v1.ViewRequest;
 import java.util.function.Supplier;
 
-/** Answers {@code rlctl}'s questions about this node. */
+/** Answers {@code rlctl}'s questions about this node, and clients' about group leaders. */
 public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
   private final Supplier<NodeStatus> status;
   private final Supplier<ClusterView> view;
@@ -20,25 +20,22 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
   }
 
   @Override
-  public void view(ViewRequest request, StreamObserver<ClusterView> observer) {
-    ClusterView current;
-    try {
-      current = view.get();
-    } catch (RuntimeException e) {
-      observer.onError(Status.UNAVAILABLE.withDescription("view unavailable: " + e).asRuntimeException());
-      return;
-    }
-    observer.onNext(current);
-    observer.onCompleted();
+  public void status(StatusRequest request, StreamObserver<NodeStatus> observer) {
+    answer(observer, status, "status");
   }
 
   @Override
-  public void status(StatusRequest request, StreamObserver<NodeStatus> observer) {
-    NodeStatus current;
+  public void view(ViewRequest request, StreamObserver<ClusterView> observer) {
+    answer(observer, view, "view");
+  }
+
+  private static <T> void answer(StreamObserver<T> observer, Supplier<T> source, String what) {
+    T current;
     try {
-      current = status.get();
+      current = source.get();
     } catch (RuntimeException e) {
-      observer.onError(Status.UNAVAILABLE.withDescription("status unavailable: " + e).asRuntimeException());
+      observer.onError(
+          Status.UNAVAILABLE.withDescription(what + " unavailable: " + e).asRuntimeException());
       return;
     }
     observer.onNext(current);
