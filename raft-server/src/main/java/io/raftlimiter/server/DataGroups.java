@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -37,6 +38,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   private final List<RaftGroup> groups;
   private final List<RaftClient> clients = new ArrayList<>();
   private final List<GroupCommitter> committers = new ArrayList<>();
+  private final List<RaftEntrySubmitter> submitters = new ArrayList<>();
   private final boolean[] hosted;
   private final ClientId managementClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
@@ -54,15 +56,18 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     for (int i = 0; i < groups.size(); i++) {
       RaftGroup group = groups.get(i);
       int index = i;
-      RaftClient client = RaftClient.newBuilder()
+      Supplier<RaftClient> newClient = () -> RaftClient.newBuilder()
           .setClientId(ClientId.randomId())
           .setRaftGroup(group)
           .setProperties(RaftTuning.clientProperties(config))
           .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
           .build();
-      clients.add(client);
+      clients.add(newClient.get()); // for leadership transfers and the leader view
+      RaftEntrySubmitter submitter = new RaftEntrySubmitter(server, group.getGroupId(),
+          () -> leads(index), newClient, timeout);
+      submitters.add(submitter);
       committers.add(new GroupCommitter(
-          new RaftEntrySubmitter(server, group.getGroupId(), () -> leads(index), client, timeout),
+          submitter,
           config.get(NodeConfigKeys.BATCH_MAX_OPS),
           GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
@@ -90,17 +95,18 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   @Override
-  public GroupCommitter committerFor(byte[] key) {
-    return committers.get(keyToGroup.groupOf(key));
+  public int groupOf(byte[] key) {
+    return keyToGroup.groupOf(key);
   }
 
   @Override
-  public boolean leadsGroupOf(byte[] key) {
-    return leads(keyToGroup.groupOf(key));
+  public GroupCommitter committer(int group) {
+    return committers.get(group);
   }
 
   /** Whether this node leads data group {@code index} now. On the acquire path: no exceptions. */
-  boolean leads(int index) {
+  @Override
+  public boolean leads(int index) {
     if (!hosted[index]) {
       return false;
     }
@@ -146,6 +152,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   @Override
   public void close() {
+    submitters.forEach(RaftEntrySubmitter::close);
     for (RaftClient client : clients) {
       try {
         client.close();

@@ -12,7 +12,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
@@ -31,10 +33,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
  * with Ratis finding the leader and retrying on {@code NotLeader}. Either way the reply comes after
  * the entry is committed and applied.
  */
-final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
+final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter, AutoCloseable {
   private final RaftServer server;
   private final RaftGroupId groupId;
-  private final RaftClient client;
+  private final Supplier<RaftClient> newClient;
+  private final AtomicReference<RaftClient> client;
   private final BooleanSupplier leadsHere;
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
@@ -42,13 +45,15 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
 
   /**
    * @param leadsHere whether this node leads the group now (checked once per entry)
+   * @param newClient makes the Raft client that reaches the group's leader
    */
   RaftEntrySubmitter(RaftServer server, RaftGroupId groupId, BooleanSupplier leadsHere,
-      RaftClient client, Duration timeout) {
+      Supplier<RaftClient> newClient, Duration timeout) {
     this.server = server;
     this.leadsHere = leadsHere;
     this.groupId = groupId;
-    this.client = client;
+    this.newClient = newClient;
+    this.client = new AtomicReference<>(newClient.get());
     this.timeout = timeout;
   }
 
@@ -109,6 +114,45 @@ final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
   }
 
   private CompletableFuture<RaftClientReply> sendToLeader(Message message) {
-    return client.async().send(message);
+    RaftClient current = client.get();
+    try {
+      return current.async().send(message);
+    } catch (IllegalStateException e) {
+      // Ratis' ordered async client can lose track of its sliding window across failovers (seen
+      // in tests: "nextSeqNum=20 but SlidingWindow..."), and then refuses every send. A fresh
+      // client starts a new window. The entry is sent once more: had the first try been
+      // committed after all, its tokens are taken twice — under-admission, never over.
+      RaftClient fresh = replace(current);
+      try {
+        return fresh.async().send(message);
+      } catch (RuntimeException again) {
+        return CompletableFuture.failedFuture(again);
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private RaftClient replace(RaftClient broken) {
+    RaftClient fresh = newClient.get();
+    if (!client.compareAndSet(broken, fresh)) {
+      closeQuietly(fresh); // another thread replaced it first
+      return client.get();
+    }
+    closeQuietly(broken);
+    return fresh;
+  }
+
+  private static void closeQuietly(RaftClient raftClient) {
+    try {
+      raftClient.close();
+    } catch (IOException | RuntimeException e) {
+      // it was broken or idle; nothing to save
+    }
+  }
+
+  @Override
+  public void close() {
+    closeQuietly(client.get());
   }
 }

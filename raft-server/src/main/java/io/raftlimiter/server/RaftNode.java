@@ -142,14 +142,12 @@ public final class RaftNode implements AutoCloseable {
   /** Where each group's leader takes clients, as far as this node knows. */
   public ClusterView view() {
     ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
+    java.util.Map<String, String> clientAddresses = new java.util.HashMap<>();
+    config.peers().forEach(p -> clientAddresses.put(p.id(), p.clientAddress()));
     for (int index = 0; index < groups.all().size(); index++) {
       RaftPeerId leader = groups.leaderOf(index);
-      String address = "";
-      if (leader != null) {
-        address = config.peers().stream().filter(p -> p.id().equals(leader.toString()))
-            .map(PeerAddress::clientAddress).findFirst().orElse("");
-      }
-      view.addLeaderAddresses(address);
+      view.addLeaderAddresses(
+          leader == null ? "" : clientAddresses.getOrDefault(leader.toString(), ""));
     }
     return view.build();
   }

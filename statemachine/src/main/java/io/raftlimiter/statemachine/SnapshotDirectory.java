@@ -188,7 +188,8 @@ public final class SnapshotDirectory implements StateMachineStorage {
     return result;
   }
 
-  static void deleteRecursively(Path path) throws IOException {
+  /** Deletes a file or directory tree; nothing when it does not exist. */
+  public static void deleteRecursively(Path path) throws IOException {
     if (!Files.exists(path)) {
       return;
     }

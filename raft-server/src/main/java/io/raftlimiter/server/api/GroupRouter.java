@@ -2,10 +2,13 @@ package io.raftlimiter.server.api;
 
 import io.raftlimiter.server.commit.GroupCommitter;
 
-/** Finds the group that owns a key and the committer that gets ops into its log. */
+/** Finds the group that owns a key, the committer that gets ops into its log, and its leader. */
 public interface GroupRouter {
-  GroupCommitter committerFor(byte[] key);
+  /** The index of the data group owning {@code key}. */
+  int groupOf(byte[] key);
 
-  /** Whether this node leads the group owning {@code key} (else its acquires are forwarded). */
-  boolean leadsGroupOf(byte[] key);
+  GroupCommitter committer(int group);
+
+  /** Whether this node leads data group {@code group} (else its acquires are forwarded). */
+  boolean leads(int group);
 }

@@ -117,11 +117,12 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
     BucketLimit limit = acquire.op().limit();
-    if (!router.leadsGroupOf(acquire.op().key())) {
+    int group = router.groupOf(acquire.op().key()); // hashed once per acquire
+    if (!router.leads(group)) {
       metrics.forwarded();
       RouteHintInterceptor.markForwarded();
     }
-    return router.committerFor(acquire.op().key()).acquire(acquire.op())
+    return router.committer(group).acquire(acquire.op())
         .thenApply(decision -> {
           metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
           return toResponse(decision, limit);

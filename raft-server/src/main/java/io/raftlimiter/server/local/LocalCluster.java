@@ -4,18 +4,15 @@ import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.statemachine.SnapshotDirectory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * N real nodes in this JVM, on 127.0.0.1 and free ports, each with its own data directory under
@@ -192,15 +189,6 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Deletes a directory tree; used for the cluster's temp directory too. */
   public static void deleteRecursively(Path path) throws IOException {
-    if (!Files.exists(path)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    SnapshotDirectory.deleteRecursively(path);
   }
 }
