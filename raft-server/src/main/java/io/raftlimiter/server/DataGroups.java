@@ -9,8 +9,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -32,13 +35,18 @@ import org.slf4j.LoggerFactory;
  */
 final class DataGroups implements GroupRouter, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataGroups.class);
+  private static final int RESEND_THREADS = 2;
 
   private final RaftServer server;
   private final KeyToGroup keyToGroup;
   private final List<RaftGroup> groups;
   private final List<RaftClient> clients = new ArrayList<>();
   private final List<GroupCommitter> committers = new ArrayList<>();
-  private final List<RaftEntrySubmitter> submitters = new ArrayList<>();
+  private final List<LeaderChase> chases = new ArrayList<>();
+  private final RaftRequestRpc rpc;
+  /** Runs the attempts that follow a refused or lost one; idle while leaders stay put. */
+  private final ThreadPoolExecutor resends;
+  private volatile boolean closing;
   private final boolean[] hosted;
   private final ClientId managementClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
@@ -53,21 +61,23 @@ final class DataGroups implements GroupRouter, AutoCloseable {
       hosted[i] = groups.get(i).getPeer(server.getId()) != null;
     }
     Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
+    // One attempt may not take the whole budget: a dead leader must leave time to find the next.
+    this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3));
+    this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), daemonThreads(server.getId() + "-resend"));
+    resends.allowCoreThreadTimeOut(true);
     for (int i = 0; i < groups.size(); i++) {
       RaftGroup group = groups.get(i);
-      int index = i;
-      Supplier<RaftClient> newClient = () -> RaftClient.newBuilder()
+      clients.add(RaftClient.newBuilder() // for admin calls: leadership transfers
           .setClientId(ClientId.randomId())
           .setRaftGroup(group)
           .setProperties(RaftTuning.clientProperties(config))
           .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
-          .build();
-      clients.add(newClient.get()); // for leadership transfers and the leader view
-      RaftEntrySubmitter submitter = new RaftEntrySubmitter(server, group.getGroupId(),
-          () -> leads(index), newClient, timeout);
-      submitters.add(submitter);
+          .build());
+      LeaderChase chase = new LeaderChase(server, group, rpc, resends, () -> closing);
+      chases.add(chase);
       committers.add(new GroupCommitter(
-          submitter,
+          new RaftEntrySubmitter(group.getGroupId(), chase, timeout),
           config.get(NodeConfigKeys.BATCH_MAX_OPS),
           GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
@@ -126,7 +136,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
         return null; // still joining
       }
     }
-    return clients.get(index).getLeaderId(); // the Raft client's last known leader
+    return chases.get(index).likelyLeader(); // the last leader seen
   }
 
   /** The Raft client of data group {@code index}. */
@@ -150,9 +160,20 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     return local;
   }
 
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicLong count = new AtomicLong();
+    return r -> {
+      Thread thread = new Thread(r, name + "-" + count.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
   @Override
   public void close() {
-    submitters.forEach(RaftEntrySubmitter::close);
+    closing = true; // entries in flight stop chasing leaders: their callers get UNAVAILABLE now
+    rpc.close();
+    resends.shutdown();
     for (RaftClient client : clients) {
       try {
         client.close();

@@ -21,12 +21,16 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.TransferLeadershipException;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,10 +143,29 @@ public final class RaftNode implements AutoCloseable {
     return groups.leads(index);
   }
 
+  /**
+   * Hands the leadership of data group {@code index} to node {@code target} (a replica of it) and
+   * waits up to {@code timeout} for it to take over. Calls in flight meanwhile are not failed: an
+   * entry refused by the outgoing leader follows the leadership (see {@link LeaderRedirect}).
+   *
+   * @return whether {@code target} leads the group now; false when the transfer did not take
+   *     (an election chose another leader meanwhile, the target lagged or timed out)
+   */
+  public boolean transferLeadership(int index, String target, Duration timeout) throws IOException {
+    try {
+      return groups.client(index).admin()
+          .transferLeadership(RaftPeerId.valueOf(target), timeout.toMillis()).isSuccess();
+    } catch (TransferLeadershipException e) {
+      LOG.info("node {}: leadership of group {} not handed to {}: {}", id(), index, target,
+          e.getMessage());
+      return false;
+    }
+  }
+
   /** Where each group's leader takes clients, as far as this node knows. */
   public ClusterView view() {
     ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
-    java.util.Map<String, String> clientAddresses = new java.util.HashMap<>();
+    Map<String, String> clientAddresses = new HashMap<>();
     config.peers().forEach(p -> clientAddresses.put(p.id(), p.clientAddress()));
     for (int index = 0; index < groups.all().size(); index++) {
       RaftPeerId leader = groups.leaderOf(index);

@@ -55,14 +55,11 @@ final class RaftTuning {
     return p;
   }
 
-  /** Settings of the Raft client a node uses to reach a group's leader elsewhere. */
+  /** Settings of the Raft client a node uses for admin calls (leadership transfers). */
   static RaftProperties clientProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
     int timeoutMs = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
-    // One attempt may not take the whole budget: a dead leader must leave time to find the next.
     RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(100, timeoutMs / 3)));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(p,
-        Math.max(16, 4 * config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT)));
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
     return p;
   }
