@@ -215,6 +215,7 @@ final class ClusterCommand {
       printGroups(layout, statuses);
       System.out.println();
       printNodes(layout, pids, statuses);
+      printMetadata(statuses);
       int up = statuses.size();
       System.out.printf("%d of %d nodes up%n", up, layout.peers().size());
       return up == layout.peers().size() ? 0 : Rlctl.EXIT_FAILURE;
@@ -251,6 +252,22 @@ final class ClusterCommand {
             leader == null ? "-" : Long.toString(leader.getAppliedIndex()),
             applied.getOrDefault(index, List.of()));
       }
+    }
+
+    /** The metadata group's leader, and the metadata version and rule count each node uses. */
+    private static void printMetadata(Map<String, NodeStatus> statuses) {
+      String leader = statuses.values().stream().map(NodeStatus::getMetadataLeader)
+          .filter(l -> !l.isEmpty()).findFirst().orElse("-");
+      StringBuilder nodes = new StringBuilder();
+      statuses.forEach((node, status) -> nodes.append(nodes.length() == 0 ? "" : ", ")
+          .append(node).append("=v").append(status.getMetadataVersion())
+          .append('/').append(status.getLimitRules()).append(" rules"));
+      System.out.printf("%nmetadata group leader %s; nodes at %s%n", leader, nodes);
+      statuses.forEach((node, status) -> {
+        if (!status.getMetadataProblem().isEmpty()) {
+          System.out.printf("PROBLEM on %s: %s%n", node, status.getMetadataProblem());
+        }
+      });
     }
 
     /** One line per node: address, pid, the groups it hosts and the groups it leads. */

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         NodeCommand.class,
         ClusterCommand.class,
         AcquireCommand.class,
+        LimitsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Rlctl {

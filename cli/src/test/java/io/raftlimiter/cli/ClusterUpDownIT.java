@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +80,20 @@ class ClusterUpDownIT {
     assertEquals(2, invalid.exitCode(), invalid.out());
     assertTrue(invalid.out().contains("INVALID_ARGUMENT"), invalid.out());
 
+    // A limit rule by prefix, set through the metadata group, then applied by the nodes.
+    String dirFlag = "--dir=" + clusterDir;
+    Run set = rlctl("limits", "set", "tenant-7:", "--capacity", "2", "--refill", "0.001", dirFlag);
+    assertEquals(0, set.exitCode(), set.out());
+    assertTrue(set.out().contains("tenant-7:"), set.out());
+    Run underRule = awaitOutput(Duration.ofSeconds(20), "limit=2@",
+        "acquire", "--target", addresses.get(1), "tenant-7:alice");
+    assertEquals(0, underRule.exitCode(), underRule.out());
+    Run notFound = rlctl("limits", "remove", "tenant-8:", dirFlag);
+    assertEquals(1, notFound.exitCode(), notFound.out());
+    assertTrue(notFound.out().contains("NOT_FOUND"), notFound.out());
+    Run badRule = rlctl("limits", "set", "x", "--capacity", "0", "--refill", "1", dirFlag);
+    assertEquals(2, badRule.exitCode(), badRule.out());
+
     Run status = rlctl("cluster", "status", "--dir", clusterDir.toString());
     assertEquals(0, status.exitCode(), status.out());
     assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
@@ -104,5 +119,24 @@ class ClusterUpDownIT {
     assertEquals(1, stillRejected.exitCode(), stillRejected.out());
     Run fresh = rlctl("acquire", "--target", addresses.get(2), "user-2");
     assertEquals(0, fresh.exitCode(), fresh.out());
+    Run rulesKept = rlctl("limits", "list", dirFlag);
+    assertEquals(0, rulesKept.exitCode(), rulesKept.out());
+    assertTrue(rulesKept.out().contains("tenant-7:"), "the rule survives the restart: "
+        + rulesKept.out());
+    Run removed = rlctl("limits", "remove", "tenant-7:", dirFlag);
+    assertEquals(0, removed.exitCode(), removed.out());
+    assertFalse(removed.out().contains("tenant-7:"), removed.out());
+  }
+
+  /** Runs rlctl until its output contains {@code expected}, or the time is up; the last run. */
+  private Run awaitOutput(Duration within, String expected, String... args) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    Run run = rlctl(args);
+    while (!run.out().contains(expected) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      run = rlctl(args);
+    }
+    assertTrue(run.out().contains(expected), "no '" + expected + "' in time: " + run.out());
+    return run;
   }
 }

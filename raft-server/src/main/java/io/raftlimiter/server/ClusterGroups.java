@@ -1,9 +1,10 @@
 package io.raftlimiter.server;
 
+import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.PeerAddress;
 import java.nio.charset.StandardCharsets;
-import io.raftlimiter.routing.PlacementRing;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,25 @@ import org.apache.ratis.protocol.RaftPeerId;
  * computes the same ids without coordination and a restarted node finds its storage again.
  */
 public final class ClusterGroups {
+  /** Replicas of the metadata group: enough to survive one failure, few enough to stay cheap. */
+  public static final int META_REPLICAS = 3;
+
   private ClusterGroups() {}
+
+  public static RaftGroupId metaGroupId() {
+    return RaftGroupId.valueOf(
+        UUID.nameUUIDFromBytes("raftlimiter/meta".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** The metadata group: the first {@link #META_REPLICAS} nodes by id (all of them if fewer). */
+  public static RaftGroup metaGroup(List<PeerAddress> peers) {
+    List<RaftPeer> members = peers.stream()
+        .sorted(Comparator.comparing(PeerAddress::id))
+        .limit(META_REPLICAS)
+        .map(ClusterGroups::raftPeer)
+        .toList();
+    return RaftGroup.valueOf(metaGroupId(), members);
+  }
 
   public static RaftGroupId dataGroupId(int index) {
     return RaftGroupId.valueOf(
@@ -37,11 +56,15 @@ public final class ClusterGroups {
     for (int i = 0; i < groups; i++) {
       List<RaftPeer> members = placement.get(i).stream()
           .map(byId::get)
-          .map(p -> RaftPeer.newBuilder().setId(RaftPeerId.valueOf(p.id()))
-              .setAddress(p.raftAddress()).build())
+          .map(ClusterGroups::raftPeer)
           .toList();
       result.add(RaftGroup.valueOf(dataGroupId(i), members));
     }
     return result;
+  }
+
+  private static RaftPeer raftPeer(PeerAddress peer) {
+    return RaftPeer.newBuilder().setId(RaftPeerId.valueOf(peer.id()))
+        .setAddress(peer.raftAddress()).build();
   }
 }

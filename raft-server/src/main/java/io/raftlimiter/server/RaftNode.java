@@ -7,7 +7,13 @@ import io.grpc.ServerInterceptors;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.meta.MetaCommand;
+import io.raftlimiter.meta.MetaReply;
+import io.raftlimiter.meta.MetadataStateMachine;
 import io.raftlimiter.server.api.ConsistencyMode;
+import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
@@ -25,6 +31,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -52,6 +59,7 @@ public final class RaftNode implements AutoCloseable {
   private final NodeMetrics metrics;
   private final RaftServer raftServer;
   private final DataGroups groups;
+  private final MetadataGroup metadata;
   private final LeaderBalancer balancer;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
@@ -67,12 +75,16 @@ public final class RaftNode implements AutoCloseable {
     this.raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(RaftTuning.serverProperties(config))
-        .setStateMachineRegistry(groupId -> new RateLimiterStateMachine(TimeSource.system(), retained))
+        .setStateMachineRegistry(groupId -> groupId.equals(ClusterGroups.metaGroupId())
+            ? new MetadataStateMachine()
+            : new RateLimiterStateMachine(TimeSource.system(), retained))
         .build();
     raftServer.start();
     this.groups = new DataGroups(config, raftServer, metrics);
+    this.metadata = new MetadataGroup(config, raftServer);
     try {
       groups.joinLocalGroups();
+      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS));
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;
@@ -81,7 +93,11 @@ public final class RaftNode implements AutoCloseable {
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
         : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin, 2L * electionMin);
-    RequestValidator validator = new RequestValidator(config.defaultLimit(), ConsistencyMode.STRONG);
+    BucketLimit defaultLimit = config.defaultLimit();
+    RequestValidator validator = new RequestValidator(key -> {
+      BucketLimit ruled = metadata.rules().match(key);
+      return ruled != null ? ruled : defaultLimit;
+    }, ConsistencyMode.STRONG);
     PeerAddress self = config.self();
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
@@ -89,7 +105,7 @@ public final class RaftNode implements AutoCloseable {
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(ServerInterceptors.intercept(
             new RateLimiterService(validator, groups, metrics), new RouteHintInterceptor()))
-        .addService(new NodeAdminService(this::status, this::view))
+        .addService(new NodeAdminService(this::status, this::view, limitAdmin()))
         .build();
     try {
       grpcServer.start();
@@ -162,6 +178,30 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  private LimitAdmin limitAdmin() {
+    return new LimitAdmin() {
+      @Override
+      public CompletableFuture<MetaReply> setRule(String prefix, BucketLimit limit) {
+        return metadata.submit(new MetaCommand.SetRule(prefix, limit));
+      }
+
+      @Override
+      public CompletableFuture<MetaReply> removeRule(String prefix) {
+        return metadata.submit(new MetaCommand.RemoveRule(prefix));
+      }
+
+      @Override
+      public CompletableFuture<MetaReply> rules() {
+        return metadata.read();
+      }
+    };
+  }
+
+  /** The cluster metadata this node decides by now (its cached copy). */
+  public ClusterMetadata metadata() {
+    return metadata.current();
+  }
+
   /** Where each group's leader takes clients, as far as this node knows. */
   public ClusterView view() {
     ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
@@ -197,6 +237,12 @@ public final class RaftNode implements AutoCloseable {
         .setDecisionsAllowed(metrics.allowedCount())
         .setDecisionsRejected(metrics.rejectedCount())
         .setUptimeMillis(System.currentTimeMillis() - startedAtMillis);
+    ClusterMetadata known = metadata.current();
+    RaftPeerId metadataLeader = metadata.leader();
+    status.setMetadataVersion(known.version())
+        .setLimitRules(known.rules().size())
+        .setMetadataLeader(metadataLeader == null ? "" : metadataLeader.toString())
+        .setMetadataProblem(metadata.problem());
     List<RaftGroup> all = groups.all();
     for (int index = 0; index < all.size(); index++) {
       if (all.get(index).getPeer(raftServer.getId()) != null) {
@@ -248,6 +294,9 @@ public final class RaftNode implements AutoCloseable {
     }
     if (grpcServer != null) {
       grpcServer.shutdown();
+    }
+    if (metadata != null) {
+      metadata.close();
     }
     if (groups != null) {
       groups.close();

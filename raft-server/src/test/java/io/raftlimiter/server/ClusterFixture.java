@@ -42,6 +42,7 @@ final class ClusterFixture implements AutoCloseable {
 
   private final LocalCluster cluster;
   private final RateLimiterClient[] clients;
+  private final List<Runnable> closers = new ArrayList<>();
 
   private ClusterFixture(LocalCluster cluster) {
     this.cluster = cluster;
@@ -67,6 +68,11 @@ final class ClusterFixture implements AutoCloseable {
       throw e;
     }
     return fixture;
+  }
+
+  /** Runs {@code closer} when the fixture closes (a test's channels, say). */
+  void onClose(Runnable closer) {
+    closers.add(closer);
   }
 
   LocalCluster cluster() {
@@ -227,6 +233,7 @@ final class ClusterFixture implements AutoCloseable {
 
   @Override
   public void close() {
+    closers.forEach(Runnable::run);
     for (RateLimiterClient client : clients) {
       if (client != null) {
         client.close();

@@ -27,7 +27,6 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,10 +74,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
    */
   @Override
   public synchronized void pause() {
-    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
-      getLifeCycle().transition(LifeCycle.State.PAUSING);
-      getLifeCycle().transition(LifeCycle.State.PAUSED);
-    }
+    SnapshotInstallLifeCycle.pause(getLifeCycle());
   }
 
   @Override
@@ -87,10 +83,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     snapshots.refresh();
     restoreFromLatestSnapshot();
     snapshotsInstalled.incrementAndGet();
-    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
-      getLifeCycle().transition(LifeCycle.State.STARTING);
-      getLifeCycle().transition(LifeCycle.State.RUNNING);
-    }
+    SnapshotInstallLifeCycle.resume(getLifeCycle());
     LOG.info("{}: reloaded from installed snapshot {}", getId(), getLastAppliedTermIndex());
   }
 

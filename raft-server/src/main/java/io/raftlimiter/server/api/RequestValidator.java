@@ -16,11 +16,11 @@ public final class RequestValidator {
   /** Room for the largest valid call: a full batch of the longest keys is about 5.5 MB. */
   public static final int MAX_REQUEST_BYTES = 16 << 20;
 
-  private final BucketLimit defaultLimit;
+  private final LimitResolver limits;
   private final ConsistencyMode defaultConsistency;
 
-  public RequestValidator(BucketLimit defaultLimit, ConsistencyMode defaultConsistency) {
-    this.defaultLimit = defaultLimit;
+  public RequestValidator(LimitResolver limits, ConsistencyMode defaultConsistency) {
+    this.limits = limits;
     this.defaultConsistency = defaultConsistency;
   }
 
@@ -42,7 +42,7 @@ public final class RequestValidator {
       permits = 1;
     }
     ConsistencyMode consistency = consistency(request);
-    BucketLimit limit = request.hasLimit() ? limit(request.getLimit()) : defaultLimit;
+    BucketLimit limit = request.hasLimit() ? limit(request.getLimit()) : limits.limitFor(keyBytes);
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
@@ -61,7 +61,8 @@ public final class RequestValidator {
     };
   }
 
-  private static BucketLimit limit(Limit limit) throws InvalidRequestException {
+  /** Checks a limit as the API carries it; the message names the offending field. */
+  public static BucketLimit limit(Limit limit) throws InvalidRequestException {
     if (limit.getCapacity() < 1 || limit.getCapacity() > BucketLimit.MAX_CAPACITY) {
       throw new InvalidRequestException("limit.capacity must be from 1 to "
           + BucketLimit.MAX_CAPACITY + ", got " + limit.getCapacity());

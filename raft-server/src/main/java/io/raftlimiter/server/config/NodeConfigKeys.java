@@ -56,6 +56,11 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> SNAPSHOTS_RETAINED = ConfigKey.intKey(
       "raft.snapshot.retained", 2, 1, 100, "snapshots kept on disk per group");
 
+  // Metadata.
+  public static final ConfigKey<Integer> METADATA_REFRESH_INTERVAL_MS = ConfigKey.intKey(
+      "metadata.refresh-interval-ms", 1_000, 50, 600_000,
+      "how often a node reads the metadata group (a replica also learns every change at once)");
+
   // Request path.
   public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.intKey(
       "request.timeout-ms", 3_000, 100, 600_000,
@@ -69,9 +74,11 @@ public final class NodeConfigKeys {
       "acquires that must wait before a further entry is sent beside those in flight");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
-      DATA_DIR, PEERS, GROUPS, REPLICATION, DEFAULT_CAPACITY, DEFAULT_REFILL, ELECTION_TIMEOUT_MIN_MS,
-      ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS, SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED, REQUEST_TIMEOUT_MS,
-      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD);
+      DATA_DIR, PEERS, GROUPS, REPLICATION, DEFAULT_CAPACITY, DEFAULT_REFILL,
+      ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS,
+      SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
+      METADATA_REFRESH_INTERVAL_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,
+      BATCH_PIPELINE_THRESHOLD);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -1,0 +1,159 @@
+package io.raftlimiter.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.raftlimiter.api.admin.v1.LimitRule;
+import io.raftlimiter.api.admin.v1.LimitRules;
+import io.raftlimiter.api.admin.v1.ListLimitsRequest;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.RemoveLimitRequest;
+import io.raftlimiter.api.admin.v1.SetLimitRequest;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The cluster's limit rules by key prefix, kept in its metadata group. */
+@Command(name = "limits", mixinStandardHelpOptions = true,
+    description = {"Limit rules by key prefix: a key without a limit in its request runs under the",
+        "longest matching prefix's rule; the empty prefix '' is the cluster default.",
+        "Exit code 0: done; 1: refused (e.g. no such rule); 2: invalid; 3: cluster unavailable."},
+    subcommands = {LimitsCommand.Set.class, LimitsCommand.ListRules.class,
+        LimitsCommand.Remove.class})
+final class LimitsCommand {
+
+  /** Which nodes to ask: a cluster directory or addresses. */
+  static final class Target {
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Choice choice;
+
+    static final class Choice {
+      @Option(names = "--dir", description = "Cluster directory D (of 'rlctl cluster up').")
+      Path dir;
+
+      @Option(names = "--target", split = ",",
+          description = "Node client address(es), HOST:PORT[,HOST:PORT...].")
+      List<String> addresses;
+    }
+
+    @Option(names = "--timeout-ms", defaultValue = "10000", description = "Deadline of the call.")
+    long timeoutMillis;
+
+    List<String> addresses() {
+      if (choice.addresses != null) {
+        return choice.addresses;
+      }
+      List<String> addresses = new ArrayList<>();
+      try {
+        EndpointsFile.read(choice.dir).forEach(e -> addresses.add(e.clientAddress()));
+      } catch (IOException e) {
+        throw new UsageException("cannot read " + choice.dir.resolve(EndpointsFile.FILE) + ": "
+            + e.getMessage());
+      }
+      if (addresses.isEmpty()) {
+        throw new UsageException("no cluster in " + choice.dir + " (no endpoints file)");
+      }
+      return addresses;
+    }
+
+    /** Sends the call to each node in turn until one answers other than UNAVAILABLE. */
+    int call(Function<NodeAdminGrpc.NodeAdminBlockingStub, LimitRules> rpc) {
+      if (timeoutMillis <= 0) {
+        throw new UsageException("--timeout-ms must be > 0, got " + timeoutMillis);
+      }
+      StatusRuntimeException last = null;
+      for (String address : addresses()) {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        try {
+          print(rpc.apply(NodeAdminGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)));
+          return 0;
+        } catch (StatusRuntimeException e) {
+          last = e;
+          if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+            break;
+          }
+        } finally {
+          channel.shutdownNow();
+        }
+      }
+      String description = last.getStatus().getDescription();
+      System.err.println("rlctl: " + last.getStatus().getCode()
+          + (description == null ? "" : ": " + description));
+      return switch (last.getStatus().getCode()) {
+        case INVALID_ARGUMENT -> Rlctl.EXIT_USAGE;
+        case NOT_FOUND, FAILED_PRECONDITION -> Rlctl.EXIT_FAILURE;
+        default -> Rlctl.EXIT_UNAVAILABLE;
+      };
+    }
+
+    private static void print(LimitRules rules) {
+      System.out.printf("%-32s %14s %14s%n", "PREFIX", "CAPACITY", "REFILL/S");
+      for (LimitRule rule : rules.getRulesList()) {
+        String prefix = rule.getPrefix().isEmpty() ? "'' (default)" : rule.getPrefix();
+        System.out.printf("%-32s %14d %14s%n", prefix, rule.getCapacity(),
+            rule.getRefillPerSecond());
+      }
+      System.out.printf("%d rule(s), metadata version %d%n", rules.getRulesCount(),
+          rules.getVersion());
+    }
+  }
+
+  @Command(name = "set", mixinStandardHelpOptions = true,
+      description = "Set (or replace) the limit of keys starting with PREFIX.")
+  static final class Set implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PREFIX", description = "Key prefix; '' for every key.")
+    String prefix;
+
+    @Option(names = "--capacity", required = true, description = "Bucket capacity (tokens).")
+    long capacity;
+
+    @Option(names = "--refill", required = true, description = "Refill per second (tokens).")
+    double refill;
+
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      SetLimitRequest request = SetLimitRequest.newBuilder().setRule(LimitRule.newBuilder()
+          .setPrefix(prefix).setCapacity(capacity).setRefillPerSecond(refill)).build();
+      return target.call(admin -> admin.setLimit(request));
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List the rules (a linearizable read of the metadata group).")
+  static final class ListRules implements Callable<Integer> {
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      return target.call(admin -> admin.listLimits(ListLimitsRequest.getDefaultInstance()));
+    }
+  }
+
+  @Command(name = "remove", mixinStandardHelpOptions = true,
+      description = "Remove the rule of exactly PREFIX.")
+  static final class Remove implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PREFIX", description = "The rule's prefix.")
+    String prefix;
+
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      RemoveLimitRequest request = RemoveLimitRequest.newBuilder().setPrefix(prefix).build();
+      return target.call(admin -> admin.removeLimit(request));
+    }
+  }
+}

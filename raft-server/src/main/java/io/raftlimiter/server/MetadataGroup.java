@@ -1,0 +1,221 @@
+package io.raftlimiter.server;
+
+import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.meta.ClusterShape;
+import io.raftlimiter.meta.LimitRules;
+import io.raftlimiter.meta.MetaCodec;
+import io.raftlimiter.meta.MetaCommand;
+import io.raftlimiter.meta.MetaReply;
+import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's end of the metadata group: the cluster's one source of truth for its shape and its
+ * limit rules, changed only through that group's log.
+ *
+ * <p>Every node keeps a cached copy ({@link #current()}) that the request path reads without a
+ * lock or a hop. A node holding a replica updates it as its replica applies each change; every
+ * node also reads the group every {@code metadata.refresh-interval-ms}, which is how the others
+ * learn of changes. The copy only moves forward: a version (log index) older than the cached one
+ * is ignored.
+ *
+ * <p>On its first reads a node records its own idea of the cluster's shape (members, groups,
+ * replication) if none is recorded yet, and reports a mismatch if one is: a node started with a
+ * different {@code cluster.groups} would route keys to the wrong groups.
+ */
+final class MetadataGroup implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetadataGroup.class);
+
+  private final RaftServer server;
+  private final RaftGroup group;
+  private final boolean member;
+  private final ClusterShape ownShape;
+  private final RaftRequestRpc rpc;
+  private final LeaderChase chase;
+  private final ClientId clientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  private final AtomicBoolean refreshing = new AtomicBoolean();
+  private volatile boolean closed;
+  private final AtomicReference<ClusterMetadata> current =
+      new AtomicReference<>(ClusterMetadata.EMPTY);
+  private final ScheduledExecutorService refresher;
+  private final long timeoutMillis;
+  private volatile boolean shapeChecked;
+  private volatile String problem = "";
+
+  MetadataGroup(NodeConfig config, RaftServer server) {
+    this.server = server;
+    this.group = ClusterGroups.metaGroup(config.peers());
+    this.member = group.getPeer(server.getId()) != null;
+    this.ownShape = new ClusterShape(
+        config.peers().stream().sorted(Comparator.comparing(PeerAddress::id))
+            .map(p -> PeerAddress.format(List.of(p))).toList(),
+        config.get(NodeConfigKeys.GROUPS), config.get(NodeConfigKeys.REPLICATION));
+    this.timeoutMillis = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
+    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread thread = new Thread(r, server.getId() + "-metadata");
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.rpc = new RaftRequestRpc(Math.max(100, timeoutMillis / 3));
+    // Writes and reads follow the leader like data entries do: a rule change is applied once.
+    this.chase = new LeaderChase(server, group, rpc, refresher, () -> closed);
+  }
+
+  /**
+   * Joins the metadata group when this node is one of its replicas (recovered from storage after
+   * a restart), follows the local replica's changes, and starts the periodic refresh.
+   */
+  void start(long refreshIntervalMillis) throws IOException {
+    if (member) {
+      boolean hosted = false;
+      for (var id : server.getGroupIds()) {
+        hosted |= id.equals(group.getGroupId());
+      }
+      if (!hosted) {
+        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+            ClientId.randomId(), server.getId(), 1, group));
+        if (!reply.isSuccess()) {
+          throw new IOException("cannot join the metadata group: " + reply.getException());
+        }
+      }
+      ((MetadataStateMachine) server.getDivision(group.getGroupId()).getStateMachine())
+          .onChange(this::offer);
+    }
+    refresher.scheduleWithFixedDelay(this::refresh, 0, refreshIntervalMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** The metadata this node decides by now. */
+  ClusterMetadata current() {
+    return current.get();
+  }
+
+  /** The limit rules this node decides by now: read on every acquire without a limit. */
+  LimitRules rules() {
+    return current.get().rules();
+  }
+
+  /** Why this node disagrees with the cluster's recorded shape; empty when it does not. */
+  String problem() {
+    return problem;
+  }
+
+  /** The metadata group's leader as this node's replica knows it; null when it has none. */
+  RaftPeerId leader() {
+    if (!member) {
+      return null;
+    }
+    try {
+      return server.getDivision(group.getGroupId()).getInfo().getLeaderId();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Commits {@code command} to the metadata group. Completes with the group's reply (a refusal
+   * says why and changed nothing), after which this node already decides by the new metadata;
+   * exceptionally when the group could not commit within the request timeout.
+   */
+  CompletableFuture<MetaReply> submit(MetaCommand command) {
+    return send(Message.valueOf(ByteString.copyFrom(MetaCodec.encode(command))),
+        RaftClientRequest.writeRequestType());
+  }
+
+  /** A linearizable read of the metadata, through the group's leader. */
+  CompletableFuture<MetaReply> read() {
+    return send(Message.EMPTY, RaftClientRequest.readRequestType());
+  }
+
+  private CompletableFuture<MetaReply> send(Message message, RaftClientRequest.Type type) {
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(clientId)
+        .setCallId(callIds.incrementAndGet())
+        .setServerId(chase.likelyLeader())
+        .setGroupId(group.getGroupId())
+        .setMessage(message)
+        .setType(type)
+        .build();
+    long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    return chase.decide(request, deadlineNanos)
+        .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).thenApply(reply -> {
+      if (!reply.isSuccess()) {
+        throw new IllegalStateException("metadata group: " + reply.getException(),
+            reply.getException());
+      }
+      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray());
+      offer(decoded.metadata());
+      return decoded;
+    });
+  }
+
+  private void offer(ClusterMetadata metadata) {
+    ClusterMetadata before = current.getAndAccumulate(metadata,
+        (mine, offered) -> offered.version() > mine.version() ? offered : mine);
+    if (metadata.version() > before.version()) {
+      LOG.debug("{}: metadata version {} with {} limit rules", server.getId(), metadata.version(),
+          metadata.rules().size());
+    }
+  }
+
+  /** Reads the group, and checks the shape until that is done; one refresh at a time. */
+  private void refresh() {
+    if (!refreshing.compareAndSet(false, true)) {
+      return;
+    }
+    read().thenCompose(reply -> shapeChecked ? CompletableFuture.completedFuture(null)
+            : checkShape(reply.metadata()))
+        .whenComplete((done, error) -> {
+          refreshing.set(false);
+          if (error != null) {
+            // no leader right now, or shutting down: the cached copy stays; next time
+            LOG.debug("{}: metadata refresh failed: {}", server.getId(), error.toString());
+          }
+        });
+  }
+
+  private CompletableFuture<Void> checkShape(ClusterMetadata metadata) {
+    CompletableFuture<ClusterShape> recorded = metadata.shape() != null
+        ? CompletableFuture.completedFuture(metadata.shape())
+        : submit(new MetaCommand.RecordShape(ownShape)).thenApply(r -> r.metadata().shape());
+    return recorded.thenAccept(shape -> {
+      if (!ownShape.equals(shape)) {
+        problem = "this node's settings (" + ownShape + ") differ from the cluster's as created ("
+            + shape + ")";
+        LOG.error("{}: {}", server.getId(), problem);
+      }
+      shapeChecked = true;
+    });
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    rpc.close();
+    refresher.shutdown();
+  }
+}

@@ -1,0 +1,14 @@
+package io.raftlimiter.server.api;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.meta.MetaReply;
+import java.util.concurrent.CompletableFuture;
+
+/** Changes and reads the cluster's limit rules, through the metadata group. */
+public interface LimitAdmin {
+  CompletableFuture<MetaReply> setRule(String prefix, BucketLimit limit);
+
+  CompletableFuture<MetaReply> removeRule(String prefix);
+
+  CompletableFuture<MetaReply> rules();
+}

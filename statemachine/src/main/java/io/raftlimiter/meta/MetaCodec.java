@@ -1,0 +1,210 @@
+package io.raftlimiter.meta;
+
+import io.raftlimiter.bucket.BucketLimit;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Binary forms of metadata commands (log entries) and of whole metadata (snapshots and read
+ * replies). Each starts with a format byte; strings are UTF-8 with an int length. Decoding
+ * rejects anything malformed with an {@link IllegalArgumentException}, never a partial value.
+ */
+public final class MetaCodec {
+  private static final byte FORMAT = 1;
+  private static final byte SET_RULE = 1;
+  private static final byte REMOVE_RULE = 2;
+  private static final byte RECORD_SHAPE = 3;
+  /** No string in metadata comes near this; a larger length means a corrupt input. */
+  private static final int MAX_STRING_BYTES = 1 << 20;
+  private static final int MAX_MEMBERS = 10_000;
+
+  private MetaCodec() {}
+
+  public static byte[] encode(MetaCommand command) {
+    return write(out -> {
+      out.writeByte(FORMAT);
+      if (command instanceof MetaCommand.SetRule set) {
+        out.writeByte(SET_RULE);
+        writeString(out, set.prefix());
+        writeLimit(out, set.limit());
+      } else if (command instanceof MetaCommand.RemoveRule remove) {
+        out.writeByte(REMOVE_RULE);
+        writeString(out, remove.prefix());
+      } else {
+        out.writeByte(RECORD_SHAPE);
+        writeShape(out, ((MetaCommand.RecordShape) command).shape());
+      }
+    });
+  }
+
+  public static MetaCommand decodeCommand(byte[] bytes) {
+    return read(bytes, in -> {
+      readFormat(in);
+      byte type = in.readByte();
+      return switch (type) {
+        case SET_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in));
+        case REMOVE_RULE -> new MetaCommand.RemoveRule(readString(in));
+        case RECORD_SHAPE -> new MetaCommand.RecordShape(readShape(in));
+        default -> throw new IllegalArgumentException("unknown metadata command " + type);
+      };
+    });
+  }
+
+  public static byte[] encode(ClusterMetadata metadata) {
+    return write(out -> {
+      out.writeByte(FORMAT);
+      out.writeLong(metadata.version());
+      out.writeBoolean(metadata.shape() != null);
+      if (metadata.shape() != null) {
+        writeShape(out, metadata.shape());
+      }
+      out.writeInt(metadata.rules().size());
+      for (Map.Entry<String, BucketLimit> rule : metadata.rules().asMap().entrySet()) {
+        writeString(out, rule.getKey());
+        writeLimit(out, rule.getValue());
+      }
+    });
+  }
+
+  public static ClusterMetadata decodeMetadata(byte[] bytes) {
+    return read(bytes, in -> {
+      readFormat(in);
+      long version = in.readLong();
+      ClusterShape shape = in.readBoolean() ? readShape(in) : null;
+      int count = in.readInt();
+      if (count < 0 || count > MetaCommand.MAX_RULES) {
+        throw new IllegalArgumentException("rule count " + count + " out of range");
+      }
+      Map<String, BucketLimit> rules = new TreeMap<>();
+      for (int i = 0; i < count; i++) {
+        rules.put(readString(in), readLimit(in));
+      }
+      return new ClusterMetadata(version, shape, LimitRules.of(rules));
+    });
+  }
+
+  /** A reply: a refusal flag and message, then the metadata. */
+  public static byte[] encodeReply(String refusal, ClusterMetadata metadata) {
+    byte[] encodedMetadata = encode(metadata);
+    return write(out -> {
+      out.writeByte(FORMAT);
+      out.writeBoolean(refusal != null);
+      if (refusal != null) {
+        writeString(out, refusal);
+      }
+      out.writeInt(encodedMetadata.length);
+      out.write(encodedMetadata);
+    });
+  }
+
+  public static MetaReply decodeReply(byte[] bytes) {
+    return read(bytes, in -> {
+      readFormat(in);
+      String refusal = in.readBoolean() ? readString(in) : null;
+      int length = in.readInt();
+      if (length < 0 || length > in.available()) {
+        throw new IllegalArgumentException("metadata length " + length + " out of range");
+      }
+      return new MetaReply(refusal, decodeMetadata(in.readNBytes(length)));
+    });
+  }
+
+  private interface Writer {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  private interface Reader<T> {
+    T read(DataInputStream in) throws IOException;
+  }
+
+  private static byte[] write(Writer writer) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      writer.write(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a byte array does not fail
+    }
+    return bytes.toByteArray();
+  }
+
+  private static <T> T read(byte[] bytes, Reader<T> reader) {
+    InputStream source = new ByteArrayInputStream(bytes);
+    try (DataInputStream in = new DataInputStream(source)) {
+      T value = reader.read(in);
+      if (in.available() > 0) {
+        throw new IllegalArgumentException(in.available() + " trailing bytes");
+      }
+      return value;
+    } catch (EOFException e) {
+      throw new IllegalArgumentException("truncated metadata", e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed metadata: " + e.getMessage(), e);
+    }
+  }
+
+  private static void readFormat(DataInputStream in) throws IOException {
+    byte format = in.readByte();
+    if (format != FORMAT) {
+      throw new IllegalArgumentException("unknown metadata format " + format);
+    }
+  }
+
+  private static void writeString(DataOutputStream out, String value) throws IOException {
+    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(utf8.length);
+    out.write(utf8);
+  }
+
+  private static String readString(DataInputStream in) throws IOException {
+    int length = in.readInt();
+    if (length < 0 || length > MAX_STRING_BYTES) {
+      throw new IllegalArgumentException("string length " + length + " out of range");
+    }
+    byte[] utf8 = in.readNBytes(length);
+    if (utf8.length != length) {
+      throw new EOFException();
+    }
+    return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  private static void writeLimit(DataOutputStream out, BucketLimit limit) throws IOException {
+    out.writeLong(limit.capacity());
+    out.writeLong(limit.refillMicrosPerSecond());
+  }
+
+  private static BucketLimit readLimit(DataInputStream in) throws IOException {
+    return new BucketLimit(in.readLong(), in.readLong()); // validates the range
+  }
+
+  private static void writeShape(DataOutputStream out, ClusterShape shape) throws IOException {
+    out.writeInt(shape.members().size());
+    for (String member : shape.members()) {
+      writeString(out, member);
+    }
+    out.writeInt(shape.groups());
+    out.writeInt(shape.replication());
+  }
+
+  private static ClusterShape readShape(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 1 || count > MAX_MEMBERS) {
+      throw new IllegalArgumentException("member count " + count + " out of range");
+    }
+    List<String> members = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      members.add(readString(in));
+    }
+    return new ClusterShape(members, in.readInt(), in.readInt());
+  }
+}

@@ -1,0 +1,20 @@
+package io.raftlimiter.meta;
+
+import io.raftlimiter.bucket.BucketLimit;
+
+/** A change to the cluster metadata: what an entry of the metadata group's log carries. */
+public sealed interface MetaCommand {
+  /** Longest prefix in bytes: the longest key is 512 bytes, so no longer prefix can match. */
+  int MAX_PREFIX_BYTES = 512;
+  /** Rules a cluster may hold: the table is copied to every node and matched on every acquire. */
+  int MAX_RULES = 10_000;
+
+  /** Keys starting with {@code prefix} run under {@code limit} (unless a longer prefix matches). */
+  record SetRule(String prefix, BucketLimit limit) implements MetaCommand {}
+
+  /** Drops the rule for exactly {@code prefix}. */
+  record RemoveRule(String prefix) implements MetaCommand {}
+
+  /** Records the shape the cluster was created with; only the first one is kept. */
+  record RecordShape(ClusterShape shape) implements MetaCommand {}
+}

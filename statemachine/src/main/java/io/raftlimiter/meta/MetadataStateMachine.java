@@ -1,0 +1,150 @@
+package io.raftlimiter.meta;
+
+import io.raftlimiter.statemachine.SnapshotInstallLifeCycle;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The state machine of the metadata group: {@link ClusterMetadata}, small enough to live in
+ * memory and be written whole to one snapshot file. Commands are checked before replication and
+ * applied by {@link ClusterMetadata#apply}, deterministically; a refused command changes nothing
+ * and its reply says why. Reads ({@code query}) return the whole metadata.
+ */
+public final class MetadataStateMachine extends BaseStateMachine {
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
+  private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
+
+  /** Calls {@code listener} with the metadata after every change this replica applies. */
+  public void onChange(Consumer<ClusterMetadata> listener) {
+    listeners.add(listener);
+    listener.accept(metadata);
+  }
+
+  public ClusterMetadata metadata() {
+    return metadata;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
+    getLifeCycle().startAndTransition(() -> {
+      super.initialize(server, groupId, raftStorage);
+      storage.init(raftStorage);
+      loadLatestSnapshot();
+    });
+  }
+
+  @Override
+  public synchronized void pause() {
+    SnapshotInstallLifeCycle.pause(getLifeCycle());
+  }
+
+  @Override
+  public synchronized void reinitialize() throws IOException {
+    loadLatestSnapshot(); // installed from the leader
+    SnapshotInstallLifeCycle.resume(getLifeCycle());
+  }
+
+  private synchronized void loadLatestSnapshot() throws IOException {
+    storage.loadLatestSnapshot();
+    SingleFileSnapshotInfo latest = storage.getLatestSnapshot();
+    if (latest == null) {
+      publish(ClusterMetadata.EMPTY);
+      setLastAppliedTermIndex(null);
+      return;
+    }
+    byte[] bytes = Files.readAllBytes(latest.getFile().getPath());
+    try {
+      publish(MetaCodec.decodeMetadata(bytes));
+    } catch (IllegalArgumentException e) {
+      throw new IOException("corrupt metadata snapshot " + latest.getFile().getPath(), e);
+    }
+    setLastAppliedTermIndex(latest.getTermIndex());
+  }
+
+  @Override
+  public StateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  @Override
+  public synchronized long takeSnapshot() throws IOException {
+    TermIndex last = getLastAppliedTermIndex();
+    if (last == null) {
+      return -1;
+    }
+    File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+    Path temp = file.toPath().resolveSibling(file.getName() + ".tmp");
+    Files.write(temp, MetaCodec.encode(metadata));
+    Files.move(temp, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
+    return last.getIndex();
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext trx = super.startTransaction(request);
+    try {
+      MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
+    } catch (IllegalArgumentException e) {
+      trx.setException(e); // refused before replication: apply never meets a malformed entry
+    }
+    return trx;
+  }
+
+  @Override
+  public synchronized CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    TermIndex termIndex = TermIndex.valueOf(entry);
+    String refusal;
+    try {
+      MetaCommand command =
+          MetaCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
+      ClusterMetadata.Outcome outcome = metadata.apply(command, termIndex.getIndex());
+      publish(outcome.metadata());
+      refusal = outcome.refusal();
+    } catch (IllegalArgumentException e) {
+      refusal = "malformed metadata command: " + e.getMessage();
+    }
+    updateLastAppliedTermIndex(termIndex);
+    return CompletableFuture.completedFuture(Message.valueOf(
+        ByteString.copyFrom(
+            MetaCodec.encodeReply(refusal, metadata))));
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    return CompletableFuture.completedFuture(Message.valueOf(
+        ByteString.copyFrom(
+            MetaCodec.encodeReply(null, metadata))));
+  }
+
+  private void publish(ClusterMetadata next) {
+    metadata = next;
+    listeners.forEach(listener -> listener.accept(next));
+  }
+}

@@ -1,0 +1,119 @@
+package io.raftlimiter.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.bucket.BucketLimit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ClusterMetadataTest {
+  private static final BucketLimit LIMIT = BucketLimit.of(1000, 200);
+  private static final ClusterShape SHAPE =
+      new ClusterShape(List.of("n1=127.0.0.1:1:2", "n2=127.0.0.1:3:4"), 8, 2);
+
+  @Test
+  void rulesAreSetReplacedAndRemovedAndEachChangeIsVersionedByItsIndex() {
+    ClusterMetadata m = ClusterMetadata.EMPTY;
+    m = applied(m, new MetaCommand.SetRule("tenant-42:", LIMIT), 5);
+    assertEquals(5, m.version());
+    assertEquals(Map.of("tenant-42:", LIMIT), m.rules().asMap());
+
+    BucketLimit other = BucketLimit.of(7, 0.5);
+    m = applied(m, new MetaCommand.SetRule("tenant-42:", other), 9);
+    assertEquals(Map.of("tenant-42:", other), m.rules().asMap(), "set replaces");
+    assertEquals(9, m.version());
+
+    m = applied(m, new MetaCommand.RemoveRule("tenant-42:"), 12);
+    assertTrue(m.rules().isEmpty());
+    assertEquals(12, m.version());
+  }
+
+  @Test
+  void refusedCommandsChangeNothing() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.SetRule("a", LIMIT), 1);
+    ClusterMetadata.Outcome missing = m.apply(new MetaCommand.RemoveRule("b"), 2);
+    assertTrue(missing.refused());
+    assertTrue(missing.refusal().contains("no rule for prefix \"b\""), missing.refusal());
+    assertSame(m, missing.metadata());
+
+    ClusterMetadata.Outcome tooLong = m.apply(new MetaCommand.SetRule("x".repeat(513), LIMIT), 3);
+    assertTrue(tooLong.refusal().contains("513 UTF-8 bytes"), tooLong.refusal());
+    assertSame(m, tooLong.metadata());
+  }
+
+  @Test
+  void theFirstShapeIsKeptAndADifferentOneRefused() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    assertEquals(SHAPE, m.shape());
+    ClusterMetadata.Outcome same = m.apply(new MetaCommand.RecordShape(SHAPE), 2);
+    assertFalse(same.refused());
+    assertEquals(1, same.metadata().version(), "recording the same shape again is no change");
+    ClusterShape other = new ClusterShape(SHAPE.members(), 12, 2);
+    ClusterMetadata.Outcome different = m.apply(new MetaCommand.RecordShape(other), 3);
+    assertTrue(different.refused());
+    assertEquals(SHAPE, different.metadata().shape());
+  }
+
+  /** Replicas fed the same log reach the same metadata, whatever the commands. */
+  @Test
+  void theSameLogGivesTheSameMetadata() {
+    Random random = new Random(7);
+    List<MetaCommand> log = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      String prefix = "p" + random.nextInt(50);
+      log.add(random.nextInt(3) == 0 ? new MetaCommand.RemoveRule(prefix)
+          : new MetaCommand.SetRule(prefix, BucketLimit.of(1 + random.nextInt(100), 1)));
+    }
+    ClusterMetadata a = ClusterMetadata.EMPTY;
+    ClusterMetadata b = ClusterMetadata.EMPTY;
+    for (int i = 0; i < log.size(); i++) {
+      a = a.apply(log.get(i), i + 1).metadata();
+      // the second replica sees every entry as its bytes, as a follower would
+      b = b.apply(MetaCodec.decodeCommand(MetaCodec.encode(log.get(i))), i + 1).metadata();
+    }
+    assertEquals(a, b);
+    assertEquals(MetaCodec.decodeMetadata(MetaCodec.encode(a)), b);
+  }
+
+  @Test
+  void codecsRoundTripAndRefuseGarbage() {
+    ClusterMetadata m = applied(applied(ClusterMetadata.EMPTY,
+        new MetaCommand.RecordShape(SHAPE), 1), new MetaCommand.SetRule("été:", LIMIT), 2);
+    assertEquals(m, MetaCodec.decodeMetadata(MetaCodec.encode(m)));
+    MetaReply reply = MetaCodec.decodeReply(MetaCodec.encodeReply("why not", m));
+    assertEquals(new MetaReply("why not", m), reply);
+    assertEquals(new MetaReply(null, m), MetaCodec.decodeReply(MetaCodec.encodeReply(null, m)));
+
+    byte[] command = MetaCodec.encode(new MetaCommand.SetRule("p", LIMIT));
+    for (int cut = 0; cut < command.length; cut++) {
+      byte[] truncated = Arrays.copyOf(command, cut);
+      assertThrows(IllegalArgumentException.class, () -> MetaCodec.decodeCommand(truncated));
+    }
+    byte[] longer = Arrays.copyOf(command, command.length + 1);
+    assertThrows(IllegalArgumentException.class, () -> MetaCodec.decodeCommand(longer));
+    Random random = new Random(1);
+    for (int i = 0; i < 10_000; i++) {
+      byte[] garbage = new byte[random.nextInt(40)];
+      random.nextBytes(garbage);
+      try {
+        MetaCodec.decodeCommand(garbage);
+      } catch (IllegalArgumentException expected) {
+        // refused cleanly; anything else fails the test
+      }
+    }
+  }
+
+  private static ClusterMetadata applied(ClusterMetadata m, MetaCommand command, long index) {
+    ClusterMetadata.Outcome outcome = m.apply(command, index);
+    assertFalse(outcome.refused(), outcome.refusal());
+    return outcome.metadata();
+  }
+}
