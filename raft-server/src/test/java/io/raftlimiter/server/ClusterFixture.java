@@ -56,13 +56,13 @@ final class ClusterFixture implements AutoCloseable {
     }
   }
 
-  /** Starts three nodes with {@code settings} and waits until the data group has a leader. */
+  /** Starts three nodes with {@code settings} and waits until every data group has a leader. */
   static ClusterFixture start(Path dir, Consumer<NodeConfig.Builder> settings)
       throws IOException, InterruptedException {
     LocalCluster cluster = LocalCluster.start(SIZE, dir, settings);
     ClusterFixture fixture = new ClusterFixture(cluster);
     try {
-      fixture.awaitLeader();
+      cluster.awaitLeaders(LEADER_TIMEOUT);
     } catch (RuntimeException | InterruptedException e) {
       fixture.close();
       throw e;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +17,9 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,10 +47,12 @@ class ExactLimitTest {
 
   @TempDir Path dir;
 
-  @Test
+  /** One data group, and eight spread over the three nodes (leaders balanced). */
+  @ParameterizedTest(name = "{0} data group(s)")
+  @ValueSource(ints = {1, 8})
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void concurrentAcquiresThroughEveryNodeAllowExactlyTheCapacity() throws Exception {
-    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> {})) {
+  void concurrentAcquiresThroughEveryNodeAllowExactlyTheCapacity(int groups) throws Exception {
+    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b.set(NodeConfigKeys.GROUPS, groups))) {
       // Each bucket is asked 3x what it holds, interleaved over buckets and nodes.
       List<AcquireRequest> requests = new ArrayList<>();
       for (int round = 0; round < 600; round++) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Status;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.server.LoadGenerator.Outcome;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +17,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,21 +30,24 @@ import org.junit.jupiter.api.io.TempDir;
 class LeaderFailoverTest {
   private static final long CAPACITY = 30;
   private static final double REFILL_PER_SECOND = 5;
-  private static final int KEYS = 4;
+  /** Enough keys that, with eight groups, some live in groups the killed node leads. */
+  private static final int KEYS = 12;
   /** Calls that may fail while the group elects a new leader; never counted as allowed. */
   private static final Set<Status.Code> FAILOVER_ERRORS =
       Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
 
   @TempDir Path dir;
 
-  @Test
+  /** One data group, and eight spread over the three nodes (leaders balanced). */
+  @ParameterizedTest(name = "{0} data group(s)")
+  @ValueSource(ints = {1, 8})
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
-  void survivorsKeepDecidingAndNoConsumedTokenIsForgotten() throws Exception {
+  void survivorsKeepDecidingAndNoConsumedTokenIsForgotten(int groups) throws Exception {
     List<AcquireRequest> requests = new ArrayList<>();
     for (int k = 0; k < KEYS; k++) {
       requests.add(request("key-" + k, CAPACITY, REFILL_PER_SECOND));
     }
-    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> {});
+    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b.set(NodeConfigKeys.GROUPS, groups));
          LoadGenerator load = new LoadGenerator(fixture, requests, 24)) {
       var cluster = fixture.cluster();
       long firstSentNanos = LoadGenerator.wallNanos();

@@ -16,6 +16,7 @@ import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,7 +49,8 @@ class RequestContractTest {
   @BeforeAll
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
   static void startCluster() throws Exception {
-    fixture = ClusterFixture.start(dir, b -> {});
+    // Eight groups: batches span groups and most requests are forwarded to another node.
+    fixture = ClusterFixture.start(dir, b -> b.set(NodeConfigKeys.GROUPS, 8));
   }
 
   @AfterAll
