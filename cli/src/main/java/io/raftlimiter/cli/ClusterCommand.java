@@ -263,6 +263,10 @@ final class ClusterCommand {
           .append(node).append("=v").append(status.getMetadataVersion())
           .append('/').append(status.getLimitRules()).append(" rules"));
       System.out.printf("%nmetadata group leader %s; nodes at %s%n", leader, nodes);
+      statuses.values().stream().filter(s -> !s.getMetadataLeader().isEmpty()).findFirst()
+          .map(NodeStatus::getDeadNodesList).filter(dead -> !dead.isEmpty())
+          .ifPresent(dead -> System.out.printf("marked dead by the controller: %s%n",
+              String.join(", ", dead)));
       statuses.forEach((node, status) -> {
         if (!status.getMetadataProblem().isEmpty()) {
           System.out.printf("PROBLEM on %s: %s%n", node, status.getMetadataProblem());

@@ -54,16 +54,18 @@ public final class ClusterGroups {
     List<List<String>> placement = new PlacementRing(byId.keySet()).placement(groups, replication);
     List<RaftGroup> result = new ArrayList<>(groups);
     for (int i = 0; i < groups; i++) {
-      List<RaftPeer> members = placement.get(i).stream()
-          .map(byId::get)
-          .map(ClusterGroups::raftPeer)
-          .toList();
-      result.add(RaftGroup.valueOf(dataGroupId(i), members));
+      result.add(dataGroup(i, placement.get(i).stream().map(byId::get).toList()));
     }
     return result;
   }
 
-  private static RaftPeer raftPeer(PeerAddress peer) {
+  /** Data group {@code index} on {@code replicas}, in that order (the preferred leader first). */
+  public static RaftGroup dataGroup(int index, List<PeerAddress> replicas) {
+    return RaftGroup.valueOf(dataGroupId(index),
+        replicas.stream().map(ClusterGroups::raftPeer).toList());
+  }
+
+  static RaftPeer raftPeer(PeerAddress peer) {
     return RaftPeer.newBuilder().setId(RaftPeerId.valueOf(peer.id()))
         .setAddress(peer.raftAddress()).build();
   }

@@ -1,14 +1,18 @@
 package io.raftlimiter.server;
 
+import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,7 +43,10 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   private final RaftServer server;
   private final KeyToGroup keyToGroup;
-  private final List<RaftGroup> groups;
+  private final NodeConfig config;
+  /** Each group's replicas as this node last learned them; replaced whole on a change. */
+  private volatile List<RaftGroup> groups;
+  private volatile boolean[] hosted;
   private final List<RaftClient> clients = new ArrayList<>();
   private final List<GroupCommitter> committers = new ArrayList<>();
   private final List<LeaderChase> chases = new ArrayList<>();
@@ -47,19 +54,16 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   /** Runs the attempts that follow a refused or lost one; idle while leaders stay put. */
   private final ThreadPoolExecutor resends;
   private volatile boolean closing;
-  private final boolean[] hosted;
   private final ClientId managementClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
 
   DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics) {
     this.server = server;
+    this.config = config;
     this.groups = ClusterGroups.dataGroups(config.peers(), config.get(NodeConfigKeys.GROUPS),
         config.get(NodeConfigKeys.REPLICATION));
     this.keyToGroup = new KeyToGroup(groups.size());
-    this.hosted = new boolean[groups.size()];
-    for (int i = 0; i < groups.size(); i++) {
-      hosted[i] = groups.get(i).getPeer(server.getId()) != null;
-    }
+    this.hosted = hostedHere(groups);
     Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
     // One attempt may not take the whole budget: a dead leader must leave time to find the next.
     this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3));
@@ -68,12 +72,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     resends.allowCoreThreadTimeOut(true);
     for (int i = 0; i < groups.size(); i++) {
       RaftGroup group = groups.get(i);
-      clients.add(RaftClient.newBuilder() // for admin calls: leadership transfers
-          .setClientId(ClientId.randomId())
-          .setRaftGroup(group)
-          .setProperties(RaftTuning.clientProperties(config))
-          .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
-          .build());
+      clients.add(adminClient(group));
       LeaderChase chase = new LeaderChase(server, group, rpc, resends, () -> closing);
       chases.add(chase);
       committers.add(new GroupCommitter(
@@ -86,14 +85,69 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     }
   }
 
-  /** Adds the groups this node is placed in and does not host yet (a first start). */
-  void joinLocalGroups() throws IOException {
-    List<org.apache.ratis.protocol.RaftGroupId> hosted = new ArrayList<>();
-    server.getGroupIds().forEach(hosted::add);
-    for (RaftGroup group : local()) {
-      if (hosted.contains(group.getGroupId())) {
-        continue; // recovered from its storage directory
+  private RaftClient adminClient(RaftGroup group) {
+    return RaftClient.newBuilder() // for admin calls: leadership transfers
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setProperties(RaftTuning.clientProperties(config))
+        .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
+        .build();
+  }
+
+  private boolean[] hostedHere(List<RaftGroup> all) {
+    boolean[] result = new boolean[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      result[i] = all.get(i).getPeer(server.getId()) != null;
+    }
+    return result;
+  }
+
+  /**
+   * Takes the replicas of every group the metadata records (groups it does not record stay where
+   * the cluster's shape placed them): routing, leadership checks and admin calls follow.
+   */
+  synchronized void place(ClusterMetadata metadata) {
+    if (metadata.shape() == null || metadata.membership().replicas().isEmpty()) {
+      return;
+    }
+    Map<String, PeerAddress> members = new HashMap<>();
+    for (String spec : metadata.shape().members()) {
+      PeerAddress peer = PeerAddress.parse(spec);
+      members.put(peer.id(), peer);
+    }
+    List<RaftGroup> next = new ArrayList<>(groups);
+    metadata.membership().replicas().forEach((index, replicas) -> {
+      if (index >= next.size()) {
+        return;
       }
+      RaftGroup placed = ClusterGroups.dataGroup(index,
+          replicas.stream().map(members::get).toList());
+      if (!samePeers(placed, next.get(index))) {
+        next.set(index, placed);
+        chases.get(index).place(placed);
+        RaftClient old = clients.set(index, adminClient(placed));
+        closeQuietly(old);
+        LOG.info("{}: group {} now on {}", server.getId(), index, replicas);
+      }
+    });
+    hosted = hostedHere(next);
+    groups = List.copyOf(next);
+  }
+
+  private static boolean samePeers(RaftGroup a, RaftGroup b) {
+    return List.copyOf(a.getPeers()).equals(List.copyOf(b.getPeers()));
+  }
+
+  /**
+   * On a first start (no group in storage), formats the groups the cluster's shape places here.
+   * On a restart Ratis recovers the groups found in storage, and the cluster's controller adds
+   * or removes replicas from there: the shape's placement may be out of date by then.
+   */
+  void joinLocalGroups() throws IOException {
+    if (server.getGroupIds().iterator().hasNext()) {
+      return;
+    }
+    for (RaftGroup group : local()) {
       RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
           managementClientId, server.getId(), callIds.incrementAndGet(), group));
       if (!reply.isSuccess()) {
@@ -117,6 +171,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   /** Whether this node leads data group {@code index} now. On the acquire path: no exceptions. */
   @Override
   public boolean leads(int index) {
+    List<RaftGroup> groups = this.groups;
     if (!hosted[index]) {
       return false;
     }
@@ -129,6 +184,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   /** The id of the node that leads group {@code index} as far as this node knows, or null. */
   org.apache.ratis.protocol.RaftPeerId leaderOf(int index) {
+    List<RaftGroup> groups = this.groups;
     if (hosted[index]) {
       try {
         return server.getDivision(groups.get(index).getGroupId()).getInfo().getLeaderId();
@@ -139,8 +195,8 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     return chases.get(index).likelyLeader(); // the last leader seen
   }
 
-  /** The Raft client of data group {@code index}. */
-  RaftClient client(int index) {
+  /** The Raft client of data group {@code index}, for admin calls. */
+  synchronized RaftClient client(int index) {
     return clients.get(index);
   }
 
@@ -151,6 +207,8 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   /** The groups this node holds a replica of. */
   List<RaftGroup> local() {
+    List<RaftGroup> groups = this.groups;
+    boolean[] hosted = this.hosted;
     List<RaftGroup> local = new ArrayList<>();
     for (int i = 0; i < groups.size(); i++) {
       if (hosted[i]) {
@@ -158,6 +216,14 @@ final class DataGroups implements GroupRouter, AutoCloseable {
       }
     }
     return local;
+  }
+
+  private static void closeQuietly(RaftClient client) {
+    try {
+      client.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("closing a raft client: {}", e.toString());
+    }
   }
 
   private static ThreadFactory daemonThreads(String name) {
@@ -174,12 +240,6 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     closing = true; // entries in flight stop chasing leaders: their callers get UNAVAILABLE now
     rpc.close();
     resends.shutdown();
-    for (RaftClient client : clients) {
-      try {
-        client.close();
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("closing a raft client: {}", e.toString());
-      }
-    }
+    clients.forEach(DataGroups::closeQuietly);
   }
 }

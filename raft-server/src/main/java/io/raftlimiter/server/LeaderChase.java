@@ -3,6 +3,8 @@ package io.raftlimiter.server;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -41,13 +43,15 @@ final class LeaderChase {
   private static final long MAX_BACKOFF_MILLIS = 200;
 
   private final RaftServer server;
-  private final RaftGroup group;
-  private final boolean hostedHere;
+  private volatile RaftGroup group;
+  private volatile boolean hostedHere;
   private final RaftRequestRpc rpc;
   private final Executor resends;
   private final BooleanSupplier stopping;
-  private final List<RaftPeerId> peers = new ArrayList<>();
+  private volatile List<RaftPeerId> peers;
   private volatile RaftPeerId lastLeader;
+  /** Servers that refusals named, with their addresses: the group may have moved since. */
+  private final Map<RaftPeerId, RaftPeer> learned = new ConcurrentHashMap<>();
 
   /**
    * @param resends runs the attempts that follow a refusal (never the first)
@@ -61,7 +65,20 @@ final class LeaderChase {
     this.rpc = rpc;
     this.resends = resends;
     this.stopping = stopping;
-    group.getPeers().forEach(peer -> peers.add(peer.getId()));
+    this.peers = peerIds(group);
+  }
+
+  /** The group's replicas changed: attempts from now on go to the new ones. */
+  void place(RaftGroup moved) {
+    this.peers = peerIds(moved);
+    this.hostedHere = moved.getPeer(server.getId()) != null;
+    this.group = moved;
+  }
+
+  private static List<RaftPeerId> peerIds(RaftGroup group) {
+    List<RaftPeerId> ids = new ArrayList<>();
+    group.getPeers().forEach(peer -> ids.add(peer.getId()));
+    return List.copyOf(ids);
   }
 
   /**
@@ -167,7 +184,10 @@ final class LeaderChase {
       }
     }
     RaftPeer peer = group.getPeer(target);
-    if (peer == null) { // a hint naming a server outside the group as this node knows it
+    if (peer == null) {
+      peer = learned.get(target); // named by a refusal: the group moved before this node learned
+    }
+    if (peer == null) {
       return CompletableFuture.failedFuture(new IOException(target + " is not in " + group));
     }
     return rpc.send(addressed, peer);
@@ -182,13 +202,20 @@ final class LeaderChase {
         || refusal instanceof ResourceUnavailableException;
   }
 
-  private static RaftPeerId suggestedLeader(RaftClientReply reply) {
+  private RaftPeerId suggestedLeader(RaftClientReply reply) {
     NotLeaderException notLeader = reply.getNotLeaderException();
     RaftPeer suggested = notLeader == null ? null : notLeader.getSuggestedLeader();
-    return suggested == null ? null : suggested.getId();
+    if (suggested == null) {
+      return null;
+    }
+    if (suggested.getAddress() != null && group.getPeer(suggested.getId()) == null) {
+      learned.put(suggested.getId(), suggested);
+    }
+    return suggested.getId();
   }
 
   private RaftPeerId next(RaftPeerId after) {
-    return peers.get((peers.indexOf(after) + 1) % peers.size());
+    List<RaftPeerId> current = peers;
+    return current.get((current.indexOf(after) + 1) % current.size());
   }
 }

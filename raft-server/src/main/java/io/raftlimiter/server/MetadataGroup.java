@@ -13,7 +13,9 @@ import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +65,7 @@ final class MetadataGroup implements AutoCloseable {
       new AtomicReference<>(ClusterMetadata.EMPTY);
   private final ScheduledExecutorService refresher;
   private final long timeoutMillis;
+  private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean shapeChecked;
   private volatile String problem = "";
 
@@ -107,6 +110,11 @@ final class MetadataGroup implements AutoCloseable {
     }
     refresher.scheduleWithFixedDelay(this::refresh, 0, refreshIntervalMillis,
         TimeUnit.MILLISECONDS);
+  }
+
+  /** Calls {@code listener} with every newer metadata this node learns of. */
+  void onChange(Consumer<ClusterMetadata> listener) {
+    listeners.add(listener);
   }
 
   /** The metadata this node decides by now. */
@@ -179,6 +187,8 @@ final class MetadataGroup implements AutoCloseable {
     if (metadata.version() > before.version()) {
       LOG.debug("{}: metadata version {} with {} limit rules", server.getId(), metadata.version(),
           metadata.rules().size());
+      ClusterMetadata now = current.get();
+      listeners.forEach(listener -> listener.accept(now));
     }
   }
 

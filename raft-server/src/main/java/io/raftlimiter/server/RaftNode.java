@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroup;
@@ -60,6 +61,7 @@ public final class RaftNode implements AutoCloseable {
   private final RaftServer raftServer;
   private final DataGroups groups;
   private final MetadataGroup metadata;
+  private final ReplicaController controller;
   private final LeaderBalancer balancer;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
@@ -84,11 +86,13 @@ public final class RaftNode implements AutoCloseable {
     this.metadata = new MetadataGroup(config, raftServer);
     try {
       groups.joinLocalGroups();
+      metadata.onChange(groups::place);
       metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS));
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;
     }
+    this.controller = new ReplicaController(config, raftServer.getId(), metadata);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
@@ -242,23 +246,30 @@ public final class RaftNode implements AutoCloseable {
     status.setMetadataVersion(known.version())
         .setLimitRules(known.rules().size())
         .setMetadataLeader(metadataLeader == null ? "" : metadataLeader.toString())
-        .setMetadataProblem(metadata.problem());
+        .setMetadataProblem(metadata.problem())
+        .addAllDeadNodes(known.membership().dead());
     List<RaftGroup> all = groups.all();
     for (int index = 0; index < all.size(); index++) {
-      if (all.get(index).getPeer(raftServer.getId()) != null) {
-        status.addGroups(groupStatus(index, all.get(index)));
-      }
+      groupStatus(index, all.get(index)).ifPresent(status::addGroups);
     }
     return status.build();
   }
 
-  private GroupStatus groupStatus(int index, RaftGroup raftGroup) {
+  /** The group's state on this node's replica; empty when this node hosts none. */
+  private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
+    RaftServer.Division division;
+    try {
+      division = raftServer.getDivision(raftGroup.getGroupId());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
     GroupStatus.Builder builder = GroupStatus.newBuilder()
         .setIndex(index)
         .setGroupId(raftGroup.getGroupId().getUuid().toString());
-    raftGroup.getPeers().forEach(p -> builder.addPeerIds(p.getId().toString()));
     try {
-      RaftServer.Division division = raftServer.getDivision(raftGroup.getGroupId());
+      // The replica's own view of the configuration: the truth about who replicates the group.
+      division.getRaftConf().getCurrentPeers()
+          .forEach(p -> builder.addPeerIds(p.getId().toString()));
       var info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
       RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();
@@ -271,10 +282,10 @@ public final class RaftNode implements AutoCloseable {
           .setStoredBuckets(sm.storedBuckets())
           .setSnapshotsInstalled(sm.snapshotsInstalled())
           .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex());
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       builder.setRole("UNKNOWN");
     }
-    return builder.build();
+    return Optional.of(builder.build());
   }
 
   @Override
@@ -289,6 +300,9 @@ public final class RaftNode implements AutoCloseable {
    * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
    */
   private void closeQuietly() {
+    if (controller != null) {
+      controller.close();
+    }
     if (balancer != null) {
       balancer.close();
     }

@@ -2,19 +2,22 @@ package io.raftlimiter.meta;
 
 import io.raftlimiter.bucket.BucketLimit;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The cluster's metadata at one point of the metadata group's log, immutable: the shape it was
- * created with and the limit rules. {@code version} is the log index of the last change, so a
+ * created with, the limit rules, and the membership (dead members, where groups' replicas are). {@code version} is the log index of the last change, so a
  * larger version is always newer.
  *
  * <p>{@link #apply} is the whole state transition, pure and deterministic, so every replica of the
  * metadata group computes the same metadata from the same log.
  */
-public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules) {
-  public static final ClusterMetadata EMPTY = new ClusterMetadata(0, null, LimitRules.NONE);
+public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules,
+    Membership membership) {
+  public static final ClusterMetadata EMPTY =
+      new ClusterMetadata(0, null, LimitRules.NONE, Membership.INITIAL);
   /** How a refusal to remove a rule that does not exist begins. */
   public static final String NO_SUCH_RULE = "no rule for prefix";
 
@@ -33,6 +36,12 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (command instanceof MetaCommand.RemoveRule remove) {
       return removeRule(remove, index);
     }
+    if (command instanceof MetaCommand.MarkDead mark) {
+      return markDead(mark.node(), mark.dead(), index);
+    }
+    if (command instanceof MetaCommand.SetReplicas set) {
+      return setReplicas(set, index);
+    }
     return recordShape((MetaCommand.RecordShape) command, index);
   }
 
@@ -46,7 +55,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (next.size() > MetaCommand.MAX_RULES) {
       return refuse("the cluster holds " + MetaCommand.MAX_RULES + " rules already, the most allowed");
     }
-    return changed(shape, LimitRules.of(next), index);
+    return changed(shape, LimitRules.of(next), membership, index);
   }
 
   private Outcome removeRule(MetaCommand.RemoveRule remove, long index) {
@@ -55,7 +64,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     }
     Map<String, BucketLimit> next = new TreeMap<>(rules.asMap());
     next.remove(remove.prefix());
-    return changed(shape, LimitRules.of(next), index);
+    return changed(shape, LimitRules.of(next), membership, index);
   }
 
   private Outcome recordShape(MetaCommand.RecordShape record, long index) {
@@ -63,7 +72,47 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
       return shape.equals(record.shape()) ? new Outcome(this, null)
           : refuse("the cluster was created as " + shape + ", not " + record.shape());
     }
-    return changed(record.shape(), rules, index);
+    return changed(record.shape(), rules, membership, index);
+  }
+
+  private Outcome markDead(String node, boolean dead, long index) {
+    String invalid = notAMember(node);
+    if (invalid != null) {
+      return refuse(invalid);
+    }
+    if (membership.dead().contains(node) == dead) {
+      return new Outcome(this, null); // already so
+    }
+    return changed(shape, rules, membership.withDead(node, dead), index);
+  }
+
+  private Outcome setReplicas(MetaCommand.SetReplicas set, long index) {
+    if (shape == null) {
+      return refuse("the cluster's shape is not recorded yet");
+    }
+    if (set.group() < 0 || set.group() >= shape.groups()) {
+      return refuse("group " + set.group() + " is not one of the " + shape.groups());
+    }
+    if (set.replicas().isEmpty() || set.replicas().stream().distinct().count() != set.replicas().size()) {
+      return refuse("replicas must be distinct and at least one: " + set.replicas());
+    }
+    for (String node : set.replicas()) {
+      String invalid = notAMember(node);
+      if (invalid != null) {
+        return refuse(invalid);
+      }
+    }
+    return changed(shape, rules, membership.withReplicas(set.group(), set.replicas()), index);
+  }
+
+  /** The node ids of the members, as the shape lists them ({@code id=host:raftPort:clientPort}). */
+  public List<String> memberIds() {
+    return shape == null ? List.of()
+        : shape.members().stream().map(m -> m.substring(0, m.indexOf('='))).toList();
+  }
+
+  private String notAMember(String node) {
+    return memberIds().contains(node) ? null : node + " is not a member of the cluster";
   }
 
   /** Why {@code prefix} cannot be a rule's prefix, or null when it can. */
@@ -75,8 +124,9 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
         : null;
   }
 
-  private Outcome changed(ClusterShape newShape, LimitRules newRules, long index) {
-    return new Outcome(new ClusterMetadata(index, newShape, newRules), null);
+  private Outcome changed(ClusterShape newShape, LimitRules newRules, Membership newMembership,
+      long index) {
+    return new Outcome(new ClusterMetadata(index, newShape, newRules, newMembership), null);
   }
 
   private Outcome refuse(String why) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Binary forms of metadata commands (log entries) and of whole metadata (snapshots and read
@@ -25,6 +26,8 @@ public final class MetaCodec {
   private static final byte SET_RULE = 1;
   private static final byte REMOVE_RULE = 2;
   private static final byte RECORD_SHAPE = 3;
+  private static final byte MARK_DEAD = 4;
+  private static final byte SET_REPLICAS = 5;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -41,6 +44,14 @@ public final class MetaCodec {
       } else if (command instanceof MetaCommand.RemoveRule remove) {
         out.writeByte(REMOVE_RULE);
         writeString(out, remove.prefix());
+      } else if (command instanceof MetaCommand.MarkDead mark) {
+        out.writeByte(MARK_DEAD);
+        writeString(out, mark.node());
+        out.writeBoolean(mark.dead());
+      } else if (command instanceof MetaCommand.SetReplicas set) {
+        out.writeByte(SET_REPLICAS);
+        out.writeInt(set.group());
+        writeStrings(out, set.replicas());
       } else {
         out.writeByte(RECORD_SHAPE);
         writeShape(out, ((MetaCommand.RecordShape) command).shape());
@@ -56,6 +67,8 @@ public final class MetaCodec {
         case SET_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in));
         case REMOVE_RULE -> new MetaCommand.RemoveRule(readString(in));
         case RECORD_SHAPE -> new MetaCommand.RecordShape(readShape(in));
+        case MARK_DEAD -> new MetaCommand.MarkDead(readString(in), in.readBoolean());
+        case SET_REPLICAS -> new MetaCommand.SetReplicas(in.readInt(), readStrings(in));
         default -> throw new IllegalArgumentException("unknown metadata command " + type);
       };
     });
@@ -74,6 +87,12 @@ public final class MetaCodec {
         writeString(out, rule.getKey());
         writeLimit(out, rule.getValue());
       }
+      writeStrings(out, List.copyOf(metadata.membership().dead()));
+      out.writeInt(metadata.membership().replicas().size());
+      for (Map.Entry<Integer, List<String>> group : metadata.membership().replicas().entrySet()) {
+        out.writeInt(group.getKey());
+        writeStrings(out, group.getValue());
+      }
     });
   }
 
@@ -90,7 +109,17 @@ public final class MetaCodec {
       for (int i = 0; i < count; i++) {
         rules.put(readString(in), readLimit(in));
       }
-      return new ClusterMetadata(version, shape, LimitRules.of(rules));
+      List<String> dead = readStrings(in);
+      int groups = in.readInt();
+      if (groups < 0 || groups > MAX_MEMBERS) {
+        throw new IllegalArgumentException("group count " + groups + " out of range");
+      }
+      Map<Integer, List<String>> replicas = new TreeMap<>();
+      for (int i = 0; i < groups; i++) {
+        replicas.put(in.readInt(), readStrings(in));
+      }
+      return new ClusterMetadata(version, shape, LimitRules.of(rules),
+          new Membership(new TreeSet<>(dead), new TreeMap<>(replicas)));
     });
   }
 
@@ -176,6 +205,25 @@ public final class MetaCodec {
       throw new EOFException();
     }
     return new String(utf8, StandardCharsets.UTF_8);
+  }
+
+  private static void writeStrings(DataOutputStream out, List<String> values) throws IOException {
+    out.writeInt(values.size());
+    for (String value : values) {
+      writeString(out, value);
+    }
+  }
+
+  private static List<String> readStrings(DataInputStream in) throws IOException {
+    int count = in.readInt();
+    if (count < 0 || count > MAX_MEMBERS) {
+      throw new IllegalArgumentException("list length " + count + " out of range");
+    }
+    List<String> values = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      values.add(readString(in));
+    }
+    return values;
   }
 
   private static void writeLimit(DataOutputStream out, BucketLimit limit) throws IOException {

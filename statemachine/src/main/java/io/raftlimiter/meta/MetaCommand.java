@@ -1,6 +1,7 @@
 package io.raftlimiter.meta;
 
 import io.raftlimiter.bucket.BucketLimit;
+import java.util.List;
 
 /** A change to the cluster metadata: what an entry of the metadata group's log carries. */
 public sealed interface MetaCommand {
@@ -17,4 +18,14 @@ public sealed interface MetaCommand {
 
   /** Records the shape the cluster was created with; only the first one is kept. */
   record RecordShape(ClusterShape shape) implements MetaCommand {}
+
+  /** Marks a member dead (silent for longer than the failure detector allows) or alive again. */
+  record MarkDead(String node, boolean dead) implements MetaCommand {}
+
+  /** Records where a data group's replicas are, after its Raft configuration was changed. */
+  record SetReplicas(int group, List<String> replicas) implements MetaCommand {
+    public SetReplicas {
+      replicas = List.copyOf(replicas);
+    }
+  }
 }

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ClusterMetadataTest {
@@ -60,6 +61,27 @@ class ClusterMetadataTest {
     ClusterMetadata.Outcome different = m.apply(new MetaCommand.RecordShape(other), 3);
     assertTrue(different.refused());
     assertEquals(SHAPE, different.metadata().shape());
+  }
+
+  @Test
+  void membersAreMarkedDeadAndAliveAndGroupsMoved() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    assertEquals(List.of("n1", "n2"), m.memberIds());
+    m = applied(m, new MetaCommand.MarkDead("n2", true), 2);
+    assertEquals(Set.of("n2"), m.membership().dead());
+    ClusterMetadata.Outcome again = m.apply(new MetaCommand.MarkDead("n2", true), 3);
+    assertSame(m, again.metadata(), "marking a dead node dead again is no change");
+    m = applied(m, new MetaCommand.SetReplicas(5, List.of("n1")), 4);
+    assertEquals(Map.of(5, List.of("n1")), m.membership().replicas());
+    m = applied(m, new MetaCommand.MarkDead("n2", false), 5);
+    assertTrue(m.membership().dead().isEmpty());
+    assertEquals(m, MetaCodec.decodeMetadata(MetaCodec.encode(m)));
+
+    assertTrue(m.apply(new MetaCommand.MarkDead("n9", true), 6).refused(), "not a member");
+    assertTrue(m.apply(new MetaCommand.SetReplicas(8, List.of("n1")), 6).refused(), "no group 8");
+    assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of("n1", "n1")), 6).refused());
+    assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of()), 6).refused());
+    assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of("n7")), 6).refused());
   }
 
   /** Replicas fed the same log reach the same metadata, whatever the commands. */

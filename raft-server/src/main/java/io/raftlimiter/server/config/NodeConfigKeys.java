@@ -29,6 +29,13 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> REPLICATION = ConfigKey.intKey("cluster.replication", 3,
       1, 15, "replicas per data group (capped at the number of nodes)");
 
+  public static final ConfigKey<Integer> DEAD_AFTER_MS = ConfigKey.intKey("cluster.dead-after-ms",
+      3_000, 200, 600_000, "silence after which the controller marks a node dead and replaces its "
+          + "replicas");
+  public static final ConfigKey<Integer> CONTROLLER_INTERVAL_MS = ConfigKey.intKey(
+      "cluster.controller-interval-ms", 500, 50, 60_000,
+      "how often the metadata leader probes the nodes and moves at most one group's replicas");
+
   // Limits.
   public static final ConfigKey<Long> DEFAULT_CAPACITY = ConfigKey.longKey(
       "limit.default.capacity", 100L, 1, 1_000_000_000_000L,
@@ -74,7 +81,8 @@ public final class NodeConfigKeys {
       "acquires that must wait before a further entry is sent beside those in flight");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
-      DATA_DIR, PEERS, GROUPS, REPLICATION, DEFAULT_CAPACITY, DEFAULT_REFILL,
+      DATA_DIR, PEERS, GROUPS, REPLICATION, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
+      DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,

@@ -1,0 +1,192 @@
+package io.raftlimiter.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.raftlimiter.api.admin.v1.GroupStatus;
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.routing.KeyToGroup;
+import io.raftlimiter.routing.PlacementRing;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.local.LocalCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node dies: the controller marks it dead and moves its replicas to the next live nodes of the
+ * ring, so every group is back to its replication factor without an operator, and no bucket
+ * state is lost. The node returns: it is marked alive, the groups move back to where the ring of
+ * all nodes puts them, and it keeps only the replicas it is given.
+ */
+class ReplicaRecoveryTest {
+  private static final int NODES = 4;
+  private static final int GROUPS = 4;
+  private static final int REPLICATION = 3;
+  private static final int CAPACITY = 5;
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aDeadNodesReplicasAreReplacedAndItRejoinsWhenItReturns() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(NODES, dir, b -> b
+        .set(NodeConfigKeys.GROUPS, GROUPS)
+        .set(NodeConfigKeys.REPLICATION, REPLICATION)
+        .set(NodeConfigKeys.DEAD_AFTER_MS, 1_500)
+        .set(NodeConfigKeys.CONTROLLER_INTERVAL_MS, 200));
+         RateLimiterClient client = RateLimiterClient.newBuilder()
+             .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build()) {
+      cluster.awaitLeaders(Duration.ofSeconds(60));
+      List<String> drained = keysCoveringEveryGroup();
+      for (String key : drained) {
+        for (int i = 0; i < CAPACITY; i++) {
+          assertTrue(client.acquire(acquire(key)).getAllowed());
+        }
+        assertFalse(client.acquire(acquire(key)).getAllowed());
+      }
+
+      // n4 is not in the metadata group (the first three by id), so the controller goes on.
+      int victim = NODES - 1;
+      String victimId = cluster.node(victim).id();
+      cluster.stop(victim);
+      long stoppedAt = System.nanoTime();
+      List<String> live = List.of("n1", "n2", "n3");
+      List<List<String>> withoutVictim = new PlacementRing(live).placement(GROUPS, REPLICATION);
+      await(cluster, "every group back to " + REPLICATION + " live replicas", () -> {
+        ClusterMetadata m = cluster.node(0).metadata();
+        return m.membership().dead().contains(victimId)
+            && placedAsRingSays(cluster, m, withoutVictim);
+      });
+      System.out.printf("replication restored %d ms after the node stopped%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
+      for (String key : drained) {
+        assertFalse(client.acquire(acquire(key)).getAllowed(), key + " is still drained");
+      }
+      assertTrue(client.acquire(acquire("fresh-after-death")).getAllowed());
+
+      cluster.restart(victim);
+      List<String> all = List.of("n1", "n2", "n3", "n4");
+      List<List<String>> withEveryone = new PlacementRing(all).placement(GROUPS, REPLICATION);
+      await(cluster, "the returned node alive and the groups placed by the ring of all nodes",
+          () -> {
+            ClusterMetadata m = cluster.node(0).metadata();
+            return !m.membership().dead().contains(victimId)
+                && placedAsRingSays(cluster, m, withEveryone)
+                && hostsExactly(cluster, victim, withEveryone);
+          });
+      for (String key : drained) {
+        assertFalse(client.acquire(acquire(key)).getAllowed(), key + " is still drained");
+      }
+      for (int node = 0; node < NODES; node++) {
+        assertTrue(cluster.node(node).status().getMetadataProblem().isEmpty());
+      }
+    }
+  }
+
+  /** The metadata and every group's leader agree with {@code placement} (as sets of replicas). */
+  private static boolean placedAsRingSays(LocalCluster cluster, ClusterMetadata metadata,
+      List<List<String>> placement) {
+    Map<Integer, Set<String>> leaderConf = leaderConfigurations(cluster);
+    for (int g = 0; g < GROUPS; g++) {
+      Set<String> wanted = Set.copyOf(placement.get(g));
+      List<String> recorded = metadata.membership().replicas().get(g);
+      boolean recordedRight = recorded == null
+          ? wanted.equals(Set.copyOf(new PlacementRing(List.of("n1", "n2", "n3", "n4"))
+              .placement(GROUPS, REPLICATION).get(g)))
+          : wanted.equals(Set.copyOf(recorded));
+      if (!recordedRight || !wanted.equals(leaderConf.get(g))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hostsExactly(LocalCluster cluster, int node,
+      List<List<String>> placement) {
+    String id = cluster.node(node).id();
+    Set<Integer> hosted = new HashSet<>();
+    cluster.node(node).status().getGroupsList().forEach(g -> hosted.add(g.getIndex()));
+    Set<Integer> wanted = new HashSet<>();
+    for (int g = 0; g < GROUPS; g++) {
+      if (placement.get(g).contains(id)) {
+        wanted.add(g);
+      }
+    }
+    return hosted.equals(wanted);
+  }
+
+  private static Map<Integer, Set<String>> leaderConfigurations(LocalCluster cluster) {
+    Map<Integer, Set<String>> conf = new HashMap<>();
+    for (int node = 0; node < NODES; node++) {
+      if (!cluster.isRunning(node)) {
+        continue;
+      }
+      for (GroupStatus g : cluster.node(node).status().getGroupsList()) {
+        if (g.getRole().equals("LEADER")) {
+          conf.put(g.getIndex(), new HashSet<>(g.getPeerIdsList()));
+        }
+      }
+    }
+    return conf;
+  }
+
+  private static void await(LocalCluster cluster, String what, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("not within 90 s: " + what + "\n" + describe(cluster));
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static String describe(LocalCluster cluster) {
+    StringBuilder out = new StringBuilder();
+    for (int node = 0; node < NODES; node++) {
+      if (!cluster.isRunning(node)) {
+        out.append("  node ").append(node).append(" down\n");
+        continue;
+      }
+      out.append("  node ").append(node).append(" metadata ")
+          .append(cluster.node(node).metadata().membership()).append('\n');
+      for (GroupStatus g : cluster.node(node).status().getGroupsList()) {
+        out.append("    group ").append(g.getIndex()).append(' ').append(g.getRole())
+            .append(" peers=").append(g.getPeerIdsList()).append(" applied=")
+            .append(g.getAppliedIndex()).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  private static List<String> keysCoveringEveryGroup() {
+    KeyToGroup map = new KeyToGroup(GROUPS);
+    Map<Integer, String> byGroup = new TreeMap<>();
+    for (int i = 0; byGroup.size() < GROUPS; i++) {
+      byGroup.putIfAbsent(map.groupOf(("drained-" + i).getBytes()), "drained-" + i);
+    }
+    return new ArrayList<>(byGroup.values());
+  }
+
+  private static AcquireRequest acquire(String key) {
+    return AcquireRequest.newBuilder().setKey(key).setPermits(1)
+        .setLimit(Limit.newBuilder().setCapacity(CAPACITY).setRefillPerSecond(0.001)).build();
+  }
+}
