@@ -68,8 +68,16 @@ public final class Bench implements Callable<Integer> {
 
   private record Row(int groups, Scenario scenario, LoadRun.Result result, double opsPerEntry) {}
 
+  @Option(names = "--failover-kills", defaultValue = "0",
+      description = "Instead of throughput: kill the leader N times under load and report the "
+          + "time from each kill to the next decision (p50/p90/p99/max).")
+  int failoverKills;
+
   @Override
   public Integer call() throws Exception {
+    if (failoverKills > 0) {
+      return failover();
+    }
     List<Scenario> parsed = scenarios.stream().map(Scenario::parse).toList();
     List<Row> rows = new ArrayList<>();
     for (int groups : groupCounts) {
@@ -77,6 +85,31 @@ public final class Bench implements Callable<Integer> {
     }
     print(rows, System.out);
     return 0;
+  }
+
+  private int failover() throws Exception {
+    Path dir = Files.createTempDirectory("raftlimiter-bench-");
+    int groups = groupCounts.get(0);
+    List<Double> millis;
+    try (LocalCluster cluster = LocalCluster.start(3, dir, b -> {
+      b.set(NodeConfigKeys.GROUPS, groups);
+      settings.forEach(b::set);
+    })) {
+      millis = new FailoverRun(cluster).run(failoverKills);
+    } finally {
+      LocalCluster.deleteRecursively(dir);
+    }
+    List<Double> measured = millis.stream().filter(m -> !m.isNaN()).toList();
+    System.out.printf("%s, %d cores, Java %s, 3 nodes in one JVM, %d group(s), settings %s%n%n",
+        LocalDate.now(), Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.version"), groups, settings.isEmpty() ? "default" : settings);
+    System.out.println("| kills | no decision within 30 s | p50 ms | p90 ms | p99 ms | max ms |");
+    System.out.println("|---:|---:|---:|---:|---:|---:|");
+    System.out.printf("| %d | %d | %.0f | %.0f | %.0f | %.0f |%n", millis.size(),
+        millis.size() - measured.size(), FailoverRun.percentile(measured, 50),
+        FailoverRun.percentile(measured, 90), FailoverRun.percentile(measured, 99),
+        FailoverRun.percentile(measured, 100));
+    return measured.size() == millis.size() ? 0 : 1;
   }
 
   private List<Row> runCluster(int groups, List<Scenario> parsed) throws Exception {

@@ -2,15 +2,19 @@ package io.raftlimiter.cli;
 
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.server.config.ConfigKey;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -62,9 +66,35 @@ final class ClusterCommand {
     @Option(names = "--wait-seconds", defaultValue = "90", description = "How long to wait for the nodes to serve.")
     int waitSeconds;
 
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "A node setting for every node (repeatable; kept in D for later 'up's), "
+            + "e.g. --set cluster.dead-after-ms=2000.")
+    Map<String, String> settings = new HashMap<>();
+
+    private static void checkSetting(String name, String value) {
+      if (name.startsWith("ratis.")) {
+        return; // passed to Ratis verbatim
+      }
+      ConfigKey<?> key;
+      try {
+        key = NodeConfigKeys.byName(name);
+      } catch (RuntimeException e) {
+        throw new UsageException("--set " + name + ": no such setting (see README, Configuration)");
+      }
+      if (key == NodeConfigKeys.GROUPS || key == NodeConfigKeys.REPLICATION) {
+        throw new UsageException("--set " + name + ": use --groups / --replication");
+      }
+      try {
+        key.parse(value);
+      } catch (RuntimeException e) {
+        throw new UsageException("--set " + name + ": " + e.getMessage());
+      }
+    }
+
     @Override
     public Integer call() throws Exception {
-      ClusterLayout layout = layout();
+      settings.forEach(Up::checkSetting);
+      ClusterLayout layout = layout().withSettings(settings);
       layout.save(dir);
       Map<String, Long> running = new HashMap<>();
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
@@ -141,11 +171,18 @@ final class ClusterCommand {
       return ClusterLayout.create(count, g, rf, basePort, c, r);
     }
 
+    /**
+     * Waits until every node answers and every group has a leader that some node knows of. (A
+     * node back from a crash may host stale replicas that never get a leader again: the
+     * controller deletes them; they must not hold up the wait.)
+     */
     private void awaitServing(ClusterLayout layout, Map<String, Process> started)
         throws InterruptedException, IOException {
       long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
-      for (PeerAddress peer : layout.peers()) {
-        while (true) {
+      while (true) {
+        Set<Integer> led = new HashSet<>();
+        List<String> silent = new ArrayList<>();
+        for (PeerAddress peer : layout.peers()) {
           Process process = started.get(peer.id());
           if (process != null && !process.isAlive()) {
             throw new IOException("node " + peer.id() + " exited with code " + process.exitValue()
@@ -153,16 +190,23 @@ final class ClusterCommand {
                 + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
           }
           Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 1000);
-          if (status.isPresent() && status.get().getGroupsList().stream()
-              .allMatch(g -> !g.getLeaderId().isEmpty())) {
-            break;
+          if (status.isEmpty()) {
+            silent.add(peer.id());
+            continue;
           }
-          if (System.nanoTime() > deadline) {
-            throw new IOException("node " + peer.id() + " not serving after " + waitSeconds
-                + " s; see " + NodeProcesses.logFile(dir, peer.id()));
-          }
-          Thread.sleep(200);
+          status.get().getGroupsList().stream().filter(g -> g.getRole().equals("LEADER"))
+              .forEach(g -> led.add(g.getIndex()));
         }
+        if (silent.isEmpty() && led.size() == layout.groups()) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException("cluster not serving after " + waitSeconds + " s: "
+              + (silent.isEmpty() ? "" : "no answer from " + silent + "; ")
+              + (layout.groups() - led.size()) + " group(s) without a leader; see the logs in "
+              + dir);
+        }
+        Thread.sleep(200);
       }
     }
   }

@@ -8,7 +8,11 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.Properties;
 
 /**
@@ -17,8 +21,20 @@ import java.util.Properties;
  * the same ports, with their data in {@code D/<node-id>/}.
  */
 record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long capacity,
-    double refillPerSecond) {
+    double refillPerSecond, SortedMap<String, String> settings) {
   static final String FILE = "cluster.properties";
+  private static final String SETTING = "set.";
+
+  ClusterLayout {
+    settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
+  }
+
+  /** The same layout with {@code more} node settings (later values win). */
+  ClusterLayout withSettings(Map<String, String> more) {
+    TreeMap<String, String> merged = new TreeMap<>(settings);
+    merged.putAll(more);
+    return new ClusterLayout(peers, groups, replication, capacity, refillPerSecond, merged);
+  }
 
   static ClusterLayout create(int nodes, int groups, int replication, Integer basePort,
       long capacity, double refill) {
@@ -28,7 +44,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
       int clientPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1) + 1;
       peers.add(new PeerAddress("n" + i, "127.0.0.1", raftPort, clientPort));
     }
-    return new ClusterLayout(peers, groups, replication, capacity, refill);
+    return new ClusterLayout(peers, groups, replication, capacity, refill, new TreeMap<>());
   }
 
   static boolean existsIn(Path dir) {
@@ -40,11 +56,18 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     try (Reader reader = Files.newBufferedReader(dir.resolve(FILE))) {
       p.load(reader);
     }
+    TreeMap<String, String> settings = new TreeMap<>();
+    for (String name : p.stringPropertyNames()) {
+      if (name.startsWith(SETTING)) {
+        settings.put(name.substring(SETTING.length()), p.getProperty(name));
+      }
+    }
     try {
       return new ClusterLayout(PeerAddress.parseList(p.getProperty("peers", "")),
           Integer.parseInt(p.getProperty("groups", "1")),
           Integer.parseInt(p.getProperty("replication", "3")),
-          Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")));
+          Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")),
+          settings);
     } catch (RuntimeException e) {
       throw new IOException(dir.resolve(FILE) + " is damaged: " + e.getMessage(), e);
     }
@@ -57,6 +80,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     p.setProperty("replication", Integer.toString(replication));
     p.setProperty("capacity", Long.toString(capacity));
     p.setProperty("refill", Double.toString(refillPerSecond));
+    settings.forEach((name, value) -> p.setProperty(SETTING + name, value));
     Files.createDirectories(dir);
     try (Writer writer = Files.newBufferedWriter(dir.resolve(FILE))) {
       p.store(writer, "raftlimiter local cluster; written by rlctl cluster up");

@@ -45,6 +45,7 @@ final class NodeProcesses {
         "--set", "cluster.groups=" + layout.groups(),
         "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
+    layout.settings().forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     Path log = logFile(clusterDir, peer.id());
     return new ProcessBuilder(command)
         .redirectErrorStream(true)

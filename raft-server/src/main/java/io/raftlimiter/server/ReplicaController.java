@@ -21,11 +21,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -60,7 +63,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
-  private static final long RECONFIGURE_TIMEOUT_MILLIS = 30_000;
+  private static final long RECONFIGURE_TIMEOUT_MILLIS = 15_000;
 
   private final RaftPeerId self;
   private final MetadataGroup metadata;
@@ -112,7 +115,7 @@ final class ReplicaController implements AutoCloseable {
   }
 
   private static Map<String, PeerAddress> members(ClusterMetadata metadata) {
-    Map<String, PeerAddress> members = new java.util.TreeMap<>();
+    Map<String, PeerAddress> members = new TreeMap<>();
     for (String spec : metadata.shape().members()) {
       PeerAddress peer = PeerAddress.parse(spec);
       members.put(peer.id(), peer);
@@ -131,7 +134,7 @@ final class ReplicaController implements AutoCloseable {
         NodeStatus status = answer.getValue().get(probeTimeoutMillis + 200, TimeUnit.MILLISECONDS);
         lastSeenNanos.put(answer.getKey(), System.nanoTime());
         lastStatus.put(answer.getKey(), status);
-      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         lastStatus.remove(answer.getKey());
       }
     }
@@ -162,7 +165,11 @@ final class ReplicaController implements AutoCloseable {
     }
     List<List<String>> desired = new PlacementRing(live).placement(groups, replication);
     List<List<String>> initial = new PlacementRing(members.keySet()).placement(groups, replication);
+    Set<Integer> led = leaderConfigurations().keySet();
     for (int g = 0; g < groups; g++) {
+      if (!led.contains(g)) {
+        continue; // no live leader (quorum lost, or an election): its configuration cannot change
+      }
       List<String> now = current.membership().replicas().getOrDefault(g, initial.get(g));
       List<String> target = desired.get(g);
       if (!Set.copyOf(now).equals(Set.copyOf(target))) {
@@ -234,10 +241,7 @@ final class ReplicaController implements AutoCloseable {
    */
   private void removeStrayReplicas(ClusterMetadata current, Map<String, PeerAddress> members)
       throws IOException {
-    Map<Integer, Set<String>> leaderConf = new HashMap<>();
-    lastStatus.values().forEach(status -> status.getGroupsList().stream()
-        .filter(g -> g.getRole().equals("LEADER"))
-        .forEach(g -> leaderConf.put(g.getIndex(), new HashSet<>(g.getPeerIdsList()))));
+    Map<Integer, Set<String>> leaderConf = leaderConfigurations();
     for (Map.Entry<String, NodeStatus> node : lastStatus.entrySet()) {
       for (GroupStatus hosted : node.getValue().getGroupsList()) {
         Set<String> conf = leaderConf.get(hosted.getIndex());
@@ -251,6 +255,15 @@ final class ReplicaController implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** Each group's configuration as its leader reported it in the last probe (led groups only). */
+  private Map<Integer, Set<String>> leaderConfigurations() {
+    Map<Integer, Set<String>> conf = new HashMap<>();
+    lastStatus.values().forEach(status -> status.getGroupsList().stream()
+        .filter(g -> g.getRole().equals("LEADER"))
+        .forEach(g -> conf.put(g.getIndex(), new HashSet<>(g.getPeerIdsList()))));
+    return conf;
   }
 
   private void commit(MetaCommand command) throws Exception {
