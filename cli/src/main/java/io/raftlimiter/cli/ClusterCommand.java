@@ -22,10 +22,11 @@ import picocli.CommandLine.Option;
 /** Local clusters of node processes: up, down, status. */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Run a local cluster of node processes on 127.0.0.1.",
-    subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class})
+    subcommands = {ClusterCommand.Up.class, ClusterCommand.Down.class, ClusterCommand.Status.class,
+        MembershipCommands.AddNode.class, MembershipCommands.RemoveNode.class})
 final class ClusterCommand {
 
-  private static void requireClusterDirectory(Path dir) {
+  static void requireClusterDirectory(Path dir) {
     if (!ClusterLayout.existsIn(dir)) {
       throw new UsageException(dir + " is not a cluster directory (no " + ClusterLayout.FILE + ")");
     }

@@ -29,6 +29,19 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
   }
 
+  /** The same layout with {@code peer} added as the last node. */
+  ClusterLayout withPeer(PeerAddress peer) {
+    List<PeerAddress> more = new ArrayList<>(peers);
+    more.add(peer);
+    return new ClusterLayout(more, groups, replication, capacity, refillPerSecond, settings);
+  }
+
+  /** The same layout without node {@code id}. */
+  ClusterLayout withoutPeer(String id) {
+    List<PeerAddress> fewer = peers.stream().filter(p -> !p.id().equals(id)).toList();
+    return new ClusterLayout(fewer, groups, replication, capacity, refillPerSecond, settings);
+  }
+
   /** The same layout with {@code more} node settings (later values win). */
   ClusterLayout withSettings(Map<String, String> more) {
     TreeMap<String, String> merged = new TreeMap<>(settings);

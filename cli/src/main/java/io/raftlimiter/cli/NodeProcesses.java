@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,12 @@ final class NodeProcesses {
 
   static Process launch(Path clusterDir, ClusterLayout layout, PeerAddress peer, String jvmOptions)
       throws IOException {
+    return launch(clusterDir, layout, peer, jvmOptions, Map.of());
+  }
+
+  /** Starts a node; {@code extra} settings apply to this launch only (e.g. cluster.join). */
+  static Process launch(Path clusterDir, ClusterLayout layout, PeerAddress peer, String jvmOptions,
+      Map<String, String> extra) throws IOException {
     List<String> command = new ArrayList<>();
     if (new File("/usr/bin/setsid").canExecute()) {
       command.add("/usr/bin/setsid");
@@ -46,6 +53,7 @@ final class NodeProcesses {
         "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
     layout.settings().forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
+    extra.forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     Path log = logFile(clusterDir, peer.id());
     return new ProcessBuilder(command)
         .redirectErrorStream(true)

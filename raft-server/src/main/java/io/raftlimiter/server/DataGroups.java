@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
+import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.config.NodeConfig;
@@ -107,18 +108,22 @@ final class DataGroups implements GroupRouter, AutoCloseable {
    * the cluster's shape placed them): routing, leadership checks and admin calls follow.
    */
   synchronized void place(ClusterMetadata metadata) {
-    if (metadata.shape() == null || metadata.membership().replicas().isEmpty()) {
+    if (metadata.shape() == null) {
       return;
     }
     Map<String, PeerAddress> members = new HashMap<>();
-    for (String spec : metadata.shape().members()) {
-      PeerAddress peer = PeerAddress.parse(spec);
-      members.put(peer.id(), peer);
-    }
+    metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
+    // Groups the metadata has not moved are where the founding members' ring put them (this
+    // node's own member list may be longer: it may have joined later, or been restarted since).
+    List<List<String>> founding = new PlacementRing(metadata.foundingMemberIds()).placement(
+        metadata.shape().groups(),
+        Math.min(metadata.shape().replication(), metadata.foundingMemberIds().size()));
     List<RaftGroup> next = new ArrayList<>(groups);
-    metadata.membership().replicas().forEach((index, replicas) -> {
-      if (index >= next.size()) {
-        return;
+    for (int index = 0; index < next.size() && index < founding.size(); index++) {
+      List<String> replicas = metadata.membership().replicas().getOrDefault(index,
+          founding.get(index));
+      if (!members.keySet().containsAll(replicas)) {
+        continue;
       }
       RaftGroup placed = ClusterGroups.dataGroup(index,
           replicas.stream().map(members::get).toList());
@@ -129,7 +134,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
         closeQuietly(old);
         LOG.info("{}: group {} now on {}", server.getId(), index, replicas);
       }
-    });
+    }
     hosted = hostedHere(next);
     groups = List.copyOf(next);
   }
@@ -144,8 +149,9 @@ final class DataGroups implements GroupRouter, AutoCloseable {
    * or removes replicas from there: the shape's placement may be out of date by then.
    */
   void joinLocalGroups() throws IOException {
-    if (server.getGroupIds().iterator().hasNext()) {
-      return;
+    if (server.getGroupIds().iterator().hasNext()
+        || config.get(NodeConfigKeys.JOIN).equals("true")) {
+      return; // a restart, or a node joining a running cluster: the controller places replicas
     }
     for (RaftGroup group : local()) {
       RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(

@@ -55,6 +55,8 @@ final class MetadataGroup implements AutoCloseable {
   private final RaftGroup group;
   private final boolean member;
   private final ClusterShape ownShape;
+  private final boolean joining;
+  private final String selfSpec;
   private final RaftRequestRpc rpc;
   private final LeaderChase chase;
   private final ClientId clientId = ClientId.randomId();
@@ -71,7 +73,12 @@ final class MetadataGroup implements AutoCloseable {
 
   MetadataGroup(NodeConfig config, RaftServer server) {
     this.server = server;
-    this.group = ClusterGroups.metaGroup(config.peers());
+    this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
+    this.selfSpec = PeerAddress.format(List.of(config.self()));
+    // A joining node is never in the metadata group: it is formed by the founding members.
+    this.group = ClusterGroups.metaGroup(joining
+        ? config.peers().stream().filter(p -> !p.id().equals(config.nodeId())).toList()
+        : config.peers());
     this.member = group.getPeer(server.getId()) != null;
     this.ownShape = new ClusterShape(
         config.peers().stream().sorted(Comparator.comparing(PeerAddress::id))
@@ -130,6 +137,11 @@ final class MetadataGroup implements AutoCloseable {
   /** Why this node disagrees with the cluster's recorded shape; empty when it does not. */
   String problem() {
     return problem;
+  }
+
+  /** Whether {@code node} holds a replica of the metadata group. */
+  boolean hostsReplicaOn(String node) {
+    return group.getPeer(RaftPeerId.valueOf(node)) != null;
   }
 
   /** The metadata group's leader as this node's replica knows it; null when it has none. */
@@ -199,6 +211,7 @@ final class MetadataGroup implements AutoCloseable {
     }
     read().thenCompose(reply -> shapeChecked ? CompletableFuture.completedFuture(null)
             : checkShape(reply.metadata()))
+        .thenCompose(done -> registerIfNew())
         .whenComplete((done, error) -> {
           refreshing.set(false);
           if (error != null) {
@@ -208,14 +221,36 @@ final class MetadataGroup implements AutoCloseable {
         });
   }
 
+  /** A joining node adds itself to the members once the shape is known (and again if removed). */
+  private CompletableFuture<Void> registerIfNew() {
+    ClusterMetadata known = current.get();
+    if (!joining || known.shape() == null
+        || selfSpec.equals(known.members().get(server.getId().toString()))) {
+      return CompletableFuture.completedFuture(null);
+    }
+    LOG.info("{}: joining the cluster as {}", server.getId(), selfSpec);
+    return submit(new MetaCommand.AddMember(selfSpec)).thenAccept(reply -> {
+      if (reply.refused()) {
+        problem = "cannot join: " + reply.refusal();
+        LOG.error("{}: {}", server.getId(), problem);
+      }
+    });
+  }
+
   private CompletableFuture<Void> checkShape(ClusterMetadata metadata) {
+    if (metadata.shape() == null && joining) {
+      return CompletableFuture.completedFuture(null); // only founding members record the shape
+    }
     CompletableFuture<ClusterShape> recorded = metadata.shape() != null
         ? CompletableFuture.completedFuture(metadata.shape())
         : submit(new MetaCommand.RecordShape(ownShape)).thenApply(r -> r.metadata().shape());
     return recorded.thenAccept(shape -> {
-      if (!ownShape.equals(shape)) {
-        problem = "this node's settings (" + ownShape + ") differ from the cluster's as created ("
-            + shape + ")";
+      // Members change as nodes join and leave; the key → group mapping and the replication
+      // factor must not.
+      if (ownShape.groups() != shape.groups() || ownShape.replication() != shape.replication()) {
+        problem = "this node's settings (" + ownShape.groups() + " groups, replication "
+            + ownShape.replication() + ") differ from the cluster's (" + shape.groups()
+            + " groups, replication " + shape.replication() + ")";
         LOG.error("{}: {}", server.getId(), problem);
       }
       shapeChecked = true;

@@ -109,7 +109,7 @@ public final class RaftNode implements AutoCloseable {
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(ServerInterceptors.intercept(
             new RateLimiterService(validator, groups, metrics), new RouteHintInterceptor()))
-        .addService(new NodeAdminService(this::status, this::view, limitAdmin()))
+        .addService(new NodeAdminService(this::status, this::view, limitAdmin(), this::drain))
         .build();
     try {
       grpcServer.start();
@@ -201,6 +201,21 @@ public final class RaftNode implements AutoCloseable {
     };
   }
 
+  /**
+   * Marks {@code node} leaving, so that the controller drains and then removes it. Members of the
+   * metadata group cannot be drained: that group's own membership is fixed for now.
+   */
+  private CompletableFuture<MetaReply> drain(String node) {
+    if (!metadata.current().members().containsKey(node)) {
+      throw new IllegalArgumentException(node + " is not a member of the cluster");
+    }
+    if (metadata.hostsReplicaOn(node)) {
+      throw new IllegalArgumentException(node + " holds a replica of the metadata group, whose "
+          + "membership is fixed; drain another node");
+    }
+    return metadata.submit(new MetaCommand.SetLeaving(node, true));
+  }
+
   /** The cluster metadata this node decides by now (its cached copy). */
   public ClusterMetadata metadata() {
     return metadata.current();
@@ -247,7 +262,9 @@ public final class RaftNode implements AutoCloseable {
         .setLimitRules(known.rules().size())
         .setMetadataLeader(metadataLeader == null ? "" : metadataLeader.toString())
         .setMetadataProblem(metadata.problem())
-        .addAllDeadNodes(known.membership().dead());
+        .addAllDeadNodes(known.membership().dead())
+        .addAllMembers(known.memberIds())
+        .addAllLeaving(known.membership().leaving());
     List<RaftGroup> all = groups.all();
     for (int index = 0; index < all.size(); index++) {
       groupStatus(index, all.get(index)).ifPresent(status::addGroups);

@@ -108,6 +108,7 @@ final class ReplicaController implements AutoCloseable {
       current = metadata.current();
       if (!moveOneGroup(current, members)) {
         removeStrayReplicas(current, members);
+        removeDrainedMembers(metadata.current());
       }
     } catch (Exception e) {
       LOG.warn("{}: controller tick failed: {}", self, e.toString());
@@ -116,10 +117,7 @@ final class ReplicaController implements AutoCloseable {
 
   private static Map<String, PeerAddress> members(ClusterMetadata metadata) {
     Map<String, PeerAddress> members = new TreeMap<>();
-    for (String spec : metadata.shape().members()) {
-      PeerAddress peer = PeerAddress.parse(spec);
-      members.put(peer.id(), peer);
-    }
+    metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
     return members;
   }
 
@@ -158,13 +156,15 @@ final class ReplicaController implements AutoCloseable {
       throws Exception {
     List<String> live = new ArrayList<>(members.keySet());
     live.removeAll(current.membership().dead());
+    List<String> eligible = new ArrayList<>(live);
+    eligible.removeAll(current.membership().leaving());
     int groups = current.shape().groups();
     int replication = Math.min(current.shape().replication(), members.size());
-    if (live.size() < replication) {
+    if (eligible.size() < replication) {
       return false; // no spare node: dead replicas stay and catch up when their node returns
     }
-    List<List<String>> desired = new PlacementRing(live).placement(groups, replication);
-    List<List<String>> initial = new PlacementRing(members.keySet()).placement(groups, replication);
+    List<List<String>> desired = new PlacementRing(eligible).placement(groups, replication);
+    List<List<String>> initial = initialPlacement(current);
     Set<Integer> led = leaderConfigurations().keySet();
     for (int g = 0; g < groups; g++) {
       if (!led.contains(g)) {
@@ -178,6 +178,60 @@ final class ReplicaController implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** Where the cluster's shape first placed the groups (those the metadata has not moved since). */
+  private static List<List<String>> initialPlacement(ClusterMetadata current) {
+    return new PlacementRing(current.foundingMemberIds()).placement(current.shape().groups(),
+        Math.min(current.shape().replication(), current.shape().members().size()));
+  }
+
+  /** Members drained of every replica leave the membership. */
+  private void removeDrainedMembers(ClusterMetadata current) throws Exception {
+    if (current.membership().leaving().isEmpty()) {
+      return;
+    }
+    List<List<String>> initial = initialPlacement(current);
+    for (String node : current.membership().leaving()) {
+      boolean holdsReplica = false;
+      for (int g = 0; g < current.shape().groups(); g++) {
+        holdsReplica |= current.membership().replicas().getOrDefault(g, initial.get(g))
+            .contains(node);
+      }
+      NodeStatus status = lastStatus.get(node);
+      boolean hostsNothing = status == null || status.getGroupsCount() == 0;
+      if (!holdsReplica && hostsNothing) {
+        LOG.info("{}: {} is drained; removing it from the members", self, node);
+        commit(new MetaCommand.RemoveMember(node));
+      }
+    }
+  }
+
+  /** Hands the group's leadership from a replica about to be taken out to one that stays. */
+  private void moveLeadershipOff(RaftClient client, int group, List<String> from,
+      List<String> to) {
+    String leader = null;
+    for (Map.Entry<String, NodeStatus> node : lastStatus.entrySet()) {
+      for (GroupStatus g : node.getValue().getGroupsList()) {
+        if (g.getIndex() == group && g.getRole().equals("LEADER")) {
+          leader = node.getKey();
+        }
+      }
+    }
+    if (leader == null || to.contains(leader)) {
+      return;
+    }
+    String heir = to.stream().filter(from::contains).findFirst().orElse(null);
+    if (heir == null) {
+      return;
+    }
+    try {
+      client.admin().transferLeadership(RaftPeerId.valueOf(heir), RECONFIGURE_TIMEOUT_MILLIS);
+      LOG.info("{}: leadership of group {} handed from {} to {}", self, group, leader, heir);
+    } catch (IOException e) {
+      LOG.info("{}: leadership of group {} not handed to {} ({}); reconfiguring anyway", self,
+          group, heir, e.toString());
+    }
   }
 
   private void move(int group, List<String> from, List<String> to,
@@ -195,6 +249,7 @@ final class ReplicaController implements AutoCloseable {
           format(client, added, RaftGroup.valueOf(groupId, target));
         }
       }
+      moveLeadershipOff(client, group, from, to);
       RaftClientReply reply = client.admin().setConfiguration(target);
       if (!reply.isSuccess()) {
         throw new IOException("group " + group + " refused its new configuration: "

@@ -4,6 +4,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -41,6 +42,17 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     }
     if (command instanceof MetaCommand.SetReplicas set) {
       return setReplicas(set, index);
+    }
+    if (command instanceof MetaCommand.AddMember add) {
+      return addMember(add.spec(), index);
+    }
+    if (command instanceof MetaCommand.SetLeaving leave) {
+      String invalid = notAMember(leave.node());
+      return invalid != null ? refuse(invalid)
+          : changed(shape, rules, membership.withLeaving(leave.node(), leave.leaving()), index);
+    }
+    if (command instanceof MetaCommand.RemoveMember remove) {
+      return removeMember(remove.node(), index);
     }
     return recordShape((MetaCommand.RecordShape) command, index);
   }
@@ -105,10 +117,63 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return changed(shape, rules, membership.withReplicas(set.group(), set.replicas()), index);
   }
 
-  /** The node ids of the members, as the shape lists them ({@code id=host:raftPort:clientPort}). */
+  /**
+   * The members now, by id, each with its {@code id=host:raftPort:clientPort}: those the cluster
+   * was created with and those that joined, less those removed.
+   */
+  public SortedMap<String, String> members() {
+    SortedMap<String, String> members = new TreeMap<>();
+    if (shape != null) {
+      shape.members().forEach(spec -> members.put(idOf(spec), spec));
+    }
+    members.putAll(membership.joined());
+    membership.removed().forEach(members::remove);
+    return members;
+  }
+
+  /** The ids of the members now. */
   public List<String> memberIds() {
-    return shape == null ? List.of()
-        : shape.members().stream().map(m -> m.substring(0, m.indexOf('='))).toList();
+    return List.copyOf(members().keySet());
+  }
+
+  /** The ids of the members the cluster was created with: what its first placement used. */
+  public List<String> foundingMemberIds() {
+    return shape == null ? List.of() : shape.members().stream().map(ClusterMetadata::idOf).toList();
+  }
+
+  /** The node id of a member spec {@code id=host:raftPort:clientPort}. */
+  public static String idOf(String spec) {
+    int equals = spec.indexOf('=');
+    return equals < 0 ? spec : spec.substring(0, equals);
+  }
+
+  private Outcome addMember(String spec, long index) {
+    if (shape == null) {
+      return refuse("the cluster's shape is not recorded yet");
+    }
+    String id = idOf(spec);
+    String known = members().get(id);
+    if (known != null) {
+      return known.equals(spec) ? new Outcome(this, null)
+          : refuse(id + " is a member already, as " + known);
+    }
+    return changed(shape, rules, membership.withJoined(id, spec), index);
+  }
+
+  private Outcome removeMember(String node, long index) {
+    String invalid = notAMember(node);
+    if (invalid != null) {
+      return refuse(invalid);
+    }
+    if (!membership.leaving().contains(node)) {
+      return refuse(node + " must be drained (leaving) before it is removed");
+    }
+    for (var group : membership.replicas().entrySet()) {
+      if (group.getValue().contains(node)) {
+        return refuse(node + " still holds a replica of group " + group.getKey());
+      }
+    }
+    return changed(shape, rules, membership.withRemoved(node), index);
   }
 
   private String notAMember(String node) {

@@ -28,6 +28,9 @@ public final class MetaCodec {
   private static final byte RECORD_SHAPE = 3;
   private static final byte MARK_DEAD = 4;
   private static final byte SET_REPLICAS = 5;
+  private static final byte ADD_MEMBER = 6;
+  private static final byte SET_LEAVING = 7;
+  private static final byte REMOVE_MEMBER = 8;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -48,6 +51,16 @@ public final class MetaCodec {
         out.writeByte(MARK_DEAD);
         writeString(out, mark.node());
         out.writeBoolean(mark.dead());
+      } else if (command instanceof MetaCommand.AddMember add) {
+        out.writeByte(ADD_MEMBER);
+        writeString(out, add.spec());
+      } else if (command instanceof MetaCommand.SetLeaving leave) {
+        out.writeByte(SET_LEAVING);
+        writeString(out, leave.node());
+        out.writeBoolean(leave.leaving());
+      } else if (command instanceof MetaCommand.RemoveMember remove) {
+        out.writeByte(REMOVE_MEMBER);
+        writeString(out, remove.node());
       } else if (command instanceof MetaCommand.SetReplicas set) {
         out.writeByte(SET_REPLICAS);
         out.writeInt(set.group());
@@ -69,6 +82,9 @@ public final class MetaCodec {
         case RECORD_SHAPE -> new MetaCommand.RecordShape(readShape(in));
         case MARK_DEAD -> new MetaCommand.MarkDead(readString(in), in.readBoolean());
         case SET_REPLICAS -> new MetaCommand.SetReplicas(in.readInt(), readStrings(in));
+        case ADD_MEMBER -> new MetaCommand.AddMember(readString(in));
+        case SET_LEAVING -> new MetaCommand.SetLeaving(readString(in), in.readBoolean());
+        case REMOVE_MEMBER -> new MetaCommand.RemoveMember(readString(in));
         default -> throw new IllegalArgumentException("unknown metadata command " + type);
       };
     });
@@ -87,7 +103,11 @@ public final class MetaCodec {
         writeString(out, rule.getKey());
         writeLimit(out, rule.getValue());
       }
-      writeStrings(out, List.copyOf(metadata.membership().dead()));
+      Membership membership = metadata.membership();
+      writeStrings(out, List.copyOf(membership.joined().values()));
+      writeStrings(out, List.copyOf(membership.leaving()));
+      writeStrings(out, List.copyOf(membership.removed()));
+      writeStrings(out, List.copyOf(membership.dead()));
       out.writeInt(metadata.membership().replicas().size());
       for (Map.Entry<Integer, List<String>> group : metadata.membership().replicas().entrySet()) {
         out.writeInt(group.getKey());
@@ -109,6 +129,10 @@ public final class MetaCodec {
       for (int i = 0; i < count; i++) {
         rules.put(readString(in), readLimit(in));
       }
+      Map<String, String> joined = new TreeMap<>();
+      readStrings(in).forEach(spec -> joined.put(ClusterMetadata.idOf(spec), spec));
+      List<String> leaving = readStrings(in);
+      List<String> removed = readStrings(in);
       List<String> dead = readStrings(in);
       int groups = in.readInt();
       if (groups < 0 || groups > MAX_MEMBERS) {
@@ -119,7 +143,8 @@ public final class MetaCodec {
         replicas.put(in.readInt(), readStrings(in));
       }
       return new ClusterMetadata(version, shape, LimitRules.of(rules),
-          new Membership(new TreeSet<>(dead), new TreeMap<>(replicas)));
+          new Membership(new TreeMap<>(joined), new TreeSet<>(leaving), new TreeSet<>(removed),
+              new TreeSet<>(dead), new TreeMap<>(replicas)));
     });
   }
 

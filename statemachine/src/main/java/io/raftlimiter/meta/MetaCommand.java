@@ -22,6 +22,15 @@ public sealed interface MetaCommand {
   /** Marks a member dead (silent for longer than the failure detector allows) or alive again. */
   record MarkDead(String node, boolean dead) implements MetaCommand {}
 
+  /** A node joins the cluster ({@code id=host:raftPort:clientPort}). */
+  record AddMember(String spec) implements MetaCommand {}
+
+  /** A member is drained (its replicas moved elsewhere) before its removal, or no longer. */
+  record SetLeaving(String node, boolean leaving) implements MetaCommand {}
+
+  /** A drained member that holds no replica leaves the cluster. */
+  record RemoveMember(String node) implements MetaCommand {}
+
   /** Records where a data group's replicas are, after its Raft configuration was changed. */
   record SetReplicas(int group, List<String> replicas) implements MetaCommand {
     public SetReplicas {

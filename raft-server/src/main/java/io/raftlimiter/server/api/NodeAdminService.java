@@ -3,6 +3,8 @@ package io.raftlimiter.server.api;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.admin.v1.ClusterView;
+import io.raftlimiter.api.admin.v1.DrainReply;
+import io.raftlimiter.api.admin.v1.DrainRequest;
 import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.LimitRules;
 import io.raftlimiter.api.admin.v1.ListLimitsRequest;
@@ -29,12 +31,40 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
   private final Supplier<NodeStatus> status;
   private final Supplier<ClusterView> view;
   private final LimitAdmin limits;
+  private final MemberAdmin members;
 
   public NodeAdminService(Supplier<NodeStatus> status, Supplier<ClusterView> view,
-      LimitAdmin limits) {
+      LimitAdmin limits, MemberAdmin members) {
     this.status = status;
     this.view = view;
     this.limits = limits;
+    this.members = members;
+  }
+
+  @Override
+  public void drain(DrainRequest request, StreamObserver<DrainReply> observer) {
+    CompletableFuture<MetaReply> pending;
+    try {
+      pending = members.drain(request.getNodeId());
+    } catch (IllegalArgumentException e) {
+      observer.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage())
+          .asRuntimeException());
+      return;
+    }
+    pending.whenComplete((reply, error) -> {
+      if (error != null) {
+        observer.onError(Status.UNAVAILABLE
+            .withDescription("the metadata group did not answer: " + error).asRuntimeException());
+      } else if (reply.refused()) {
+        observer.onError(Status.FAILED_PRECONDITION.withDescription(reply.refusal())
+            .asRuntimeException());
+      } else {
+        observer.onNext(DrainReply.newBuilder().setVersion(reply.metadata().version())
+            .addAllMembers(reply.metadata().memberIds())
+            .addAllLeaving(reply.metadata().membership().leaving()).build());
+        observer.onCompleted();
+      }
+    });
   }
 
   @Override

@@ -29,6 +29,9 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> REPLICATION = ConfigKey.intKey("cluster.replication", 3,
       1, 15, "replicas per data group (capped at the number of nodes)");
 
+  public static final ConfigKey<String> JOIN = ConfigKey.stringKey("cluster.join", "false",
+      "true|false", "true or false", "this node joins a running cluster: it formats no group "
+          + "itself and registers in the metadata; the controller gives it replicas");
   public static final ConfigKey<Integer> DEAD_AFTER_MS = ConfigKey.intKey("cluster.dead-after-ms",
       3_000, 200, 600_000, "silence after which the controller marks a node dead and replaces its "
           + "replicas");
@@ -81,7 +84,7 @@ public final class NodeConfigKeys {
       "acquires that must wait before a further entry is sent beside those in flight");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
-      DATA_DIR, PEERS, GROUPS, REPLICATION, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
+      DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,

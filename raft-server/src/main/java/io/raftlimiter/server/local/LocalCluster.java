@@ -11,7 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -21,13 +22,16 @@ import java.util.function.Consumer;
  */
 public final class LocalCluster implements AutoCloseable {
   private final Path baseDir;
-  private final List<NodeConfig> configs;
-  private final AtomicReferenceArray<RaftNode> nodes;
+  private final Consumer<NodeConfig.Builder> settings;
+  private final List<NodeConfig> configs = new CopyOnWriteArrayList<>();
+  private final List<AtomicReference<RaftNode>> nodes = new CopyOnWriteArrayList<>();
 
-  private LocalCluster(Path baseDir, List<NodeConfig> configs) {
+  private LocalCluster(Path baseDir, Consumer<NodeConfig.Builder> settings,
+      List<NodeConfig> configs) {
     this.baseDir = baseDir;
-    this.configs = configs;
-    this.nodes = new AtomicReferenceArray<>(configs.size());
+    this.settings = settings;
+    this.configs.addAll(configs);
+    configs.forEach(c -> nodes.add(new AtomicReference<>()));
   }
 
   /**
@@ -43,18 +47,9 @@ public final class LocalCluster implements AutoCloseable {
     }
     List<NodeConfig> configs = new ArrayList<>();
     for (PeerAddress peer : peers) {
-      NodeConfig.Builder builder = NodeConfig.newBuilder();
-      settings.accept(builder);
-      configs.add(builder
-          .set(NodeConfigKeys.NODE_ID, peer.id())
-          .set(NodeConfigKeys.HOST, peer.host())
-          .set(NodeConfigKeys.RAFT_PORT, peer.raftPort())
-          .set(NodeConfigKeys.CLIENT_PORT, peer.clientPort())
-          .set(NodeConfigKeys.DATA_DIR, baseDir.resolve(peer.id()))
-          .set(NodeConfigKeys.PEERS, PeerAddress.format(peers))
-          .build());
+      configs.add(config(baseDir, settings, peer, peers, false));
     }
-    LocalCluster cluster = new LocalCluster(baseDir, configs);
+    LocalCluster cluster = new LocalCluster(baseDir, settings, configs);
     try {
       for (int i = 0; i < size; i++) {
         cluster.restart(i);
@@ -64,6 +59,37 @@ public final class LocalCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  private static NodeConfig config(Path baseDir, Consumer<NodeConfig.Builder> settings,
+      PeerAddress peer, List<PeerAddress> peers, boolean joining) {
+    NodeConfig.Builder builder = NodeConfig.newBuilder();
+    settings.accept(builder);
+    return builder
+        .set(NodeConfigKeys.NODE_ID, peer.id())
+        .set(NodeConfigKeys.HOST, peer.host())
+        .set(NodeConfigKeys.RAFT_PORT, peer.raftPort())
+        .set(NodeConfigKeys.CLIENT_PORT, peer.clientPort())
+        .set(NodeConfigKeys.DATA_DIR, baseDir.resolve(peer.id()))
+        .set(NodeConfigKeys.PEERS, PeerAddress.format(peers))
+        .set(NodeConfigKeys.JOIN, Boolean.toString(joining))
+        .build();
+  }
+
+  /**
+   * Starts one more node, n(N+1), that joins the running cluster (with the same settings as the
+   * others); the controller then gives it replicas. Returns its index.
+   */
+  public int addNode() throws IOException {
+    List<PeerAddress> peers = new ArrayList<>(configs.get(0).peers());
+    PeerAddress added = new PeerAddress("n" + (configs.size() + 1), "127.0.0.1", FreePorts.next(),
+        FreePorts.next());
+    peers.add(added);
+    configs.add(config(baseDir, settings, added, peers, true));
+    nodes.add(new AtomicReference<>());
+    int index = configs.size() - 1;
+    restart(index);
+    return index;
   }
 
   public int size() {
@@ -76,7 +102,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The running node at {@code index}; throws if it is stopped. */
   public RaftNode node(int index) {
-    RaftNode node = nodes.get(index);
+    RaftNode node = nodes.get(index).get();
     if (node == null) {
       throw new IllegalStateException("node " + configs.get(index).nodeId() + " is stopped");
     }
@@ -84,7 +110,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public boolean isRunning(int index) {
-    return nodes.get(index) != null;
+    return nodes.get(index).get() != null;
   }
 
   public NodeConfig config(int index) {
@@ -99,8 +125,8 @@ public final class LocalCluster implements AutoCloseable {
   /** Client addresses of the running nodes. */
   public List<String> runningEndpoints() {
     List<String> result = new ArrayList<>();
-    for (int i = 0; i < nodes.length(); i++) {
-      if (nodes.get(i) != null) {
+    for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).get() != null) {
         result.add(configs.get(i).self().clientAddress());
       }
     }
@@ -109,8 +135,8 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The index of the running node that leads the data group now, if any. */
   public Optional<Integer> leaderIndex() {
-    for (int i = 0; i < nodes.length(); i++) {
-      RaftNode node = nodes.get(i);
+    for (int i = 0; i < nodes.size(); i++) {
+      RaftNode node = nodes.get(i).get();
       if (node != null && node.isLeader()) {
         return Optional.of(i);
       }
@@ -147,8 +173,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private boolean hasLeader(int group) {
-    for (int i = 0; i < nodes.length(); i++) {
-      RaftNode node = nodes.get(i);
+    for (int i = 0; i < nodes.size(); i++) {
+      RaftNode node = nodes.get(i).get();
       if (node != null && node.isLeader(group)) {
         return true;
       }
@@ -158,7 +184,7 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops a node abruptly (its peers learn of it by silence). */
   public void stop(int index) {
-    RaftNode node = nodes.getAndSet(index, null);
+    RaftNode node = nodes.get(index).getAndSet(null);
     if (node != null) {
       node.close();
     }
@@ -166,11 +192,11 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts a stopped node again on its existing data. */
   public RaftNode restart(int index) throws IOException {
-    if (nodes.get(index) != null) {
+    if (nodes.get(index).get() != null) {
       throw new IllegalStateException("node " + configs.get(index).nodeId() + " is running");
     }
     RaftNode node = RaftNode.start(configs.get(index));
-    nodes.set(index, node);
+    nodes.get(index).set(node);
     return node;
   }
 
@@ -182,7 +208,7 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    for (int i = 0; i < nodes.length(); i++) {
+    for (int i = 0; i < nodes.size(); i++) {
       stop(i);
     }
   }

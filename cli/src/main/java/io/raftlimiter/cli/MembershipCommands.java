@@ -1,0 +1,160 @@
+package io.raftlimiter.cli;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.raftlimiter.api.admin.v1.DrainRequest;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.local.FreePorts;
+import io.raftlimiter.server.local.LocalCluster;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Growing and shrinking a running local cluster. */
+final class MembershipCommands {
+  private MembershipCommands() {}
+
+  @Command(name = "add-node", mixinStandardHelpOptions = true,
+      description = {"Start one more node that joins the running cluster in D. The controller",
+          "moves onto it the replicas the placement ring gives it and rebalances leadership."})
+  static final class AddNode implements Callable<Integer> {
+    @Option(names = "--dir", required = true, description = "Cluster directory D.")
+    Path dir;
+
+    @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
+        description = "JVM options of the node (default: ${DEFAULT-VALUE}).")
+    String jvmOptions;
+
+    @Option(names = "--wait-seconds", defaultValue = "120",
+        description = "How long to wait until it holds its replicas.")
+    int waitSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      ClusterCommand.requireClusterDirectory(dir);
+      ClusterLayout layout = ClusterLayout.load(dir);
+      List<EndpointsFile.Entry> entries = new ArrayList<>(EndpointsFile.read(dir));
+      if (entries.isEmpty()) {
+        throw new UsageException("the cluster in " + dir + " is not running; 'cluster up' first");
+      }
+      PeerAddress added = new PeerAddress(nextId(layout), "127.0.0.1", FreePorts.next(),
+          FreePorts.next());
+      ClusterLayout grown = layout.withPeer(added);
+      grown.save(dir);
+      Process process = NodeProcesses.launch(dir, grown, added, jvmOptions,
+          Map.of("cluster.join", "true"));
+      entries.add(new EndpointsFile.Entry(added.id(), added.clientAddress(), process.pid()));
+      EndpointsFile.write(dir, entries);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+      // A member, holding at least one replica (the controller moves one group per tick).
+      awaitStatus(added, deadline, process,
+          s -> s.getMembersList().contains(added.id()) && s.getGroupsCount() > 0);
+      System.out.printf("%s %s pid %d joined; see 'rlctl cluster status --dir %s'%n", added.id(),
+          added.clientAddress(), process.pid(), dir);
+      return 0;
+    }
+
+    private void awaitStatus(PeerAddress peer, long deadline, Process process,
+        Predicate<NodeStatus> done) throws IOException, InterruptedException {
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IOException("node " + peer.id() + " exited; last lines of its log:\n"
+              + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
+        }
+        Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 1000);
+        if (status.isPresent() && done.test(status.get())) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IOException(peer.id() + " did not join in time; see "
+              + NodeProcesses.logFile(dir, peer.id()));
+        }
+        Thread.sleep(300);
+      }
+    }
+
+    private static String nextId(ClusterLayout layout) {
+      int highest = 0;
+      for (PeerAddress peer : layout.peers()) {
+        if (peer.id().matches("n\\d+")) {
+          highest = Math.max(highest, Integer.parseInt(peer.id().substring(1)));
+        }
+      }
+      return "n" + (highest + 1);
+    }
+  }
+
+  @Command(name = "remove-node", mixinStandardHelpOptions = true,
+      description = {"Drain node ID gracefully and stop it: its leaderships are handed over and",
+          "its replicas moved to the other nodes first, so no request fails. The nodes of the",
+          "metadata group (the first three by id) cannot be removed."})
+  static final class RemoveNode implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "ID", description = "The node to remove.")
+    String id;
+
+    @Option(names = "--dir", required = true, description = "Cluster directory D.")
+    Path dir;
+
+    @Option(names = "--wait-seconds", defaultValue = "180",
+        description = "How long to wait for the drain.")
+    int waitSeconds;
+
+    @Override
+    public Integer call() throws Exception {
+      ClusterCommand.requireClusterDirectory(dir);
+      ClusterLayout layout = ClusterLayout.load(dir);
+      List<EndpointsFile.Entry> entries = EndpointsFile.read(dir);
+      EndpointsFile.Entry leaving = entries.stream().filter(e -> e.nodeId().equals(id))
+          .findFirst().orElseThrow(() -> new UsageException(id + " is not a running node of " + dir));
+      EndpointsFile.Entry other = entries.stream().filter(e -> !e.nodeId().equals(id))
+          .findFirst().orElseThrow(() -> new UsageException("no other node runs in " + dir));
+      ManagedChannel channel = ManagedChannelBuilder.forTarget(other.clientAddress())
+          .usePlaintext().build();
+      try {
+        NodeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+            .drain(DrainRequest.newBuilder().setNodeId(id).build());
+      } catch (StatusRuntimeException e) {
+        System.err.println("rlctl: " + e.getStatus().getCode() + ": "
+            + e.getStatus().getDescription());
+        return Rlctl.EXIT_FAILURE;
+      } finally {
+        channel.shutdownNow();
+      }
+      System.out.printf("draining %s ...%n", id);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+      while (true) {
+        Optional<NodeStatus> status = AdminClient.status(other.clientAddress(), 2000);
+        if (status.isPresent() && !status.get().getMembersList().contains(id)) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          System.err.println("rlctl: " + id + " not drained within " + waitSeconds
+              + " s; it keeps running (see 'rlctl cluster status')");
+          return Rlctl.EXIT_UNAVAILABLE;
+        }
+        Thread.sleep(500);
+      }
+      NodeProcesses.find(leaving.pid())
+          .ifPresent(p -> NodeProcesses.stop(p, Duration.ofSeconds(15)));
+      EndpointsFile.write(dir, entries.stream().filter(e -> !e.nodeId().equals(id)).toList());
+      layout.withoutPeer(id).save(dir);
+      Path data = dir.resolve(id);
+      LocalCluster.deleteRecursively(data);
+      System.out.printf("%s drained, removed and stopped; its data in %s deleted%n", id, data);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package io.raftlimiter.server.api;
+
+import io.raftlimiter.meta.MetaReply;
+import java.util.concurrent.CompletableFuture;
+
+/** Changes the cluster's membership, through the metadata group. */
+public interface MemberAdmin {
+  /**
+   * Marks {@code node} leaving. Completes with the metadata group's reply, or exceptionally with
+   * an {@link IllegalArgumentException} when the node cannot be drained.
+   */
+  CompletableFuture<MetaReply> drain(String node);
+}
