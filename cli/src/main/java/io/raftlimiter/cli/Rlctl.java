@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
         ClusterCommand.class,
         AcquireCommand.class,
         LimitsCommand.class,
+        AutoscaleCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class Rlctl {

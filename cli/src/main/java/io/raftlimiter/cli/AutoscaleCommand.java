@@ -1,0 +1,80 @@
+package io.raftlimiter.cli;
+
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Grows and shrinks a local cluster with its load, until stopped (Ctrl-C). */
+@Command(name = "autoscale", mixinStandardHelpOptions = true,
+    description = {"Watch the cluster in D and add a node when the decisions per node stay above",
+        "--high for --window seconds, drain one when they stay below --low, within",
+        "--min-nodes..--max-nodes. Runs in the foreground until stopped."})
+final class AutoscaleCommand implements Callable<Integer> {
+  @Option(names = "--dir", required = true, description = "Cluster directory D.")
+  Path dir;
+
+  @Option(names = "--high", required = true, description = "Decisions/s per node that add a node.")
+  double high;
+
+  @Option(names = "--low", required = true, description = "Decisions/s per node that drain one.")
+  double low;
+
+  @Option(names = "--window", defaultValue = "30", description = "Seconds the load must stay "
+      + "beyond a threshold (default ${DEFAULT-VALUE}).")
+  int windowSeconds;
+
+  @Option(names = "--min-nodes", defaultValue = "3", description = "Never fewer nodes "
+      + "(default ${DEFAULT-VALUE}).")
+  int minNodes;
+
+  @Option(names = "--max-nodes", defaultValue = "7", description = "Never more nodes "
+      + "(default ${DEFAULT-VALUE}).")
+  int maxNodes;
+
+  @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
+      description = "JVM options of added nodes (default: ${DEFAULT-VALUE}).")
+  String jvmOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    ClusterCommand.requireClusterDirectory(dir);
+    ScalingPolicy policy;
+    try {
+      policy = new ScalingPolicy(high, low, TimeUnit.SECONDS.toNanos(windowSeconds), minNodes,
+          maxNodes);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(e.getMessage());
+    }
+    NodeLauncher launcher = new LocalProcessLauncher(dir, jvmOptions);
+    System.out.printf("autoscaling %s: add above %.0f, drain below %.0f decisions/s per node "
+        + "over %d s, %d..%d nodes%n", dir, high, low, windowSeconds, minNodes, maxNodes);
+    while (!Thread.currentThread().isInterrupted()) {
+      long decisions = 0;
+      int serving = 0;
+      for (String address : launcher.nodes()) {
+        Optional<NodeStatus> status = AdminClient.status(address, 1000);
+        if (status.isPresent()) {
+          serving++;
+          decisions += status.get().getDecisionsAllowed() + status.get().getDecisionsRejected();
+        }
+      }
+      switch (policy.observe(System.nanoTime(), decisions, serving)) {
+        case ADD -> System.out.println("load high: added " + launcher.add());
+        case DRAIN -> {
+          String candidate = launcher.drainCandidate();
+          if (candidate != null) {
+            launcher.drain(candidate);
+            System.out.println("load low: drained " + candidate);
+          }
+        }
+        case NONE -> { }
+      }
+      Thread.sleep(1_000);
+    }
+    return 0;
+  }
+}
