@@ -92,7 +92,7 @@ class ClusterUpDownIT {
     assertEquals(1, notRemovable.exitCode(), notRemovable.out());
     assertTrue(notRemovable.out().contains("metadata group"), notRemovable.out());
     Run drained = RlctlProcess.run("cluster", "remove-node", "n4", dirFlag);
-    assertEquals(0, drained.exitCode(), drained.out());
+    assertEquals(0, drained.exitCode(), drained.out() + controllerLog());
     assertTrue(drained.out().contains("n4 drained, removed and stopped"), drained.out());
     assertTrue(RlctlProcess.run("acquire", "--target", addresses.get(0), "after-removal")
         .out().startsWith("allowed"));
@@ -129,6 +129,20 @@ class ClusterUpDownIT {
     Run removed = RlctlProcess.run("limits", "remove", "tenant-7:", dirFlag);
     assertEquals(0, removed.exitCode(), removed.out());
     assertFalse(removed.out().contains("tenant-7:"), removed.out());
+  }
+
+  /** What the controllers logged (on a failure: how the cluster got there). */
+  private String controllerLog() throws IOException {
+    StringBuilder out = new StringBuilder();
+    for (String node : List.of("n1", "n2", "n3", "n4")) {
+      Path log = clusterDir.resolve(node + ".log");
+      if (Files.exists(log)) {
+        Files.readAllLines(log).stream()
+            .filter(l -> l.contains("ReplicaController") || l.contains("MetadataGroup"))
+            .forEach(l -> out.append('\n').append(node).append(": ").append(l));
+      }
+    }
+    return out.toString();
   }
 
   /** Runs rlctl until its output contains {@code expected}, or the time is up; the last run. */

@@ -221,11 +221,16 @@ final class MetadataGroup implements AutoCloseable {
         });
   }
 
-  /** A joining node adds itself to the members once the shape is known (and again if removed). */
+  /** A joining node adds itself to the members once the shape is known (never after removal). */
   private CompletableFuture<Void> registerIfNew() {
     ClusterMetadata known = current.get();
-    if (!joining || known.shape() == null
-        || selfSpec.equals(known.members().get(server.getId().toString()))) {
+    String self = server.getId().toString();
+    if (!joining || known.shape() == null || selfSpec.equals(known.members().get(self))) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (known.membership().removed().contains(self)) {
+      // Drained and removed: it is being stopped; joining again would undo the removal.
+      problem = "removed from the cluster";
       return CompletableFuture.completedFuture(null);
     }
     LOG.info("{}: joining the cluster as {}", server.getId(), selfSpec);

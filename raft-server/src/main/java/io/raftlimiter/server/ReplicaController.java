@@ -38,6 +38,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -141,6 +142,7 @@ final class ReplicaController implements AutoCloseable {
   private void markDeadAndAlive(ClusterMetadata current, Map<String, PeerAddress> members)
       throws Exception {
     long now = System.nanoTime();
+    lastSeenNanos.put(self.toString(), now); // the controller runs, whatever its own probe says
     for (String id : members.keySet()) {
       boolean silent = now - lastSeenNanos.getOrDefault(id, now) > deadAfterNanos;
       boolean markedDead = current.membership().dead().contains(id);
@@ -271,7 +273,8 @@ final class ReplicaController implements AutoCloseable {
     try {
       client.getGroupManagementApi(id).add(group, true);
     } catch (IOException e) {
-      if (!String.valueOf(e.getMessage()).contains("already exists")) {
+      if (!(e instanceof AlreadyExistsException)
+          && !String.valueOf(e.getMessage()).contains("already exists")) {
         throw e;
       }
       client.getGroupManagementApi(id).remove(group.getGroupId(), true, false);
