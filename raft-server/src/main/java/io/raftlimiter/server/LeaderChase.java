@@ -101,13 +101,14 @@ final class LeaderChase {
   }
 
   /**
-   * Sends {@code request} to {@link #likelyLeader()}, then wherever the refusals point, until a
-   * server decides it. Completes with the deciding server's reply (which may carry a state machine
-   * failure), or exceptionally with a {@link TimeoutException} once {@code deadlineNanos} passes.
+   * Sends {@code request} to the server it is addressed to (callers pick {@link #likelyLeader()}),
+   * then wherever the refusals point, until a server decides it. Completes with the deciding
+   * server's reply (which may carry a state machine failure), or exceptionally with a
+   * {@link TimeoutException} once {@code deadlineNanos} passes.
    */
   CompletableFuture<RaftClientReply> decide(RaftClientRequest request, long deadlineNanos) {
     CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
-    attempt(request, likelyLeader(), FIRST_BACKOFF_MILLIS, deadlineNanos, result);
+    attempt(request, request.getServerId(), FIRST_BACKOFF_MILLIS, deadlineNanos, result);
     return result;
   }
 
@@ -168,7 +169,8 @@ final class LeaderChase {
   }
 
   private CompletableFuture<RaftClientReply> sendTo(RaftClientRequest request, RaftPeerId target) {
-    RaftClientRequest addressed = RaftClientRequest.newBuilder()
+    RaftClientRequest addressed = target.equals(request.getServerId()) ? request
+        : RaftClientRequest.newBuilder()
         .setClientId(request.getClientId())
         .setCallId(request.getCallId())
         .setServerId(target)
