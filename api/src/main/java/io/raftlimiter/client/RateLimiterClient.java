@@ -11,6 +11,7 @@ import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import java.time.Duration;
 import io.raftlimiter.routing.RouteHints;
@@ -105,7 +106,10 @@ public final class RateLimiterClient implements AutoCloseable {
   }
 
   public CompletableFuture<AcquireResponse> acquireAsync(AcquireRequest request) {
-    String leader = leaders == null ? null : leaders.leaderFor(request.getKey());
+    // EVENTUAL and LEASED are decided by whichever node takes the call: no leader to seek out
+    boolean decidedAnywhere = request.getConsistency() == Consistency.CONSISTENCY_EVENTUAL
+        || request.getConsistency() == Consistency.CONSISTENCY_LEASED;
+    String leader = leaders == null || decidedAnywhere ? null : leaders.leaderFor(request.getKey());
     return call(leader, (stub, observer) -> stub.acquire(request, observer));
   }
 
@@ -255,8 +259,9 @@ public final class RateLimiterClient implements AutoCloseable {
     }
 
     /**
-     * Whether single acquires go straight to their group's leader, by a view fetched from the
-     * nodes and refreshed when a node says it had to forward (the default).
+     * Whether single STRONG acquires go straight to their group's leader, by a view fetched from
+     * the nodes and refreshed when a node says it had to forward (the default). EVENTUAL and
+     * LEASED acquires go to the endpoints as given: any node decides them locally.
      */
     public Builder routeToLeaders(boolean route) {
       this.routeToLeaders = route;

@@ -35,7 +35,7 @@ final class AcquireCommand implements Callable<Integer> {
   Double refill;
 
   @Option(names = "--consistency", defaultValue = "UNSPECIFIED",
-      description = "UNSPECIFIED (node default), STRONG or EVENTUAL.")
+      description = "UNSPECIFIED (node default), STRONG, EVENTUAL or LEASED.")
   String consistency;
 
   @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline of the call.")
@@ -83,8 +83,9 @@ final class AcquireCommand implements Callable<Integer> {
       case "UNSPECIFIED" -> Consistency.CONSISTENCY_UNSPECIFIED;
       case "STRONG" -> Consistency.CONSISTENCY_STRONG;
       case "EVENTUAL" -> Consistency.CONSISTENCY_EVENTUAL;
+      case "LEASED" -> Consistency.CONSISTENCY_LEASED;
       default -> throw new UsageException(
-          "--consistency must be UNSPECIFIED, STRONG or EVENTUAL, got " + text);
+          "--consistency must be UNSPECIFIED, STRONG, EVENTUAL or LEASED, got " + text);
     };
   }
 }

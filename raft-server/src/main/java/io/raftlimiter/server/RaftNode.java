@@ -13,6 +13,8 @@ import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
 import io.raftlimiter.server.api.ConsistencyMode;
+import io.raftlimiter.server.eventual.EventualDecider;
+import io.raftlimiter.server.lease.LeasedDecider;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -63,6 +66,8 @@ public final class RaftNode implements AutoCloseable {
   private final MetadataGroup metadata;
   private final ReplicaController controller;
   private final LeaderBalancer balancer;
+  private final EventualDecider eventual;
+  private final LeasedDecider leased;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
 
@@ -101,14 +106,23 @@ public final class RaftNode implements AutoCloseable {
     RequestValidator validator = new RequestValidator(key -> {
       BucketLimit ruled = metadata.rules().match(key);
       return ruled != null ? ruled : defaultLimit;
-    }, ConsistencyMode.STRONG);
+    }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY));
+    this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
+        config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS), registry);
+    AtomicInteger members = new AtomicInteger(config.peers().size());
+    metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
+    this.leased = new LeasedDecider(groups, groups::submit, members::get,
+        config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
+        config.get(NodeConfigKeys.LEASE_IDLE_MS), registry);
     PeerAddress self = config.self();
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(ServerInterceptors.intercept(
-            new RateLimiterService(validator, groups, metrics), new RouteHintInterceptor()))
+            new RateLimiterService(validator, groups, metrics, Map.of(
+                ConsistencyMode.EVENTUAL, eventual, ConsistencyMode.LEASED, leased)),
+            new RouteHintInterceptor()))
         .addService(new NodeAdminService(this::status, this::view, limitAdmin(), this::drain))
         .build();
     try {
@@ -311,6 +325,27 @@ public final class RaftNode implements AutoCloseable {
     closeQuietly();
   }
 
+  /** Tokens this node holds on lease (LEASED), over all keys. */
+  public long leasedTokens() {
+    return leased.leasedTokens();
+  }
+
+  /** Hits this node admitted under EVENTUAL that their groups have not acknowledged yet. */
+  public long owedEventualHits() {
+    return eventual.owedHits();
+  }
+
+  /**
+   * Stops as a killed process would as far as the consistency modes go: EVENTUAL hits not yet
+   * charged are lost and leased tokens are not given back. For tests of what a crash costs.
+   */
+  public void crash() {
+    LOG.info("node {} crashing (test)", config.nodeId());
+    eventual.abandon();
+    leased.abandon();
+    closeQuietly();
+  }
+
   /**
    * Refuses new calls first, then closes Raft under the calls in flight so that each is answered
    * (UNAVAILABLE if its entry did not commit, which a client retries on another node); cutting
@@ -325,6 +360,13 @@ public final class RaftNode implements AutoCloseable {
     }
     if (grpcServer != null) {
       grpcServer.shutdown();
+    }
+    // while the groups still run: charge the EVENTUAL hits owed, give leased tokens back
+    if (eventual != null) {
+      eventual.close();
+    }
+    if (leased != null) {
+      leased.close();
     }
     if (metadata != null) {
       metadata.close();

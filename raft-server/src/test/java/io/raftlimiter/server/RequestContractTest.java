@@ -28,6 +28,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The public API's contract, through leader and followers alike: every invalid input is refused
@@ -123,25 +125,43 @@ class RequestContractTest {
     }
   }
 
-  @Test
-  void eventualConsistencyIsNotImplementedYet() {
-    AcquireRequest eventual = request("eventual", CAPACITY, SLOW_REFILL).toBuilder()
-        .setConsistency(Consistency.CONSISTENCY_EVENTUAL).build();
-    StatusRuntimeException single = assertRefused(Status.Code.UNIMPLEMENTED,
-        () -> anyNode().acquire(eventual), "eventual acquire");
-    assertTrue(single.getStatus().getDescription().contains("EVENTUAL"),
-        single.getStatus().getDescription());
-    AcquireBatchRequest batch = AcquireBatchRequest.newBuilder()
-        .addRequests(request("eventual-batch", CAPACITY, SLOW_REFILL))
-        .addRequests(eventual)
-        .build();
-    assertRefused(Status.Code.UNIMPLEMENTED, () -> anyNode().acquireBatch(batch), "eventual in a batch");
-    assertUntouched("eventual");
-    assertUntouched("eventual-batch");
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = Consistency.class, names = {"CONSISTENCY_EVENTUAL", "CONSISTENCY_LEASED"})
+  void theModesThatDecideLocallyKeepTheSameContract(Consistency mode) {
+    String suffix = "-" + mode.getNumber();
+    List<Invalid> cases = List.of(
+        new Invalid("empty key", request("", CAPACITY, 1), "key must not be empty"),
+        new Invalid("permits above capacity", request("big" + suffix, CAPACITY + 1, CAPACITY, 1),
+            "exceed the bucket capacity"),
+        new Invalid("NaN refill", request("nan" + suffix, CAPACITY, Double.NaN), "finite number > 0"));
+    for (Invalid invalid : cases) {
+      AcquireRequest inMode = invalid.request().toBuilder().setConsistency(mode).build();
+      StatusRuntimeException e = assertRefused(Status.Code.INVALID_ARGUMENT,
+          () -> anyNode().acquire(inMode), mode + " " + invalid.name());
+      assertTrue(e.getStatus().getDescription().contains(invalid.messagePart()),
+          e.getStatus().getDescription());
+      AcquireBatchRequest batch = AcquireBatchRequest.newBuilder()
+          .addRequests(request("batch" + suffix, CAPACITY, SLOW_REFILL).toBuilder().setConsistency(mode))
+          .addRequests(inMode)
+          .build();
+      assertRefused(Status.Code.INVALID_ARGUMENT, () -> anyNode().acquireBatch(batch), mode + " batch");
+    }
+    assertUntouched("big" + suffix);
+    assertUntouched("nan" + suffix);
+    assertUntouched("batch" + suffix);
 
-    AcquireResponse strong = anyNode().acquire(request("strong", CAPACITY, SLOW_REFILL).toBuilder()
-        .setConsistency(Consistency.CONSISTENCY_STRONG).build());
-    assertTrue(strong.getAllowed());
+    // a batch may mix the modes; each answer is in request order and under its own mode
+    AcquireBatchRequest mixed = AcquireBatchRequest.newBuilder()
+        .addRequests(request("mixed-strong" + suffix, 2, 2, SLOW_REFILL))
+        .addRequests(request("mixed-local" + suffix, 1, 3, SLOW_REFILL).toBuilder().setConsistency(mode))
+        .addRequests(request("mixed-strong" + suffix, 1, 2, SLOW_REFILL))
+        .build();
+    List<AcquireResponse> answers = anyNode().acquireBatch(mixed).getResponsesList();
+    assertEquals(3, answers.size());
+    assertTrue(answers.get(0).getAllowed());
+    assertEquals(3, answers.get(1).getLimit().getCapacity());
+    assertTrue(answers.get(1).getAllowed());
+    assertFalse(answers.get(2).getAllowed(), "the first entry took both tokens");
   }
 
   @Test

@@ -4,18 +4,27 @@ package io.raftlimiter.bucket;
  * What is stored for one key: the tokens in the bucket at {@code lastRefillNanos}, in
  * micro-tokens, plus the fraction of a micro-token that the last refill could not add yet.
  *
+ * <p>{@code tokensMicros} is below zero only for a bucket in debt: EVENTUAL nodes report hits they
+ * have already admitted, and those are charged whether or not the tokens were there, so that
+ * refill pays the over-admission back before anything else is admitted.
+ *
  * <p>{@code refillRemainder} is the numerator of that fraction over 10^9 (micro-token
  * nanoseconds), in {@code [0, 10^9)}. Carrying it forward is what keeps the refill exact: the
  * tokens added over any split of an interval sum to the tokens added over the whole interval.
  */
 public record BucketState(
     BucketLimit limit, long tokensMicros, long refillRemainder, long lastRefillNanos) {
+  /**
+   * The deepest debt a bucket can hold: far below anything real traffic reaches, and far enough
+   * above {@code Long.MIN_VALUE} that the refill and charge arithmetic cannot overflow.
+   */
+  public static final long MIN_TOKENS_MICROS = -(Long.MAX_VALUE / 4);
 
   public BucketState {
     if (limit == null) {
       throw new IllegalArgumentException("limit must not be null");
     }
-    if (tokensMicros < 0 || tokensMicros > limit.capacityMicros()) {
+    if (tokensMicros < MIN_TOKENS_MICROS || tokensMicros > limit.capacityMicros()) {
       throw new IllegalArgumentException("tokensMicros out of range: " + tokensMicros);
     }
     if (refillRemainder < 0 || refillRemainder >= FixedPoint.NANOS_PER_SECOND) {
@@ -33,8 +42,8 @@ public record BucketState(
     return tokensMicros == limit.capacityMicros();
   }
 
-  /** Whole tokens in the bucket. */
+  /** Whole tokens in the bucket, rounded down (a debt of half a token is -1). */
   public long tokens() {
-    return tokensMicros / BucketLimit.MICROS_PER_TOKEN;
+    return Math.floorDiv(tokensMicros, BucketLimit.MICROS_PER_TOKEN);
   }
 }

@@ -60,17 +60,84 @@ public final class TokenBucket {
       throw new IllegalArgumentException(
           "permits must be between 1 and the capacity " + limit.capacity() + ", got " + permits);
     }
-    BucketState current = state == null
-        ? BucketState.full(limit, nowNanos)
-        : withLimit(state, limit, nowNanos);
+    BucketState current = current(state, limit, nowNanos);
     long neededMicros = permits * BucketLimit.MICROS_PER_TOKEN;
     if (current.tokensMicros() >= neededMicros) {
-      BucketState after = new BucketState(limit, current.tokensMicros() - neededMicros,
-          current.refillRemainder(), current.lastRefillNanos());
+      BucketState after = withTokens(current, current.tokensMicros() - neededMicros);
       return new Outcome(new Decision(true, after.tokens(), 0), after);
     }
+    return new Outcome(refusal(current, neededMicros), current);
+  }
+
+  /**
+   * Takes as many whole tokens as are there at {@code nowNanos}, up to {@code maxTokens}: a
+   * lease's share. Grants nothing when not even one whole token is there. When the grant leaves
+   * less than a token, the decision's {@code retryAfterMillis} says when the next one comes.
+   */
+  public static Outcome lease(BucketState state, BucketLimit limit, long maxTokens, long nowNanos) {
+    if (maxTokens < 1 || maxTokens > limit.capacity()) {
+      throw new IllegalArgumentException(
+          "a lease must be between 1 and the capacity " + limit.capacity() + ", got " + maxTokens);
+    }
+    BucketState current = current(state, limit, nowNanos);
+    long granted = Math.min(Math.max(0, current.tokens()), maxTokens);
+    if (granted == 0) {
+      return new Outcome(refusal(current, BucketLimit.MICROS_PER_TOKEN), current);
+    }
+    BucketState after = withTokens(current,
+        current.tokensMicros() - granted * BucketLimit.MICROS_PER_TOKEN);
+    // emptied: say when the next whole token comes, so the holder need not ask before then
+    long nextTokenMillis = after.tokensMicros() >= BucketLimit.MICROS_PER_TOKEN ? 0
+        : refusal(after, BucketLimit.MICROS_PER_TOKEN).retryAfterMillis();
+    return new Outcome(new Decision(true, after.tokens(), nextTokenMillis, granted), after);
+  }
+
+  /**
+   * Takes {@code tokens} whether or not they are there (hits already admitted elsewhere), leaving
+   * the bucket in debt if need be. The decision reports the signed remainder, so the node that
+   * charged learns the bucket's state.
+   */
+  public static Outcome charge(BucketState state, BucketLimit limit, long tokens, long nowNanos) {
+    if (tokens < 0 || tokens > BucketLimit.MAX_CAPACITY) {
+      throw new IllegalArgumentException("a charge must be between 0 and "
+          + BucketLimit.MAX_CAPACITY + " tokens, got " + tokens);
+    }
+    BucketState current = current(state, limit, nowNanos);
+    long after = Math.max(BucketState.MIN_TOKENS_MICROS,
+        current.tokensMicros() - tokens * BucketLimit.MICROS_PER_TOKEN);
+    BucketState charged = withTokens(current, after);
+    long retryAfterMillis = charged.tokensMicros() >= BucketLimit.MICROS_PER_TOKEN ? 0
+        : refusal(charged, BucketLimit.MICROS_PER_TOKEN).retryAfterMillis();
+    return new Outcome(new Decision(true, charged.tokens(), retryAfterMillis), charged);
+  }
+
+  /** Puts back {@code tokens} a lease did not use, up to the capacity. */
+  public static Outcome giveBack(BucketState state, BucketLimit limit, long tokens, long nowNanos) {
+    if (tokens < 1 || tokens > limit.capacity()) {
+      throw new IllegalArgumentException(
+          "a return must be between 1 and the capacity " + limit.capacity() + ", got " + tokens);
+    }
+    BucketState current = current(state, limit, nowNanos);
+    long room = limit.capacityMicros() - current.tokensMicros();
+    long added = tokens * BucketLimit.MICROS_PER_TOKEN;
+    BucketState after = added >= room
+        ? BucketState.full(limit, current.lastRefillNanos())
+        : withTokens(current, current.tokensMicros() + added);
+    return new Outcome(new Decision(true, Math.max(0, after.tokens()), 0), after);
+  }
+
+  private static BucketState current(BucketState state, BucketLimit limit, long nowNanos) {
+    return state == null ? BucketState.full(limit, nowNanos) : withLimit(state, limit, nowNanos);
+  }
+
+  private static BucketState withTokens(BucketState state, long tokensMicros) {
+    return new BucketState(state.limit(), tokensMicros, state.refillRemainder(),
+        state.lastRefillNanos());
+  }
+
+  private static Decision refusal(BucketState current, long neededMicros) {
     long retryAfterMillis = FixedPoint.millisToRefill(neededMicros - current.tokensMicros(),
-        limit.refillMicrosPerSecond(), current.refillRemainder());
-    return new Outcome(new Decision(false, current.tokens(), retryAfterMillis), current);
+        current.limit().refillMicrosPerSecond(), current.refillRemainder());
+    return new Decision(false, Math.max(0, current.tokens()), retryAfterMillis);
   }
 }

@@ -9,10 +9,10 @@ import java.util.List;
 /**
  * The reply to an applied entry: one decision per op, in op order.
  *
- * <pre>  count:i32  count x { allowed:u8  remaining:i64  retryAfterMillis:i64 }</pre>
+ * <pre>  count:i32  count x { allowed:u8  remaining:i64  retryAfterMillis:i64  granted:i64 }</pre>
  */
 public final class DecisionCodec {
-  private static final int DECISION_BYTES = 1 + 8 + 8;
+  private static final int DECISION_BYTES = 1 + 8 + 8 + 8;
 
   private DecisionCodec() {}
 
@@ -20,7 +20,8 @@ public final class DecisionCodec {
     ByteBuffer buffer = ByteBuffer.allocate(4 + decisions.size() * DECISION_BYTES);
     buffer.putInt(decisions.size());
     for (Decision d : decisions) {
-      buffer.put((byte) (d.allowed() ? 1 : 0)).putLong(d.remaining()).putLong(d.retryAfterMillis());
+      buffer.put((byte) (d.allowed() ? 1 : 0)).putLong(d.remaining()).putLong(d.retryAfterMillis())
+          .putLong(d.granted());
     }
     return buffer.array();
   }
@@ -37,7 +38,7 @@ public final class DecisionCodec {
         if (allowed != 0 && allowed != 1) {
           throw new MalformedEntryException("bad allowed flag " + allowed);
         }
-        decisions.add(new Decision(allowed == 1, buffer.getLong(), buffer.getLong()));
+        decisions.add(new Decision(allowed == 1, buffer.getLong(), buffer.getLong(), buffer.getLong()));
       }
       return decisions;
     } catch (BufferUnderflowException e) {

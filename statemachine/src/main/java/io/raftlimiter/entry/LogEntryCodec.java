@@ -12,17 +12,17 @@ import java.util.List;
  *
  * <pre>
  *   version:u8  type:u8  stampNanos:i64  count:i32
- *   count x { keyLength:u16  key:bytes  permits:i64  capacity:i64  refillMicrosPerSecond:i64 }
+ *   count x { kind:u8  keyLength:u16  key:bytes  permits:i64  capacity:i64  refillMicrosPerSecond:i64 }
  * </pre>
  *
  * The stamp sits at a fixed offset so the leader can stamp an encoded entry in place.
  */
 public final class LogEntryCodec {
-  static final byte VERSION = 1;
+  static final byte VERSION = 2;
   static final byte TYPE_ACQUIRE_BATCH = 1;
   static final int STAMP_OFFSET = 2;
   public static final int HEADER_BYTES = 2 + 8 + 4;
-  private static final int FIXED_OP_BYTES = 2 + 8 + 8 + 8;
+  private static final int FIXED_OP_BYTES = 1 + 2 + 8 + 8 + 8;
   /** An upper bound on ops per entry, so that a corrupt count cannot allocate without limit. */
   public static final int MAX_OPS = 1 << 20;
 
@@ -45,7 +45,7 @@ public final class LogEntryCodec {
     ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.put(VERSION).put(TYPE_ACQUIRE_BATCH).putLong(stampNanos).putInt(ops.size());
     for (AcquireOp op : ops) {
-      buffer.putShort((short) op.key().length).put(op.key()).putLong(op.permits())
+      buffer.put(op.kind().code()).putShort((short) op.key().length).put(op.key()).putLong(op.permits())
           .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
     }
     return buffer.array();
@@ -78,12 +78,17 @@ public final class LogEntryCodec {
       }
       List<AcquireOp> ops = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
+        byte code = buffer.get();
+        OpKind kind = OpKind.ofCode(code);
+        if (kind == null) {
+          throw new MalformedEntryException("unknown op kind " + code);
+        }
         int keyLength = Short.toUnsignedInt(buffer.getShort());
         byte[] key = new byte[keyLength];
         buffer.get(key);
         long permits = buffer.getLong();
         BucketLimit limit = new BucketLimit(buffer.getLong(), buffer.getLong());
-        ops.add(new AcquireOp(key, permits, limit));
+        ops.add(new AcquireOp(key, permits, limit, kind));
       }
       if (buffer.hasRemaining()) {
         throw new MalformedEntryException(buffer.remaining() + " trailing bytes");

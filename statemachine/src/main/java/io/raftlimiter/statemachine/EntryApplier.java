@@ -65,9 +65,17 @@ public final class EntryApplier {
     for (AcquireOp op : entry.ops()) {
       byte[] key = op.key();
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
-      TokenBucket.Outcome outcome = TokenBucket.tryAcquire(stored, op.limit(), op.permits(), nowNanos);
-      // Never full after a decision: an allowed op takes a token, a refused one found too few.
-      writes.put(key, outcome.state());
+      TokenBucket.Outcome outcome = switch (op.kind()) {
+        case ACQUIRE -> TokenBucket.tryAcquire(stored, op.limit(), op.permits(), nowNanos);
+        case LEASE -> TokenBucket.lease(stored, op.limit(), op.permits(), nowNanos);
+        case CHARGE -> TokenBucket.charge(stored, op.limit(), op.permits(), nowNanos);
+        case RETURN -> TokenBucket.giveBack(stored, op.limit(), op.permits(), nowNanos);
+      };
+      if (!outcome.state().isFull()) {
+        writes.put(key, outcome.state());
+      } else if (stored != null) {
+        writes.put(key, null); // a read or a return left it full, and a full bucket is no bucket
+      }
       decisions.add(outcome.decision());
     }
     if (index % sweepEveryEntries == 0) {

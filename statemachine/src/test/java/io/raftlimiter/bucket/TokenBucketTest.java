@@ -254,7 +254,9 @@ class TokenBucketTest {
   @Test
   void bucketStateChecksItsRanges() {
     BucketLimit limit = BucketLimit.of(10, 1);
-    assertThrows(IllegalArgumentException.class, () -> new BucketState(limit, -1, 0, T0));
+    assertThrows(IllegalArgumentException.class,
+        () -> new BucketState(limit, BucketState.MIN_TOKENS_MICROS - 1, 0, T0));
+    assertEquals(-1, new BucketState(limit, -1, 0, T0).tokens(), "a debt rounds down");
     assertThrows(IllegalArgumentException.class, () -> new BucketState(limit, 10 * MICROS + 1, 0, T0));
     assertThrows(IllegalArgumentException.class, () -> new BucketState(limit, 0, SECOND, T0));
     assertThrows(IllegalArgumentException.class, () -> new BucketState(limit, 0, -1, T0));

@@ -22,7 +22,8 @@ class DecisionCodecTest {
     for (int i = 0; i < count; i++) {
       boolean allowed = rnd.nextBoolean();
       decisions.add(new Decision(allowed, RandomValues.spread(rnd, Long.MAX_VALUE),
-          allowed ? 0 : RandomValues.spread(rnd, Long.MAX_VALUE)));
+          allowed ? 0 : RandomValues.spread(rnd, Long.MAX_VALUE),
+          allowed ? RandomValues.spread(rnd, Long.MAX_VALUE) : 0));
     }
     return decisions;
   }
@@ -34,7 +35,7 @@ class DecisionCodecTest {
     for (int i = 0; i < 2_000; i++) {
       List<Decision> decisions = randomDecisions(rnd);
       byte[] encoded = DecisionCodec.encode(decisions);
-      assertEquals(4 + 17 * decisions.size(), encoded.length);
+      assertEquals(4 + 25 * decisions.size(), encoded.length);
       assertEquals(decisions, DecisionCodec.decode(ByteBuffer.wrap(encoded)), "seed " + seed + " list " + i);
     }
   }

@@ -31,7 +31,11 @@ class LogEntryCodecTest {
       default -> RandomValues.utf8Key(rnd, AcquireOp.MAX_KEY_BYTES);
     };
     BucketLimit limit = randomLimit(rnd);
-    return new AcquireOp(key, RandomValues.spread(rnd, 1, limit.capacity()), limit);
+    OpKind kind = OpKind.values()[rnd.nextInt(OpKind.values().length)];
+    long permits = kind == OpKind.CHARGE
+        ? RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY)
+        : RandomValues.spread(rnd, 1, limit.capacity());
+    return new AcquireOp(key, permits, limit, kind);
   }
 
   static LogEntry randomEntry(SplittableRandom rnd) {
@@ -62,10 +66,12 @@ class LogEntryCodecTest {
   void theLayoutIsPinned() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
     LogEntry entry = new LogEntry(0x0102030405060708L, List.of(AcquireOp.of("ab", 3, limit)));
-    String expected = "01" + "01" + "0102030405060708" + "00000001"
-        + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240";
+    String expected = "02" + "01" + "0102030405060708" + "00000001"
+        + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240";
     assertEquals(expected, HexFormat.of().formatHex(LogEntryCodec.encode(entry)));
     assertEquals(entry, LogEntryCodec.decode(HexFormat.of().parseHex(expected)));
+    LogEntry lease = new LogEntry(0, List.of(AcquireOp.of("ab", 3, limit).as(OpKind.LEASE, 3)));
+    assertEquals("01", HexFormat.of().formatHex(LogEntryCodec.encode(lease), 14, 15));
   }
 
   @ParameterizedTest
@@ -120,7 +126,7 @@ class LogEntryCodecTest {
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(new byte[0], 1));
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(new byte[13], 1));
     byte[] wrongVersion = LogEntryCodec.encode(new LogEntry(1, List.of()));
-    wrongVersion[0] = 2;
+    wrongVersion[0] = LogEntryCodec.VERSION - 1;
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(wrongVersion, 1));
   }
 
@@ -153,12 +159,14 @@ class LogEntryCodecTest {
   void unknownVersionOrTypeIsRejected() {
     byte[] encoded = LogEntryCodec.encode(new LogEntry(5, List.of()));
     for (int v = 0; v < 256; v++) {
-      if (v == LogEntryCodec.VERSION) {
+      if (v != LogEntryCodec.VERSION) {
+        byte[] bad = encoded.clone();
+        bad[0] = (byte) v;
+        assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad), "version " + v);
+      }
+      if (v == LogEntryCodec.TYPE_ACQUIRE_BATCH) {
         continue;
       }
-      byte[] bad = encoded.clone();
-      bad[0] = (byte) v;
-      assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad), "version " + v);
       byte[] badType = encoded.clone();
       badType[1] = (byte) v;
       assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(badType), "type " + v);
@@ -170,7 +178,8 @@ class LogEntryCodecTest {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
     byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(AcquireOp.of("ab", 3, limit))));
     int op = 14; // header bytes
-    int permitsAt = op + 2 + 2;
+    int kindAt = op;
+    int permitsAt = op + 1 + 2 + 2;
     int capacityAt = permitsAt + 8;
     int rateAt = capacityAt + 8;
     long[][] patches = {
@@ -184,13 +193,19 @@ class LogEntryCodecTest {
       assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad),
           "field at " + patch[0] + " = " + patch[1]);
     }
+    for (int kind : new int[] {4, 127, -1}) {
+      byte[] bad = valid.clone();
+      bad[kindAt] = (byte) kind;
+      assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad), "kind " + kind);
+    }
     byte[] emptyKey = valid.clone();
-    ByteBuffer.wrap(emptyKey).putShort(op, (short) 0);
+    ByteBuffer.wrap(emptyKey).putShort(op + 1, (short) 0);
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(emptyKey));
 
     // a key of 513 bytes, well formed otherwise
-    ByteBuffer longKey = ByteBuffer.allocate(14 + 2 + 513 + 24);
-    longKey.put((byte) 1).put((byte) 1).putLong(5).putInt(1).putShort((short) 513).put(new byte[513])
+    ByteBuffer longKey = ByteBuffer.allocate(14 + 1 + 2 + 513 + 24);
+    longKey.put(LogEntryCodec.VERSION).put((byte) 1).putLong(5).putInt(1).put((byte) 0)
+        .putShort((short) 513).put(new byte[513])
         .putLong(1).putLong(10).putLong(1_000_000);
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(longKey.array()));
 
@@ -212,8 +227,9 @@ class LogEntryCodecTest {
         bytes[0] = LogEntryCodec.VERSION;
         bytes[1] = LogEntryCodec.TYPE_ACQUIRE_BATCH;
         ByteBuffer.wrap(bytes).putInt(10, rnd.nextInt(4));
-        if (bytes.length >= 16 && rnd.nextBoolean()) {
-          ByteBuffer.wrap(bytes).putShort(14, (short) rnd.nextInt(bytes.length - 15));
+        if (bytes.length >= 17 && rnd.nextBoolean()) {
+          bytes[14] = (byte) rnd.nextInt(5);
+          ByteBuffer.wrap(bytes).putShort(15, (short) rnd.nextInt(bytes.length - 16));
         }
       }
       decodeOrReject(bytes, "seed " + seed + " array " + i);

@@ -13,7 +13,9 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.server.NodeMetrics;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -31,11 +33,18 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   private final RequestValidator validator;
   private final GroupRouter router;
   private final NodeMetrics metrics;
+  private final Map<ConsistencyMode, Decider> localDeciders;
 
-  public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics) {
+  /**
+   * @param localDeciders the deciders of the modes that decide on this node (EVENTUAL, LEASED);
+   *     STRONG goes to the owning group's committer here
+   */
+  public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
+      Map<ConsistencyMode, Decider> localDeciders) {
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
+    this.localDeciders = new EnumMap<>(localDeciders);
   }
 
   @Override
@@ -43,10 +52,6 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     long startNanos = System.nanoTime();
     try {
       ValidatedAcquire acquire = validator.validate(request);
-      if (acquire.consistency() != ConsistencyMode.STRONG) {
-        fail(observer, unimplemented(acquire.consistency()));
-        return;
-      }
       decide(acquire, startNanos).whenComplete((response, error) -> {
         if (error != null) {
           fail(observer, statusOf(error));
@@ -67,12 +72,6 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     long startNanos = System.nanoTime();
     try {
       List<ValidatedAcquire> acquires = validateBatch(request);
-      for (ValidatedAcquire acquire : acquires) {
-        if (acquire.consistency() != ConsistencyMode.STRONG) {
-          fail(observer, unimplemented(acquire.consistency()));
-          return;
-        }
-      }
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
       for (ValidatedAcquire acquire : acquires) {
         responses.add(decide(acquire, startNanos));
@@ -117,12 +116,22 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
     BucketLimit limit = acquire.op().limit();
-    int group = router.groupOf(acquire.op().key()); // hashed once per acquire
-    if (!router.leads(group)) {
-      metrics.forwarded();
-      RouteHintInterceptor.markForwarded();
+    CompletableFuture<Decision> decided;
+    if (acquire.consistency() == ConsistencyMode.STRONG) {
+      int group = router.groupOf(acquire.op().key()); // hashed once per acquire
+      if (!router.leads(group)) {
+        metrics.forwarded();
+        RouteHintInterceptor.markForwarded();
+      }
+      decided = router.committer(group).acquire(acquire.op());
+    } else {
+      Decider decider = localDeciders.get(acquire.consistency());
+      if (decider == null) {
+        return CompletableFuture.failedFuture(new UnsupportedModeException(acquire.consistency()));
+      }
+      decided = decider.decide(acquire.op());
     }
-    return router.committer(group).acquire(acquire.op())
+    return decided
         .thenApply(decision -> {
           metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
           return toResponse(decision, limit);
@@ -140,9 +149,11 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         .build();
   }
 
-  private static Status unimplemented(ConsistencyMode mode) {
-    return Status.UNIMPLEMENTED.withDescription(
-        "consistency " + mode + " is not implemented yet; use CONSISTENCY_STRONG");
+  /** A mode this node was built without (only in tests that wire a partial service). */
+  private static final class UnsupportedModeException extends RuntimeException {
+    UnsupportedModeException(ConsistencyMode mode) {
+      super("consistency " + mode + " is not served by this node", null, false, false);
+    }
   }
 
   private Status statusOf(Throwable error) {
@@ -153,6 +164,9 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     if (cause instanceof GroupUnavailableException) {
       metrics.unavailable();
       return Status.UNAVAILABLE.withDescription(cause.getMessage());
+    }
+    if (cause instanceof UnsupportedModeException) {
+      return Status.UNIMPLEMENTED.withDescription(cause.getMessage());
     }
     LOG.error("acquire failed unexpectedly", cause);
     return Status.INTERNAL.withDescription("internal error: " + cause);

@@ -55,9 +55,10 @@ public final class RequestValidator {
       case 0 -> defaultConsistency;
       case 1 -> ConsistencyMode.STRONG;
       case 2 -> ConsistencyMode.EVENTUAL;
+      case 3 -> ConsistencyMode.LEASED;
       default -> throw new InvalidRequestException(
           "unknown consistency value " + request.getConsistencyValue()
-              + "; allowed: 0 (unspecified), 1 (STRONG), 2 (EVENTUAL)");
+              + "; allowed: 0 (unspecified), 1 (STRONG), 2 (EVENTUAL), 3 (LEASED)");
     };
   }
 

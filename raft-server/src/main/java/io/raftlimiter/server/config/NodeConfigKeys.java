@@ -1,5 +1,6 @@
 package io.raftlimiter.server.config;
 
+import io.raftlimiter.server.api.ConsistencyMode;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -71,6 +72,22 @@ public final class NodeConfigKeys {
       "metadata.refresh-interval-ms", 1_000, 50, 600_000,
       "how often a node reads the metadata group (a replica also learns every change at once)");
 
+  // Consistency modes.
+  public static final ConfigKey<ConsistencyMode> DEFAULT_CONSISTENCY = ConfigKey.enumKey(
+      "consistency.default", ConsistencyMode.class, ConsistencyMode.STRONG,
+      "the mode of a request that leaves consistency unspecified");
+  public static final ConfigKey<Integer> EVENTUAL_SYNC_INTERVAL_MS = ConfigKey.intKey(
+      "eventual.sync-interval-ms", 10, 1, 60_000,
+      "how often an EVENTUAL node charges the hits it admitted to their groups");
+  public static final ConfigKey<Integer> EVENTUAL_SYNC_MAX_KEYS = ConfigKey.intKey(
+      "eventual.sync-max-keys", 4_096, 1, 1_000_000,
+      "keys waiting for a sync that start one before the interval is up");
+  public static final ConfigKey<Integer> LEASE_HOT_HITS_PER_SECOND = ConfigKey.intKey(
+      "lease.hot-hits-per-second", 20, 1, 100_000_000,
+      "LEASED requests per second on a node that earn a key a lease (colder keys go as STRONG)");
+  public static final ConfigKey<Integer> LEASE_IDLE_MS = ConfigKey.intKey("lease.idle-ms", 500,
+      10, 3_600_000, "how long a lease may go unused before its tokens go back to the bucket");
+
   // Request path.
   public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.intKey(
       "request.timeout-ms", 3_000, 100, 600_000,
@@ -88,7 +105,8 @@ public final class NodeConfigKeys {
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
-      METADATA_REFRESH_INTERVAL_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,
+      METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
+      EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,
       BATCH_PIPELINE_THRESHOLD);
 
   public static ConfigKey<?> byName(String name) {

@@ -190,6 +190,14 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Stops a node as a kill would: what it owed its groups (EVENTUAL hits, leases) is lost. */
+  public void crash(int index) {
+    RaftNode node = nodes.get(index).getAndSet(null);
+    if (node != null) {
+      node.crash();
+    }
+  }
+
   /** Starts a stopped node again on its existing data. */
   public RaftNode restart(int index) throws IOException {
     if (nodes.get(index).get() != null) {

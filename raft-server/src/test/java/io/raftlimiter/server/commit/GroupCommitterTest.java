@@ -115,7 +115,7 @@ class GroupCommitterTest {
   void entriesStopGrowingAtTheByteCap() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});
-    AcquireOp longKey = AcquireOp.of("x".repeat(474), 1, LIMIT); // 500 bytes encoded
+    AcquireOp longKey = AcquireOp.of("x".repeat(473), 1, LIMIT); // 500 bytes encoded
     assertEquals(500, LogEntryCodec.encodedSize(longKey));
     committer.acquire(longKey);
     for (int i = 0; i < 10; i++) {

@@ -1,0 +1,100 @@
+package io.raftlimiter.server.eventual;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.TokenBucket;
+
+/**
+ * One key's bucket as an EVENTUAL node sees it: the state the owning group last reported,
+ * refilled on this node's clock, minus the hits this node has admitted since ({@code unsynced})
+ * and those it has sent but not yet heard back about ({@code syncing}).
+ *
+ * <p>Pure and single-threaded: {@link EventualDecider} holds the view's monitor around every call.
+ * Time is a monotonic nanosecond count handed in.
+ */
+final class LocalBucketView {
+  private BucketState synced;
+  private long unsynced;
+  private long syncing;
+  private long lastUseNanos;
+  private long lastSyncNanos;
+  /** Set when the view has left the map: a caller that still holds it must fetch a fresh one. */
+  private boolean retired;
+
+  /** A key this node knows nothing of: assumed full until the first sync says otherwise. */
+  LocalBucketView(BucketLimit limit, long nowNanos) {
+    this.synced = BucketState.full(limit, nowNanos);
+    this.lastUseNanos = nowNanos;
+    this.lastSyncNanos = Long.MIN_VALUE;
+  }
+
+  /** Admits {@code permits} if the view holds them after what this node still owes the group. */
+  Decision tryTake(long permits, BucketLimit limit, long nowNanos) {
+    synced = TokenBucket.withLimit(synced, limit, nowNanos);
+    lastUseNanos = nowNanos;
+    long owedMicros = (unsynced + syncing) * BucketLimit.MICROS_PER_TOKEN;
+    BucketState visible = new BucketState(limit,
+        Math.max(BucketState.MIN_TOKENS_MICROS, synced.tokensMicros() - owedMicros),
+        synced.refillRemainder(), synced.lastRefillNanos());
+    Decision decision = TokenBucket.tryAcquire(visible, limit, permits, nowNanos).decision();
+    if (decision.allowed()) {
+      unsynced += permits;
+    }
+    return decision;
+  }
+
+  /** Whether the next sync should carry this key: hits to report, or a view older than {@code maxAgeNanos}. */
+  boolean wantsSync(long nowNanos, long maxAgeNanos) {
+    return unsynced > 0 || (syncing == 0 && nowNanos - lastSyncNanos >= maxAgeNanos);
+  }
+
+  /** Moves the unsynced hits into a sync and returns how many to charge (0: a read). */
+  long beginSync() {
+    long charge = Math.min(unsynced, BucketLimit.MAX_CAPACITY);
+    unsynced -= charge;
+    syncing += charge;
+    return charge;
+  }
+
+  /** The group applied the charge: {@code remaining} whole tokens were left, a debt if below 0. */
+  void synced(long charged, long remaining, long nowNanos) {
+    syncing -= charged;
+    BucketLimit limit = synced.limit();
+    long tokensMicros = Math.max(BucketState.MIN_TOKENS_MICROS / BucketLimit.MICROS_PER_TOKEN,
+        Math.min(remaining, limit.capacity())) * BucketLimit.MICROS_PER_TOKEN;
+    synced = new BucketState(limit, tokensMicros, 0, nowNanos);
+    lastSyncNanos = nowNanos;
+  }
+
+  /** The charge did not go through: its hits are owed again and go with the next sync. */
+  void syncFailed(long charged) {
+    syncing -= charged;
+    unsynced += charged;
+  }
+
+  /**
+   * Whether the view can be forgotten: nothing owed, unused for {@code idleNanos}, and refilled to
+   * full, so that a fresh view (assumed full) would say the same.
+   */
+  boolean forgettable(long nowNanos, long idleNanos) {
+    return unsynced == 0 && syncing == 0 && nowNanos - lastUseNanos >= idleNanos
+        && TokenBucket.refill(synced, nowNanos).isFull();
+  }
+
+  BucketLimit limit() {
+    return synced.limit();
+  }
+
+  void retire() {
+    retired = true;
+  }
+
+  boolean retired() {
+    return retired;
+  }
+
+  long owed() {
+    return unsynced + syncing;
+  }
+}

@@ -1,0 +1,254 @@
+package io.raftlimiter.server.lease;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.routing.KeyHash;
+import io.raftlimiter.server.api.Decider;
+import io.raftlimiter.server.api.GroupRouter;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LEASED decisions. A key that is hot on this node gets a {@link Lease}: the owning group takes a
+ * share of the bucket's tokens ({@link OpKind#LEASE}, through its log) and hands them to this node,
+ * which then decides locally until they run out. Since every token admitted here left the bucket
+ * first, the cluster never admits more than the bucket holds. Unused tokens go back
+ * ({@link OpKind#RETURN}) when the lease ends, after {@code idle} without use; a node that dies
+ * loses what it held (under-admission, never over-admission). Cold keys are decided as STRONG.
+ *
+ * <p>The share is {@code max(permits, capacity / (2 × nodes))}: small enough that the other nodes
+ * still find tokens in the bucket, large enough that one grant serves many requests.
+ */
+public final class LeasedDecider implements Decider, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
+  private static final int RETURN_ATTEMPTS = 3;
+
+  private final GroupRouter router;
+  private final Decider strong;
+  private final IntSupplier nodes;
+  private final int hotHitsPerWindow;
+  private final long idleNanos;
+  private final HotKeyCounter hotKeys = new HotKeyCounter(1 << 16);
+  private final ConcurrentHashMap<ByteBuffer, Lease> leases = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer;
+  private final Counter grants;
+  private final Counter tokensGranted;
+  private final Counter tokensReturned;
+  private final Counter fallbacks;
+  private final Counter waits;
+  private final Timer grantLatency;
+
+  /**
+   * @param hotHitsPerSecond requests per second on this node that make a key hot
+   * @param idleMillis how long a lease may go unused before its tokens go back
+   */
+  public LeasedDecider(GroupRouter router, Decider strong, IntSupplier nodes,
+      int hotHitsPerSecond, long idleMillis, MetricRegistry metrics) {
+    this.router = router;
+    this.strong = strong;
+    this.nodes = nodes;
+    this.hotHitsPerWindow = hotHitsPerSecond;
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+    this.grants = metrics.counter("lease.grants");
+    this.tokensGranted = metrics.counter("lease.tokens-granted");
+    this.tokensReturned = metrics.counter("lease.tokens-returned");
+    this.fallbacks = metrics.counter("lease.strong-fallbacks");
+    this.waits = metrics.counter("lease.waits");
+    this.grantLatency = metrics.timer("lease.grant");
+    metrics.gauge("lease.active", () -> leases::size);
+    this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "raftlimiter-leases");
+      thread.setDaemon(true);
+      return thread;
+    });
+    timer.scheduleWithFixedDelay(hotKeys::rotate, 1, 1, TimeUnit.SECONDS);
+    long sweepMillis = Math.max(10, idleMillis / 4);
+    timer.scheduleWithFixedDelay(this::endIdleLeases, sweepMillis, sweepMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public CompletableFuture<Decision> decide(AcquireOp op) {
+    ByteBuffer key = ByteBuffer.wrap(op.key());
+    Lease lease = leases.get(key);
+    if (lease == null) {
+      if (hotKeys.record(KeyHash.of(op.key())) < hotHitsPerWindow) {
+        return strong.decide(op);
+      }
+      long now = System.nanoTime();
+      lease = leases.computeIfAbsent(key, k -> new Lease(op.key(), op.limit(), now));
+    }
+    return decideWith(lease, op, true);
+  }
+
+  private CompletableFuture<Decision> decideWith(Lease lease, AcquireOp op, boolean mayWait) {
+    long now = System.nanoTime();
+    CompletableFuture<Void> grant;
+    boolean startGrant = false;
+    synchronized (lease) {
+      if (lease.retired()) {
+        return decide(op); // the lease ended under us: look again
+      }
+      Decision local = lease.tryTake(op.permits(), now);
+      if (local != null) {
+        if (lease.wantsTopUp(Math.max(1, share(op) / 2), now)) {
+          topUp(lease, op);
+        }
+        return CompletableFuture.completedFuture(local);
+      }
+      if (!mayWait) {
+        fallbacks.inc();
+        grant = null;
+      } else if (lease.refill() != null) {
+        grant = lease.refill();
+      } else {
+        grant = new CompletableFuture<>();
+        lease.refillStarted(grant);
+        startGrant = true;
+      }
+    }
+    if (grant == null) {
+      // a fresh grant was not enough (others took the tokens first): the group decides
+      return strong.decide(op);
+    }
+    if (startGrant) {
+      requestGrant(lease, op, grant);
+    }
+    waits.inc();
+    return grant.thenCompose(ignored -> decideWith(lease, op, false));
+  }
+
+  /** Asks for more tokens ahead of need; called holding the lease's monitor. */
+  private void topUp(Lease lease, AcquireOp op) {
+    CompletableFuture<Void> grant = new CompletableFuture<>();
+    lease.refillStarted(grant);
+    try {
+      // sent from the timer thread, so that the request that noticed does not wait for it
+      timer.execute(() -> requestGrant(lease, op, grant));
+    } catch (RejectedExecutionException closing) {
+      lease.grantFailed();
+      grant.complete(null);
+    }
+  }
+
+  private void requestGrant(Lease lease, AcquireOp op, CompletableFuture<Void> done) {
+    AcquireOp ask = op.as(OpKind.LEASE, share(op));
+    long sentNanos = System.nanoTime();
+    router.submit(ask).whenComplete((decision, error) -> {
+      long granted = 0;
+      synchronized (lease) {
+        if (error != null) {
+          lease.grantFailed();
+        } else {
+          granted = decision.granted();
+          if (lease.retired()) {
+            if (granted > 0) { // the lease ended while the grant was in flight
+              giveBack(ask.as(OpKind.RETURN, granted), RETURN_ATTEMPTS);
+            }
+          } else {
+            lease.granted(ask.limit(), granted, decision.retryAfterMillis(), System.nanoTime());
+          }
+        }
+      }
+      if (error == null) {
+        grantLatency.update(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
+        grants.inc();
+        tokensGranted.inc(granted);
+      } else {
+        LOG.debug("lease grant failed", error);
+      }
+      done.complete(null);
+    });
+  }
+
+  private long share(AcquireOp op) {
+    long capacity = op.limit().capacity();
+    long share = Math.max(1, capacity / (2L * Math.max(1, nodes.getAsInt())));
+    return Math.min(capacity, Math.max(op.permits(), share));
+  }
+
+  private void endIdleLeases() {
+    long now = System.nanoTime();
+    for (var entry : leases.entrySet()) {
+      Lease lease = entry.getValue();
+      AcquireOp unused;
+      synchronized (lease) {
+        if (!lease.expired(now, idleNanos)) {
+          continue;
+        }
+        leases.remove(entry.getKey(), lease);
+        unused = lease.surrender();
+      }
+      if (unused != null) {
+        giveBack(unused, RETURN_ATTEMPTS);
+      }
+    }
+  }
+
+  /** Puts unused tokens back; a return that keeps failing loses them (under-admission only). */
+  private void giveBack(AcquireOp giveBack, int attemptsLeft) {
+    router.submit(giveBack).whenComplete((decision, error) -> {
+      if (error == null) {
+        tokensReturned.inc(giveBack.permits());
+      } else if (attemptsLeft > 1 && !timer.isShutdown()) {
+        timer.schedule(() -> giveBack(giveBack, attemptsLeft - 1), 100, TimeUnit.MILLISECONDS);
+      } else {
+        LOG.warn("{} leased tokens could not be given back: {}", giveBack.permits(),
+            error.toString());
+      }
+    });
+  }
+
+  /** Tokens held on lease here, over all keys. */
+  public long leasedTokens() {
+    long held = 0;
+    for (Lease lease : leases.values()) {
+      synchronized (lease) {
+        held += lease.tokens();
+      }
+    }
+    return held;
+  }
+
+  /** Stops at once, giving nothing back: what a crash does (for tests that stand in for one). */
+  public void abandon() {
+    timer.shutdownNow();
+    leases.clear();
+  }
+
+  /** Ends every lease, giving the unused tokens back (waiting up to 2 s for the group). */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    List<CompletableFuture<Decision>> returns = new ArrayList<>();
+    for (Lease lease : leases.values()) {
+      AcquireOp unused;
+      synchronized (lease) {
+        unused = lease.surrender();
+      }
+      if (unused != null) {
+        returns.add(router.submit(unused));
+      }
+    }
+    leases.clear();
+    try {
+      CompletableFuture.allOf(returns.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("not every lease was given back", e);
+    }
+  }
+}
