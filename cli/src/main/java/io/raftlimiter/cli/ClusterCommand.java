@@ -322,8 +322,8 @@ final class ClusterCommand {
     /** One line per node: address, pid, the groups it hosts and the groups it leads. */
     private static void printNodes(ClusterLayout layout, Map<String, Long> pids,
         Map<String, NodeStatus> statuses) {
-      System.out.printf("%-6s %-21s %-8s %-5s %-7s %-16s %9s%n", "NODE", "ADDRESS", "PID", "STATE",
-          "GROUPS", "LEADS", "DECISIONS");
+      System.out.printf("%-6s %-21s %-8s %-5s %-7s %-16s %9s %9s %9s%n", "NODE", "ADDRESS", "PID",
+          "STATE", "GROUPS", "LEADS", "DECISIONS", "EV-OWED", "LEASED");
       for (PeerAddress peer : layout.peers()) {
         String pid = pids.containsKey(peer.id()) ? Long.toString(pids.get(peer.id())) : "-";
         NodeStatus s = statuses.get(peer.id());
@@ -337,9 +337,11 @@ final class ClusterCommand {
             leads.add(Integer.toString(g.getIndex()));
           }
         }
-        System.out.printf("%-6s %-21s %-8s %-5s %-7d %-16s %9d%n", peer.id(), peer.clientAddress(),
-            pid, "UP", s.getGroupsCount(), leads.isEmpty() ? "-" : String.join(",", leads),
-            s.getDecisionsAllowed() + s.getDecisionsRejected());
+        System.out.printf("%-6s %-21s %-8s %-5s %-7d %-16s %9d %9d %9d%n", peer.id(),
+            peer.clientAddress(), pid, "UP", s.getGroupsCount(),
+            leads.isEmpty() ? "-" : String.join(",", leads),
+            s.getDecisionsAllowed() + s.getDecisionsRejected(), s.getEventualOwedHits(),
+            s.getLeasedTokens());
       }
     }
   }

@@ -269,7 +269,11 @@ public final class RaftNode implements AutoCloseable {
         .setClientAddress(clientAddress())
         .setDecisionsAllowed(metrics.allowedCount())
         .setDecisionsRejected(metrics.rejectedCount())
-        .setUptimeMillis(System.currentTimeMillis() - startedAtMillis);
+        .setUptimeMillis(System.currentTimeMillis() - startedAtMillis)
+        .setEventualViews(eventual.views())
+        .setEventualOwedHits(eventual.owedHits())
+        .setLeases(leased.leases())
+        .setLeasedTokens(leased.leasedTokens());
     ClusterMetadata known = metadata.current();
     RaftPeerId metadataLeader = metadata.leader();
     status.setMetadataVersion(known.version())

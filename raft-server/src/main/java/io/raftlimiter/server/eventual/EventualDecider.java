@@ -98,6 +98,11 @@ public final class EventualDecider implements Decider, AutoCloseable {
     return CompletableFuture.completedFuture(decision);
   }
 
+  /** Keys this node holds a view of. */
+  public int views() {
+    return views.size();
+  }
+
   /** Hits admitted here and not yet acknowledged by their groups, over all keys. */
   public long owedHits() {
     long owed = 0;

@@ -213,6 +213,11 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     });
   }
 
+  /** Keys this node holds a lease on. */
+  public int leases() {
+    return leases.size();
+  }
+
   /** Tokens held on lease here, over all keys. */
   public long leasedTokens() {
     long held = 0;
