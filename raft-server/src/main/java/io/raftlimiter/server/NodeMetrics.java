@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Histogram;
+import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -27,8 +28,11 @@ public final class NodeMetrics {
     this.invalid = registry.counter("requests.invalid");
     this.unavailable = registry.counter("requests.unavailable");
     this.forwarded = registry.counter("acquires.forwarded");
-    this.opsPerEntry = registry.histogram("entries.ops");
-    this.decisionLatency = registry.timer("decisions.latency");
+    // Updated on every decision: the lock-free reservoir, not the default skip-list one.
+    this.opsPerEntry = registry.histogram("entries.ops",
+        () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
+    this.decisionLatency = registry.timer("decisions.latency",
+        () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
   }
 
   public MetricRegistry registry() {
