@@ -44,9 +44,19 @@ final class LocalBucketView {
     return decision;
   }
 
-  /** Whether the next sync should carry this key: hits to report, or a view older than {@code maxAgeNanos}. */
+  /**
+   * Whether the next sync should carry this key: hits to report, or a view older than
+   * {@code maxAgeNanos} that would admit. A view that refuses needs no read: the others' hits can
+   * only make the bucket emptier than it says.
+   */
   boolean wantsSync(long nowNanos, long maxAgeNanos) {
-    return unsynced > 0 || (syncing == 0 && nowNanos - lastSyncNanos >= maxAgeNanos);
+    if (unsynced > 0) {
+      return true;
+    }
+    if (syncing > 0 || nowNanos - lastSyncNanos < maxAgeNanos) {
+      return false;
+    }
+    return TokenBucket.refill(synced, nowNanos).tokensMicros() >= BucketLimit.MICROS_PER_TOKEN;
   }
 
   /** Moves the unsynced hits into a sync and returns how many to charge (0: a read). */

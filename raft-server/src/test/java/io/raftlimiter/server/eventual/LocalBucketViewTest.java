@@ -74,6 +74,15 @@ class LocalBucketViewTest {
   }
 
   @Test
+  void aViewThatRefusesIsNotReadUntilItWouldAdmit() {
+    LocalBucketView view = new LocalBucketView(LIMIT, 0);
+    view.tryTake(1, LIMIT, 0);
+    view.synced(view.beginSync(), -2, 0); // others drained it: 2 tokens owed
+    assertFalse(view.wantsSync(20 * MS, 10 * MS), "still in debt by its own refill");
+    assertTrue(view.wantsSync(30 * MS, 10 * MS), "a token is due: worth asking what is left");
+  }
+
+  @Test
   void aFreshViewIsReadOnceAnIntervalWithoutHits() {
     LocalBucketView view = new LocalBucketView(LIMIT, 0);
     view.tryTake(1, LIMIT, 0);
