@@ -147,7 +147,18 @@ public final class Bench implements Callable<Integer> {
   int failoverKills;
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Bench()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command with its usage errors reduced to the message and a pointer to --help (exit 2). */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Bench());
+    cli.setParameterExceptionHandler((error, args) -> {
+      error.getCommandLine().getErr().println("bench: " + error.getMessage());
+      error.getCommandLine().getErr().println("Try 'scripts/bench --help'.");
+      return CommandLine.ExitCode.USAGE;
+    });
+    return cli;
   }
 
   @Override

@@ -9,6 +9,7 @@ import io.raftlimiter.bench.workload.KeySpace;
 import io.raftlimiter.bench.workload.Workload;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -86,7 +87,13 @@ public final class LoadGenerator {
       }
     }
     long sentNanos = System.nanoTime();
-    target.call(space, keys, permits).whenComplete((allowed, error) -> {
+    CompletableFuture<boolean[]> answer;
+    try {
+      answer = target.call(space, keys, permits);
+    } catch (RuntimeException e) { // a target that fails before sending still owes an answer
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((allowed, error) -> {
       try {
         long answered = System.nanoTime();
         if (error == null && allowed.length != keys.length) {

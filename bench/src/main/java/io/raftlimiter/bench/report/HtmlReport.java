@@ -56,6 +56,14 @@ public final class HtmlReport {
     return html.toString();
   }
 
+  private static double max(double[] values) {
+    double max = 0;
+    for (double v : values) {
+      max = Double.isFinite(v) ? Math.max(max, v) : max;
+    }
+    return max;
+  }
+
   private static List<String> names(List<PhaseResult> rows) {
     return rows.stream().map(PhaseResult::name).toList();
   }
@@ -151,6 +159,21 @@ public final class HtmlReport {
       return "<p>Nothing ran.</p>";
     }
     SvgChart.Axis x = SvgChart.Axis.linear("seconds into the measured phase", seconds);
+    StringBuilder kills = new StringBuilder();
+    for (int i = 0; i < rows.size(); i++) {
+      PhaseResult row = rows.get(i);
+      if (row.kill() != null) {
+        // On its own scale: next to a faster system the gap would be lost in the axis.
+        SvgChart.Series r = rate.get(i);
+        SvgChart.Series e = errors.get(i);
+        double top = Math.max(max(r.y()), max(e.y()));
+        kills.append(SvgChart.lines(row.name() + ": " + row.kill().node() + " stopped", x,
+            SvgChart.Axis.linear("per second", top),
+            List.of(new SvgChart.Series("decisions/s", r.x(), r.y()),
+                new SvgChart.Series("errors/s", e.x(), e.y())),
+            List.of(new SvgChart.Marker(row.kill().atSeconds(), row.kill().node() + " stopped"))));
+      }
+    }
     String note = String.format(Locale.ROOT, "<p class='note'>Per %d ms, by the time the answer "
         + "came. A stopped node shows as a dip in decisions, errors, and a latency spike.</p>",
         Timeline.SLOT_NANOS / 1_000_000);
@@ -160,6 +183,6 @@ public final class HtmlReport {
             errors, markers)
         + SvgChart.lines("Slowest call", x, SvgChart.Axis.log("ms (log scale)", 0.01, maxLatency),
             slowest, markers)
-        + note;
+        + kills + note;
   }
 }

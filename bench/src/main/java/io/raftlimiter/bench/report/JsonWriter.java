@@ -1,5 +1,6 @@
 package io.raftlimiter.bench.report;
 
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Locale;
@@ -62,7 +63,10 @@ public final class JsonWriter {
     separate();
     if (Double.isFinite(value)) {
       out.append(value == Math.rint(value) && Math.abs(value) < 1e15
-          ? Long.toString((long) value) : String.format(Locale.ROOT, "%.6g", value));
+          ? Long.toString((long) value)
+          // Six significant digits are plenty for measurements; drop the padding zeros.
+          : new BigDecimal(String.format(Locale.ROOT, "%.6g", value)).stripTrailingZeros()
+              .toPlainString());
     } else {
       out.append("null");
     }

@@ -82,12 +82,13 @@ public final class SvgChart {
   public static String lines(String title, Axis x, Axis y, List<Series> series,
       List<Marker> markers) {
     StringBuilder svg = frame(title, x, y);
-    for (Marker marker : markers) {
+    for (int m = 0; m < markers.size(); m++) {
+      Marker marker = markers.get(m);
       double px = px(x, marker.x());
       svg.append(String.format(Locale.ROOT, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' "
           + "stroke='#555' stroke-dasharray='4 3'/>", px, TOP, px, HEIGHT - BOTTOM));
       svg.append(String.format(Locale.ROOT, "<text x='%.1f' y='%d' font-size='11' fill='#555'>"
-          + "%s</text>", px + 3, TOP + 12, escape(marker.label())));
+          + "%s</text>", px + 3, TOP + 12 + 14 * m, escape(marker.label())));
     }
     for (int s = 0; s < series.size(); s++) {
       Series line = series.get(s);

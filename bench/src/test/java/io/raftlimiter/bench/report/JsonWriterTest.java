@@ -9,7 +9,7 @@ class JsonWriterTest {
   @Test
   void writesNestedValuesIndented() {
     String json = new JsonWriter().beginObject()
-        .field("name", "a \"quoted\"\\ line\n").field("count", 3).field("ratio", 0.25)
+        .field("name", "a \"quoted\"\\ line\n").field("count", 3).field("ratio", 0.25).field("small", 1.5e-7)
         .field("nan", Double.NaN).field("none", null).field("ok", true)
         .name("list").beginArray().value(1).beginArray().endArray().endArray()
         .name("empty").beginObject().endObject()
@@ -18,7 +18,8 @@ class JsonWriterTest {
         {
           "name": "a \\"quoted\\"\\\\ line\\n",
           "count": 3,
-          "ratio": 0.250000,
+          "ratio": 0.25,
+          "small": 0.00000015,
           "nan": null,
           "none": null,
           "ok": true,
