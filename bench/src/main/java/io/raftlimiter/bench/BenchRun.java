@@ -11,8 +11,6 @@ import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,8 +55,8 @@ final class BenchRun {
   }
 
   private List<PhaseResult> embedded(int groups) throws Exception {
-    Path dir = Files.createTempDirectory("raftlimiter-bench-");
-    try (LocalCluster cluster = LocalCluster.start(plan.nodes(), dir, b -> {
+    try (ScratchDirectory dir = new ScratchDirectory("raftlimiter-bench-");
+        LocalCluster cluster = LocalCluster.start(plan.nodes(), dir.path(), b -> {
       b.set(NodeConfigKeys.DEFAULT_CAPACITY, plan.capacity())
           .set(NodeConfigKeys.DEFAULT_REFILL, plan.refillPerSecond())
           .set(NodeConfigKeys.GROUPS, groups);
@@ -71,8 +69,6 @@ final class BenchRun {
       String suffix = plan.groupCounts().size() > 1 ? " g" + groups : "";
       return modes(cluster, cluster.endpoints(), groups, suffix,
           ResourceProbe.thisJvm("this JVM: " + plan.nodes() + " nodes and the load generator"));
-    } finally {
-      LocalCluster.deleteRecursively(dir);
     }
   }
 
