@@ -61,21 +61,36 @@ public final class JsonWriter {
 
   public JsonWriter value(double value) {
     separate();
-    if (Double.isFinite(value)) {
-      out.append(value == Math.rint(value) && Math.abs(value) < 1e15
-          ? Long.toString((long) value)
-          // Six significant digits are plenty for measurements; drop the padding zeros.
-          : new BigDecimal(String.format(Locale.ROOT, "%.6g", value)).stripTrailingZeros()
-              .toPlainString());
-    } else {
-      out.append("null");
-    }
+    out.append(number(value));
     return this;
+  }
+
+  private static String number(double value) {
+    if (!Double.isFinite(value)) {
+      return "null";
+    }
+    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+      return Long.toString((long) value);
+    }
+    // Six significant digits are plenty for measurements; drop the padding zeros.
+    return new BigDecimal(String.format(Locale.ROOT, "%.6g", value)).stripTrailingZeros()
+        .toPlainString();
   }
 
   public JsonWriter value(boolean value) {
     separate();
     out.append(value);
+    return this;
+  }
+
+  /** A short array of numbers on one line, e.g. a point {@code [99.9, 12.5]} or a series. */
+  public JsonWriter inlineArray(double... values) {
+    separate();
+    out.append('[');
+    for (int i = 0; i < values.length; i++) {
+      out.append(i == 0 ? "" : ", ").append(number(values[i]));
+    }
+    out.append(']');
     return this;
   }
 

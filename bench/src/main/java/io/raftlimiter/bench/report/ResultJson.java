@@ -4,6 +4,7 @@ import io.raftlimiter.bench.measure.AdmissionLedger;
 import io.raftlimiter.bench.measure.PhaseMeasurement;
 import io.raftlimiter.bench.measure.ResourceUsage;
 import io.raftlimiter.bench.measure.Timeline;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -68,19 +69,13 @@ public final class ResultJson {
       json.name("timeline").beginObject()
           .field("slotMillis", Timeline.SLOT_NANOS / 1_000_000);
       Timeline.Slot[] slots = m.timeline();
-      json.name("decisions").beginArray();
-      for (Timeline.Slot slot : slots) {
-        json.value(slot.decisions());
-      }
-      json.endArray().name("errors").beginArray();
-      for (Timeline.Slot slot : slots) {
-        json.value(slot.errors());
-      }
-      json.endArray().name("maxLatencyMillis").beginArray();
-      for (Timeline.Slot slot : slots) {
-        json.value(slot.maxLatencyMicros() / 1000.0);
-      }
-      json.endArray().endObject();
+      json.name("decisions").inlineArray(Arrays.stream(slots)
+          .mapToDouble(Timeline.Slot::decisions).toArray());
+      json.name("errors").inlineArray(Arrays.stream(slots)
+          .mapToDouble(Timeline.Slot::errors).toArray());
+      json.name("maxLatencyMillis").inlineArray(Arrays.stream(slots)
+          .mapToDouble(slot -> slot.maxLatencyMicros() / 1000.0).toArray());
+      json.endObject();
     }
     json.endObject();
   }
@@ -92,9 +87,9 @@ public final class ResultJson {
           .field("p90", Percentiles.millis(h, 90)).field("p99", Percentiles.millis(h, 99))
           .field("p99.9", Percentiles.millis(h, 99.9))
           .field("p99.99", Percentiles.millis(h, 99.99)).field("max", h.getMaxValue() / 1000.0);
-      json.name("curve").beginArray();
+      json.name("curve").beginArray(); // [percentile, ms]
       for (Percentiles.Point point : Percentiles.curve(h)) {
-        json.beginArray().value(point.percentile()).value(point.millis()).endArray();
+        json.inlineArray(point.percentile(), point.millis());
       }
       json.endArray();
     }

@@ -116,7 +116,7 @@ public final class SvgChart {
         max = Math.max(max, v);
       }
     }
-    Axis y = Axis.linear(unit, max);
+    Axis y = Axis.linear(unit, Math.max(max, 5)); // whole-number ticks for small counts
     Axis x = new Axis("", 0, Math.max(1, labels.size()), false, List.of());
     StringBuilder svg = frame(title, x, y);
     double slot = (WIDTH - LEFT - RIGHT) / (double) Math.max(1, labels.size());

@@ -11,7 +11,7 @@ class JsonWriterTest {
     String json = new JsonWriter().beginObject()
         .field("name", "a \"quoted\"\\ line\n").field("count", 3).field("ratio", 0.25).field("small", 1.5e-7)
         .field("nan", Double.NaN).field("none", null).field("ok", true)
-        .name("list").beginArray().value(1).beginArray().endArray().endArray()
+        .name("list").beginArray().value(1).beginArray().endArray().inlineArray(99.9, 2).endArray()
         .name("empty").beginObject().endObject()
         .endObject().toString();
     assertEquals("""
@@ -25,7 +25,8 @@ class JsonWriterTest {
           "ok": true,
           "list": [
             1,
-            []
+            [],
+            [99.9, 2]
           ],
           "empty": {}
         }
