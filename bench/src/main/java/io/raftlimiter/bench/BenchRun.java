@@ -95,7 +95,7 @@ final class BenchRun {
         long cpuBefore = probe == null ? -1 : probe.cpuNanos();
         AtomicReference<PhaseResult.Kill> kill = new AtomicReference<>();
         PhaseRunner.Measured measured;
-        try (KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill)) {
+        try (KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log)) {
           measured = runner.measure(name, target, plan.seconds());
         }
         rows.add(new PhaseResult(name, "raftlimiter", BenchPlan.modeName(mode), groups,
@@ -146,7 +146,8 @@ final class BenchRun {
     private final ScheduledExecutorService timer;
     private final ScheduledFuture<?> task;
 
-    KillTimer(LocalCluster cluster, double atSeconds, AtomicReference<PhaseResult.Kill> kill) {
+    KillTimer(LocalCluster cluster, double atSeconds, AtomicReference<PhaseResult.Kill> kill,
+        PrintStream log) {
       if (cluster == null || atSeconds < 0) {
         timer = null;
         task = null;
@@ -159,7 +160,7 @@ final class BenchRun {
         double at = (System.nanoTime() - start) / 1e9;
         cluster.stop(leader);
         kill.set(new PhaseResult.Kill(at, cluster.config(leader).nodeId()));
-        System.err.printf("stopped node %s (group 0 leader) at %.1f s%n",
+        log.printf("stopped node %s (group 0 leader) at %.1f s%n",
             cluster.config(leader).nodeId(), at);
       }, (long) (atSeconds * 1e9), TimeUnit.NANOSECONDS);
     }
