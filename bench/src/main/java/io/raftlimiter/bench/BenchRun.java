@@ -95,8 +95,11 @@ final class BenchRun {
         long cpuBefore = probe == null ? -1 : probe.cpuNanos();
         AtomicReference<PhaseResult.Kill> kill = new AtomicReference<>();
         PhaseRunner.Measured measured;
-        try (KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log)) {
+        KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log);
+        try {
           measured = runner.measure(name, target, plan.seconds());
+        } finally {
+          timer.cancel();
         }
         rows.add(new PhaseResult(name, "raftlimiter", BenchPlan.modeName(mode), groups,
             measured.measurement(), probe == null ? null
@@ -142,7 +145,7 @@ final class BenchRun {
   }
 
   /** Stops the group-0 leader once, {@code atSeconds} after it is made, and says which. */
-  private static final class KillTimer implements AutoCloseable {
+  private static final class KillTimer {
     private final ScheduledExecutorService timer;
     private final ScheduledFuture<?> task;
 
@@ -165,8 +168,8 @@ final class BenchRun {
       }, (long) (atSeconds * 1e9), TimeUnit.NANOSECONDS);
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    /** Cancels the kill if it is still due; waits for one under way. */
+    void cancel() throws InterruptedException {
       if (timer != null) {
         task.cancel(false);
         timer.shutdown();

@@ -40,8 +40,11 @@ final class PhaseRunner {
       return;
     }
     PhaseRecorder recorder = new PhaseRecorder(System.nanoTime(), null, seconds);
-    try (AutoCloseable watching = progress.watch("[" + label + " warm-up]", seconds, recorder)) {
+    Runnable stopWatching = progress.watch("[" + label + " warm-up]", seconds, recorder);
+    try {
       generator.run(target, keySpace(), seconds, recorder);
+    } finally {
+      stopWatching.run();
     }
   }
 
@@ -51,8 +54,11 @@ final class PhaseRunner {
     // The timeline runs a little past the phase so that a slow drain still shows.
     PhaseRecorder recorder = new PhaseRecorder(epoch, ledger, seconds + 2);
     int unanswered;
-    try (AutoCloseable watching = progress.watch("[" + label + "]", seconds, recorder)) {
+    Runnable stopWatching = progress.watch("[" + label + "]", seconds, recorder);
+    try {
       unanswered = generator.run(target, keySpace(), seconds, recorder);
+    } finally {
+      stopWatching.run();
     }
     double elapsed = Math.min(seconds, (System.nanoTime() - epoch) / 1e9);
     return new Measured(recorder.finish(elapsed), unanswered);

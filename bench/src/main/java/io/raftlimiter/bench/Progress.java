@@ -21,8 +21,8 @@ final class Progress implements AutoCloseable {
     this.out = out;
   }
 
-  /** Reports on {@code recorder} until the returned handle is closed. */
-  AutoCloseable watch(String label, double seconds, PhaseRecorder recorder) {
+  /** Reports on {@code recorder} until {@link Runnable#run() run} is called on the result. */
+  Runnable watch(String label, double seconds, PhaseRecorder recorder) {
     long start = System.nanoTime();
     long[] last = {0, start};
     ScheduledFuture<?> task = timer.scheduleAtFixedRate(() -> {

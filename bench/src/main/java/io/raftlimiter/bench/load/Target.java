@@ -1,6 +1,7 @@
 package io.raftlimiter.bench.load;
 
 import io.raftlimiter.bench.workload.KeySpace;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
 
 /** Something that decides token-bucket acquires: a raftlimiter cluster in one mode, or Redis. */
@@ -12,5 +13,5 @@ public interface Target extends AutoCloseable {
   CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits);
 
   @Override
-  default void close() throws Exception {}
+  default void close() throws IOException {}
 }
