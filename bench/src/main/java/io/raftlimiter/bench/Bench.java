@@ -1,97 +1,280 @@
 package io.raftlimiter.bench;
 
-import io.raftlimiter.client.RateLimiterClient;
-import io.raftlimiter.server.RaftNode;
+import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.bench.load.LoadGenerator;
+import io.raftlimiter.bench.redis.RedisServer;
+import io.raftlimiter.bench.report.HtmlReport;
+import io.raftlimiter.bench.report.PhaseResult;
+import io.raftlimiter.bench.report.ResultJson;
+import io.raftlimiter.bench.report.RunInfo;
+import io.raftlimiter.bench.report.SummaryTable;
+import io.raftlimiter.bench.workload.Workload;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.HdrHistogram.Histogram;
+import java.util.concurrent.ThreadLocalRandom;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * Measures an embedded 3-node cluster (one JVM, loopback) under closed-loop load: per group count,
- * one cluster, one warm-up, then each scenario in turn, so that the scenarios compare as ratios
- * within one run on a shared, noisy machine. Prints a Markdown table for docs/BENCHMARKS.md.
+ * The benchmark's command line: parses and checks the flags into a {@link BenchPlan}, runs it
+ * ({@link BenchRun}) and writes the results: {@code result.json}, {@code report.html} and
+ * {@code summary.md} in {@code --out}, and the Markdown table on stdout. Progress goes to stderr.
+ * Bad flags exit with 2.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Closed-loop load against an embedded 3-node cluster; prints a Markdown table.")
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measures raftlimiter's consistency modes and a Redis token bucket under the "
+        + "same workload, one after the other in one run; writes JSON, an HTML report with "
+        + "charts, and a Markdown table."})
 public final class Bench implements Callable<Integer> {
-  @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per scenario.")
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--modes", split = ",", defaultValue = "STRONG,EVENTUAL,LEASED",
+      description = "raftlimiter modes to measure, in order (STRONG, EVENTUAL, LEASED), or none.")
+  List<String> modes;
+
+  @Option(names = "--redis", defaultValue = "both",
+      description = "Redis baseline: none, plain (no persistence), aof (appendfsync everysec) "
+          + "or both. Skipped with a note when redis-server is missing.")
+  String redis;
+
+  @Option(names = "--redis-server", defaultValue = "redis-server",
+      description = "The redis-server binary.")
+  String redisBinary;
+
+  @Option(names = "--redis-connections", defaultValue = "4",
+      description = "Pipelined connections to Redis.")
+  int redisConnections;
+
+  @Option(names = "--keys", defaultValue = "100000", description = "Distinct keys (up to 10M).")
+  int keys;
+
+  @Option(names = "--distribution", defaultValue = "zipf:0.99",
+      description = "uniform, zipf:S (Zipf's law with exponent S > 0) or hot (one key).")
+  String distribution;
+
+  @Option(names = "--permits", defaultValue = "1", description = "Permits per decision.")
+  long permits;
+
+  @Option(names = "--batch", defaultValue = "1",
+      description = "Decisions per call: 1 is Acquire, more is AcquireBatch.")
+  int batch;
+
+  @Option(names = "--concurrency", defaultValue = "64",
+      description = "Closed loop: calls kept in flight.")
+  int concurrency;
+
+  @Option(names = "--rate", defaultValue = "0",
+      description = "Open loop: target decisions/s (calls at fixed intended times, latency "
+          + "from the intended time). 0 means closed loop.")
+  double rate;
+
+  @Option(names = "--max-outstanding", defaultValue = "10000",
+      description = "Open loop: most calls in flight before the sender waits.")
+  int maxOutstanding;
+
+  @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per target.")
   double seconds;
 
   @Option(names = "--warmup", defaultValue = "60",
-      description = "Warm-up seconds before the first scenario (the JIT needs ~60 s on 2 cores).")
+      description = "Warm-up seconds of the embedded cluster, shared over the modes, before the "
+          + "first measurement (the JIT needs ~60 s on 2 cores).")
   double warmup;
 
-  @Option(names = "--keys", defaultValue = "100000", description = "Uniformly random keys.")
-  int keys;
+  @Option(names = "--mode-warmup", defaultValue = "5",
+      description = "Warm-up seconds right before each measured target.")
+  double modeWarmup;
 
-  @Option(names = "--scenarios", split = ",",
-      defaultValue = "single:leader:64,single:follower:64,single:all:64,single:all:256,batch100:all:16",
-      description = "SHAPE:ROUTE:CONCURRENCY, SHAPE single or batchN, ROUTE leader, follower or all.")
-  List<String> scenarios;
+  @Option(names = "--capacity", defaultValue = "100", description = "Bucket capacity C.")
+  long capacity;
+
+  @Option(names = "--refill", defaultValue = "50", description = "Refill R in tokens/s.")
+  double refill;
+
+  @Option(names = "--limit-in-request",
+      description = "Send C and R in every request instead of setting the nodes' default "
+          + "(always on with --endpoints).")
+  boolean limitInRequest;
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Embedded cluster size.")
+  int nodes;
 
   @Option(names = "--groups", split = ",", defaultValue = "1",
-      description = "Data groups; several values (e.g. 1,12) run the scenarios on one fresh "
-          + "cluster per value, one after the other.")
+      description = "Data groups of the embedded cluster; several values (e.g. 1,12) measure "
+          + "the modes on one fresh cluster per value, in turn.")
   List<Integer> groupCounts;
 
   @Option(names = "--set", description = "Node setting KEY=VALUE (repeatable).")
-  Map<String, String> settings = new HashMap<>();
+  Map<String, String> settings = new LinkedHashMap<>();
 
-  public static void main(String[] args) {
-    System.exit(new CommandLine(new Bench()).execute(args));
-  }
+  @Option(names = "--endpoints", split = ",",
+      description = "host:port of an existing cluster's nodes instead of an embedded cluster.")
+  List<String> endpoints = new ArrayList<>();
 
-  private record Scenario(String name, int batch, String route, int concurrency) {
-    static Scenario parse(String text) {
-      String[] parts = text.split(":");
-      if (parts.length != 3) {
-        throw new CommandLine.ParameterException(new CommandLine(new Bench()),
-            "scenario must be SHAPE:ROUTE:CONCURRENCY, got " + text);
-      }
-      int batch = parts[0].equals("single") ? 1 : Integer.parseInt(parts[0].replace("batch", ""));
-      return new Scenario(text, batch, parts[1], Integer.parseInt(parts[2]));
-    }
-  }
+  @Option(names = "--kill-at", defaultValue = "-1",
+      description = "Stop the group-0 leader this many seconds into each measured raftlimiter "
+          + "phase (embedded cluster; restarted after the phase).")
+  double killAt;
 
-  private record Row(int groups, Scenario scenario, LoadRun.Result result, double opsPerEntry) {}
+  @Option(names = "--deadline-ms", defaultValue = "10000", description = "Client call deadline.")
+  long deadlineMillis;
+
+  @Option(names = "--seed", description = "Seed of the key sampler (default: random).")
+  Long seed;
+
+  @Option(names = "--out", defaultValue = "${env:BENCH_OUT:-bench-report}",
+      description = "Directory for result.json, report.html and summary.md (default: "
+          + "${DEFAULT-VALUE}).")
+  Path out;
 
   @Option(names = "--failover-kills", defaultValue = "0",
-      description = "Instead of throughput: kill the leader N times under load and report the "
+      description = "Instead of the above: kill the leader N times under load and report the "
           + "time from each kill to the next decision (p50/p90/p99/max).")
   int failoverKills;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command with its usage errors reduced to the message and a pointer to --help (exit 2). */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Bench());
+    cli.setParameterExceptionHandler((error, args) -> {
+      error.getCommandLine().getErr().println("bench: " + error.getMessage());
+      error.getCommandLine().getErr().println("Try 'scripts/bench --help'.");
+      return CommandLine.ExitCode.USAGE;
+    });
+    return cli;
+  }
 
   @Override
   public Integer call() throws Exception {
     if (failoverKills > 0) {
       return failover();
     }
-    List<Scenario> parsed = scenarios.stream().map(Scenario::parse).toList();
-    List<Row> rows = new ArrayList<>();
-    for (int groups : groupCounts) {
-      rows.addAll(runCluster(groups, parsed));
+    BenchPlan plan = plan();
+    String command = "scripts/bench " + String.join(" ", spec.commandLine().getParseResult()
+        .originalArgs());
+    RunInfo info = new RunInfo(LocalDate.now().toString(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), command,
+        plan.embedded()
+            ? String.format(Locale.ROOT, "embedded %d-node cluster in this JVM on loopback, "
+                + "group(s) %s", plan.nodes(), plan.groupCounts())
+            : "cluster at " + plan.endpoints(),
+        plan.workload().describe(), plan.seconds(), plan.warmupSeconds(),
+        plan.modeWarmupSeconds(), plan.capacity(), plan.refillPerSecond(), plan.settings());
+    List<PhaseResult> rows;
+    try (Progress progress = new Progress(System.err)) {
+      LoadGenerator generator = new LoadGenerator(plan.workload(), plan.seed(),
+          plan.callDeadline().plusSeconds(5));
+      String runId = Long.toString(plan.seed() & 0xffffffL, 36);
+      PhaseRunner runner = new PhaseRunner(plan.workload(), generator, progress, runId,
+          plan.capacity(), plan.refillPerSecond());
+      rows = new BenchRun(plan, runner, System.err).run();
     }
-    print(rows, System.out);
+    Files.createDirectories(out);
+    Files.writeString(out.resolve("result.json"), ResultJson.write(info, rows));
+    Files.writeString(out.resolve("report.html"), HtmlReport.render(info, rows));
+    String markdown = SummaryTable.markdown(info, rows);
+    Files.writeString(out.resolve("summary.md"), markdown);
+    System.out.println();
+    System.out.print(markdown);
+    System.err.printf("wrote %s, %s and %s%n", out.resolve("result.json"),
+        out.resolve("report.html"), out.resolve("summary.md"));
     return 0;
+  }
+
+  /** Checks the flags together; a bad one is a usage error (exit 2). */
+  BenchPlan plan() {
+    List<Consistency> parsedModes = new ArrayList<>();
+    for (String mode : modes) {
+      String name = mode.trim().toUpperCase(Locale.ROOT);
+      if (name.equals("NONE")) {
+        continue;
+      }
+      try {
+        Consistency consistency = Consistency.valueOf("CONSISTENCY_" + name);
+        if (consistency == Consistency.CONSISTENCY_UNSPECIFIED) {
+          throw new IllegalArgumentException();
+        }
+        parsedModes.add(consistency);
+      } catch (IllegalArgumentException e) {
+        throw usage("--modes: unknown mode '" + mode + "'; use STRONG, EVENTUAL, LEASED or none");
+      }
+    }
+    List<RedisServer.Persistence> redisSetups = switch (redis.toLowerCase(Locale.ROOT)) {
+      case "none" -> List.of();
+      case "plain" -> List.of(RedisServer.Persistence.NONE);
+      case "aof" -> List.of(RedisServer.Persistence.AOF_EVERYSEC);
+      case "both" -> List.of(RedisServer.Persistence.NONE, RedisServer.Persistence.AOF_EVERYSEC);
+      default -> throw usage("--redis must be none, plain, aof or both, got '" + redis + "'");
+    };
+    Workload workload;
+    try {
+      workload = new Workload(keys, distribution, permits, batch, concurrency, rate,
+          maxOutstanding);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+    if (keys > 10_000_000) {
+      throw usage("--keys must be at most 10,000,000, got " + keys);
+    }
+    require(seconds > 0 && seconds <= 1800, "--seconds must be in (0, 1800]");
+    require(warmup >= 0 && modeWarmup >= 0, "--warmup and --mode-warmup must be >= 0");
+    require(capacity >= 1, "--capacity must be at least 1");
+    require(refill > 0 && Double.isFinite(refill), "--refill must be > 0");
+    require(nodes >= 1 && nodes <= 9, "--nodes must be 1 to 9");
+    require(groupCounts.stream().allMatch(g -> g >= 1 && g <= 1024),
+        "--groups values must be 1 to 1024");
+    require(redisConnections >= 1 && redisConnections <= 64, "--redis-connections must be 1 to 64");
+    require(deadlineMillis >= 1, "--deadline-ms must be positive");
+    require(killAt < 0 || killAt < seconds, "--kill-at must be within --seconds");
+    require(killAt < 0 || endpoints.isEmpty(),
+        "--kill-at needs the embedded cluster (not --endpoints)");
+    require(parsedModes.size() + redisSetups.size() > 0, "nothing to measure: no mode, no Redis");
+    for (String endpoint : endpoints) {
+      require(endpoint.matches("[^:\\s]+:\\d{1,5}"), "--endpoints: expected host:port, got '"
+          + endpoint + "'");
+    }
+    for (String key : settings.keySet()) {
+      require(NodeConfigKeys.ALL.stream().anyMatch(k -> k.name().equals(key))
+          || key.startsWith("ratis."), "--set: unknown setting '" + key + "'");
+    }
+    return new BenchPlan(workload, parsedModes, redisSetups, redisBinary, redisConnections,
+        seconds, warmup, modeWarmup, capacity, refill, limitInRequest || !endpoints.isEmpty(),
+        nodes, groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
+        seed != null ? seed : ThreadLocalRandom.current().nextLong());
+  }
+
+  private void require(boolean condition, String message) {
+    if (!condition) {
+      throw usage(message);
+    }
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
   }
 
   private int failover() throws Exception {
     Path dir = Files.createTempDirectory("raftlimiter-bench-");
     int groups = groupCounts.get(0);
     List<Double> millis;
-    try (LocalCluster cluster = LocalCluster.start(3, dir, b -> {
+    try (LocalCluster cluster = LocalCluster.start(nodes, dir, b -> {
       b.set(NodeConfigKeys.GROUPS, groups);
       settings.forEach(b::set);
     })) {
@@ -100,9 +283,9 @@ public final class Bench implements Callable<Integer> {
       LocalCluster.deleteRecursively(dir);
     }
     List<Double> measured = millis.stream().filter(m -> !m.isNaN()).toList();
-    System.out.printf("%s, %d cores, Java %s, 3 nodes in one JVM, %d group(s), settings %s%n%n",
+    System.out.printf("%s, %d cores, Java %s, %d nodes in one JVM, %d group(s), settings %s%n%n",
         LocalDate.now(), Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), groups, settings.isEmpty() ? "default" : settings);
+        System.getProperty("java.version"), nodes, groups, settings.isEmpty() ? "default" : settings);
     System.out.println("| kills | no decision within 30 s | p50 ms | p90 ms | p99 ms | max ms |");
     System.out.println("|---:|---:|---:|---:|---:|---:|");
     System.out.printf("| %d | %d | %.0f | %.0f | %.0f | %.0f |%n", millis.size(),
@@ -110,82 +293,5 @@ public final class Bench implements Callable<Integer> {
         FailoverRun.percentile(measured, 90), FailoverRun.percentile(measured, 99),
         FailoverRun.percentile(measured, 100));
     return measured.size() == millis.size() ? 0 : 1;
-  }
-
-  private List<Row> runCluster(int groups, List<Scenario> parsed) throws Exception {
-    Path dir = Files.createTempDirectory("raftlimiter-bench-");
-    List<Row> rows = new ArrayList<>();
-    try (LocalCluster cluster = LocalCluster.start(3, dir, b -> {
-      b.set(NodeConfigKeys.DEFAULT_CAPACITY, 100L).set(NodeConfigKeys.DEFAULT_REFILL, 50.0)
-          .set(NodeConfigKeys.GROUPS, groups);
-      settings.forEach(b::set);
-    })) {
-      cluster.awaitLeaders(Duration.ofSeconds(60));
-      Thread.sleep(1500); // a first, contested election may still move a leader
-      System.err.printf("%d group(s): warming up for %.0f s ...%n", groups, warmup);
-      run(cluster, new Scenario("warmup", 1, "all", 64), warmup, 0);
-      for (Scenario scenario : parsed) {
-        System.err.println("running " + scenario.name() + " ...");
-        long entriesBefore = entries(cluster);
-        long opsBefore = ops(cluster);
-        LoadRun.Result result = run(cluster, scenario, 2, seconds);
-        long entries = entries(cluster) - entriesBefore;
-        double opsPerEntry = entries == 0 ? 0 : (double) (ops(cluster) - opsBefore) / entries;
-        rows.add(new Row(groups, scenario, result, opsPerEntry));
-      }
-    } finally {
-      LocalCluster.deleteRecursively(dir);
-    }
-    return rows;
-  }
-
-  private LoadRun.Result run(LocalCluster cluster, Scenario scenario, double warm, double measured)
-      throws InterruptedException {
-    int leader = cluster.awaitLeader(Duration.ofSeconds(30));
-    List<String> endpoints = switch (scenario.route()) {
-      case "leader" -> List.of(cluster.endpoints().get(leader));
-      case "follower" -> List.of(cluster.endpoints().get((leader + 1) % cluster.size()));
-      default -> cluster.endpoints();
-    };
-    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(endpoints)
-        .deadline(Duration.ofSeconds(10)).build()) {
-      return new LoadRun(client, scenario.concurrency(), keys, scenario.batch())
-          .run(warm, measured);
-    }
-  }
-
-  private static long entries(LocalCluster cluster) {
-    long total = 0;
-    for (int i = 0; i < cluster.size(); i++) {
-      total += cluster.node(i).metrics().registry().histogram("entries.ops").getCount();
-    }
-    return total;
-  }
-
-  private static long ops(LocalCluster cluster) {
-    long total = 0;
-    for (int i = 0; i < cluster.size(); i++) {
-      RaftNode node = cluster.node(i);
-      total += node.metrics().allowedCount() + node.metrics().rejectedCount();
-    }
-    return total;
-  }
-
-  private void print(List<Row> rows, PrintStream out) {
-    out.printf("%n%s, %d cores, Java %s, warm-up %.0f s, %.0f s per scenario, %,d keys, "
-            + "settings %s%n%n", LocalDate.now(), Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), warmup, seconds, keys,
-        settings.isEmpty() ? "default" : settings);
-    out.println("| groups | scenario (shape:route:calls in flight) | decisions/s | call p50 ms | p90 "
-        + "| p99 | p99.9 | decisions per log entry | errors |");
-    out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (Row row : rows) {
-      Histogram h = row.result().latencyMicros();
-      out.printf("| %d | %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.1f | %d |%n", row.groups(),
-          row.scenario().name(),
-          row.result().decisionsPerSecond(), h.getValueAtPercentile(50) / 1000.0,
-          h.getValueAtPercentile(90) / 1000.0, h.getValueAtPercentile(99) / 1000.0,
-          h.getValueAtPercentile(99.9) / 1000.0, row.opsPerEntry(), row.result().errors());
-    }
   }
 }

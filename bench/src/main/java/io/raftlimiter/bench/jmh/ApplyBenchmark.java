@@ -1,0 +1,79 @@
+package io.raftlimiter.bench.jmh;
+
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.statemachine.EntryApplier;
+import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.InMemoryBucketStore;
+import io.raftlimiter.store.RocksDbBucketStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Applying one entry of 100 acquires, as every replica does for every committed entry: decisions,
+ * the store's write set, the applied marker and the periodic sweep. Stamps advance 1 ms per entry
+ * so buckets refill and the sweep finds full ones, as in a steady run.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class ApplyBenchmark {
+  @Param({"memory", "rocksdb"})
+  String store;
+
+  private static final int OPS = 100;
+  private Path directory;
+  private BucketStore bucketStore;
+  private EntryApplier applier;
+  private List<LogEntry> entries;
+  private long index;
+
+  @Setup
+  public void setUp() throws IOException {
+    entries = Entries.zipf(1024, OPS, 100_000, 2);
+    if (store.equals("rocksdb")) {
+      directory = Files.createTempDirectory("raftlimiter-jmh-");
+      bucketStore = RocksDbBucketStore.open(directory);
+    } else {
+      bucketStore = new InMemoryBucketStore();
+    }
+    applier = new EntryApplier(bucketStore);
+  }
+
+  @Benchmark
+  public List<Decision> applyBatchOf100() {
+    index++;
+    LogEntry entry = entries.get((int) (index % entries.size()));
+    return applier.apply(entry.withStamp(1_000_000_000L + index * 1_000_000L), 1, index);
+  }
+
+  @TearDown
+  public void tearDown() throws IOException {
+    bucketStore.close();
+    if (directory != null) {
+      try (Stream<Path> paths = Files.walk(directory)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+}

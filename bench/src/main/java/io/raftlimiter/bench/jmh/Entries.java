@@ -1,0 +1,31 @@
+package io.raftlimiter.bench.jmh;
+
+import io.raftlimiter.bench.workload.ZipfSampler;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.LogEntry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Log entries shaped like the server's group commits, for the microbenchmarks. */
+final class Entries {
+  static final BucketLimit LIMIT = BucketLimit.of(100, 50.0);
+
+  private Entries() {}
+
+  /** {@code count} entries of {@code opsPerEntry} acquires on Zipf(0.99) keys out of {@code keys}. */
+  static List<LogEntry> zipf(int count, int opsPerEntry, int keys, long seed) {
+    ZipfSampler sampler = new ZipfSampler(keys, 0.99);
+    SplittableRandom random = new SplittableRandom(seed);
+    List<LogEntry> entries = new ArrayList<>(count);
+    for (int e = 0; e < count; e++) {
+      List<AcquireOp> ops = new ArrayList<>(opsPerEntry);
+      for (int i = 0; i < opsPerEntry; i++) {
+        ops.add(AcquireOp.of("key-" + sampler.next(random), 1, LIMIT));
+      }
+      entries.add(new LogEntry(1_000_000_000L, ops));
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,17 @@
+package io.raftlimiter.bench.load;
+
+import io.raftlimiter.bench.workload.KeySpace;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+
+/** Something that decides token-bucket acquires: a raftlimiter cluster in one mode, or Redis. */
+public interface Target extends AutoCloseable {
+  /**
+   * One call deciding {@code permits} on each of {@code keys} (a single acquire when there is one
+   * key); completes with whether each was allowed, in order, or exceptionally.
+   */
+  CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits);
+
+  @Override
+  default void close() throws IOException {}
+}

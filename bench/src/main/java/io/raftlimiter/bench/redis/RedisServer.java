@@ -1,0 +1,147 @@
+package io.raftlimiter.bench.redis;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throw-away {@code redis-server} on 127.0.0.1, a free port and a temp directory, for the
+ * baseline. Stopped and its directory deleted by {@link #close()}, and by a shutdown hook if the
+ * JVM exits first (Ctrl-C), so no server outlives the benchmark.
+ */
+public final class RedisServer implements AutoCloseable {
+  /** How the server keeps its data. */
+  public enum Persistence {
+    /** In memory only, as a cache-style limiter is usually run. */
+    NONE,
+    /** Append-only file, fsync once a second: the usual durable setting. */
+    AOF_EVERYSEC
+  }
+
+  private final Process process;
+  private final Path directory;
+  private final int port;
+  private final Thread shutdownHook;
+
+  private RedisServer(Process process, Path directory, int port) {
+    this.process = process;
+    this.directory = directory;
+    this.port = port;
+    this.shutdownHook = new Thread(this::stop, "redis-server-stop");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /** Whether {@code binary} (a path, or a name looked up on PATH) can be run. */
+  public static boolean available(String binary) {
+    try {
+      Process probe = new ProcessBuilder(binary, "--version").redirectErrorStream(true).start();
+      probe.getInputStream().readAllBytes();
+      return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public static RedisServer start(String binary, Persistence persistence) throws IOException {
+    Path directory = Files.createTempDirectory("raftlimiter-bench-redis-");
+    int port = freePort();
+    List<String> command = new ArrayList<>(List.of(binary,
+        "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", directory.toString(),
+        "--daemonize", "no", "--save", "", "--logfile", "redis.log"));
+    if (persistence == Persistence.AOF_EVERYSEC) {
+      command.addAll(List.of("--appendonly", "yes", "--appendfsync", "everysec"));
+    } else {
+      command.addAll(List.of("--appendonly", "no"));
+    }
+    Process process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(directory.resolve("stdout.log").toFile()).start();
+    RedisServer server = new RedisServer(process, directory, port);
+    try {
+      server.awaitReady();
+    } catch (IOException | RuntimeException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private void awaitReady() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IOException("redis-server exited with " + process.exitValue() + "; see "
+            + directory.resolve("redis.log"));
+      }
+      try (RespConnection connection = new RespConnection("127.0.0.1", port)) {
+        if ("PONG".equals(connection.call("PING"))) {
+          return;
+        }
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("redis-server did not answer PING within 10 s", e);
+        }
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while waiting for redis-server", e);
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public ProcessHandle process() {
+    return process.toHandle();
+  }
+
+  private synchronized void stop() {
+    if (process.isAlive()) {
+      process.destroy(); // SIGTERM: Redis exits at once without a save, as configured
+      try {
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (Files.exists(directory)) {
+      try (Stream<Path> paths = Files.walk(directory)) {
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        System.err.println("could not delete " + directory + ": " + e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook is running or has run
+    }
+  }
+}
