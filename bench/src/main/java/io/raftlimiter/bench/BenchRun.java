@@ -82,8 +82,10 @@ final class BenchRun {
     List<PhaseResult> rows = new ArrayList<>();
     Limit limit = plan.limitInRequest() ? Limit.newBuilder().setCapacity(plan.capacity())
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
+    // Taking turns over the nodes spreads EVENTUAL and LEASED calls (any node decides them);
+    // STRONG calls still go to their group's leader.
     try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(endpoints)
-        .deadline(plan.callDeadline()).build()) {
+        .roundRobin(true).deadline(plan.callDeadline()).build()) {
       double share = plan.warmupSeconds() / plan.modes().size();
       for (Consistency mode : plan.modes()) {
         runner.warmUp(BenchPlan.modeName(mode), new ClusterTarget(client, mode, limit), share);

@@ -22,8 +22,8 @@ import picocli.CommandLine;
  * installed (skipped rows otherwise), and the three output files.
  */
 class BenchSmokeTest {
-  /** Modes the smoke run measures; each must decide without errors and never over-admit. */
-  static final List<String> MODES = List.of("STRONG");
+  /** Modes the smoke run measures; each must decide without errors. */
+  static final List<String> MODES = List.of("STRONG", "EVENTUAL", "LEASED");
 
   @TempDir
   Path out;
@@ -43,7 +43,9 @@ class BenchSmokeTest {
       String row = row(json, mode);
       assertTrue(number(row, "decisions") > 0, mode + " decided nothing: " + row);
       assertEquals(0, number(row, "errors"), mode + " had errors: " + row);
-      assertEquals(0, number(row, "overAdmittedTokens"), mode + " over-admitted: " + row);
+      if (!mode.equals("EVENTUAL")) { // EVENTUAL may over-admit, within its bound
+        assertEquals(0, number(row, "overAdmittedTokens"), mode + " over-admitted: " + row);
+      }
       assertTrue(row.contains("\"p99\""), row);
     }
     assertTrue(json.contains("\"name\": \"redis\""), json);
