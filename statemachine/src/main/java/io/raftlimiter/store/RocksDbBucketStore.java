@@ -39,6 +39,11 @@ public final class RocksDbBucketStore implements BucketStore {
   private static final byte[] META_CF = "meta".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] MARKER_KEY = {'m'};
   private static final byte[] SWEEP_CURSOR_KEY = {'s'};
+  /**
+   * Memtables per store: small, so that a flush soon folds the deletes of swept buckets into
+   * level 0 and memory stays bounded (RocksDB's default budget is 512 MiB per store).
+   */
+  private static final long MEMTABLE_BUDGET_BYTES = 64L << 20;
   private static final long BLOCK_CACHE_BYTES = 64L << 20;
 
   private final Path path;
@@ -59,10 +64,15 @@ public final class RocksDbBucketStore implements BucketStore {
         .setTableFormatConfig(new BlockBasedTableConfig()
             .setBlockCache(blockCache)
             .setFilterPolicy(new BloomFilter(10, false)))
-        .optimizeLevelStyleCompaction();
+        .optimizeLevelStyleCompaction(MEMTABLE_BUDGET_BYTES)
+        // Every bucket record has the same size, so an update can overwrite the memtable entry
+        // in place: a hot key then holds one entry, not one per update, and iterators (the full
+        // bucket sweep) do not wade through obsolete versions. Apply is the only writer.
+        .setInplaceUpdateSupport(true);
     this.dbOptions = new DBOptions()
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
+        .setAllowConcurrentMemtableWrite(false)
         .setMaxBackgroundJobs(2);
     this.writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyDescriptor> families = List.of(
