@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,7 +68,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     // One attempt may not take the whole budget: a dead leader must leave time to find the next.
     this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3));
     this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), daemonThreads(server.getId() + "-resend"));
+        new LinkedBlockingQueue<>(), DaemonThreads.named(server.getId() + "-resend"));
     resends.allowCoreThreadTimeOut(true);
     for (int i = 0; i < groups.size(); i++) {
       RaftGroup group = groups.get(i);
@@ -230,15 +229,6 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("closing a raft client: {}", e.toString());
     }
-  }
-
-  private static ThreadFactory daemonThreads(String name) {
-    AtomicLong count = new AtomicLong();
-    return r -> {
-      Thread thread = new Thread(r, name + "-" + count.incrementAndGet());
-      thread.setDaemon(true);
-      return thread;
-    };
   }
 
   @Override

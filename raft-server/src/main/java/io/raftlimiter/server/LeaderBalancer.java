@@ -2,7 +2,6 @@ package io.raftlimiter.server;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -38,11 +37,7 @@ final class LeaderBalancer implements AutoCloseable {
     this.groups = groups;
     this.freshRpcMillis = freshRpcMillis;
     this.transferTimeoutMillis = transferTimeoutMillis;
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, server.getId() + "-leader-balancer");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.timer = DaemonThreads.timer(server.getId() + "-leader-balancer");
     timer.scheduleWithFixedDelay(this::balanceOne, intervalMillis, intervalMillis,
         TimeUnit.MILLISECONDS);
   }

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -85,11 +84,7 @@ final class MetadataGroup implements AutoCloseable {
             .map(p -> PeerAddress.format(List.of(p))).toList(),
         config.get(NodeConfigKeys.GROUPS), config.get(NodeConfigKeys.REPLICATION));
     this.timeoutMillis = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
-    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, server.getId() + "-metadata");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.refresher = DaemonThreads.timer(server.getId() + "-metadata");
     this.rpc = new RaftRequestRpc(Math.max(100, timeoutMillis / 3));
     // Writes and reads follow the leader like data entries do: a rule change is applied once.
     this.chase = new LeaderChase(server, group, rpc, refresher, () -> closed);

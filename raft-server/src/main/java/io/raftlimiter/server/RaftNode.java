@@ -12,7 +12,6 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
-import io.raftlimiter.server.api.ConsistencyMode;
 import io.raftlimiter.server.eventual.EventualDecider;
 import io.raftlimiter.server.lease.LeasedDecider;
 import io.raftlimiter.server.api.LimitAdmin;
@@ -111,7 +110,7 @@ public final class RaftNode implements AutoCloseable {
         config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS), registry);
     AtomicInteger members = new AtomicInteger(config.peers().size());
     metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
-    this.leased = new LeasedDecider(groups, groups::submit, members::get,
+    this.leased = new LeasedDecider(groups, members::get,
         config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
         config.get(NodeConfigKeys.LEASE_IDLE_MS), registry);
     PeerAddress self = config.self();
@@ -120,8 +119,7 @@ public final class RaftNode implements AutoCloseable {
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(ServerInterceptors.intercept(
-            new RateLimiterService(validator, groups, metrics, Map.of(
-                ConsistencyMode.EVENTUAL, eventual, ConsistencyMode.LEASED, leased)),
+            new RateLimiterService(validator, groups, metrics, eventual, leased),
             new RouteHintInterceptor()))
         .addService(new NodeAdminService(this::status, this::view, limitAdmin(), this::drain))
         .build();

@@ -24,7 +24,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -82,11 +81,7 @@ final class ReplicaController implements AutoCloseable {
     this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
     long interval = config.get(NodeConfigKeys.CONTROLLER_INTERVAL_MS);
     this.probeTimeoutMillis = Math.max(100, Math.min(1_000, interval * 2));
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, self + "-controller");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.timer = DaemonThreads.timer(self + "-controller");
     timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
   }
 

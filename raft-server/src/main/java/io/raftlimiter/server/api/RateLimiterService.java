@@ -10,12 +10,11 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.server.NodeMetrics;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -33,18 +32,17 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   private final RequestValidator validator;
   private final GroupRouter router;
   private final NodeMetrics metrics;
-  private final Map<ConsistencyMode, Decider> localDeciders;
+  private final Decider eventual;
+  private final Decider leased;
 
-  /**
-   * @param localDeciders the deciders of the modes that decide on this node (EVENTUAL, LEASED);
-   *     STRONG goes to the owning group's committer here
-   */
+  /** STRONG acquires go to the owning group's committer; the other modes to their deciders. */
   public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
-      Map<ConsistencyMode, Decider> localDeciders) {
+      Decider eventual, Decider leased) {
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
-    this.localDeciders = new EnumMap<>(localDeciders);
+    this.eventual = eventual;
+    this.leased = leased;
   }
 
   @Override
@@ -116,26 +114,25 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
     BucketLimit limit = acquire.op().limit();
-    CompletableFuture<Decision> decided;
-    if (acquire.consistency() == ConsistencyMode.STRONG) {
-      int group = router.groupOf(acquire.op().key()); // hashed once per acquire
-      if (!router.leads(group)) {
-        metrics.forwarded();
-        RouteHintInterceptor.markForwarded();
-      }
-      decided = router.committer(group).acquire(acquire.op());
-    } else {
-      Decider decider = localDeciders.get(acquire.consistency());
-      if (decider == null) {
-        return CompletableFuture.failedFuture(new UnsupportedModeException(acquire.consistency()));
-      }
-      decided = decider.decide(acquire.op());
-    }
+    CompletableFuture<Decision> decided = switch (acquire.consistency()) {
+      case STRONG -> strong(acquire.op());
+      case EVENTUAL -> eventual.decide(acquire.op());
+      case LEASED -> leased.decide(acquire.op());
+    };
     return decided
         .thenApply(decision -> {
           metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
           return toResponse(decision, limit);
         });
+  }
+
+  private CompletableFuture<Decision> strong(AcquireOp op) {
+    int group = router.groupOf(op.key()); // hashed once per acquire
+    if (!router.leads(group)) {
+      metrics.forwarded();
+      RouteHintInterceptor.markForwarded();
+    }
+    return router.committer(group).acquire(op);
   }
 
   private static AcquireResponse toResponse(Decision decision, BucketLimit limit) {
@@ -149,13 +146,6 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         .build();
   }
 
-  /** A mode this node was built without (only in tests that wire a partial service). */
-  private static final class UnsupportedModeException extends RuntimeException {
-    UnsupportedModeException(ConsistencyMode mode) {
-      super("consistency " + mode + " is not served by this node", null, false, false);
-    }
-  }
-
   private Status statusOf(Throwable error) {
     Throwable cause = error;
     while (cause instanceof CompletionException && cause.getCause() != null) {
@@ -164,9 +154,6 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     if (cause instanceof GroupUnavailableException) {
       metrics.unavailable();
       return Status.UNAVAILABLE.withDescription(cause.getMessage());
-    }
-    if (cause instanceof UnsupportedModeException) {
-      return Status.UNIMPLEMENTED.withDescription(cause.getMessage());
     }
     LOG.error("acquire failed unexpectedly", cause);
     return Status.INTERNAL.withDescription("internal error: " + cause);

@@ -6,6 +6,7 @@ import com.codahale.metrics.Timer;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.Decider;
 import io.raftlimiter.server.api.GroupRouter;
 import java.nio.ByteBuffer;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,11 +62,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
     this.failedCharges = metrics.counter("eventual.charges-failed");
     this.syncDuration = metrics.timer("eventual.sync");
     metrics.gauge("eventual.views", () -> views::size);
-    this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "raftlimiter-eventual-sync");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.timer = DaemonThreads.timer("raftlimiter-eventual-sync");
     timer.scheduleWithFixedDelay(this::syncSafely, syncIntervalMillis, syncIntervalMillis,
         TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::forgetIdleViews, 1, 1, TimeUnit.SECONDS);

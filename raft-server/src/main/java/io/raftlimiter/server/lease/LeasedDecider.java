@@ -7,6 +7,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.routing.KeyHash;
+import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.Decider;
 import io.raftlimiter.server.api.GroupRouter;
 import java.nio.ByteBuffer;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +38,6 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   private static final int RETURN_ATTEMPTS = 3;
 
   private final GroupRouter router;
-  private final Decider strong;
   private final IntSupplier nodes;
   private final int hotHitsPerWindow;
   private final long idleNanos;
@@ -56,10 +55,9 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    * @param hotHitsPerSecond requests per second on this node that make a key hot
    * @param idleMillis how long a lease may go unused before its tokens go back
    */
-  public LeasedDecider(GroupRouter router, Decider strong, IntSupplier nodes,
+  public LeasedDecider(GroupRouter router, IntSupplier nodes,
       int hotHitsPerSecond, long idleMillis, MetricRegistry metrics) {
     this.router = router;
-    this.strong = strong;
     this.nodes = nodes;
     this.hotHitsPerWindow = hotHitsPerSecond;
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
@@ -70,11 +68,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     this.waits = metrics.counter("lease.waits");
     this.grantLatency = metrics.timer("lease.grant");
     metrics.gauge("lease.active", () -> leases::size);
-    this.timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "raftlimiter-leases");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.timer = DaemonThreads.timer("raftlimiter-leases");
     timer.scheduleWithFixedDelay(hotKeys::rotate, 1, 1, TimeUnit.SECONDS);
     long sweepMillis = Math.max(10, idleMillis / 4);
     timer.scheduleWithFixedDelay(this::endIdleLeases, sweepMillis, sweepMillis,
@@ -87,7 +81,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     Lease lease = leases.get(key);
     if (lease == null) {
       if (hotKeys.record(KeyHash.of(op.key())) < hotHitsPerWindow) {
-        return strong.decide(op);
+        return router.submit(op);
       }
       long now = System.nanoTime();
       lease = leases.computeIfAbsent(key, k -> new Lease(op.key(), op.limit(), now));
@@ -123,7 +117,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     }
     if (grant == null) {
       // a fresh grant was not enough (others took the tokens first): the group decides
-      return strong.decide(op);
+      return router.submit(op);
     }
     if (startGrant) {
       requestGrant(lease, op, grant);
