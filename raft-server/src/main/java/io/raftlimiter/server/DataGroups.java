@@ -1,5 +1,7 @@
 package io.raftlimiter.server;
 
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
@@ -8,12 +10,17 @@ import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.forward.ForwardRefusedException;
+import io.raftlimiter.server.forward.ForwardService;
+import io.raftlimiter.server.forward.Forwarder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +30,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * The data groups of the cluster as one node sees them: every group's placement, a Raft client
  * and a committer per group (also for groups this node does not host, which it reaches in one
  * hop), and the key → group routing.
+ *
+ * <p>An op for a group this node leads joins this node's group commit. An op for a group led
+ * elsewhere is forwarded to the leader's node ({@link Forwarder}) and joins <em>its</em> group
+ * commit, so that every node's ops share the leader's entries: proposing entries of its own, a
+ * follower would make a Raft round of every few ops. Only while no leader is known (an election),
+ * or when the node asked does not lead the group, does the op go into an entry of this node's
+ * own, which chases the leader through the election ({@link LeaderChase}).
  *
  * <p>Group {@code i} is named {@code raftlimiter/data/i} and replicated on the nodes the
  * {@link io.raftlimiter.routing.PlacementRing} gives it, so every node derives the same layout
@@ -56,6 +71,10 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   private volatile boolean closing;
   private final ClientId managementClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
+  /** Null when forwarding is off ({@code forward.max-in-flight=0}). */
+  private final Forwarder forwarder;
+  /** Every member's client address by node id, as this node last learned them. */
+  private volatile Map<String, String> clientAddresses;
 
   DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics) {
     this.server = server;
@@ -70,6 +89,14 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), DaemonThreads.named(server.getId() + "-resend"));
     resends.allowCoreThreadTimeOut(true);
+    int forwardsInFlight = config.get(NodeConfigKeys.FORWARD_MAX_IN_FLIGHT);
+    // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
+    // normally the one the caller gets.
+    this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight);
+    Map<String, String> addresses = new HashMap<>();
+    config.peers().forEach(peer -> addresses.put(peer.id(), peer.clientAddress()));
+    this.clientAddresses = Map.copyOf(addresses);
     for (int i = 0; i < groups.size(); i++) {
       RaftGroup group = groups.get(i);
       clients.add(adminClient(group));
@@ -112,6 +139,9 @@ final class DataGroups implements GroupRouter, AutoCloseable {
     }
     Map<String, PeerAddress> members = new HashMap<>();
     metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
+    Map<String, String> addresses = new HashMap<>(clientAddresses);
+    members.forEach((id, peer) -> addresses.put(id, peer.clientAddress()));
+    clientAddresses = Map.copyOf(addresses);
     // Groups the metadata has not moved are where the founding members' ring put them (this
     // node's own member list may be longer: it may have joined later, or been restarted since).
     List<List<String>> founding = new PlacementRing(metadata.foundingMemberIds()).placement(
@@ -169,8 +199,64 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   @Override
-  public GroupCommitter committer(int group) {
-    return committers.get(group);
+  public CompletableFuture<Decision> submit(int group, AcquireOp op) {
+    GroupCommitter own = committers.get(group);
+    if (forwarder == null || leads(group)) {
+      return own.acquire(op);
+    }
+    RaftPeerId leader = leaderOf(group);
+    String address = leader == null || leader.equals(server.getId()) ? null
+        : clientAddresses.get(leader.toString());
+    if (address == null) {
+      return own.acquire(op); // no leader known: an entry of our own waits the election out
+    }
+    CompletableFuture<Decision> result = new CompletableFuture<>();
+    forwarder.forward(address, group, op).whenComplete((decision, error) -> {
+      if (error == null) {
+        result.complete(decision);
+      } else if (unwrap(error) instanceof ForwardRefusedException) {
+        // Nothing was queued there: the op goes into an entry of our own, which finds the leader.
+        own.acquire(op).whenComplete((retried, failure) -> {
+          if (failure == null) {
+            result.complete(retried);
+          } else {
+            result.completeExceptionally(failure);
+          }
+        });
+      } else {
+        result.completeExceptionally(error);
+      }
+    });
+    return result;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+  }
+
+  /** The groups as {@link ForwardService} serves them: ops other nodes forward to this one. */
+  ForwardService.Groups forwardTarget() {
+    return new ForwardService.Groups() {
+      @Override
+      public int count() {
+        return groups.size();
+      }
+
+      @Override
+      public boolean leads(int group) {
+        return DataGroups.this.leads(group);
+      }
+
+      @Override
+      public CompletableFuture<Decision> commit(int group, AcquireOp op) {
+        try {
+          return committers.get(group).acquire(op);
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }
+    };
   }
 
   /** Whether this node leads data group {@code index} now. On the acquire path: no exceptions. */
@@ -188,7 +274,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   /** The id of the node that leads group {@code index} as far as this node knows, or null. */
-  org.apache.ratis.protocol.RaftPeerId leaderOf(int index) {
+  RaftPeerId leaderOf(int index) {
     List<RaftGroup> groups = this.groups;
     if (hosted[index]) {
       try {
@@ -234,6 +320,9 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   @Override
   public void close() {
     closing = true; // entries in flight stop chasing leaders: their callers get UNAVAILABLE now
+    if (forwarder != null) {
+      forwarder.close();
+    }
     rpc.close();
     resends.shutdown();
     clients.forEach(DataGroups::closeQuietly);

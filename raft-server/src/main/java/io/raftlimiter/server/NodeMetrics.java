@@ -65,6 +65,11 @@ public final class NodeMetrics {
     opsPerEntry.update(ops);
   }
 
+  /** Log entries this node proposed (its own group commit, as leader or while no leader is known). */
+  public long entriesSubmittedCount() {
+    return opsPerEntry.getCount();
+  }
+
   public long allowedCount() {
     return allowed.getCount();
   }

@@ -22,6 +22,7 @@ import io.raftlimiter.server.api.RouteHintInterceptor;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.forward.ForwardService;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import java.io.IOException;
@@ -122,6 +123,7 @@ public final class RaftNode implements AutoCloseable {
             new RateLimiterService(validator, groups, metrics, eventual, leased),
             new RouteHintInterceptor()))
         .addService(new NodeAdminService(this::status, this::view, limitAdmin(), this::drain))
+        .addService(new ForwardService(groups.forwardTarget()))
         .build();
     try {
       grpcServer.start();

@@ -51,6 +51,12 @@ final class RaftTuning {
     // default would need only for much bigger entries.
     GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
 
+    // Ratis' log-metadata entries record the commit index in the log, so that a restarted
+    // server can apply up to it before hearing from a leader; that costs an extra log entry (and
+    // fsync) per commit. Raft needs no stored commit index: a restarted replica learns it from the
+    // leader's next append, a few milliseconds later. Measured in docs/BENCHMARKS.md.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+
     config.ratisOverrides().forEach(p::set);
     return p;
   }

@@ -2,23 +2,27 @@ package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
-import io.raftlimiter.server.commit.GroupCommitter;
 import java.util.concurrent.CompletableFuture;
 
-/** Finds the group that owns a key, the committer that gets ops into its log, and its leader. */
+/** Finds the group that owns a key, whether this node leads it, and gets ops into its log. */
 public interface GroupRouter {
   /** The index of the data group owning {@code key}. */
   int groupOf(byte[] key);
 
-  GroupCommitter committer(int group);
-
-  /** Whether this node leads data group {@code group} (else its acquires are forwarded). */
+  /** Whether this node leads data group {@code group} (else its ops are forwarded). */
   boolean leads(int group);
 
-  /** Queues {@code op} with its group's committer; a failure completes the future, never throws. */
+  /**
+   * Gets {@code op} into the log of {@code group} by the shortest way: this node's group commit
+   * when it leads the group, else the leader's (forwarded). The future completes once the op is
+   * decided, or fails; never throws.
+   */
+  CompletableFuture<Decision> submit(int group, AcquireOp op);
+
+  /** {@link #submit(int, AcquireOp)} to the group owning the op's key. */
   default CompletableFuture<Decision> submit(AcquireOp op) {
     try {
-      return committer(groupOf(op.key())).acquire(op);
+      return submit(groupOf(op.key()), op);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -132,7 +132,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       metrics.forwarded();
       RouteHintInterceptor.markForwarded();
     }
-    return router.committer(group).acquire(op);
+    return router.submit(group, op);
   }
 
   private static AcquireResponse toResponse(Decision decision, BucketLimit limit) {

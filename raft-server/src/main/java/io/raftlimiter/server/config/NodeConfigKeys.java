@@ -99,6 +99,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "batch.pipeline-threshold", 64, 1, 1_000_000,
       "acquires that must wait before a further entry is sent beside those in flight");
+  public static final ConfigKey<Integer> FORWARD_MAX_IN_FLIGHT = ConfigKey.intKey(
+      "forward.max-in-flight", 4, 0, 256,
+      "calls in flight from this node to each other node carrying ops for the groups that node "
+          + "leads, where they join its group commit; 0: a follower proposes entries of its own");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
       DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
@@ -107,7 +111,7 @@ public final class NodeConfigKeys {
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,
-      BATCH_PIPELINE_THRESHOLD);
+      BATCH_PIPELINE_THRESHOLD, FORWARD_MAX_IN_FLIGHT);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -1,0 +1,124 @@
+package io.raftlimiter.server.forward;
+
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.raftlimiter.api.peer.v1.ForwardRequest;
+import io.raftlimiter.api.peer.v1.ForwardResponse;
+import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.GroupOps;
+import io.raftlimiter.api.peer.v1.GroupOutcome;
+import io.raftlimiter.api.peer.v1.OpFailure;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.DecisionCodec;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.entry.MalformedEntryException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving end of {@link ForwardLink}: ops other nodes took for groups this node leads join
+ * this node's group commit. A group this node does not lead (any more) is refused whole before
+ * anything is queued, so the sender may route its ops elsewhere. Runs on the transport's threads;
+ * nothing here blocks and nothing thrown escapes.
+ */
+public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ForwardService.class);
+
+  /** The groups as the receiving node sees them. */
+  public interface Groups {
+    int count();
+
+    boolean leads(int group);
+
+    /** Queues {@code op} with this node's committer of {@code group}; never throws. */
+    CompletableFuture<Decision> commit(int group, AcquireOp op);
+  }
+
+  private final Groups groups;
+
+  public ForwardService(Groups groups) {
+    this.groups = groups;
+  }
+
+  @Override
+  public void forward(ForwardRequest request, StreamObserver<ForwardResponse> observer) {
+    try {
+      List<CompletableFuture<GroupOutcome>> outcomes = new ArrayList<>(request.getGroupsCount());
+      List<LogEntry> entries = new ArrayList<>(request.getGroupsCount());
+      for (GroupOps ops : request.getGroupsList()) {
+        if (ops.getGroup() >= groups.count()) {
+          throw new IllegalArgumentException("no group " + ops.getGroup() + " (there are "
+              + groups.count() + "): the nodes disagree on cluster.groups");
+        }
+        entries.add(LogEntryCodec.decode(ops.getEntry().asReadOnlyByteBuffer()));
+      }
+      for (int i = 0; i < entries.size(); i++) {
+        outcomes.add(decide(request.getGroups(i).getGroup(), entries.get(i).ops()));
+      }
+      CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+        ForwardResponse.Builder response = ForwardResponse.newBuilder();
+        outcomes.forEach(outcome -> response.addOutcomes(outcome.join()));
+        reply(observer, response.build());
+      });
+    } catch (MalformedEntryException | IllegalArgumentException e) {
+      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (RuntimeException e) {
+      LOG.error("forward failed unexpectedly", e);
+      fail(observer, Status.INTERNAL.withDescription("internal error: " + e));
+    }
+  }
+
+  /** Never completes exceptionally: failures become part of the outcome. */
+  private CompletableFuture<GroupOutcome> decide(int group, List<AcquireOp> ops) {
+    if (!groups.leads(group)) {
+      return CompletableFuture.completedFuture(GroupOutcome.newBuilder().setRefused(true).build());
+    }
+    List<CompletableFuture<Decision>> decided = new ArrayList<>(ops.size());
+    for (AcquireOp op : ops) {
+      decided.add(groups.commit(group, op));
+    }
+    return CompletableFuture.allOf(decided.toArray(CompletableFuture[]::new))
+        .handle((v, e) -> outcome(decided));
+  }
+
+  private static GroupOutcome outcome(List<CompletableFuture<Decision>> decided) {
+    GroupOutcome.Builder outcome = GroupOutcome.newBuilder();
+    List<Decision> decisions = new ArrayList<>(decided.size());
+    for (int i = 0; i < decided.size(); i++) {
+      try {
+        decisions.add(decided.get(i).join());
+      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        decisions.add(new Decision(false, 0, 0, 0)); // a placeholder, never read as allowed
+        outcome.addFailures(OpFailure.newBuilder().setOp(i).setMessage(String.valueOf(
+            cause.getMessage())));
+      }
+    }
+    return outcome.setDecisions(UnsafeByteOperations.unsafeWrap(DecisionCodec.encode(decisions)))
+        .build();
+  }
+
+  private static void reply(StreamObserver<ForwardResponse> observer, ForwardResponse response) {
+    try {
+      observer.onNext(response);
+      observer.onCompleted();
+    } catch (RuntimeException e) {
+      LOG.debug("forward answer not delivered (call cancelled?)", e);
+    }
+  }
+
+  private static void fail(StreamObserver<?> observer, Status status) {
+    try {
+      observer.onError(status.asRuntimeException());
+    } catch (RuntimeException e) {
+      LOG.debug("forward error not delivered (call cancelled?)", e);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.raftlimiter.server.forward;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's links to the other nodes, one per client address, made on first use and kept: see
+ * {@link ForwardLink}. Responses are handled on the transport's threads (a direct executor): the
+ * handling only completes futures.
+ */
+public final class Forwarder implements AutoCloseable {
+  private final long timeoutMillis;
+  private final int maxOpsPerCall;
+  private final int maxInFlight;
+  private final Map<String, ForwardLink> links = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /**
+   * @param timeoutMillis how long a forwarded op may take, a little over the leader's own request
+   *     timeout so that the leader's answer (decided or UNAVAILABLE) normally comes first
+   * @param maxInFlight forward calls in flight per other node; ops queue behind them
+   */
+  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight) {
+    this.timeoutMillis = timeoutMillis;
+    this.maxOpsPerCall = maxOpsPerCall;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /**
+   * Hands {@code op} of {@code group} to the node serving clients at {@code clientAddress} (the
+   * group's leader as far as this node knows). Never throws; see {@link ForwardLink} for the
+   * outcomes.
+   */
+  public CompletableFuture<Decision> forward(String clientAddress, int group, AcquireOp op) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new ForwardRefusedException("node shutting down"));
+    }
+    ForwardLink link;
+    try {
+      link = links.computeIfAbsent(clientAddress, this::open);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(
+          new ForwardRefusedException("cannot reach " + clientAddress + ": " + e));
+    }
+    return link.forward(group, op);
+  }
+
+  private ForwardLink open(String address) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(address)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(16 << 20)
+        .build();
+    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    links.values().forEach(link -> link.channel().shutdownNow());
+    links.clear();
+  }
+}

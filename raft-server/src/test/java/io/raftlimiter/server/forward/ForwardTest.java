@@ -1,0 +1,192 @@
+package io.raftlimiter.server.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.server.commit.GroupUnavailableException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A {@link Forwarder} against a real {@link ForwardService} on loopback, whose groups are fakes:
+ * every outcome an op can have, and that ops of several groups travel in one call.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ForwardTest {
+  private static final BucketLimit LIMIT = BucketLimit.of(10, 1.0);
+
+  /** Leads groups 0 and 1 (not 2); group 1's commits fail for keys starting with "bad". */
+  private final class FakeGroups implements ForwardService.Groups {
+    final Map<Integer, List<String>> committed = new ConcurrentHashMap<>();
+    volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
+    @Override
+    public int count() {
+      return 3;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return group != 2;
+    }
+
+    @Override
+    public CompletableFuture<Decision> commit(int group, AcquireOp op) {
+      String key = new String(op.key());
+      committed.computeIfAbsent(group, g -> new ArrayList<>()).add(key);
+      return gate.thenApply(v -> {
+        if (key.startsWith("bad")) {
+          throw new GroupUnavailableException("group " + group + " lost its quorum", null);
+        }
+        return new Decision(true, 10 - op.permits(), 0);
+      });
+    }
+  }
+
+  private final FakeGroups groups = new FakeGroups();
+  private Server server;
+  private Forwarder forwarder;
+
+  private String start() throws IOException {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .directExecutor()
+        .addService(new ForwardService(groups))
+        .build()
+        .start();
+    forwarder = new Forwarder(5_000, 1_000, 2);
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    if (forwarder != null) {
+      forwarder.close();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+  }
+
+  private static AcquireOp op(String key, long permits) {
+    return AcquireOp.of(key, permits, LIMIT);
+  }
+
+  private static Throwable failureOf(CompletableFuture<Decision> future) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> future.get(10, TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  @Test
+  void opsOfALedGroupAreCommittedThereAndAnsweredInOrder() throws Exception {
+    String address = start();
+    Decision first = forwarder.forward(address, 0, op("a", 1)).get(10, TimeUnit.SECONDS);
+    Decision second = forwarder.forward(address, 1, op("b", 3)).get(10, TimeUnit.SECONDS);
+    assertTrue(first.allowed());
+    assertEquals(9, first.remaining());
+    assertEquals(7, second.remaining());
+    assertEquals(List.of("a"), groups.committed.get(0));
+    assertEquals(List.of("b"), groups.committed.get(1));
+  }
+
+  @Test
+  void opsQueuedBehindCallsInFlightTravelTogetherWhateverTheirGroup() throws Exception {
+    String address = start();
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate; // holds every answer: the two calls allowed in flight stay in flight
+    List<CompletableFuture<Decision>> answers = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      answers.add(forwarder.forward(address, i % 2, op("k" + i, 1)));
+    }
+    // The first two calls are in flight: the rest wait and go in the next calls.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (groups.committed.values().stream().mapToInt(List::size).sum() < 2
+        && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(2, groups.committed.values().stream().mapToInt(List::size).sum(),
+        "only the calls in flight reached the leader: " + groups.committed);
+    gate.complete(null);
+    for (CompletableFuture<Decision> answer : answers) {
+      assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
+    }
+    assertEquals(20, groups.committed.get(0).size());
+    assertEquals(20, groups.committed.get(1).size());
+  }
+
+  @Test
+  void aGroupTheNodeDoesNotLeadIsRefusedWithoutQueuingAnything() throws Exception {
+    String address = start();
+    Throwable error = failureOf(forwarder.forward(address, 2, op("a", 1)));
+    assertInstanceOf(ForwardRefusedException.class, error);
+    assertFalse(groups.committed.containsKey(2), "nothing was queued");
+  }
+
+  @Test
+  void anOpItsGroupCouldNotDecideFailsAloneAsUnavailable() throws Exception {
+    String address = start();
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate;
+    CompletableFuture<Decision> good = forwarder.forward(address, 1, op("good", 1));
+    CompletableFuture<Decision> bad = forwarder.forward(address, 1, op("bad", 1));
+    CompletableFuture<Decision> alsoGood = forwarder.forward(address, 1, op("fine", 1));
+    gate.complete(null);
+    assertTrue(good.get(10, TimeUnit.SECONDS).allowed());
+    assertTrue(alsoGood.get(10, TimeUnit.SECONDS).allowed());
+    Throwable error = failureOf(bad);
+    assertInstanceOf(GroupUnavailableException.class, error);
+    assertTrue(error.getMessage().contains("lost its quorum"), error.getMessage());
+  }
+
+  @Test
+  void aNodeThatCannotBeReachedRefusesSoTheOpCanGoAnotherWay() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    forwarder = new Forwarder(5_000, 1_000, 2);
+    Throwable error = failureOf(forwarder.forward("127.0.0.1:" + closedPort, 0, op("a", 1)));
+    assertInstanceOf(ForwardRefusedException.class, error, String.valueOf(error));
+  }
+
+  @Test
+  void aLeaderThatDiesWithOpsInFlightAnswersUnavailableNeverAllowed() throws Exception {
+    String address = start();
+    groups.gate = new CompletableFuture<>(); // never answers
+    CompletableFuture<Decision> pending = forwarder.forward(address, 0, op("a", 1));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!groups.committed.containsKey(0) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    server.shutdownNow();
+    Throwable error = failureOf(pending);
+    assertInstanceOf(GroupUnavailableException.class, error, String.valueOf(error));
+  }
+
+  @Test
+  void aGroupUnknownToTheReceiverIsAnInvalidRequest() throws Exception {
+    String address = start();
+    Throwable error = failureOf(forwarder.forward(address, 7, op("a", 1)));
+    assertInstanceOf(GroupUnavailableException.class, error);
+    assertTrue(error.getMessage().contains("INVALID_ARGUMENT"), error.getMessage());
+  }
+}
