@@ -3,6 +3,7 @@ package io.raftlimiter.bench;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bench.load.ClusterTarget;
+import io.raftlimiter.bench.cluster.ScratchDirectory;
 import io.raftlimiter.bench.measure.ResourceProbe;
 import io.raftlimiter.bench.redis.RedisServer;
 import io.raftlimiter.bench.redis.RedisTokenBucket;
