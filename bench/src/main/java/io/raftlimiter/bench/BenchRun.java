@@ -137,7 +137,8 @@ final class BenchRun {
         RedisTokenBucket bucket = new RedisTokenBucket("127.0.0.1", server.port(),
             plan.redisConnections(), plan.capacity(), plan.refillPerSecond())) {
       log.printf("%s: redis-server on 127.0.0.1:%d%n", name, server.port());
-      ResourceProbe probe = ResourceProbe.process(server.process(), "redis-server");
+      ResourceProbe probe = ResourceProbe.processes(List.of(server.process().pid()),
+          "redis-server");
       runner.warmUp(name, bucket, plan.modeWarmupSeconds());
       long cpuBefore = probe.cpuNanos();
       PhaseRunner.Measured measured = runner.measure(name, bucket, plan.seconds());
