@@ -28,7 +28,7 @@ public final class Clients implements AutoCloseable {
 
   public Target target(ClientKind kind, Consistency mode) {
     return switch (kind) {
-      case PLAIN -> new PlainTarget(plain, mode, limit, deadline);
+      case PLAIN -> new PlainTarget(plain, new Requests(mode, limit), deadline.toNanos());
       case JAVA -> new ClusterTarget(java, mode, limit);
     };
   }

@@ -3,11 +3,8 @@ package io.raftlimiter.bench.load;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireResponse;
-import io.raftlimiter.api.v1.Consistency;
-import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.bench.workload.KeySpace;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -15,18 +12,12 @@ import java.util.function.Function;
 /**
  * Acquires in one consistency mode with the generated stub over {@link PlainChannels}: one try
  * per call, at the next node, with a deadline. The {@code plain} client kind.
+ *
+ * @param requests the mode's requests
+ * @param deadlineNanos each call's deadline from its send
  */
-public final class PlainTarget implements Target {
-  private final PlainChannels channels;
-  private final Requests requests;
-  private final long deadlineNanos;
-
-  public PlainTarget(PlainChannels channels, Consistency consistency, Limit limit,
-      Duration deadline) {
-    this.channels = channels;
-    this.requests = new Requests(consistency, limit);
-    this.deadlineNanos = deadline.toNanos();
-  }
+record PlainTarget(PlainChannels channels, Requests requests, long deadlineNanos)
+    implements Target {
 
   @Override
   public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
