@@ -1,7 +1,11 @@
 package io.raftlimiter.bench;
 
 import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.bench.cluster.ClusterKind;
+import io.raftlimiter.bench.cluster.Rlctl;
+import io.raftlimiter.bench.load.ClientKind;
 import io.raftlimiter.bench.load.LoadGenerator;
+import io.raftlimiter.bench.measure.SettleRule;
 import io.raftlimiter.bench.redis.RedisServer;
 import io.raftlimiter.bench.report.HtmlReport;
 import io.raftlimiter.bench.report.PhaseResult;
@@ -36,9 +40,11 @@ import picocli.CommandLine.Spec;
  * Bad flags exit with 2.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Measures raftlimiter's consistency modes and a Redis token bucket under the "
-        + "same workload, one after the other in one run; writes JSON, an HTML report with "
-        + "charts, and a Markdown table."})
+    description = {"Measures raftlimiter's consistency modes, each through a plain gRPC client and "
+        + "the Java client, and a Redis token bucket under the same workload, one after the "
+        + "other in one run; writes JSON, an HTML report with charts, and a Markdown table.",
+        "By default the nodes run as processes of their own, started with 'scripts/rlctl "
+        + "cluster up' in a temp directory and stopped afterwards; the load comes from this JVM."})
 public final class Bench implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -46,6 +52,11 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--modes", split = ",", defaultValue = "STRONG,EVENTUAL,LEASED",
       description = "raftlimiter modes to measure, in order (STRONG, EVENTUAL, LEASED), or none.")
   List<String> modes;
+
+  @Option(names = "--clients", split = ",", defaultValue = "plain,java",
+      description = "Client kinds, each a row per mode: plain (generated gRPC stub, one channel "
+          + "per node in turn, no leader routing) and/or java (RateLimiterClient).")
+  List<String> clients;
 
   @Option(names = "--redis", defaultValue = "both",
       description = "Redis baseline: none, plain (no persistence), aof (appendfsync everysec) "
@@ -90,14 +101,33 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--seconds", defaultValue = "10", description = "Measured seconds per target.")
   double seconds;
 
-  @Option(names = "--warmup", defaultValue = "60",
-      description = "Warm-up seconds of the embedded cluster, shared over the modes, before the "
-          + "first measurement (the JIT needs ~60 s on 2 cores).")
-  double warmup;
+  @Option(names = "--warmup",
+      description = "Process cluster or --endpoints: the most seconds of the warm-up, which runs "
+          + "rounds of one window per target until every target's decisions/s settles (default "
+          + "180). Embedded cluster: fixed seconds shared over the targets (default 60).")
+  Double warmup;
+
+  @Option(names = "--warmup-min", defaultValue = "20",
+      description = "The fewest seconds of a warm-up that runs until throughput settles.")
+  double warmupMin;
+
+  @Option(names = "--warmup-window", defaultValue = "5",
+      description = "Seconds per target and round of that warm-up.")
+  double warmupWindow;
+
+  @Option(names = "--warmup-tolerance", defaultValue = "5",
+      description = "Settled when every target's decisions/s changed by less than this many "
+          + "percent from one round to the next.")
+  double warmupTolerancePercent;
 
   @Option(names = "--mode-warmup", defaultValue = "5",
       description = "Warm-up seconds right before each measured target.")
   double modeWarmup;
+
+  @Option(names = "--runs", defaultValue = "1",
+      description = "Measured phases per target (after the one warm-up); the median run by "
+          + "decisions/s is reported.")
+  int runs;
 
   @Option(names = "--capacity", defaultValue = "100", description = "Bucket capacity C.")
   long capacity;
@@ -110,12 +140,26 @@ public final class Bench implements Callable<Integer> {
           + "(always on with --endpoints).")
   boolean limitInRequest;
 
-  @Option(names = "--nodes", defaultValue = "3", description = "Embedded cluster size.")
+  @Option(names = "--cluster",
+      description = "process (default): node processes started with 'scripts/rlctl cluster up', "
+          + "as users run them; embedded: nodes inside this JVM (the earlier harness).")
+  String cluster;
+
+  @Option(names = "--rlctl",
+      description = "The rlctl script for --cluster process (default: $BENCH_RLCTL, set by "
+          + "scripts/bench, else scripts/rlctl of the checkout this bench runs from).")
+  Path rlctl;
+
+  @Option(names = "--node-jvm-opts",
+      description = "JVM options of each node process (default: rlctl's, -Xmx1g -XX:+UseParallelGC).")
+  String nodeJvmOptions;
+
+  @Option(names = "--nodes", defaultValue = "3", description = "Cluster size.")
   int nodes;
 
   @Option(names = "--groups", split = ",", defaultValue = "1",
-      description = "Data groups of the embedded cluster; several values (e.g. 1,12) measure "
-          + "the modes on one fresh cluster per value, in turn.")
+      description = "Data groups of the cluster; several values (e.g. 1,12) measure the modes on "
+          + "one fresh cluster per value, in turn.")
   List<Integer> groupCounts;
 
   @Option(names = "--set", description = "Node setting KEY=VALUE (repeatable).")
@@ -127,7 +171,7 @@ public final class Bench implements Callable<Integer> {
 
   @Option(names = "--kill-at", defaultValue = "-1",
       description = "Stop the group-0 leader this many seconds into each measured raftlimiter "
-          + "phase (embedded cluster; restarted after the phase).")
+          + "phase (--cluster embedded only; restarted after the phase).")
   double killAt;
 
   @Option(names = "--deadline-ms", defaultValue = "10000", description = "Client call deadline.")
@@ -142,8 +186,8 @@ public final class Bench implements Callable<Integer> {
   Path out;
 
   @Option(names = "--failover-kills", defaultValue = "0",
-      description = "Instead of the above: kill the leader N times under load and report the "
-          + "time from each kill to the next decision (p50/p90/p99/max).")
+      description = "Instead of the above: kill the leader of an embedded cluster N times under "
+          + "load and report the time from each kill to the next decision (p50/p90/p99/max).")
   int failoverKills;
 
   public static void main(String[] args) {
@@ -167,25 +211,25 @@ public final class Bench implements Callable<Integer> {
       return failover();
     }
     BenchPlan plan = plan();
-    String command = "scripts/bench " + String.join(" ", spec.commandLine().getParseResult()
-        .originalArgs());
-    RunInfo info = new RunInfo(LocalDate.now().toString(),
-        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), command,
-        plan.embedded()
-            ? String.format(Locale.ROOT, "embedded %d-node cluster in this JVM on loopback, "
-                + "group(s) %s", plan.nodes(), plan.groupCounts())
-            : "cluster at " + plan.endpoints(),
-        plan.workload().describe(), plan.seconds(), plan.warmupSeconds(),
-        plan.modeWarmupSeconds(), plan.capacity(), plan.refillPerSecond(), plan.settings());
     List<PhaseResult> rows;
+    BenchRun run;
     try (Progress progress = new Progress(System.err)) {
       LoadGenerator generator = new LoadGenerator(plan.workload(), plan.seed(),
           plan.callDeadline().plusSeconds(5));
       String runId = Long.toString(plan.seed() & 0xffffffL, 36);
       PhaseRunner runner = new PhaseRunner(plan.workload(), generator, progress, runId,
           plan.capacity(), plan.refillPerSecond());
-      rows = new BenchRun(plan, runner, System.err).run();
+      run = new BenchRun(plan, runner, System.err);
+      rows = run.run();
     }
+    String command = "scripts/bench " + String.join(" ", spec.commandLine().getParseResult()
+        .originalArgs());
+    RunInfo info = new RunInfo(LocalDate.now().toString(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), command,
+        describe(plan), plan.workload().describe(), plan.seconds(),
+        plan.cluster() == ClusterKind.EMBEDDED ? plan.warmupSeconds() : plan.settle().maxSeconds(),
+        plan.modeWarmupSeconds(), plan.capacity(), plan.refillPerSecond(), plan.settings(),
+        plan.runs(), run.warmups());
     Files.createDirectories(out);
     Files.writeString(out.resolve("result.json"), ResultJson.write(info, rows));
     Files.writeString(out.resolve("report.html"), HtmlReport.render(info, rows));
@@ -196,6 +240,16 @@ public final class Bench implements Callable<Integer> {
     System.err.printf("wrote %s, %s and %s%n", out.resolve("result.json"),
         out.resolve("report.html"), out.resolve("summary.md"));
     return 0;
+  }
+
+  private static String describe(BenchPlan plan) {
+    return switch (plan.cluster()) {
+      case PROCESS -> String.format(Locale.ROOT, "%d node processes (rlctl cluster up) on "
+          + "loopback, group(s) %s, load from the bench's JVM", plan.nodes(), plan.groupCounts());
+      case EMBEDDED -> String.format(Locale.ROOT, "embedded %d-node cluster in this JVM on "
+          + "loopback, group(s) %s", plan.nodes(), plan.groupCounts());
+      case EXISTING -> "cluster at " + plan.endpoints();
+    };
   }
 
   /** Checks the flags together; a bad one is a usage error (exit 2). */
@@ -223,6 +277,24 @@ public final class Bench implements Callable<Integer> {
       case "both" -> List.of(RedisServer.Persistence.NONE, RedisServer.Persistence.AOF_EVERYSEC);
       default -> throw usage("--redis must be none, plain, aof or both, got '" + redis + "'");
     };
+    List<ClientKind> clientKinds = new ArrayList<>();
+    ClusterKind clusterKind;
+    try {
+      for (String client : clients) {
+        ClientKind kind = ClientKind.parse(client);
+        if (!clientKinds.contains(kind)) {
+          clientKinds.add(kind);
+        }
+      }
+      clusterKind = cluster == null ? ClusterKind.PROCESS : ClusterKind.parse(cluster);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
+    require(cluster == null || endpoints.isEmpty(),
+        "--cluster and --endpoints exclude each other: --endpoints measures an existing cluster");
+    if (!endpoints.isEmpty()) {
+      clusterKind = ClusterKind.EXISTING;
+    }
     Workload workload;
     try {
       workload = new Workload(keys, distribution, permits, batch, concurrency, rate,
@@ -234,7 +306,14 @@ public final class Bench implements Callable<Integer> {
       throw usage("--keys must be at most 10,000,000, got " + keys);
     }
     require(seconds > 0 && seconds <= 1800, "--seconds must be in (0, 1800]");
-    require(warmup >= 0 && modeWarmup >= 0, "--warmup and --mode-warmup must be >= 0");
+    double warmupSeconds = warmup != null ? warmup : clusterKind == ClusterKind.EMBEDDED ? 60 : 180;
+    require(warmupSeconds >= 0 && modeWarmup >= 0, "--warmup and --mode-warmup must be >= 0");
+    require(clusterKind == ClusterKind.EMBEDDED || (warmupMin >= 0 && warmupMin <= warmupSeconds),
+        "--warmup-min must be from 0 to --warmup");
+    require(warmupWindow > 0 && warmupWindow <= 600, "--warmup-window must be in (0, 600]");
+    require(warmupTolerancePercent > 0 && warmupTolerancePercent < 100,
+        "--warmup-tolerance must be a percentage in (0, 100)");
+    require(runs >= 1 && runs <= 99, "--runs must be 1 to 99");
     require(capacity >= 1, "--capacity must be at least 1");
     require(refill > 0 && Double.isFinite(refill), "--refill must be > 0");
     require(nodes >= 1 && nodes <= 9, "--nodes must be 1 to 9");
@@ -243,8 +322,8 @@ public final class Bench implements Callable<Integer> {
     require(redisConnections >= 1 && redisConnections <= 64, "--redis-connections must be 1 to 64");
     require(deadlineMillis >= 1, "--deadline-ms must be positive");
     require(killAt < 0 || killAt < seconds, "--kill-at must be within --seconds");
-    require(killAt < 0 || endpoints.isEmpty(),
-        "--kill-at needs the embedded cluster (not --endpoints)");
+    require(killAt < 0 || clusterKind == ClusterKind.EMBEDDED,
+        "--kill-at needs --cluster embedded");
     require(parsedModes.size() + redisSetups.size() > 0, "nothing to measure: no mode, no Redis");
     for (String endpoint : endpoints) {
       require(endpoint.matches("[^:\\s]+:\\d{1,5}"), "--endpoints: expected host:port, got '"
@@ -254,9 +333,20 @@ public final class Bench implements Callable<Integer> {
       require(NodeConfigKeys.ALL.stream().anyMatch(k -> k.name().equals(key))
           || key.startsWith("ratis."), "--set: unknown setting '" + key + "'");
     }
-    return new BenchPlan(workload, parsedModes, redisSetups, redisBinary, redisConnections,
-        seconds, warmup, modeWarmup, capacity, refill, limitInRequest || !endpoints.isEmpty(),
-        nodes, groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
+    Path rlctlScript = null;
+    if (clusterKind == ClusterKind.PROCESS && !parsedModes.isEmpty()) {
+      String fromEnv = System.getenv("BENCH_RLCTL");
+      rlctlScript = rlctl != null ? rlctl
+          : fromEnv != null && !fromEnv.isBlank() ? Path.of(fromEnv) : Rlctl.besideBench();
+      require(Files.isExecutable(rlctlScript), "--rlctl: " + rlctlScript + " is not an "
+          + "executable script (run through scripts/bench, or give --rlctl)");
+    }
+    SettleRule settle = new SettleRule(warmupWindow, Math.min(warmupMin, warmupSeconds),
+        warmupSeconds, warmupTolerancePercent / 100);
+    return new BenchPlan(workload, parsedModes, clientKinds, redisSetups, redisBinary,
+        redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
+        limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript, nodeJvmOptions, nodes,
+        groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
         seed != null ? seed : ThreadLocalRandom.current().nextLong());
   }
 

@@ -1,30 +1,38 @@
 package io.raftlimiter.bench;
 
 import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.bench.cluster.ClusterKind;
+import io.raftlimiter.bench.load.ClientKind;
+import io.raftlimiter.bench.measure.SettleRule;
 import io.raftlimiter.bench.redis.RedisServer;
 import io.raftlimiter.bench.workload.Workload;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A validated benchmark run: the workload, the raftlimiter modes and Redis setups to measure, and
- * where the cluster comes from.
+ * A validated benchmark run: the workload, the raftlimiter modes, client kinds and Redis setups
+ * to measure, and where the cluster comes from.
  *
- * @param endpoints an existing cluster's nodes, or empty to start an embedded one
- * @param groupCounts data groups of the embedded cluster; one cluster per value, in turn
+ * @param cluster node processes started with rlctl, an embedded cluster, or an existing one
+ * @param rlctl {@code scripts/rlctl}, for process clusters
+ * @param nodeJvmOptions JVM options of each node process, or null for rlctl's default
+ * @param endpoints an existing cluster's nodes, or empty
+ * @param groupCounts data groups of the started cluster; one cluster per value, in turn
+ * @param warmupSeconds the embedded cluster's fixed warm-up (shared out over the targets)
+ * @param settle when a process or existing cluster's warm-up is done
+ * @param runs measured runs per target; the median one is reported
  * @param killAtSeconds stop the embedded cluster's group-0 leader this far into each measured
  *     raftlimiter phase (restarted after the phase), or a negative value for no kill
  */
-record BenchPlan(Workload workload, List<Consistency> modes, List<RedisServer.Persistence> redis,
-    String redisBinary, int redisConnections, double seconds, double warmupSeconds,
-    double modeWarmupSeconds, long capacity, double refillPerSecond, boolean limitInRequest,
-    int nodes, List<Integer> groupCounts, Map<String, String> settings, List<String> endpoints,
-    double killAtSeconds, Duration callDeadline, long seed) {
-
-  boolean embedded() {
-    return endpoints.isEmpty();
-  }
+record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> clients,
+    List<RedisServer.Persistence> redis, String redisBinary, int redisConnections,
+    double seconds, double warmupSeconds, SettleRule settle, double modeWarmupSeconds, int runs,
+    long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
+    Path rlctl, String nodeJvmOptions, int nodes, List<Integer> groupCounts,
+    Map<String, String> settings, List<String> endpoints, double killAtSeconds,
+    Duration callDeadline, long seed) {
 
   static String modeName(Consistency mode) {
     return mode.name().replace("CONSISTENCY_", "");

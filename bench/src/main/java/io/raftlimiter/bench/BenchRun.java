@@ -2,18 +2,28 @@ package io.raftlimiter.bench;
 
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
-import io.raftlimiter.bench.load.ClusterTarget;
+import io.raftlimiter.bench.cluster.ClusterKind;
+import io.raftlimiter.bench.cluster.ClusterSpec;
+import io.raftlimiter.bench.cluster.ProcessCluster;
+import io.raftlimiter.bench.cluster.Rlctl;
+import io.raftlimiter.bench.cluster.ScratchDirectory;
+import io.raftlimiter.bench.load.ClientKind;
+import io.raftlimiter.bench.load.Clients;
+import io.raftlimiter.bench.load.Target;
+import io.raftlimiter.bench.measure.MedianRun;
 import io.raftlimiter.bench.measure.ResourceProbe;
+import io.raftlimiter.bench.measure.ResourceUsage;
 import io.raftlimiter.bench.redis.RedisServer;
 import io.raftlimiter.bench.redis.RedisTokenBucket;
 import io.raftlimiter.bench.report.PhaseResult;
-import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.bench.report.Warmup;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -21,15 +31,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Runs a {@link BenchPlan}: each raftlimiter mode on one cluster (per group count), then each
- * Redis setup on a fresh server, one after the other on the same machine, so the rows compare as
- * ratios within the run. The embedded cluster gets one long warm-up shared out over the modes
- * (the JIT needs about a minute on 2 cores), and every target a short one of its own.
+ * Runs a {@link BenchPlan}: each raftlimiter mode through each client kind on one cluster (per
+ * group count), then each Redis setup on a fresh server, one after the other on the same machine,
+ * so the rows compare as ratios within the run.
+ *
+ * <p>A cluster is warmed up once for all its targets: until throughput settles for node processes
+ * and existing clusters ({@link SettlingWarmup}), for a fixed time shared out over the targets for
+ * the embedded cluster. Then every target gets a short warm-up of its own and {@code runs}
+ * measured phases, of which the median is reported ({@link MedianRun}). CPU is read around each
+ * phase: of the serving side (node processes, the embedded cluster's JVM, redis-server) and, when
+ * it is a process apart, of the load generator, which must stay far from a full core's worth per
+ * core for the figures to be the server's.
  */
 final class BenchRun {
+  /** One measured phase with the CPU read around it. */
+  private record Run(PhaseRunner.Measured measured, ResourceUsage serving,
+      ResourceUsage generator, PhaseResult.Kill kill) {}
+
+  /** A mode through a client kind, named for its row. */
+  private record Planned(String mode, ClientKind client, SettlingWarmup.Labelled target) {}
+
   private final BenchPlan plan;
   private final PhaseRunner runner;
   private final PrintStream log;
+  private final List<Warmup> warmups = new ArrayList<>();
 
   BenchRun(BenchPlan plan, PhaseRunner runner, PrintStream log) {
     this.plan = plan;
@@ -37,21 +62,41 @@ final class BenchRun {
     this.log = log;
   }
 
+  /** How each cluster's warm-up went; complete once {@link #run()} returns. */
+  List<Warmup> warmups() {
+    return warmups;
+  }
+
   List<PhaseResult> run() throws Exception {
     List<PhaseResult> rows = new ArrayList<>();
     if (!plan.modes().isEmpty()) {
-      if (plan.embedded()) {
-        for (int groups : plan.groupCounts()) {
-          rows.addAll(embedded(groups));
-        }
-      } else {
+      if (plan.cluster() == ClusterKind.EXISTING) {
         rows.addAll(existing());
+      } else {
+        for (int groups : plan.groupCounts()) {
+          rows.addAll(plan.cluster() == ClusterKind.PROCESS ? processes(groups)
+              : embedded(groups));
+        }
       }
     }
     for (RedisServer.Persistence persistence : plan.redis()) {
       rows.add(redis(persistence));
     }
     return rows;
+  }
+
+  private List<PhaseResult> processes(int groups) throws Exception {
+    ClusterSpec spec = new ClusterSpec(plan.nodes(), groups, plan.capacity(),
+        plan.refillPerSecond(), plan.settings(), plan.nodeJvmOptions());
+    log.printf("starting %d node processes, %d group(s): %s cluster up...%n", plan.nodes(), groups,
+        plan.rlctl());
+    try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(plan.rlctl()), spec, log)) {
+      Thread.sleep(1500); // a first, contested election may still move a leader
+      log.printf("node processes: %s%n", cluster.nodes());
+      ResourceProbe nodes = ResourceProbe.processes(cluster.pids(),
+          plan.nodes() + " node processes, pids " + cluster.pids());
+      return modes(null, cluster.endpoints(), groups, nodes, loadGenerator());
+    }
   }
 
   private List<PhaseResult> embedded(int groups) throws Exception {
@@ -66,53 +111,111 @@ final class BenchRun {
       Thread.sleep(1500); // a first, contested election may still move a leader
       log.printf("embedded cluster: %d nodes, %d group(s), %s%n", plan.nodes(), groups,
           cluster.endpoints());
-      String suffix = plan.groupCounts().size() > 1 ? " g" + groups : "";
-      return modes(cluster, cluster.endpoints(), groups, suffix,
-          ResourceProbe.thisJvm("this JVM: " + plan.nodes() + " nodes and the load generator"));
+      return modes(cluster, cluster.endpoints(), groups,
+          ResourceProbe.thisJvm("this JVM: " + plan.nodes() + " nodes and the load generator"),
+          null);
     }
   }
 
   private List<PhaseResult> existing() throws Exception {
     log.printf("existing cluster: %s%n", plan.endpoints());
-    return modes(null, plan.endpoints(), 0, "", null);
+    return modes(null, plan.endpoints(), 0, null, loadGenerator());
   }
 
+  private static ResourceProbe loadGenerator() {
+    return ResourceProbe.thisJvm("the load generator (the bench's JVM)");
+  }
+
+  /**
+   * Every mode through every client kind on one cluster.
+   *
+   * @param cluster the embedded cluster, for --kill-at; else null
+   * @param serving the nodes' processes, or null when they cannot be seen (an existing cluster)
+   * @param generator the load generator's process when apart from the nodes, else null
+   */
   private List<PhaseResult> modes(LocalCluster cluster, List<String> endpoints, int groups,
-      String suffix, ResourceProbe probe) throws Exception {
+      ResourceProbe serving, ResourceProbe generator) throws Exception {
     List<PhaseResult> rows = new ArrayList<>();
     Limit limit = plan.limitInRequest() ? Limit.newBuilder().setCapacity(plan.capacity())
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
-    // Taking turns over the nodes spreads EVENTUAL and LEASED calls (any node decides them);
-    // STRONG calls still go to their group's leader.
-    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(endpoints)
-        .roundRobin(true).deadline(plan.callDeadline()).build()) {
-      double share = plan.warmupSeconds() / plan.modes().size();
+    String suffix = plan.groupCounts().size() > 1 && plan.cluster() != ClusterKind.EXISTING
+        ? " g" + groups : "";
+    try (Clients clients = new Clients(endpoints, limit, plan.callDeadline())) {
+      List<Planned> planned = new ArrayList<>();
       for (Consistency mode : plan.modes()) {
-        runner.warmUp(BenchPlan.modeName(mode), new ClusterTarget(client, mode, limit), share);
+        for (ClientKind client : plan.clients()) {
+          String name = BenchPlan.modeName(mode) + " " + client.label() + suffix;
+          planned.add(new Planned(BenchPlan.modeName(mode), client,
+              new SettlingWarmup.Labelled(name, clients.target(client, mode))));
+        }
       }
-      for (Consistency mode : plan.modes()) {
-        String name = BenchPlan.modeName(mode) + suffix;
-        ClusterTarget target = new ClusterTarget(client, mode, limit);
-        runner.warmUp(name, target, plan.modeWarmupSeconds());
-        long cpuBefore = probe == null ? -1 : probe.cpuNanos();
-        AtomicReference<PhaseResult.Kill> kill = new AtomicReference<>();
-        PhaseRunner.Measured measured;
-        KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log);
-        try {
-          measured = runner.measure(name, target, plan.seconds());
-        } finally {
-          timer.cancel();
-        }
-        rows.add(new PhaseResult(name, "raftlimiter", BenchPlan.modeName(mode), groups,
-            measured.measurement(), probe == null ? null
-                : probe.usageSince(cpuBefore, measured.measurement().seconds()),
-            null, measured.unanswered(), kill.get()));
-        if (kill.get() != null) {
-          restartStopped(cluster);
-        }
+      warmUp(clusterLabel(groups), planned.stream().map(Planned::target).toList());
+      for (Planned p : planned) {
+        String name = p.target().label();
+        runner.warmUp(name, p.target().target(), plan.modeWarmupSeconds());
+        Run run = measure(name, p.target().target(), serving, generator, cluster);
+        rows.add(new PhaseResult(name, "raftlimiter", p.mode(), p.client().label(), groups,
+            run.measured().measurement(), run.serving(), run.generator(), null,
+            run.measured().unanswered(), run.kill()));
       }
     }
     return rows;
+  }
+
+  private String clusterLabel(int groups) {
+    return switch (plan.cluster()) {
+      case EXISTING -> "existing cluster";
+      case PROCESS, EMBEDDED -> groups + (groups == 1 ? " group" : " groups");
+    };
+  }
+
+  private void warmUp(String cluster, List<SettlingWarmup.Labelled> targets) throws Exception {
+    if (plan.cluster() != ClusterKind.EMBEDDED) {
+      warmups.add(new SettlingWarmup(runner, plan.settle(), log).run(cluster, targets));
+      return;
+    }
+    double share = plan.warmupSeconds() / targets.size();
+    for (SettlingWarmup.Labelled t : targets) {
+      runner.warmUp(t.label(), t.target(), share);
+    }
+    warmups.add(new Warmup(cluster, plan.warmupSeconds(), Warmup.Outcome.FIXED));
+  }
+
+  /** {@code plan.runs()} measured phases of one target; the median one by decisions/s. */
+  private Run measure(String name, Target target, ResourceProbe serving, ResourceProbe generator,
+      LocalCluster cluster) throws Exception {
+    List<Run> runs = new ArrayList<>();
+    for (int i = 1; i <= plan.runs(); i++) {
+      String label = plan.runs() == 1 ? name : name + " run " + i + "/" + plan.runs();
+      long servingBefore = serving == null ? -1 : serving.cpuNanos();
+      long generatorBefore = generator == null ? -1 : generator.cpuNanos();
+      AtomicReference<PhaseResult.Kill> kill = new AtomicReference<>();
+      KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log);
+      PhaseRunner.Measured measured;
+      try {
+        measured = runner.measure(label, target, plan.seconds());
+      } finally {
+        timer.cancel();
+      }
+      double seconds = measured.measurement().seconds();
+      runs.add(new Run(measured,
+          serving == null ? null : serving.usageSince(servingBefore, seconds),
+          generator == null ? null : generator.usageSince(generatorBefore, seconds), kill.get()));
+      if (kill.get() != null) {
+        restartStopped(cluster);
+      }
+      warnIfGeneratorBusy(label, runs.get(runs.size() - 1).generator());
+    }
+    return MedianRun.of(runs, r -> r.measured().measurement().decisionsPerSecond());
+  }
+
+  /** Past half the machine's cores, the load generator may be what limits the rate. */
+  private void warnIfGeneratorBusy(String label, ResourceUsage generator) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (generator != null && generator.cpuCores() > cores / 2.0) {
+      log.printf(Locale.ROOT, "%s: warning: the load generator used %.2f of %d cores; the rate "
+          + "may be its limit, not the server's%n", label, generator.cpuCores(), cores);
+    }
   }
 
   private void restartStopped(LocalCluster cluster) throws Exception {
@@ -136,13 +239,13 @@ final class BenchRun {
         RedisTokenBucket bucket = new RedisTokenBucket("127.0.0.1", server.port(),
             plan.redisConnections(), plan.capacity(), plan.refillPerSecond())) {
       log.printf("%s: redis-server on 127.0.0.1:%d%n", name, server.port());
-      ResourceProbe probe = ResourceProbe.process(server.process(), "redis-server");
+      ResourceProbe probe = ResourceProbe.processes(List.of(server.process().pid()),
+          "redis-server");
       runner.warmUp(name, bucket, plan.modeWarmupSeconds());
-      long cpuBefore = probe.cpuNanos();
-      PhaseRunner.Measured measured = runner.measure(name, bucket, plan.seconds());
-      return new PhaseResult(name, "redis", persistence.name(), 0, measured.measurement(),
-          probe.usageSince(cpuBefore, measured.measurement().seconds()), null,
-          measured.unanswered(), null);
+      Run run = measure(name, bucket, probe, loadGenerator(), null);
+      return new PhaseResult(name, "redis", persistence.name(), null, 0,
+          run.measured().measurement(), run.serving(), run.generator(), null,
+          run.measured().unanswered(), null);
     }
   }
 

@@ -36,16 +36,22 @@ final class PhaseRunner {
   }
 
   void warmUp(String label, Target target, double seconds) throws Exception {
-    if (seconds <= 0) {
-      return;
+    if (seconds > 0) {
+      window(label + " warm-up", target, keySpace(), seconds);
     }
-    PhaseRecorder recorder = new PhaseRecorder(System.nanoTime(), null, seconds);
-    Runnable stopWatching = progress.watch("[" + label + " warm-up]", seconds, recorder);
+  }
+
+  /** Runs the workload unmeasured on {@code space} for {@code seconds}; returns decisions/s. */
+  double window(String label, Target target, KeySpace space, double seconds) throws Exception {
+    long start = System.nanoTime();
+    PhaseRecorder recorder = new PhaseRecorder(start, null, seconds);
+    Runnable stopWatching = progress.watch("[" + label + "]", seconds, recorder);
     try {
-      generator.run(target, keySpace(), seconds, recorder);
+      generator.run(target, space, seconds, recorder);
     } finally {
       stopWatching.run();
     }
+    return recorder.decisions() / ((System.nanoTime() - start) / 1e9);
   }
 
   Measured measure(String label, Target target, double seconds) throws Exception {
@@ -64,7 +70,7 @@ final class PhaseRunner {
     return new Measured(recorder.finish(elapsed), unanswered);
   }
 
-  private KeySpace keySpace() {
+  KeySpace keySpace() {
     return new KeySpace("b" + runId + "p" + phases.incrementAndGet() + "-");
   }
 }

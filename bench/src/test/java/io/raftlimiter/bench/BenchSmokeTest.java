@@ -3,6 +3,7 @@ package io.raftlimiter.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,20 +19,23 @@ import picocli.CommandLine;
 
 /**
  * The whole harness end to end in a few seconds, so it cannot rot: an embedded 3-node cluster,
- * a small key space, every mode in {@link #MODES}, the Redis baseline when redis-server is
- * installed (skipped rows otherwise), and the three output files.
+ * a small key space, every mode in {@link #MODES} through both client kinds, the Redis baseline
+ * when redis-server is installed (skipped rows otherwise), and the three output files; then once
+ * with node processes started by {@code scripts/rlctl}, when the CLI jar is built.
  */
 class BenchSmokeTest {
   /** Modes the smoke run measures; each must decide without errors. */
   static final List<String> MODES = List.of("STRONG", "EVENTUAL", "LEASED");
+  static final List<String> CLIENTS = List.of("plain", "java");
 
   @TempDir
   Path out;
 
   @Test
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void runsEveryModeAndWritesTheReports() throws Exception {
-    List<String> args = new ArrayList<>(List.of("--modes", String.join(",", MODES),
+    List<String> args = new ArrayList<>(List.of("--cluster", "embedded",
+        "--modes", String.join(",", MODES),
         "--seconds", "2", "--warmup", "1", "--mode-warmup", "1", "--keys", "2000",
         "--distribution", "zipf:1.1", "--concurrency", "16", "--seed", "1",
         "--redis", "both", "--out", out.toString()));
@@ -39,11 +43,12 @@ class BenchSmokeTest {
     assertEquals(0, exit);
 
     String json = Files.readString(out.resolve("result.json"));
-    for (String mode : MODES) {
+    for (String mode : MODES.stream().flatMap(m -> CLIENTS.stream().map(c -> m + " " + c))
+        .toList()) {
       String row = row(json, mode);
       assertTrue(number(row, "decisions") > 0, mode + " decided nothing: " + row);
       assertEquals(0, number(row, "errors"), mode + " had errors: " + row);
-      if (!mode.equals("EVENTUAL")) { // EVENTUAL may over-admit, within its bound
+      if (!mode.startsWith("EVENTUAL")) { // EVENTUAL may over-admit, within its bound
         assertEquals(0, number(row, "overAdmittedTokens"), mode + " over-admitted: " + row);
       }
       assertTrue(row.contains("\"p99\""), row);
@@ -60,7 +65,50 @@ class BenchSmokeTest {
     assertFalse(html.contains("<script"), "report.html has a script");
     assertFalse(html.replace("http://www.w3.org/2000/svg", "").contains("http"),
         "report.html refers to the network");
-    assertTrue(Files.readString(out.resolve("summary.md")).contains("| STRONG |"));
+    assertTrue(Files.readString(out.resolve("summary.md")).contains("| STRONG plain |"));
+  }
+
+  /**
+   * Node processes as users start them: {@code scripts/rlctl cluster up} in a scratch directory,
+   * the load from this JVM, CPU per decision read from the nodes' {@code /proc/PID/stat}, and
+   * everything stopped and deleted at the end. Needs {@code cli/target/rlctl.jar}, which the
+   * reactor builds before this module (bench depends on cli in test scope); skipped without it
+   * rather than building it from inside a test.
+   */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void runsNodeProcessesStartedWithRlctl() throws Exception {
+    Path root = Path.of("").toAbsolutePath().getParent();
+    Path rlctl = root.resolve("scripts/rlctl");
+    assumeTrue(Files.isRegularFile(root.resolve("cli/target/rlctl.jar")),
+        "cli/target/rlctl.jar not built: run mvn package (or verify) from the root");
+    assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "needs Linux's /proc");
+    int exit = Bench.commandLine().execute("--cluster", "process", "--rlctl", rlctl.toString(),
+        "--node-jvm-opts", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+        "--modes", "STRONG", "--clients", "plain,java", "--redis", "none", "--seconds", "2",
+        "--warmup", "4", "--warmup-min", "2", "--warmup-window", "1", "--mode-warmup", "0",
+        "--keys", "2000", "--concurrency", "16", "--seed", "1", "--out", out.toString());
+    assertEquals(0, exit);
+
+    String json = Files.readString(out.resolve("result.json"));
+    for (String name : List.of("STRONG plain", "STRONG java")) {
+      String row = row(json, name);
+      assertTrue(number(row, "decisions") > 0, name + " decided nothing: " + row);
+      assertEquals(0, number(row, "errors"), name + " had errors: " + row);
+      assertEquals(0, number(row, "overAdmittedTokens"), name + " over-admitted: " + row);
+      assertTrue(row.contains("\"loadGenerator\""), row);
+      Matcher cpu = Pattern.compile("\"cpuMicrosPerDecision\": ([0-9.]+)").matcher(row);
+      assertTrue(cpu.find() && Double.parseDouble(cpu.group(1)) > 0, "no node CPU: " + row);
+    }
+    assertTrue(json.contains("\"warmups\""), json);
+    assertTrue(Files.readString(out.resolve("summary.md")).contains("Warm-up: 1 group "));
+
+    Matcher pids = Pattern.compile("pids \\[([0-9, ]+)\\]").matcher(json);
+    assertTrue(pids.find(), "no node pids in " + json);
+    for (String pid : pids.group(1).split(",\\s*")) {
+      ProcessHandle.of(Long.parseLong(pid)).ifPresent(p -> assertFalse(p.isAlive(),
+          "node process " + pid + " outlived the bench"));
+    }
   }
 
   @Test
@@ -69,7 +117,13 @@ class BenchSmokeTest {
         new String[] {"--modes", "FAST"}, new String[] {"--distribution", "zipf:-1"},
         new String[] {"--redis", "maybe"}, new String[] {"--endpoints", "nohost", "--redis",
             "none"}, new String[] {"--kill-at", "20", "--seconds", "10"},
-        new String[] {"--set", "no.such.setting=1"}, new String[] {"--seconds", "x"})) {
+        new String[] {"--set", "no.such.setting=1"}, new String[] {"--seconds", "x"},
+        new String[] {"--cluster", "docker"}, new String[] {"--cluster", "process",
+            "--endpoints", "h:1"}, new String[] {"--clients", "go"},
+        new String[] {"--runs", "0"}, new String[] {"--kill-at", "1", "--cluster", "process"},
+        new String[] {"--warmup", "10", "--warmup-min", "20"},
+        new String[] {"--warmup-tolerance", "0"},
+        new String[] {"--rlctl", "/no/such/rlctl", "--cluster", "process"})) {
       CommandLine cli = Bench.commandLine();
       cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
       assertEquals(2, cli.execute(args), String.join(" ", args));

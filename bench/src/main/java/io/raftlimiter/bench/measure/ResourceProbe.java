@@ -4,12 +4,12 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.List;
 
 /**
- * Reads a process's CPU time and memory: this JVM (which hosts the embedded cluster, and the load
- * generator with it) or another process by pid (a Redis server). Linux only for the resident set
- * size; elsewhere it reads as unknown.
+ * Reads CPU time and memory: of this JVM (the load generator, and the embedded cluster when there
+ * is one) or of other processes by pid, summed (node processes, a Redis server). Linux only for
+ * other processes and for the resident set size; elsewhere they read as unknown.
  */
 public interface ResourceProbe {
   /** CPU time used so far, or -1. */
@@ -26,9 +26,8 @@ public interface ResourceProbe {
   /** Usage over a phase that started when the probe read {@code cpuNanosBefore}. */
   default ResourceUsage usageSince(long cpuNanosBefore, double seconds) {
     long cpuNow = cpuNanos();
-    double cores = cpuNow < 0 || cpuNanosBefore < 0 || seconds <= 0
-        ? -1 : (cpuNow - cpuNanosBefore) / 1e9 / seconds;
-    return new ResourceUsage(cores, heapUsedBytes(), rssBytes(), what());
+    long used = cpuNow < 0 || cpuNanosBefore < 0 ? -1 : cpuNow - cpuNanosBefore;
+    return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what());
   }
 
   static ResourceProbe thisJvm(String what) {
@@ -57,11 +56,21 @@ public interface ResourceProbe {
     };
   }
 
-  static ResourceProbe process(ProcessHandle process, String what) {
+  /** The processes {@code pids} together: CPU time and resident memory summed. */
+  static ResourceProbe processes(List<Long> pids, String what) {
+    long ticksPerSecond = ClockTicks.perSecond();
     return new ResourceProbe() {
       @Override
       public long cpuNanos() {
-        return process.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+        long ticks = 0;
+        for (long pid : pids) {
+          try {
+            ticks += ProcStat.cpuTicks(Files.readString(proc(pid, "stat")));
+          } catch (IOException | RuntimeException e) {
+            return -1; // a process gone: the sum would mislead
+          }
+        }
+        return ProcStat.ticksToNanos(ticks, ticksPerSecond);
       }
 
       @Override
@@ -71,7 +80,15 @@ public interface ResourceProbe {
 
       @Override
       public long rssBytes() {
-        return rssOf(Path.of("/proc", Long.toString(process.pid()), "status"));
+        long sum = 0;
+        for (long pid : pids) {
+          long rss = rssOf(proc(pid, "status"));
+          if (rss < 0) {
+            return -1;
+          }
+          sum += rss;
+        }
+        return sum;
       }
 
       @Override
@@ -79,6 +96,10 @@ public interface ResourceProbe {
         return what;
       }
     };
+  }
+
+  private static Path proc(long pid, String file) {
+    return Path.of("/proc", Long.toString(pid), file);
   }
 
   private static long rssOf(Path status) {

@@ -1,16 +1,28 @@
 package io.raftlimiter.bench.measure;
 
 /**
- * CPU and memory of the process serving a phase. Negative values mean "not measured" (an
- * existing cluster on other hosts).
+ * CPU and memory of the process(es) serving a phase, or of the load generator. Negative values
+ * mean "not measured" (an existing cluster on other hosts).
  *
- * @param cpuCores CPU time used during the phase divided by its wall time
- * @param heapUsedBytes the JVM's heap in use at the end of the phase (embedded cluster only)
+ * @param cpuNanos CPU time used during the phase
+ * @param seconds the phase's wall time
+ * @param heapUsedBytes the JVM's heap in use at the end of the phase (this JVM only)
  * @param rssBytes resident set size at the end of the phase
  * @param what which process(es) the figures cover
  */
-public record ResourceUsage(double cpuCores, long heapUsedBytes, long rssBytes, String what) {
+public record ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, long rssBytes,
+    String what) {
   public static ResourceUsage unknown(String why) {
-    return new ResourceUsage(-1, -1, -1, why);
+    return new ResourceUsage(-1, 0, -1, -1, why);
+  }
+
+  /** CPU time over wall time, or -1 when unknown. */
+  public double cpuCores() {
+    return cpuNanos < 0 || seconds <= 0 ? -1 : cpuNanos / 1e9 / seconds;
+  }
+
+  /** CPU time per decision in microseconds, or NaN when unknown or nothing was decided. */
+  public double cpuMicrosPer(long decisions) {
+    return cpuNanos < 0 || decisions <= 0 ? Double.NaN : cpuNanos / 1000.0 / decisions;
   }
 }

@@ -1,19 +1,18 @@
 package io.raftlimiter.bench.redis;
 
+import io.raftlimiter.bench.cluster.ScratchDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A throw-away {@code redis-server} on 127.0.0.1, a free port and a temp directory, for the
- * baseline. Stopped and its directory deleted by {@link #close()}, and by a shutdown hook if the
- * JVM exits first (Ctrl-C), so no server outlives the benchmark.
+ * baseline. Stopped and its directory deleted by {@link #close()}, or by the directory's shutdown
+ * hook if the JVM exits first (Ctrl-C), so no server outlives the benchmark.
  */
 public final class RedisServer implements AutoCloseable {
   /** How the server keeps its data. */
@@ -25,16 +24,13 @@ public final class RedisServer implements AutoCloseable {
   }
 
   private final Process process;
-  private final Path directory;
+  private final ScratchDirectory scratch;
   private final int port;
-  private final Thread shutdownHook;
 
-  private RedisServer(Process process, Path directory, int port) {
+  private RedisServer(Process process, ScratchDirectory scratch, int port) {
     this.process = process;
-    this.directory = directory;
+    this.scratch = scratch;
     this.port = port;
-    this.shutdownHook = new Thread(this::stop, "redis-server-stop");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /** Whether {@code binary} (a path, or a name looked up on PATH) can be run. */
@@ -52,7 +48,10 @@ public final class RedisServer implements AutoCloseable {
   }
 
   public static RedisServer start(String binary, Persistence persistence) throws IOException {
-    Path directory = Files.createTempDirectory("raftlimiter-bench-redis-");
+    AtomicReference<Process> started = new AtomicReference<>();
+    ScratchDirectory scratch = new ScratchDirectory("raftlimiter-bench-redis-",
+        path -> stop(started.get()));
+    Path directory = scratch.path();
     int port = freePort();
     List<String> command = new ArrayList<>(List.of(binary,
         "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", directory.toString(),
@@ -62,9 +61,16 @@ public final class RedisServer implements AutoCloseable {
     } else {
       command.addAll(List.of("--appendonly", "no"));
     }
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(directory.resolve("stdout.log").toFile()).start();
-    RedisServer server = new RedisServer(process, directory, port);
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(directory.resolve("stdout.log").toFile()).start();
+    } catch (IOException e) {
+      scratch.close();
+      throw e;
+    }
+    started.set(process);
+    RedisServer server = new RedisServer(process, scratch, port);
     try {
       server.awaitReady();
     } catch (IOException | RuntimeException e) {
@@ -79,7 +85,7 @@ public final class RedisServer implements AutoCloseable {
     while (true) {
       if (!process.isAlive()) {
         throw new IOException("redis-server exited with " + process.exitValue() + "; see "
-            + directory.resolve("redis.log"));
+            + scratch.path().resolve("redis.log"));
       }
       try (RespConnection connection = new RespConnection("127.0.0.1", port)) {
         if ("PONG".equals(connection.call("PING"))) {
@@ -114,8 +120,8 @@ public final class RedisServer implements AutoCloseable {
     return process.toHandle();
   }
 
-  private synchronized void stop() {
-    if (process.isAlive()) {
+  private static void stop(Process process) {
+    if (process != null && process.isAlive()) {
       process.destroy(); // SIGTERM: Redis exits at once without a save, as configured
       try {
         if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -126,22 +132,11 @@ public final class RedisServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (Files.exists(directory)) {
-      try (Stream<Path> paths = Files.walk(directory)) {
-        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        System.err.println("could not delete " + directory + ": " + e);
-      }
-    }
   }
 
+  /** Stops the server and deletes its directory. */
   @Override
   public void close() {
-    stop();
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // already shutting down: the hook is running or has run
-    }
+    scratch.close();
   }
 }

@@ -26,7 +26,8 @@ public final class HtmlReport {
         .append("th{background:#f3f3f3}section{margin-top:2em}p.note{color:#444;max-width:60em}")
         .append("</style></head><body>\n");
     html.append("<h1>raftlimiter benchmark</h1>\n<p>")
-        .append(SvgChart.escape(SummaryTable.headline(info))).append("</p>\n<p><code>")
+        .append(SvgChart.escape(SummaryTable.headline(info))).append("</p>\n<p>")
+        .append(SvgChart.escape(SummaryTable.warmups(info))).append("</p>\n<p><code>")
         .append(SvgChart.escape(info.command())).append("</code></p>\n");
     html.append("<section id='summary'><h2>Summary</h2>").append(table(rows)).append("</section>\n");
     html.append("<section id='latency'><h2>Latency distribution</h2>")
@@ -74,9 +75,10 @@ public final class HtmlReport {
       t.append("<th>").append(SvgChart.escape(h)).append("</th>");
     }
     t.append("</tr>");
+    double redis = SummaryTable.redisPerSecond(rows);
     for (PhaseResult row : rows) {
       t.append("<tr>");
-      List<String> cells = SummaryTable.cells(row);
+      List<String> cells = SummaryTable.cells(row, redis);
       for (int i = 0; i < cells.size(); i++) {
         t.append(i >= SummaryTable.FIRST_NUMERIC ? "<td class='n'>" : "<td>")
             .append(SvgChart.escape(cells.get(i))).append("</td>");

@@ -21,29 +21,41 @@ public final class ResultJson {
         .field("workload", info.workload()).field("seconds", info.seconds())
         .field("warmupSeconds", info.warmupSeconds())
         .field("modeWarmupSeconds", info.modeWarmupSeconds())
-        .field("capacity", info.capacity()).field("refillPerSecond", info.refillPerSecond());
+        .field("capacity", info.capacity()).field("refillPerSecond", info.refillPerSecond())
+        .field("runs", info.runs());
+    json.name("warmups").beginArray();
+    for (Warmup warmup : info.warmups()) {
+      json.beginObject().field("cluster", warmup.cluster()).field("seconds", warmup.seconds())
+          .field("outcome", warmup.outcome().label())
+          .field("settled", warmup.outcome() == Warmup.Outcome.SETTLED).endObject();
+    }
+    json.endArray();
     json.name("settings").beginObject();
     for (Map.Entry<String, String> setting : info.settings().entrySet()) {
       json.field(setting.getKey(), setting.getValue());
     }
     json.endObject().endObject();
     json.name("results").beginArray();
+    double redis = SummaryTable.redisPerSecond(rows);
     for (PhaseResult row : rows) {
-      row(json, row);
+      row(json, row, redis);
     }
     json.endArray();
     return json.endObject().toString();
   }
 
-  private static void row(JsonWriter json, PhaseResult row) {
+  private static void row(JsonWriter json, PhaseResult row, double redisPerSecond) {
     json.beginObject().field("name", row.name()).field("system", row.system())
-        .field("mode", row.mode()).field("groups", row.groups()).field("skipped", row.skipped());
+        .field("mode", row.mode()).field("client", row.client()).field("groups", row.groups())
+        .field("skipped", row.skipped());
     PhaseMeasurement m = row.measurement();
     if (m != null) {
       json.field("seconds", m.seconds()).field("calls", m.calls())
           .field("decisions", m.decisions()).field("decisionsPerSecond", m.decisionsPerSecond())
           .field("allowed", m.allowed()).field("rejected", m.rejected())
-          .field("errors", m.errors()).field("unanswered", row.unanswered());
+          .field("errors", m.errors()).field("unanswered", row.unanswered())
+          .field("timesRedis", Double.isNaN(redisPerSecond) || redisPerSecond <= 0 ? null
+              : m.decisionsPerSecond() / redisPerSecond);
       json.name("errorsByCode").beginObject();
       m.errorsByCode().forEach(json::field);
       json.endObject();
@@ -55,13 +67,8 @@ public final class ResultJson {
             .field("overAdmittedTokens", a.overAdmittedTokens()).field("keysOver", a.keysOver())
             .field("underAdmittedDecisions", a.underAdmittedDecisions()).endObject();
       }
-      ResourceUsage r = row.resources();
-      if (r != null) {
-        json.name("resources").beginObject().field("what", r.what())
-            .field("cpuCores", r.cpuCores() < 0 ? null : r.cpuCores())
-            .field("heapUsedBytes", r.heapUsedBytes() < 0 ? null : r.heapUsedBytes())
-            .field("rssBytes", r.rssBytes() < 0 ? null : r.rssBytes()).endObject();
-      }
+      resources(json, "resources", row.resources(), m.decisions());
+      resources(json, "loadGenerator", row.generator(), m.decisions());
       if (row.kill() != null) {
         json.name("kill").beginObject().field("atSeconds", row.kill().atSeconds())
             .field("node", row.kill().node()).endObject();
@@ -78,6 +85,19 @@ public final class ResultJson {
       json.endObject();
     }
     json.endObject();
+  }
+
+  private static void resources(JsonWriter json, String name, ResourceUsage r, long decisions) {
+    if (r == null) {
+      return;
+    }
+    double cpuMicros = r.cpuMicrosPer(decisions);
+    json.name(name).beginObject().field("what", r.what())
+        .field("cpuCores", r.cpuCores() < 0 ? null : r.cpuCores())
+        .field("cpuSeconds", r.cpuNanos() < 0 ? null : r.cpuNanos() / 1e9)
+        .field("cpuMicrosPerDecision", Double.isNaN(cpuMicros) ? null : cpuMicros)
+        .field("heapUsedBytes", r.heapUsedBytes() < 0 ? null : r.heapUsedBytes())
+        .field("rssBytes", r.rssBytes() < 0 ? null : r.rssBytes()).endObject();
   }
 
   private static void latency(JsonWriter json, String name, Histogram h) {

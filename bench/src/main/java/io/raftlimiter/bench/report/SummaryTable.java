@@ -10,15 +10,20 @@ import java.util.stream.Collectors;
 
 /** The summary table, as cells, shared by the Markdown and the HTML output. */
 public final class SummaryTable {
-  public static final List<String> HEADER = List.of("target", "decisions/s", "call p50 ms",
-      "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
-      "over-admitted tokens (keys)", "under-admitted", "CPU cores", "heap MiB", "RSS MiB");
+  public static final List<String> HEADER = List.of("target", "decisions/s", "x Redis",
+      "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
+      "over-admitted tokens (keys)", "under-admitted", "CPU cores", "CPU µs/decision",
+      "load-gen CPU cores", "heap MiB", "RSS MiB");
   /** Columns holding numbers, right-aligned. */
   public static final int FIRST_NUMERIC = 1;
 
   private SummaryTable() {}
 
-  public static List<String> cells(PhaseResult row) {
+  /**
+   * The row's cells; {@code redisPerSecond} is the plain Redis row's decisions/s (see
+   * {@link #redisPerSecond}), NaN for none.
+   */
+  public static List<String> cells(PhaseResult row, double redisPerSecond) {
     List<String> cells = new ArrayList<>();
     cells.add(row.name());
     if (!row.ran()) {
@@ -30,6 +35,7 @@ public final class SummaryTable {
     }
     PhaseMeasurement m = row.measurement();
     cells.add(String.format(Locale.ROOT, "%,.0f", m.decisionsPerSecond()));
+    cells.add(ratio(m.decisionsPerSecond(), redisPerSecond));
     for (double p : Percentiles.REPORTED) {
       cells.add(ms(Percentiles.millis(m.callLatencyMicros(), p)));
     }
@@ -43,11 +49,33 @@ public final class SummaryTable {
     cells.add(admission == null ? "n/a"
         : String.format(Locale.ROOT, "%,d", admission.underAdmittedDecisions()));
     ResourceUsage usage = row.resources();
-    cells.add(usage == null || usage.cpuCores() < 0 ? "n/a"
-        : String.format(Locale.ROOT, "%.2f", usage.cpuCores()));
+    cells.add(cores(usage));
+    double cpuMicros = row.cpuMicrosPerDecision();
+    cells.add(Double.isNaN(cpuMicros) ? "n/a" : String.format(Locale.ROOT, "%.1f", cpuMicros));
+    cells.add(cores(row.generator()));
     cells.add(mib(usage == null ? -1 : usage.heapUsedBytes()));
     cells.add(mib(usage == null ? -1 : usage.rssBytes()));
     return cells;
+  }
+
+  /** Decisions/s of the plain Redis row (no persistence), or NaN when there is none. */
+  public static double redisPerSecond(List<PhaseResult> rows) {
+    return rows.stream().filter(PhaseResult::isRedisBaseline).findFirst()
+        .map(r -> r.measurement().decisionsPerSecond()).orElse(Double.NaN);
+  }
+
+  /** {@code perSecond} as a multiple of Redis's, blank without a Redis row. */
+  static String ratio(double perSecond, double redisPerSecond) {
+    if (Double.isNaN(redisPerSecond) || redisPerSecond <= 0) {
+      return "";
+    }
+    double ratio = perSecond / redisPerSecond;
+    return String.format(Locale.ROOT, ratio < 0.1 ? "%.3f" : "%.2f", ratio);
+  }
+
+  private static String cores(ResourceUsage usage) {
+    return usage == null || usage.cpuCores() < 0 ? "n/a"
+        : String.format(Locale.ROOT, "%.2f", usage.cpuCores());
   }
 
   static String errors(PhaseMeasurement m) {
@@ -69,14 +97,15 @@ public final class SummaryTable {
   /** The table in Markdown, for docs/BENCHMARKS.md, with the run's header line above it. */
   public static String markdown(RunInfo info, List<PhaseResult> rows) {
     StringBuilder out = new StringBuilder();
-    out.append(headline(info)).append("\n\n");
+    out.append(headline(info)).append("\n\n").append(warmups(info)).append("\n\n");
     out.append("| ").append(String.join(" | ", HEADER)).append(" |\n|");
     for (int i = 0; i < HEADER.size(); i++) {
       out.append(i < FIRST_NUMERIC ? "---|" : "---:|");
     }
     out.append('\n');
+    double redis = redisPerSecond(rows);
     for (PhaseResult row : rows) {
-      out.append("| ").append(cells(row).stream().map(c -> c.replace("|", "\\|"))
+      out.append("| ").append(cells(row, redis).stream().map(c -> c.replace("|", "\\|"))
           .collect(Collectors.joining(" | "))).append(" |\n");
     }
     return out.toString();
@@ -85,10 +114,21 @@ public final class SummaryTable {
   /** One line saying what ran where. */
   public static String headline(RunInfo info) {
     return String.format(Locale.ROOT, "%s, %d cores, Java %s, %s; %s; C = %d, R = %s/s; "
-            + "warm-up %.0f s + %.0f s per target, %.0f s measured per target",
+            + "warm-up per cluster (up to %.0f s) + %.0f s per target, %.0f s measured per target"
+            + "%s",
         info.date(), info.cores(), info.java(), info.target(), info.workload(), info.capacity(),
         SvgChart.number(info.refillPerSecond()), info.warmupSeconds(), info.modeWarmupSeconds(),
-        info.seconds())
+        info.seconds(), info.runs() > 1 ? ", median of " + info.runs() + " runs" : "")
         + (info.settings().isEmpty() ? "" : "; settings " + info.settings());
+  }
+
+  /** One line: how long each cluster's warm-up took and whether throughput settled. */
+  public static String warmups(RunInfo info) {
+    if (info.warmups().isEmpty()) {
+      return "Warm-up: none.";
+    }
+    return info.warmups().stream().map(w -> String.format(Locale.ROOT, "%s %.0f s (%s)",
+        w.cluster(), w.seconds(), w.outcome().label()))
+        .collect(Collectors.joining("; ", "Warm-up: ", "."));
   }
 }

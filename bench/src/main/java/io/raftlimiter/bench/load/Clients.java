@@ -1,0 +1,44 @@
+package io.raftlimiter.bench.load;
+
+import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.client.RateLimiterClient;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The connections of both client kinds to one cluster, opened once and shared by every mode's
+ * target, so that connection set-up is never measured.
+ */
+public final class Clients implements AutoCloseable {
+  private final RateLimiterClient java;
+  private final PlainChannels plain;
+  private final Limit limit;
+  private final Duration deadline;
+
+  public Clients(List<String> endpoints, Limit limit, Duration deadline) {
+    // Taking turns over the nodes spreads EVENTUAL and LEASED calls (any node decides them);
+    // STRONG calls still go to their group's leader.
+    this.java = RateLimiterClient.newBuilder().endpoints(endpoints).roundRobin(true)
+        .deadline(deadline).build();
+    this.plain = new PlainChannels(endpoints);
+    this.limit = limit;
+    this.deadline = deadline;
+  }
+
+  public Target target(ClientKind kind, Consistency mode) {
+    return switch (kind) {
+      case PLAIN -> new PlainTarget(plain, new Requests(mode, limit), deadline.toNanos());
+      case JAVA -> new ClusterTarget(java, mode, limit);
+    };
+  }
+
+  @Override
+  public void close() {
+    try {
+      plain.close();
+    } finally {
+      java.close();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package io.raftlimiter.bench.load;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One gRPC channel per node and nothing more: each call goes to the next node in turn, as a
+ * client written from the proto alone (Envoy, a Go service) would send it. There is no leader
+ * routing and no retry, so a STRONG call often lands on a follower, which forwards it: the row
+ * shows what that costs next to the {@code java} client's.
+ *
+ * <p>Answers are handled on the channels' network threads ({@code directExecutor}): the load
+ * generator's callback only counts and records, never blocks, so a hop to an executor would be
+ * pure overhead. gRPC's shared event loops (two threads per core) serve all channels.
+ */
+public final class PlainChannels implements AutoCloseable {
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<RateLimiterGrpc.RateLimiterStub> stubs = new ArrayList<>();
+  private final AtomicInteger turn = new AtomicInteger();
+
+  public PlainChannels(List<String> endpoints) {
+    for (String endpoint : endpoints) {
+      ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext()
+          .directExecutor().build();
+      channels.add(channel);
+      stubs.add(RateLimiterGrpc.newStub(channel));
+    }
+  }
+
+  /** The stub of the node whose turn it is. */
+  RateLimiterGrpc.RateLimiterStub next() {
+    return stubs.get(Math.floorMod(turn.getAndIncrement(), stubs.size()));
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow();
+    }
+    try {
+      for (ManagedChannel channel : channels) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.raftlimiter.bench.load;
+
+import io.grpc.stub.StreamObserver;
+import io.raftlimiter.api.v1.AcquireBatchResponse;
+import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.bench.workload.KeySpace;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Acquires in one consistency mode with the generated stub over {@link PlainChannels}: one try
+ * per call, at the next node, with a deadline. The {@code plain} client kind.
+ *
+ * @param requests the mode's requests
+ * @param deadlineNanos each call's deadline from its send
+ */
+record PlainTarget(PlainChannels channels, Requests requests, long deadlineNanos)
+    implements Target {
+
+  @Override
+  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+    RateLimiterGrpc.RateLimiterStub stub = channels.next()
+        .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
+    if (keys.length == 1) {
+      Answer<AcquireResponse> answer =
+          new Answer<>(response -> new boolean[] {response.getAllowed()});
+      stub.acquire(requests.acquire(space.name(keys[0]), permits), answer);
+      return answer.result;
+    }
+    Answer<AcquireBatchResponse> answer = new Answer<>(Requests::allowed);
+    stub.acquireBatch(requests.batch(space, keys, permits), answer);
+    return answer.result;
+  }
+
+  /** A unary call's answer as a future of the allowed flags. */
+  private static final class Answer<T> implements StreamObserver<T> {
+    final CompletableFuture<boolean[]> result = new CompletableFuture<>();
+    private final Function<T, boolean[]> allowed;
+    private T value;
+
+    Answer(Function<T, boolean[]> allowed) {
+      this.allowed = allowed;
+    }
+
+    @Override
+    public void onNext(T next) {
+      value = next;
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      result.completeExceptionally(error);
+    }
+
+    @Override
+    public void onCompleted() {
+      result.complete(allowed.apply(value));
+    }
+  }
+}

@@ -1,0 +1,72 @@
+package io.raftlimiter.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.bench.measure.PhaseMeasurement;
+import io.raftlimiter.bench.measure.PhaseRecorder;
+import io.raftlimiter.bench.measure.ResourceUsage;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SummaryTableTest {
+  @Test
+  void ratioIsAgainstThePlainRedisRow() {
+    PhaseResult strong = row("STRONG plain", "raftlimiter", "STRONG", 5_000);
+    PhaseResult aof = row("redis aof-everysec", "redis", "AOF_EVERYSEC", 20_000);
+    PhaseResult redis = row("redis", "redis", "NONE", 40_000);
+    List<PhaseResult> rows = List.of(strong, aof, redis);
+    double baseline = SummaryTable.redisPerSecond(rows);
+    assertEquals(40_000, baseline, 1e-6);
+    assertEquals("0.13", cell(strong, baseline, "x Redis")); // 0.125
+    assertEquals("0.50", cell(aof, baseline, "x Redis"));
+    assertEquals("1.00", cell(redis, baseline, "x Redis"));
+    assertEquals("0.042", SummaryTable.ratio(1_000, 24_000));
+  }
+
+  @Test
+  void ratioIsBlankWithoutARedisRowThatRan() {
+    PhaseResult strong = row("STRONG java", "raftlimiter", "STRONG", 5_000);
+    List<PhaseResult> rows = List.of(strong,
+        PhaseResult.skipped("redis", "redis", "NONE", "not installed"));
+    double baseline = SummaryTable.redisPerSecond(rows);
+    assertTrue(Double.isNaN(baseline));
+    assertEquals("", cell(strong, baseline, "x Redis"));
+  }
+
+  @Test
+  void cpuPerDecisionAndTheLoadGeneratorAreColumns() {
+    PhaseResult strong = row("STRONG plain", "raftlimiter", "STRONG", 5_000);
+    assertEquals("40.0", cell(strong, Double.NaN, "CPU µs/decision")); // 2 CPU-s / 50,000
+    assertEquals("0.20", cell(strong, Double.NaN, "CPU cores"));
+    assertEquals("0.05", cell(strong, Double.NaN, "load-gen CPU cores"));
+    String markdown = SummaryTable.markdown(info(), List.of(strong));
+    assertTrue(markdown.contains("| CPU µs/decision |"), markdown);
+    assertTrue(markdown.contains("Warm-up: 1 group 35 s (settled)."), markdown);
+    assertTrue(markdown.contains("median of 3 runs"), markdown);
+    assertTrue(ResultJson.write(info(), List.of(strong)).contains("\"cpuMicrosPerDecision\": 40"));
+  }
+
+  private static String cell(PhaseResult row, double redis, String column) {
+    return SummaryTable.cells(row, redis).get(SummaryTable.HEADER.indexOf(column));
+  }
+
+  /** A row that decided {@code perSecond} × 10 s, its nodes using 2 CPU-seconds. */
+  private static PhaseResult row(String name, String system, String mode, long perSecond) {
+    PhaseRecorder recorder = new PhaseRecorder(0, null, 10);
+    for (int i = 0; i < 10; i++) {
+      recorder.answered(0, 1_000_000, (int) perSecond, (int) perSecond / 2);
+    }
+    PhaseMeasurement m = recorder.finish(10);
+    return new PhaseResult(name, system, mode, null, 1, m,
+        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes"),
+        new ResourceUsage(500_000_000L, 10, -1, -1, "generator"), null, 0, null);
+  }
+
+  private static RunInfo info() {
+    return new RunInfo("2026-11-29", 2, "17", "scripts/bench", "3 node processes", "zipf", 10,
+        180, 5, 100, 50, Map.of(), 3,
+        List.of(new Warmup("1 group", 35, Warmup.Outcome.SETTLED)));
+  }
+}
