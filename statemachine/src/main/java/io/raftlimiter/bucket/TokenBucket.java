@@ -33,6 +33,23 @@ public final class TokenBucket {
   }
 
   /**
+   * A time at which {@code state}, left alone, is full again: never earlier than the exact
+   * instant (rounded up to the millisecond), {@code Long.MAX_VALUE} when that is beyond 64 bits.
+   */
+  public static long fullAtNanos(BucketState state) {
+    long deficitMicros = state.limit().capacityMicros() - state.tokensMicros();
+    if (deficitMicros <= 0) {
+      return state.lastRefillNanos();
+    }
+    long millis = FixedPoint.millisToRefill(deficitMicros, state.limit().refillMicrosPerSecond(),
+        state.refillRemainder());
+    if (millis >= (Long.MAX_VALUE - Math.max(0, state.lastRefillNanos())) / 1_000_000L) {
+      return Long.MAX_VALUE;
+    }
+    return state.lastRefillNanos() + millis * 1_000_000L;
+  }
+
+  /**
    * Applies {@code limit} from {@code nowNanos} on: time up to now refills at the old rate, then
    * the tokens are clipped to the new capacity.
    */

@@ -1,11 +1,13 @@
 package io.raftlimiter.statemachine;
 
+import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.ExpirySlots;
 import io.raftlimiter.store.WriteSet;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,41 +18,22 @@ import java.util.List;
  * entry order; time is the entry's stamp, raised to the last applied stamp so that it never runs
  * backwards even if a new leader's clock is behind the old one's.
  *
- * <p>After its ops, every {@code sweepEveryEntries}-th entry (by log index) also sweeps
- * {@code sweepKeys} stored buckets, in key order from a cursor that is stored with the buckets:
- * those that have refilled to full by the entry's time are deleted, since a full bucket is the
- * same as no bucket. So storage follows the keys that are actually below capacity, and because
- * the cursor is part of the replicated state and the schedule depends only on the index, every
- * replica deletes the same buckets at the same log index. Sweeping in pages keeps the cost of
- * positioning a RocksDB iterator (which must skip the tombstones of earlier sweeps) rare.
+ * <p>Expiry goes by time. A full bucket is the same as no bucket, so it is deleted: at once when
+ * an op leaves it full, and otherwise when it has refilled. Every bucket stored below capacity is
+ * indexed under the {@link ExpirySlots slot} of the time it will be full again; each entry then
+ * visits the slots its time has passed since the last entry and deletes those of their buckets
+ * that are full by now (a bucket written again since sits in a later slot as well, and is left
+ * alone). The index and the slot reached are part of the stored state and move only with the
+ * entries' times, so every replica deletes the same buckets at the same log index. Storage
+ * follows the keys actually below capacity, and the work is proportional to what expires, where a
+ * sweep of the stored keys in key order had to wade through every delete left in RocksDB's
+ * memtable.
  */
 public final class EntryApplier {
-  /** Stored buckets examined per sweep. */
-  public static final int DEFAULT_SWEEP_KEYS = 256;
-  /** A sweep runs on entries whose index is a multiple of this. */
-  public static final int DEFAULT_SWEEP_EVERY_ENTRIES = 16;
-
   private final BucketStore store;
-  private final int sweepKeys;
-  private final int sweepEveryEntries;
 
   public EntryApplier(BucketStore store) {
-    this(store, DEFAULT_SWEEP_KEYS, DEFAULT_SWEEP_EVERY_ENTRIES);
-  }
-
-  /** Sweeps {@code sweepKeys} buckets after every entry. */
-  public EntryApplier(BucketStore store, int sweepKeys) {
-    this(store, sweepKeys, 1);
-  }
-
-  public EntryApplier(BucketStore store, int sweepKeys, int sweepEveryEntries) {
-    if (sweepKeys < 0 || sweepEveryEntries < 1) {
-      throw new IllegalArgumentException("sweepKeys must be >= 0 and sweepEveryEntries >= 1, got "
-          + sweepKeys + " and " + sweepEveryEntries);
-    }
     this.store = store;
-    this.sweepKeys = sweepKeys;
-    this.sweepEveryEntries = sweepEveryEntries;
   }
 
   /** The time {@code entry} is applied at: its stamp, never below the last applied stamp. */
@@ -73,34 +56,27 @@ public final class EntryApplier {
       };
       if (!outcome.state().isFull()) {
         writes.put(key, outcome.state());
+        writes.expireAt(ExpirySlots.slotOf(TokenBucket.fullAtNanos(outcome.state())), key);
       } else if (stored != null) {
         writes.put(key, null); // a read or a return left it full, and a full bucket is no bucket
       }
       decisions.add(outcome.decision());
     }
-    if (index % sweepEveryEntries == 0) {
-      sweepFullBuckets(writes, nowNanos);
-    } else {
-      writes.sweepCursor(store.sweepCursor()); // unchanged
-    }
+    expire(writes, nowNanos);
     store.commit(writes, new AppliedMarker(term, index, nowNanos));
     return decisions;
   }
 
-  private void sweepFullBuckets(WriteSet writes, long nowNanos) {
-    if (sweepKeys == 0) {
-      return;
-    }
-    byte[][] last = {store.sweepCursor()};
-    int[] visited = {0};
-    store.scan(last[0], sweepKeys, (key, state) -> {
-      visited[0]++;
-      last[0] = key;
-      if (!writes.contains(key) && TokenBucket.refill(state, nowNanos).isFull()) {
+  /** Deletes the buckets indexed in the slots that {@code nowNanos} has passed, if full by now. */
+  private void expire(WriteSet writes, long nowNanos) {
+    long from = store.expiredBelowSlot();
+    long to = Math.max(from, ExpirySlots.slotOf(nowNanos));
+    store.visitDue(from, to, key -> {
+      BucketState state = writes.contains(key) ? writes.get(key) : store.get(key);
+      if (state != null && TokenBucket.refill(state, nowNanos).isFull()) {
         writes.put(key, null);
       }
     });
-    // A short page means the end of the keys: the next sweep starts from the first key again.
-    writes.sweepCursor(visited[0] < sweepKeys ? null : last[0]);
+    writes.expiredBelowSlot(to);
   }
 }

@@ -4,6 +4,7 @@ import io.raftlimiter.bucket.BucketState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Where bucket states live. A store moves bytes; it makes no decisions. Absent means full.
@@ -16,17 +17,21 @@ public interface BucketStore extends AutoCloseable {
   /** The stored state of {@code key}, or {@code null} when none is stored (a full bucket). */
   BucketState get(byte[] key);
 
-  /** Applies {@code writes} (with its sweep cursor) and records {@code marker}, atomically. */
+  /**
+   * Applies {@code writes} (bucket states, expiry index entries, and the expired-below slot, with
+   * the index of the slots it passes dropped) and records {@code marker}, atomically.
+   */
   void commit(WriteSet writes, AppliedMarker marker);
 
   /**
-   * Visits up to {@code limit} stored buckets with keys after {@code afterKey} (all keys when
-   * null), in ascending unsigned key order.
+   * Visits the keys indexed for expiry in slots {@code fromSlot} (inclusive) to {@code toSlot}
+   * (exclusive), in ascending (slot, unsigned key) order. A key may have been written again since
+   * it was indexed: the caller checks its current state.
    */
-  void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor);
+  void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor);
 
-  /** Where the sweep for full buckets goes on from: the last key it looked at, or null. */
-  byte[] sweepCursor();
+  /** The slot below which expiry is done (0 for a new store). */
+  long expiredBelowSlot();
 
   /** The marker of the last commit, or {@link AppliedMarker#NONE} for an empty store. */
   AppliedMarker appliedMarker();

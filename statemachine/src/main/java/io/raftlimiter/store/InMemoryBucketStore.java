@@ -5,15 +5,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /** A heap-only store, for tests and for replicas that do not need to survive a restart. */
 public final class InMemoryBucketStore implements BucketStore {
   private final ConcurrentSkipListMap<byte[], BucketState> buckets =
       new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
   private volatile AppliedMarker marker = AppliedMarker.NONE;
-  private volatile byte[] sweepCursor;
+  /** Expiry index: slot → keys indexed there, in unsigned key order. */
+  private final TreeMap<Long, TreeSet<byte[]>> due = new TreeMap<>();
+  private volatile long expiredBelowSlot;
 
   @Override
   public BucketState get(byte[] key) {
@@ -29,26 +34,26 @@ public final class InMemoryBucketStore implements BucketStore {
         buckets.put(key.clone(), state);
       }
     });
-    sweepCursor = writes.sweepCursor() == null ? null : writes.sweepCursor().clone();
+    writes.forEachDue((key, slot) ->
+        due.computeIfAbsent(slot, x -> new TreeSet<>(Arrays::compareUnsigned)).add(key.clone()));
+    due.headMap(writes.expiredBelowSlot()).clear();
+    expiredBelowSlot = writes.expiredBelowSlot();
     marker = newMarker;
   }
 
   @Override
-  public void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor) {
-    var tail = afterKey == null ? buckets : buckets.tailMap(afterKey, false);
-    int visited = 0;
-    for (Map.Entry<byte[], BucketState> e : tail.entrySet()) {
-      if (visited++ >= limit) {
-        return;
-      }
-      visitor.accept(e.getKey().clone(), e.getValue());
+  public synchronized void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
+    if (fromSlot >= toSlot) {
+      return;
+    }
+    for (TreeSet<byte[]> keys : due.subMap(fromSlot, toSlot).values()) {
+      keys.forEach(key -> visitor.accept(key.clone()));
     }
   }
 
   @Override
-  public byte[] sweepCursor() {
-    byte[] cursor = sweepCursor;
-    return cursor == null ? null : cursor.clone();
+  public long expiredBelowSlot() {
+    return expiredBelowSlot;
   }
 
   @Override
@@ -76,5 +81,8 @@ public final class InMemoryBucketStore implements BucketStore {
   @Override
   public void close() {
     buckets.clear();
+    synchronized (this) {
+      due.clear();
+    }
   }
 }

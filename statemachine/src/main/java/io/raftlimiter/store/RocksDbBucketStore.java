@@ -7,8 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -18,15 +20,21 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
  * Bucket states in RocksDB: buckets in the default column family keyed by the raw key bytes, the
- * {@link AppliedMarker} in a {@code meta} column family, both written in one atomic batch.
+ * expiry index in an {@code expiry} column family keyed by (slot as 8 big-endian bytes, key), the
+ * {@link AppliedMarker} and the expired-below slot in a {@code meta} column family, all written
+ * in one atomic batch. Expired slots are dropped with one range delete, which iterators skip
+ * as a whole: the index is read from the first live slot on and never wades through
+ * tombstones, as a scan of the buckets themselves would after many deletes.
  *
  * <p>RocksDB's own write-ahead log is off: the Raft log is the write-ahead log, and on restart the
  * state machine rebuilds this database from its latest snapshot and replays the log after it.
@@ -38,13 +46,15 @@ public final class RocksDbBucketStore implements BucketStore {
 
   private static final byte[] META_CF = "meta".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] MARKER_KEY = {'m'};
-  private static final byte[] SWEEP_CURSOR_KEY = {'s'};
+  private static final byte[] EXPIRY_CF = "expiry".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  private static final byte[] EXPIRED_BELOW_KEY = {'e'};
   /**
    * Memtables per store: small, so that a flush soon folds the deletes of swept buckets into
    * level 0 and memory stays bounded (RocksDB's default budget is 512 MiB per store).
    */
   private static final long MEMTABLE_BUDGET_BYTES = 64L << 20;
   private static final long BLOCK_CACHE_BYTES = 64L << 20;
+  private static final byte[] EMPTY = new byte[0];
 
   private final Path path;
   private final LRUCache blockCache;
@@ -54,8 +64,9 @@ public final class RocksDbBucketStore implements BucketStore {
   private final RocksDB db;
   private final ColumnFamilyHandle bucketsFamily;
   private final ColumnFamilyHandle metaFamily;
+  private final ColumnFamilyHandle expiryFamily;
   private volatile AppliedMarker marker;
-  private volatile byte[] sweepCursor;
+  private volatile long expiredBelowSlot;
 
   private RocksDbBucketStore(Path path) throws RocksDBException {
     this.path = path;
@@ -67,7 +78,7 @@ public final class RocksDbBucketStore implements BucketStore {
         .optimizeLevelStyleCompaction(MEMTABLE_BUDGET_BYTES)
         // Every bucket record has the same size, so an update can overwrite the memtable entry
         // in place: a hot key then holds one entry, not one per update, and iterators (the full
-        // bucket sweep) do not wade through obsolete versions. Apply is the only writer.
+        // expiry's reads) do not wade through obsolete versions. Apply is the only writer.
         .setInplaceUpdateSupport(true);
     this.dbOptions = new DBOptions()
         .setCreateIfMissing(true)
@@ -77,13 +88,16 @@ public final class RocksDbBucketStore implements BucketStore {
     this.writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyDescriptor> families = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, columnOptions),
-        new ColumnFamilyDescriptor(META_CF, columnOptions));
+        new ColumnFamilyDescriptor(META_CF, columnOptions),
+        new ColumnFamilyDescriptor(EXPIRY_CF, columnOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     this.db = RocksDB.open(dbOptions, path.toString(), families, handles);
     this.bucketsFamily = handles.get(0);
     this.metaFamily = handles.get(1);
+    this.expiryFamily = handles.get(2);
     this.marker = readMarker();
-    this.sweepCursor = db.get(metaFamily, SWEEP_CURSOR_KEY);
+    byte[] expired = db.get(metaFamily, EXPIRED_BELOW_KEY);
+    this.expiredBelowSlot = expired == null ? 0 : ByteBuffer.wrap(expired).getLong();
   }
 
   /** Opens (creating if missing) the database in {@code directory}. */
@@ -124,16 +138,22 @@ public final class RocksDbBucketStore implements BucketStore {
           throw new StoreException("batch build failed", e);
         }
       });
-      batch.put(metaFamily, MARKER_KEY, encodeMarker(newMarker));
-      byte[] cursor = writes.sweepCursor();
-      if (cursor == null) {
-        batch.delete(metaFamily, SWEEP_CURSOR_KEY);
-      } else {
-        batch.put(metaFamily, SWEEP_CURSOR_KEY, cursor);
+      writes.forEachDue((key, slot) -> {
+        try {
+          batch.put(expiryFamily, dueKey(slot, key), EMPTY);
+        } catch (RocksDBException e) {
+          throw new StoreException("batch build failed", e);
+        }
+      });
+      long expiredBelow = writes.expiredBelowSlot();
+      if (expiredBelow > expiredBelowSlot) {
+        batch.deleteRange(expiryFamily, slotKey(expiredBelowSlot), slotKey(expiredBelow));
       }
+      batch.put(metaFamily, MARKER_KEY, encodeMarker(newMarker));
+      batch.put(metaFamily, EXPIRED_BELOW_KEY, slotKey(expiredBelow));
       db.write(writeOptions, batch);
       marker = newMarker;
-      sweepCursor = cursor == null ? null : cursor.clone();
+      expiredBelowSlot = expiredBelow;
     } catch (RocksDBException e) {
       throw new StoreException("write failed", e);
     }
@@ -154,26 +174,32 @@ public final class RocksDbBucketStore implements BucketStore {
   }
 
   @Override
-  public void scan(byte[] afterKey, int limit, BiConsumer<byte[], BucketState> visitor) {
-    try (RocksIterator it = db.newIterator(bucketsFamily)) {
-      if (afterKey == null) {
-        it.seekToFirst();
-      } else {
-        it.seek(afterKey);
-        if (it.isValid() && java.util.Arrays.equals(it.key(), afterKey)) {
-          it.next();
-        }
-      }
-      for (int visited = 0; visited < limit && it.isValid(); visited++, it.next()) {
-        visitor.accept(it.key(), BucketStateCodec.decode(it.value()));
+  public void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
+    if (fromSlot >= toSlot) {
+      return;
+    }
+    byte[] end = slotKey(toSlot);
+    try (Slice upperBound = new Slice(end);
+        ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound);
+        RocksIterator it = db.newIterator(expiryFamily, options)) {
+      for (it.seek(slotKey(fromSlot)); it.isValid(); it.next()) {
+        byte[] dueKey = it.key();
+        visitor.accept(Arrays.copyOfRange(dueKey, Long.BYTES, dueKey.length));
       }
     }
   }
 
   @Override
-  public byte[] sweepCursor() {
-    byte[] cursor = sweepCursor;
-    return cursor == null ? null : cursor.clone();
+  public long expiredBelowSlot() {
+    return expiredBelowSlot;
+  }
+
+  private static byte[] slotKey(long slot) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(slot).array();
+  }
+
+  private static byte[] dueKey(long slot, byte[] key) {
+    return ByteBuffer.allocate(Long.BYTES + key.length).putLong(slot).put(key).array();
   }
 
   @Override
@@ -197,7 +223,7 @@ public final class RocksDbBucketStore implements BucketStore {
   /** Persists the memtables; used before a clean shutdown since the WAL is off. */
   public void flush() {
     try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-      db.flush(options, List.of(bucketsFamily, metaFamily));
+      db.flush(options, List.of(bucketsFamily, metaFamily, expiryFamily));
     } catch (RocksDBException e) {
       throw new UncheckedIOException(new IOException("flush failed: " + e.getMessage(), e));
     }
@@ -207,6 +233,7 @@ public final class RocksDbBucketStore implements BucketStore {
   public void close() {
     bucketsFamily.close();
     metaFamily.close();
+    expiryFamily.close();
     db.close();
     writeOptions.close();
     dbOptions.close();

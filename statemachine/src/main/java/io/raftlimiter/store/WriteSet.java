@@ -2,18 +2,25 @@ package io.raftlimiter.store;
 
 import io.raftlimiter.bucket.BucketState;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.ObjLongConsumer;
 
 /**
- * The bucket writes of one applied entry, with read-your-writes for keys touched twice in the
- * entry. Kept in first-touch order so that what reaches the store never depends on hash order.
- * A {@code null} state means delete.
+ * The writes of one applied entry, with read-your-writes for keys touched twice in the entry:
+ * bucket states (a {@code null} state means delete), the keys to index for expiry and the slot
+ * below which expiry is done. Kept in first-touch order so that what reaches the store never
+ * depends on hash order.
  */
 public final class WriteSet {
+  private record Due(long slot, byte[] key) {}
+
   private final Map<ByteBuffer, BucketState> writes = new LinkedHashMap<>();
-  private byte[] sweepCursor;
+  private final List<Due> due = new ArrayList<>();
+  private long expiredBelowSlot;
 
   /** True when {@code key} was written in this set (its state, possibly null, is in {@link #get}). */
   public boolean contains(byte[] key) {
@@ -28,13 +35,21 @@ public final class WriteSet {
     writes.put(ByteBuffer.wrap(key), state);
   }
 
-  /** The sweep cursor to store with these writes; null starts the next sweep from the first key. */
-  public void sweepCursor(byte[] cursor) {
-    this.sweepCursor = cursor;
+  /** Indexes {@code key} for expiry in {@code slot} (see {@link ExpirySlots}). */
+  public void expireAt(long slot, byte[] key) {
+    due.add(new Due(slot, key));
   }
 
-  public byte[] sweepCursor() {
-    return sweepCursor;
+  /**
+   * The slot below which every slot has been expired, to store with these writes; the store
+   * drops its index of the slots from its previous value up to this one.
+   */
+  public void expiredBelowSlot(long slot) {
+    this.expiredBelowSlot = slot;
+  }
+
+  public long expiredBelowSlot() {
+    return expiredBelowSlot;
   }
 
   public int size() {
@@ -43,5 +58,12 @@ public final class WriteSet {
 
   public void forEach(BiConsumer<byte[], BucketState> visitor) {
     writes.forEach((key, state) -> visitor.accept(key.array(), state));
+  }
+
+  /** Visits the keys indexed by {@link #expireAt}, in the order they were indexed. */
+  public void forEachDue(ObjLongConsumer<byte[]> visitor) {
+    for (Due d : due) {
+      visitor.accept(d.key(), d.slot());
+    }
   }
 }

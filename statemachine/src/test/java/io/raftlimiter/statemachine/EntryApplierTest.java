@@ -13,6 +13,7 @@ import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.ExpirySlots;
 import io.raftlimiter.store.InMemoryBucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
 import io.raftlimiter.testing.ExactBucket;
@@ -31,7 +32,6 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class EntryApplierTest {
@@ -111,17 +111,16 @@ class EntryApplierTest {
     });
   }
 
-  /** Seeds with sweep page sizes: 0 (no sweep), pages much smaller than the keys, the default. */
   @ParameterizedTest
-  @CsvSource({"1, 32", "2, 3", "3, 1", "4, 0", "53710, 5", "53711, 2"})
-  void rocksDbAndInMemoryStoresAgreeOnEveryDecisionAndByte(long seed, int sweepPerEntry)
+  @ValueSource(longs = {1, 2, 3, 4, 53710, 53711})
+  void rocksDbAndInMemoryStoresAgreeOnEveryDecisionAndByte(long seed)
       throws IOException {
     SplittableRandom rnd = new SplittableRandom(seed);
     List<Applied> log = randomLog(rnd, 400, true, 30);
     try (RocksDbBucketStore rocks = RocksDbBucketStore.open(tempDir.resolve("rocks"));
         InMemoryBucketStore memory = new InMemoryBucketStore()) {
-      EntryApplier onRocks = new EntryApplier(rocks, sweepPerEntry);
-      EntryApplier inMemory = new EntryApplier(memory, sweepPerEntry);
+      EntryApplier onRocks = new EntryApplier(rocks);
+      EntryApplier inMemory = new EntryApplier(memory);
       long highestStamp = Long.MIN_VALUE;
       int refusals = 0;
       for (Applied a : log) {
@@ -140,7 +139,7 @@ class EntryApplierTest {
         assertEquals(expectedMarker, rocks.appliedMarker(), where);
         assertEquals(expectedMarker, memory.appliedMarker(), where);
         assertTrue(rocks.appliedMarker().stampNanos() >= floor, where + ": time went backwards");
-        assertEquals(hex(memory.sweepCursor()), hex(rocks.sweepCursor()), where);
+        assertEquals(memory.expiredBelowSlot(), rocks.expiredBelowSlot(), where);
         if (a.index() % 50 == 0) {
           assertEquals(StoreDump.of(memory), StoreDump.of(rocks), where);
           assertStoreInvariants(rocks, where);
@@ -246,45 +245,47 @@ class EntryApplierTest {
   }
 
   /**
-   * Once the sweep has gone round every key at one instant, exactly the buckets that are full at
-   * that instant are gone, and the others are untouched.
+   * An entry at time T deletes every bucket whose expiry slot T has passed, and only buckets that
+   * are full at T (one written again may go early, from an index entry of its earlier state, if it
+   * is full by then too); every bucket still below capacity at T stays as it was.
    */
   @ParameterizedTest
-  @CsvSource({"21, 1", "22, 4", "24, 7"})
-  void aCompleteSweepDeletesExactlyTheBucketsThatRefilledToFull(long seed, int sweepPerEntry) {
+  @ValueSource(longs = {21, 22, 24})
+  void anEntryDeletesTheBucketsWhoseSlotPassedAndNoneBelowCapacity(long seed) {
     SplittableRandom rnd = new SplittableRandom(seed);
     InMemoryBucketStore store = new InMemoryBucketStore();
-    EntryApplier applier = new EntryApplier(store, 3);
+    EntryApplier applier = new EntryApplier(store);
     List<Applied> log = randomLog(rnd, 300, true, 40);
     for (Applied a : log) {
       applier.apply(a.entry(), a.term(), a.index());
     }
-    // the complete sweep starts mid-way, so it has to wrap round to the first key
-    assertTrue(store.sweepCursor() != null, "seed " + seed);
-    long later = store.appliedMarker().stampNanos() + RandomValues.spread(rnd, 1, 100_000 * SECOND);
-    List<String> expected = new ArrayList<>();
-    int[] full = {0};
+    // Halfway through the times the stored buckets refill at: some expire, some do not.
+    List<Long> fullAt = new ArrayList<>();
+    store.forEach((key, state) -> fullAt.add(TokenBucket.fullAtNanos(state)));
+    fullAt.sort(null);
+    long later = Math.max(store.appliedMarker().stampNanos(), fullAt.get(fullAt.size() / 2));
+    long laterSlot = ExpirySlots.slotOf(later);
+    List<String> mustGo = new ArrayList<>();
+    List<String> mustStay = new ArrayList<>();
     store.forEach((key, state) -> {
-      if (TokenBucket.refill(state, later).isFull()) {
-        full[0]++;
-      } else {
-        expected.add(HexFormat.of().formatHex(key) + " -> " + state);
+      String entry = HexFormat.of().formatHex(key) + " -> " + state;
+      if (ExpirySlots.slotOf(TokenBucket.fullAtNanos(state)) < laterSlot) {
+        assertTrue(TokenBucket.refill(state, later).isFull(), "seed " + seed + ": " + state);
+        mustGo.add(entry);
+      } else if (!TokenBucket.refill(state, later).isFull()) {
+        mustStay.add(entry);
       }
     });
-
-    EntryApplier sweeper = new EntryApplier(store, sweepPerEntry);
-    long stored = store.approximateSize();
-    long index = log.size();
-    for (long page = 0; page <= stored / sweepPerEntry + 1; page++) {
-      assertEquals(List.of(), sweeper.apply(new LogEntry(later, List.of()), 9, ++index));
-    }
-    assertEquals(expected, StoreDump.of(store), "seed " + seed);
-    assertTrue(full[0] > 0 && !expected.isEmpty(),
-        "seed " + seed + ": want both kinds, got " + full[0] + " full and " + expected.size() + " not");
-  }
-
-  private static String hex(byte[] bytes) {
-    return bytes == null ? "<start>" : HexFormat.of().formatHex(bytes);
+    assertEquals(List.of(), applier.apply(new LogEntry(later, List.of()), 9, log.size() + 1));
+    List<String> left = StoreDump.of(store);
+    assertTrue(left.containsAll(mustStay), "seed " + seed + ": " + mustStay + " vs " + left);
+    assertTrue(mustGo.stream().noneMatch(left::contains), "seed " + seed + ": " + left);
+    store.forEach((key, state) -> assertTrue(
+        mustStay.contains(HexFormat.of().formatHex(key) + " -> " + state)
+            || TokenBucket.refill(state, later).isFull(), "seed " + seed));
+    assertTrue(!mustGo.isEmpty() && !mustStay.isEmpty(),
+        "seed " + seed + ": want both kinds, got " + mustGo.size() + " expiring and "
+            + mustStay.size() + " not");
   }
 
   private static byte[] key(String key) {

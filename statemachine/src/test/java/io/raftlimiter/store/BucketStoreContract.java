@@ -146,42 +146,46 @@ abstract class BucketStoreContract {
     }
   }
 
-  private List<String> scanned(byte[] afterKey, int limit) {
+  private List<String> due(long fromSlot, long toSlot) {
     List<String> keys = new ArrayList<>();
-    store.scan(afterKey, limit, (k, s) -> {
-      assertEquals(store.get(k), s);
-      keys.add(HexFormat.of().formatHex(k));
-    });
+    store.visitDue(fromSlot, toSlot, k -> keys.add(HexFormat.of().formatHex(k)));
     return keys;
   }
 
   @Test
-  void scanPagesThroughKeysInUnsignedOrderAfterAKey() {
-    store.commit(writes(key("01"), state(1, 1), key("0100"), state(2, 2), key("7f"), state(3, 3),
-        key("80"), state(4, 4), key("ff"), state(5, 5)), new AppliedMarker(1, 1, 1));
-    assertEquals(List.of("01", "0100", "7f", "80", "ff"), scanned(null, 10));
-    assertEquals(List.of("01", "0100"), scanned(null, 2));
-    assertEquals(List.of("7f", "80"), scanned(key("0100"), 2), "strictly after an existing key");
-    assertEquals(List.of("80", "ff"), scanned(key("7f00"), 5), "after a key that is not stored");
-    assertEquals(List.of("01", "0100", "7f"), scanned(key("00"), 3));
-    assertEquals(List.of(), scanned(key("ff"), 5));
-    assertEquals(List.of(), scanned(null, 0));
+  void theExpiryIndexIsVisitedBySlotThenUnsignedKey() {
+    WriteSet first = writes(key("ff"), state(1, 1), key("01"), state(2, 2));
+    first.expireAt(7, key("ff"));
+    first.expireAt(5, key("01"));
+    first.expireAt(5, key("80"));
+    first.expireAt(9, key("0100"));
+    first.expireAt(5, key("01")); // twice: visited once
+    store.commit(first, new AppliedMarker(1, 1, 1));
+    assertEquals(List.of("01", "80", "ff", "0100"), due(0, 100));
+    assertEquals(List.of("01", "80"), due(5, 6));
+    assertEquals(List.of("ff"), due(6, 9), "the upper slot is excluded");
+    assertEquals(List.of(), due(9, 9));
+    assertEquals(List.of(), due(10, 3));
   }
 
   @Test
-  void theSweepCursorIsCommittedWithTheWrites() {
-    assertNull(store.sweepCursor(), "a new store sweeps from the start");
+  void passingASlotDropsItsIndexWithTheCommit() {
+    assertEquals(0, store.expiredBelowSlot(), "a new store has expired nothing");
     WriteSet first = writes(key("01"), state(1, 1));
-    byte[] cursor = key("01");
-    first.sweepCursor(cursor);
+    first.expireAt(3, key("01"));
+    first.expireAt(4, key("02"));
+    first.expireAt(8, key("03"));
+    first.expiredBelowSlot(2);
     store.commit(first, new AppliedMarker(1, 1, 1));
-    cursor[0] = 9;
-    assertArrayEquals(key("01"), store.sweepCursor(), "the store keeps its own copy");
-    store.sweepCursor()[0] = 9;
-    assertArrayEquals(key("01"), store.sweepCursor(), "and hands out copies");
+    assertEquals(2, store.expiredBelowSlot());
+    assertEquals(List.of("01", "02", "03"), due(0, 100));
 
-    store.commit(new WriteSet(), new AppliedMarker(1, 2, 2));
-    assertNull(store.sweepCursor(), "a commit without a cursor starts the next sweep over");
+    WriteSet second = new WriteSet();
+    second.expiredBelowSlot(5);
+    second.expireAt(6, key("04"));
+    store.commit(second, new AppliedMarker(1, 2, 2));
+    assertEquals(5, store.expiredBelowSlot());
+    assertEquals(List.of("04", "03"), due(0, 100), "slots 2 to 4 are gone, later ones stay");
   }
 
   @ParameterizedTest

@@ -10,6 +10,7 @@ import io.raftlimiter.testing.StoreDump;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +29,16 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     store.commit(writes(key("01"), state(1, 1), key("02"), state(2, 2), key("ff"), state(3, 3)),
         new AppliedMarker(1, 1, 10));
     WriteSet second = writes(key("02"), null, key("03"), state(4, 4));
-    second.sweepCursor(key("03"));
+    second.expireAt(9, key("03"));
+    second.expiredBelowSlot(4);
     store.commit(second, new AppliedMarker(2, 5, 50));
+  }
+
+  private static void assertDue(BucketStore store, byte[] key) {
+    List<byte[]> due = new ArrayList<>();
+    store.visitDue(0, 100, due::add);
+    assertEquals(1, due.size());
+    assertArrayEquals(key, due.get(0), "the expiry index survives");
   }
 
   @Test
@@ -44,7 +53,8 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     store = RocksDbBucketStore.open(path);
     assertEquals(before, StoreDump.of(store));
     assertEquals(new AppliedMarker(2, 5, 50), store.appliedMarker());
-    assertArrayEquals(key("03"), store.sweepCursor());
+    assertEquals(4, store.expiredBelowSlot());
+    assertDue(store, key("03"));
     assertEquals(state(4, 4), store.get(key("03")));
     assertNull(store.get(key("02")));
   }
@@ -62,7 +72,8 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     try (RocksDbBucketStore copy = RocksDbBucketStore.open(checkpoint)) {
       assertEquals(atCheckpoint, StoreDump.of(copy));
       assertEquals(new AppliedMarker(2, 5, 50), copy.appliedMarker());
-      assertArrayEquals(key("03"), copy.sweepCursor());
+      assertEquals(4, copy.expiredBelowSlot());
+      assertDue(copy, key("03"));
       assertEquals(state(1, 1), copy.get(key("01")), "later commits do not reach the checkpoint");
       assertNull(copy.get(key("04")));
     }

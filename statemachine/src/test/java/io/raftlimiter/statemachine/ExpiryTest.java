@@ -1,0 +1,117 @@
+package io.raftlimiter.statemachine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.ExpirySlots;
+import io.raftlimiter.store.InMemoryBucketStore;
+import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.testing.StoreDump;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Buckets that refill to full are deleted once their expiry slot has passed, alike on every replica. */
+class ExpiryTest {
+  private static final long SECOND = 1_000_000_000L;
+  /** One expiry slot: a full bucket is deleted by the first entry this long after it refilled. */
+  private static final long SLOT = 1L << ExpirySlots.SLOT_BITS;
+  private static final BucketLimit LIMIT = BucketLimit.of(10, 1); // full again 1 s after one take
+
+  @TempDir Path dir;
+
+  private static LogEntry takeOne(long stampNanos, String... keys) {
+    List<AcquireOp> ops = new ArrayList<>();
+    for (String key : keys) {
+      ops.add(AcquireOp.of(key, 1, LIMIT));
+    }
+    return new LogEntry(stampNanos, ops);
+  }
+
+  private static byte[] key(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void deletesRefilledBucketsOnceTheirSlotHasPassed() {
+    try (InMemoryBucketStore store = new InMemoryBucketStore()) {
+      EntryApplier applier = new EntryApplier(store);
+      applier.apply(takeOne(SECOND, "a", "b", "c", "d", "e"), 1, 1);
+      assertEquals(5, store.approximateSize()); // all below capacity until 2 s
+
+      applier.apply(takeOne(2 * SECOND - 1, "z"), 1, 2);
+      assertEquals(6, store.approximateSize(), "none is full yet");
+      applier.apply(takeOne(2 * SECOND + 2 * SLOT, "y"), 1, 3);
+      for (String gone : List.of("a", "b", "c", "d", "e")) {
+        assertNull(store.get(key(gone)), gone);
+      }
+      assertNotNull(store.get(key("z")), "z was taken just before 2 s and is not full yet");
+      assertNotNull(store.get(key("y")));
+      assertEquals(2, store.approximateSize());
+    }
+  }
+
+  @Test
+  void neverDeletesABucketBelowCapacity() {
+    try (InMemoryBucketStore store = new InMemoryBucketStore()) {
+      EntryApplier applier = new EntryApplier(store);
+      applier.apply(takeOne(SECOND, "a", "a", "a"), 1, 1); // 7 left: full again at 4 s
+      applier.apply(takeOne(3 * SECOND, "b"), 1, 2);
+      assertEquals(7, store.get(key("a")).tokens(), "as stored at 1 s: nothing expired it");
+      applier.apply(takeOne(4 * SECOND - 1), 1, 3);
+      assertNotNull(store.get(key("a")), "a is still below capacity just before 4 s");
+      applier.apply(takeOne(4 * SECOND + 2 * SLOT), 1, 4);
+      assertNull(store.get(key("a")));
+    }
+  }
+
+  @Test
+  void aBucketTakenFromAgainWaitsForItsNewTime() {
+    try (InMemoryBucketStore store = new InMemoryBucketStore()) {
+      EntryApplier applier = new EntryApplier(store);
+      applier.apply(takeOne(SECOND, "a"), 1, 1); // full at 2 s
+      applier.apply(takeOne(SECOND + SECOND / 2, "a"), 1, 2); // 8.5 left: full at 3 s
+      applier.apply(takeOne(2 * SECOND + 2 * SLOT), 1, 3);
+      assertNotNull(store.get(key("a")), "the first slot passed, but a is not full");
+      applier.apply(takeOne(3 * SECOND + 2 * SLOT), 1, 4);
+      assertNull(store.get(key("a")));
+    }
+  }
+
+  @Test
+  void theExpiryIndexIsReplicatedStateSoReplicasAgree() throws Exception {
+    try (RocksDbBucketStore rocks = RocksDbBucketStore.open(dir.resolve("db"));
+         InMemoryBucketStore memory = new InMemoryBucketStore()) {
+      EntryApplier onRocks = new EntryApplier(rocks);
+      EntryApplier inMemory = new EntryApplier(memory);
+      long index = 0;
+      for (int round = 0; round < 40; round++) {
+        List<String> keys = new ArrayList<>();
+        for (int k = 0; k < 7; k++) {
+          keys.add("k" + ((round * 7 + k * 13) % 40));
+        }
+        LogEntry entry = takeOne(SECOND * (1 + round / 3) + round * SLOT / 3,
+            keys.toArray(String[]::new));
+        index++;
+        assertEquals(onRocks.apply(entry, 1, index), inMemory.apply(entry, 1, index));
+        assertEquals(StoreDump.of(rocks), StoreDump.of(memory), "round " + round);
+        assertEquals(rocks.expiredBelowSlot(), memory.expiredBelowSlot(), "round " + round);
+        assertEquals(due(rocks), due(memory), "round " + round);
+      }
+    }
+  }
+
+  private static List<String> due(BucketStore store) {
+    List<String> keys = new ArrayList<>();
+    store.visitDue(0, Long.MAX_VALUE, k -> keys.add(new String(k, StandardCharsets.UTF_8)));
+    return keys;
+  }
+}
