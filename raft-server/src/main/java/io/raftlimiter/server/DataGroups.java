@@ -200,34 +200,46 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   @Override
   public CompletableFuture<Decision> submit(int group, AcquireOp op) {
+    return submitAll(group, List.of(op)).get(0);
+  }
+
+  @Override
+  public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
     GroupCommitter own = committers.get(group);
     if (forwarder == null || leads(group)) {
-      return own.acquire(op);
+      return own.acquireAll(ops);
     }
     RaftPeerId leader = leaderOf(group);
     String address = leader == null || leader.equals(server.getId()) ? null
         : clientAddresses.get(leader.toString());
     if (address == null) {
-      return own.acquire(op); // no leader known: an entry of our own waits the election out
+      return own.acquireAll(ops); // no leader known: an entry of our own waits the election out
     }
-    CompletableFuture<Decision> result = new CompletableFuture<>();
-    forwarder.forward(address, group, op).whenComplete((decision, error) -> {
-      if (error == null) {
-        result.complete(decision);
-      } else if (unwrap(error) instanceof ForwardRefusedException) {
-        // Nothing was queued there: the op goes into an entry of our own, which finds the leader.
-        own.acquire(op).whenComplete((retried, failure) -> {
-          if (failure == null) {
-            result.complete(retried);
-          } else {
-            result.completeExceptionally(failure);
-          }
-        });
-      } else {
-        result.completeExceptionally(error);
-      }
-    });
-    return result;
+    List<CompletableFuture<Decision>> forwarded = forwarder.forwardAll(address, group, ops);
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      AcquireOp op = ops.get(i);
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      forwarded.get(i).whenComplete((decision, error) -> {
+        if (error == null) {
+          result.complete(decision);
+        } else if (unwrap(error) instanceof ForwardRefusedException) {
+          // Nothing was queued there: the op goes into an entry of our own, which finds the
+          // leader.
+          own.acquire(op).whenComplete((retried, failure) -> {
+            if (failure == null) {
+              result.complete(retried);
+            } else {
+              result.completeExceptionally(failure);
+            }
+          });
+        } else {
+          result.completeExceptionally(error);
+        }
+      });
+      results.add(result);
+    }
+    return results;
   }
 
   private static Throwable unwrap(Throwable error) {
@@ -249,12 +261,8 @@ final class DataGroups implements GroupRouter, AutoCloseable {
       }
 
       @Override
-      public CompletableFuture<Decision> commit(int group, AcquireOp op) {
-        try {
-          return committers.get(group).acquire(op);
-        } catch (RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
-        }
+      public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops) {
+        return committers.get(group).acquireAll(ops);
       }
     };
   }

@@ -52,9 +52,9 @@ public final class NodeMetrics {
     unavailable.inc();
   }
 
-  /** An acquire whose group this node does not lead: it goes to the leader elsewhere. */
-  public void forwarded() {
-    forwarded.inc();
+  /** Acquires whose group this node does not lead: they go to the leader elsewhere. */
+  public void forwarded(int acquires) {
+    forwarded.inc(acquires);
   }
 
   public long forwardedCount() {

@@ -2,6 +2,7 @@ package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Finds the group that owns a key, whether this node leads it, and gets ops into its log. */
@@ -18,6 +19,12 @@ public interface GroupRouter {
    * decided, or fails; never throws.
    */
   CompletableFuture<Decision> submit(int group, AcquireOp op);
+
+  /**
+   * {@link #submit(int, AcquireOp)} for several ops of one group, queued together so that they
+   * share entries (and forward calls); the futures are in op order.
+   */
+  List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops);
 
   /** {@link #submit(int, AcquireOp)} to the group owning the op's key. */
   default CompletableFuture<Decision> submit(AcquireOp op) {

@@ -14,7 +14,9 @@ import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.server.NodeMetrics;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -70,9 +72,10 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     long startNanos = System.nanoTime();
     try {
       List<ValidatedAcquire> acquires = validateBatch(request);
+      List<CompletableFuture<Decision>> decided = decideAll(acquires);
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
-      for (ValidatedAcquire acquire : acquires) {
-        responses.add(decide(acquire, startNanos));
+      for (int i = 0; i < acquires.size(); i++) {
+        responses.add(respond(decided.get(i), acquires.get(i).op().limit(), startNanos));
       }
       CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
           .whenComplete((ignored, error) -> {
@@ -113,12 +116,48 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   }
 
   private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
-    BucketLimit limit = acquire.op().limit();
     CompletableFuture<Decision> decided = switch (acquire.consistency()) {
       case STRONG -> strong(acquire.op());
       case EVENTUAL -> eventual.decide(acquire.op());
       case LEASED -> leased.decide(acquire.op());
     };
+    return respond(decided, acquire.op().limit(), startNanos);
+  }
+
+  /**
+   * A batch's decisions, in request order. Its STRONG ops go to their groups together, one list
+   * per group, so that they share entries (and forward calls) rather than the first of them going
+   * out alone.
+   */
+  private List<CompletableFuture<Decision>> decideAll(List<ValidatedAcquire> acquires) {
+    List<CompletableFuture<Decision>> decided = new ArrayList<>(acquires.size());
+    Map<Integer, List<Integer>> strongByGroup = new LinkedHashMap<>();
+    for (int i = 0; i < acquires.size(); i++) {
+      ValidatedAcquire acquire = acquires.get(i);
+      decided.add(switch (acquire.consistency()) {
+        case STRONG -> {
+          strongByGroup.computeIfAbsent(router.groupOf(acquire.op().key()), g -> new ArrayList<>())
+              .add(i);
+          yield null; // filled in below
+        }
+        case EVENTUAL -> eventual.decide(acquire.op());
+        case LEASED -> leased.decide(acquire.op());
+      });
+    }
+    strongByGroup.forEach((group, positions) -> {
+      List<AcquireOp> ops = new ArrayList<>(positions.size());
+      positions.forEach(i -> ops.add(acquires.get(i).op()));
+      noteRoute(group, ops.size());
+      List<CompletableFuture<Decision>> results = router.submitAll(group, ops);
+      for (int j = 0; j < positions.size(); j++) {
+        decided.set(positions.get(j), results.get(j));
+      }
+    });
+    return decided;
+  }
+
+  private CompletableFuture<AcquireResponse> respond(CompletableFuture<Decision> decided,
+      BucketLimit limit, long startNanos) {
     return decided
         .thenApply(decision -> {
           metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
@@ -128,11 +167,16 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   private CompletableFuture<Decision> strong(AcquireOp op) {
     int group = router.groupOf(op.key()); // hashed once per acquire
+    noteRoute(group, 1);
+    return router.submit(group, op);
+  }
+
+  /** Counts the ops of a group this node does not lead, and tells the client it was forwarded. */
+  private void noteRoute(int group, int ops) {
     if (!router.leads(group)) {
-      metrics.forwarded();
+      metrics.forwarded(ops);
       RouteHintInterceptor.markForwarded();
     }
-    return router.submit(group, op);
   }
 
   private static AcquireResponse toResponse(Decision decision, BucketLimit limit) {

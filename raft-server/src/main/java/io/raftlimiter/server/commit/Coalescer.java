@@ -81,6 +81,20 @@ public final class Coalescer<T, R> {
     drain();
   }
 
+  /**
+   * Queues {@code items} together before anything is sent, so that they can share one batch: added
+   * one by one, the first would go out alone whenever nothing is in flight, and the rest wait for
+   * its round.
+   */
+  public void addAll(List<T> items) {
+    if (items.isEmpty()) {
+      return;
+    }
+    queue.addAll(items);
+    queued.addAndGet(items.size());
+    drain();
+  }
+
   /** Items queued this instant, for metrics. */
   public int queued() {
     return queued.get();

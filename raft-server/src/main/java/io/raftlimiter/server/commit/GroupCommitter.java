@@ -64,6 +64,22 @@ public final class GroupCommitter {
     return result;
   }
 
+  /**
+   * Queues {@code ops} together (see {@link Coalescer#addAll}); the futures complete in op order
+   * as their entries are applied.
+   */
+  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops) {
+    List<Pending> pending = new ArrayList<>(ops.size());
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (AcquireOp op : ops) {
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      pending.add(new Pending(op, result));
+      results.add(result);
+    }
+    coalescer.addAll(pending);
+    return results;
+  }
+
   /** Acquires queued this instant, for metrics. */
   public int queued() {
     return coalescer.queued();

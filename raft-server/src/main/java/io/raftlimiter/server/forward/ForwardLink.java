@@ -68,11 +68,20 @@ final class ForwardLink {
     return channel;
   }
 
-  /** Forwards {@code op} of {@code group}; never throws, every failure completes the future. */
-  CompletableFuture<Decision> forward(int group, AcquireOp op) {
-    CompletableFuture<Decision> result = new CompletableFuture<>();
-    coalescer.add(new Pending(group, op, result));
-    return result;
+  /**
+   * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
+   * every failure completes the futures.
+   */
+  List<CompletableFuture<Decision>> forwardAll(int group, List<AcquireOp> ops) {
+    List<Pending> pending = new ArrayList<>(ops.size());
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (AcquireOp op : ops) {
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      pending.add(new Pending(group, op, result));
+      results.add(result);
+    }
+    coalescer.addAll(pending);
+    return results;
   }
 
   private CompletableFuture<ForwardResponse> send(List<Pending> batch) {

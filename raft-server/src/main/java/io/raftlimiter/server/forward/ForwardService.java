@@ -37,8 +37,8 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
 
     boolean leads(int group);
 
-    /** Queues {@code op} with this node's committer of {@code group}; never throws. */
-    CompletableFuture<Decision> commit(int group, AcquireOp op);
+    /** Queues {@code ops} together with this node's committer of {@code group}; never throws. */
+    List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops);
   }
 
   private final Groups groups;
@@ -80,10 +80,9 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
     if (!groups.leads(group)) {
       return CompletableFuture.completedFuture(GroupOutcome.newBuilder().setRefused(true).build());
     }
-    List<CompletableFuture<Decision>> decided = new ArrayList<>(ops.size());
-    for (AcquireOp op : ops) {
-      decided.add(groups.commit(group, op));
-    }
+    // Together, so that they share an entry: one by one, the first would go alone whenever the
+    // committer is idle.
+    List<CompletableFuture<Decision>> decided = groups.commitAll(group, ops);
     return CompletableFuture.allOf(decided.toArray(CompletableFuture[]::new))
         .handle((v, e) -> outcome(decided));
   }

@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,17 +39,31 @@ public final class Forwarder implements AutoCloseable {
    * outcomes.
    */
   public CompletableFuture<Decision> forward(String clientAddress, int group, AcquireOp op) {
+    return forwardAll(clientAddress, group, List.of(op)).get(0);
+  }
+
+  /** {@link #forward} for several ops of one group, which travel together. */
+  public List<CompletableFuture<Decision>> forwardAll(String clientAddress, int group,
+      List<AcquireOp> ops) {
+    ForwardLink link = null;
+    RuntimeException refusal = null;
     if (closed) {
-      return CompletableFuture.failedFuture(new ForwardRefusedException("node shutting down"));
+      refusal = new ForwardRefusedException("node shutting down");
+    } else {
+      try {
+        link = links.computeIfAbsent(clientAddress, this::open);
+      } catch (RuntimeException e) {
+        refusal = new ForwardRefusedException("cannot reach " + clientAddress + ": " + e);
+      }
     }
-    ForwardLink link;
-    try {
-      link = links.computeIfAbsent(clientAddress, this::open);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(
-          new ForwardRefusedException("cannot reach " + clientAddress + ": " + e));
+    if (link == null) {
+      List<CompletableFuture<Decision>> refused = new ArrayList<>(ops.size());
+      for (int i = 0; i < ops.size(); i++) {
+        refused.add(CompletableFuture.failedFuture(refusal));
+      }
+      return refused;
     }
-    return link.forward(group, op);
+    return link.forwardAll(group, ops);
   }
 
   private ForwardLink open(String address) {

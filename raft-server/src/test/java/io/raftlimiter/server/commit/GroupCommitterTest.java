@@ -66,6 +66,20 @@ class GroupCommitterTest {
   }
 
   @Test
+  void opsQueuedTogetherShareOneEntryEvenWhenTheCommitterIsIdle() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, n -> {});
+    List<CompletableFuture<Decision>> decisions =
+        committer.acquireAll(List.of(op(1), op(2), op(3), op(4), op(5)));
+    assertEquals(1, log.entries.size(), "one entry, not a first op alone and the rest after it");
+    assertEquals(5, log.size(0));
+    log.commit(0);
+    for (int i = 0; i < decisions.size(); i++) {
+      assertEquals(i + 1, decisions.get(i).get().remaining(), "answers in op order");
+    }
+  }
+
+  @Test
   void acquiresArrivingDuringARoundGoOutTogetherInOrder() throws Exception {
     FakeLog log = new FakeLog();
     List<Integer> sizes = new ArrayList<>();

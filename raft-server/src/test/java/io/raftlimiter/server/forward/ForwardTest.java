@@ -50,7 +50,11 @@ class ForwardTest {
     }
 
     @Override
-    public CompletableFuture<Decision> commit(int group, AcquireOp op) {
+    public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops) {
+      return ops.stream().map(op -> commit(group, op)).toList();
+    }
+
+    CompletableFuture<Decision> commit(int group, AcquireOp op) {
       String key = new String(op.key());
       committed.computeIfAbsent(group, g -> new ArrayList<>()).add(key);
       return gate.thenApply(v -> {
