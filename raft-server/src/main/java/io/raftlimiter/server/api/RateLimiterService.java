@@ -54,16 +54,16 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       ValidatedAcquire acquire = validator.validate(request);
       decide(acquire, startNanos).whenComplete((response, error) -> {
         if (error != null) {
-          fail(observer, statusOf(error));
+          Replies.fail(observer, statusOf(error));
         } else {
-          succeed(observer, response);
+          Replies.succeed(observer, response);
         }
       });
     } catch (InvalidRequestException e) {
       metrics.invalidRequest();
-      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
-      fail(observer, statusOf(e));
+      Replies.fail(observer, statusOf(e));
     }
   }
 
@@ -80,20 +80,20 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
           .whenComplete((ignored, error) -> {
             if (error != null) {
-              fail(observer, statusOf(error));
+              Replies.fail(observer, statusOf(error));
               return;
             }
             AcquireBatchResponse.Builder batch = AcquireBatchResponse.newBuilder();
             for (CompletableFuture<AcquireResponse> response : responses) {
               batch.addResponses(response.join());
             }
-            succeed(observer, batch.build());
+            Replies.succeed(observer, batch.build());
           });
     } catch (InvalidRequestException e) {
       metrics.invalidRequest();
-      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
-      fail(observer, statusOf(e));
+      Replies.fail(observer, statusOf(e));
     }
   }
 
@@ -201,22 +201,5 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     }
     LOG.error("acquire failed unexpectedly", cause);
     return Status.INTERNAL.withDescription("internal error: " + cause);
-  }
-
-  private static <T> void succeed(StreamObserver<T> observer, T response) {
-    try {
-      observer.onNext(response);
-      observer.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("response not delivered (call cancelled?)", e);
-    }
-  }
-
-  private static void fail(StreamObserver<?> observer, Status status) {
-    try {
-      observer.onError(status.asRuntimeException());
-    } catch (RuntimeException e) {
-      LOG.debug("error not delivered (call cancelled?)", e);
-    }
   }
 }

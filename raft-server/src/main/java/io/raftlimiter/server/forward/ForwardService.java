@@ -15,6 +15,7 @@ import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
+import io.raftlimiter.server.api.Replies;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -65,13 +66,13 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
       CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
         ForwardResponse.Builder response = ForwardResponse.newBuilder();
         outcomes.forEach(outcome -> response.addOutcomes(outcome.join()));
-        reply(observer, response.build());
+        Replies.succeed(observer, response.build());
       });
     } catch (MalformedEntryException | IllegalArgumentException e) {
-      fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+      Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
       LOG.error("forward failed unexpectedly", e);
-      fail(observer, Status.INTERNAL.withDescription("internal error: " + e));
+      Replies.fail(observer, Status.INTERNAL.withDescription("internal error: " + e));
     }
   }
 
@@ -102,22 +103,5 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
     }
     return outcome.setDecisions(UnsafeByteOperations.unsafeWrap(DecisionCodec.encode(decisions)))
         .build();
-  }
-
-  private static void reply(StreamObserver<ForwardResponse> observer, ForwardResponse response) {
-    try {
-      observer.onNext(response);
-      observer.onCompleted();
-    } catch (RuntimeException e) {
-      LOG.debug("forward answer not delivered (call cancelled?)", e);
-    }
-  }
-
-  private static void fail(StreamObserver<?> observer, Status status) {
-    try {
-      observer.onError(status.asRuntimeException());
-    } catch (RuntimeException e) {
-      LOG.debug("forward error not delivered (call cancelled?)", e);
-    }
   }
 }
