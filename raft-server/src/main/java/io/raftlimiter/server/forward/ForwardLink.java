@@ -44,6 +44,9 @@ import java.util.concurrent.TimeUnit;
 final class ForwardLink {
   private record Pending(int group, AcquireOp op, CompletableFuture<Decision> result) {}
 
+  /** A call stops growing at 4 MiB of ops, well inside the 16 MiB a node accepts per message. */
+  private static final int MAX_CALL_BYTES = 4 << 20;
+
   private final String target;
   private final ManagedChannel channel;
   private final ForwarderGrpc.ForwarderFutureStub stub;
@@ -57,11 +60,7 @@ final class ForwardLink {
     this.stub = ForwarderGrpc.newFutureStub(channel);
     this.timeoutMillis = timeoutMillis;
     this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
-        4 << 20, maxInFlight, 1, this::send, this::complete);
-  }
-
-  String target() {
-    return target;
+        MAX_CALL_BYTES, maxInFlight, 1, this::send, this::complete);
   }
 
   ManagedChannel channel() {
