@@ -51,7 +51,7 @@ final class ForwardLink {
   private final ManagedChannel channel;
   private final ForwarderGrpc.ForwarderFutureStub stub;
   private final long timeoutMillis;
-  private final Coalescer<Pending, ForwardResponse> coalescer;
+  private final Coalescer<Pending, Sent> coalescer;
 
   ForwardLink(String target, ManagedChannel channel, long timeoutMillis, int maxOpsPerCall,
       int maxInFlight) {
@@ -83,21 +83,28 @@ final class ForwardLink {
     return results;
   }
 
-  private CompletableFuture<ForwardResponse> send(List<Pending> batch) {
-    Map<Integer, List<AcquireOp>> byGroup = new LinkedHashMap<>();
-    for (Pending p : batch) {
-      byGroup.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p.op());
-    }
-    ForwardRequest.Builder request = ForwardRequest.newBuilder();
-    byGroup.forEach((group, ops) -> request.addGroups(GroupOps.newBuilder()
-        .setGroup(group)
-        .setEntry(UnsafeByteOperations.unsafeWrap(LogEntryCodec.encode(0, ops)))));
-    CompletableFuture<ForwardResponse> answer = new CompletableFuture<>();
+  /** A call's ops by group, in the order of the request's groups, and the answer to it. */
+  private record Sent(List<List<Pending>> byGroup, ForwardResponse response) {}
+
+  private CompletableFuture<Sent> send(List<Pending> batch) {
     if (channel.getState(true) == ConnectivityState.TRANSIENT_FAILURE) {
       // Not connected (the node is down or restarting): nothing goes out, the ops go another way.
-      answer.completeExceptionally(new ConnectException("no connection to " + target));
-      return answer;
+      return CompletableFuture.failedFuture(new ConnectException("no connection to " + target));
     }
+    Map<Integer, List<Pending>> groups = new LinkedHashMap<>();
+    for (Pending p : batch) {
+      groups.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p);
+    }
+    List<List<Pending>> byGroup = List.copyOf(groups.values());
+    ForwardRequest.Builder request = ForwardRequest.newBuilder();
+    for (List<Pending> pending : byGroup) {
+      List<AcquireOp> ops = new ArrayList<>(pending.size());
+      pending.forEach(p -> ops.add(p.op()));
+      request.addGroups(GroupOps.newBuilder()
+          .setGroup(pending.get(0).group())
+          .setEntry(UnsafeByteOperations.unsafeWrap(LogEntryCodec.encode(0, ops))));
+    }
+    CompletableFuture<Sent> answer = new CompletableFuture<>();
     // The batch is sent from whichever call's handler drained the queue: detached from that
     // call's context, or its end would cancel the forward of everyone else's ops with it.
     Context previous = Context.ROOT.attach();
@@ -110,7 +117,7 @@ final class ForwardLink {
     Futures.addCallback(call, new FutureCallback<>() {
           @Override
           public void onSuccess(ForwardResponse response) {
-            answer.complete(response);
+            answer.complete(new Sent(byGroup, response));
           }
 
           @Override
@@ -122,23 +129,20 @@ final class ForwardLink {
   }
 
   /** Answers the batch's ops from the response, whose outcomes follow the request's groups. */
-  private void complete(List<Pending> batch, ForwardResponse response, Throwable error) {
+  private void complete(List<Pending> batch, Sent sent, Throwable error) {
     if (error != null) {
       failAll(batch, error);
       return;
     }
-    Map<Integer, List<Pending>> byGroup = new LinkedHashMap<>();
-    for (Pending p : batch) {
-      byGroup.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p);
-    }
-    if (response.getOutcomesCount() != byGroup.size()) {
+    ForwardResponse response = sent.response();
+    if (response.getOutcomesCount() != sent.byGroup().size()) {
       failAll(batch, new IllegalStateException("forward to " + target + ": "
-          + byGroup.size() + " groups answered with " + response.getOutcomesCount() + " outcomes"));
+          + sent.byGroup().size() + " groups answered with " + response.getOutcomesCount()
+          + " outcomes"));
       return;
     }
-    int index = 0;
-    for (List<Pending> ops : byGroup.values()) {
-      completeGroup(ops, response.getOutcomes(index++));
+    for (int i = 0; i < sent.byGroup().size(); i++) {
+      completeGroup(sent.byGroup().get(i), response.getOutcomes(i));
     }
   }
 

@@ -18,6 +18,7 @@ import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.server.api.Replies;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -94,7 +95,7 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
     for (int i = 0; i < decided.size(); i++) {
       try {
         decisions.add(decided.get(i).join());
-      } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      } catch (CompletionException | CancellationException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         decisions.add(new Decision(false, 0, 0, 0)); // a placeholder, never read as allowed
         outcome.addFailures(OpFailure.newBuilder().setOp(i).setMessage(String.valueOf(

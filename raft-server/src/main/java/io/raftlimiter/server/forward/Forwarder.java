@@ -34,15 +34,10 @@ public final class Forwarder implements AutoCloseable {
   }
 
   /**
-   * Hands {@code op} of {@code group} to the node serving clients at {@code clientAddress} (the
-   * group's leader as far as this node knows). Never throws; see {@link ForwardLink} for the
-   * outcomes.
+   * Hands {@code ops} of {@code group} to the node serving clients at {@code clientAddress} (the
+   * group's leader as far as this node knows), to travel together. Never throws; see
+   * {@link ForwardLink} for the outcomes.
    */
-  public CompletableFuture<Decision> forward(String clientAddress, int group, AcquireOp op) {
-    return forwardAll(clientAddress, group, List.of(op)).get(0);
-  }
-
-  /** {@link #forward} for several ops of one group, which travel together. */
   public List<CompletableFuture<Decision>> forwardAll(String clientAddress, int group,
       List<AcquireOp> ops) {
     ForwardLink link = null;

@@ -90,6 +90,10 @@ class ForwardTest {
     }
   }
 
+  private CompletableFuture<Decision> forward(String address, int group, AcquireOp op) {
+    return forwarder.forwardAll(address, group, List.of(op)).get(0);
+  }
+
   private static AcquireOp op(String key, long permits) {
     return AcquireOp.of(key, permits, LIMIT);
   }
@@ -103,8 +107,8 @@ class ForwardTest {
   @Test
   void opsOfALedGroupAreCommittedThereAndAnsweredInOrder() throws Exception {
     String address = start();
-    Decision first = forwarder.forward(address, 0, op("a", 1)).get(10, TimeUnit.SECONDS);
-    Decision second = forwarder.forward(address, 1, op("b", 3)).get(10, TimeUnit.SECONDS);
+    Decision first = forward(address, 0, op("a", 1)).get(10, TimeUnit.SECONDS);
+    Decision second = forward(address, 1, op("b", 3)).get(10, TimeUnit.SECONDS);
     assertTrue(first.allowed());
     assertEquals(9, first.remaining());
     assertEquals(7, second.remaining());
@@ -119,7 +123,7 @@ class ForwardTest {
     groups.gate = gate; // holds every answer: the two calls allowed in flight stay in flight
     List<CompletableFuture<Decision>> answers = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      answers.add(forwarder.forward(address, i % 2, op("k" + i, 1)));
+      answers.add(forward(address, i % 2, op("k" + i, 1)));
     }
     // The first two calls are in flight: the rest wait and go in the next calls.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -140,7 +144,7 @@ class ForwardTest {
   @Test
   void aGroupTheNodeDoesNotLeadIsRefusedWithoutQueuingAnything() throws Exception {
     String address = start();
-    Throwable error = failureOf(forwarder.forward(address, 2, op("a", 1)));
+    Throwable error = failureOf(forward(address, 2, op("a", 1)));
     assertInstanceOf(ForwardRefusedException.class, error);
     assertFalse(groups.committed.containsKey(2), "nothing was queued");
   }
@@ -150,9 +154,9 @@ class ForwardTest {
     String address = start();
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate;
-    CompletableFuture<Decision> good = forwarder.forward(address, 1, op("good", 1));
-    CompletableFuture<Decision> bad = forwarder.forward(address, 1, op("bad", 1));
-    CompletableFuture<Decision> alsoGood = forwarder.forward(address, 1, op("fine", 1));
+    CompletableFuture<Decision> good = forward(address, 1, op("good", 1));
+    CompletableFuture<Decision> bad = forward(address, 1, op("bad", 1));
+    CompletableFuture<Decision> alsoGood = forward(address, 1, op("fine", 1));
     gate.complete(null);
     assertTrue(good.get(10, TimeUnit.SECONDS).allowed());
     assertTrue(alsoGood.get(10, TimeUnit.SECONDS).allowed());
@@ -168,7 +172,7 @@ class ForwardTest {
       closedPort = socket.getLocalPort();
     }
     forwarder = new Forwarder(5_000, 1_000, 2);
-    Throwable error = failureOf(forwarder.forward("127.0.0.1:" + closedPort, 0, op("a", 1)));
+    Throwable error = failureOf(forward("127.0.0.1:" + closedPort, 0, op("a", 1)));
     assertInstanceOf(ForwardRefusedException.class, error, String.valueOf(error));
   }
 
@@ -176,7 +180,7 @@ class ForwardTest {
   void aLeaderThatDiesWithOpsInFlightAnswersUnavailableNeverAllowed() throws Exception {
     String address = start();
     groups.gate = new CompletableFuture<>(); // never answers
-    CompletableFuture<Decision> pending = forwarder.forward(address, 0, op("a", 1));
+    CompletableFuture<Decision> pending = forward(address, 0, op("a", 1));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!groups.committed.containsKey(0) && System.nanoTime() < deadline) {
       Thread.sleep(5);
@@ -189,7 +193,7 @@ class ForwardTest {
   @Test
   void aGroupUnknownToTheReceiverIsAnInvalidRequest() throws Exception {
     String address = start();
-    Throwable error = failureOf(forwarder.forward(address, 7, op("a", 1)));
+    Throwable error = failureOf(forward(address, 7, op("a", 1)));
     assertInstanceOf(GroupUnavailableException.class, error);
     assertTrue(error.getMessage().contains("INVALID_ARGUMENT"), error.getMessage());
   }
