@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import com.codahale.metrics.Counter;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,14 +33,14 @@ final class LeaderBalancer implements AutoCloseable {
   private final ScheduledExecutorService timer;
 
   LeaderBalancer(RaftServer server, DataGroups groups, long intervalMillis, long freshRpcMillis,
-      long transferTimeoutMillis) {
+      long transferTimeoutMillis, Counter taskFailures) {
     this.server = server;
     this.groups = groups;
     this.freshRpcMillis = freshRpcMillis;
     this.transferTimeoutMillis = transferTimeoutMillis;
     this.timer = DaemonThreads.timer(server.getId() + "-leader-balancer");
-    timer.scheduleWithFixedDelay(this::balanceOne, intervalMillis, intervalMillis,
-        TimeUnit.MILLISECONDS);
+    DaemonThreads.every(timer, "balance leaders", intervalMillis, intervalMillis,
+        TimeUnit.MILLISECONDS, taskFailures, this::balanceOne);
   }
 
   private void balanceOne() {

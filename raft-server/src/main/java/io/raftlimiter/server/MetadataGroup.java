@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import com.codahale.metrics.Counter;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.ClusterShape;
 import io.raftlimiter.meta.LimitRules;
@@ -69,8 +70,9 @@ final class MetadataGroup implements AutoCloseable {
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean shapeChecked;
   private volatile String problem = "";
+  private final Counter taskFailures;
 
-  MetadataGroup(NodeConfig config, RaftServer server) {
+  MetadataGroup(NodeConfig config, RaftServer server, Counter taskFailures) {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
     this.selfSpec = PeerAddress.format(List.of(config.self()));
@@ -85,6 +87,7 @@ final class MetadataGroup implements AutoCloseable {
         config.get(NodeConfigKeys.GROUPS), config.get(NodeConfigKeys.REPLICATION));
     this.timeoutMillis = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
     this.refresher = DaemonThreads.timer(server.getId() + "-metadata");
+    this.taskFailures = taskFailures;
     this.rpc = new RaftRequestRpc(Math.max(100, timeoutMillis / 3));
     // Writes and reads follow the leader like data entries do: a rule change is applied once.
     this.chase = new LeaderChase(server, group, rpc, refresher, () -> closed);
@@ -110,8 +113,8 @@ final class MetadataGroup implements AutoCloseable {
       ((MetadataStateMachine) server.getDivision(group.getGroupId()).getStateMachine())
           .onChange(this::offer);
     }
-    refresher.scheduleWithFixedDelay(this::refresh, 0, refreshIntervalMillis,
-        TimeUnit.MILLISECONDS);
+    DaemonThreads.every(refresher, "metadata refresh", 0, refreshIntervalMillis,
+        TimeUnit.MILLISECONDS, taskFailures, this::refresh);
   }
 
   /** Calls {@code listener} with every newer metadata this node learns of. */
@@ -204,7 +207,14 @@ final class MetadataGroup implements AutoCloseable {
     if (!refreshing.compareAndSet(false, true)) {
       return;
     }
-    read().thenCompose(reply -> shapeChecked ? CompletableFuture.completedFuture(null)
+    CompletableFuture<MetaReply> read;
+    try {
+      read = read();
+    } catch (RuntimeException e) {
+      refreshing.set(false); // else no refresh would ever run again
+      throw e;
+    }
+    read.thenCompose(reply -> shapeChecked ? CompletableFuture.completedFuture(null)
             : checkShape(reply.metadata()))
         .thenCompose(done -> registerIfNew())
         .whenComplete((done, error) -> {

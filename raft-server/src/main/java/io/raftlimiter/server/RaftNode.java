@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -14,6 +15,7 @@ import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
 import io.raftlimiter.server.eventual.EventualDecider;
 import io.raftlimiter.server.lease.LeasedDecider;
+import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
@@ -25,11 +27,13 @@ import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.forward.ForwardService;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
+import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +41,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -74,9 +79,12 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
     this.metrics = new NodeMetrics(registry);
+    Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
     Files.createDirectories(dataDir);
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
+    long skewAllowanceNanos =
+        TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.CLOCK_SKEW_ALLOWANCE_MS));
     // No group at build time: Ratis recovers the groups found in storage, and the node then joins
     // the groups of its placement that it does not host yet.
     this.raftServer = RaftServer.newBuilder()
@@ -84,11 +92,12 @@ public final class RaftNode implements AutoCloseable {
         .setProperties(RaftTuning.serverProperties(config))
         .setStateMachineRegistry(groupId -> groupId.equals(ClusterGroups.metaGroupId())
             ? new MetadataStateMachine()
-            : new RateLimiterStateMachine(TimeSource.system(), retained))
+            : new RateLimiterStateMachine(TimeSource.system(), retained,
+                WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, skewAllowanceNanos))
         .build();
     raftServer.start();
     this.groups = new DataGroups(config, raftServer, metrics);
-    this.metadata = new MetadataGroup(config, raftServer);
+    this.metadata = new MetadataGroup(config, raftServer, taskFailures);
     try {
       groups.joinLocalGroups();
       metadata.onChange(groups::place);
@@ -97,11 +106,12 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw e;
     }
-    this.controller = new ReplicaController(config, raftServer.getId(), metadata);
+    this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
-        : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin, 2L * electionMin);
+        : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin, 2L * electionMin,
+            taskFailures);
     BucketLimit defaultLimit = config.defaultLimit();
     RequestValidator validator = new RequestValidator(key -> {
       BucketLimit ruled = metadata.rules().match(key);
@@ -119,11 +129,14 @@ public final class RaftNode implements AutoCloseable {
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
-        .addService(ServerInterceptors.intercept(
+        .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new RateLimiterService(validator, groups, metrics, eventual, leased),
-            new RouteHintInterceptor()))
-        .addService(new NodeAdminService(this::status, this::view, limitAdmin(), this::drain))
-        .addService(new ForwardService(groups.forwardTarget()))
+            new RouteHintInterceptor()), metrics::invalidRequest))
+        .addService(InvalidMessages.rejectedAsInvalidArgument(
+            new NodeAdminService(this::status, this::view, limitAdmin(), this::drain).bindService(),
+            metrics::invalidRequest))
+        .addService(InvalidMessages.rejectedAsInvalidArgument(
+            new ForwardService(groups.forwardTarget()).bindService(), metrics::invalidRequest))
         .build();
     try {
       grpcServer.start();
@@ -131,6 +144,11 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw new IOException("cannot listen on " + self.clientAddress() + ": " + e.getMessage(), e);
     }
+    registry.gauge("time.stamps-clamped", () -> () -> dataStateMachines()
+        .mapToLong(RateLimiterStateMachine::clampedStamps).sum());
+    registry.gauge("time.clock-skew-max-ms", () -> () -> dataStateMachines()
+        .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
+        .max().orElse(0));
     LOG.info("node {} serving clients on {}, raft on {}, hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(), groups.local().size(),
         groups.all().size());
@@ -291,6 +309,20 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /** The group's state on this node's replica; empty when this node hosts none. */
+  /** The state machines of the data groups this node hosts. */
+  private Stream<RateLimiterStateMachine> dataStateMachines() {
+    List<RateLimiterStateMachine> machines = new ArrayList<>();
+    for (RaftGroup group : groups.local()) {
+      try {
+        machines.add((RateLimiterStateMachine) raftServer.getDivision(group.getGroupId())
+            .getStateMachine());
+      } catch (IOException | RuntimeException e) {
+        // removed or closing meanwhile: not counted
+      }
+    }
+    return machines.stream();
+  }
+
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
     RaftServer.Division division;
     try {
@@ -316,7 +348,9 @@ public final class RaftNode implements AutoCloseable {
           .setCommitIndex(division.getRaftLog().getLastCommittedIndex())
           .setStoredBuckets(sm.storedBuckets())
           .setSnapshotsInstalled(sm.snapshotsInstalled())
-          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex());
+          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
+          .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
+          .setClampedStamps(sm.clampedStamps());
     } catch (RuntimeException e) {
       builder.setRole("UNKNOWN");
     }

@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import com.codahale.metrics.Counter;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.raftlimiter.api.admin.v1.GroupStatus;
@@ -75,14 +76,16 @@ final class ReplicaController implements AutoCloseable {
   private final Map<String, NodeStatus> lastStatus = new HashMap<>();
   private boolean acting;
 
-  ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata) {
+  ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
+      Counter taskFailures) {
     this.self = self;
     this.metadata = metadata;
     this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
     long interval = config.get(NodeConfigKeys.CONTROLLER_INTERVAL_MS);
     this.probeTimeoutMillis = Math.max(100, Math.min(1_000, interval * 2));
     this.timer = DaemonThreads.timer(self + "-controller");
-    timer.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+    DaemonThreads.every(timer, "replica controller", interval, interval, TimeUnit.MILLISECONDS,
+        taskFailures, this::tick);
   }
 
   private void tick() {

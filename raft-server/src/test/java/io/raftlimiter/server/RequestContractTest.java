@@ -7,18 +7,29 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -121,6 +132,67 @@ class RequestContractTest {
       String key = invalid.request().getKey();
       if (!key.isEmpty() && key.getBytes(StandardCharsets.UTF_8).length <= 512) {
         assertUntouched(key);
+      }
+    }
+  }
+
+  /**
+   * Bytes that are not a valid message (proto3 forbids a string that is not UTF-8; a truncated
+   * field) fail in the transport before any handler runs; gRPC reported them as INTERNAL.
+   */
+  @Test
+  void requestsThatDoNotParseAreInvalidArguments() {
+    byte[] notUtf8Key = {0x0a, 0x02, (byte) 0xff, (byte) 0xfe}; // key = 0xff 0xfe
+    byte[] truncated = {0x0a, 0x10, 'a', 'b'}; // a 16-byte key with 2 bytes sent
+    byte[] batchWithNotUtf8Key = new byte[2 + notUtf8Key.length];
+    batchWithNotUtf8Key[0] = 0x0a; // requests = [the request above]
+    batchWithNotUtf8Key[1] = (byte) notUtf8Key.length;
+    System.arraycopy(notUtf8Key, 0, batchWithNotUtf8Key, 2, notUtf8Key.length);
+    for (int node = 0; node < 3; node++) {
+      ManagedChannel channel = ManagedChannelBuilder
+          .forTarget(fixture.cluster().endpoints().get(node)).usePlaintext().build();
+      try {
+        assertInvalidBytes(channel, "Acquire", notUtf8Key, "UTF-8");
+        assertInvalidBytes(channel, "Acquire", truncated, "AcquireRequest");
+        assertInvalidBytes(channel, "AcquireBatch", batchWithNotUtf8Key, "UTF-8");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  private static void assertInvalidBytes(ManagedChannel channel, String method, byte[] body,
+      String messagePart) {
+    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(
+            RateLimiterGrpc.SERVICE_NAME, method))
+        .setRequestMarshaller(RawBytes.INSTANCE)
+        .setResponseMarshaller(RawBytes.INSTANCE)
+        .build();
+    StatusRuntimeException e = assertRefused(Status.Code.INVALID_ARGUMENT,
+        () -> ClientCalls.blockingUnaryCall(channel, raw,
+            CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body),
+        method + " with " + HexFormat.of().formatHex(body));
+    String message = e.getStatus().getDescription();
+    assertTrue(message != null && message.contains(messagePart),
+        "message '" + message + "' should say '" + messagePart + "'");
+  }
+
+  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
     }
   }

@@ -8,6 +8,7 @@ import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,15 +33,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Ratis adapter for one group's buckets: a thin layer over {@link EntryApplier} and a
- * {@link RocksDbBucketStore}.
+ * {@link WriteBehindBucketStore} (a table in memory, written to RocksDB in bulk).
  *
  * <ul>
  *   <li>{@link #startTransaction} runs on the leader only: it validates the entry and stamps it
- *       with the time, which is never below the last applied or last issued stamp.
+ *       with the time, which is never below the last applied or last issued stamp, and within a
+ *       skew allowance of the leader's monotonic clock ({@link LeaderClock}).
  *   <li>{@link #applyTransaction} runs on every replica, one entry at a time, in log order: decode,
  *       pure update, record the term and index. The reply carries the decisions.
- *   <li>Snapshots are RocksDB checkpoints; on start and after a snapshot installation the working
- *       database is rebuilt from the latest one and Ratis replays the log after it.
+ *   <li>Snapshots are RocksDB checkpoints, taken after the table in memory has been flushed; on
+ *       start and after a snapshot installation the working database is rebuilt from the latest
+ *       one and Ratis replays the log after it. So the working database is never the durable copy,
+ *       and writes can be held back until a flush.
  * </ul>
  */
 public class RateLimiterStateMachine extends BaseStateMachine {
@@ -48,14 +52,33 @@ public class RateLimiterStateMachine extends BaseStateMachine {
 
   private final TimeSource clock;
   private final SnapshotDirectory snapshots;
-  private final AtomicLong lastIssuedStampNanos = new AtomicLong();
+  private final LeaderClock leaderClock;
+  /** When this replica applied its last entry (or restored a snapshot), on its monotonic clock. */
+  private volatile long lastAppliedMonotonicNanos;
   private final AtomicLong snapshotsInstalled = new AtomicLong();
-  private volatile RocksDbBucketStore store;
+  private final int maxPendingKeys;
+  private volatile WriteBehindBucketStore store;
   private volatile EntryApplier applier;
 
+  /** The default allowance for a leader's wall clock against its monotonic clock. */
+  public static final long DEFAULT_SKEW_ALLOWANCE_NANOS = 1_000_000_000L;
+
   public RateLimiterStateMachine(TimeSource clock, int retainedSnapshots) {
+    this(clock, retainedSnapshots, WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS,
+        DEFAULT_SKEW_ALLOWANCE_NANOS);
+  }
+
+  /**
+   * @param maxPendingKeys buckets held in memory before they are written to RocksDB
+   * @param skewAllowanceNanos how far a leader's stamps may follow its wall clock away from the
+   *     time its monotonic clock has counted ({@link LeaderClock})
+   */
+  public RateLimiterStateMachine(TimeSource clock, int retainedSnapshots, int maxPendingKeys,
+      long skewAllowanceNanos) {
     this.clock = clock;
+    this.leaderClock = new LeaderClock(skewAllowanceNanos);
     this.snapshots = new SnapshotDirectory(retainedSnapshots);
+    this.maxPendingKeys = maxPendingKeys;
   }
 
   @Override
@@ -97,7 +120,8 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     } else {
       SnapshotDirectory.deleteRecursively(dbDir);
     }
-    RocksDbBucketStore opened = RocksDbBucketStore.open(dbDir);
+    WriteBehindBucketStore opened = new WriteBehindBucketStore(RocksDbBucketStore.open(dbDir),
+        maxPendingKeys);
     store = opened;
     applier = new EntryApplier(opened);
     AppliedMarker marker = opened.appliedMarker();
@@ -106,7 +130,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     } else {
       setLastAppliedTermIndex(null);
     }
-    lastIssuedStampNanos.accumulateAndGet(marker.stampNanos(), Math::max);
+    lastAppliedMonotonicNanos = clock.monotonicNanos();
   }
 
   @Override
@@ -127,10 +151,36 @@ public class RateLimiterStateMachine extends BaseStateMachine {
         .build();
   }
 
-  /** The leader's stamp: its clock, but never below what was applied or issued before. */
+  /**
+   * The leader's stamp: its wall clock within the skew allowance of its monotonic clock, and
+   * never below what was applied or issued before ({@link LeaderClock}).
+   */
   long nextStampNanos() {
-    long floor = Math.max(clock.nowNanos(), currentStore().appliedMarker().stampNanos());
-    return lastIssuedStampNanos.accumulateAndGet(floor, Math::max);
+    return leaderClock.next(clock.nowNanos(), clock.monotonicNanos(),
+        currentStore().appliedMarker().stampNanos());
+  }
+
+  /**
+   * Ratis calls this once this replica leads and has applied its predecessors' entries: its
+   * stamps are anchored to the last of them from now on. A store that never applied an entry has
+   * no time to anchor to, and the wall clock stands until the next term.
+   */
+  @Override
+  public void notifyLeaderReady() {
+    long lastStamp = currentStore().appliedMarker().stampNanos();
+    if (lastStamp != 0) {
+      leaderClock.takeOffice(lastStamp, lastAppliedMonotonicNanos);
+    }
+  }
+
+  /** How far this replica's wall clock was from its bound at its last stamp as leader, in ns. */
+  public long clockSkewNanos() {
+    return leaderClock.lastSkewNanos();
+  }
+
+  /** Stamps this replica moved, as leader, because its wall clock was beyond the allowance. */
+  public long clampedStamps() {
+    return leaderClock.clampedStamps();
   }
 
   @Override
@@ -140,6 +190,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     LogEntry decoded = LogEntryCodec.decode(data.asReadOnlyByteBuffer());
     List<Decision> decisions = applier.apply(decoded, entry.getTerm(), entry.getIndex());
     updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+    lastAppliedMonotonicNanos = clock.monotonicNanos();
     return CompletableFuture.completedFuture(
         Message.valueOf(UnsafeByteOperations.unsafeWrap(DecisionCodec.encode(decisions))));
   }
@@ -176,7 +227,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
    * installed, so callers outside the apply thread must not keep it across installations.
    */
   public BucketStore currentStore() {
-    RocksDbBucketStore current = store;
+    WriteBehindBucketStore current = store;
     if (current == null) {
       throw new IllegalStateException("state machine not initialized");
     }
@@ -189,7 +240,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
    * touched from another thread.
    */
   public synchronized long storedBuckets() {
-    RocksDbBucketStore current = store;
+    WriteBehindBucketStore current = store;
     return current == null ? 0 : current.approximateSize();
   }
 
@@ -205,7 +256,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   }
 
   private synchronized void closeStore() {
-    RocksDbBucketStore current = store;
+    WriteBehindBucketStore current = store;
     store = null;
     applier = null;
     if (current != null) {

@@ -25,8 +25,9 @@ public interface BucketStore extends AutoCloseable {
 
   /**
    * Visits the keys indexed for expiry in slots {@code fromSlot} (inclusive) to {@code toSlot}
-   * (exclusive), in ascending (slot, unsigned key) order. A key may have been written again since
-   * it was indexed: the caller checks its current state.
+   * (exclusive), at least once each. The order is the store's own (RocksDB and the in-memory
+   * store go by ascending slot, then unsigned key), so the caller must not depend on it. A key may
+   * have been written again since it was indexed: the caller checks its current state.
    */
   void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor);
 

@@ -13,6 +13,7 @@ import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.store.AppliedMarker;
+import io.raftlimiter.store.WriteBehindBucketStore;
 import io.raftlimiter.testing.StoreDump;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
@@ -48,6 +49,7 @@ class RateLimiterStateMachineTest {
   Path tempDir;
   private FakeRaftStorage storage;
   private final AtomicLong clockNanos = new AtomicLong(T0);
+  private final AtomicLong monotonicNanos = new AtomicLong(0);
   private RateLimiterStateMachine machine;
 
   /** A RaftServer that can only say who it is, which is all BaseStateMachine asks of it. */
@@ -63,7 +65,19 @@ class RateLimiterStateMachineTest {
   }
 
   private RateLimiterStateMachine start() throws IOException {
-    RateLimiterStateMachine started = new RateLimiterStateMachine(clockNanos::get, 2);
+    TimeSource clocks = new TimeSource() {
+      @Override
+      public long nowNanos() {
+        return clockNanos.get();
+      }
+
+      @Override
+      public long monotonicNanos() {
+        return monotonicNanos.get();
+      }
+    };
+    RateLimiterStateMachine started = new RateLimiterStateMachine(clocks, 2,
+        WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, SECOND);
     started.initialize(server(), GROUP, storage);
     return started;
   }
@@ -127,6 +141,22 @@ class RateLimiterStateMachineTest {
 
     apply(machine, 1, 1, entry(T0 + 50 * SECOND, "k", 1)); // stamped by a leader running ahead
     assertEquals(T0 + 50 * SECOND, machine.nextStampNanos());
+  }
+
+  @Test
+  void aLeadersStampsFollowItsMonotonicClockWithinTheAllowance() {
+    monotonicNanos.set(100 * SECOND);
+    apply(machine, 1, 1, entry(T0, "k", 1)); // applied here at monotonic 100 s
+    machine.notifyLeaderReady();
+    monotonicNanos.set(102 * SECOND);
+    clockNanos.set(T0 + 3_600 * SECOND); // the wall clock jumped an hour ahead
+    assertEquals(T0 + 2 * SECOND + SECOND, machine.nextStampNanos(), "2 s passed, plus 1 s allowed");
+    assertEquals(1, machine.clampedStamps());
+    assertEquals(3_598 * SECOND, machine.clockSkewNanos());
+
+    clockNanos.set(T0 - 3_600 * SECOND); // and then an hour behind
+    monotonicNanos.set(110 * SECOND);
+    assertEquals(T0 + 10 * SECOND - SECOND, machine.nextStampNanos(), "refill goes on regardless");
   }
 
   @Test

@@ -146,10 +146,24 @@ abstract class BucketStoreContract {
     }
   }
 
+  /**
+   * Whether the store visits the expiry index in ascending (slot, unsigned key) order, once per
+   * key. Stores that do not promise it are checked for the set of keys visited.
+   */
+  boolean visitsDueInOrder() {
+    return true;
+  }
+
   private List<String> due(long fromSlot, long toSlot) {
     List<String> keys = new ArrayList<>();
     store.visitDue(fromSlot, toSlot, k -> keys.add(HexFormat.of().formatHex(k)));
-    return keys;
+    return visitsDueInOrder() ? keys : keys.stream().distinct().sorted().toList();
+  }
+
+  /** {@code expected}, as {@link #due} reports it for this store. */
+  private List<String> dueAs(String... expected) {
+    List<String> keys = List.of(expected);
+    return visitsDueInOrder() ? keys : keys.stream().sorted().toList();
   }
 
   @Test
@@ -161,9 +175,9 @@ abstract class BucketStoreContract {
     first.expireAt(9, key("0100"));
     first.expireAt(5, key("01")); // twice: visited once
     store.commit(first, new AppliedMarker(1, 1, 1));
-    assertEquals(List.of("01", "80", "ff", "0100"), due(0, 100));
-    assertEquals(List.of("01", "80"), due(5, 6));
-    assertEquals(List.of("ff"), due(6, 9), "the upper slot is excluded");
+    assertEquals(dueAs("01", "80", "ff", "0100"), due(0, 100));
+    assertEquals(dueAs("01", "80"), due(5, 6));
+    assertEquals(dueAs("ff"), due(6, 9), "the upper slot is excluded");
     assertEquals(List.of(), due(9, 9));
     assertEquals(List.of(), due(10, 3));
   }
@@ -178,14 +192,14 @@ abstract class BucketStoreContract {
     first.expiredBelowSlot(2);
     store.commit(first, new AppliedMarker(1, 1, 1));
     assertEquals(2, store.expiredBelowSlot());
-    assertEquals(List.of("01", "02", "03"), due(0, 100));
+    assertEquals(dueAs("01", "02", "03"), due(0, 100));
 
     WriteSet second = new WriteSet();
     second.expiredBelowSlot(5);
     second.expireAt(6, key("04"));
     store.commit(second, new AppliedMarker(1, 2, 2));
     assertEquals(5, store.expiredBelowSlot());
-    assertEquals(List.of("04", "03"), due(0, 100), "slots 2 to 4 are gone, later ones stay");
+    assertEquals(dueAs("04", "03"), due(0, 100), "slots 2 to 4 are gone, later ones stay");
   }
 
   @ParameterizedTest

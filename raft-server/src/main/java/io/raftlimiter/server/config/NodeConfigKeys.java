@@ -53,6 +53,9 @@ public final class NodeConfigKeys {
       "raft.election-timeout-min-ms", 300, 50, 60_000, "lower bound of the election timeout");
   public static final ConfigKey<Integer> ELECTION_TIMEOUT_MAX_MS = ConfigKey.intKey(
       "raft.election-timeout-max-ms", 600, 100, 120_000, "upper bound of the election timeout");
+  public static final ConfigKey<Integer> CLOCK_SKEW_ALLOWANCE_MS = ConfigKey.intKey(
+      "time.skew-allowance-ms", 1_000, 0, 3_600_000,
+      "how far a leader's stamps may follow its wall clock away from its monotonic clock");
   public static final ConfigKey<Integer> LEADER_BALANCE_INTERVAL_MS = ConfigKey.intKey(
       "raft.leader-balance-interval-ms", 2_000, 0, 3_600_000,
       "how often a node hands groups it should not lead to their preferred leader (0: never)");
@@ -107,7 +110,8 @@ public final class NodeConfigKeys {
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
       DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
-      ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, LEADER_BALANCE_INTERVAL_MS,
+      ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
+      LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,

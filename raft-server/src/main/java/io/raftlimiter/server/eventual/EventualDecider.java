@@ -63,9 +63,11 @@ public final class EventualDecider implements Decider, AutoCloseable {
     this.syncDuration = metrics.timer("eventual.sync");
     metrics.gauge("eventual.views", () -> views::size);
     this.timer = DaemonThreads.timer("raftlimiter-eventual-sync");
-    timer.scheduleWithFixedDelay(this::syncSafely, syncIntervalMillis, syncIntervalMillis,
-        TimeUnit.MILLISECONDS);
-    timer.scheduleWithFixedDelay(this::forgetIdleViews, 1, 1, TimeUnit.SECONDS);
+    Counter taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    DaemonThreads.every(timer, "eventual sync", syncIntervalMillis, syncIntervalMillis,
+        TimeUnit.MILLISECONDS, taskFailures, this::syncSafely);
+    DaemonThreads.every(timer, "forget idle eventual views", 1, 1, TimeUnit.SECONDS, taskFailures,
+        this::forgetIdleViews);
   }
 
   @Override

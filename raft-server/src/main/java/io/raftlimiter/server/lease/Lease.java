@@ -80,11 +80,22 @@ final class Lease {
    */
   void granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long nowNanos) {
     refill = null;
-    limit = grantLimit;
-    tokens += granted;
+    reconcile(grantLimit);
+    tokens = Math.min(tokens + granted, limit.capacity());
     lastGrantEmptied = nextTokenMillis > 0;
     if (lastGrantEmptied) {
       emptyUntilNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(nextTokenMillis);
+    }
+  }
+
+  /**
+   * Follows a change of the key's limit: the lease never holds more than the new capacity (the
+   * excess is dropped, which can only under-admit), and gives back under the new limit.
+   */
+  void reconcile(BucketLimit current) {
+    if (!current.equals(limit)) {
+      limit = current;
+      tokens = Math.min(tokens, current.capacity());
     }
   }
 
@@ -101,7 +112,7 @@ final class Lease {
   /** Ends the lease: the op that gives its unused tokens back, or {@code null} if none are left. */
   AcquireOp surrender() {
     retired = true;
-    long unused = tokens;
+    long unused = Math.min(tokens, limit.capacity()); // more would not fit in the bucket
     tokens = 0;
     return unused == 0 ? null : new AcquireOp(key, unused, limit, OpKind.RETURN);
   }

@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeasedDecider implements Decider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
-  private static final int RETURN_ATTEMPTS = 3;
 
   private final GroupRouter router;
   private final IntSupplier nodes;
@@ -47,9 +46,11 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   private final Counter grants;
   private final Counter tokensGranted;
   private final Counter tokensReturned;
+  private final Counter tokensLost;
   private final Counter fallbacks;
   private final Counter waits;
   private final Timer grantLatency;
+  private final Counter taskFailures;
 
   /**
    * @param hotHitsPerSecond requests per second on this node that make a key hot
@@ -64,15 +65,18 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     this.grants = metrics.counter("lease.grants");
     this.tokensGranted = metrics.counter("lease.tokens-granted");
     this.tokensReturned = metrics.counter("lease.tokens-returned");
+    this.tokensLost = metrics.counter("lease.tokens-lost");
     this.fallbacks = metrics.counter("lease.strong-fallbacks");
     this.waits = metrics.counter("lease.waits");
     this.grantLatency = metrics.timer("lease.grant");
     metrics.gauge("lease.active", () -> leases::size);
     this.timer = DaemonThreads.timer("raftlimiter-leases");
-    timer.scheduleWithFixedDelay(hotKeys::rotate, 1, 1, TimeUnit.SECONDS);
+    this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    DaemonThreads.every(timer, "rotate hot-key counts", 1, 1, TimeUnit.SECONDS, taskFailures,
+        hotKeys::rotate);
     long sweepMillis = Math.max(10, idleMillis / 4);
-    timer.scheduleWithFixedDelay(this::endIdleLeases, sweepMillis, sweepMillis,
-        TimeUnit.MILLISECONDS);
+    DaemonThreads.every(timer, "end idle leases", sweepMillis, sweepMillis, TimeUnit.MILLISECONDS,
+        taskFailures, this::endIdleLeases);
   }
 
   @Override
@@ -97,9 +101,12 @@ public final class LeasedDecider implements Decider, AutoCloseable {
       if (lease.retired()) {
         return decide(op); // the lease ended under us: look again
       }
+      lease.reconcile(op.limit());
       Decision local = lease.tryTake(op.permits(), now);
       if (local != null) {
-        if (lease.wantsTopUp(Math.max(1, share(op) / 2), now)) {
+        // Ask ahead of need, and always when the lease cannot serve this request's permits: a
+        // refusal from a lease that is never topped up would last as long as the key stays busy.
+        if (lease.wantsTopUp(Math.max(op.permits(), share(op) / 2), now)) {
           topUp(lease, op);
         }
         return CompletableFuture.completedFuture(local);
@@ -132,7 +139,8 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     lease.refillStarted(grant);
     try {
       // sent from the timer thread, so that the request that noticed does not wait for it
-      timer.execute(() -> requestGrant(lease, op, grant));
+      timer.execute(DaemonThreads.guarded("lease top-up", taskFailures,
+          () -> requestGrant(lease, op, grant)));
     } catch (RejectedExecutionException closing) {
       lease.grantFailed();
       grant.complete(null);
@@ -151,7 +159,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
           granted = decision.granted();
           if (lease.retired()) {
             if (granted > 0) { // the lease ended while the grant was in flight
-              giveBack(ask.as(OpKind.RETURN, granted), RETURN_ATTEMPTS);
+              giveBack(ask.as(OpKind.RETURN, granted));
             }
           } else {
             lease.granted(ask.limit(), granted, decision.retryAfterMillis(), System.nanoTime());
@@ -188,21 +196,25 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         unused = lease.surrender();
       }
       if (unused != null) {
-        giveBack(unused, RETURN_ATTEMPTS);
+        giveBack(unused);
       }
     }
   }
 
-  /** Puts unused tokens back; a return that keeps failing loses them (under-admission only). */
-  private void giveBack(AcquireOp giveBack, int attemptsLeft) {
+  /**
+   * Puts unused tokens back, once. A return that fails is not sent again: its entry may still
+   * commit (a timeout says nothing about that), and a second one would then put tokens into the
+   * bucket that were never there, over-admitting for every caller of the key. A lost return
+   * only under-admits, as a node that dies holding a lease does.
+   */
+  private void giveBack(AcquireOp giveBack) {
     router.submit(giveBack).whenComplete((decision, error) -> {
       if (error == null) {
         tokensReturned.inc(giveBack.permits());
-      } else if (attemptsLeft > 1 && !timer.isShutdown()) {
-        timer.schedule(() -> giveBack(giveBack, attemptsLeft - 1), 100, TimeUnit.MILLISECONDS);
       } else {
-        LOG.warn("{} leased tokens could not be given back: {}", giveBack.permits(),
-            error.toString());
+        tokensLost.inc(giveBack.permits());
+        LOG.warn("{} leased tokens may not have been given back (not retried: the return may "
+            + "still be applied): {}", giveBack.permits(), error.toString());
       }
     });
   }

@@ -1,0 +1,194 @@
+package io.raftlimiter.server.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.TokenBucket;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.DaemonThreads;
+import io.raftlimiter.server.api.GroupRouter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Several nodes' {@link LeasedDecider}s over one exact bucket (a group that applies each op at
+ * once), on the real clock: what a saturated key gets, whatever the permits per request.
+ */
+class LeasedDeciderTest {
+  private static final byte[] KEY = "saturated".getBytes(StandardCharsets.UTF_8);
+  private static final int NODES = 3;
+
+  /** One group holding one key's bucket, deciding every op the moment it is submitted. */
+  private static class ExactGroup implements GroupRouter {
+    private BucketState state;
+    private long firstOpNanos = Long.MIN_VALUE;
+
+    @Override
+    public int groupOf(byte[] key) {
+      return 0;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return true;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Decision> submit(int group, AcquireOp op) {
+      long now = System.nanoTime();
+      if (firstOpNanos == Long.MIN_VALUE) {
+        firstOpNanos = now;
+      }
+      TokenBucket.Outcome outcome = switch (op.kind()) {
+        case ACQUIRE -> TokenBucket.tryAcquire(state, op.limit(), op.permits(), now);
+        case LEASE -> TokenBucket.lease(state, op.limit(), op.permits(), now);
+        case CHARGE -> TokenBucket.charge(state, op.limit(), op.permits(), now);
+        case RETURN -> TokenBucket.giveBack(state, op.limit(), op.permits(), now);
+      };
+      state = outcome.state();
+      return CompletableFuture.completedFuture(outcome.decision());
+    }
+
+    @Override
+    public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      ops.forEach(op -> decided.add(submit(group, op)));
+      return decided;
+    }
+
+    synchronized long firstOpNanos() {
+      return firstOpNanos;
+    }
+  }
+
+  /**
+   * One caller per node asks for {@code permits} at a time, as fast as answers come, for 3 s:
+   * the key must get at least 90% of what the bucket gives in that time (C + R·t), and never
+   * more. A lease left holding fewer tokens than {@code permits} used to be topped up only below
+   * half its share, so with {@code permits} ≥ 2 it refused for as long as the key stayed busy.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void aSaturatedKeyGetsNinetyPercentOfItsBucketAndNeverMore(long permits) throws Exception {
+    BucketLimit limit = BucketLimit.of(10, 50);
+    ExactGroup group = new ExactGroup();
+    List<LeasedDecider> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, new MetricRegistry()));
+    }
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong lastAnswerNanos = new AtomicLong();
+    long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> callers = new ArrayList<>();
+    try {
+      for (LeasedDecider node : nodes) {
+        Thread caller = new Thread(() -> {
+          AcquireOp op = new AcquireOp(KEY, permits, limit);
+          while (System.nanoTime() < endNanos) {
+            Decision decision = node.decide(op).join();
+            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+            if (decision.allowed()) {
+              admitted.addAndGet(permits);
+            }
+            sleepMicros(200);
+          }
+        });
+        callers.add(caller);
+        caller.start();
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    } finally {
+      nodes.forEach(LeasedDecider::abandon);
+    }
+    double seconds = (lastAnswerNanos.get() - group.firstOpNanos()) / 1e9;
+    double bucketGave = limit.capacity() + limit.refillPerSecond() * seconds;
+    assertTrue(admitted.get() <= bucketGave,
+        "permits " + permits + ": admitted " + admitted + " > C + R·t = " + bucketGave);
+    assertTrue(admitted.get() >= 0.9 * bucketGave,
+        "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave);
+  }
+
+  /** A lease holding more than its key's new capacity still ends, and gives back what fits. */
+  @Test
+  void aLeaseEndsAfterItsKeysCapacityShrank() throws Exception {
+    ExactGroup group = new ExactGroup();
+    MetricRegistry metrics = new MetricRegistry();
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
+    try {
+      BucketLimit big = BucketLimit.of(100, 1);
+      assertTrue(node.decide(new AcquireOp(KEY, 1, big)).join().allowed());
+      assertTrue(node.leasedTokens() > 10, "the lease holds half the big bucket");
+      BucketLimit small = BucketLimit.of(10, 1);
+      assertTrue(node.decide(new AcquireOp(KEY, 1, small)).join().allowed());
+      assertTrue(node.leasedTokens() <= 10, "never more than the new capacity");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (node.leases() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, node.leases(), "the idle lease ended");
+      assertEquals(0, metrics.counter(DaemonThreads.TASK_FAILURES_METRIC).getCount());
+    } finally {
+      node.abandon();
+    }
+  }
+
+  /**
+   * A return whose answer is lost (a timeout) may still have been applied: it is never sent
+   * again, or tokens that were never there would go back into the bucket.
+   */
+  @Test
+  void aReturnThatFailedIsNotSentAgain() throws Exception {
+    AtomicLong returns = new AtomicLong();
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public synchronized CompletableFuture<Decision> submit(int g, AcquireOp op) {
+        CompletableFuture<Decision> applied = super.submit(g, op);
+        if (op.kind() != OpKind.RETURN) {
+          return applied;
+        }
+        returns.incrementAndGet(); // applied, but the answer is lost
+        return CompletableFuture.failedFuture(new IllegalStateException("timed out"));
+      }
+    };
+    MetricRegistry metrics = new MetricRegistry();
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
+    try {
+      BucketLimit limit = BucketLimit.of(100, 0.001);
+      assertTrue(node.decide(new AcquireOp(KEY, 1, limit)).join().allowed());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (node.leases() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, node.leases(), "the idle lease ended");
+      Thread.sleep(500); // room for a resend, were there one
+      assertEquals(1, returns.get(), "one return, not resent");
+      assertEquals(99, group.submit(0, new AcquireOp(KEY, 1, limit)).join().remaining() + 1,
+          "the bucket holds what it had before the lease less the one admitted");
+      assertEquals(49, metrics.counter("lease.tokens-lost").getCount());
+    } finally {
+      node.abandon();
+    }
+  }
+
+  private static void sleepMicros(long micros) {
+    try {
+      TimeUnit.MICROSECONDS.sleep(micros);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
