@@ -25,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToLongFunction;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -108,6 +109,8 @@ final class DataGroups implements GroupRouter, AutoCloseable {
           GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
           config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
+          config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
+          timeout.toNanos(),
           metrics::entrySubmitted));
     }
   }
@@ -205,17 +208,25 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   @Override
   public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
+    return submitAll(group, ops, NO_DEADLINE);
+  }
+
+  @Override
+  public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops,
+      long deadlineNanos) {
     GroupCommitter own = committers.get(group);
     if (forwarder == null || leads(group)) {
-      return own.acquireAll(ops);
+      return own.acquireAll(ops, deadlineNanos);
     }
     RaftPeerId leader = leaderOf(group);
     String address = leader == null || leader.equals(server.getId()) ? null
         : clientAddresses.get(leader.toString());
     if (address == null) {
-      return own.acquireAll(ops); // no leader known: an entry of our own waits the election out
+      // no leader known: an entry of our own waits the election out
+      return own.acquireAll(ops, deadlineNanos);
     }
-    List<CompletableFuture<Decision>> forwarded = forwarder.forwardAll(address, group, ops);
+    List<CompletableFuture<Decision>> forwarded =
+        forwarder.forwardAll(address, group, ops, deadlineNanos);
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
     for (int i = 0; i < ops.size(); i++) {
       AcquireOp op = ops.get(i);
@@ -226,7 +237,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
         } else if (unwrap(error) instanceof ForwardRefusedException) {
           // Nothing was queued there: the op goes into an entry of our own, which finds the
           // leader.
-          own.acquire(op).whenComplete((retried, failure) -> {
+          own.acquireAll(List.of(op), deadlineNanos).get(0).whenComplete((retried, failure) -> {
             if (failure == null) {
               result.complete(retried);
             } else {
@@ -261,8 +272,9 @@ final class DataGroups implements GroupRouter, AutoCloseable {
       }
 
       @Override
-      public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops) {
-        return committers.get(group).acquireAll(ops);
+      public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+          IntToLongFunction deadlinesNanos) {
+        return committers.get(group).acquireAll(ops, deadlinesNanos);
       }
     };
   }

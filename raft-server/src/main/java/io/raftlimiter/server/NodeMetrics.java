@@ -18,6 +18,8 @@ public final class NodeMetrics {
   private final Counter invalid;
   private final Counter unavailable;
   private final Counter forwarded;
+  private final Counter shed;
+  private final Counter expired;
   private final Histogram opsPerEntry;
   private final Timer decisionLatency;
 
@@ -28,6 +30,8 @@ public final class NodeMetrics {
     this.invalid = registry.counter("requests.invalid");
     this.unavailable = registry.counter("requests.unavailable");
     this.forwarded = registry.counter("acquires.forwarded");
+    this.shed = registry.counter("requests.shed");
+    this.expired = registry.counter("requests.expired");
     // Updated on every decision: the lock-free reservoir, not the default skip-list one.
     this.opsPerEntry = registry.histogram("entries.ops",
         () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
@@ -50,6 +54,20 @@ public final class NodeMetrics {
 
   public void unavailable() {
     unavailable.inc();
+  }
+
+  /** A call answered RESOURCE_EXHAUSTED: its group's queue was full, nothing was consumed. */
+  public void shed() {
+    shed.inc();
+  }
+
+  public long shedCount() {
+    return shed.getCount();
+  }
+
+  /** A call answered DEADLINE_EXCEEDED: dropped before its entry, nothing was consumed. */
+  public void expired() {
+    expired.inc();
   }
 
   /** Acquires whose group this node does not lead: they go to the leader elsewhere. */

@@ -7,6 +7,9 @@ import java.util.concurrent.CompletableFuture;
 
 /** Finds the group that owns a key, whether this node leads it, and gets ops into its log. */
 public interface GroupRouter {
+  /** A deadline that never comes: only the node's request timeout counts. */
+  long NO_DEADLINE = Long.MAX_VALUE;
+
   /** The index of the data group owning {@code key}. */
   int groupOf(byte[] key);
 
@@ -25,6 +28,16 @@ public interface GroupRouter {
    * share entries (and forward calls); the futures are in op order.
    */
   List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops);
+
+  /**
+   * {@link #submitAll(int, List)} for a caller who waits until {@code deadlineNanos}
+   * ({@link System#nanoTime()}): an op still queued then is dropped before it reaches the log.
+   * Implementations without queues ignore it.
+   */
+  default List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops,
+      long deadlineNanos) {
+    return submitAll(group, ops);
+  }
 
   /** {@link #submit(int, AcquireOp)} to the group owning the op's key. */
   default CompletableFuture<Decision> submit(AcquireOp op) {

@@ -1,5 +1,8 @@
 package io.raftlimiter.server.api;
 
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
@@ -12,13 +15,16 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.server.NodeMetrics;
+import io.raftlimiter.server.commit.DeadlineExpiredException;
 import io.raftlimiter.server.commit.GroupUnavailableException;
+import io.raftlimiter.server.commit.OverloadedException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +36,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
+  /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
+  public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
+      Metadata.Key.of("retry-after-millis", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> RETRY_PUSHBACK_MS =
+      Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
   private final RequestValidator validator;
   private final GroupRouter router;
@@ -52,9 +63,9 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     long startNanos = System.nanoTime();
     try {
       ValidatedAcquire acquire = validator.validate(request);
-      decide(acquire, startNanos).whenComplete((response, error) -> {
+      decide(acquire, startNanos, deadlineNanos(startNanos)).whenComplete((response, error) -> {
         if (error != null) {
-          Replies.fail(observer, statusOf(error));
+          fail(observer, error);
         } else {
           Replies.succeed(observer, response);
         }
@@ -63,8 +74,20 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       metrics.invalidRequest();
       Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
-      Replies.fail(observer, statusOf(e));
+      fail(observer, e);
     }
+  }
+
+  /**
+   * The caller's deadline on this node's monotonic clock, read on arrival: an op still queued
+   * then is dropped before it reaches the log, so no work is committed for a caller who left.
+   */
+  private static long deadlineNanos(long arrivedNanos) {
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline == null) {
+      return GroupRouter.NO_DEADLINE;
+    }
+    return arrivedNanos + Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
   }
 
   @Override
@@ -72,7 +95,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     long startNanos = System.nanoTime();
     try {
       List<ValidatedAcquire> acquires = validateBatch(request);
-      List<CompletableFuture<Decision>> decided = decideAll(acquires);
+      List<CompletableFuture<Decision>> decided = decideAll(acquires, deadlineNanos(startNanos));
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
       for (int i = 0; i < acquires.size(); i++) {
         responses.add(respond(decided.get(i), acquires.get(i).op().limit(), startNanos));
@@ -80,7 +103,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
           .whenComplete((ignored, error) -> {
             if (error != null) {
-              Replies.fail(observer, statusOf(error));
+              fail(observer, error);
               return;
             }
             AcquireBatchResponse.Builder batch = AcquireBatchResponse.newBuilder();
@@ -93,7 +116,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       metrics.invalidRequest();
       Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (RuntimeException e) {
-      Replies.fail(observer, statusOf(e));
+      fail(observer, e);
     }
   }
 
@@ -115,9 +138,10 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     return acquires;
   }
 
-  private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos) {
+  private CompletableFuture<AcquireResponse> decide(ValidatedAcquire acquire, long startNanos,
+      long deadlineNanos) {
     CompletableFuture<Decision> decided = switch (acquire.consistency()) {
-      case STRONG -> strong(acquire.op());
+      case STRONG -> strong(acquire.op(), deadlineNanos);
       case EVENTUAL -> eventual.decide(acquire.op());
       case LEASED -> leased.decide(acquire.op());
     };
@@ -129,7 +153,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
    * per group, so that they share entries (and forward calls) rather than the first of them going
    * out alone.
    */
-  private List<CompletableFuture<Decision>> decideAll(List<ValidatedAcquire> acquires) {
+  private List<CompletableFuture<Decision>> decideAll(List<ValidatedAcquire> acquires,
+      long deadlineNanos) {
     List<CompletableFuture<Decision>> decided = new ArrayList<>(acquires.size());
     Map<Integer, List<Integer>> strongByGroup = new LinkedHashMap<>();
     for (int i = 0; i < acquires.size(); i++) {
@@ -148,7 +173,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       List<AcquireOp> ops = new ArrayList<>(positions.size());
       positions.forEach(i -> ops.add(acquires.get(i).op()));
       noteRoute(group, ops.size());
-      List<CompletableFuture<Decision>> results = router.submitAll(group, ops);
+      List<CompletableFuture<Decision>> results = router.submitAll(group, ops, deadlineNanos);
       for (int j = 0; j < positions.size(); j++) {
         decided.set(positions.get(j), results.get(j));
       }
@@ -165,10 +190,10 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         });
   }
 
-  private CompletableFuture<Decision> strong(AcquireOp op) {
+  private CompletableFuture<Decision> strong(AcquireOp op, long deadlineNanos) {
     int group = router.groupOf(op.key()); // hashed once per acquire
     noteRoute(group, 1);
-    return router.submit(group, op);
+    return router.submitAll(group, List.of(op), deadlineNanos).get(0);
   }
 
   /** Counts the ops of a group this node does not lead, and tells the client it was forwarded. */
@@ -190,14 +215,43 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         .build();
   }
 
-  private Status statusOf(Throwable error) {
+  /**
+   * Ends the call with the status for {@code error}. A shed call carries when to retry, in the
+   * {@code retry-after-millis} trailer and in gRPC's own {@code grpc-retry-pushback-ms}, which
+   * clients with a retry policy obey.
+   */
+  private void fail(StreamObserver<?> observer, Throwable error) {
+    Throwable cause = unwrap(error);
+    if (cause instanceof OverloadedException overloaded) {
+      metrics.shed();
+      Metadata trailers = new Metadata();
+      String millis = Long.toString(overloaded.retryAfterMillis());
+      trailers.put(RETRY_AFTER_MILLIS, millis);
+      trailers.put(RETRY_PUSHBACK_MS, millis);
+      Replies.fail(observer, Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()
+          + "; retry after " + millis + " ms"), trailers);
+      return;
+    }
+    Replies.fail(observer, statusOf(cause));
+  }
+
+  private static Throwable unwrap(Throwable error) {
     Throwable cause = error;
     while (cause instanceof CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
     }
+    return cause;
+  }
+
+  private Status statusOf(Throwable error) {
+    Throwable cause = unwrap(error);
     if (cause instanceof GroupUnavailableException) {
       metrics.unavailable();
       return Status.UNAVAILABLE.withDescription(cause.getMessage());
+    }
+    if (cause instanceof DeadlineExpiredException) {
+      metrics.expired();
+      return Status.DEADLINE_EXCEEDED.withDescription(cause.getMessage());
     }
     LOG.error("acquire failed unexpectedly", cause);
     return Status.INTERNAL.withDescription("internal error: " + cause);

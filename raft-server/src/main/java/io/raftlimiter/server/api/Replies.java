@@ -1,5 +1,6 @@
 package io.raftlimiter.server.api;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
@@ -24,8 +25,13 @@ public final class Replies {
   }
 
   public static void fail(StreamObserver<?> observer, Status status) {
+    fail(observer, status, null);
+  }
+
+  /** Fails the call with {@code status} and {@code trailers} (null: none). */
+  public static void fail(StreamObserver<?> observer, Status status, Metadata trailers) {
     try {
-      observer.onError(status.asRuntimeException());
+      observer.onError(status.asRuntimeException(trailers));
     } catch (RuntimeException e) {
       LOG.debug("error not delivered (call cancelled?)", e);
     }

@@ -42,6 +42,19 @@ public final class Coalescer<T, R> {
     void complete(List<T> batch, R result, Throwable error);
   }
 
+  /**
+   * Looks at an item as its turn comes: answers {@code true} (having failed it itself) when it is
+   * no longer wanted, a caller that gave up, say, so that it is not sent.
+   */
+  @FunctionalInterface
+  public interface Expiry<T> {
+    boolean dropped(T item);
+
+    static <T> Expiry<T> never() {
+      return item -> false;
+    }
+  }
+
   private final Sender<T, R> sender;
   private final Completion<T, R> completion;
   private final int maxItems;
@@ -49,6 +62,7 @@ public final class Coalescer<T, R> {
   private final int maxBytes;
   private final int maxInFlight;
   private final int pipelineThreshold;
+  private final Expiry<T> expiry;
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -61,6 +75,13 @@ public final class Coalescer<T, R> {
    */
   public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
       int pipelineThreshold, Sender<T, R> sender, Completion<T, R> completion) {
+    this(maxItems, sizeOf, maxBytes, maxInFlight, pipelineThreshold, Expiry.never(), sender,
+        completion);
+  }
+
+  /** @param expiry drops items no longer wanted when their turn comes, before they are sent */
+  public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
+      int pipelineThreshold, Expiry<T> expiry, Sender<T, R> sender, Completion<T, R> completion) {
     if (maxItems < 1 || maxBytes < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
       throw new IllegalArgumentException(
           "maxItems, maxBytes, maxInFlight and pipelineThreshold must be >= 1");
@@ -72,6 +93,7 @@ public final class Coalescer<T, R> {
     this.maxBytes = maxBytes;
     this.maxInFlight = maxInFlight;
     this.pipelineThreshold = pipelineThreshold;
+    this.expiry = expiry;
   }
 
   /** Queues {@code item}; it is sent by this thread or by a completing batch. */
@@ -128,17 +150,30 @@ public final class Coalescer<T, R> {
       }
       List<T> batch = new ArrayList<>(Math.min(maxItems, 64));
       int bytes = 0;
+      int taken = 0;
       T next;
       while (batch.size() < maxItems && bytes < maxBytes && (next = queue.poll()) != null) {
+        taken++;
+        if (dropped(next)) {
+          continue;
+        }
         batch.add(next);
         bytes += sizeOf.applyAsInt(next);
       }
-      queued.addAndGet(-batch.size());
+      queued.addAndGet(-taken);
       if (batch.isEmpty()) {
         inFlight.decrementAndGet();
         continue;
       }
       send(batch);
+    }
+  }
+
+  private boolean dropped(T item) {
+    try {
+      return expiry.dropped(item);
+    } catch (RuntimeException e) {
+      return false; // when in doubt, send it
     }
   }
 

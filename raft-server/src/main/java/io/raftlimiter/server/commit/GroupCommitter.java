@@ -3,10 +3,12 @@ package io.raftlimiter.server.commit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.entry.OpKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
+import java.util.function.IntToLongFunction;
 
 /**
  * Group commit for one Raft group: coalesces the ops that arrive while earlier entries are in
@@ -22,12 +24,19 @@ public final class GroupCommitter {
     CompletableFuture<List<Decision>> submit(byte[] encodedEntry);
   }
 
-  private record Pending(AcquireOp op, CompletableFuture<Decision> result) {}
+  private record Pending(AcquireOp op, long deadlineNanos, CompletableFuture<Decision> result) {}
+
+  /** No deadline of the caller's: only the request timeout counts. */
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+  /** The retry hint of a shed op: about a Raft round or two. */
+  static final long SHED_RETRY_AFTER_MILLIS = 20;
 
   /** 1 MiB: a quarter of Ratis' 4 MB appender batch, so several entries still fit in one. */
   public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
 
   private final Coalescer<Pending, List<Decision>> coalescer;
+  private final int maxQueuedAcquires;
+  private final long requestTimeoutNanos;
 
   /**
    * @param entrySizeListener told the number of ops of every entry submitted (for metrics)
@@ -38,14 +47,31 @@ public final class GroupCommitter {
         entrySizeListener);
   }
 
+  /** Without a queue bound or request timeout; see the full constructor. */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, maxEntryBytes, maxInFlight, pipelineThreshold,
+        Integer.MAX_VALUE, NO_DEADLINE, entrySizeListener);
+  }
+
   /**
    * @param maxEntryBytes an entry stops growing once it reaches this encoded size, so that long
    *     keys cannot make entries larger than Ratis' appender and log buffers
+   * @param maxQueuedAcquires callers' acquires that may wait; beyond, an acquire is shed at once
+   *     ({@link OverloadedException}). The node's own ops (EVENTUAL charges, lease grants and
+   *     returns) are never shed: they are few, bounded by their senders, and keep their modes'
+   *     promises.
+   * @param requestTimeoutNanos an op still queued this long after it arrived is dropped before
+   *     it reaches the log ({@link DeadlineExpiredException}), as is one past its caller's deadline
    */
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
-      int maxInFlight, int pipelineThreshold, IntConsumer entrySizeListener) {
+      int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long requestTimeoutNanos,
+      IntConsumer entrySizeListener) {
+    this.maxQueuedAcquires = maxQueuedAcquires;
+    this.requestTimeoutNanos = requestTimeoutNanos;
     this.coalescer = new Coalescer<>(maxOpsPerEntry, p -> LogEntryCodec.encodedSize(p.op()),
         Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
+        GroupCommitter::expired,
         batch -> {
           List<AcquireOp> ops = new ArrayList<>(batch.size());
           for (Pending p : batch) {
@@ -59,25 +85,69 @@ public final class GroupCommitter {
 
   /** Queues {@code op}; the future completes once its entry is committed and applied. */
   public CompletableFuture<Decision> acquire(AcquireOp op) {
-    CompletableFuture<Decision> result = new CompletableFuture<>();
-    coalescer.add(new Pending(op, result));
-    return result;
+    return acquireAll(List.of(op), NO_DEADLINE).get(0);
+  }
+
+  /** {@link #acquireAll(List, long)} without a deadline of the caller's. */
+  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops) {
+    return acquireAll(ops, NO_DEADLINE);
   }
 
   /**
    * Queues {@code ops} together (see {@link Coalescer#addAll}); the futures complete in op order
-   * as their entries are applied.
+   * as their entries are applied. When the queue would hold more than the bound with them, the
+   * acquires among {@code ops} are shed whole, before anything is queued (an empty queue takes
+   * any number). An op still waiting at
+   * {@code deadlineNanos} ({@link System#nanoTime()}), or a request timeout after now, is dropped.
    */
-  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops) {
+  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops, long deadlineNanos) {
+    return acquireAll(ops, i -> deadlineNanos);
+  }
+
+  /** {@link #acquireAll(List, long)} with a deadline per op: {@code deadlinesNanos.applyAsLong(i)}. */
+  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops,
+      IntToLongFunction deadlinesNanos) {
+    long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
+    boolean shed = false;
+    if (maxQueuedAcquires != Integer.MAX_VALUE) {
+      int acquires = 0;
+      for (AcquireOp op : ops) {
+        acquires += op.kind() == OpKind.ACQUIRE ? 1 : 0;
+      }
+      int queued = coalescer.queued();
+      // an idle queue takes any batch: a batch larger than the bound must not be refused forever
+      shed = acquires > 0 && queued > 0 && queued + acquires > maxQueuedAcquires;
+    }
     List<Pending> pending = new ArrayList<>(ops.size());
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
-    for (AcquireOp op : ops) {
+    for (int i = 0; i < ops.size(); i++) {
+      AcquireOp op = ops.get(i);
       CompletableFuture<Decision> result = new CompletableFuture<>();
-      pending.add(new Pending(op, result));
+      if (shed && op.kind() == OpKind.ACQUIRE) {
+        result.completeExceptionally(new OverloadedException("the group's queue holds "
+            + coalescer.queued() + " ops (at most " + maxQueuedAcquires + "): not queued",
+            SHED_RETRY_AFTER_MILLIS));
+      } else {
+        pending.add(new Pending(op, Math.min(deadlinesNanos.applyAsLong(i), timeoutAt), result));
+      }
       results.add(result);
     }
     coalescer.addAll(pending);
     return results;
+  }
+
+  private static boolean expired(Pending pending) {
+    if (pending.deadlineNanos() == NO_DEADLINE || System.nanoTime() < pending.deadlineNanos()) {
+      return false;
+    }
+    pending.result().completeExceptionally(new DeadlineExpiredException(
+        "the deadline passed while the op waited for its entry: not sent to the log"));
+    return true;
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
   /** Acquires queued this instant, for metrics. */

@@ -102,6 +102,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "batch.pipeline-threshold", 64, 1, 1_000_000,
       "acquires that must wait before a further entry is sent beside those in flight");
+  public static final ConfigKey<Integer> ADMISSION_MAX_QUEUED_OPS = ConfigKey.intKey(
+      "admission.max-queued-ops", 4_096, 1, 10_000_000,
+      "callers' STRONG and LEASED ops that may wait per group on this node; beyond, a call is "
+          + "answered RESOURCE_EXHAUSTED at once, with nothing consumed");
   public static final ConfigKey<Integer> FORWARD_MAX_IN_FLIGHT = ConfigKey.intKey(
       "forward.max-in-flight", 4, 0, 256,
       "calls in flight from this node to each other node carrying ops for the groups that node "
@@ -114,8 +118,9 @@ public final class NodeConfigKeys {
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
-      EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS, BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT,
-      BATCH_PIPELINE_THRESHOLD, FORWARD_MAX_IN_FLIGHT);
+      EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
+      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, ADMISSION_MAX_QUEUED_OPS,
+      FORWARD_MAX_IN_FLIGHT);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -19,8 +19,11 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.commit.Coalescer;
+import io.raftlimiter.server.commit.DeadlineExpiredException;
 import io.raftlimiter.server.commit.GroupUnavailableException;
+import io.raftlimiter.server.commit.OverloadedException;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,10 +42,13 @@ import java.util.concurrent.TimeUnit;
  * lead the op's group (nothing was queued: the caller sends the op another way);
  * {@link GroupUnavailableException} when its group did not decide it or the call itself failed
  * (its tokens may have been taken, so it is never sent again: the caller answers UNAVAILABLE,
- * and a retry under-admits at worst).
+ * and a retry under-admits at worst); {@link OverloadedException} when the leader's queue was
+ * full and {@link DeadlineExpiredException} when the caller's deadline passed before the op
+ * reached the log (nothing taken in either case).
  */
 final class ForwardLink {
-  private record Pending(int group, AcquireOp op, CompletableFuture<Decision> result) {}
+  private record Pending(int group, AcquireOp op, long deadlineNanos,
+      CompletableFuture<Decision> result) {}
 
   /** A call stops growing at 4 MiB of ops, well inside the 16 MiB a node accepts per message. */
   private static final int MAX_CALL_BYTES = 4 << 20;
@@ -60,7 +66,7 @@ final class ForwardLink {
     this.stub = ForwarderGrpc.newFutureStub(channel);
     this.timeoutMillis = timeoutMillis;
     this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
-        MAX_CALL_BYTES, maxInFlight, 1, this::send, this::complete);
+        MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, this::send, this::complete);
   }
 
   ManagedChannel channel() {
@@ -71,16 +77,28 @@ final class ForwardLink {
    * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
    * every failure completes the futures.
    */
-  List<CompletableFuture<Decision>> forwardAll(int group, List<AcquireOp> ops) {
+  List<CompletableFuture<Decision>> forwardAll(int group, List<AcquireOp> ops,
+      long deadlineNanos) {
     List<Pending> pending = new ArrayList<>(ops.size());
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
     for (AcquireOp op : ops) {
       CompletableFuture<Decision> result = new CompletableFuture<>();
-      pending.add(new Pending(group, op, result));
+      pending.add(new Pending(group, op, deadlineNanos, result));
       results.add(result);
     }
     coalescer.addAll(pending);
     return results;
+  }
+
+  /** Drops an op whose caller's deadline passed while it waited for a call: never sent. */
+  private static boolean expired(Pending pending) {
+    if (pending.deadlineNanos() == GroupRouter.NO_DEADLINE
+        || System.nanoTime() < pending.deadlineNanos()) {
+      return false;
+    }
+    pending.result().completeExceptionally(new DeadlineExpiredException(
+        "the deadline passed while the op waited to be forwarded: not sent"));
+    return true;
   }
 
   /** A call's ops by group, in the order of the request's groups, and the answer to it. */
@@ -97,12 +115,17 @@ final class ForwardLink {
     }
     List<List<Pending>> byGroup = List.copyOf(groups.values());
     ForwardRequest.Builder request = ForwardRequest.newBuilder();
+    long now = System.nanoTime();
     for (List<Pending> pending : byGroup) {
       List<AcquireOp> ops = new ArrayList<>(pending.size());
-      pending.forEach(p -> ops.add(p.op()));
-      request.addGroups(GroupOps.newBuilder()
-          .setGroup(pending.get(0).group())
-          .setEntry(UnsafeByteOperations.unsafeWrap(LogEntryCodec.encode(0, ops))));
+      GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
+      for (Pending p : pending) {
+        ops.add(p.op());
+        group.addBudgetMicros(p.deadlineNanos() == GroupRouter.NO_DEADLINE ? 0
+            : Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
+      }
+      request.addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(
+          LogEntryCodec.encode(0, ops))));
     }
     CompletableFuture<Sent> answer = new CompletableFuture<>();
     // The batch is sent from whichever call's handler drained the queue: detached from that
@@ -169,8 +192,12 @@ final class ForwardLink {
     for (OpFailure failure : outcome.getFailuresList()) {
       if (failure.getOp() < ops.size()) {
         failed[failure.getOp()] = true;
-        ops.get(failure.getOp()).result().completeExceptionally(new GroupUnavailableException(
-            failure.getMessage(), null));
+        ops.get(failure.getOp()).result().completeExceptionally(switch (failure.getKind()) {
+          case OVERLOADED -> new OverloadedException(target + ": " + failure.getMessage(),
+              failure.getRetryAfterMillis());
+          case EXPIRED -> new DeadlineExpiredException(target + ": " + failure.getMessage());
+          default -> new GroupUnavailableException(failure.getMessage(), null);
+        });
       }
     }
     for (int i = 0; i < ops.size(); i++) {

@@ -15,12 +15,17 @@ import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
+import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.api.Replies;
+import io.raftlimiter.server.commit.DeadlineExpiredException;
+import io.raftlimiter.server.commit.OverloadedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +44,12 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
 
     boolean leads(int group);
 
-    /** Queues {@code ops} together with this node's committer of {@code group}; never throws. */
-    List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops);
+    /**
+     * Queues {@code ops} together with this node's committer of {@code group}, each until its
+     * deadline ({@link System#nanoTime()}); never throws.
+     */
+    List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+        IntToLongFunction deadlinesNanos);
   }
 
   private final Groups groups;
@@ -61,8 +70,14 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
         }
         entries.add(LogEntryCodec.decode(ops.getEntry().asReadOnlyByteBuffer()));
       }
+      long arrivedNanos = System.nanoTime();
       for (int i = 0; i < entries.size(); i++) {
-        outcomes.add(decide(request.getGroups(i).getGroup(), entries.get(i).ops()));
+        GroupOps ops = request.getGroups(i);
+        IntToLongFunction deadlines = op -> op < ops.getBudgetMicrosCount()
+            && ops.getBudgetMicros(op) > 0
+            ? arrivedNanos + TimeUnit.MICROSECONDS.toNanos(ops.getBudgetMicros(op))
+            : GroupRouter.NO_DEADLINE;
+        outcomes.add(decide(ops.getGroup(), entries.get(i).ops(), deadlines));
       }
       CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
         ForwardResponse.Builder response = ForwardResponse.newBuilder();
@@ -78,13 +93,14 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
   }
 
   /** Never completes exceptionally: failures become part of the outcome. */
-  private CompletableFuture<GroupOutcome> decide(int group, List<AcquireOp> ops) {
+  private CompletableFuture<GroupOutcome> decide(int group, List<AcquireOp> ops,
+      IntToLongFunction deadlines) {
     if (!groups.leads(group)) {
       return CompletableFuture.completedFuture(GroupOutcome.newBuilder().setRefused(true).build());
     }
     // Together, so that they share an entry: one by one, the first would go alone whenever the
     // committer is idle.
-    List<CompletableFuture<Decision>> decided = groups.commitAll(group, ops);
+    List<CompletableFuture<Decision>> decided = groups.commitAll(group, ops, deadlines);
     return CompletableFuture.allOf(decided.toArray(CompletableFuture[]::new))
         .handle((v, e) -> outcome(decided));
   }
@@ -98,8 +114,15 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
       } catch (CompletionException | CancellationException e) {
         Throwable cause = e.getCause() != null ? e.getCause() : e;
         decisions.add(new Decision(false, 0, 0, 0)); // a placeholder, never read as allowed
-        outcome.addFailures(OpFailure.newBuilder().setOp(i).setMessage(String.valueOf(
-            cause.getMessage())));
+        OpFailure.Builder failure = OpFailure.newBuilder().setOp(i)
+            .setMessage(String.valueOf(cause.getMessage()));
+        if (cause instanceof OverloadedException overloaded) {
+          failure.setKind(OpFailure.Kind.OVERLOADED)
+              .setRetryAfterMillis(overloaded.retryAfterMillis());
+        } else if (cause instanceof DeadlineExpiredException) {
+          failure.setKind(OpFailure.Kind.EXPIRED);
+        }
+        outcome.addFailures(failure);
       }
     }
     return outcome.setDecisions(UnsafeByteOperations.unsafeWrap(DecisionCodec.encode(decisions)))

@@ -39,7 +39,7 @@ public final class Forwarder implements AutoCloseable {
    * {@link ForwardLink} for the outcomes.
    */
   public List<CompletableFuture<Decision>> forwardAll(String clientAddress, int group,
-      List<AcquireOp> ops) {
+      List<AcquireOp> ops, long deadlineNanos) {
     ForwardLink link = null;
     RuntimeException refusal = null;
     if (closed) {
@@ -58,7 +58,7 @@ public final class Forwarder implements AutoCloseable {
       }
       return refused;
     }
-    return link.forwardAll(group, ops);
+    return link.forwardAll(group, ops, deadlineNanos);
   }
 
   private ForwardLink open(String address) {

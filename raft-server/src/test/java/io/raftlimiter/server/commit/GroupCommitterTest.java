@@ -12,6 +12,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.entry.OpKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -186,5 +187,77 @@ class GroupCommitterTest {
     firstReply.completeExceptionally(new GroupUnavailableException("closed", null));
     assertTrue(all.stream().allMatch(CompletableFuture::isCompletedExceptionally));
     assertEquals(0, committer.queued());
+  }
+
+  /** One entry in flight at a time, so that later ops wait in the queue. */
+  private static GroupCommitter bounded(FakeLog log, int maxQueued, long timeoutNanos) {
+    return new GroupCommitter(log, 100, GroupCommitter.DEFAULT_MAX_ENTRY_BYTES, 1, 64, maxQueued,
+        timeoutNanos, n -> {});
+  }
+
+  @Test
+  void acquiresBeyondTheQueueBoundAreShedAndNothingOfThemIsQueued() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = bounded(log, 3, GroupCommitter.NO_DEADLINE);
+    committer.acquire(op(1)); // in flight
+    List<CompletableFuture<Decision>> waiting = committer.acquireAll(List.of(op(2), op(3)));
+    List<CompletableFuture<Decision>> shed = committer.acquireAll(List.of(op(4), op(5)));
+    for (CompletableFuture<Decision> decision : shed) {
+      ExecutionException e = assertThrows(ExecutionException.class, decision::get);
+      OverloadedException overloaded = assertInstanceOf(OverloadedException.class, e.getCause());
+      assertTrue(overloaded.retryAfterMillis() > 0);
+    }
+    AcquireOp charge = op(6).as(OpKind.CHARGE, 6);
+    CompletableFuture<Decision> charged = committer.acquire(charge);
+    assertFalse(charged.isDone(), "the node's own ops are never shed");
+
+    log.commit(0);
+    assertEquals(2, log.entries.size());
+    assertEquals(List.of(op(2), op(3), charge), log.entries.get(1).ops(), "the shed ops never went");
+    log.commit(1);
+    assertEquals(2, waiting.get(0).get().remaining());
+    assertEquals(6, charged.get().remaining());
+  }
+
+  @Test
+  void anIdleQueueTakesABatchLargerThanTheBound() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = bounded(log, 3, GroupCommitter.NO_DEADLINE);
+    List<AcquireOp> ten = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      ten.add(op(i));
+    }
+    committer.acquireAll(ten).forEach(d -> assertFalse(d.isCompletedExceptionally()));
+    assertEquals(10, log.size(0));
+  }
+
+  @Test
+  void opsWhoseDeadlinePassedInTheQueueAreDroppedBeforeTheLog() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = bounded(log, 100, GroupCommitter.NO_DEADLINE);
+    committer.acquire(op(1)); // in flight
+    long now = System.nanoTime();
+    CompletableFuture<Decision> gaveUp = committer.acquireAll(List.of(op(2)), now - 1).get(0);
+    CompletableFuture<Decision> patient =
+        committer.acquireAll(List.of(op(3)), now + 60_000_000_000L).get(0);
+    log.commit(0);
+    assertEquals(List.of(op(3)), log.entries.get(1).ops());
+    ExecutionException e = assertThrows(ExecutionException.class, gaveUp::get);
+    assertInstanceOf(DeadlineExpiredException.class, e.getCause());
+    log.commit(1);
+    assertEquals(3, patient.get().remaining());
+  }
+
+  @Test
+  void theRequestTimeoutCountsFromArrival() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = bounded(log, 100, 5_000_000); // 5 ms
+    committer.acquire(op(1)); // in flight
+    CompletableFuture<Decision> queued = committer.acquire(op(2));
+    Thread.sleep(50);
+    log.commit(0);
+    assertEquals(1, log.entries.size(), "nothing left to send");
+    ExecutionException e = assertThrows(ExecutionException.class, queued::get);
+    assertInstanceOf(DeadlineExpiredException.class, e.getCause());
   }
 }

@@ -11,7 +11,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.commit.DeadlineExpiredException;
 import io.raftlimiter.server.commit.GroupUnavailableException;
+import io.raftlimiter.server.commit.OverloadedException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -20,8 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,6 +42,8 @@ class ForwardTest {
   /** Leads groups 0 and 1 (not 2); group 1's commits fail for keys starting with "bad". */
   private final class FakeGroups implements ForwardService.Groups {
     final Map<Integer, List<String>> committed = new ConcurrentHashMap<>();
+    /** Per op queued: the nanoseconds left to its deadline on arrival, -1 for none. */
+    final List<Long> budgets = new CopyOnWriteArrayList<>();
     volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
 
     @Override
@@ -50,13 +57,26 @@ class ForwardTest {
     }
 
     @Override
-    public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops) {
-      return ops.stream().map(op -> commit(group, op)).toList();
+    public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+        IntToLongFunction deadlinesNanos) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      for (int i = 0; i < ops.size(); i++) {
+        budgets.add(deadlinesNanos.applyAsLong(i) == GroupRouter.NO_DEADLINE ? -1
+            : deadlinesNanos.applyAsLong(i) - System.nanoTime());
+        decided.add(commit(group, ops.get(i)));
+      }
+      return decided;
     }
 
     CompletableFuture<Decision> commit(int group, AcquireOp op) {
       String key = new String(op.key());
       committed.computeIfAbsent(group, g -> new ArrayList<>()).add(key);
+      if (key.startsWith("full")) {
+        return CompletableFuture.failedFuture(new OverloadedException("queue full", 37));
+      }
+      if (key.startsWith("late")) {
+        return CompletableFuture.failedFuture(new DeadlineExpiredException("too late"));
+      }
       return gate.thenApply(v -> {
         if (key.startsWith("bad")) {
           throw new GroupUnavailableException("group " + group + " lost its quorum", null);
@@ -91,7 +111,7 @@ class ForwardTest {
   }
 
   private CompletableFuture<Decision> forward(String address, int group, AcquireOp op) {
-    return forwarder.forwardAll(address, group, List.of(op)).get(0);
+    return forwarder.forwardAll(address, group, List.of(op), GroupRouter.NO_DEADLINE).get(0);
   }
 
   private static AcquireOp op(String key, long permits) {
@@ -147,6 +167,33 @@ class ForwardTest {
     Throwable error = failureOf(forward(address, 2, op("a", 1)));
     assertInstanceOf(ForwardRefusedException.class, error);
     assertFalse(groups.committed.containsKey(2), "nothing was queued");
+  }
+
+  /** Shed and expired ops took nothing: they come back as what they are, not as UNAVAILABLE. */
+  @Test
+  void shedAndExpiredOpsKeepTheirMeaningAcrossTheForward() throws Exception {
+    String address = start();
+    Throwable shed = failureOf(forward(address, 0, op("full", 1)));
+    assertInstanceOf(OverloadedException.class, shed);
+    assertEquals(37, ((OverloadedException) shed).retryAfterMillis());
+    assertInstanceOf(DeadlineExpiredException.class, failureOf(forward(address, 0, op("late", 1))));
+  }
+
+  @Test
+  void theCallersDeadlineTravelsWithEachOp() throws Exception {
+    String address = start();
+    long in30s = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    forwarder.forwardAll(address, 0, List.of(op("a", 1)), in30s).get(0).get(10, TimeUnit.SECONDS);
+    forward(address, 0, op("b", 1)).get(10, TimeUnit.SECONDS);
+    long budget = groups.budgets.get(0);
+    assertTrue(budget > TimeUnit.SECONDS.toNanos(20) && budget <= TimeUnit.SECONDS.toNanos(30),
+        "about 30 s left on arrival: " + budget);
+    assertEquals(-1L, groups.budgets.get(1), "no deadline, none sent");
+    long gone = System.nanoTime() - 1;
+    assertInstanceOf(DeadlineExpiredException.class,
+        failureOf(forwarder.forwardAll(address, 0, List.of(op("c", 1)), gone).get(0)),
+        "a caller who already left: not even sent");
+    assertEquals(2, groups.budgets.size());
   }
 
   @Test
