@@ -163,11 +163,13 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   /**
    * Ratis calls this once this replica leads and has applied its predecessors' entries: its
    * stamps are anchored to the last of them from now on. A store that never applied an entry has
-   * no time to anchor to, and the wall clock stands until the next term.
+   * no time to anchor to (nor has one being restored from a snapshot): until the next term its
+   * stamps follow the wall clock alone.
    */
   @Override
   public void notifyLeaderReady() {
-    long lastStamp = currentStore().appliedMarker().stampNanos();
+    WriteBehindBucketStore current = store;
+    long lastStamp = current == null ? 0 : current.appliedMarker().stampNanos();
     if (lastStamp != 0) {
       leaderClock.takeOffice(lastStamp, lastAppliedMonotonicNanos);
     }

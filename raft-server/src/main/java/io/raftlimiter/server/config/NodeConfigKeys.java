@@ -103,7 +103,7 @@ public final class NodeConfigKeys {
       "batch.pipeline-threshold", 64, 1, 1_000_000,
       "acquires that must wait before a further entry is sent beside those in flight");
   public static final ConfigKey<Integer> ADMISSION_MAX_QUEUED_OPS = ConfigKey.intKey(
-      "admission.max-queued-ops", 4_096, 1, 10_000_000,
+      "admission.max-queued-ops", 65_536, 1, 10_000_000,
       "callers' STRONG and LEASED ops that may wait per group on this node; beyond, a call is "
           + "answered RESOURCE_EXHAUSTED at once, with nothing consumed");
   public static final ConfigKey<Integer> FORWARD_MAX_IN_FLIGHT = ConfigKey.intKey(
