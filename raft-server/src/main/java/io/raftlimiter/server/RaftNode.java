@@ -118,7 +118,9 @@ public final class RaftNode implements AutoCloseable {
       return ruled != null ? ruled : defaultLimit;
     }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY));
     this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
-        config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS), registry);
+        config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
+        config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
+        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS), registry);
     AtomicInteger members = new AtomicInteger(config.peers().size());
     metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
     this.leased = new LeasedDecider(groups, members::get,

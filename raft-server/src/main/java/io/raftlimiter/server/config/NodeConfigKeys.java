@@ -85,6 +85,13 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> EVENTUAL_SYNC_MAX_KEYS = ConfigKey.intKey(
       "eventual.sync-max-keys", 4_096, 1, 1_000_000,
       "keys waiting for a sync that start one before the interval is up");
+  public static final ConfigKey<Integer> EVENTUAL_MAX_STALENESS_MS = ConfigKey.intKey(
+      "eventual.max-staleness-ms", 2_000, 1, 3_600_000,
+      "how long a hit admitted by EVENTUAL may go unacknowledged by its group before the key "
+          + "stops admitting on this node");
+  public static final ConfigKey<Integer> EVENTUAL_MAX_VIEWS = ConfigKey.intKey(
+      "eventual.max-views", 1_000_000, 1, 100_000_000,
+      "keys a node keeps an EVENTUAL view of; a new key beyond is decided by its group");
   public static final ConfigKey<Integer> LEASE_HOT_HITS_PER_SECOND = ConfigKey.intKey(
       "lease.hot-hits-per-second", 20, 1, 100_000_000,
       "LEASED requests per second on a node that earn a key a lease (colder keys go as STRONG)");
@@ -118,7 +125,8 @@ public final class NodeConfigKeys {
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
-      EVENTUAL_SYNC_MAX_KEYS, LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
+      EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
+      LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, ADMISSION_MAX_QUEUED_OPS,
       FORWARD_MAX_IN_FLIGHT);
 

@@ -40,6 +40,10 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final long syncIntervalNanos;
   private final int maxKeysPerSync;
   private final long idleNanos;
+  private final long maxStalenessNanos;
+  private final int maxViews;
+  private final AtomicBoolean evictionQueued = new AtomicBoolean();
+  private final Counter overflowed;
   private final ConcurrentHashMap<ByteBuffer, LocalBucketView> views = new ConcurrentHashMap<>();
   /** Keys used since their last sync: the next sync looks at these only. */
   private final Set<ByteBuffer> touched = ConcurrentHashMap.newKeySet();
@@ -49,11 +53,21 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final Counter charged;
   private final Counter failedCharges;
   private final Timer syncDuration;
+  private final Counter taskFailures;
   private volatile boolean closed;
 
+  /**
+   * @param maxStalenessMillis how long a hit admitted here may go unacknowledged by its group
+   *     before the key stops admitting on this node ({@link LocalBucketView#tryTake})
+   * @param maxViews keys this node keeps a view of; a new key beyond is decided by its group
+   *     while views that owe nothing are evicted
+   */
   public EventualDecider(GroupRouter router, long syncIntervalMillis, int maxKeysPerSync,
-      MetricRegistry metrics) {
+      long maxStalenessMillis, int maxViews, MetricRegistry metrics) {
     this.router = router;
+    this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
+    this.maxViews = maxViews;
+    this.overflowed = metrics.counter("eventual.view-overflows");
     this.syncIntervalNanos = TimeUnit.MILLISECONDS.toNanos(syncIntervalMillis);
     this.maxKeysPerSync = maxKeysPerSync;
     // A view unused this long, owing nothing and full again, is dropped: memory follows active keys.
@@ -63,7 +77,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
     this.syncDuration = metrics.timer("eventual.sync");
     metrics.gauge("eventual.views", () -> views::size);
     this.timer = DaemonThreads.timer("raftlimiter-eventual-sync");
-    Counter taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
     DaemonThreads.every(timer, "eventual sync", syncIntervalMillis, syncIntervalMillis,
         TimeUnit.MILLISECONDS, taskFailures, this::syncSafely);
     DaemonThreads.every(timer, "forget idle eventual views", 1, 1, TimeUnit.SECONDS, taskFailures,
@@ -74,6 +88,18 @@ public final class EventualDecider implements Decider, AutoCloseable {
   public CompletableFuture<Decision> decide(AcquireOp op) {
     ByteBuffer key = ByteBuffer.wrap(op.key());
     long now = System.nanoTime();
+    if (views.size() >= maxViews && !views.containsKey(key)) {
+      // No room for one more view: the group decides (as for a cold LEASED key) while views
+      // that owe nothing make room. Never dropping a view that owes hits keeps the bound.
+      overflowed.inc();
+      if (evictionQueued.compareAndSet(false, true)) {
+        timer.execute(DaemonThreads.guarded("evict eventual views", taskFailures, () -> {
+          evictionQueued.set(false);
+          evictViews();
+        }));
+      }
+      return router.submit(op);
+    }
     Decision decision;
     while (true) {
       LocalBucketView view = views.computeIfAbsent(key, k -> new LocalBucketView(op.limit(), now));
@@ -81,7 +107,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
         if (view.retired()) {
           continue; // forgotten between the lookup and the lock: take the fresh one
         }
-        decision = view.tryTake(op.permits(), op.limit(), now);
+        decision = view.tryTake(op.permits(), op.limit(), now, maxStalenessNanos);
         break;
       }
     }
@@ -182,6 +208,28 @@ public final class EventualDecider implements Decider, AutoCloseable {
       LocalBucketView view = entry.getValue();
       synchronized (view) {
         if (view.forgettable(now, idleNanos)) {
+          view.retire();
+          views.remove(entry.getKey(), view);
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes room down to nine tenths of the cap: drops views that owe nothing and were not used in
+   * the last sync interval (their keys start again from an assumed-full view, within the bound).
+   * Views that owe hits are kept whatever the cap, so no admitted hit goes uncharged.
+   */
+  private void evictViews() {
+    long now = System.nanoTime();
+    long target = maxViews - Math.max(1, maxViews / 10);
+    for (var entry : views.entrySet()) {
+      if (views.size() <= target) {
+        return;
+      }
+      LocalBucketView view = entry.getValue();
+      synchronized (view) {
+        if (view.owed() == 0 && view.idleFor(now) >= syncIntervalNanos) {
           view.retire();
           views.remove(entry.getKey(), view);
         }

@@ -19,6 +19,13 @@ final class LocalBucketView {
   private long syncing;
   private long lastUseNanos;
   private long lastSyncNanos;
+  /**
+   * Since when this node has owed the group hits that no sync has acknowledged
+   * ({@link Long#MAX_VALUE} while it owes nothing): the age of the oldest unreported admission.
+   */
+  private long owedSinceNanos = Long.MAX_VALUE;
+  /** Since when hits have waited that no sync carries yet ({@code MAX_VALUE}: none). */
+  private long unsyncedSinceNanos = Long.MAX_VALUE;
   /** Set when the view has left the map: a caller that still holds it must fetch a fresh one. */
   private boolean retired;
 
@@ -29,16 +36,31 @@ final class LocalBucketView {
     this.lastSyncNanos = Long.MIN_VALUE;
   }
 
-  /** Admits {@code permits} if the view holds them after what this node still owes the group. */
-  Decision tryTake(long permits, BucketLimit limit, long nowNanos) {
+  /**
+   * Admits {@code permits} if the view holds them after what this node still owes the group, and
+   * if no admission has gone unreported for longer than {@code maxStalenessNanos}: a node cut
+   * off from the group (its syncs failing) stops admitting then, instead of going on admitting
+   * the refill on its own clock for as long as the partition lasts.
+   */
+  Decision tryTake(long permits, BucketLimit limit, long nowNanos, long maxStalenessNanos) {
     synced = TokenBucket.withLimit(synced, limit, nowNanos);
     lastUseNanos = nowNanos;
+    if (owedSinceNanos != Long.MAX_VALUE && nowNanos - owedSinceNanos > maxStalenessNanos) {
+      // no telling when the group answers again: try after a tenth of the bound
+      return new Decision(false, 0, Math.max(1, maxStalenessNanos / 10_000_000));
+    }
     long owedMicros = (unsynced + syncing) * BucketLimit.MICROS_PER_TOKEN;
     BucketState visible = new BucketState(limit,
         Math.max(BucketState.MIN_TOKENS_MICROS, synced.tokensMicros() - owedMicros),
         synced.refillRemainder(), synced.lastRefillNanos());
     Decision decision = TokenBucket.tryAcquire(visible, limit, permits, nowNanos).decision();
     if (decision.allowed()) {
+      if (owed() == 0) {
+        owedSinceNanos = nowNanos;
+      }
+      if (unsynced == 0) {
+        unsyncedSinceNanos = nowNanos;
+      }
       unsynced += permits;
     }
     return decision;
@@ -64,12 +86,20 @@ final class LocalBucketView {
     long charge = Math.min(unsynced, BucketLimit.MAX_CAPACITY);
     unsynced -= charge;
     syncing += charge;
+    if (unsynced == 0) {
+      unsyncedSinceNanos = Long.MAX_VALUE;
+    }
     return charge;
   }
 
   /** The group applied the charge: {@code remaining} whole tokens were left, a debt if below 0. */
   void synced(long charged, long remaining, long nowNanos) {
     syncing -= charged;
+    if (owed() == 0) {
+      owedSinceNanos = Long.MAX_VALUE;
+    } else if (syncing == 0) {
+      owedSinceNanos = unsyncedSinceNanos; // what is left was admitted after this sync began
+    }
     BucketLimit limit = synced.limit();
     long tokensMicros = Math.max(BucketState.MIN_TOKENS_MICROS / BucketLimit.MICROS_PER_TOKEN,
         Math.min(remaining, limit.capacity())) * BucketLimit.MICROS_PER_TOKEN;
@@ -81,6 +111,7 @@ final class LocalBucketView {
   void syncFailed(long charged) {
     syncing -= charged;
     unsynced += charged;
+    unsyncedSinceNanos = owedSinceNanos; // these hits are the oldest owed
   }
 
   /**
@@ -90,6 +121,11 @@ final class LocalBucketView {
   boolean forgettable(long nowNanos, long idleNanos) {
     return unsynced == 0 && syncing == 0 && nowNanos - lastUseNanos >= idleNanos
         && TokenBucket.refill(synced, nowNanos).isFull();
+  }
+
+  /** How long the view has gone unused. */
+  long idleFor(long nowNanos) {
+    return nowNanos - lastUseNanos;
   }
 
   BucketLimit limit() {
