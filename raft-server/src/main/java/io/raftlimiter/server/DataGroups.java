@@ -208,7 +208,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
 
   @Override
   public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
-    return submitAll(group, ops, NO_DEADLINE);
+    return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
   }
 
   @Override

@@ -2,13 +2,12 @@ package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.server.commit.GroupCommitter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Finds the group that owns a key, whether this node leads it, and gets ops into its log. */
 public interface GroupRouter {
-  /** A deadline that never comes: only the node's request timeout counts. */
-  long NO_DEADLINE = Long.MAX_VALUE;
 
   /** The index of the data group owning {@code key}. */
   int groupOf(byte[] key);
@@ -31,7 +30,8 @@ public interface GroupRouter {
 
   /**
    * {@link #submitAll(int, List)} for a caller who waits until {@code deadlineNanos}
-   * ({@link System#nanoTime()}): an op still queued then is dropped before it reaches the log.
+   * ({@link System#nanoTime()}, or {@link GroupCommitter#NO_DEADLINE}): an op still queued then
+   * is dropped before it reaches the log.
    * Implementations without queues ignore it.
    */
   default List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops,

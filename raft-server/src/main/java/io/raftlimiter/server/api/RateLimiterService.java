@@ -16,6 +16,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.server.NodeMetrics;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
+import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import io.raftlimiter.server.commit.OverloadedException;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   private static long deadlineNanos(long arrivedNanos) {
     Deadline deadline = Context.current().getDeadline();
     if (deadline == null) {
-      return GroupRouter.NO_DEADLINE;
+      return GroupCommitter.NO_DEADLINE;
     }
     return arrivedNanos + Math.max(0, deadline.timeRemaining(TimeUnit.NANOSECONDS));
   }
@@ -243,8 +244,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     return cause;
   }
 
-  private Status statusOf(Throwable error) {
-    Throwable cause = unwrap(error);
+  /** The status for {@code cause}, already unwrapped ({@link #unwrap}). */
+  private Status statusOf(Throwable cause) {
     if (cause instanceof GroupUnavailableException) {
       metrics.unavailable();
       return Status.UNAVAILABLE.withDescription(cause.getMessage());

@@ -137,12 +137,8 @@ public final class GroupCommitter {
   }
 
   private static boolean expired(Pending pending) {
-    if (pending.deadlineNanos() == NO_DEADLINE || System.nanoTime() < pending.deadlineNanos()) {
-      return false;
-    }
-    pending.result().completeExceptionally(new DeadlineExpiredException(
-        "the deadline passed while the op waited for its entry: not sent to the log"));
-    return true;
+    return DeadlineExpiredException.failIfPassed(pending.deadlineNanos(), pending.result(),
+        "the deadline passed while the op waited for its entry: not sent to the log");
   }
 
   private static long saturatedAdd(long a, long b) {

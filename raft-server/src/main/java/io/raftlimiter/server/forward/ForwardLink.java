@@ -19,9 +19,9 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntryCodec;
-import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.commit.Coalescer;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
+import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import io.raftlimiter.server.commit.OverloadedException;
 import java.net.ConnectException;
@@ -92,13 +92,8 @@ final class ForwardLink {
 
   /** Drops an op whose caller's deadline passed while it waited for a call: never sent. */
   private static boolean expired(Pending pending) {
-    if (pending.deadlineNanos() == GroupRouter.NO_DEADLINE
-        || System.nanoTime() < pending.deadlineNanos()) {
-      return false;
-    }
-    pending.result().completeExceptionally(new DeadlineExpiredException(
-        "the deadline passed while the op waited to be forwarded: not sent"));
-    return true;
+    return DeadlineExpiredException.failIfPassed(pending.deadlineNanos(), pending.result(),
+        "the deadline passed while the op waited to be forwarded: not sent");
   }
 
   /** A call's ops by group, in the order of the request's groups, and the answer to it. */
@@ -121,7 +116,7 @@ final class ForwardLink {
       GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
       for (Pending p : pending) {
         ops.add(p.op());
-        group.addBudgetMicros(p.deadlineNanos() == GroupRouter.NO_DEADLINE ? 0
+        group.addBudgetMicros(p.deadlineNanos() == GroupCommitter.NO_DEADLINE ? 0
             : Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
       }
       request.addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(

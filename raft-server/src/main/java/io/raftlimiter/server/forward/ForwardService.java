@@ -15,9 +15,9 @@ import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
-import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.api.Replies;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
+import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.commit.OverloadedException;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +76,7 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
         IntToLongFunction deadlines = op -> op < ops.getBudgetMicrosCount()
             && ops.getBudgetMicros(op) > 0
             ? arrivedNanos + TimeUnit.MICROSECONDS.toNanos(ops.getBudgetMicros(op))
-            : GroupRouter.NO_DEADLINE;
+            : GroupCommitter.NO_DEADLINE;
         outcomes.add(decide(ops.getGroup(), entries.get(i).ops(), deadlines));
       }
       CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {

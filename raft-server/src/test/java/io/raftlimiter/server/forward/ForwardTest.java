@@ -11,8 +11,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.AcquireOp;
-import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
+import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.commit.GroupUnavailableException;
 import io.raftlimiter.server.commit.OverloadedException;
 import java.io.IOException;
@@ -61,7 +61,7 @@ class ForwardTest {
         IntToLongFunction deadlinesNanos) {
       List<CompletableFuture<Decision>> decided = new ArrayList<>();
       for (int i = 0; i < ops.size(); i++) {
-        budgets.add(deadlinesNanos.applyAsLong(i) == GroupRouter.NO_DEADLINE ? -1
+        budgets.add(deadlinesNanos.applyAsLong(i) == GroupCommitter.NO_DEADLINE ? -1
             : deadlinesNanos.applyAsLong(i) - System.nanoTime());
         decided.add(commit(group, ops.get(i)));
       }
@@ -111,7 +111,7 @@ class ForwardTest {
   }
 
   private CompletableFuture<Decision> forward(String address, int group, AcquireOp op) {
-    return forwarder.forwardAll(address, group, List.of(op), GroupRouter.NO_DEADLINE).get(0);
+    return forwarder.forwardAll(address, group, List.of(op), GroupCommitter.NO_DEADLINE).get(0);
   }
 
   private static AcquireOp op(String key, long permits) {
