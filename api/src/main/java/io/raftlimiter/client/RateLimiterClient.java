@@ -15,12 +15,15 @@ import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import java.time.Duration;
 import io.raftlimiter.routing.RouteHints;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,12 +36,17 @@ import java.util.function.BiConsumer;
  *
  * <p>Any node accepts any request and routes it to the owning group, so the client only needs to
  * know some nodes; by default calls take turns over them, and a single acquire goes straight to
- * its group's leader when the client's cached view of the leaders names it ({@link LeaderView}). A retried acquire may have been committed by the failed attempt: that costs the
- * caller tokens (under-admission), never an extra admission.
+ * its group's leader when the client's cached view of the leaders names it ({@link LeaderView}).
+ *
+ * <p>Retries are never charged twice: every request is sent with a {@code request_id} (one the
+ * caller set, or a random one), kept across its retries, and an attempt that failed but was
+ * committed all the same is recognised by its group, which answers the retry from it. A batch is
+ * answered per entry; only the entries that failed {@code UNAVAILABLE} are sent again.
  */
 public final class RateLimiterClient implements AutoCloseable {
   /** A full batch answer is ~0.4 MB; leave room above gRPC's 4 MB default all the same. */
   private static final int MAX_RESPONSE_BYTES = 16 << 20;
+  private static final HexFormat HEX = HexFormat.of();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, RateLimiterGrpc.RateLimiterStub> stubs = new ConcurrentHashMap<>();
   private final List<String> endpoints;
@@ -106,22 +114,70 @@ public final class RateLimiterClient implements AutoCloseable {
   }
 
   public CompletableFuture<AcquireResponse> acquireAsync(AcquireRequest request) {
+    AcquireRequest identified = identified(request);
     // EVENTUAL and LEASED are decided by whichever node takes the call: no leader to seek out
     boolean decidedAnywhere = request.getConsistency() == Consistency.CONSISTENCY_EVENTUAL
         || request.getConsistency() == Consistency.CONSISTENCY_LEASED;
     String leader = leaders == null || decidedAnywhere ? null : leaders.leaderFor(request.getKey());
-    return call(leader, (stub, observer) -> stub.acquire(request, observer));
+    return call(leader, System.nanoTime() + deadline.toNanos(),
+        (stub, observer) -> stub.acquire(identified, observer));
   }
 
   public CompletableFuture<AcquireBatchResponse> acquireBatchAsync(AcquireBatchRequest request) {
-    // A batch spans groups: any node splits it; routing it whole to one leader buys little.
-    return call(null, (stub, observer) -> stub.acquireBatch(request, observer));
+    AcquireBatchRequest.Builder identified = AcquireBatchRequest.newBuilder();
+    request.getRequestsList().forEach(entry -> identified.addRequests(identified(entry)));
+    return batchRound(identified.build(), System.nanoTime() + deadline.toNanos(), 1);
   }
 
-  private <T> CompletableFuture<T> call(String leader,
+  /**
+   * Sends a batch, then once more (within the deadline and attempt budget) just its entries
+   * that failed {@code UNAVAILABLE}, under their own request ids: the entries already decided
+   * are not sent again, and a failed one that was in fact decided is answered from that.
+   */
+  private CompletableFuture<AcquireBatchResponse> batchRound(AcquireBatchRequest request,
+      long deadlineNanos, int round) {
+    // A batch spans groups: any node splits it; routing it whole to one leader buys little.
+    return this.<AcquireBatchResponse>call(null, deadlineNanos,
+        (stub, observer) -> stub.acquireBatch(request, observer)).thenCompose(response -> {
+          List<Integer> unavailable = new ArrayList<>();
+          for (int i = 0; i < response.getResponsesCount(); i++) {
+            if (response.getResponses(i).getError().getCode() == Status.Code.UNAVAILABLE.value()) {
+              unavailable.add(i);
+            }
+          }
+          if (unavailable.isEmpty() || round >= maxAttempts
+              || System.nanoTime() >= deadlineNanos) {
+            return CompletableFuture.completedFuture(response);
+          }
+          AcquireBatchRequest.Builder again = AcquireBatchRequest.newBuilder();
+          unavailable.forEach(i -> again.addRequests(request.getRequests(i)));
+          return batchRound(again.build(), deadlineNanos, round + 1).handle((retried, error) -> {
+            if (error != null) {
+              return response; // those entries keep the error they got
+            }
+            AcquireBatchResponse.Builder merged = response.toBuilder();
+            for (int j = 0; j < unavailable.size(); j++) {
+              merged.setResponses(unavailable.get(j), retried.getResponses(j));
+            }
+            return merged.build();
+          });
+        });
+  }
+
+  /** {@code request} with a request id: its own, or a new random one. */
+  private static AcquireRequest identified(AcquireRequest request) {
+    if (!request.getRequestId().isEmpty()) {
+      return request;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    return request.toBuilder()
+        .setRequestId(HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong()))
+        .build();
+  }
+
+  private <T> CompletableFuture<T> call(String leader, long deadlineNanos,
       BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    long deadlineNanos = System.nanoTime() + deadline.toNanos();
     int first = roundRobin ? preferred.getAndIncrement() : preferred.get();
     attempt(rpc, result, deadlineNanos, 1, first, leader);
     return result;

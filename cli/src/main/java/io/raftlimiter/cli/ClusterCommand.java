@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -183,6 +185,7 @@ final class ClusterCommand {
       while (true) {
         Set<Integer> led = new HashSet<>();
         List<String> silent = new ArrayList<>();
+        Map<Integer, List<String>> copies = new TreeMap<>();
         for (PeerAddress peer : layout.peers()) {
           Process process = started.get(peer.id());
           if (process != null && !process.isAlive()) {
@@ -197,6 +200,11 @@ final class ClusterCommand {
           }
           status.get().getGroupsList().stream().filter(g -> g.getRole().equals("LEADER"))
               .forEach(g -> led.add(g.getIndex()));
+          for (var g : status.get().getGroupsList()) {
+            copies.computeIfAbsent(g.getIndex(), i -> new ArrayList<>()).add(peer.id() + " "
+                + g.getRole().toLowerCase(Locale.ROOT) + " term " + g.getTerm() + " of "
+                + g.getPeerIdsList());
+          }
         }
         if (silent.isEmpty() && led.size() == layout.groups()) {
           return;
@@ -204,11 +212,23 @@ final class ClusterCommand {
         if (System.nanoTime() > deadline) {
           throw new IOException("cluster not serving after " + waitSeconds + " s: "
               + (silent.isEmpty() ? "" : "no answer from " + silent + "; ")
-              + (layout.groups() - led.size()) + " group(s) without a leader; see the logs in "
-              + dir);
+              + (layout.groups() - led.size()) + " group(s) without a leader"
+              + leaderless(layout.groups(), led, copies) + "; see the logs in " + dir);
         }
         Thread.sleep(200);
       }
+    }
+    /** What each node hosting a leaderless group says of it, for the error message. */
+    private static String leaderless(int groups, Set<Integer> led,
+        Map<Integer, List<String>> copies) {
+      StringBuilder out = new StringBuilder();
+      for (int g = 0; g < groups; g++) {
+        if (!led.contains(g)) {
+          out.append("\n  group ").append(g).append(": ")
+              .append(copies.getOrDefault(g, List.of("no node hosts it")));
+        }
+      }
+      return out.toString();
     }
   }
 

@@ -66,12 +66,32 @@ final class NodeProcesses {
     return clusterDir.resolve(nodeId + ".log");
   }
 
-  /** The live process with {@code pid}, if it is one of our nodes. */
+  /**
+   * The live process with {@code pid}, if it is one of our nodes. A process that has exited but
+   * not been reaped yet (a zombie: {@code kill -9}ed, under a parent slow to reap) still "is
+   * alive" to {@link ProcessHandle#isAlive} and has no command line: it is not running. Neither is
+   * a process whose command line cannot be read: the pid may have been reused by anything.
+   */
   static Optional<ProcessHandle> find(long pid) {
     return ProcessHandle.of(pid)
         .filter(ProcessHandle::isAlive)
+        .filter(p -> !exited(pid))
         .filter(p -> p.info().commandLine().map(c -> c.contains(MAIN_CLASS) || c.contains("rlctl"))
-            .orElse(true));
+            .orElse(false));
+  }
+
+  /** Whether Linux says {@code pid} has exited (zombie or dead); false where there is no /proc. */
+  static boolean exited(long pid) {
+    Path stat = Path.of("/proc", Long.toString(pid), "stat");
+    try {
+      String line = Files.readString(stat);
+      // "pid (comm) state ...": comm may hold spaces and parentheses, the state follows the last ')'
+      int end = line.lastIndexOf(')');
+      char state = end < 0 || end + 2 >= line.length() ? '?' : line.charAt(end + 2);
+      return state == 'Z' || state == 'X' || state == 'x';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** SIGTERM, then SIGKILL if the node has not exited within {@code grace}. */

@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -65,7 +66,8 @@ class ChaosIT {
   private static final Duration KILL_EVERY = Duration.ofSeconds(6);
   private static final Duration BACK_AFTER = Duration.ofSeconds(4);
 
-  @TempDir Path work;
+  // Kept when the test fails: the node logs under it say what went wrong.
+  @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work;
   private Path clusterDir;
 
 

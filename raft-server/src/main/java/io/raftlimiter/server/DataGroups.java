@@ -110,6 +110,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
           config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
           config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
+          config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES),
           timeout.toNanos(),
           metrics::entrySubmitted));
     }

@@ -310,7 +310,6 @@ public final class RaftNode implements AutoCloseable {
     return status.build();
   }
 
-  /** The group's state on this node's replica; empty when this node hosts none. */
   /** The state machines of the data groups this node hosts. */
   private Stream<RateLimiterStateMachine> dataStateMachines() {
     List<RateLimiterStateMachine> machines = new ArrayList<>();
@@ -325,6 +324,7 @@ public final class RaftNode implements AutoCloseable {
     return machines.stream();
   }
 
+  /** The group's state on this node's replica; empty when this node hosts none. */
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
     RaftServer.Division division;
     try {
@@ -339,6 +339,9 @@ public final class RaftNode implements AutoCloseable {
       // The replica's own view of the configuration: the truth about who replicates the group.
       division.getRaftConf().getCurrentPeers()
           .forEach(p -> builder.addPeerIds(p.getId().toString()));
+      division.getRaftConf().getPreviousPeers()
+          .forEach(p -> builder.addPreviousPeerIds(p.getId().toString()));
+      builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
       var info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
       RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();

@@ -3,7 +3,6 @@ package io.raftlimiter.server;
 import com.codahale.metrics.Counter;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
-import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.admin.v1.StatusRequest;
@@ -14,10 +13,12 @@ import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.control.HostedReplica;
+import io.raftlimiter.server.control.ReplicaPlanner;
+import io.raftlimiter.server.control.ReplicaStep;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
@@ -50,17 +52,23 @@ import org.slf4j.LoggerFactory;
  * time and its decisions go through the metadata log.
  *
  * <p>Each tick it probes every member's {@code NodeAdmin.Status} (the liveness signal: a node
- * that answers is alive), marks a member dead after {@code cluster.dead-after-ms} of silence and
- * alive when it answers again, then changes at most one group:
+ * that answers is alive, and its answer says which replicas it hosts and how their groups are
+ * configured), marks a member dead after {@code cluster.dead-after-ms} of silence and alive when
+ * it answers again, and then carries out what the {@link ReplicaPlanner} decides from that:
+ * recording configurations the metadata missed, moving one group, or deleting stray copies. A
+ * move
  * <ol>
- *   <li>the new replicas are formatted on their nodes (Ratis group add),
- *   <li>the group's leader changes its configuration to them (Ratis catches the new replicas up,
- *       by snapshot when its log was purged, before the new configuration takes effect),
- *   <li>the metadata records where the group is now,
- *   <li>replicas taken out are deleted from their live nodes.
+ *   <li>formats the new replicas on their nodes (Ratis group add), never a node already in the
+ *       group's configuration,
+ *   <li>has the group's leader change its configuration, only if it is still the one planned
+ *       from (Ratis catches the new replicas up, by snapshot when its log was purged, before the
+ *       new configuration takes effect),
+ *   <li>records where the group is now in the metadata,
+ *   <li>deletes the replicas taken out from their live nodes.
  * </ol>
  * A group is only moved while at least {@code cluster.replication} nodes are live: with fewer,
- * a dead replica stays in the configuration and catches up when its node returns.
+ * a dead replica stays in the configuration and catches up when its node returns. A controller
+ * that learns mid-tick that it lost the metadata leadership drops the rest of its steps.
  */
 final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
@@ -105,8 +113,18 @@ final class ReplicaController implements AutoCloseable {
       probe(members);
       markDeadAndAlive(current, members);
       current = metadata.current();
-      if (!moveOneGroup(current, members)) {
-        removeStrayReplicas(current, members);
+      List<ReplicaStep> steps = ReplicaPlanner.plan(situation(current));
+      boolean settled = true;
+      for (ReplicaStep step : steps) {
+        if (!self.equals(metadata.leader())) {
+          LOG.info("{}: no longer the metadata leader; the rest of this tick's steps are dropped",
+              self);
+          return;
+        }
+        settled &= step instanceof ReplicaStep.DropStray;
+        act(step, current, members);
+      }
+      if (settled) {
         removeDrainedMembers(metadata.current());
       }
     } catch (Exception e) {
@@ -118,6 +136,23 @@ final class ReplicaController implements AutoCloseable {
     Map<String, PeerAddress> members = new TreeMap<>();
     metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
     return members;
+  }
+
+  /** What this tick saw, for the planner. */
+  private ReplicaPlanner.Situation situation(ClusterMetadata current) {
+    List<List<String>> initial = initialPlacement(current);
+    Map<Integer, List<String>> recorded = new HashMap<>();
+    for (int g = 0; g < current.shape().groups(); g++) {
+      recorded.put(g, current.membership().replicas().getOrDefault(g, initial.get(g)));
+    }
+    List<HostedReplica> replicas = new ArrayList<>();
+    lastStatus.forEach((node, status) -> status.getGroupsList().forEach(g ->
+        replicas.add(new HostedReplica(node, g.getIndex(), g.getRole().equals("LEADER"),
+            g.getTerm(), g.getConfigurationIndex(), Set.copyOf(g.getPeerIdsList()),
+            Set.copyOf(g.getPreviousPeerIdsList())))));
+    return new ReplicaPlanner.Situation(current.shape().groups(), current.shape().replication(),
+        current.memberIds(), current.membership().dead(), current.membership().leaving(),
+        recorded, replicas);
   }
 
   /** Asks every member for its status at once; the ones that answer in time are alive. */
@@ -151,33 +186,27 @@ final class ReplicaController implements AutoCloseable {
     }
   }
 
-  /** Moves the first group whose replicas differ from the ring's; false when none does. */
-  private boolean moveOneGroup(ClusterMetadata current, Map<String, PeerAddress> members)
+  private void act(ReplicaStep step, ClusterMetadata current, Map<String, PeerAddress> members)
       throws Exception {
-    List<String> live = new ArrayList<>(members.keySet());
-    live.removeAll(current.membership().dead());
-    List<String> eligible = new ArrayList<>(live);
-    eligible.removeAll(current.membership().leaving());
-    int groups = current.shape().groups();
-    int replication = Math.min(current.shape().replication(), members.size());
-    if (eligible.size() < replication) {
-      return false; // no spare node: dead replicas stay and catch up when their node returns
-    }
-    List<List<String>> desired = new PlacementRing(eligible).placement(groups, replication);
-    List<List<String>> initial = initialPlacement(current);
-    Set<Integer> led = leaderConfigurations().keySet();
-    for (int g = 0; g < groups; g++) {
-      if (!led.contains(g)) {
-        continue; // no live leader (quorum lost, or an election): its configuration cannot change
+    if (step instanceof ReplicaStep.Record record) {
+      LOG.info("{}: group {} is on {}, which the metadata had not recorded", self,
+          record.group(), record.replicas());
+      commit(new MetaCommand.SetReplicas(record.group(), record.replicas()));
+    } else if (step instanceof ReplicaStep.Move move) {
+      List<String> live = new ArrayList<>(members.keySet());
+      live.removeAll(current.membership().dead());
+      move(move, members, live);
+    } else if (step instanceof ReplicaStep.DropStray stray) {
+      PeerAddress node = members.get(stray.node());
+      if (node == null) {
+        return; // not a member any more: nothing to reach it by
       }
-      List<String> now = current.membership().replicas().getOrDefault(g, initial.get(g));
-      List<String> target = desired.get(g);
-      if (!Set.copyOf(now).equals(Set.copyOf(target))) {
-        move(g, now, target, members, live);
-        return true;
+      RaftGroupId groupId = ClusterGroups.dataGroupId(stray.group());
+      try (RaftClient client = adminClient(
+          RaftGroup.valueOf(groupId, List.of(ClusterGroups.raftPeer(node))))) {
+        dropReplica(client, stray.node(), groupId);
       }
     }
-    return false;
   }
 
   /** Where the cluster's shape first placed the groups (those the metadata has not moved since). */
@@ -208,64 +237,74 @@ final class ReplicaController implements AutoCloseable {
   }
 
   /** Hands the group's leadership from a replica about to be taken out to one that stays. */
-  private void moveLeadershipOff(RaftClient client, int group, List<String> from,
-      List<String> to) {
-    String leader = null;
-    for (Map.Entry<String, NodeStatus> node : lastStatus.entrySet()) {
-      for (GroupStatus g : node.getValue().getGroupsList()) {
-        if (g.getIndex() == group && g.getRole().equals("LEADER")) {
-          leader = node.getKey();
-        }
-      }
-    }
-    if (leader == null || to.contains(leader)) {
+  private void moveLeadershipOff(RaftClient client, ReplicaStep.Move move) {
+    if (move.to().contains(move.leader())) {
       return;
     }
-    String heir = to.stream().filter(from::contains).findFirst().orElse(null);
+    String heir = move.to().stream().filter(move.from()::contains).findFirst().orElse(null);
     if (heir == null) {
       return;
     }
     try {
       client.admin().transferLeadership(RaftPeerId.valueOf(heir), RECONFIGURE_TIMEOUT_MILLIS);
-      LOG.info("{}: leadership of group {} handed from {} to {}", self, group, leader, heir);
+      LOG.info("{}: leadership of group {} handed from {} to {}", self, move.group(),
+          move.leader(), heir);
     } catch (IOException e) {
       LOG.info("{}: leadership of group {} not handed to {} ({}); reconfiguring anyway", self,
-          group, heir, e.toString());
+          move.group(), heir, e.toString());
     }
   }
 
-  private void move(int group, List<String> from, List<String> to,
-      Map<String, PeerAddress> members, List<String> live) throws Exception {
+  /**
+   * Formats the new replicas, then changes the group's configuration only if it is still the
+   * one the plan started from (Ratis' compare-and-set): a configuration changed meanwhile, by a
+   * controller that has not yet heard it was deposed say, makes the move fail instead.
+   */
+  private void move(ReplicaStep.Move move, Map<String, PeerAddress> members, List<String> live)
+      throws Exception {
+    int group = move.group();
     RaftGroupId groupId = ClusterGroups.dataGroupId(group);
-    List<RaftPeer> target = to.stream().map(id -> ClusterGroups.raftPeer(members.get(id))).toList();
-    Set<String> everyone = new LinkedHashSet<>(from);
-    everyone.addAll(to);
-    RaftGroup reach = RaftGroup.valueOf(groupId,
-        everyone.stream().map(id -> ClusterGroups.raftPeer(members.get(id))).toList());
-    LOG.info("{}: moving group {} from {} to {}", self, group, from, to);
+    List<RaftPeer> target = peers(move.to(), members);
+    Set<String> everyone = new LinkedHashSet<>(move.from());
+    everyone.addAll(move.to());
+    RaftGroup reach = RaftGroup.valueOf(groupId, peers(List.copyOf(everyone), members));
+    LOG.info("{}: moving group {} from {} to {}", self, group, move.from(), move.to());
     try (RaftClient client = adminClient(reach)) {
-      for (String added : to) {
-        if (!from.contains(added)) {
-          format(client, added, RaftGroup.valueOf(groupId, target));
-        }
+      for (String added : move.format()) {
+        format(client, added, RaftGroup.valueOf(groupId, target));
       }
-      moveLeadershipOff(client, group, from, to);
-      RaftClientReply reply = client.admin().setConfiguration(target);
+      moveLeadershipOff(client, move);
+      RaftClientReply reply = client.admin().setConfiguration(
+          SetConfigurationRequest.Arguments.newBuilder()
+              .setServersInNewConf(target)
+              .setServersInCurrentConf(peers(move.from(), members))
+              .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+              .build());
       if (!reply.isSuccess()) {
         throw new IOException("group " + group + " refused its new configuration: "
             + reply.getException());
       }
-      commit(new MetaCommand.SetReplicas(group, to));
-      for (String removed : from) {
-        if (!to.contains(removed) && live.contains(removed)) {
+      commit(new MetaCommand.SetReplicas(group, move.to()));
+      for (String removed : move.from()) {
+        if (!move.to().contains(removed) && live.contains(removed)) {
           dropReplica(client, removed, groupId);
         }
       }
     }
-    LOG.info("{}: group {} now on {}", self, group, to);
+    LOG.info("{}: group {} now on {}", self, group, move.to());
   }
 
-  /** Formats the group on {@code node}; a stale copy left from an earlier membership goes first. */
+  /** Peers by node id; a node no longer a member keeps its id (all a configuration compares). */
+  private static List<RaftPeer> peers(List<String> ids, Map<String, PeerAddress> members) {
+    return ids.stream().map(id -> members.containsKey(id)
+        ? ClusterGroups.raftPeer(members.get(id))
+        : RaftPeer.newBuilder().setId(id).build()).toList();
+  }
+
+  /**
+   * Formats the group on {@code node}, which the plan guarantees is outside the group's
+   * configuration: a stale copy found there (from an earlier membership) is deleted first.
+   */
   private void format(RaftClient client, String node, RaftGroup group) throws IOException {
     RaftPeerId id = RaftPeerId.valueOf(node);
     try {
@@ -288,38 +327,6 @@ final class ReplicaController implements AutoCloseable {
       LOG.info("{}: could not delete the replica of {} on {} (next tick): {}", self, groupId,
           node, e.toString());
     }
-  }
-
-  /**
-   * Deletes replicas that live nodes host but that their group's leader no longer counts (a
-   * node that was replaced while it was down, or a removal that failed). The leader's own view
-   * of its configuration decides, not the metadata, which could lag behind it.
-   */
-  private void removeStrayReplicas(ClusterMetadata current, Map<String, PeerAddress> members)
-      throws IOException {
-    Map<Integer, Set<String>> leaderConf = leaderConfigurations();
-    for (Map.Entry<String, NodeStatus> node : lastStatus.entrySet()) {
-      for (GroupStatus hosted : node.getValue().getGroupsList()) {
-        Set<String> conf = leaderConf.get(hosted.getIndex());
-        if (conf != null && !conf.contains(node.getKey())) {
-          RaftGroupId groupId = ClusterGroups.dataGroupId(hosted.getIndex());
-          RaftGroup reach = RaftGroup.valueOf(groupId,
-              List.of(ClusterGroups.raftPeer(members.get(node.getKey()))));
-          try (RaftClient client = adminClient(reach)) {
-            dropReplica(client, node.getKey(), groupId);
-          }
-        }
-      }
-    }
-  }
-
-  /** Each group's configuration as its leader reported it in the last probe (led groups only). */
-  private Map<Integer, Set<String>> leaderConfigurations() {
-    Map<Integer, Set<String>> conf = new HashMap<>();
-    lastStatus.values().forEach(status -> status.getGroupsList().stream()
-        .filter(g -> g.getRole().equals("LEADER"))
-        .forEach(g -> conf.put(g.getIndex(), new HashSet<>(g.getPeerIdsList()))));
-    return conf;
   }
 
   private void commit(MetaCommand command) throws Exception {

@@ -108,6 +108,51 @@ class EventualModeTest {
     }
   }
 
+  /**
+   * A node cut off from its group (here: the group's other replicas stop, so none of its syncs
+   * is acknowledged) decides from its view for at most {@code eventual.max-staleness-ms}, then
+   * refuses until it can sync again, however many tokens its view still shows: what it admits
+   * unseen, and the debt that leaves the key in, stay bounded by that time. (Before the bound, a
+   * view of a large bucket kept admitting until its hits had used up the whole of it: here for
+   * as long as the cut lasted.) Once the group is back, every hit it admitted is charged.
+   */
+  @Test
+  void aNodeCutOffFromItsGroupAdmitsForNoLongerThanItsMaximumStaleness() throws Exception {
+    int staleMillis = 1_000;
+    try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b
+        .set(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS, 10)
+        .set(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS, staleMillis)
+        .set(NodeConfigKeys.REQUEST_TIMEOUT_MS, 1_000))) {
+      AcquireRequest eventual = request("cut-off", 1_000, 1).toBuilder()
+          .setConsistency(Consistency.CONSISTENCY_EVENTUAL).build();
+      assertTrue(fixture.client(0).acquire(eventual).getAllowed());
+      fixture.await("the first hit charged", Duration.ofSeconds(10), () -> charged(fixture) == 1);
+
+      fixture.cluster().stop(1);
+      fixture.cluster().stop(2);
+      long allowed = 0;
+      long lastAllowedMillis = 0;
+      long cutNanos = System.nanoTime();
+      while (System.nanoTime() - cutNanos < TimeUnit.SECONDS.toNanos(4)) {
+        if (fixture.client(0).acquire(eventual).getAllowed()) {
+          allowed++;
+          lastAllowedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutNanos);
+        }
+        Thread.sleep(20);
+      }
+      assertTrue(allowed >= 10, "it decided from its view at first: " + allowed);
+      assertTrue(lastAllowedMillis <= staleMillis + 500, "still admitting " + lastAllowedMillis
+          + " ms into the cut (" + allowed + " admitted), past the " + staleMillis + " ms bound");
+
+      fixture.cluster().restart(1);
+      fixture.cluster().restart(2);
+      fixture.cluster().awaitLeaders(ClusterFixture.LEADER_TIMEOUT);
+      long admitted = allowed + 1;
+      fixture.await("every hit charged once the group is back", Duration.ofSeconds(30),
+          () -> charged(fixture) == admitted);
+    }
+  }
+
   @Test
   void theNodeDefaultAppliesToUnspecifiedRequests() throws Exception {
     try (ClusterFixture fixture = ClusterFixture.start(dir,

@@ -116,6 +116,9 @@ class RequestContractTest {
             "limit.refill_per_second must be from"),
         new Invalid("refill above the maximum", request("refill-huge", CAPACITY, 1e13),
             "limit.refill_per_second must be from"),
+        new Invalid("65-byte request_id",
+            request("long-id", CAPACITY, 1).toBuilder().setRequestId("r".repeat(65)).build(),
+            "request_id is 65 UTF-8 bytes"),
         new Invalid("unknown consistency",
             request("consistency-99", CAPACITY, 1).toBuilder().setConsistencyValue(99).build(),
             "unknown consistency value 99"));
@@ -251,6 +254,37 @@ class RequestContractTest {
     assertTrue(byDefault.getAllowed(), "no limit: the cluster's default");
     assertEquals(100, byDefault.getLimit().getCapacity());
     assertEquals(99, byDefault.getRemaining());
+  }
+
+  /**
+   * A request sent again under its request_id (its answer was lost, or it failed UNAVAILABLE
+   * after it had in fact been committed), through any node, alone or in a batch, is answered
+   * with the first decision and takes nothing more. Without ids every repeat took a token.
+   */
+  @Test
+  void aRequestRepeatedUnderItsIdIsDecidedOnce() {
+    AcquireRequest first = request("idempotent", 2, SLOW_REFILL).toBuilder()
+        .setRequestId("req-1").build();
+    AcquireResponse decided = fixture.client(0).acquire(first);
+    assertTrue(decided.getAllowed());
+    assertEquals(1, decided.getRemaining());
+    for (int node = 0; node < 3; node++) {
+      assertEquals(decided, fixture.client(node).acquire(first), "repeat through node " + node);
+    }
+    AcquireBatchResponse batch = anyNode().acquireBatch(AcquireBatchRequest.newBuilder()
+        .addRequests(first)
+        .addRequests(first.toBuilder().setRequestId("req-2"))
+        .addRequests(first.toBuilder().setRequestId("req-2"))
+        .addRequests(first.toBuilder().setRequestId("req-3"))
+        .build());
+    assertEquals(decided, batch.getResponses(0), "the first decision again");
+    assertTrue(batch.getResponses(1).getAllowed(), "the last token");
+    assertEquals(0, batch.getResponses(1).getRemaining());
+    assertEquals(batch.getResponses(1), batch.getResponses(2), "repeated within the batch");
+    assertFalse(batch.getResponses(3).getAllowed(), "a new request finds the bucket empty");
+    // the same id on another key is another request
+    assertEquals(CAPACITY - 1, anyNode().acquire(request("idempotent-other", CAPACITY,
+        SLOW_REFILL).toBuilder().setRequestId("req-1").build()).getRemaining());
   }
 
   @Test

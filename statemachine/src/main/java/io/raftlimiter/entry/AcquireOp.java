@@ -6,12 +6,19 @@ import java.util.Arrays;
 
 /**
  * One op as it travels in a log entry: the key's bytes, what to do ({@link OpKind}), the tokens it
- * concerns and the limit already resolved by the node that took the request (so replicas never
- * consult configuration in apply).
+ * concerns, the limit already resolved by the node that took the request (so replicas never
+ * consult configuration in apply), and the op's id.
+ *
+ * <p>The id makes the op idempotent: the group remembers the outcome of an op with an id for the
+ * entry's idempotency window, and answers a later op with the same key and id from it instead
+ * of applying it again (a caller's retry, or a resend of a node's own op). An empty id opts out.
  */
-public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind) {
+public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind, byte[] id) {
   /** Keys longer than this are rejected before they reach the log. */
   public static final int MAX_KEY_BYTES = 512;
+  /** Ids longer than this are rejected before they reach the log. */
+  public static final int MAX_ID_BYTES = 64;
+  private static final byte[] NO_ID = new byte[0];
 
   public AcquireOp {
     if (key == null || key.length == 0 || key.length > MAX_KEY_BYTES) {
@@ -20,6 +27,13 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
     }
     if (limit == null || kind == null) {
       throw new IllegalArgumentException("limit and kind must not be null");
+    }
+    if (id == null) {
+      id = NO_ID;
+    }
+    if (id.length > MAX_ID_BYTES) {
+      throw new IllegalArgumentException(
+          "an op id takes at most " + MAX_ID_BYTES + " bytes, got " + id.length);
     }
     if (kind == OpKind.CHARGE) {
       // aggregated hits: may exceed the capacity, may be 0 (a read)
@@ -33,7 +47,12 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
     }
   }
 
-  /** An {@link OpKind#ACQUIRE}. */
+  /** An op without an id. */
+  public AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind) {
+    this(key, permits, limit, kind, NO_ID);
+  }
+
+  /** An {@link OpKind#ACQUIRE} without an id. */
   public AcquireOp(byte[] key, long permits, BucketLimit limit) {
     this(key, permits, limit, OpKind.ACQUIRE);
   }
@@ -42,9 +61,18 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
     return new AcquireOp(key.getBytes(StandardCharsets.UTF_8), permits, limit);
   }
 
-  /** The same key and limit, another kind and amount. */
+  /** The same key and limit, another kind and amount: another op, so without an id. */
   public AcquireOp as(OpKind newKind, long tokens) {
     return new AcquireOp(key, tokens, limit, newKind);
+  }
+
+  /** The same op under {@code newId}. */
+  public AcquireOp withId(byte[] newId) {
+    return new AcquireOp(key, permits, limit, kind, newId);
+  }
+
+  public boolean hasId() {
+    return id.length > 0;
   }
 
   @Override
@@ -53,18 +81,21 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
         && Arrays.equals(key, other.key)
         && permits == other.permits
         && limit.equals(other.limit)
-        && kind == other.kind;
+        && kind == other.kind
+        && Arrays.equals(id, other.id);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * (31 * Arrays.hashCode(key) + Long.hashCode(permits)) + limit.hashCode())
+    int hash = 31 * (31 * (31 * Arrays.hashCode(key) + Long.hashCode(permits)) + limit.hashCode())
         + kind.hashCode();
+    return 31 * hash + Arrays.hashCode(id);
   }
 
   @Override
   public String toString() {
     return "AcquireOp{" + kind + " key=" + new String(key, StandardCharsets.UTF_8)
-        + ", permits=" + permits + ", " + limit + "}";
+        + ", permits=" + permits + ", " + limit
+        + (hasId() ? ", id=" + new String(id, StandardCharsets.UTF_8) : "") + "}";
   }
 }

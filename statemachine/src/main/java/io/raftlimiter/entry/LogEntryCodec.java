@@ -12,17 +12,22 @@ import java.util.List;
  *
  * <pre>
  *   version:u8  type:u8  stampNanos:i64  count:i32
- *   count x { kind:u8  keyLength:u16  key:bytes  permits:i64  capacity:i64  refillMicrosPerSecond:i64 }
+ *   count x { kind:u8  keyLength:u16  key:bytes  permits:i64  capacity:i64  refillMicrosPerSecond:i64
+ *             idLength:u8  id:bytes }
  * </pre>
  *
- * The stamp sits at a fixed offset so the leader can stamp an encoded entry in place.
+ * The stamp sits at a fixed offset so the leader can stamp an encoded entry in place. Version 2,
+ * the same without op ids, is still read: logs written before ids existed replay as they were.
  */
 public final class LogEntryCodec {
-  static final byte VERSION = 2;
+  static final byte VERSION = 3;
+  /** The version before op ids, still decoded. */
+  static final byte VERSION_WITHOUT_IDS = 2;
   static final byte TYPE_ACQUIRE_BATCH = 1;
   static final int STAMP_OFFSET = 2;
   public static final int HEADER_BYTES = 2 + 8 + 4;
-  private static final int FIXED_OP_BYTES = 1 + 2 + 8 + 8 + 8;
+  private static final int FIXED_OP_BYTES_WITHOUT_IDS = 1 + 2 + 8 + 8 + 8;
+  private static final int FIXED_OP_BYTES = FIXED_OP_BYTES_WITHOUT_IDS + 1;
   /** An upper bound on ops per entry, so that a corrupt count cannot allocate without limit. */
   public static final int MAX_OPS = 1 << 20;
 
@@ -34,7 +39,7 @@ public final class LogEntryCodec {
 
   /** The bytes {@code op} takes in an encoded entry. */
   public static int encodedSize(AcquireOp op) {
-    return FIXED_OP_BYTES + op.key().length;
+    return FIXED_OP_BYTES + op.key().length + op.id().length;
   }
 
   public static byte[] encode(long stampNanos, List<AcquireOp> ops) {
@@ -46,7 +51,8 @@ public final class LogEntryCodec {
     buffer.put(VERSION).put(TYPE_ACQUIRE_BATCH).putLong(stampNanos).putInt(ops.size());
     for (AcquireOp op : ops) {
       buffer.put(op.kind().code()).putShort((short) op.key().length).put(op.key()).putLong(op.permits())
-          .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
+          .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond())
+          .put((byte) op.id().length).put(op.id());
     }
     return buffer.array();
   }
@@ -68,12 +74,14 @@ public final class LogEntryCodec {
     try {
       byte version = buffer.get();
       byte type = buffer.get();
-      if (version != VERSION || type != TYPE_ACQUIRE_BATCH) {
+      if ((version != VERSION && version != VERSION_WITHOUT_IDS) || type != TYPE_ACQUIRE_BATCH) {
         throw new MalformedEntryException("unknown entry version " + version + " type " + type);
       }
+      boolean withIds = version == VERSION;
       long stampNanos = buffer.getLong();
       int count = buffer.getInt();
-      if (count < 0 || count > MAX_OPS || count > buffer.remaining() / FIXED_OP_BYTES) {
+      int fixedOpBytes = withIds ? FIXED_OP_BYTES : FIXED_OP_BYTES_WITHOUT_IDS;
+      if (count < 0 || count > MAX_OPS || count > buffer.remaining() / fixedOpBytes) {
         throw new MalformedEntryException("bad op count " + count);
       }
       List<AcquireOp> ops = new ArrayList<>(count);
@@ -88,7 +96,12 @@ public final class LogEntryCodec {
         buffer.get(key);
         long permits = buffer.getLong();
         BucketLimit limit = new BucketLimit(buffer.getLong(), buffer.getLong());
-        ops.add(new AcquireOp(key, permits, limit, kind));
+        byte[] id = new byte[0];
+        if (withIds) {
+          id = new byte[Byte.toUnsignedInt(buffer.get())];
+          buffer.get(id);
+        }
+        ops.add(new AcquireOp(key, permits, limit, kind, id));
       }
       if (buffer.hasRemaining()) {
         throw new MalformedEntryException(buffer.remaining() + " trailing bytes");
@@ -100,7 +113,8 @@ public final class LogEntryCodec {
   }
 
   private static void checkHeader(byte[] encoded) {
-    if (encoded.length < HEADER_BYTES || encoded[0] != VERSION || encoded[1] != TYPE_ACQUIRE_BATCH) {
+    if (encoded.length < HEADER_BYTES || (encoded[0] != VERSION && encoded[0] != VERSION_WITHOUT_IDS)
+        || encoded[1] != TYPE_ACQUIRE_BATCH) {
       throw new MalformedEntryException("not an acquire-batch entry");
     }
   }

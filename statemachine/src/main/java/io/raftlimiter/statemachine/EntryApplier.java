@@ -18,6 +18,9 @@ import java.util.List;
  * entry order; time is the entry's stamp, raised to the last applied stamp so that it never runs
  * backwards even if a new leader's clock is behind the old one's.
  *
+ * <p>An op with an id that was applied within {@link RecentOps#WINDOW_NANOS} before is answered
+ * with its first outcome and not applied again: a retry is never charged twice.
+ *
  * <p>Expiry goes by time. A full bucket is the same as no bucket, so it is deleted: at once when
  * an op leaves it full, and otherwise when it has refilled. Every bucket stored below capacity is
  * indexed under the {@link ExpirySlots slot} of the time it will be full again; each entry then
@@ -31,9 +34,25 @@ import java.util.List;
  */
 public final class EntryApplier {
   private final BucketStore store;
+  private final RecentOps recent;
 
-  public EntryApplier(BucketStore store) {
+  /**
+   * @param recent the outcomes of recent ops with ids, as of the store's applied marker; apply
+   *     answers a repeated op from here and records each new one
+   */
+  public EntryApplier(BucketStore store, RecentOps recent) {
     this.store = store;
+    this.recent = recent;
+  }
+
+  /** An applier with no outcomes remembered yet. */
+  public EntryApplier(BucketStore store) {
+    this(store, new RecentOps());
+  }
+
+  /** The outcomes of recent ops with ids, to save with a checkpoint of the store. */
+  public RecentOps recentOps() {
+    return recent;
   }
 
   /** The time {@code entry} is applied at: its stamp, never below the last applied stamp. */
@@ -45,7 +64,13 @@ public final class EntryApplier {
     long nowNanos = effectiveNanos(entry);
     WriteSet writes = new WriteSet();
     List<Decision> decisions = new ArrayList<>(entry.ops().size());
+    recent.expire(nowNanos);
     for (AcquireOp op : entry.ops()) {
+      Decision first = recent.recall(op);
+      if (first != null) {
+        decisions.add(first); // a retry of an op already applied: answered, not applied again
+        continue;
+      }
       byte[] key = op.key();
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
       TokenBucket.Outcome outcome = switch (op.kind()) {
@@ -61,6 +86,7 @@ public final class EntryApplier {
         writes.put(key, null); // a read or a return left it full, and a full bucket is no bucket
       }
       decisions.add(outcome.decision());
+      recent.remember(op, outcome.decision(), nowNanos);
     }
     expire(writes, nowNanos);
     store.commit(writes, new AppliedMarker(term, index, nowNanos));

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  *       skew allowance of the leader's monotonic clock ({@link LeaderClock}).
  *   <li>{@link #applyTransaction} runs on every replica, one entry at a time, in log order: decode,
  *       pure update, record the term and index. The reply carries the decisions.
- *   <li>Snapshots are RocksDB checkpoints, taken after the table in memory has been flushed; on
+ *   <li>Snapshots are RocksDB checkpoints, taken after the table in memory has been flushed and
+ *       the outcomes of recent ops with ids ({@link RecentOps}) saved beside the buckets; on
  *       start and after a snapshot installation the working database is rebuilt from the latest
  *       one and Ratis replays the log after it. So the working database is never the durable copy,
  *       and writes can be held back until a flush.
@@ -123,7 +124,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     WriteBehindBucketStore opened = new WriteBehindBucketStore(RocksDbBucketStore.open(dbDir),
         maxPendingKeys);
     store = opened;
-    applier = new EntryApplier(opened);
+    applier = new EntryApplier(opened, RecentOps.decode(opened.savedRecentOps()));
     AppliedMarker marker = opened.appliedMarker();
     if (latest != null) {
       setLastAppliedTermIndex(latest.getTermIndex());
@@ -208,6 +209,8 @@ public class RateLimiterStateMachine extends BaseStateMachine {
       return latest.getIndex();
     }
     Path temp = snapshots.newTempPath(last);
+    // Ratis takes snapshots between applies, on the applying thread: the table matches the store.
+    currentStore().saveRecentOps(applier.recentOps().encode());
     currentStore().checkpoint(temp);
     snapshots.publish(temp, last);
     LOG.debug("{}: snapshot {} taken", getId(), last);

@@ -43,6 +43,15 @@ public interface BucketStore extends AutoCloseable {
   /** Number of stored buckets; may be an estimate for large stores. */
   long approximateSize();
 
+  /**
+   * Keeps the state machine's table of recent op outcomes with the buckets, to go into the next
+   * checkpoint (it is saved just before one, not with every commit).
+   */
+  void saveRecentOps(byte[] encoded);
+
+  /** The table last saved by {@link #saveRecentOps}, or {@code null} when none was. */
+  byte[] savedRecentOps();
+
   /** Writes a consistent copy of the store to {@code target}, which must not exist yet. */
   void checkpoint(Path target) throws IOException;
 

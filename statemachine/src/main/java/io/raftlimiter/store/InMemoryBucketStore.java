@@ -19,6 +19,7 @@ public final class InMemoryBucketStore implements BucketStore {
   /** Expiry index: slot → keys indexed there, in unsigned key order. */
   private final TreeMap<Long, TreeSet<byte[]>> due = new TreeMap<>();
   private volatile long expiredBelowSlot;
+  private volatile byte[] recentOps;
 
   @Override
   public BucketState get(byte[] key) {
@@ -71,6 +72,17 @@ public final class InMemoryBucketStore implements BucketStore {
   @Override
   public long approximateSize() {
     return buckets.size();
+  }
+
+  @Override
+  public void saveRecentOps(byte[] encoded) {
+    recentOps = encoded.clone();
+  }
+
+  @Override
+  public byte[] savedRecentOps() {
+    byte[] saved = recentOps;
+    return saved == null ? null : saved.clone();
   }
 
   @Override

@@ -32,7 +32,7 @@ import org.rocksdb.WriteOptions;
  * Bucket states in RocksDB: buckets in the default column family keyed by the raw key bytes, the
  * expiry index in an {@code expiry} column family keyed by (slot as 8 big-endian bytes, key), the
  * {@link AppliedMarker} and the expired-below slot in a {@code meta} column family, all written
- * in one atomic batch. Expired slots are dropped with one range delete, which iterators skip
+ * in one atomic batch (the table of recent op outcomes sits there too, saved before a checkpoint). Expired slots are dropped with one range delete, which iterators skip
  * as a whole: the index is read from the first live slot on and never wades through
  * tombstones, as a scan of the buckets themselves would after many deletes.
  *
@@ -48,6 +48,7 @@ public final class RocksDbBucketStore implements BucketStore {
   private static final byte[] MARKER_KEY = {'m'};
   private static final byte[] EXPIRY_CF = "expiry".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] EXPIRED_BELOW_KEY = {'e'};
+  private static final byte[] RECENT_OPS_KEY = {'r'};
   /**
    * Memtables per store: small, so that a flush soon folds the deletes of swept buckets into
    * level 0 and memory stays bounded (RocksDB's default budget is 512 MiB per store).
@@ -208,6 +209,24 @@ public final class RocksDbBucketStore implements BucketStore {
       return db.getLongProperty(bucketsFamily, "rocksdb.estimate-num-keys");
     } catch (RocksDBException e) {
       return -1;
+    }
+  }
+
+  @Override
+  public void saveRecentOps(byte[] encoded) {
+    try {
+      db.put(metaFamily, writeOptions, RECENT_OPS_KEY, encoded);
+    } catch (RocksDBException e) {
+      throw new StoreException("write failed", e);
+    }
+  }
+
+  @Override
+  public byte[] savedRecentOps() {
+    try {
+      return db.get(metaFamily, RECENT_OPS_KEY);
+    } catch (RocksDBException e) {
+      throw new StoreException("read failed", e);
     }
   }
 

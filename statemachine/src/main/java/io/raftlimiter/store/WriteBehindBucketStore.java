@@ -117,6 +117,17 @@ public final class WriteBehindBucketStore implements BucketStore {
     return durable.approximateSize() + pending.size();
   }
 
+  /** Straight to RocksDB: it is saved only just before a checkpoint. */
+  @Override
+  public void saveRecentOps(byte[] encoded) {
+    durable.saveRecentOps(encoded);
+  }
+
+  @Override
+  public byte[] savedRecentOps() {
+    return durable.savedRecentOps();
+  }
+
   /** Flushes, then checkpoints RocksDB: the checkpoint holds every write committed so far. */
   @Override
   public void checkpoint(Path target) throws IOException {

@@ -2,6 +2,7 @@ package io.raftlimiter.entry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -35,7 +36,9 @@ class LogEntryCodecTest {
     long permits = kind == OpKind.CHARGE
         ? RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY)
         : RandomValues.spread(rnd, 1, limit.capacity());
-    return new AcquireOp(key, permits, limit, kind);
+    byte[] id = rnd.nextBoolean() ? new byte[0]
+        : RandomValues.bytes(rnd, 1, AcquireOp.MAX_ID_BYTES);
+    return new AcquireOp(key, permits, limit, kind, id);
   }
 
   static LogEntry randomEntry(SplittableRandom rnd) {
@@ -52,8 +55,10 @@ class LogEntryCodecTest {
   private static void decodeOrReject(byte[] bytes, String where) {
     try {
       LogEntry decoded = LogEntryCodec.decode(bytes);
-      // whatever decodes must be canonical: it encodes back to the very same bytes
-      assertArrayEquals(bytes, LogEntryCodec.encode(decoded), where);
+      if (bytes[0] == LogEntryCodec.VERSION) {
+        // whatever decodes must be canonical: it encodes back to the very same bytes
+        assertArrayEquals(bytes, LogEntryCodec.encode(decoded), where);
+      }
     } catch (MalformedEntryException expected) {
       // fine
     } catch (RuntimeException e) {
@@ -66,12 +71,41 @@ class LogEntryCodecTest {
   void theLayoutIsPinned() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
     LogEntry entry = new LogEntry(0x0102030405060708L, List.of(AcquireOp.of("ab", 3, limit)));
-    String expected = "02" + "01" + "0102030405060708" + "00000001"
-        + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240";
+    String expected = "03" + "01" + "0102030405060708" + "00000001"
+        + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240"
+        + "00";
     assertEquals(expected, HexFormat.of().formatHex(LogEntryCodec.encode(entry)));
     assertEquals(entry, LogEntryCodec.decode(HexFormat.of().parseHex(expected)));
     LogEntry lease = new LogEntry(0, List.of(AcquireOp.of("ab", 3, limit).as(OpKind.LEASE, 3)));
     assertEquals("01", HexFormat.of().formatHex(LogEntryCodec.encode(lease), 14, 15));
+    LogEntry withId = new LogEntry(0, List.of(AcquireOp.of("ab", 3, limit)
+        .withId("r7".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+    String encoded = HexFormat.of().formatHex(LogEntryCodec.encode(withId));
+    assertEquals("02" + "7237", encoded.substring(encoded.length() - 6));
+  }
+
+  @Test
+  void entriesWrittenBeforeOpIdsStillDecode() {
+    BucketLimit limit = new BucketLimit(10, 1_000_000);
+    String version2 = "02" + "01" + "0102030405060708" + "00000001"
+        + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240";
+    LogEntry decoded = LogEntryCodec.decode(HexFormat.of().parseHex(version2));
+    assertEquals(new LogEntry(0x0102030405060708L, List.of(AcquireOp.of("ab", 3, limit))),
+        decoded);
+    byte[] stamped = LogEntryCodec.withStamp(HexFormat.of().parseHex(version2), 9);
+    assertEquals(9, LogEntryCodec.decode(stamped).stampNanos());
+  }
+
+  @Test
+  void anIdLongerThanTheMaximumIsMalformed() {
+    BucketLimit limit = new BucketLimit(10, 1_000_000);
+    byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(AcquireOp.of("ab", 3, limit)
+        .withId(new byte[AcquireOp.MAX_ID_BYTES]))));
+    byte[] tooLong = Arrays.copyOf(valid, valid.length + 1);
+    tooLong[valid.length - AcquireOp.MAX_ID_BYTES - 1] = (byte) (AcquireOp.MAX_ID_BYTES + 1);
+    assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(tooLong));
+    assertThrows(IllegalArgumentException.class,
+        () -> AcquireOp.of("ab", 3, limit).withId(new byte[AcquireOp.MAX_ID_BYTES + 1]));
   }
 
   @ParameterizedTest
@@ -126,7 +160,7 @@ class LogEntryCodecTest {
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(new byte[0], 1));
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(new byte[13], 1));
     byte[] wrongVersion = LogEntryCodec.encode(new LogEntry(1, List.of()));
-    wrongVersion[0] = LogEntryCodec.VERSION - 1;
+    wrongVersion[0] = LogEntryCodec.VERSION + 1;
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.withStamp(wrongVersion, 1));
   }
 
@@ -159,7 +193,7 @@ class LogEntryCodecTest {
   void unknownVersionOrTypeIsRejected() {
     byte[] encoded = LogEntryCodec.encode(new LogEntry(5, List.of()));
     for (int v = 0; v < 256; v++) {
-      if (v != LogEntryCodec.VERSION) {
+      if (v != LogEntryCodec.VERSION && v != LogEntryCodec.VERSION_WITHOUT_IDS) {
         byte[] bad = encoded.clone();
         bad[0] = (byte) v;
         assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad), "version " + v);
@@ -203,10 +237,10 @@ class LogEntryCodecTest {
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(emptyKey));
 
     // a key of 513 bytes, well formed otherwise
-    ByteBuffer longKey = ByteBuffer.allocate(14 + 1 + 2 + 513 + 24);
+    ByteBuffer longKey = ByteBuffer.allocate(14 + 1 + 2 + 513 + 24 + 1);
     longKey.put(LogEntryCodec.VERSION).put((byte) 1).putLong(5).putInt(1).put((byte) 0)
         .putShort((short) 513).put(new byte[513])
-        .putLong(1).putLong(10).putLong(1_000_000);
+        .putLong(1).putLong(10).putLong(1_000_000).put((byte) 0);
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(longKey.array()));
 
     for (int count : new int[] {-1, Integer.MIN_VALUE, 2, LogEntryCodec.MAX_OPS + 1, Integer.MAX_VALUE}) {
@@ -266,5 +300,9 @@ class LogEntryCodecTest {
     assertEquals(new AcquireOp(new byte[] {1, 2}, 1, limit), new AcquireOp(new byte[] {1, 2}, 1, limit));
     assertEquals(new AcquireOp(new byte[] {1, 2}, 1, limit).hashCode(),
         new AcquireOp(new byte[] {1, 2}, 1, limit).hashCode());
+    AcquireOp op = new AcquireOp(new byte[] {1, 2}, 1, limit);
+    assertEquals(op.withId(new byte[] {7}), op.withId(new byte[] {7}));
+    assertFalse(op.equals(op.withId(new byte[] {7})));
+    assertFalse(op.withId(new byte[] {7}).as(OpKind.RETURN, 1).hasId(), "another op, no id");
   }
 }

@@ -188,6 +188,25 @@ class RateLimiterStateMachineTest {
     assertEquals(List.of(new Decision(true, 4, 0)), apply(machine, 1, 3, entry(T0, "c", 1)));
   }
 
+  /**
+   * The outcomes of ops with ids go into the snapshot with the buckets: a replica restarted (or
+   * sent the snapshot) answers a repeat as the others do, not by charging it again.
+   */
+  @Test
+  void aRepeatAfterARestartIsAnsweredFromTheSnapshot() throws IOException {
+    AcquireOp withId = AcquireOp.of("k", 5, LIMIT).withId(new byte[] {4, 2});
+    assertEquals(List.of(new Decision(true, 0, 0)),
+        apply(machine, 1, 1, new LogEntry(T0, List.of(withId))));
+    machine.takeSnapshot();
+    machine.close();
+
+    machine = start();
+    assertEquals(List.of(new Decision(true, 0, 0)),
+        apply(machine, 1, 2, new LogEntry(T0, List.of(withId))), "answered, not charged");
+    assertEquals(List.of(new Decision(false, 0, 5_000)),
+        apply(machine, 1, 3, new LogEntry(T0, List.of(AcquireOp.of("k", 5, LIMIT)))));
+  }
+
   @Test
   void aRestartWithoutASnapshotStartsEmpty() throws IOException {
     apply(machine, 1, 1, entry(T0, "a", 2));

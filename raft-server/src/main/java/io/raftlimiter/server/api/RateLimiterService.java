@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -101,21 +102,46 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       for (int i = 0; i < acquires.size(); i++) {
         responses.add(respond(decided.get(i), acquires.get(i).op().limit(), startNanos));
       }
-      CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new))
-          .whenComplete((ignored, error) -> {
-            if (error != null) {
-              fail(observer, error);
-              return;
-            }
-            AcquireBatchResponse.Builder batch = AcquireBatchResponse.newBuilder();
-            for (CompletableFuture<AcquireResponse> response : responses) {
-              batch.addResponses(response.join());
-            }
-            Replies.succeed(observer, batch.build());
-          });
+      // Every entry is answered on its own: one that failed carries its error, and a retry of
+      // just those costs the decided ones nothing. Only when none was decided does the call fail.
+      CompletableFuture.allOf(responses.stream().map(r -> r.handle((ok, error) -> null))
+              .toArray(CompletableFuture[]::new))
+          .thenRun(() -> answerBatch(observer, responses));
     } catch (InvalidRequestException e) {
       metrics.invalidRequest();
       Replies.fail(observer, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+    } catch (RuntimeException e) {
+      fail(observer, e);
+    }
+  }
+
+  /** Answers a batch once every entry is decided or failed; nothing thrown escapes. */
+  private void answerBatch(StreamObserver<AcquireBatchResponse> observer,
+      List<CompletableFuture<AcquireResponse>> responses) {
+    try {
+      AcquireBatchResponse.Builder batch = AcquireBatchResponse.newBuilder();
+      Throwable firstError = null;
+      Status firstStatus = null;
+      for (CompletableFuture<AcquireResponse> response : responses) {
+        try {
+          batch.addResponses(response.join());
+        } catch (CompletionException | CancellationException e) {
+          Throwable cause = unwrap(e);
+          Status status = statusOf(cause);
+          if (firstError == null) {
+            firstError = cause;
+            firstStatus = status;
+          }
+          batch.addResponses(failedEntry(cause, status));
+        }
+      }
+      boolean noneDecided = firstError != null
+          && batch.getResponsesList().stream().allMatch(AcquireResponse::hasError);
+      if (noneDecided) {
+        send(observer, firstError, firstStatus);
+      } else {
+        Replies.succeed(observer, batch.build());
+      }
     } catch (RuntimeException e) {
       fail(observer, e);
     }
@@ -223,17 +249,32 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
    */
   private void fail(StreamObserver<?> observer, Throwable error) {
     Throwable cause = unwrap(error);
+    send(observer, cause, statusOf(cause));
+  }
+
+  /** Ends the call with {@code status}, the one for {@code cause} (already counted). */
+  private static void send(StreamObserver<?> observer, Throwable cause, Status status) {
     if (cause instanceof OverloadedException overloaded) {
-      metrics.shed();
       Metadata trailers = new Metadata();
       String millis = Long.toString(overloaded.retryAfterMillis());
       trailers.put(RETRY_AFTER_MILLIS, millis);
       trailers.put(RETRY_PUSHBACK_MS, millis);
-      Replies.fail(observer, Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()
-          + "; retry after " + millis + " ms"), trailers);
+      Replies.fail(observer, status, trailers);
       return;
     }
-    Replies.fail(observer, statusOf(cause));
+    Replies.fail(observer, status);
+  }
+
+  /** The answer for a batch entry that was not decided: never allowed, with why. */
+  private static AcquireResponse failedEntry(Throwable cause, Status status) {
+    AcquireResponse.Builder entry = AcquireResponse.newBuilder().setAllowed(false)
+        .setError(com.google.rpc.Status.newBuilder()
+            .setCode(status.getCode().value())
+            .setMessage(String.valueOf(status.getDescription())));
+    if (cause instanceof OverloadedException overloaded) {
+      entry.setRetryAfterMillis(overloaded.retryAfterMillis());
+    }
+    return entry.build();
   }
 
   private static Throwable unwrap(Throwable error) {
@@ -244,8 +285,13 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     return cause;
   }
 
-  /** The status for {@code cause}, already unwrapped ({@link #unwrap}). */
+  /** The status for {@code cause}, already unwrapped ({@link #unwrap}), counted. */
   private Status statusOf(Throwable cause) {
+    if (cause instanceof OverloadedException overloaded) {
+      metrics.shed();
+      return Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()
+          + "; retry after " + overloaded.retryAfterMillis() + " ms");
+    }
     if (cause instanceof GroupUnavailableException) {
       metrics.unavailable();
       return Status.UNAVAILABLE.withDescription(cause.getMessage());

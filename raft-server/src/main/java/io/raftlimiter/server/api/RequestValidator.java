@@ -4,6 +4,7 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.OpKind;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -47,7 +48,13 @@ public final class RequestValidator {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
     }
-    return new ValidatedAcquire(new AcquireOp(keyBytes, permits, limit), consistency);
+    byte[] id = request.getRequestId().getBytes(StandardCharsets.UTF_8);
+    if (id.length > AcquireOp.MAX_ID_BYTES) {
+      throw new InvalidRequestException("request_id is " + id.length + " UTF-8 bytes; at most "
+          + AcquireOp.MAX_ID_BYTES + " are allowed");
+    }
+    return new ValidatedAcquire(new AcquireOp(keyBytes, permits, limit, OpKind.ACQUIRE, id),
+        consistency);
   }
 
   private ConsistencyMode consistency(AcquireRequest request) throws InvalidRequestException {

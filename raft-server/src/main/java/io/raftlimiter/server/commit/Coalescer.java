@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToIntFunction;
 
 /**
@@ -65,6 +66,8 @@ public final class Coalescer<T, R> {
   private final Expiry<T> expiry;
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
+  private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Set while this thread is inside drain(), so a synchronous completion does not recurse. */
   private final ThreadLocal<Boolean> draining = ThreadLocal.withInitial(() -> false);
@@ -98,6 +101,7 @@ public final class Coalescer<T, R> {
 
   /** Queues {@code item}; it is sent by this thread or by a completing batch. */
   public void add(T item) {
+    queuedBytes.addAndGet(sizeOf.applyAsInt(item));
     queue.add(item);
     queued.incrementAndGet();
     drain();
@@ -112,6 +116,11 @@ public final class Coalescer<T, R> {
     if (items.isEmpty()) {
       return;
     }
+    long bytes = 0;
+    for (T item : items) {
+      bytes += sizeOf.applyAsInt(item);
+    }
+    queuedBytes.addAndGet(bytes);
     queue.addAll(items);
     queued.addAndGet(items.size());
     drain();
@@ -120,6 +129,11 @@ public final class Coalescer<T, R> {
   /** Items queued this instant, for metrics. */
   public int queued() {
     return queued.get();
+  }
+
+  /** The bytes of the items queued this instant. */
+  public long queuedBytes() {
+    return queuedBytes.get();
   }
 
   /** Batches in flight this instant, for metrics. */
@@ -150,17 +164,21 @@ public final class Coalescer<T, R> {
       }
       List<T> batch = new ArrayList<>(Math.min(maxItems, 64));
       int bytes = 0;
+      long takenBytes = 0;
       int taken = 0;
       T next;
       while (batch.size() < maxItems && bytes < maxBytes && (next = queue.poll()) != null) {
         taken++;
+        int size = sizeOf.applyAsInt(next);
+        takenBytes += size;
         if (dropped(next)) {
           continue;
         }
         batch.add(next);
-        bytes += sizeOf.applyAsInt(next);
+        bytes += size;
       }
       queued.addAndGet(-taken);
+      queuedBytes.addAndGet(-takenBytes);
       if (batch.isEmpty()) {
         inFlight.decrementAndGet();
         continue;

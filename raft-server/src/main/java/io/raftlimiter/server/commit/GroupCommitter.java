@@ -36,6 +36,7 @@ public final class GroupCommitter {
 
   private final Coalescer<Pending, List<Decision>> coalescer;
   private final int maxQueuedAcquires;
+  private final long maxQueuedBytes;
   private final long requestTimeoutNanos;
 
   /**
@@ -67,7 +68,20 @@ public final class GroupCommitter {
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
       int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long requestTimeoutNanos,
       IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, maxEntryBytes, maxInFlight, pipelineThreshold,
+        maxQueuedAcquires, Long.MAX_VALUE, requestTimeoutNanos, entrySizeListener);
+  }
+
+  /**
+   * @param maxQueuedBytes the same bound in bytes (as the ops are encoded in the log), so that
+   *     long keys cannot make a queue of {@code maxQueuedAcquires} ops take unbounded memory; the
+   *     other parameters as in the constructor above
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long maxQueuedBytes,
+      long requestTimeoutNanos, IntConsumer entrySizeListener) {
     this.maxQueuedAcquires = maxQueuedAcquires;
+    this.maxQueuedBytes = maxQueuedBytes;
     this.requestTimeoutNanos = requestTimeoutNanos;
     this.coalescer = new Coalescer<>(maxOpsPerEntry, p -> LogEntryCodec.encodedSize(p.op()),
         Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
@@ -109,14 +123,19 @@ public final class GroupCommitter {
       IntToLongFunction deadlinesNanos) {
     long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
     boolean shed = false;
-    if (maxQueuedAcquires != Integer.MAX_VALUE) {
+    if (maxQueuedAcquires != Integer.MAX_VALUE || maxQueuedBytes != Long.MAX_VALUE) {
       int acquires = 0;
+      long acquireBytes = 0;
       for (AcquireOp op : ops) {
-        acquires += op.kind() == OpKind.ACQUIRE ? 1 : 0;
+        if (op.kind() == OpKind.ACQUIRE) {
+          acquires++;
+          acquireBytes += LogEntryCodec.encodedSize(op);
+        }
       }
       int queued = coalescer.queued();
       // an idle queue takes any batch: a batch larger than the bound must not be refused forever
-      shed = acquires > 0 && queued > 0 && queued + acquires > maxQueuedAcquires;
+      shed = acquires > 0 && queued > 0 && (queued + acquires > maxQueuedAcquires
+          || coalescer.queuedBytes() + acquireBytes > maxQueuedBytes);
     }
     List<Pending> pending = new ArrayList<>(ops.size());
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
@@ -125,7 +144,8 @@ public final class GroupCommitter {
       CompletableFuture<Decision> result = new CompletableFuture<>();
       if (shed && op.kind() == OpKind.ACQUIRE) {
         result.completeExceptionally(new OverloadedException("the group's queue holds "
-            + coalescer.queued() + " ops (at most " + maxQueuedAcquires + "): not queued",
+            + coalescer.queued() + " ops, " + coalescer.queuedBytes() + " bytes (at most "
+            + maxQueuedAcquires + " ops, " + maxQueuedBytes + " bytes): not queued",
             SHED_RETRY_AFTER_MILLIS));
       } else {
         pending.add(new Pending(op, Math.min(deadlinesNanos.applyAsLong(i), timeoutAt), result));

@@ -113,6 +113,10 @@ public final class NodeConfigKeys {
       "admission.max-queued-ops", 65_536, 1, 10_000_000,
       "callers' STRONG and LEASED ops that may wait per group on this node; beyond, a call is "
           + "answered RESOURCE_EXHAUSTED at once, with nothing consumed");
+  public static final ConfigKey<Integer> ADMISSION_MAX_QUEUED_BYTES = ConfigKey.intKey(
+      "admission.max-queued-bytes", 16 << 20, 1 << 10, 1 << 30,
+      "the same bound in bytes of queued ops (as encoded in the log), so that long keys cannot "
+          + "make the queue take unbounded memory");
   public static final ConfigKey<Integer> FORWARD_MAX_IN_FLIGHT = ConfigKey.intKey(
       "forward.max-in-flight", 4, 0, 256,
       "calls in flight from this node to each other node carrying ops for the groups that node "
@@ -128,7 +132,7 @@ public final class NodeConfigKeys {
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, ADMISSION_MAX_QUEUED_OPS,
-      FORWARD_MAX_IN_FLIGHT);
+      ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

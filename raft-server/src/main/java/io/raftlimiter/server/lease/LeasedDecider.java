@@ -10,6 +10,7 @@ import io.raftlimiter.routing.KeyHash;
 import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.Decider;
 import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.statemachine.RecentOps;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -35,6 +37,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeasedDecider implements Decider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
+  private static final int MAX_RETURN_ATTEMPTS = 4;
+  private static final long RETURN_RESEND_DELAY_MILLIS = 250;
+  /** A third of the window in which the group recognises a repeated op by its id. */
+  private static final long RETURN_RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 3;
 
   private final GroupRouter router;
   private final IntSupplier nodes;
@@ -202,20 +208,39 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   }
 
   /**
-   * Puts unused tokens back, once. A return that fails is not sent again: its entry may still
-   * commit (a timeout says nothing about that), and a second one would then put tokens into the
-   * bucket that were never there, over-admitting for every caller of the key. A lost return
-   * only under-admits, as a node that dies holding a lease does.
+   * Puts unused tokens back, exactly once. The return carries an id of its own, so a resend of
+   * one whose answer was lost (its entry may still have committed: a timeout says nothing about
+   * that) is answered from the first and gives nothing back twice, which would put tokens into
+   * the bucket that were never there. Resends stop well inside the group's memory of ids
+   * ({@link RecentOps#WINDOW_NANOS}); a return still failing then is counted as lost, which only
+   * under-admits, as a node that dies holding a lease does.
    */
-  private void giveBack(AcquireOp giveBack) {
+  private void giveBack(AcquireOp unused) {
+    byte[] id = new byte[16];
+    ThreadLocalRandom.current().nextBytes(id);
+    sendReturn(unused.withId(id), System.nanoTime(), 1);
+  }
+
+  private void sendReturn(AcquireOp giveBack, long firstSentNanos, int attempt) {
     router.submit(giveBack).whenComplete((decision, error) -> {
       if (error == null) {
         tokensReturned.inc(giveBack.permits());
-      } else {
-        tokensLost.inc(giveBack.permits());
-        LOG.warn("{} leased tokens may not have been given back (not retried: the return may "
-            + "still be applied): {}", giveBack.permits(), error.toString());
+        return;
       }
+      if (attempt < MAX_RETURN_ATTEMPTS
+          && System.nanoTime() - firstSentNanos < RETURN_RESEND_WITHIN_NANOS) {
+        try {
+          timer.schedule(DaemonThreads.guarded("lease return", taskFailures,
+              () -> sendReturn(giveBack, firstSentNanos, attempt + 1)),
+              RETURN_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+          return;
+        } catch (RejectedExecutionException closing) {
+          // closing: counted as lost below
+        }
+      }
+      tokensLost.inc(giveBack.permits());
+      LOG.warn("{} leased tokens may not have been given back after {} attempt(s): {}",
+          giveBack.permits(), attempt, error.toString());
     });
   }
 

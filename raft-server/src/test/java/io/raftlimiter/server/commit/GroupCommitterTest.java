@@ -130,7 +130,7 @@ class GroupCommitterTest {
   void entriesStopGrowingAtTheByteCap() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});
-    AcquireOp longKey = AcquireOp.of("x".repeat(473), 1, LIMIT); // 500 bytes encoded
+    AcquireOp longKey = AcquireOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
     assertEquals(500, LogEntryCodec.encodedSize(longKey));
     committer.acquire(longKey);
     for (int i = 0; i < 10; i++) {
@@ -217,6 +217,26 @@ class GroupCommitterTest {
     log.commit(1);
     assertEquals(2, waiting.get(0).get().remaining());
     assertEquals(6, charged.get().remaining());
+  }
+
+  /** Long keys fill the byte bound long before the op bound: they are shed by bytes. */
+  @Test
+  void acquiresBeyondTheByteBoundAreShed() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
+        1, 64, 1_000, 1_200, GroupCommitter.NO_DEADLINE, n -> {});
+    AcquireOp longKey = AcquireOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
+    committer.acquire(op(1)); // in flight
+    CompletableFuture<Decision> first = committer.acquire(longKey);
+    CompletableFuture<Decision> second = committer.acquire(longKey);
+    CompletableFuture<Decision> third = committer.acquire(longKey);
+
+    ExecutionException e = assertThrows(ExecutionException.class, third::get);
+    assertInstanceOf(OverloadedException.class, e.getCause());
+    assertTrue(e.getCause().getMessage().contains("1000 bytes"), e.getCause().getMessage());
+    assertFalse(first.isDone() || second.isDone(), "two fit: queued");
+    log.commit(0);
+    assertEquals(2, log.size(1), "the shed op never went");
   }
 
   @Test

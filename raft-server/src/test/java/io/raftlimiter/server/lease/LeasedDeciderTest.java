@@ -1,6 +1,8 @@
 package io.raftlimiter.server.lease;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.MetricRegistry;
@@ -14,10 +16,15 @@ import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.GroupRouter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -122,6 +129,83 @@ class LeasedDeciderTest {
         "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave);
   }
 
+  /**
+   * Random {@code permits} on every request and a limit that changes every 200 ms: whatever the
+   * sequence, every token admitted locally left the bucket first (tokens granted by leases, less
+   * those given back, plus those taken through the group for cold keys), and the key is not
+   * locked out (at least half of what the smallest of the limits would give).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3})
+  void randomPermitsAndLimitChangesNeverAdmitATokenThatDidNotLeaveTheBucket(long seed)
+      throws Exception {
+    List<BucketLimit> limits = List.of(BucketLimit.of(10, 50), BucketLimit.of(20, 30),
+        BucketLimit.of(6, 80), BucketLimit.of(15, 40));
+    AtomicLong tokensOut = new AtomicLong();
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public synchronized CompletableFuture<Decision> submit(int g, AcquireOp op) {
+        Decision decision = super.submit(g, op).join();
+        switch (op.kind()) {
+          case LEASE -> tokensOut.addAndGet(decision.granted());
+          case RETURN -> tokensOut.addAndGet(-op.permits());
+          case ACQUIRE -> tokensOut.addAndGet(decision.allowed() ? op.permits() : 0);
+          default -> { }
+        }
+        return CompletableFuture.completedFuture(decision);
+      }
+    };
+    List<LeasedDecider> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 100, new MetricRegistry()));
+    }
+    AtomicReference<BucketLimit> limit = new AtomicReference<>(limits.get(0));
+    AtomicLong admitted = new AtomicLong();
+    AtomicReference<String> violation = new AtomicReference<>();
+    long startNanos = System.nanoTime();
+    long endNanos = startNanos + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> callers = new ArrayList<>();
+    try {
+      for (int n = 0; n < NODES; n++) {
+        LeasedDecider node = nodes.get(n);
+        Random random = new Random(seed * 31 + n);
+        Thread caller = new Thread(() -> {
+          while (System.nanoTime() < endNanos) {
+            BucketLimit current = limit.get();
+            long permits = 1 + random.nextInt((int) Math.min(5, current.capacity()));
+            if (node.decide(new AcquireOp(KEY, permits, current)).join().allowed()) {
+              long now = admitted.addAndGet(permits);
+              long out = tokensOut.get();
+              if (now > out) {
+                violation.compareAndSet(null, "admitted " + now + " tokens, only " + out
+                    + " left the bucket");
+              }
+            }
+            sleepMicros(200);
+          }
+        });
+        callers.add(caller);
+        caller.start();
+      }
+      Random changes = new Random(seed);
+      while (System.nanoTime() < endNanos) {
+        Thread.sleep(200);
+        limit.set(limits.get(changes.nextInt(limits.size())));
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    } finally {
+      nodes.forEach(LeasedDecider::abandon);
+    }
+    assertNull(violation.get());
+    assertTrue(admitted.get() <= tokensOut.get(), admitted + " > " + tokensOut);
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    double smallest = 6 + 30 * seconds;
+    assertTrue(admitted.get() >= 0.5 * smallest, "locked out: admitted " + admitted + " in "
+        + seconds + " s");
+  }
+
   /** A lease holding more than its key's new capacity still ends, and gives back what fits. */
   @Test
   void aLeaseEndsAfterItsKeysCapacityShrank() throws Exception {
@@ -147,21 +231,28 @@ class LeasedDeciderTest {
   }
 
   /**
-   * A return whose answer is lost (a timeout) may still have been applied: it is never sent
-   * again, or tokens that were never there would go back into the bucket.
+   * A return whose answer is lost (a timeout) may still have been applied. It used to be given
+   * up on (its tokens counted lost); a plain resend would put tokens that were never there into
+   * the bucket. It is resent under its own id, which the group applies once.
    */
   @Test
-  void aReturnThatFailedIsNotSentAgain() throws Exception {
-    AtomicLong returns = new AtomicLong();
+  void aReturnWhoseAnswerWasLostIsResentUnderItsIdAndAppliedOnce() throws Exception {
+    List<String> returnIds = new ArrayList<>();
+    Map<String, Decision> applied = new HashMap<>();
     ExactGroup group = new ExactGroup() {
       @Override
       public synchronized CompletableFuture<Decision> submit(int g, AcquireOp op) {
-        CompletableFuture<Decision> applied = super.submit(g, op);
         if (op.kind() != OpKind.RETURN) {
-          return applied;
+          return super.submit(g, op);
         }
-        returns.incrementAndGet(); // applied, but the answer is lost
-        return CompletableFuture.failedFuture(new IllegalStateException("timed out"));
+        String id = HexFormat.of().formatHex(op.id());
+        returnIds.add(id);
+        Decision first = applied.get(id); // the group's memory of ids (RecentOps)
+        if (first == null) {
+          applied.put(id, super.submit(g, op).join());
+          return CompletableFuture.failedFuture(new IllegalStateException("timed out"));
+        }
+        return CompletableFuture.completedFuture(first);
       }
     };
     MetricRegistry metrics = new MetricRegistry();
@@ -170,15 +261,19 @@ class LeasedDeciderTest {
       BucketLimit limit = BucketLimit.of(100, 0.001);
       assertTrue(node.decide(new AcquireOp(KEY, 1, limit)).join().allowed());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (node.leases() > 0 && System.nanoTime() < deadline) {
+      while (metrics.counter("lease.tokens-returned").getCount() == 0
+          && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertEquals(0, node.leases(), "the idle lease ended");
-      Thread.sleep(500); // room for a resend, were there one
-      assertEquals(1, returns.get(), "one return, not resent");
+      synchronized (group) {
+        assertEquals(2, returnIds.size(), "sent, then resent once: " + returnIds);
+        assertEquals(returnIds.get(0), returnIds.get(1), "under the same id");
+        assertFalse(returnIds.get(0).isEmpty());
+      }
       assertEquals(99, group.submit(0, new AcquireOp(KEY, 1, limit)).join().remaining() + 1,
           "the bucket holds what it had before the lease less the one admitted");
-      assertEquals(49, metrics.counter("lease.tokens-lost").getCount());
+      assertEquals(49, metrics.counter("lease.tokens-returned").getCount());
+      assertEquals(0, metrics.counter("lease.tokens-lost").getCount());
     } finally {
       node.abandon();
     }

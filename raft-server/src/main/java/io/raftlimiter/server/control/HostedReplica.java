@@ -1,0 +1,26 @@
+package io.raftlimiter.server.control;
+
+import java.util.Set;
+
+/**
+ * What one live node reported, in its last probe, about a replica of a data group it hosts: its
+ * role and term, and the group's configuration as that replica knows it.
+ *
+ * @param configurationIndex the log index of the configuration the replica holds: configurations
+ *     of one group are ordered by it, across copies that have drifted apart
+ * @param peers the voters of the configuration the replica holds
+ * @param previousPeers the voters of the configuration being replaced while a change is in
+ *     progress (joint consensus), empty once the configuration is stable
+ */
+public record HostedReplica(String node, int group, boolean leader, long term,
+    long configurationIndex, Set<String> peers, Set<String> previousPeers) {
+
+  public HostedReplica {
+    peers = Set.copyOf(peers);
+    previousPeers = Set.copyOf(previousPeers);
+  }
+
+  boolean changing() {
+    return !previousPeers.isEmpty();
+  }
+}

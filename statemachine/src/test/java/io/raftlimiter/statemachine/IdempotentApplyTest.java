@@ -1,0 +1,138 @@
+package io.raftlimiter.statemachine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.MalformedEntryException;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.store.InMemoryBucketStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Ops with ids are applied once: a repeat within the window is answered from the first. */
+class IdempotentApplyTest {
+  private static final long SECOND = 1_000_000_000L;
+  private static final long T0 = 1_700_000_000L * SECOND;
+  private static final BucketLimit ONE = BucketLimit.of(1, 0.001); // a token every 1,000 s
+
+  private static AcquireOp acquire(String key, String id) {
+    return AcquireOp.of(key, 1, ONE).withId(id.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private long index;
+
+  private Decision apply(EntryApplier applier, long stamp, AcquireOp op) {
+    return applier.apply(new LogEntry(stamp, List.of(op)), 1, ++index).get(0);
+  }
+
+  @Test
+  void aRetriedAcquireIsAnsweredFromItsFirstOutcomeAndChargesNothing() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+
+    assertTrue(apply(applier, T0, acquire("k", "r1")).allowed());
+    // the same request again (its first answer was lost): still allowed, nothing taken
+    assertTrue(apply(applier, T0 + SECOND, acquire("k", "r1")).allowed());
+    // another request finds the bucket as the first one left it: empty
+    assertFalse(apply(applier, T0 + 2 * SECOND, acquire("k", "r2")).allowed());
+    // and without ids, nothing is remembered
+    assertFalse(apply(applier, T0 + 3 * SECOND, AcquireOp.of("k", 1, ONE)).allowed());
+  }
+
+  @Test
+  void aRepeatInTheSameEntryIsAppliedOnce() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    List<Decision> decisions = applier.apply(new LogEntry(T0, List.of(
+        acquire("k", "r1"), acquire("k", "r1"), acquire("k", "r2"))), 1, 1);
+
+    assertEquals(List.of(true, true, false), decisions.stream().map(Decision::allowed).toList());
+  }
+
+  @Test
+  void theSameIdOnAnotherKeyIsAnotherOp() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+
+    assertTrue(apply(applier, T0, acquire("a", "r1")).allowed());
+    assertTrue(apply(applier, T0, acquire("b", "r1")).allowed());
+    assertFalse(apply(applier, T0, acquire("b", "r2")).allowed());
+  }
+
+  @Test
+  void anOutcomeIsForgottenOnceItsWindowHasPassed() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    BucketLimit fast = BucketLimit.of(1, 1); // refills in a second
+
+    assertTrue(apply(applier, T0, AcquireOp.of("k", 1, fast).withId(new byte[] {1})).allowed());
+    apply(applier, T0 + RecentOps.WINDOW_NANOS - 1, AcquireOp.of("other", 1, fast));
+    assertEquals(1, applier.recentOps().size());
+    apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("other", 1, fast));
+    assertEquals(0, applier.recentOps().size());
+    // past the window the same id is a new op: charged (the bucket has refilled by then)
+    assertTrue(apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("k", 1, fast)
+        .withId(new byte[] {1})).allowed());
+    assertFalse(apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("k", 1, fast)
+        .withId(new byte[] {2})).allowed());
+  }
+
+  @Test
+  void aResentReturnGivesItsTokensBackOnce() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    BucketLimit ten = BucketLimit.of(10, 0.001);
+    AcquireOp lease = AcquireOp.of("k", 10, ten).as(OpKind.LEASE, 10);
+    assertEquals(10, apply(applier, T0, lease).granted());
+    AcquireOp giveBack = lease.as(OpKind.RETURN, 4).withId(new byte[] {9});
+
+    apply(applier, T0, giveBack);
+    apply(applier, T0, giveBack); // the resend of one whose answer was lost
+
+    List<Decision> takes = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      takes.add(apply(applier, T0, AcquireOp.of("k", 1, ten)));
+    }
+    assertEquals(4, takes.stream().filter(Decision::allowed).count());
+  }
+
+  @Test
+  void theTableSurvivesEncodingExactly() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    for (int i = 0; i < 500; i++) {
+      byte[] id = new byte[1 + rnd.nextInt(AcquireOp.MAX_ID_BYTES)];
+      rnd.nextBytes(id);
+      apply(applier, T0 + i * 1_000_000L,
+          AcquireOp.of("key-" + rnd.nextInt(20), 1, BucketLimit.of(3, 1)).withId(id));
+    }
+    byte[] encoded = applier.recentOps().encode();
+    RecentOps decoded = RecentOps.decode(encoded);
+
+    assertEquals(500, decoded.size());
+    assertEquals(List.of(encoded.length), List.of(decoded.encode().length));
+    assertTrue(java.util.Arrays.equals(encoded, decoded.encode()));
+    assertEquals(0, RecentOps.decode(null).size());
+    byte[] truncated = java.util.Arrays.copyOf(encoded, encoded.length - 1);
+    assertThrows(MalformedEntryException.class, () -> RecentOps.decode(truncated));
+  }
+
+  @Test
+  void aReplicaBuiltFromTheSavedTableAnswersRetriesLikeTheOriginal() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier first = new EntryApplier(store);
+    assertTrue(apply(first, T0, acquire("k", "r1")).allowed());
+    store.saveRecentOps(first.recentOps().encode());
+
+    EntryApplier restored = new EntryApplier(store, RecentOps.decode(store.savedRecentOps()));
+
+    assertTrue(apply(restored, T0 + SECOND, acquire("k", "r1")).allowed());
+    assertFalse(apply(restored, T0 + SECOND, acquire("k", "r2")).allowed());
+    assertNull(new RecentOps().recall(acquire("k", "r1")));
+  }
+}
