@@ -8,6 +8,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -21,32 +22,54 @@ import java.util.Properties;
  * the same ports, with their data in {@code D/<node-id>/}.
  */
 record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long capacity,
-    double refillPerSecond, SortedMap<String, String> settings) {
+    double refillPerSecond, SortedMap<String, String> settings, List<String> retired) {
   static final String FILE = "cluster.properties";
   private static final String SETTING = "set.";
 
   ClusterLayout {
     settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
+    retired = List.copyOf(retired);
   }
 
   /** The same layout with {@code peer} added as the last node. */
   ClusterLayout withPeer(PeerAddress peer) {
     List<PeerAddress> more = new ArrayList<>(peers);
     more.add(peer);
-    return new ClusterLayout(more, groups, replication, capacity, refillPerSecond, settings);
+    return new ClusterLayout(more, groups, replication, capacity, refillPerSecond, settings,
+        retired);
   }
 
-  /** The same layout without node {@code id}. */
+  /**
+   * The same layout without node {@code id}, which is retired: the cluster refuses a removed id
+   * for good, so it is never given to a new node.
+   */
   ClusterLayout withoutPeer(String id) {
     List<PeerAddress> fewer = peers.stream().filter(p -> !p.id().equals(id)).toList();
-    return new ClusterLayout(fewer, groups, replication, capacity, refillPerSecond, settings);
+    List<String> gone = new ArrayList<>(retired);
+    gone.add(id);
+    return new ClusterLayout(fewer, groups, replication, capacity, refillPerSecond, settings,
+        gone);
+  }
+
+  /** The id for the next node: {@code n<k>}, k above every id in use or retired. */
+  String nextId() {
+    int highest = 0;
+    List<String> ids = new ArrayList<>(retired);
+    peers.forEach(peer -> ids.add(peer.id()));
+    for (String id : ids) {
+      if (id.matches("n\\d{1,9}")) {
+        highest = Math.max(highest, Integer.parseInt(id.substring(1)));
+      }
+    }
+    return "n" + (highest + 1);
   }
 
   /** The same layout with {@code more} node settings (later values win). */
   ClusterLayout withSettings(Map<String, String> more) {
     TreeMap<String, String> merged = new TreeMap<>(settings);
     merged.putAll(more);
-    return new ClusterLayout(peers, groups, replication, capacity, refillPerSecond, merged);
+    return new ClusterLayout(peers, groups, replication, capacity, refillPerSecond, merged,
+        retired);
   }
 
   static ClusterLayout create(int nodes, int groups, int replication, Integer basePort,
@@ -57,7 +80,8 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
       int clientPort = basePort == null ? FreePorts.next() : basePort + 2 * (i - 1) + 1;
       peers.add(new PeerAddress("n" + i, "127.0.0.1", raftPort, clientPort));
     }
-    return new ClusterLayout(peers, groups, replication, capacity, refill, new TreeMap<>());
+    return new ClusterLayout(peers, groups, replication, capacity, refill, new TreeMap<>(),
+        List.of());
   }
 
   static boolean existsIn(Path dir) {
@@ -80,7 +104,8 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
           Integer.parseInt(p.getProperty("groups", "1")),
           Integer.parseInt(p.getProperty("replication", "3")),
           Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")),
-          settings);
+          settings, Arrays.stream(p.getProperty("retired", "").split(","))
+              .filter(id -> !id.isBlank()).toList());
     } catch (RuntimeException e) {
       throw new IOException(dir.resolve(FILE) + " is damaged: " + e.getMessage(), e);
     }
@@ -94,6 +119,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     p.setProperty("capacity", Long.toString(capacity));
     p.setProperty("refill", Double.toString(refillPerSecond));
     settings.forEach((name, value) -> p.setProperty(SETTING + name, value));
+    p.setProperty("retired", String.join(",", retired));
     Files.createDirectories(dir);
     try (Writer writer = Files.newBufferedWriter(dir.resolve(FILE))) {
       p.store(writer, "raftlimiter local cluster; written by rlctl cluster up");

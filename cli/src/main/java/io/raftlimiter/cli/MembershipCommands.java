@@ -50,7 +50,7 @@ final class MembershipCommands {
       if (entries.isEmpty()) {
         throw new UsageException("the cluster in " + dir + " is not running; 'cluster up' first");
       }
-      PeerAddress added = new PeerAddress(nextId(layout), "127.0.0.1", FreePorts.next(),
+      PeerAddress added = new PeerAddress(layout.nextId(), "127.0.0.1", FreePorts.next(),
           FreePorts.next());
       ClusterLayout grown = layout.withPeer(added);
       grown.save(dir);
@@ -84,16 +84,6 @@ final class MembershipCommands {
         }
         Thread.sleep(300);
       }
-    }
-
-    private static String nextId(ClusterLayout layout) {
-      int highest = 0;
-      for (PeerAddress peer : layout.peers()) {
-        if (peer.id().matches("n\\d+")) {
-          highest = Math.max(highest, Integer.parseInt(peer.id().substring(1)));
-        }
-      }
-      return "n" + (highest + 1);
     }
   }
 

@@ -70,6 +70,8 @@ final class MetadataGroup implements AutoCloseable {
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean shapeChecked;
   private volatile String problem = "";
+  /** Why this node must not decide (its shape differs from the cluster's), or null. */
+  private volatile String shapeMismatch;
   private final Counter taskFailures;
 
   MetadataGroup(NodeConfig config, RaftServer server, Counter taskFailures) {
@@ -133,6 +135,14 @@ final class MetadataGroup implements AutoCloseable {
   }
 
   /** Why this node disagrees with the cluster's recorded shape; empty when it does not. */
+  /**
+   * Why this node must not decide, or null. A node whose {@code cluster.groups} differs from the
+   * cluster's maps keys to other groups than its peers do, and could admit a key's tokens twice.
+   */
+  String shapeMismatch() {
+    return shapeMismatch;
+  }
+
   String problem() {
     return problem;
   }
@@ -258,10 +268,13 @@ final class MetadataGroup implements AutoCloseable {
       // Members change as nodes join and leave; the key → group mapping and the replication
       // factor must not.
       if (ownShape.groups() != shape.groups() || ownShape.replication() != shape.replication()) {
-        problem = "this node's settings (" + ownShape.groups() + " groups, replication "
-            + ownShape.replication() + ") differ from the cluster's (" + shape.groups()
-            + " groups, replication " + shape.replication() + ")";
-        LOG.error("{}: {}", server.getId(), problem);
+        problem = "this node has " + NodeConfigKeys.GROUPS.name() + "=" + ownShape.groups()
+            + " and " + NodeConfigKeys.REPLICATION.name() + "=" + ownShape.replication()
+            + ", the cluster was created with " + NodeConfigKeys.GROUPS.name() + "="
+            + shape.groups() + " and " + NodeConfigKeys.REPLICATION.name() + "="
+            + shape.replication() + ": restart it with the cluster's settings";
+        shapeMismatch = problem;
+        LOG.error("{}: {}; it refuses every decision until then", server.getId(), problem);
       }
       shapeChecked = true;
     });

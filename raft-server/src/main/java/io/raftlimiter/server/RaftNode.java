@@ -132,7 +132,8 @@ public final class RaftNode implements AutoCloseable {
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            new RateLimiterService(validator, groups, metrics, eventual, leased),
+            new RateLimiterService(validator, groups, metrics, eventual, leased,
+                metadata::shapeMismatch),
             new RouteHintInterceptor()), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(
             new NodeAdminService(this::status, this::view, limitAdmin(), this::drain).bindService(),

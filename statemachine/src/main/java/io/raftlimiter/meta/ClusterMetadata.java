@@ -151,6 +151,10 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (shape == null) {
       return refuse("the cluster's shape is not recorded yet");
     }
+    String invalid = MemberSpec.problem(spec);
+    if (invalid != null) {
+      return refuse(invalid);
+    }
     String id = idOf(spec);
     String known = members().get(id);
     if (known != null) {

@@ -25,6 +25,8 @@ import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The state machine of the metadata group: {@link ClusterMetadata}, small enough to live in
@@ -33,6 +35,7 @@ import org.apache.ratis.util.MD5FileUtil;
  * and its reply says why. Reads ({@code query}) return the whole metadata.
  */
 public final class MetadataStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
@@ -109,7 +112,10 @@ public final class MetadataStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext trx = super.startTransaction(request);
     try {
-      MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
+      MetaCommand command = MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
+      if (command instanceof MetaCommand.AddMember add && MemberSpec.problem(add.spec()) != null) {
+        throw new IllegalArgumentException(MemberSpec.problem(add.spec()));
+      }
     } catch (IllegalArgumentException e) {
       trx.setException(e); // refused before replication: apply never meets a malformed entry
     }
@@ -129,6 +135,11 @@ public final class MetadataStateMachine extends BaseStateMachine {
       refusal = outcome.refusal();
     } catch (IllegalArgumentException e) {
       refusal = "malformed metadata command: " + e.getMessage();
+    } catch (RuntimeException e) {
+      // Deterministic like the rest of apply, so every replica refuses alike; thrown, it would
+      // stop this replica, and every other one on replaying the same entry.
+      LOG.error("{}: applying metadata entry {} failed; refused", getId(), termIndex, e);
+      refusal = "could not apply the command: " + e;
     }
     updateLastAppliedTermIndex(termIndex);
     return CompletableFuture.completedFuture(Message.valueOf(
@@ -143,8 +154,15 @@ public final class MetadataStateMachine extends BaseStateMachine {
             MetaCodec.encodeReply(null, metadata))));
   }
 
+  /** Installs {@code next} and tells the listeners; a listener that throws is logged, no more. */
   private void publish(ClusterMetadata next) {
     metadata = next;
-    listeners.forEach(listener -> listener.accept(next));
+    for (Consumer<ClusterMetadata> listener : listeners) {
+      try {
+        listener.accept(next);
+      } catch (RuntimeException e) {
+        LOG.error("{}: a metadata listener failed on version {}", getId(), next.version(), e);
+      }
+    }
   }
 }

@@ -133,6 +133,24 @@ class ClusterMetadataTest {
     }
   }
 
+  /**
+   * A member that is not {@code id=host:raftPort:clientPort} is refused: recorded, it made every
+   * node that reads the member list fail (a listener's exception escaped apply and stopped every
+   * replica of the metadata group on replay).
+   */
+  @Test
+  void aMemberThatIsNotAValidSpecIsRefused() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    for (String bad : List.of("n3", "n3=host", "n3=host:1:99999", "n3=host:0:5", "=h:1:2",
+        "n3=ho st:1:2", "")) {
+      ClusterMetadata.Outcome outcome = m.apply(new MetaCommand.AddMember(bad), 2);
+      assertTrue(outcome.refused(), bad);
+      assertEquals(m, outcome.metadata(), bad + " changed nothing");
+    }
+    assertEquals(3, applied(m, new MetaCommand.AddMember("n3=10.0.0.3:7105:7106"), 2)
+        .members().size());
+  }
+
   private static ClusterMetadata applied(ClusterMetadata m, MetaCommand command, long index) {
     ClusterMetadata.Outcome outcome = m.apply(command, index);
     assertFalse(outcome.refused(), outcome.refusal());

@@ -27,6 +27,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,21 +50,43 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   private final NodeMetrics metrics;
   private final Decider eventual;
   private final Decider leased;
+  private final Supplier<String> notServing;
 
-  /** STRONG acquires go to the owning group's committer; the other modes to their deciders. */
+  /**
+   * STRONG acquires go to the owning group's committer; the other modes to their deciders.
+   *
+   * @param notServing why this node must not decide now, or null when it may. Such a call is
+   *     answered {@code UNAVAILABLE}, so that clients go to another node, with nothing taken
+   */
   public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
-      Decider eventual, Decider leased) {
+      Decider eventual, Decider leased, Supplier<String> notServing) {
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
     this.eventual = eventual;
     this.leased = leased;
+    this.notServing = notServing;
+  }
+
+  /** True, after answering the call, when this node must not decide. */
+  private boolean refused(StreamObserver<?> observer) {
+    String why = notServing.get();
+    if (why == null) {
+      return false;
+    }
+    metrics.unavailable();
+    Replies.fail(observer, Status.UNAVAILABLE.withDescription(
+        "this node does not decide: " + why));
+    return true;
   }
 
   @Override
   public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
     long startNanos = System.nanoTime();
     try {
+      if (refused(observer)) {
+        return;
+      }
       ValidatedAcquire acquire = validator.validate(request);
       decide(acquire, startNanos, deadlineNanos(startNanos)).whenComplete((response, error) -> {
         if (error != null) {
@@ -96,6 +119,9 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   public void acquireBatch(AcquireBatchRequest request, StreamObserver<AcquireBatchResponse> observer) {
     long startNanos = System.nanoTime();
     try {
+      if (refused(observer)) {
+        return;
+      }
       List<ValidatedAcquire> acquires = validateBatch(request);
       List<CompletableFuture<Decision>> decided = decideAll(acquires, deadlineNanos(startNanos));
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());

@@ -2,6 +2,7 @@ package io.raftlimiter.server.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import io.raftlimiter.meta.MemberSpec;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -10,8 +11,7 @@ import java.util.regex.Pattern;
  * {@code id=host:raftPort:clientPort}.
  */
 public record PeerAddress(String id, String host, int raftPort, int clientPort) {
-  private static final Pattern FORM =
-      Pattern.compile("([A-Za-z0-9_-]{1,64})=([A-Za-z0-9.\\-]+):(\\d{1,5}):(\\d{1,5})");
+  private static final Pattern FORM = MemberSpec.FORM;
 
   public PeerAddress {
     if (raftPort < 1 || raftPort > 65535 || clientPort < 1 || clientPort > 65535) {

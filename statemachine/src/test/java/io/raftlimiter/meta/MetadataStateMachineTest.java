@@ -1,0 +1,72 @@
+package io.raftlimiter.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.StateMachineLogEntryProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.junit.jupiter.api.Test;
+
+/** The metadata state machine never throws out of apply, whatever its listeners do. */
+class MetadataStateMachineTest {
+  private static final ClusterShape SHAPE =
+      new ClusterShape(List.of("n1=127.0.0.1:1:2", "n2=127.0.0.1:3:4"), 8, 2);
+
+  private static MetaReply apply(MetadataStateMachine machine, long index, MetaCommand command) {
+    LogEntryProto entry = LogEntryProto.newBuilder().setTerm(1).setIndex(index)
+        .setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder()
+            .setLogData(ByteString.copyFrom(MetaCodec.encode(command))))
+        .build();
+    TransactionContext trx = TransactionContext.newBuilder().setServerRole(RaftPeerRole.FOLLOWER)
+        .setStateMachine(machine).setLogEntry(entry).build();
+    Message reply = machine.applyTransaction(trx).join();
+    return MetaCodec.decodeReply(reply.getContent().toByteArray());
+  }
+
+  @Test
+  void aListenerThatThrowsDoesNotStopApply() {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    AtomicInteger calls = new AtomicInteger();
+    machine.onChange(metadata -> {
+      if (calls.incrementAndGet() > 1) {
+        throw new IllegalStateException("a listener's bug");
+      }
+    });
+
+    MetaReply reply = apply(machine, 1, new MetaCommand.RecordShape(SHAPE));
+
+    assertNull(reply.refusal());
+    assertEquals(SHAPE, machine.metadata().shape(), "applied all the same");
+    assertEquals(2, calls.get());
+    assertEquals(1, machine.getLastAppliedTermIndex().getIndex());
+  }
+
+  @Test
+  void anInvalidMemberIsRefusedBeforeItIsLogged() throws Exception {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    RaftClientRequest request = RaftClientRequest.newBuilder()
+        .setClientId(ClientId.randomId()).setServerId(RaftPeerId.valueOf("n1"))
+        .setGroupId(RaftGroupId.randomId()).setCallId(1)
+        .setMessage(Message.valueOf(ByteString.copyFrom(
+            MetaCodec.encode(new MetaCommand.AddMember("n3=host:1:99999")))))
+        .setType(RaftClientRequest.writeRequestType())
+        .build();
+
+    TransactionContext trx = machine.startTransaction(request);
+
+    assertTrue(trx.getException() != null, "refused in startTransaction");
+    assertTrue(trx.getException().getMessage().contains("ports must be from 1 to 65535"),
+        trx.getException().getMessage());
+  }
+}
