@@ -90,7 +90,7 @@ final class MembershipCommands {
   @Command(name = "remove-node", mixinStandardHelpOptions = true,
       description = {"Drain node ID gracefully and stop it: its leaderships are handed over and",
           "its replicas moved to the other nodes first, so no request fails. The nodes of the",
-          "metadata group (the first three by id) cannot be removed."})
+          "metadata group (the first three ids, by number) cannot be removed."})
   static final class RemoveNode implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "The node to remove.")
     String id;

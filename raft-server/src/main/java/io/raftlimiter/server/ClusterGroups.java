@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.PeerAddress;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +30,13 @@ public final class ClusterGroups {
         UUID.nameUUIDFromBytes("raftlimiter/meta".getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** The metadata group: the first {@link #META_REPLICAS} nodes by id (all of them if fewer). */
+  /**
+   * The metadata group: the first {@link #META_REPLICAS} nodes in {@link NodeIdOrder} (all of
+   * them if fewer), so that nodes added later ("n10") sort after the founding ones.
+   */
   public static RaftGroup metaGroup(List<PeerAddress> peers) {
     List<RaftPeer> members = peers.stream()
-        .sorted(Comparator.comparing(PeerAddress::id))
+        .sorted(Comparator.comparing(PeerAddress::id, NodeIdOrder.INSTANCE))
         .limit(META_REPLICAS)
         .map(ClusterGroups::raftPeer)
         .toList();

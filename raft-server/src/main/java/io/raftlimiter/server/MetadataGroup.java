@@ -53,7 +53,8 @@ final class MetadataGroup implements AutoCloseable {
 
   private final RaftServer server;
   private final RaftGroup group;
-  private final boolean member;
+  /** Whether this node holds a replica of the metadata group (set once, in {@link #start}). */
+  private volatile boolean member;
   private final ClusterShape ownShape;
   private final boolean joining;
   private final String selfSpec;
@@ -96,15 +97,27 @@ final class MetadataGroup implements AutoCloseable {
   }
 
   /**
-   * Joins the metadata group when this node is one of its replicas (recovered from storage after
-   * a restart), follows the local replica's changes, and starts the periodic refresh.
+   * Joins the metadata group when this node holds one of its replicas (recovered from storage
+   * after a restart, or formatted now on the cluster's first start), follows the local replica's
+   * changes, and starts the periodic refresh.
+   *
+   * @param firstStart whether this node's storage held no group when it started: only then is
+   *     a replica formatted. A node restarted without one (its replicas chosen otherwise by an
+   *     older version, whose id order took "n10" before "n2") must not start a second metadata
+   *     group of its own; it reads the metadata from the replicas that hold it.
    */
-  void start(long refreshIntervalMillis) throws IOException {
+  void start(long refreshIntervalMillis, boolean firstStart) throws IOException {
+    boolean hosted = false;
+    for (var id : server.getGroupIds()) {
+      hosted |= id.equals(group.getGroupId());
+    }
+    if (member && !hosted && !firstStart) {
+      LOG.warn("{}: by id this node is a metadata replica, but it holds none and is not starting "
+          + "for the first time: it formats none, and reads the metadata from the others",
+          server.getId());
+      member = false;
+    }
     if (member) {
-      boolean hosted = false;
-      for (var id : server.getGroupIds()) {
-        hosted |= id.equals(group.getGroupId());
-      }
       if (!hosted) {
         RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
             ClientId.randomId(), server.getId(), 1, group));
@@ -161,6 +174,22 @@ final class MetadataGroup implements AutoCloseable {
       return server.getDivision(group.getGroupId()).getInfo().getLeaderId();
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  /**
+   * The term in which this node leads the metadata group (and has taken office: its writes are
+   * accepted), or -1 when it does not lead it.
+   */
+  long termIfLeading() {
+    if (!member) {
+      return -1;
+    }
+    try {
+      var info = server.getDivision(group.getGroupId()).getInfo();
+      return info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
+    } catch (IOException e) {
+      return -1;
     }
   }
 

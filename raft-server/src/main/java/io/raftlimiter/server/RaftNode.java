@@ -99,9 +99,10 @@ public final class RaftNode implements AutoCloseable {
     this.groups = new DataGroups(config, raftServer, metrics);
     this.metadata = new MetadataGroup(config, raftServer, taskFailures);
     try {
+      boolean firstStart = !raftServer.getGroupIds().iterator().hasNext();
       groups.joinLocalGroups();
       metadata.onChange(groups::place);
-      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS));
+      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS), firstStart);
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;

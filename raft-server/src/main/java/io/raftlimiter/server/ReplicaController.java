@@ -67,8 +67,13 @@ import org.slf4j.LoggerFactory;
  *   <li>deletes the replicas taken out from their live nodes.
  * </ol>
  * A group is only moved while at least {@code cluster.replication} nodes are live: with fewer,
- * a dead replica stays in the configuration and catches up when its node returns. A controller
- * that learns mid-tick that it lost the metadata leadership drops the rest of its steps.
+ * a dead replica stays in the configuration and catches up when its node returns.
+ *
+ * <p>Fencing: the controller acts in the metadata term it leads in, and every command it commits
+ * carries that term ({@link MetaCommand.Fenced}); the metadata group applies it only from an
+ * entry of that term, so a deposed controller's command, which its successor would log in a
+ * later term, is refused. A controller that learns mid-tick that it lost the leadership drops the
+ * rest of its steps, and its configuration changes are compare-and-set.
  */
 final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
@@ -82,7 +87,11 @@ final class ReplicaController implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, Long> lastSeenNanos = new HashMap<>();
   private final Map<String, NodeStatus> lastStatus = new HashMap<>();
-  private boolean acting;
+  /**
+   * The metadata term this controller acts in, -1 when it does not: every command it commits is
+   * fenced by it ({@link MetaCommand.Fenced}), so one that reaches a successor is refused.
+   */
+  private long actingTerm = -1;
 
   ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
       Counter taskFailures) {
@@ -99,13 +108,14 @@ final class ReplicaController implements AutoCloseable {
   private void tick() {
     try {
       ClusterMetadata current = metadata.current();
-      if (!self.equals(metadata.leader()) || current.shape() == null) {
-        acting = false;
+      long term = metadata.termIfLeading();
+      if (term < 0 || current.shape() == null) {
+        actingTerm = -1;
         return;
       }
       Map<String, PeerAddress> members = members(current);
-      if (!acting) { // a new controller gives every node a full dead-after before judging it
-        acting = true;
+      if (term != actingTerm) { // a new controller gives every node a full dead-after first
+        actingTerm = term;
         long now = System.nanoTime();
         members.keySet().forEach(id -> lastSeenNanos.put(id, now));
         lastStatus.clear();
@@ -116,9 +126,9 @@ final class ReplicaController implements AutoCloseable {
       List<ReplicaStep> steps = ReplicaPlanner.plan(situation(current));
       boolean settled = true;
       for (ReplicaStep step : steps) {
-        if (!self.equals(metadata.leader())) {
-          LOG.info("{}: no longer the metadata leader; the rest of this tick's steps are dropped",
-              self);
+        if (metadata.termIfLeading() != actingTerm) {
+          LOG.info("{}: no longer the metadata leader of term {}; the rest of this tick's steps "
+              + "are dropped", self, actingTerm);
           return;
         }
         settled &= step instanceof ReplicaStep.DropStray;
@@ -330,7 +340,8 @@ final class ReplicaController implements AutoCloseable {
   }
 
   private void commit(MetaCommand command) throws Exception {
-    MetaReply reply = metadata.submit(command).get(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    MetaReply reply = metadata.submit(new MetaCommand.Fenced(actingTerm, command))
+        .get(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     if (reply.refused()) {
       throw new IllegalStateException("metadata refused " + command + ": " + reply.refusal());
     }

@@ -29,8 +29,24 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     }
   }
 
+  /**
+   * Applies {@code command}, found at log index {@code index} in an entry of {@code term}: a
+   * {@link MetaCommand.Fenced} command only if {@code term} is the one it was issued in.
+   */
+  public Outcome apply(MetaCommand command, long term, long index) {
+    if (command instanceof MetaCommand.Fenced fenced) {
+      return fenced.term() == term ? apply(fenced.command(), index)
+          : refuse("issued by the controller of metadata term " + fenced.term()
+              + ", which was over when it was logged (term " + term + ")");
+    }
+    return apply(command, index);
+  }
+
   /** Applies {@code command}, found at log index {@code index}. A refusal changes nothing. */
   public Outcome apply(MetaCommand command, long index) {
+    if (command instanceof MetaCommand.Fenced fenced) {
+      throw new IllegalArgumentException("a fenced command needs its entry's term: " + fenced);
+    }
     if (command instanceof MetaCommand.SetRule set) {
       return setRule(set, index);
     }

@@ -31,6 +31,7 @@ public final class MetaCodec {
   private static final byte ADD_MEMBER = 6;
   private static final byte SET_LEAVING = 7;
   private static final byte REMOVE_MEMBER = 8;
+  private static final byte FENCED = 9;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -61,6 +62,12 @@ public final class MetaCodec {
       } else if (command instanceof MetaCommand.RemoveMember remove) {
         out.writeByte(REMOVE_MEMBER);
         writeString(out, remove.node());
+      } else if (command instanceof MetaCommand.Fenced fenced) {
+        out.writeByte(FENCED);
+        out.writeLong(fenced.term());
+        byte[] inner = encode(fenced.command());
+        out.writeInt(inner.length);
+        out.write(inner);
       } else if (command instanceof MetaCommand.SetReplicas set) {
         out.writeByte(SET_REPLICAS);
         out.writeInt(set.group());
@@ -85,6 +92,20 @@ public final class MetaCodec {
         case ADD_MEMBER -> new MetaCommand.AddMember(readString(in));
         case SET_LEAVING -> new MetaCommand.SetLeaving(readString(in), in.readBoolean());
         case REMOVE_MEMBER -> new MetaCommand.RemoveMember(readString(in));
+        case FENCED -> {
+          long term = in.readLong();
+          int length = in.readInt();
+          if (length < 0 || length > in.available()) {
+            throw new IllegalArgumentException("bad fenced command length " + length);
+          }
+          byte[] inner = new byte[length];
+          in.readFully(inner);
+          MetaCommand command = decodeCommand(inner);
+          if (command instanceof MetaCommand.Fenced) {
+            throw new IllegalArgumentException("a fenced command inside a fenced command");
+          }
+          yield new MetaCommand.Fenced(term, command);
+        }
         default -> throw new IllegalArgumentException("unknown metadata command " + type);
       };
     });

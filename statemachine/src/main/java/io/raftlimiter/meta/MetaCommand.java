@@ -37,4 +37,18 @@ public sealed interface MetaCommand {
       replicas = List.copyOf(replicas);
     }
   }
+
+  /**
+   * {@code command}, issued by the replica controller while it led the metadata group in
+   * {@code term}. Applied only from an entry of that term: a controller deposed since (whose
+   * command reached its successor, and was appended in a later term) is refused, so its steps,
+   * planned from what it saw before, cannot overwrite its successor's.
+   */
+  record Fenced(long term, MetaCommand command) implements MetaCommand {
+    public Fenced {
+      if (command == null || command instanceof Fenced) {
+        throw new IllegalArgumentException("a fenced command holds one plain command");
+      }
+    }
+  }
 }

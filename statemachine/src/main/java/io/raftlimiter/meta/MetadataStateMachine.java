@@ -113,7 +113,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     TransactionContext trx = super.startTransaction(request);
     try {
       MetaCommand command = MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
-      if (command instanceof MetaCommand.AddMember add && MemberSpec.problem(add.spec()) != null) {
+      MetaCommand plain = command instanceof MetaCommand.Fenced fenced ? fenced.command() : command;
+      if (plain instanceof MetaCommand.AddMember add && MemberSpec.problem(add.spec()) != null) {
         throw new IllegalArgumentException(MemberSpec.problem(add.spec()));
       }
     } catch (IllegalArgumentException e) {
@@ -130,7 +131,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     try {
       MetaCommand command =
           MetaCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      ClusterMetadata.Outcome outcome = metadata.apply(command, termIndex.getIndex());
+      ClusterMetadata.Outcome outcome =
+          metadata.apply(command, termIndex.getTerm(), termIndex.getIndex());
       publish(outcome.metadata());
       refusal = outcome.refusal();
     } catch (IllegalArgumentException e) {

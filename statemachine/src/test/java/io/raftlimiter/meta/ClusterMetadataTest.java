@@ -151,6 +151,35 @@ class ClusterMetadataTest {
         .members().size());
   }
 
+  /**
+   * A controller's commands carry the metadata term it led in. One that reaches its successor is
+   * logged in a later term and refused: a deposed controller, acting on what it saw before, could
+   * otherwise record replicas its successor has since moved.
+   */
+  @Test
+  void aFencedCommandAppliesOnlyInTheTermItWasIssuedIn() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    MetaCommand fenced = new MetaCommand.Fenced(4,
+        new MetaCommand.SetReplicas(0, List.of("n2", "n1")));
+
+    ClusterMetadata.Outcome inItsTerm = m.apply(fenced, 4, 2);
+    assertFalse(inItsTerm.refused(), inItsTerm.refusal());
+    assertEquals(List.of("n2", "n1"), inItsTerm.metadata().membership().replicas().get(0));
+
+    ClusterMetadata.Outcome later = m.apply(fenced, 5, 2);
+    assertTrue(later.refused());
+    assertTrue(later.refusal().contains("term 4"), later.refusal());
+    assertEquals(m, later.metadata(), "refused: nothing changed");
+
+    assertEquals(fenced, MetaCodec.decodeCommand(MetaCodec.encode(fenced)));
+    assertThrows(IllegalArgumentException.class, () -> new MetaCommand.Fenced(4, fenced));
+    byte[] encoded = MetaCodec.encode(fenced);
+    for (int cut = 0; cut < encoded.length; cut++) {
+      byte[] truncated = Arrays.copyOf(encoded, cut);
+      assertThrows(IllegalArgumentException.class, () -> MetaCodec.decodeCommand(truncated));
+    }
+  }
+
   private static ClusterMetadata applied(ClusterMetadata m, MetaCommand command, long index) {
     ClusterMetadata.Outcome outcome = m.apply(command, index);
     assertFalse(outcome.refused(), outcome.refusal());
