@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Local clusters of node processes: up, down, status. */
@@ -260,34 +261,40 @@ final class ClusterCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
-      description = "Show every node of a local cluster: role, leader, term, applied index.")
+      description = {"Show every node of a cluster: role, leader, term, applied index. Works on a",
+          "local cluster (--dir) or on any cluster through some of its nodes (--endpoints)."})
   static final class Status implements Callable<Integer> {
-    @Option(names = "--dir", required = true, description = "Cluster directory D.")
-    Path dir;
+    @Mixin ClusterTarget target;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table",
+        description = "table (default) or json: one object per node, its full status.")
+    String output;
 
     @Override
     public Integer call() throws Exception {
-      requireClusterDirectory(dir);
-      ClusterLayout layout = ClusterLayout.load(dir);
-      Map<String, Long> pids = new HashMap<>();
-      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
-        pids.put(e.nodeId(), e.pid());
+      if (!output.equals("table") && !output.equals("json")) {
+        throw new UsageException("--output must be table or json, got " + output);
       }
+      ClusterTarget.Known cluster = target.resolve();
       Map<String, NodeStatus> statuses = new java.util.LinkedHashMap<>();
-      for (PeerAddress peer : layout.peers()) {
-        AdminClient.status(peer.clientAddress(), 2000).ifPresent(s -> statuses.put(peer.id(), s));
+      for (ClusterTarget.Node node : cluster.nodes()) {
+        AdminClient.status(node.clientAddress(), 2000).ifPresent(s -> statuses.put(node.id(), s));
       }
-      printGroups(layout, statuses);
-      System.out.println();
-      printNodes(layout, pids, statuses);
-      printMetadata(statuses);
       int up = statuses.size();
-      System.out.printf("%d of %d nodes up%n", up, layout.peers().size());
-      return up == layout.peers().size() ? 0 : Rlctl.EXIT_FAILURE;
+      if (output.equals("json")) {
+        Json.printStatuses(cluster, statuses);
+      } else {
+        printGroups(cluster.groups(), statuses);
+        System.out.println();
+        printNodes(cluster.nodes(), statuses);
+        printMetadata(statuses);
+        System.out.printf("%d of %d nodes up%n", up, cluster.nodes().size());
+      }
+      return up == cluster.nodes().size() ? 0 : Rlctl.EXIT_FAILURE;
     }
 
     /** One line per group: its replicas (down ones marked), leader, term and applied indexes. */
-    private static void printGroups(ClusterLayout layout, Map<String, NodeStatus> statuses) {
+    private static void printGroups(int groups, Map<String, NodeStatus> statuses) {
       Map<Integer, List<String>> replicas = new java.util.TreeMap<>();
       Map<Integer, GroupStatus> leaderView = new HashMap<>();
       Map<Integer, String> leaderNode = new HashMap<>();
@@ -304,7 +311,7 @@ final class ClusterCommand {
       });
       System.out.printf("%-6s %-22s %-7s %6s %9s %s%n", "GROUP", "REPLICAS", "LEADER", "TERM",
           "APPLIED", "REPLICA APPLIED");
-      for (int index = 0; index < layout.groups(); index++) {
+      for (int index = 0; index < groups; index++) {
         List<String> members = new ArrayList<>();
         for (String id : replicas.getOrDefault(index, List.of())) {
           members.add(statuses.containsKey(id) ? id : id + "(down)");
@@ -340,15 +347,15 @@ final class ClusterCommand {
     }
 
     /** One line per node: address, pid, the groups it hosts and the groups it leads. */
-    private static void printNodes(ClusterLayout layout, Map<String, Long> pids,
+    private static void printNodes(List<ClusterTarget.Node> nodes,
         Map<String, NodeStatus> statuses) {
       System.out.printf("%-6s %-21s %-8s %-5s %-7s %-16s %9s %9s %9s%n", "NODE", "ADDRESS", "PID",
           "STATE", "GROUPS", "LEADS", "DECISIONS", "EV-OWED", "LEASED");
-      for (PeerAddress peer : layout.peers()) {
-        String pid = pids.containsKey(peer.id()) ? Long.toString(pids.get(peer.id())) : "-";
-        NodeStatus s = statuses.get(peer.id());
+      for (ClusterTarget.Node node : nodes) {
+        String pid = node.pid() == null ? "-" : Long.toString(node.pid());
+        NodeStatus s = statuses.get(node.id());
         if (s == null) {
-          System.out.printf("%-6s %-21s %-8s %-5s%n", peer.id(), peer.clientAddress(), pid, "DOWN");
+          System.out.printf("%-6s %-21s %-8s %-5s%n", node.id(), node.clientAddress(), pid, "DOWN");
           continue;
         }
         List<String> leads = new ArrayList<>();
@@ -357,8 +364,8 @@ final class ClusterCommand {
             leads.add(Integer.toString(g.getIndex()));
           }
         }
-        System.out.printf("%-6s %-21s %-8s %-5s %-7d %-16s %9d %9d %9d%n", peer.id(),
-            peer.clientAddress(), pid, "UP", s.getGroupsCount(),
+        System.out.printf("%-6s %-21s %-8s %-5s %-7d %-16s %9d %9d %9d%n", node.id(),
+            node.clientAddress(), pid, "UP", s.getGroupsCount(),
             leads.isEmpty() ? "-" : String.join(",", leads),
             s.getDecisionsAllowed() + s.getDecisionsRejected(), s.getEventualOwedHits(),
             s.getLeasedTokens());

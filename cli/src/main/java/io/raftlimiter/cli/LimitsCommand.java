@@ -41,13 +41,17 @@ final class LimitsCommand {
       @Option(names = "--dir", description = "Cluster directory D (of 'rlctl cluster up').")
       Path dir;
 
-      @Option(names = "--target", split = ",",
-          description = "Node client address(es), HOST:PORT[,HOST:PORT...].")
+      @Option(names = {"--endpoints", "--target"}, split = ",",
+          description = "Client address(es) of any node(s), HOST:PORT[,HOST:PORT...].")
       List<String> addresses;
     }
 
     @Option(names = "--timeout-ms", defaultValue = "10000", description = "Deadline of the call.")
     long timeoutMillis;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table",
+        description = "table (default) or json (the rules as the admin API returns them).")
+    String output;
 
     List<String> addresses() {
       if (choice.addresses != null) {
@@ -71,12 +75,20 @@ final class LimitsCommand {
       if (timeoutMillis <= 0) {
         throw new UsageException("--timeout-ms must be > 0, got " + timeoutMillis);
       }
+      if (!output.equals("table") && !output.equals("json")) {
+        throw new UsageException("--output must be table or json, got " + output);
+      }
       StatusRuntimeException last = null;
       for (String address : addresses()) {
         ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
         try {
-          print(rpc.apply(NodeAdminGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)));
+          LimitRules rules = rpc.apply(NodeAdminGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
+          if (output.equals("json")) {
+            System.out.println(Json.of(rules));
+          } else {
+            print(rules);
+          }
           return 0;
         } catch (StatusRuntimeException e) {
           last = e;

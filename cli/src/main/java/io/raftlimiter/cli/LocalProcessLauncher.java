@@ -39,7 +39,7 @@ final class LocalProcessLauncher implements NodeLauncher {
   public void drain(String id) throws Exception {
     MembershipCommands.RemoveNode remove = new MembershipCommands.RemoveNode();
     remove.id = id;
-    remove.dir = dir;
+    remove.target = ClusterTarget.ofDirectory(dir);
     remove.waitSeconds = 180;
     if (remove.call() != 0) {
       throw new IllegalStateException("remove-node " + id + " failed");

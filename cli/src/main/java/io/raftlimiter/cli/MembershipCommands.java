@@ -20,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -88,15 +89,16 @@ final class MembershipCommands {
   }
 
   @Command(name = "remove-node", mixinStandardHelpOptions = true,
-      description = {"Drain node ID gracefully and stop it: its leaderships are handed over and",
-          "its replicas moved to the other nodes first, so no request fails. The nodes of the",
-          "metadata group (the first three ids, by number) cannot be removed."})
+      description = {"Drain node ID gracefully: its leaderships are handed over and its replicas",
+          "moved to the other nodes first, so no request fails; then it leaves the members. With",
+          "--dir the node is also stopped and its data deleted; with --endpoints (a cluster on",
+          "other hosts) that is left to its host. The nodes of the metadata group (the first",
+          "three ids, by number) cannot be removed."})
   static final class RemoveNode implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "The node to remove.")
     String id;
 
-    @Option(names = "--dir", required = true, description = "Cluster directory D.")
-    Path dir;
+    @Mixin ClusterTarget target;
 
     @Option(names = "--wait-seconds", defaultValue = "180",
         description = "How long to wait for the drain.")
@@ -104,13 +106,12 @@ final class MembershipCommands {
 
     @Override
     public Integer call() throws Exception {
-      ClusterCommand.requireClusterDirectory(dir);
-      ClusterLayout layout = ClusterLayout.load(dir);
-      List<EndpointsFile.Entry> entries = EndpointsFile.read(dir);
-      EndpointsFile.Entry leaving = entries.stream().filter(e -> e.nodeId().equals(id))
-          .findFirst().orElseThrow(() -> new UsageException(id + " is not a running node of " + dir));
-      EndpointsFile.Entry other = entries.stream().filter(e -> !e.nodeId().equals(id))
-          .findFirst().orElseThrow(() -> new UsageException("no other node runs in " + dir));
+      ClusterTarget.Known cluster = target.resolve();
+      ClusterTarget.Node leaving = cluster.nodes().stream().filter(n -> n.id().equals(id))
+          .findFirst().orElseThrow(() -> new UsageException(id + " is not a member"));
+      ClusterTarget.Node other = cluster.nodes().stream()
+          .filter(n -> !n.id().equals(id) && AdminClient.status(n.clientAddress(), 2000).isPresent())
+          .findFirst().orElseThrow(() -> new UsageException("no other node answers"));
       ManagedChannel channel = ManagedChannelBuilder.forTarget(other.clientAddress())
           .usePlaintext().build();
       try {
@@ -137,10 +138,19 @@ final class MembershipCommands {
         }
         Thread.sleep(500);
       }
-      NodeProcesses.find(leaving.pid())
-          .ifPresent(p -> NodeProcesses.stop(p, Duration.ofSeconds(15)));
-      EndpointsFile.write(dir, entries.stream().filter(e -> !e.nodeId().equals(id)).toList());
-      layout.withoutPeer(id).save(dir);
+      if (!target.local()) {
+        System.out.printf("%s drained and removed from the cluster; stop its process and delete "
+            + "its data directory on its host (it never joins again under this id)%n", id);
+        return 0;
+      }
+      Path dir = target.dir();
+      if (leaving.pid() != null) {
+        NodeProcesses.find(leaving.pid())
+            .ifPresent(p -> NodeProcesses.stop(p, Duration.ofSeconds(15)));
+      }
+      EndpointsFile.write(dir, EndpointsFile.read(dir).stream()
+          .filter(e -> !e.nodeId().equals(id)).toList());
+      ClusterLayout.load(dir).withoutPeer(id).save(dir);
       Path data = dir.resolve(id);
       LocalCluster.deleteRecursively(data);
       System.out.printf("%s drained, removed and stopped; its data in %s deleted%n", id, data);

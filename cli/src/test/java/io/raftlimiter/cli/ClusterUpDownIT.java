@@ -103,6 +103,21 @@ class ClusterUpDownIT {
     // One line per group: index, its three replicas and a leader.
     assertEquals(4, status.out().lines().filter(l -> l.matches("[0-3]\\s+n\\d,n\\d,n\\d\\s+n\\d\\s+.*"))
         .count(), status.out());
+    // The same through any one node, as for a cluster on other hosts; and as JSON.
+    Run remote = RlctlProcess.run("cluster", "status", "--endpoints", addresses.get(2));
+    assertEquals(0, remote.exitCode(), remote.out());
+    assertTrue(remote.out().contains("3 of 3 nodes up"), remote.out());
+    assertEquals(4, remote.out().lines()
+        .filter(l -> l.matches("[0-3]\\s+n\\d,n\\d,n\\d\\s+n\\d\\s+.*")).count(), remote.out());
+    Run json = RlctlProcess.run("cluster", "status", "--endpoints", addresses.get(1), "-o",
+        "json");
+    assertEquals(0, json.exitCode(), json.out());
+    assertTrue(json.out().contains("{\"groups\":4,\"nodes\":[{\"id\":\"n1\""), json.out());
+    assertTrue(json.out().contains("\"memberClientAddresses\""), json.out());
+    Run rulesJson = RlctlProcess.run("limits", "list", "--endpoints", addresses.get(0), "-o",
+        "json");
+    assertEquals(0, rulesJson.exitCode(), rulesJson.out());
+    assertTrue(rulesJson.out().contains("\"prefix\":\"tenant-7:\""), rulesJson.out());
 
     Run down = RlctlProcess.run("cluster", "down", "--dir", clusterDir.toString());
     assertEquals(0, down.exitCode(), down.out());

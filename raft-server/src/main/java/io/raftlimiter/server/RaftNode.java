@@ -304,7 +304,15 @@ public final class RaftNode implements AutoCloseable {
         .setMetadataProblem(metadata.problem())
         .addAllDeadNodes(known.membership().dead())
         .addAllMembers(known.memberIds())
+        .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
         .addAllLeaving(known.membership().leaving());
+    known.members().forEach((id, spec) -> {
+      try {
+        status.putMemberClientAddresses(id, PeerAddress.parse(spec).clientAddress());
+      } catch (RuntimeException e) {
+        // recorded before specs were checked: left out rather than fail the status call
+      }
+    });
     List<RaftGroup> all = groups.all();
     for (int index = 0; index < all.size(); index++) {
       groupStatus(index, all.get(index)).ifPresent(status::addGroups);
