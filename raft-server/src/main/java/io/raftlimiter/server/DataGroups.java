@@ -1,7 +1,7 @@
 package io.raftlimiter.server;
 
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
@@ -203,17 +203,17 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<Decision> submit(int group, AcquireOp op) {
+  public CompletableFuture<Decision> submit(int group, BucketOp op) {
     return submitAll(group, List.of(op)).get(0);
   }
 
   @Override
-  public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
+  public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
     return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
   }
 
   @Override
-  public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops,
+  public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops,
       long deadlineNanos) {
     GroupCommitter own = committers.get(group);
     if (forwarder == null || leads(group)) {
@@ -230,7 +230,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
         forwarder.forwardAll(address, group, ops, deadlineNanos);
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
     for (int i = 0; i < ops.size(); i++) {
-      AcquireOp op = ops.get(i);
+      BucketOp op = ops.get(i);
       CompletableFuture<Decision> result = new CompletableFuture<>();
       forwarded.get(i).whenComplete((decision, error) -> {
         if (error == null) {
@@ -273,7 +273,7 @@ final class DataGroups implements GroupRouter, AutoCloseable {
       }
 
       @Override
-      public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+      public List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
           IntToLongFunction deadlinesNanos) {
         return committers.get(group).acquireAll(ops, deadlinesNanos);
       }

@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param stampNanos nanoseconds since the epoch on the leader's clock; 0 until the leader stamps it
  */
-public record LogEntry(long stampNanos, List<AcquireOp> ops) {
+public record LogEntry(long stampNanos, List<BucketOp> ops) {
   public LogEntry {
     ops = List.copyOf(ops);
   }

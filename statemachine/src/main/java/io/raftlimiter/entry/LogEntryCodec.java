@@ -38,18 +38,18 @@ public final class LogEntryCodec {
   }
 
   /** The bytes {@code op} takes in an encoded entry. */
-  public static int encodedSize(AcquireOp op) {
+  public static int encodedSize(BucketOp op) {
     return FIXED_OP_BYTES + op.key().length + op.id().length;
   }
 
-  public static byte[] encode(long stampNanos, List<AcquireOp> ops) {
+  public static byte[] encode(long stampNanos, List<BucketOp> ops) {
     int size = HEADER_BYTES;
-    for (AcquireOp op : ops) {
+    for (BucketOp op : ops) {
       size += encodedSize(op);
     }
     ByteBuffer buffer = ByteBuffer.allocate(size);
     buffer.put(VERSION).put(TYPE_ACQUIRE_BATCH).putLong(stampNanos).putInt(ops.size());
-    for (AcquireOp op : ops) {
+    for (BucketOp op : ops) {
       buffer.put(op.kind().code()).putShort((short) op.key().length).put(op.key()).putLong(op.permits())
           .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond())
           .put((byte) op.id().length).put(op.id());
@@ -84,7 +84,7 @@ public final class LogEntryCodec {
       if (count < 0 || count > MAX_OPS || count > buffer.remaining() / fixedOpBytes) {
         throw new MalformedEntryException("bad op count " + count);
       }
-      List<AcquireOp> ops = new ArrayList<>(count);
+      List<BucketOp> ops = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         byte code = buffer.get();
         OpKind kind = OpKind.ofCode(code);
@@ -101,7 +101,7 @@ public final class LogEntryCodec {
           id = new byte[Byte.toUnsignedInt(buffer.get())];
           buffer.get(id);
         }
-        ops.add(new AcquireOp(key, permits, limit, kind, id));
+        ops.add(new BucketOp(key, permits, limit, kind, id));
       }
       if (buffer.hasRemaining()) {
         throw new MalformedEntryException(buffer.remaining() + " trailing bytes");

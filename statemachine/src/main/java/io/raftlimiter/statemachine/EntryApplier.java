@@ -3,7 +3,7 @@ package io.raftlimiter.statemachine;
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
@@ -65,7 +65,7 @@ public final class EntryApplier {
     WriteSet writes = new WriteSet();
     List<Decision> decisions = new ArrayList<>(entry.ops().size());
     recent.expire(nowNanos);
-    for (AcquireOp op : entry.ops()) {
+    for (BucketOp op : entry.ops()) {
       Decision first = recent.recall(op);
       if (first != null) {
         decisions.add(first); // a retry of an op already applied: answered, not applied again

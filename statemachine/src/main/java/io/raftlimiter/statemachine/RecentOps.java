@@ -1,7 +1,7 @@
 package io.raftlimiter.statemachine;
 
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.MalformedEntryException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -34,7 +34,7 @@ public final class RecentOps {
 
   /** An op's key and id, compared by content. */
   private record OpKey(byte[] bytes) {
-    static OpKey of(AcquireOp op) {
+    static OpKey of(BucketOp op) {
       byte[] key = op.key();
       byte[] id = op.id();
       ByteBuffer bytes = ByteBuffer.allocate(2 + key.length + id.length);
@@ -58,7 +58,7 @@ public final class RecentOps {
   private final LinkedHashMap<OpKey, Outcome> outcomes = new LinkedHashMap<>();
 
   /** The first outcome of an op with {@code op}'s key and id, or null when none is remembered. */
-  public Decision recall(AcquireOp op) {
+  public Decision recall(BucketOp op) {
     if (!op.hasId()) {
       return null;
     }
@@ -67,7 +67,7 @@ public final class RecentOps {
   }
 
   /** Remembers the outcome of {@code op}, applied at {@code nowNanos}, if it has an id. */
-  public void remember(AcquireOp op, Decision decision, long nowNanos) {
+  public void remember(BucketOp op, Decision decision, long nowNanos) {
     if (op.hasId()) {
       outcomes.putIfAbsent(OpKey.of(op), new Outcome(decision, nowNanos + WINDOW_NANOS));
     }

@@ -25,11 +25,11 @@ class LogEntryCodecTest {
         RandomValues.spread(rnd, 1, BucketLimit.MAX_CAPACITY * BucketLimit.MICROS_PER_TOKEN));
   }
 
-  static AcquireOp randomOp(SplittableRandom rnd) {
+  static BucketOp randomOp(SplittableRandom rnd) {
     byte[] key = switch (rnd.nextInt(4)) {
-      case 0 -> RandomValues.bytes(rnd, 1, AcquireOp.MAX_KEY_BYTES);
-      case 1 -> RandomValues.bytes(rnd, AcquireOp.MAX_KEY_BYTES, AcquireOp.MAX_KEY_BYTES);
-      default -> RandomValues.utf8Key(rnd, AcquireOp.MAX_KEY_BYTES);
+      case 0 -> RandomValues.bytes(rnd, 1, BucketOp.MAX_KEY_BYTES);
+      case 1 -> RandomValues.bytes(rnd, BucketOp.MAX_KEY_BYTES, BucketOp.MAX_KEY_BYTES);
+      default -> RandomValues.utf8Key(rnd, BucketOp.MAX_KEY_BYTES);
     };
     BucketLimit limit = randomLimit(rnd);
     OpKind kind = OpKind.values()[rnd.nextInt(OpKind.values().length)];
@@ -37,13 +37,13 @@ class LogEntryCodecTest {
         ? RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY)
         : RandomValues.spread(rnd, 1, limit.capacity());
     byte[] id = rnd.nextBoolean() ? new byte[0]
-        : RandomValues.bytes(rnd, 1, AcquireOp.MAX_ID_BYTES);
-    return new AcquireOp(key, permits, limit, kind, id);
+        : RandomValues.bytes(rnd, 1, BucketOp.MAX_ID_BYTES);
+    return new BucketOp(key, permits, limit, kind, id);
   }
 
   static LogEntry randomEntry(SplittableRandom rnd) {
     int count = rnd.nextInt(8) == 0 ? 0 : 1 + rnd.nextInt(12);
-    List<AcquireOp> ops = new ArrayList<>(count);
+    List<BucketOp> ops = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       ops.add(randomOp(rnd));
     }
@@ -70,15 +70,15 @@ class LogEntryCodecTest {
   @Test
   void theLayoutIsPinned() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
-    LogEntry entry = new LogEntry(0x0102030405060708L, List.of(AcquireOp.of("ab", 3, limit)));
+    LogEntry entry = new LogEntry(0x0102030405060708L, List.of(BucketOp.of("ab", 3, limit)));
     String expected = "03" + "01" + "0102030405060708" + "00000001"
         + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240"
         + "00";
     assertEquals(expected, HexFormat.of().formatHex(LogEntryCodec.encode(entry)));
     assertEquals(entry, LogEntryCodec.decode(HexFormat.of().parseHex(expected)));
-    LogEntry lease = new LogEntry(0, List.of(AcquireOp.of("ab", 3, limit).as(OpKind.LEASE, 3)));
+    LogEntry lease = new LogEntry(0, List.of(BucketOp.of("ab", 3, limit).as(OpKind.LEASE, 3)));
     assertEquals("01", HexFormat.of().formatHex(LogEntryCodec.encode(lease), 14, 15));
-    LogEntry withId = new LogEntry(0, List.of(AcquireOp.of("ab", 3, limit)
+    LogEntry withId = new LogEntry(0, List.of(BucketOp.of("ab", 3, limit)
         .withId("r7".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     String encoded = HexFormat.of().formatHex(LogEntryCodec.encode(withId));
     assertEquals("02" + "7237", encoded.substring(encoded.length() - 6));
@@ -90,7 +90,7 @@ class LogEntryCodecTest {
     String version2 = "02" + "01" + "0102030405060708" + "00000001"
         + "00" + "0002" + "6162" + "0000000000000003" + "000000000000000a" + "00000000000f4240";
     LogEntry decoded = LogEntryCodec.decode(HexFormat.of().parseHex(version2));
-    assertEquals(new LogEntry(0x0102030405060708L, List.of(AcquireOp.of("ab", 3, limit))),
+    assertEquals(new LogEntry(0x0102030405060708L, List.of(BucketOp.of("ab", 3, limit))),
         decoded);
     byte[] stamped = LogEntryCodec.withStamp(HexFormat.of().parseHex(version2), 9);
     assertEquals(9, LogEntryCodec.decode(stamped).stampNanos());
@@ -99,13 +99,13 @@ class LogEntryCodecTest {
   @Test
   void anIdLongerThanTheMaximumIsMalformed() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
-    byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(AcquireOp.of("ab", 3, limit)
-        .withId(new byte[AcquireOp.MAX_ID_BYTES]))));
+    byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(BucketOp.of("ab", 3, limit)
+        .withId(new byte[BucketOp.MAX_ID_BYTES]))));
     byte[] tooLong = Arrays.copyOf(valid, valid.length + 1);
-    tooLong[valid.length - AcquireOp.MAX_ID_BYTES - 1] = (byte) (AcquireOp.MAX_ID_BYTES + 1);
+    tooLong[valid.length - BucketOp.MAX_ID_BYTES - 1] = (byte) (BucketOp.MAX_ID_BYTES + 1);
     assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(tooLong));
     assertThrows(IllegalArgumentException.class,
-        () -> AcquireOp.of("ab", 3, limit).withId(new byte[AcquireOp.MAX_ID_BYTES + 1]));
+        () -> BucketOp.of("ab", 3, limit).withId(new byte[BucketOp.MAX_ID_BYTES + 1]));
   }
 
   @ParameterizedTest
@@ -128,9 +128,9 @@ class LogEntryCodecTest {
     // 128 four-byte characters: exactly the 512-byte maximum
     String emoji = "\uD83D\uDE00".repeat(128);
     LogEntry entry = new LogEntry(42, List.of(
-        AcquireOp.of("tenant/\u00FCber/\u6F22\u5B57", 2, limit), AcquireOp.of(emoji, 1, limit)));
+        BucketOp.of("tenant/\u00FCber/\u6F22\u5B57", 2, limit), BucketOp.of(emoji, 1, limit)));
     assertEquals(entry, LogEntryCodec.decode(LogEntryCodec.encode(entry)));
-    assertThrows(IllegalArgumentException.class, () -> AcquireOp.of(emoji + "x", 1, limit));
+    assertThrows(IllegalArgumentException.class, () -> BucketOp.of(emoji + "x", 1, limit));
   }
 
   @ParameterizedTest
@@ -182,7 +182,7 @@ class LogEntryCodecTest {
   @Test
   void trailingBytesAreRejected() {
     byte[] encoded = LogEntryCodec.encode(
-        new LogEntry(5, List.of(AcquireOp.of("k", 1, BucketLimit.of(3, 1)))));
+        new LogEntry(5, List.of(BucketOp.of("k", 1, BucketLimit.of(3, 1)))));
     for (int extra = 1; extra <= 30; extra++) {
       byte[] longer = Arrays.copyOf(encoded, encoded.length + extra);
       assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(longer));
@@ -210,7 +210,7 @@ class LogEntryCodecTest {
   @Test
   void invalidFieldsAreMalformedNotIllegalArgument() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);
-    byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(AcquireOp.of("ab", 3, limit))));
+    byte[] valid = LogEntryCodec.encode(new LogEntry(5, List.of(BucketOp.of("ab", 3, limit))));
     int op = 14; // header bytes
     int kindAt = op;
     int permitsAt = op + 1 + 2 + 2;
@@ -291,16 +291,16 @@ class LogEntryCodecTest {
   @Test
   void acquireOpValidatesItsFields() {
     BucketLimit limit = BucketLimit.of(10, 1);
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(null, 1, limit));
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(new byte[0], 1, limit));
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(new byte[513], 1, limit));
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(new byte[1], 0, limit));
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(new byte[1], 11, limit));
-    assertThrows(IllegalArgumentException.class, () -> new AcquireOp(new byte[1], 1, null));
-    assertEquals(new AcquireOp(new byte[] {1, 2}, 1, limit), new AcquireOp(new byte[] {1, 2}, 1, limit));
-    assertEquals(new AcquireOp(new byte[] {1, 2}, 1, limit).hashCode(),
-        new AcquireOp(new byte[] {1, 2}, 1, limit).hashCode());
-    AcquireOp op = new AcquireOp(new byte[] {1, 2}, 1, limit);
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(null, 1, limit));
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(new byte[0], 1, limit));
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(new byte[513], 1, limit));
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(new byte[1], 0, limit));
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(new byte[1], 11, limit));
+    assertThrows(IllegalArgumentException.class, () -> new BucketOp(new byte[1], 1, null));
+    assertEquals(new BucketOp(new byte[] {1, 2}, 1, limit), new BucketOp(new byte[] {1, 2}, 1, limit));
+    assertEquals(new BucketOp(new byte[] {1, 2}, 1, limit).hashCode(),
+        new BucketOp(new byte[] {1, 2}, 1, limit).hashCode());
+    BucketOp op = new BucketOp(new byte[] {1, 2}, 1, limit);
     assertEquals(op.withId(new byte[] {7}), op.withId(new byte[] {7}));
     assertFalse(op.equals(op.withId(new byte[] {7})));
     assertFalse(op.withId(new byte[] {7}).as(OpKind.RETURN, 1).hasId(), "another op, no id");

@@ -9,7 +9,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
@@ -76,7 +76,7 @@ class EntryApplierTest {
       } else {
         stamp += RandomValues.spread(rnd, 1, 3_600 * SECOND);
       }
-      List<AcquireOp> ops = new ArrayList<>();
+      List<BucketOp> ops = new ArrayList<>();
       int count = 1 + rnd.nextInt(8);
       for (int i = 0; i < count; i++) {
         int k = rnd.nextInt(rnd.nextBoolean() ? 3 : keys.size()); // a few hot keys
@@ -86,7 +86,7 @@ class EntryApplierTest {
         BucketLimit limit = limits.get(k);
         long permits = rnd.nextInt(5) == 0 ? RandomValues.spread(rnd, 1, limit.capacity())
             : Math.min(limit.capacity(), 1 + rnd.nextInt(3));
-        ops.add(new AcquireOp(keys.get(k), permits, limit));
+        ops.add(new BucketOp(keys.get(k), permits, limit));
       }
       log.add(new Applied(new LogEntry(stamp, ops), term, index));
     }
@@ -163,7 +163,7 @@ class EntryApplierTest {
       effective = Math.max(effective, a.entry().stampNanos());
       List<Decision> decisions = applier.apply(a.entry(), a.term(), a.index());
       for (int i = 0; i < decisions.size(); i++) {
-        AcquireOp op = a.entry().ops().get(i);
+        BucketOp op = a.entry().ops().get(i);
         long now = effective;
         ExactBucket model = models.computeIfAbsent(ByteBuffer.wrap(op.key()), k -> new ExactBucket(op.limit(), now));
         assertEquals(model.tryAcquire(op.permits(), now), decisions.get(i),
@@ -177,7 +177,7 @@ class EntryApplierTest {
     InMemoryBucketStore store = new InMemoryBucketStore();
     EntryApplier applier = new EntryApplier(store);
     BucketLimit limit = BucketLimit.of(10, 1);
-    AcquireOp five = AcquireOp.of("k", 5, limit);
+    BucketOp five = BucketOp.of("k", 5, limit);
 
     applier.apply(new LogEntry(T0 + 100 * SECOND, List.of(five)), 1, 1);
     LogEntry stale = new LogEntry(T0 + 40 * SECOND, List.of(five));
@@ -195,9 +195,9 @@ class EntryApplierTest {
     InMemoryBucketStore store = new InMemoryBucketStore();
     EntryApplier applier = new EntryApplier(store);
     BucketLimit limit = BucketLimit.of(2, 1);
-    AcquireOp one = AcquireOp.of("k", 1, limit);
+    BucketOp one = BucketOp.of("k", 1, limit);
     List<Decision> decisions = applier.apply(
-        new LogEntry(T0, List.of(one, AcquireOp.of("other", 1, limit), one, one)), 1, 1);
+        new LogEntry(T0, List.of(one, BucketOp.of("other", 1, limit), one, one)), 1, 1);
     assertEquals(List.of(new Decision(true, 1, 0), new Decision(true, 1, 0), new Decision(true, 0, 0),
         new Decision(false, 0, 1_000)), decisions);
     assertEquals(new BucketState(limit, 0, 0, T0), store.get(key("k")));
@@ -209,11 +209,11 @@ class EntryApplierTest {
     InMemoryBucketStore store = new InMemoryBucketStore();
     EntryApplier applier = new EntryApplier(store);
     BucketLimit limit = BucketLimit.of(10, 1);
-    applier.apply(new LogEntry(T0, List.of(AcquireOp.of("old", 7, limit))), 1, 1);
+    applier.apply(new LogEntry(T0, List.of(BucketOp.of("old", 7, limit))), 1, 1);
     assertEquals(3, store.get(key("old")).tokens());
 
     List<Decision> decisions = applier.apply(new LogEntry(T0 + 60 * SECOND,
-        List.of(AcquireOp.of("old", 4, limit), AcquireOp.of("new", 4, limit))), 1, 2);
+        List.of(BucketOp.of("old", 4, limit), BucketOp.of("new", 4, limit))), 1, 2);
     assertEquals(decisions.get(1), decisions.get(0));
     assertEquals(store.get(key("new")), store.get(key("old")));
     assertEquals(new BucketState(limit, 6_000_000, 0, T0 + 60 * SECOND), store.get(key("old")));

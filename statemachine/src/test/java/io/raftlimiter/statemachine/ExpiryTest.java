@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.raftlimiter.bucket.BucketLimit;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.ExpirySlots;
@@ -29,9 +29,9 @@ class ExpiryTest {
   @TempDir Path dir;
 
   private static LogEntry takeOne(long stampNanos, String... keys) {
-    List<AcquireOp> ops = new ArrayList<>();
+    List<BucketOp> ops = new ArrayList<>();
     for (String key : keys) {
-      ops.add(AcquireOp.of(key, 1, LIMIT));
+      ops.add(BucketOp.of(key, 1, LIMIT));
     }
     return new LogEntry(stampNanos, ops);
   }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.entry.OpKind;
@@ -25,13 +25,13 @@ class IdempotentApplyTest {
   private static final long T0 = 1_700_000_000L * SECOND;
   private static final BucketLimit ONE = BucketLimit.of(1, 0.001); // a token every 1,000 s
 
-  private static AcquireOp acquire(String key, String id) {
-    return AcquireOp.of(key, 1, ONE).withId(id.getBytes(StandardCharsets.UTF_8));
+  private static BucketOp acquire(String key, String id) {
+    return BucketOp.of(key, 1, ONE).withId(id.getBytes(StandardCharsets.UTF_8));
   }
 
   private long index;
 
-  private Decision apply(EntryApplier applier, long stamp, AcquireOp op) {
+  private Decision apply(EntryApplier applier, long stamp, BucketOp op) {
     return applier.apply(new LogEntry(stamp, List.of(op)), 1, ++index).get(0);
   }
 
@@ -45,7 +45,7 @@ class IdempotentApplyTest {
     // another request finds the bucket as the first one left it: empty
     assertFalse(apply(applier, T0 + 2 * SECOND, acquire("k", "r2")).allowed());
     // and without ids, nothing is remembered
-    assertFalse(apply(applier, T0 + 3 * SECOND, AcquireOp.of("k", 1, ONE)).allowed());
+    assertFalse(apply(applier, T0 + 3 * SECOND, BucketOp.of("k", 1, ONE)).allowed());
   }
 
   @Test
@@ -71,15 +71,15 @@ class IdempotentApplyTest {
     EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
     BucketLimit fast = BucketLimit.of(1, 1); // refills in a second
 
-    assertTrue(apply(applier, T0, AcquireOp.of("k", 1, fast).withId(new byte[] {1})).allowed());
-    apply(applier, T0 + RecentOps.WINDOW_NANOS - 1, AcquireOp.of("other", 1, fast));
+    assertTrue(apply(applier, T0, BucketOp.of("k", 1, fast).withId(new byte[] {1})).allowed());
+    apply(applier, T0 + RecentOps.WINDOW_NANOS - 1, BucketOp.of("other", 1, fast));
     assertEquals(1, applier.recentOps().size());
-    apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("other", 1, fast));
+    apply(applier, T0 + RecentOps.WINDOW_NANOS, BucketOp.of("other", 1, fast));
     assertEquals(0, applier.recentOps().size());
     // past the window the same id is a new op: charged (the bucket has refilled by then)
-    assertTrue(apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("k", 1, fast)
+    assertTrue(apply(applier, T0 + RecentOps.WINDOW_NANOS, BucketOp.of("k", 1, fast)
         .withId(new byte[] {1})).allowed());
-    assertFalse(apply(applier, T0 + RecentOps.WINDOW_NANOS, AcquireOp.of("k", 1, fast)
+    assertFalse(apply(applier, T0 + RecentOps.WINDOW_NANOS, BucketOp.of("k", 1, fast)
         .withId(new byte[] {2})).allowed());
   }
 
@@ -87,16 +87,16 @@ class IdempotentApplyTest {
   void aResentReturnGivesItsTokensBackOnce() {
     EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
     BucketLimit ten = BucketLimit.of(10, 0.001);
-    AcquireOp lease = AcquireOp.of("k", 10, ten).as(OpKind.LEASE, 10);
+    BucketOp lease = BucketOp.of("k", 10, ten).as(OpKind.LEASE, 10);
     assertEquals(10, apply(applier, T0, lease).granted());
-    AcquireOp giveBack = lease.as(OpKind.RETURN, 4).withId(new byte[] {9});
+    BucketOp giveBack = lease.as(OpKind.RETURN, 4).withId(new byte[] {9});
 
     apply(applier, T0, giveBack);
     apply(applier, T0, giveBack); // the resend of one whose answer was lost
 
     List<Decision> takes = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      takes.add(apply(applier, T0, AcquireOp.of("k", 1, ten)));
+      takes.add(apply(applier, T0, BucketOp.of("k", 1, ten)));
     }
     assertEquals(4, takes.stream().filter(Decision::allowed).count());
   }
@@ -106,10 +106,10 @@ class IdempotentApplyTest {
     SplittableRandom rnd = new SplittableRandom(5);
     EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
     for (int i = 0; i < 500; i++) {
-      byte[] id = new byte[1 + rnd.nextInt(AcquireOp.MAX_ID_BYTES)];
+      byte[] id = new byte[1 + rnd.nextInt(BucketOp.MAX_ID_BYTES)];
       rnd.nextBytes(id);
       apply(applier, T0 + i * 1_000_000L,
-          AcquireOp.of("key-" + rnd.nextInt(20), 1, BucketLimit.of(3, 1)).withId(id));
+          BucketOp.of("key-" + rnd.nextInt(20), 1, BucketLimit.of(3, 1)).withId(id));
     }
     byte[] encoded = applier.recentOps().encode();
     RecentOps decoded = RecentOps.decode(encoded);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
@@ -116,7 +116,7 @@ class RateLimiterStateMachineTest {
   }
 
   private static LogEntry entry(long stampNanos, String key, long permits) {
-    return new LogEntry(stampNanos, List.of(AcquireOp.of(key, permits, LIMIT)));
+    return new LogEntry(stampNanos, List.of(BucketOp.of(key, permits, LIMIT)));
   }
 
   @Test
@@ -194,7 +194,7 @@ class RateLimiterStateMachineTest {
    */
   @Test
   void aRepeatAfterARestartIsAnsweredFromTheSnapshot() throws IOException {
-    AcquireOp withId = AcquireOp.of("k", 5, LIMIT).withId(new byte[] {4, 2});
+    BucketOp withId = BucketOp.of("k", 5, LIMIT).withId(new byte[] {4, 2});
     assertEquals(List.of(new Decision(true, 0, 0)),
         apply(machine, 1, 1, new LogEntry(T0, List.of(withId))));
     machine.takeSnapshot();
@@ -204,7 +204,7 @@ class RateLimiterStateMachineTest {
     assertEquals(List.of(new Decision(true, 0, 0)),
         apply(machine, 1, 2, new LogEntry(T0, List.of(withId))), "answered, not charged");
     assertEquals(List.of(new Decision(false, 0, 5_000)),
-        apply(machine, 1, 3, new LogEntry(T0, List.of(AcquireOp.of("k", 5, LIMIT)))));
+        apply(machine, 1, 3, new LogEntry(T0, List.of(BucketOp.of("k", 5, LIMIT)))));
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.raftlimiter.bench.jmh;
 
 import io.raftlimiter.bench.workload.ZipfSampler;
 import io.raftlimiter.bucket.BucketLimit;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +20,9 @@ final class Entries {
     SplittableRandom random = new SplittableRandom(seed);
     List<LogEntry> entries = new ArrayList<>(count);
     for (int e = 0; e < count; e++) {
-      List<AcquireOp> ops = new ArrayList<>(opsPerEntry);
+      List<BucketOp> ops = new ArrayList<>(opsPerEntry);
       for (int i = 0; i < opsPerEntry; i++) {
-        ops.add(AcquireOp.of("key-" + sampler.next(random), 1, LIMIT));
+        ops.add(BucketOp.of("key-" + sampler.next(random), 1, LIMIT));
       }
       entries.add(new LogEntry(1_000_000_000L, ops));
     }

@@ -1,7 +1,7 @@
 package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -10,5 +10,5 @@ import java.util.concurrent.CompletableFuture;
  * and no failure is ever turned into an allowed decision.
  */
 public interface Decider {
-  CompletableFuture<Decision> decide(AcquireOp op);
+  CompletableFuture<Decision> decide(BucketOp op);
 }

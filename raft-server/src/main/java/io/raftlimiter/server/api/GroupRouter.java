@@ -1,7 +1,7 @@
 package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.server.commit.GroupCommitter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,13 +20,13 @@ public interface GroupRouter {
    * when it leads the group, else the leader's (forwarded). The future completes once the op is
    * decided, or fails; never throws.
    */
-  CompletableFuture<Decision> submit(int group, AcquireOp op);
+  CompletableFuture<Decision> submit(int group, BucketOp op);
 
   /**
-   * {@link #submit(int, AcquireOp)} for several ops of one group, queued together so that they
+   * {@link #submit(int, BucketOp)} for several ops of one group, queued together so that they
    * share entries (and forward calls); the futures are in op order.
    */
-  List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops);
+  List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops);
 
   /**
    * {@link #submitAll(int, List)} for a caller who waits until {@code deadlineNanos}
@@ -34,13 +34,13 @@ public interface GroupRouter {
    * is dropped before it reaches the log.
    * Implementations without queues ignore it.
    */
-  default List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops,
+  default List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops,
       long deadlineNanos) {
     return submitAll(group, ops);
   }
 
-  /** {@link #submit(int, AcquireOp)} to the group owning the op's key. */
-  default CompletableFuture<Decision> submit(AcquireOp op) {
+  /** {@link #submit(int, BucketOp)} to the group owning the op's key. */
+  default CompletableFuture<Decision> submit(BucketOp op) {
     try {
       return submit(groupOf(op.key()), op);
     } catch (RuntimeException e) {

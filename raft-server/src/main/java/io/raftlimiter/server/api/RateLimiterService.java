@@ -13,7 +13,7 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.server.NodeMetrics;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
 import io.raftlimiter.server.commit.GroupCommitter;
@@ -223,7 +223,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       });
     }
     strongByGroup.forEach((group, positions) -> {
-      List<AcquireOp> ops = new ArrayList<>(positions.size());
+      List<BucketOp> ops = new ArrayList<>(positions.size());
       positions.forEach(i -> ops.add(acquires.get(i).op()));
       noteRoute(group, ops.size());
       List<CompletableFuture<Decision>> results = router.submitAll(group, ops, deadlineNanos);
@@ -243,7 +243,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         });
   }
 
-  private CompletableFuture<Decision> strong(AcquireOp op, long deadlineNanos) {
+  private CompletableFuture<Decision> strong(BucketOp op, long deadlineNanos) {
     int group = router.groupOf(op.key()); // hashed once per acquire
     noteRoute(group, 1);
     return router.submitAll(group, List.of(op), deadlineNanos).get(0);

@@ -3,12 +3,12 @@ package io.raftlimiter.server.api;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns a public {@link AcquireRequest} into an {@link AcquireOp}, or says exactly what is wrong
+ * Turns a public {@link AcquireRequest} into an {@link BucketOp}, or says exactly what is wrong
  * with it. Runs before anything is queued, so an invalid request consumes nothing.
  */
 public final class RequestValidator {
@@ -31,9 +31,9 @@ public final class RequestValidator {
       throw new InvalidRequestException("key must not be empty");
     }
     byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
-    if (keyBytes.length > AcquireOp.MAX_KEY_BYTES) {
+    if (keyBytes.length > BucketOp.MAX_KEY_BYTES) {
       throw new InvalidRequestException("key is " + keyBytes.length + " UTF-8 bytes; at most "
-          + AcquireOp.MAX_KEY_BYTES + " are allowed");
+          + BucketOp.MAX_KEY_BYTES + " are allowed");
     }
     long permits = request.getPermits();
     if (permits < 0) {
@@ -49,11 +49,11 @@ public final class RequestValidator {
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
     }
     byte[] id = request.getRequestId().getBytes(StandardCharsets.UTF_8);
-    if (id.length > AcquireOp.MAX_ID_BYTES) {
+    if (id.length > BucketOp.MAX_ID_BYTES) {
       throw new InvalidRequestException("request_id is " + id.length + " UTF-8 bytes; at most "
-          + AcquireOp.MAX_ID_BYTES + " are allowed");
+          + BucketOp.MAX_ID_BYTES + " are allowed");
     }
-    return new ValidatedAcquire(new AcquireOp(keyBytes, permits, limit, OpKind.ACQUIRE, id),
+    return new ValidatedAcquire(new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, id),
         consistency);
   }
 

@@ -1,7 +1,7 @@
 package io.raftlimiter.server.commit;
 
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.OpKind;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ public final class GroupCommitter {
     CompletableFuture<List<Decision>> submit(byte[] encodedEntry);
   }
 
-  private record Pending(AcquireOp op, long deadlineNanos, CompletableFuture<Decision> result) {}
+  private record Pending(BucketOp op, long deadlineNanos, CompletableFuture<Decision> result) {}
 
   /** No deadline of the caller's: only the request timeout counts. */
   public static final long NO_DEADLINE = Long.MAX_VALUE;
@@ -87,7 +87,7 @@ public final class GroupCommitter {
         Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
         GroupCommitter::expired,
         batch -> {
-          List<AcquireOp> ops = new ArrayList<>(batch.size());
+          List<BucketOp> ops = new ArrayList<>(batch.size());
           for (Pending p : batch) {
             ops.add(p.op());
           }
@@ -98,12 +98,12 @@ public final class GroupCommitter {
   }
 
   /** Queues {@code op}; the future completes once its entry is committed and applied. */
-  public CompletableFuture<Decision> acquire(AcquireOp op) {
+  public CompletableFuture<Decision> acquire(BucketOp op) {
     return acquireAll(List.of(op), NO_DEADLINE).get(0);
   }
 
   /** {@link #acquireAll(List, long)} without a deadline of the caller's. */
-  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops) {
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops) {
     return acquireAll(ops, NO_DEADLINE);
   }
 
@@ -114,19 +114,19 @@ public final class GroupCommitter {
    * any number). An op still waiting at
    * {@code deadlineNanos} ({@link System#nanoTime()}), or a request timeout after now, is dropped.
    */
-  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops, long deadlineNanos) {
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops, long deadlineNanos) {
     return acquireAll(ops, i -> deadlineNanos);
   }
 
   /** {@link #acquireAll(List, long)} with a deadline per op: {@code deadlinesNanos.applyAsLong(i)}. */
-  public List<CompletableFuture<Decision>> acquireAll(List<AcquireOp> ops,
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops,
       IntToLongFunction deadlinesNanos) {
     long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
     boolean shed = false;
     if (maxQueuedAcquires != Integer.MAX_VALUE || maxQueuedBytes != Long.MAX_VALUE) {
       int acquires = 0;
       long acquireBytes = 0;
-      for (AcquireOp op : ops) {
+      for (BucketOp op : ops) {
         if (op.kind() == OpKind.ACQUIRE) {
           acquires++;
           acquireBytes += LogEntryCodec.encodedSize(op);
@@ -140,7 +140,7 @@ public final class GroupCommitter {
     List<Pending> pending = new ArrayList<>(ops.size());
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
     for (int i = 0; i < ops.size(); i++) {
-      AcquireOp op = ops.get(i);
+      BucketOp op = ops.get(i);
       CompletableFuture<Decision> result = new CompletableFuture<>();
       if (shed && op.kind() == OpKind.ACQUIRE) {
         result.completeExceptionally(new OverloadedException("the group's queue holds "

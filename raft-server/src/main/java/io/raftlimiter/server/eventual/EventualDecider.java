@@ -4,7 +4,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.Decider;
@@ -85,7 +85,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<Decision> decide(AcquireOp op) {
+  public CompletableFuture<Decision> decide(BucketOp op) {
     ByteBuffer key = ByteBuffer.wrap(op.key());
     long now = System.nanoTime();
     if (views.size() >= maxViews && !views.containsKey(key)) {
@@ -176,13 +176,13 @@ public final class EventualDecider implements Decider, AutoCloseable {
 
   private CompletableFuture<Void> charge(ByteBuffer key, LocalBucketView view, long now) {
     long hits;
-    AcquireOp op;
+    BucketOp op;
     synchronized (view) {
       if (view.retired() || !view.wantsSync(now, syncIntervalNanos)) {
         return CompletableFuture.completedFuture(null);
       }
       hits = view.beginSync();
-      op = new AcquireOp(key.array(), hits, view.limit(), OpKind.CHARGE);
+      op = new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE);
     }
     return router.submit(op).handle((decision, error) -> {
       synchronized (view) {

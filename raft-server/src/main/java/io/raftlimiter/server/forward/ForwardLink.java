@@ -1,8 +1,8 @@
 package io.raftlimiter.server.forward;
 
 import com.google.common.util.concurrent.FutureCallback;
-import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.common.util.concurrent.MoreExecutors;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.ConnectivityState;
@@ -16,7 +16,7 @@ import io.raftlimiter.api.peer.v1.GroupOps;
 import io.raftlimiter.api.peer.v1.GroupOutcome;
 import io.raftlimiter.api.peer.v1.OpFailure;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.server.commit.Coalescer;
@@ -47,7 +47,7 @@ import java.util.concurrent.TimeUnit;
  * reached the log (nothing taken in either case).
  */
 final class ForwardLink {
-  private record Pending(int group, AcquireOp op, long deadlineNanos,
+  private record Pending(int group, BucketOp op, long deadlineNanos,
       CompletableFuture<Decision> result) {}
 
   /** A call stops growing at 4 MiB of ops, well inside the 16 MiB a node accepts per message. */
@@ -77,11 +77,11 @@ final class ForwardLink {
    * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
    * every failure completes the futures.
    */
-  List<CompletableFuture<Decision>> forwardAll(int group, List<AcquireOp> ops,
+  List<CompletableFuture<Decision>> forwardAll(int group, List<BucketOp> ops,
       long deadlineNanos) {
     List<Pending> pending = new ArrayList<>(ops.size());
     List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
-    for (AcquireOp op : ops) {
+    for (BucketOp op : ops) {
       CompletableFuture<Decision> result = new CompletableFuture<>();
       pending.add(new Pending(group, op, deadlineNanos, result));
       results.add(result);
@@ -112,7 +112,7 @@ final class ForwardLink {
     ForwardRequest.Builder request = ForwardRequest.newBuilder();
     long now = System.nanoTime();
     for (List<Pending> pending : byGroup) {
-      List<AcquireOp> ops = new ArrayList<>(pending.size());
+      List<BucketOp> ops = new ArrayList<>(pending.size());
       GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
       for (Pending p : pending) {
         ops.add(p.op());

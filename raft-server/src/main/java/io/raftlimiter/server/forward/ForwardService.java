@@ -10,7 +10,7 @@ import io.raftlimiter.api.peer.v1.GroupOps;
 import io.raftlimiter.api.peer.v1.GroupOutcome;
 import io.raftlimiter.api.peer.v1.OpFailure;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
@@ -48,7 +48,7 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
      * Queues {@code ops} together with this node's committer of {@code group}, each until its
      * deadline ({@link System#nanoTime()}); never throws.
      */
-    List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+    List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
         IntToLongFunction deadlinesNanos);
   }
 
@@ -93,7 +93,7 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
   }
 
   /** Never completes exceptionally: failures become part of the outcome. */
-  private CompletableFuture<GroupOutcome> decide(int group, List<AcquireOp> ops,
+  private CompletableFuture<GroupOutcome> decide(int group, List<BucketOp> ops,
       IntToLongFunction deadlines) {
     if (!groups.leads(group)) {
       return CompletableFuture.completedFuture(GroupOutcome.newBuilder().setRefused(true).build());

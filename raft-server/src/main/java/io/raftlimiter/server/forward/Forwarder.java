@@ -3,7 +3,7 @@ package io.raftlimiter.server.forward;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +39,7 @@ public final class Forwarder implements AutoCloseable {
    * {@link ForwardLink} for the outcomes.
    */
   public List<CompletableFuture<Decision>> forwardAll(String clientAddress, int group,
-      List<AcquireOp> ops, long deadlineNanos) {
+      List<BucketOp> ops, long deadlineNanos) {
     ForwardLink link = null;
     RuntimeException refusal = null;
     if (closed) {

@@ -2,7 +2,7 @@ package io.raftlimiter.server.lease;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -110,11 +110,11 @@ final class Lease {
   }
 
   /** Ends the lease: the op that gives its unused tokens back, or {@code null} if none are left. */
-  AcquireOp surrender() {
+  BucketOp surrender() {
     retired = true;
     long unused = Math.min(tokens, limit.capacity()); // more would not fit in the bucket
     tokens = 0;
-    return unused == 0 ? null : new AcquireOp(key, unused, limit, OpKind.RETURN);
+    return unused == 0 ? null : new BucketOp(key, unused, limit, OpKind.RETURN);
   }
 
   boolean retired() {

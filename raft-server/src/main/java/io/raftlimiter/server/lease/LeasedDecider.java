@@ -4,7 +4,7 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.routing.KeyHash;
 import io.raftlimiter.server.DaemonThreads;
@@ -86,7 +86,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<Decision> decide(AcquireOp op) {
+  public CompletableFuture<Decision> decide(BucketOp op) {
     ByteBuffer key = ByteBuffer.wrap(op.key());
     Lease lease = leases.get(key);
     if (lease == null) {
@@ -99,7 +99,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     return decideWith(lease, op, true);
   }
 
-  private CompletableFuture<Decision> decideWith(Lease lease, AcquireOp op, boolean mayWait) {
+  private CompletableFuture<Decision> decideWith(Lease lease, BucketOp op, boolean mayWait) {
     long now = System.nanoTime();
     CompletableFuture<Void> grant;
     boolean startGrant = false;
@@ -140,7 +140,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   }
 
   /** Asks for more tokens ahead of need; called holding the lease's monitor. */
-  private void topUp(Lease lease, AcquireOp op) {
+  private void topUp(Lease lease, BucketOp op) {
     CompletableFuture<Void> grant = new CompletableFuture<>();
     lease.refillStarted(grant);
     try {
@@ -153,8 +153,8 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     }
   }
 
-  private void requestGrant(Lease lease, AcquireOp op, CompletableFuture<Void> done) {
-    AcquireOp ask = op.as(OpKind.LEASE, share(op));
+  private void requestGrant(Lease lease, BucketOp op, CompletableFuture<Void> done) {
+    BucketOp ask = op.as(OpKind.LEASE, share(op));
     long sentNanos = System.nanoTime();
     router.submit(ask).whenComplete((decision, error) -> {
       long granted = 0;
@@ -183,7 +183,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     });
   }
 
-  private long share(AcquireOp op) {
+  private long share(BucketOp op) {
     long capacity = op.limit().capacity();
     long share = Math.max(1, capacity / (2L * Math.max(1, nodes.getAsInt())));
     return Math.min(capacity, Math.max(op.permits(), share));
@@ -193,7 +193,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     long now = System.nanoTime();
     for (var entry : leases.entrySet()) {
       Lease lease = entry.getValue();
-      AcquireOp unused;
+      BucketOp unused;
       synchronized (lease) {
         if (!lease.expired(now, idleNanos)) {
           continue;
@@ -215,13 +215,13 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    * ({@link RecentOps#WINDOW_NANOS}); a return still failing then is counted as lost, which only
    * under-admits, as a node that dies holding a lease does.
    */
-  private void giveBack(AcquireOp unused) {
+  private void giveBack(BucketOp unused) {
     byte[] id = new byte[16];
     ThreadLocalRandom.current().nextBytes(id);
     sendReturn(unused.withId(id), System.nanoTime(), 1);
   }
 
-  private void sendReturn(AcquireOp giveBack, long firstSentNanos, int attempt) {
+  private void sendReturn(BucketOp giveBack, long firstSentNanos, int attempt) {
     router.submit(giveBack).whenComplete((decision, error) -> {
       if (error == null) {
         tokensReturned.inc(giveBack.permits());
@@ -272,7 +272,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     timer.shutdownNow();
     List<CompletableFuture<Decision>> returns = new ArrayList<>();
     for (Lease lease : leases.values()) {
-      AcquireOp unused;
+      BucketOp unused;
       synchronized (lease) {
         unused = lease.surrender();
       }

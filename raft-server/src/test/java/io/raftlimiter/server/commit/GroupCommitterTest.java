@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.OpKind;
@@ -39,7 +39,7 @@ class GroupCommitterTest {
     /** Answers entry {@code i}: each op allowed, remaining = its permits (to tell them apart). */
     void commit(int i) {
       List<Decision> decisions = new ArrayList<>();
-      for (AcquireOp op : entries.get(i).ops()) {
+      for (BucketOp op : entries.get(i).ops()) {
         decisions.add(new Decision(true, op.permits(), 0));
       }
       replies.get(i).complete(decisions);
@@ -50,8 +50,8 @@ class GroupCommitterTest {
     }
   }
 
-  private static AcquireOp op(long permits) {
-    return AcquireOp.of("k", permits, LIMIT);
+  private static BucketOp op(long permits) {
+    return BucketOp.of("k", permits, LIMIT);
   }
 
   @Test
@@ -130,7 +130,7 @@ class GroupCommitterTest {
   void entriesStopGrowingAtTheByteCap() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});
-    AcquireOp longKey = AcquireOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
+    BucketOp longKey = BucketOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
     assertEquals(500, LogEntryCodec.encodedSize(longKey));
     committer.acquire(longKey);
     for (int i = 0; i < 10; i++) {
@@ -207,7 +207,7 @@ class GroupCommitterTest {
       OverloadedException overloaded = assertInstanceOf(OverloadedException.class, e.getCause());
       assertTrue(overloaded.retryAfterMillis() > 0);
     }
-    AcquireOp charge = op(6).as(OpKind.CHARGE, 6);
+    BucketOp charge = op(6).as(OpKind.CHARGE, 6);
     CompletableFuture<Decision> charged = committer.acquire(charge);
     assertFalse(charged.isDone(), "the node's own ops are never shed");
 
@@ -225,7 +225,7 @@ class GroupCommitterTest {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
         1, 64, 1_000, 1_200, GroupCommitter.NO_DEADLINE, n -> {});
-    AcquireOp longKey = AcquireOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
+    BucketOp longKey = BucketOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
     committer.acquire(op(1)); // in flight
     CompletableFuture<Decision> first = committer.acquire(longKey);
     CompletableFuture<Decision> second = committer.acquire(longKey);
@@ -243,7 +243,7 @@ class GroupCommitterTest {
   void anIdleQueueTakesABatchLargerThanTheBound() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = bounded(log, 3, GroupCommitter.NO_DEADLINE);
-    List<AcquireOp> ten = new ArrayList<>();
+    List<BucketOp> ten = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
       ten.add(op(i));
     }

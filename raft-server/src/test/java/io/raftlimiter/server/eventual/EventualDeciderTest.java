@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.codahale.metrics.MetricRegistry;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.api.GroupRouter;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class EventualDeciderTest {
     }
 
     @Override
-    public CompletableFuture<Decision> submit(int group, AcquireOp op) {
+    public CompletableFuture<Decision> submit(int group, BucketOp op) {
       if (op.kind() == OpKind.CHARGE) {
         chargedHits.addAndGet(op.permits());
       } else {
@@ -46,15 +46,15 @@ class EventualDeciderTest {
     }
 
     @Override
-    public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
+    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
       List<CompletableFuture<Decision>> decided = new ArrayList<>();
       ops.forEach(op -> decided.add(submit(group, op)));
       return decided;
     }
   }
 
-  private static AcquireOp op(int key) {
-    return AcquireOp.of("key-" + key, 1, LIMIT);
+  private static BucketOp op(int key) {
+    return BucketOp.of("key-" + key, 1, LIMIT);
   }
 
   @Test

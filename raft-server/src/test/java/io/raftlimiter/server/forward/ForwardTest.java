@@ -10,7 +10,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.server.commit.DeadlineExpiredException;
 import io.raftlimiter.server.commit.GroupCommitter;
 import io.raftlimiter.server.commit.GroupUnavailableException;
@@ -57,7 +57,7 @@ class ForwardTest {
     }
 
     @Override
-    public List<CompletableFuture<Decision>> commitAll(int group, List<AcquireOp> ops,
+    public List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
         IntToLongFunction deadlinesNanos) {
       List<CompletableFuture<Decision>> decided = new ArrayList<>();
       for (int i = 0; i < ops.size(); i++) {
@@ -68,7 +68,7 @@ class ForwardTest {
       return decided;
     }
 
-    CompletableFuture<Decision> commit(int group, AcquireOp op) {
+    CompletableFuture<Decision> commit(int group, BucketOp op) {
       String key = new String(op.key());
       committed.computeIfAbsent(group, g -> new ArrayList<>()).add(key);
       if (key.startsWith("full")) {
@@ -110,12 +110,12 @@ class ForwardTest {
     }
   }
 
-  private CompletableFuture<Decision> forward(String address, int group, AcquireOp op) {
+  private CompletableFuture<Decision> forward(String address, int group, BucketOp op) {
     return forwarder.forwardAll(address, group, List.of(op), GroupCommitter.NO_DEADLINE).get(0);
   }
 
-  private static AcquireOp op(String key, long permits) {
-    return AcquireOp.of(key, permits, LIMIT);
+  private static BucketOp op(String key, long permits) {
+    return BucketOp.of(key, permits, LIMIT);
   }
 
   private static Throwable failureOf(CompletableFuture<Decision> future) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -64,8 +64,8 @@ class LeaseTest {
     BucketLimit newer = BucketLimit.of(50, 5);
     lease.granted(newer, 7, 0, 0);
     lease.tryTake(2, 0);
-    AcquireOp giveBack = lease.surrender();
-    assertEquals(new AcquireOp(KEY, 5, newer, OpKind.RETURN), giveBack);
+    BucketOp giveBack = lease.surrender();
+    assertEquals(new BucketOp(KEY, 5, newer, OpKind.RETURN), giveBack);
     assertTrue(lease.retired());
     assertEquals(0, lease.tokens());
     assertNull(new Lease(KEY, LIMIT, 0).surrender(), "nothing to give back");

@@ -10,7 +10,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
-import io.raftlimiter.entry.AcquireOp;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.DaemonThreads;
 import io.raftlimiter.server.api.GroupRouter;
@@ -53,7 +53,7 @@ class LeasedDeciderTest {
     }
 
     @Override
-    public synchronized CompletableFuture<Decision> submit(int group, AcquireOp op) {
+    public synchronized CompletableFuture<Decision> submit(int group, BucketOp op) {
       long now = System.nanoTime();
       if (firstOpNanos == Long.MIN_VALUE) {
         firstOpNanos = now;
@@ -69,7 +69,7 @@ class LeasedDeciderTest {
     }
 
     @Override
-    public List<CompletableFuture<Decision>> submitAll(int group, List<AcquireOp> ops) {
+    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
       List<CompletableFuture<Decision>> decided = new ArrayList<>();
       ops.forEach(op -> decided.add(submit(group, op)));
       return decided;
@@ -102,7 +102,7 @@ class LeasedDeciderTest {
     try {
       for (LeasedDecider node : nodes) {
         Thread caller = new Thread(() -> {
-          AcquireOp op = new AcquireOp(KEY, permits, limit);
+          BucketOp op = new BucketOp(KEY, permits, limit);
           while (System.nanoTime() < endNanos) {
             Decision decision = node.decide(op).join();
             lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
@@ -144,7 +144,7 @@ class LeasedDeciderTest {
     AtomicLong tokensOut = new AtomicLong();
     ExactGroup group = new ExactGroup() {
       @Override
-      public synchronized CompletableFuture<Decision> submit(int g, AcquireOp op) {
+      public synchronized CompletableFuture<Decision> submit(int g, BucketOp op) {
         Decision decision = super.submit(g, op).join();
         switch (op.kind()) {
           case LEASE -> tokensOut.addAndGet(decision.granted());
@@ -173,7 +173,7 @@ class LeasedDeciderTest {
           while (System.nanoTime() < endNanos) {
             BucketLimit current = limit.get();
             long permits = 1 + random.nextInt((int) Math.min(5, current.capacity()));
-            if (node.decide(new AcquireOp(KEY, permits, current)).join().allowed()) {
+            if (node.decide(new BucketOp(KEY, permits, current)).join().allowed()) {
               long now = admitted.addAndGet(permits);
               long out = tokensOut.get();
               if (now > out) {
@@ -214,10 +214,10 @@ class LeasedDeciderTest {
     LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
     try {
       BucketLimit big = BucketLimit.of(100, 1);
-      assertTrue(node.decide(new AcquireOp(KEY, 1, big)).join().allowed());
+      assertTrue(node.decide(new BucketOp(KEY, 1, big)).join().allowed());
       assertTrue(node.leasedTokens() > 10, "the lease holds half the big bucket");
       BucketLimit small = BucketLimit.of(10, 1);
-      assertTrue(node.decide(new AcquireOp(KEY, 1, small)).join().allowed());
+      assertTrue(node.decide(new BucketOp(KEY, 1, small)).join().allowed());
       assertTrue(node.leasedTokens() <= 10, "never more than the new capacity");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (node.leases() > 0 && System.nanoTime() < deadline) {
@@ -241,7 +241,7 @@ class LeasedDeciderTest {
     Map<String, Decision> applied = new HashMap<>();
     ExactGroup group = new ExactGroup() {
       @Override
-      public synchronized CompletableFuture<Decision> submit(int g, AcquireOp op) {
+      public synchronized CompletableFuture<Decision> submit(int g, BucketOp op) {
         if (op.kind() != OpKind.RETURN) {
           return super.submit(g, op);
         }
@@ -259,7 +259,7 @@ class LeasedDeciderTest {
     LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
     try {
       BucketLimit limit = BucketLimit.of(100, 0.001);
-      assertTrue(node.decide(new AcquireOp(KEY, 1, limit)).join().allowed());
+      assertTrue(node.decide(new BucketOp(KEY, 1, limit)).join().allowed());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       while (metrics.counter("lease.tokens-returned").getCount() == 0
           && System.nanoTime() < deadline) {
@@ -270,7 +270,7 @@ class LeasedDeciderTest {
         assertEquals(returnIds.get(0), returnIds.get(1), "under the same id");
         assertFalse(returnIds.get(0).isEmpty());
       }
-      assertEquals(99, group.submit(0, new AcquireOp(KEY, 1, limit)).join().remaining() + 1,
+      assertEquals(99, group.submit(0, new BucketOp(KEY, 1, limit)).join().remaining() + 1,
           "the bucket holds what it had before the lease less the one admitted");
       assertEquals(49, metrics.counter("lease.tokens-returned").getCount());
       assertEquals(0, metrics.counter("lease.tokens-lost").getCount());

@@ -5,22 +5,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One op as it travels in a log entry: the key's bytes, what to do ({@link OpKind}), the tokens it
- * concerns, the limit already resolved by the node that took the request (so replicas never
- * consult configuration in apply), and the op's id.
+ * One op on a key's bucket as it travels in a log entry: a caller's acquire, or a node's lease
+ * grant, charge of EVENTUAL hits or return of leased tokens ({@link OpKind}). It holds the key's
+ * bytes, the tokens it concerns, the limit already resolved by the node that took the request
+ * (so replicas never consult configuration in apply), and the op's id.
  *
  * <p>The id makes the op idempotent: the group remembers the outcome of an op with an id for the
  * entry's idempotency window, and answers a later op with the same key and id from it instead
  * of applying it again (a caller's retry, or a resend of a node's own op). An empty id opts out.
  */
-public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind, byte[] id) {
+public record BucketOp(byte[] key, long permits, BucketLimit limit, OpKind kind, byte[] id) {
   /** Keys longer than this are rejected before they reach the log. */
   public static final int MAX_KEY_BYTES = 512;
   /** Ids longer than this are rejected before they reach the log. */
   public static final int MAX_ID_BYTES = 64;
   private static final byte[] NO_ID = new byte[0];
 
-  public AcquireOp {
+  public BucketOp {
     if (key == null || key.length == 0 || key.length > MAX_KEY_BYTES) {
       throw new IllegalArgumentException(
           "key must be 1 to " + MAX_KEY_BYTES + " bytes, got " + (key == null ? 0 : key.length));
@@ -48,27 +49,27 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
   }
 
   /** An op without an id. */
-  public AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind) {
+  public BucketOp(byte[] key, long permits, BucketLimit limit, OpKind kind) {
     this(key, permits, limit, kind, NO_ID);
   }
 
   /** An {@link OpKind#ACQUIRE} without an id. */
-  public AcquireOp(byte[] key, long permits, BucketLimit limit) {
+  public BucketOp(byte[] key, long permits, BucketLimit limit) {
     this(key, permits, limit, OpKind.ACQUIRE);
   }
 
-  public static AcquireOp of(String key, long permits, BucketLimit limit) {
-    return new AcquireOp(key.getBytes(StandardCharsets.UTF_8), permits, limit);
+  public static BucketOp of(String key, long permits, BucketLimit limit) {
+    return new BucketOp(key.getBytes(StandardCharsets.UTF_8), permits, limit);
   }
 
   /** The same key and limit, another kind and amount: another op, so without an id. */
-  public AcquireOp as(OpKind newKind, long tokens) {
-    return new AcquireOp(key, tokens, limit, newKind);
+  public BucketOp as(OpKind newKind, long tokens) {
+    return new BucketOp(key, tokens, limit, newKind);
   }
 
   /** The same op under {@code newId}. */
-  public AcquireOp withId(byte[] newId) {
-    return new AcquireOp(key, permits, limit, kind, newId);
+  public BucketOp withId(byte[] newId) {
+    return new BucketOp(key, permits, limit, kind, newId);
   }
 
   public boolean hasId() {
@@ -77,7 +78,7 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof AcquireOp other
+    return o instanceof BucketOp other
         && Arrays.equals(key, other.key)
         && permits == other.permits
         && limit.equals(other.limit)
@@ -94,7 +95,7 @@ public record AcquireOp(byte[] key, long permits, BucketLimit limit, OpKind kind
 
   @Override
   public String toString() {
-    return "AcquireOp{" + kind + " key=" + new String(key, StandardCharsets.UTF_8)
+    return "BucketOp{" + kind + " key=" + new String(key, StandardCharsets.UTF_8)
         + ", permits=" + permits + ", " + limit
         + (hasId() ? ", id=" + new String(id, StandardCharsets.UTF_8) : "") + "}";
   }
