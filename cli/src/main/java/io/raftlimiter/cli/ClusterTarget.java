@@ -27,7 +27,7 @@ final class ClusterTarget {
     @Option(names = "--dir", description = "Cluster directory D (of 'rlctl cluster up').")
     Path dir;
 
-    @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT",
+    @Option(names = {"--endpoints", "--target"}, split = ",", paramLabel = "HOST:PORT",
         description = "Client address(es) of any node(s) of the cluster, comma-separated.")
     List<String> endpoints;
   }

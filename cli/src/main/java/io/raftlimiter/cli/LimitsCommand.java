@@ -11,13 +11,10 @@ import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.RemoveLimitRequest;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,19 +29,9 @@ import picocli.CommandLine.Parameters;
         LimitsCommand.Remove.class})
 final class LimitsCommand {
 
-  /** Which nodes to ask: a cluster directory or addresses. */
+  /** Which nodes to ask ({@link ClusterTarget}), and how. */
   static final class Target {
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Choice choice;
-
-    static final class Choice {
-      @Option(names = "--dir", description = "Cluster directory D (of 'rlctl cluster up').")
-      Path dir;
-
-      @Option(names = {"--endpoints", "--target"}, split = ",",
-          description = "Client address(es) of any node(s), HOST:PORT[,HOST:PORT...].")
-      List<String> addresses;
-    }
+    @Mixin ClusterTarget cluster;
 
     @Option(names = "--timeout-ms", defaultValue = "10000", description = "Deadline of the call.")
     long timeoutMillis;
@@ -54,20 +41,11 @@ final class LimitsCommand {
     String output;
 
     List<String> addresses() {
-      if (choice.addresses != null) {
-        return choice.addresses;
-      }
-      List<String> addresses = new ArrayList<>();
       try {
-        EndpointsFile.read(choice.dir).forEach(e -> addresses.add(e.clientAddress()));
+        return cluster.addresses();
       } catch (IOException e) {
-        throw new UsageException("cannot read " + choice.dir.resolve(EndpointsFile.FILE) + ": "
-            + e.getMessage());
+        throw new UsageException("cannot read the cluster's endpoints: " + e.getMessage());
       }
-      if (addresses.isEmpty()) {
-        throw new UsageException("no cluster in " + choice.dir + " (no endpoints file)");
-      }
-      return addresses;
     }
 
     /** Sends the call to each node in turn until one answers other than UNAVAILABLE. */
