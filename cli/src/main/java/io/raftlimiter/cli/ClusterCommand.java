@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -326,15 +327,23 @@ final class ClusterCommand {
       }
     }
 
-    /** The metadata group's leader, and the metadata version and rule count each node uses. */
+    /**
+     * The metadata group's replicas and leader, and the metadata version and rule count each
+     * node uses.
+     */
     private static void printMetadata(Map<String, NodeStatus> statuses) {
       String leader = statuses.values().stream().map(NodeStatus::getMetadataLeader)
           .filter(l -> !l.isEmpty()).findFirst().orElse("-");
+      String replicas = statuses.values().stream()
+          .max(Comparator.comparingLong(NodeStatus::getMetadataVersion))
+          .map(s -> String.join(",", s.getMetadataReplicasList())).orElse("");
+
       StringBuilder nodes = new StringBuilder();
       statuses.forEach((node, status) -> nodes.append(nodes.length() == 0 ? "" : ", ")
           .append(node).append("=v").append(status.getMetadataVersion())
           .append('/').append(status.getLimitRules()).append(" rules"));
-      System.out.printf("%nmetadata group leader %s; nodes at %s%n", leader, nodes);
+      System.out.printf("%nmetadata group leader %s%s; nodes at %s%n", leader,
+          replicas.isEmpty() ? "" : " (replicas " + replicas + ")", nodes);
       statuses.values().stream().filter(s -> !s.getMetadataLeader().isEmpty()).findFirst()
           .map(NodeStatus::getDeadNodesList).filter(dead -> !dead.isEmpty())
           .ifPresent(dead -> System.out.printf("marked dead by the controller: %s%n",

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Node processes on this machine, in a cluster directory of {@code rlctl cluster up}: adds with
  * {@code cluster add-node} and drains with {@code cluster remove-node}. Drains the most recently
- * added node first; the founding nodes holding the metadata group are never drained.
+ * added node first, and never the three founding nodes (the metadata group's size, so that a
+ * scaled-down cluster keeps every replica of it on a node of its own).
  */
 final class LocalProcessLauncher implements NodeLauncher {
   private static final int METADATA_NODES = 3;
@@ -57,7 +58,7 @@ final class LocalProcessLauncher implements NodeLauncher {
   public String drainCandidate() throws Exception {
     List<String> ids = ids();
     ids.sort((a, b) -> Integer.compare(number(b), number(a))); // newest first
-    // The metadata group sits on the first nodes by id; they stay.
+    // The founding nodes stay: fewer than three would leave the metadata group short.
     List<String> founding = new ArrayList<>(ids);
     founding.sort(String::compareTo);
     List<String> kept = founding.subList(0, Math.min(METADATA_NODES, founding.size()));

@@ -92,8 +92,8 @@ final class MembershipCommands {
       description = {"Drain node ID gracefully: its leaderships are handed over and its replicas",
           "moved to the other nodes first, so no request fails; then it leaves the members. With",
           "--dir the node is also stopped and its data deleted; with --endpoints (a cluster on",
-          "other hosts) that is left to its host. The nodes of the metadata group (the first",
-          "three ids, by number) cannot be removed."})
+          "other hosts) that is left to its host. A replica of the metadata group moves to",
+          "another node like any other; with no node to take it, the drain waits."})
   static final class RemoveNode implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "ID", description = "The node to remove.")
     String id;

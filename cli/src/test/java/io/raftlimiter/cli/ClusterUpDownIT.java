@@ -81,16 +81,12 @@ class ClusterUpDownIT {
     Run badRule = RlctlProcess.run("limits", "set", "x", "--capacity", "0", "--refill", "1", dirFlag);
     assertEquals(2, badRule.exitCode(), badRule.out());
 
-    // A fourth node joins and gets replicas; then it is drained and removed. The founding
-    // nodes hold the metadata group and cannot be removed.
+    // A fourth node joins and gets replicas; then it is drained and removed.
     Run added = RlctlProcess.run("cluster", "add-node", dirFlag, "--jvm-opts", "-Xmx256m");
     assertEquals(0, added.exitCode(), added.out());
     assertTrue(added.out().contains("n4"), added.out());
     Run withFour = RlctlProcess.run("cluster", "status", dirFlag);
     assertTrue(withFour.out().contains("4 of 4 nodes up"), withFour.out());
-    Run notRemovable = RlctlProcess.run("cluster", "remove-node", "n1", dirFlag);
-    assertEquals(1, notRemovable.exitCode(), notRemovable.out());
-    assertTrue(notRemovable.out().contains("metadata group"), notRemovable.out());
     Run drained = RlctlProcess.run("cluster", "remove-node", "n4", dirFlag);
     assertEquals(0, drained.exitCode(), drained.out() + controllerLog());
     assertTrue(drained.out().contains("n4 drained, removed and stopped"), drained.out());

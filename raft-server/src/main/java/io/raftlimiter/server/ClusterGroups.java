@@ -1,8 +1,10 @@
 package io.raftlimiter.server;
 
+import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.control.ReplicaPlanner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,7 +23,7 @@ import org.apache.ratis.protocol.RaftPeerId;
  */
 public final class ClusterGroups {
   /** Replicas of the metadata group: enough to survive one failure, few enough to stay cheap. */
-  public static final int META_REPLICAS = 3;
+  public static final int META_REPLICAS = ReplicaPlanner.METADATA_REPLICAS;
 
   private ClusterGroups() {}
 
@@ -41,6 +43,14 @@ public final class ClusterGroups {
         .map(ClusterGroups::raftPeer)
         .toList();
     return RaftGroup.valueOf(metaGroupId(), members);
+  }
+
+  /**
+   * The metadata group's replicas as {@code metadata} records them: where the controller last
+   * moved it, or its founding replicas ({@link #metaGroup}) while it never moved.
+   */
+  public static List<String> metadataReplicas(ClusterMetadata metadata) {
+    return metadata.metadataReplicas(NodeIdOrder.INSTANCE, META_REPLICAS);
   }
 
   public static RaftGroupId dataGroupId(int index) {

@@ -177,14 +177,16 @@ final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   /**
-   * On a first start (no group in storage), formats the groups the cluster's shape places here.
-   * On a restart Ratis recovers the groups found in storage, and the cluster's controller adds
-   * or removes replicas from there: the shape's placement may be out of date by then.
+   * On a founding member's first start, formats the groups the cluster's shape places here. On a
+   * restart Ratis recovers the groups found in storage, and the cluster's controller adds or
+   * removes replicas from there: the shape's placement may be out of date by then. A node that
+   * joins, or that lost its disk, gets its replicas from the controller too.
+   *
+   * @param formatFounding whether this is such a first start ({@code RaftNode} decides)
    */
-  void joinLocalGroups() throws IOException {
-    if (server.getGroupIds().iterator().hasNext()
-        || config.get(NodeConfigKeys.JOIN).equals("true")) {
-      return; // a restart, or a node joining a running cluster: the controller places replicas
+  void joinLocalGroups(boolean formatFounding) throws IOException {
+    if (!formatFounding) {
+      return;
     }
     for (RaftGroup group : local()) {
       RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(

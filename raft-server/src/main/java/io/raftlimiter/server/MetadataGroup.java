@@ -12,6 +12,12 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
@@ -50,11 +56,16 @@ import org.slf4j.LoggerFactory;
  */
 final class MetadataGroup implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataGroup.class);
+  /** In the data directory: the metadata group's replicas as this node last learned them. */
+  static final String REPLICAS_FILE = "metadata-replicas";
 
   private final RaftServer server;
-  private final RaftGroup group;
-  /** Whether this node holds a replica of the metadata group (set once, in {@link #start}). */
-  private volatile boolean member;
+  /** The metadata group's replicas as this node last learned them; replaced whole on a move. */
+  private volatile RaftGroup group;
+  /** Where {@link #group} is kept, so that a restart finds the group after it moved. */
+  private final Path replicasFile;
+  /** The local replica's state machine this node follows, null while it hosts none. */
+  private MetadataStateMachine followed;
   private final ClusterShape ownShape;
   private final boolean joining;
   private final String selfSpec;
@@ -79,11 +90,13 @@ final class MetadataGroup implements AutoCloseable {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
     this.selfSpec = PeerAddress.format(List.of(config.self()));
-    // A joining node is never in the metadata group: it is formed by the founding members.
-    this.group = ClusterGroups.metaGroup(joining
+    this.replicasFile = config.get(NodeConfigKeys.DATA_DIR).resolve(REPLICAS_FILE);
+    // A joining node is never a founding replica of the metadata group.
+    RaftGroup founding = ClusterGroups.metaGroup(joining
         ? config.peers().stream().filter(p -> !p.id().equals(config.nodeId())).toList()
         : config.peers());
-    this.member = group.getPeer(server.getId()) != null;
+    this.group = savedReplicas().map(peers -> RaftGroup.valueOf(founding.getGroupId(),
+        peers.stream().map(ClusterGroups::raftPeer).toList())).orElse(founding);
     this.ownShape = new ClusterShape(
         config.peers().stream().sorted(Comparator.comparing(PeerAddress::id))
             .map(p -> PeerAddress.format(List.of(p))).toList(),
@@ -97,39 +110,98 @@ final class MetadataGroup implements AutoCloseable {
   }
 
   /**
-   * Joins the metadata group when this node holds one of its replicas (recovered from storage
-   * after a restart, or formatted now on the cluster's first start), follows the local replica's
-   * changes, and starts the periodic refresh.
+   * Formats this node's replica of the metadata group if it is a founding one and this is the
+   * founding start, follows the local replica's changes, and starts the periodic refresh.
    *
-   * @param firstStart whether this node's storage held no group when it started: only then is
-   *     a replica formatted. A node restarted without one (its replicas chosen otherwise by an
-   *     older version, whose id order took "n10" before "n2") must not start a second metadata
-   *     group of its own; it reads the metadata from the replicas that hold it.
+   * @param formatFounding whether this is a founding member's first start on storage no other
+   *     node knew: only then is a replica formatted. A node restarted without one (its replica
+   *     moved away, or chosen otherwise by an older version, whose id order took "n10" before
+   *     "n2") or on a lost disk must not start a metadata group of its own: it reads the
+   *     metadata from the replicas that hold it, and the controller gives it one when it should.
    */
-  void start(long refreshIntervalMillis, boolean firstStart) throws IOException {
-    boolean hosted = false;
-    for (var id : server.getGroupIds()) {
-      hosted |= id.equals(group.getGroupId());
-    }
-    if (member && !hosted && !firstStart) {
-      LOG.warn("{}: by id this node is a metadata replica, but it holds none and is not starting "
-          + "for the first time: it formats none, and reads the metadata from the others",
-          server.getId());
-      member = false;
-    }
-    if (member) {
-      if (!hosted) {
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-            ClientId.randomId(), server.getId(), 1, group));
-        if (!reply.isSuccess()) {
-          throw new IOException("cannot join the metadata group: " + reply.getException());
-        }
+  void start(long refreshIntervalMillis, boolean formatFounding) throws IOException {
+    if (formatFounding && group.getPeer(server.getId()) != null && localDivision() == null) {
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+          ClientId.randomId(), server.getId(), 1, group));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot join the metadata group: " + reply.getException());
       }
-      ((MetadataStateMachine) server.getDivision(group.getGroupId()).getStateMachine())
-          .onChange(this::offer);
     }
+    followLocalReplica();
     DaemonThreads.every(refresher, "metadata refresh", 0, refreshIntervalMillis,
         TimeUnit.MILLISECONDS, taskFailures, this::refresh);
+  }
+
+  /** This node's replica of the metadata group; null when it hosts none. */
+  private RaftServer.Division localDivision() {
+    try {
+      return server.getDivision(ClusterGroups.metaGroupId());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Learns each change the local replica applies as it applies it; called again on every
+   * refresh, since the controller may have given this node a replica (or a new one) meanwhile.
+   */
+  private synchronized void followLocalReplica() {
+    RaftServer.Division division = localDivision();
+    MetadataStateMachine local =
+        division == null ? null : (MetadataStateMachine) division.getStateMachine();
+    if (local != null && local != followed) {
+      local.onChange(this::offer);
+    }
+    followed = local;
+  }
+
+  /** The replicas saved by {@link #saveReplicas}, if any were. */
+  private Optional<List<PeerAddress>> savedReplicas() {
+    try {
+      if (!Files.exists(replicasFile)) {
+        return Optional.empty();
+      }
+      List<PeerAddress> peers =
+          PeerAddress.parseList(Files.readString(replicasFile, StandardCharsets.UTF_8).trim());
+      return peers.isEmpty() ? Optional.empty() : Optional.of(peers);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("{}: cannot read {} ({}); looking for the metadata group on the founding "
+          + "replicas", server.getId(), replicasFile, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** Keeps where the metadata group is, so that a restart finds it after it moved. */
+  private void saveReplicas(List<PeerAddress> peers) {
+    try {
+      Path temp = replicasFile.resolveSibling(REPLICAS_FILE + ".tmp");
+      Files.writeString(temp, PeerAddress.format(peers) + "\n", StandardCharsets.UTF_8);
+      Files.move(temp, replicasFile, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      LOG.warn("{}: cannot save the metadata group's replicas to {}: {}", server.getId(),
+          replicasFile, e.toString());
+    }
+  }
+
+  /** Follows the metadata group to the replicas {@code metadata} records for it. */
+  private synchronized void follow(ClusterMetadata metadata) {
+    if (metadata.shape() == null) {
+      return;
+    }
+    Map<String, String> members = metadata.members();
+    List<String> ids = ClusterGroups.metadataReplicas(metadata);
+    if (!members.keySet().containsAll(ids)) {
+      return;
+    }
+    List<PeerAddress> peers = ids.stream().map(id -> PeerAddress.parse(members.get(id))).toList();
+    RaftGroup moved = RaftGroup.valueOf(group.getGroupId(),
+        peers.stream().map(ClusterGroups::raftPeer).toList());
+    if (!List.copyOf(moved.getPeers()).equals(List.copyOf(group.getPeers()))) {
+      group = moved;
+      chase.place(moved);
+      saveReplicas(peers);
+      LOG.info("{}: the metadata group is on {}", server.getId(), ids);
+    }
   }
 
   /** Calls {@code listener} with every newer metadata this node learns of. */
@@ -160,21 +232,10 @@ final class MetadataGroup implements AutoCloseable {
     return problem;
   }
 
-  /** Whether {@code node} holds a replica of the metadata group. */
-  boolean hostsReplicaOn(String node) {
-    return group.getPeer(RaftPeerId.valueOf(node)) != null;
-  }
-
   /** The metadata group's leader as this node's replica knows it; null when it has none. */
   RaftPeerId leader() {
-    if (!member) {
-      return null;
-    }
-    try {
-      return server.getDivision(group.getGroupId()).getInfo().getLeaderId();
-    } catch (IOException e) {
-      return null;
-    }
+    RaftServer.Division division = localDivision();
+    return division == null ? null : division.getInfo().getLeaderId();
   }
 
   /**
@@ -182,15 +243,12 @@ final class MetadataGroup implements AutoCloseable {
    * accepted), or -1 when it does not lead it.
    */
   long termIfLeading() {
-    if (!member) {
+    RaftServer.Division division = localDivision();
+    if (division == null) {
       return -1;
     }
-    try {
-      var info = server.getDivision(group.getGroupId()).getInfo();
-      return info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
-    } catch (IOException e) {
-      return -1;
-    }
+    var info = division.getInfo();
+    return info.isLeader() && info.isLeaderReady() ? info.getCurrentTerm() : -1;
   }
 
   /**
@@ -237,12 +295,14 @@ final class MetadataGroup implements AutoCloseable {
       LOG.debug("{}: metadata version {} with {} limit rules", server.getId(), metadata.version(),
           metadata.rules().size());
       ClusterMetadata now = current.get();
+      follow(now);
       listeners.forEach(listener -> listener.accept(now));
     }
   }
 
   /** Reads the group, and checks the shape until that is done; one refresh at a time. */
   private void refresh() {
+    followLocalReplica();
     if (!refreshing.compareAndSet(false, true)) {
       return;
     }

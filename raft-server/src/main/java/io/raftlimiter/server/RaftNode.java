@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  /** How long a node on new storage waits for the others to say whether they knew it. */
+  private static final long FORMER_STORAGE_CHECK_MILLIS = 1_000;
 
   private final NodeConfig config;
   private final NodeMetrics metrics;
@@ -75,6 +77,7 @@ public final class RaftNode implements AutoCloseable {
   private final LeasedDecider leased;
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
+  private final StorageIdentity storage;
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
@@ -82,6 +85,7 @@ public final class RaftNode implements AutoCloseable {
     Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
     Files.createDirectories(dataDir);
+    this.storage = StorageIdentity.open(dataDir);
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
     long skewAllowanceNanos =
         TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.CLOCK_SKEW_ALLOWANCE_MS));
@@ -99,10 +103,10 @@ public final class RaftNode implements AutoCloseable {
     this.groups = new DataGroups(config, raftServer, metrics);
     this.metadata = new MetadataGroup(config, raftServer, taskFailures);
     try {
-      boolean firstStart = !raftServer.getGroupIds().iterator().hasNext();
-      groups.joinLocalGroups();
+      boolean formatFounding = formatsFoundingReplicas();
+      groups.joinLocalGroups(formatFounding);
       metadata.onChange(groups::place);
-      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS), firstStart);
+      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS), formatFounding);
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;
@@ -156,6 +160,28 @@ public final class RaftNode implements AutoCloseable {
     LOG.info("node {} serving clients on {}, raft on {}, hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(), groups.local().size(),
         groups.all().size());
+  }
+
+  /**
+   * Whether this start formats the replicas the cluster's shape places on this node: only on the
+   * first use of its storage, as a founding member, and only if no other node's metadata records
+   * a storage of this node (then it lost its disk, see {@link FormerStorageCheck}).
+   */
+  private boolean formatsFoundingReplicas() {
+    if (!storage.created() || raftServer.getGroupIds().iterator().hasNext()
+        || config.get(NodeConfigKeys.JOIN).equals("true")) {
+      return false;
+    }
+    Optional<String> recorded = FormerStorageCheck.recordedStorage(config.nodeId(), config.peers(),
+        FORMER_STORAGE_CHECK_MILLIS);
+    if (recorded.isPresent()) {
+      LOG.warn("node {} starts on new storage {}, but the cluster knows it with storage {}: its "
+          + "disk was lost, so it formats no replica; the controller takes its old replicas out "
+          + "of their groups and gives it new ones", config.nodeId(), storage.id(),
+          recorded.get());
+      return false;
+    }
+    return true;
   }
 
   /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
@@ -238,16 +264,12 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Marks {@code node} leaving, so that the controller drains and then removes it. Members of the
-   * metadata group cannot be drained: that group's own membership is fixed for now.
+   * Marks {@code node} leaving, so that the controller drains it (the metadata group's replica
+   * too, onto another member) and then removes it.
    */
   private CompletableFuture<MetaReply> drain(String node) {
     if (!metadata.current().members().containsKey(node)) {
       throw new IllegalArgumentException(node + " is not a member of the cluster");
-    }
-    if (metadata.hostsReplicaOn(node)) {
-      throw new IllegalArgumentException(node + " holds a replica of the metadata group, whose "
-          + "membership is fixed; drain another node");
     }
     return metadata.submit(new MetaCommand.SetLeaving(node, true));
   }
@@ -262,6 +284,13 @@ public final class RaftNode implements AutoCloseable {
     ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
     Map<String, String> clientAddresses = new HashMap<>();
     config.peers().forEach(p -> clientAddresses.put(p.id(), p.clientAddress()));
+    metadata.current().members().forEach((id, spec) -> {
+      try {
+        clientAddresses.put(id, PeerAddress.parse(spec).clientAddress());
+      } catch (RuntimeException e) {
+        // recorded before specs were checked: the startup list's address stays
+      }
+    });
     for (int index = 0; index < groups.all().size(); index++) {
       RaftPeerId leader = groups.leaderOf(index);
       view.addLeaderAddresses(
@@ -305,7 +334,12 @@ public final class RaftNode implements AutoCloseable {
         .addAllDeadNodes(known.membership().dead())
         .addAllMembers(known.memberIds())
         .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
-        .addAllLeaving(known.membership().leaving());
+        .addAllLeaving(known.membership().leaving())
+        .setStorageId(storage.id())
+        .putAllMemberStorageIds(known.membership().storageIds())
+        .addAllMetadataReplicas(known.shape() == null ? List.of()
+            : ClusterGroups.metadataReplicas(known));
+    metadataGroupStatus().ifPresent(status::setMetadataGroup);
     known.members().forEach((id, spec) -> {
       try {
         status.putMemberClientAddresses(id, PeerAddress.parse(spec).clientAddress());
@@ -334,6 +368,41 @@ public final class RaftNode implements AutoCloseable {
     return machines.stream();
   }
 
+  /** This node's replica of the metadata group; empty when it hosts none. */
+  private Optional<GroupStatus> metadataGroupStatus() {
+    RaftServer.Division division;
+    try {
+      division = raftServer.getDivision(ClusterGroups.metaGroupId());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    GroupStatus.Builder builder = GroupStatus.newBuilder()
+        .setIndex(-1)
+        .setGroupId(ClusterGroups.metaGroupId().getUuid().toString());
+    try {
+      configuration(division, builder);
+      var info = division.getInfo();
+      RaftPeerId leader = info.getLeaderId();
+      builder.setRole(info.getCurrentRole().name())
+          .setLeaderId(leader == null ? "" : leader.toString())
+          .setTerm(info.getCurrentTerm())
+          .setAppliedIndex(info.getLastAppliedIndex())
+          .setCommitIndex(division.getRaftLog().getLastCommittedIndex());
+    } catch (RuntimeException e) {
+      builder.setRole("UNKNOWN");
+    }
+    return Optional.of(builder.build());
+  }
+
+  /** The replica's own view of the configuration: the truth about who replicates the group. */
+  private static void configuration(RaftServer.Division division, GroupStatus.Builder builder) {
+    division.getRaftConf().getCurrentPeers()
+        .forEach(p -> builder.addPeerIds(p.getId().toString()));
+    division.getRaftConf().getPreviousPeers()
+        .forEach(p -> builder.addPreviousPeerIds(p.getId().toString()));
+    builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
+  }
+
   /** The group's state on this node's replica; empty when this node hosts none. */
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
     RaftServer.Division division;
@@ -346,12 +415,7 @@ public final class RaftNode implements AutoCloseable {
         .setIndex(index)
         .setGroupId(raftGroup.getGroupId().getUuid().toString());
     try {
-      // The replica's own view of the configuration: the truth about who replicates the group.
-      division.getRaftConf().getCurrentPeers()
-          .forEach(p -> builder.addPeerIds(p.getId().toString()));
-      division.getRaftConf().getPreviousPeers()
-          .forEach(p -> builder.addPreviousPeerIds(p.getId().toString()));
-      builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
+      configuration(division, builder);
       var info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
       RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();

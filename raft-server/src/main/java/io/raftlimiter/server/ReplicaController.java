@@ -3,6 +3,7 @@ package io.raftlimiter.server;
 import com.codahale.metrics.Counter;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.admin.v1.StatusRequest;
@@ -55,8 +56,8 @@ import org.slf4j.LoggerFactory;
  * that answers is alive, and its answer says which replicas it hosts and how their groups are
  * configured), marks a member dead after {@code cluster.dead-after-ms} of silence and alive when
  * it answers again, and then carries out what the {@link ReplicaPlanner} decides from that:
- * recording configurations the metadata missed, moving one group, or deleting stray copies. A
- * move
+ * recording configurations and storage ids the metadata missed, moving one group (the metadata
+ * group first), or deleting stray copies. A move
  * <ol>
  *   <li>formats the new replicas on their nodes (Ratis group add), never a node already in the
  *       group's configuration,
@@ -131,7 +132,8 @@ final class ReplicaController implements AutoCloseable {
               + "are dropped", self, actingTerm);
           return;
         }
-        settled &= step instanceof ReplicaStep.DropStray;
+        settled &= step instanceof ReplicaStep.DropStray
+            || step instanceof ReplicaStep.RecordStorage;
         act(step, current, members);
       }
       if (settled) {
@@ -155,14 +157,25 @@ final class ReplicaController implements AutoCloseable {
     for (int g = 0; g < current.shape().groups(); g++) {
       recorded.put(g, current.membership().replicas().getOrDefault(g, initial.get(g)));
     }
+    recorded.put(HostedReplica.METADATA, ClusterGroups.metadataReplicas(current));
     List<HostedReplica> replicas = new ArrayList<>();
-    lastStatus.forEach((node, status) -> status.getGroupsList().forEach(g ->
-        replicas.add(new HostedReplica(node, g.getIndex(), g.getRole().equals("LEADER"),
-            g.getTerm(), g.getConfigurationIndex(), Set.copyOf(g.getPeerIdsList()),
-            Set.copyOf(g.getPreviousPeerIdsList())))));
+    Map<String, String> reportedStorage = new HashMap<>();
+    lastStatus.forEach((node, status) -> {
+      status.getGroupsList().forEach(g -> replicas.add(hosted(node, g.getIndex(), g)));
+      if (status.hasMetadataGroup()) {
+        replicas.add(hosted(node, HostedReplica.METADATA, status.getMetadataGroup()));
+      }
+      reportedStorage.put(node, status.getStorageId());
+    });
     return new ReplicaPlanner.Situation(current.shape().groups(), current.shape().replication(),
         current.memberIds(), current.membership().dead(), current.membership().leaving(),
-        recorded, replicas);
+        recorded, replicas, current.membership().storageIds(), reportedStorage);
+  }
+
+  private static HostedReplica hosted(String node, int group, GroupStatus status) {
+    return new HostedReplica(node, group, status.getRole().equals("LEADER"), status.getTerm(),
+        status.getConfigurationIndex(), Set.copyOf(status.getPeerIdsList()),
+        Set.copyOf(status.getPreviousPeerIdsList()));
   }
 
   /** Asks every member for its status at once; the ones that answer in time are alive. */
@@ -199,9 +212,20 @@ final class ReplicaController implements AutoCloseable {
   private void act(ReplicaStep step, ClusterMetadata current, Map<String, PeerAddress> members)
       throws Exception {
     if (step instanceof ReplicaStep.Record record) {
-      LOG.info("{}: group {} is on {}, which the metadata had not recorded", self,
-          record.group(), record.replicas());
-      commit(new MetaCommand.SetReplicas(record.group(), record.replicas()));
+      LOG.info("{}: {} is on {}, which the metadata had not recorded", self,
+          groupName(record.group()), record.replicas());
+      commit(setReplicas(record.group(), record.replicas()));
+    } else if (step instanceof ReplicaStep.RecordStorage storage) {
+      String known = current.membership().storageIds().get(storage.node());
+      if (known == null) {
+        LOG.info("{}: {} keeps its replicas in storage {}", self, storage.node(),
+            storage.storageId());
+      } else {
+        LOG.warn("{}: {} came back on an empty disk (storage {}, was {}); none of its old replicas "
+            + "is counted any more, and it is filled again as a new member", self, storage.node(),
+            storage.storageId(), known);
+      }
+      commit(new MetaCommand.RecordStorage(storage.node(), storage.storageId()));
     } else if (step instanceof ReplicaStep.Move move) {
       List<String> live = new ArrayList<>(members.keySet());
       live.removeAll(current.membership().dead());
@@ -211,12 +235,26 @@ final class ReplicaController implements AutoCloseable {
       if (node == null) {
         return; // not a member any more: nothing to reach it by
       }
-      RaftGroupId groupId = ClusterGroups.dataGroupId(stray.group());
+      RaftGroupId groupId = groupId(stray.group());
       try (RaftClient client = adminClient(
           RaftGroup.valueOf(groupId, List.of(ClusterGroups.raftPeer(node))))) {
         dropReplica(client, stray.node(), groupId);
       }
     }
+  }
+
+  private static RaftGroupId groupId(int group) {
+    return group == HostedReplica.METADATA ? ClusterGroups.metaGroupId()
+        : ClusterGroups.dataGroupId(group);
+  }
+
+  private static String groupName(int group) {
+    return group == HostedReplica.METADATA ? "the metadata group" : "group " + group;
+  }
+
+  private static MetaCommand setReplicas(int group, List<String> replicas) {
+    return group == HostedReplica.METADATA ? new MetaCommand.SetMetadataReplicas(replicas)
+        : new MetaCommand.SetReplicas(group, replicas);
   }
 
   /** Where the cluster's shape first placed the groups (those the metadata has not moved since). */
@@ -237,8 +275,10 @@ final class ReplicaController implements AutoCloseable {
         holdsReplica |= current.membership().replicas().getOrDefault(g, initial.get(g))
             .contains(node);
       }
+      holdsReplica |= ClusterGroups.metadataReplicas(current).contains(node);
       NodeStatus status = lastStatus.get(node);
-      boolean hostsNothing = status == null || status.getGroupsCount() == 0;
+      boolean hostsNothing = status == null
+          || (status.getGroupsCount() == 0 && !status.hasMetadataGroup());
       if (!holdsReplica && hostsNothing) {
         LOG.info("{}: {} is drained; removing it from the members", self, node);
         commit(new MetaCommand.RemoveMember(node));
@@ -257,11 +297,11 @@ final class ReplicaController implements AutoCloseable {
     }
     try {
       client.admin().transferLeadership(RaftPeerId.valueOf(heir), RECONFIGURE_TIMEOUT_MILLIS);
-      LOG.info("{}: leadership of group {} handed from {} to {}", self, move.group(),
+      LOG.info("{}: leadership of {} handed from {} to {}", self, groupName(move.group()),
           move.leader(), heir);
     } catch (IOException e) {
-      LOG.info("{}: leadership of group {} not handed to {} ({}); reconfiguring anyway", self,
-          move.group(), heir, e.toString());
+      LOG.info("{}: leadership of {} not handed to {} ({}); reconfiguring anyway", self,
+          groupName(move.group()), heir, e.toString());
     }
   }
 
@@ -273,13 +313,15 @@ final class ReplicaController implements AutoCloseable {
   private void move(ReplicaStep.Move move, Map<String, PeerAddress> members, List<String> live)
       throws Exception {
     int group = move.group();
-    RaftGroupId groupId = ClusterGroups.dataGroupId(group);
+    RaftGroupId groupId = groupId(group);
     List<RaftPeer> target = peers(move.to(), members);
     Set<String> everyone = new LinkedHashSet<>(move.from());
     everyone.addAll(move.to());
     RaftGroup reach = RaftGroup.valueOf(groupId, peers(List.copyOf(everyone), members));
-    LOG.info("{}: moving group {} from {} to {}", self, group, move.from(), move.to());
-    try (RaftClient client = adminClient(reach)) {
+    LOG.info("{}: moving {} from {} to {}", self, groupName(group), move.from(), move.to());
+    // Addressed to the planned leader: a replica that lost its copy answers "group not found",
+    // which a Raft client does not take as a hint to try the next peer.
+    try (RaftClient client = adminClient(reach, RaftPeerId.valueOf(move.leader()))) {
       for (String added : move.format()) {
         format(client, added, RaftGroup.valueOf(groupId, target));
       }
@@ -291,17 +333,17 @@ final class ReplicaController implements AutoCloseable {
               .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
               .build());
       if (!reply.isSuccess()) {
-        throw new IOException("group " + group + " refused its new configuration: "
+        throw new IOException(groupName(group) + " refused its new configuration: "
             + reply.getException());
       }
-      commit(new MetaCommand.SetReplicas(group, move.to()));
+      commit(setReplicas(group, move.to()));
       for (String removed : move.from()) {
         if (!move.to().contains(removed) && live.contains(removed)) {
           dropReplica(client, removed, groupId);
         }
       }
     }
-    LOG.info("{}: group {} now on {}", self, group, move.to());
+    LOG.info("{}: {} now on {}", self, groupName(group), move.to());
   }
 
   /** Peers by node id; a node no longer a member keeps its id (all a configuration compares). */
@@ -348,12 +390,18 @@ final class ReplicaController implements AutoCloseable {
   }
 
   private static RaftClient adminClient(RaftGroup group) {
+    return adminClient(group, null);
+  }
+
+  /** A client for admin calls to {@code group}, trying {@code leader} first when it is given. */
+  private static RaftClient adminClient(RaftGroup group, RaftPeerId leader) {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
         TimeDuration.valueOf(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
     return RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
+        .setLeaderId(leader)
         .setProperties(properties)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
             TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))

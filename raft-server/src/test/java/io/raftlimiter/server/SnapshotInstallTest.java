@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import static io.raftlimiter.server.ClusterFixture.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A follower that lost its disk comes back by snapshot installation, not by log replay: the
+ * A follower that lost its disk comes back on new storage, formats nothing, is taken out of its
+ * group and given a fresh replica by the controller, which it fills by snapshot installation,
+ * not by log replay: the
  * leader has snapshotted and purged the log the follower would need, so Ratis must stream the
  * RocksDB checkpoint, and the follower must reload its store from it.
  *
@@ -65,8 +68,21 @@ class SnapshotInstallTest {
       long purgedUpTo = fixture.logStartIndex(leader);
 
       int follower = fixture.followerIndex();
+      String followerId = cluster.node(follower).id();
+      String oldStorage = cluster.node(follower).status().getStorageId();
+      // The case at hand: a node the cluster knows (its storage recorded) loses its disk.
+      int witness = leader;
+      fixture.await("the cluster records " + followerId + "'s storage", Duration.ofSeconds(30),
+          () -> oldStorage.equals(cluster.node(witness).metadata().membership().storageIds()
+              .get(followerId)));
       cluster.wipe(follower);
-      cluster.restart(follower);
+      RaftNode wiped = cluster.restart(follower);
+      // Back on an empty disk it formats nothing: an empty voter under the old replica's name
+      // could help elect a leader that misses what the old replica acknowledged.
+      assertFalse(wiped.raftServer().getGroupIds().iterator().hasNext(),
+          "the wiped node formatted replicas of its own at start");
+      String newStorage = wiped.status().getStorageId();
+      assertNotEquals(oldStorage, newStorage);
       // The group keeps working while the follower is rebuilt.
       int[] others = IntStream.range(0, cluster.size()).filter(i -> i != follower).toArray();
       write(fixture, round++, 60, others);
@@ -88,6 +104,9 @@ class SnapshotInstallTest {
                   fixture.stateMachine(follower).currentStore().appliedMarker()));
       assertEquals(KEYS, fixture.storeDump(leader).size(),
           "every written key holds a partly drained bucket");
+      fixture.await("the cluster records the wiped node's new storage", Duration.ofSeconds(30),
+          () -> newStorage.equals(cluster.node(follower)
+              .metadata().membership().storageIds().get(followerId)));
     }
   }
 
@@ -126,7 +145,11 @@ class SnapshotInstallTest {
       return false;
     }
     long leaderApplied = fixture.appliedIndex(leader.get());
-    return leaderApplied == fixture.commitIndex(leader.get())
-        && fixture.appliedIndex(follower) == leaderApplied;
+    try {
+      return leaderApplied == fixture.commitIndex(leader.get())
+          && fixture.appliedIndex(follower) == leaderApplied;
+    } catch (IllegalStateException e) {
+      return false; // no replica yet: the controller gives it one once its old one is out
+    }
   }
 }

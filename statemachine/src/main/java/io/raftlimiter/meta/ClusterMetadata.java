@@ -2,6 +2,7 @@ package io.raftlimiter.meta;
 
 import io.raftlimiter.bucket.BucketLimit;
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -70,6 +71,14 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (command instanceof MetaCommand.RemoveMember remove) {
       return removeMember(remove.node(), index);
     }
+    if (command instanceof MetaCommand.SetMetadataReplicas set) {
+      String invalid = invalidReplicas(set.replicas());
+      return invalid != null ? refuse(invalid)
+          : changed(shape, rules, membership.withMetadataReplicas(set.replicas()), index);
+    }
+    if (command instanceof MetaCommand.RecordStorage storage) {
+      return recordStorage(storage, index);
+    }
     return recordShape((MetaCommand.RecordShape) command, index);
   }
 
@@ -121,16 +130,53 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (set.group() < 0 || set.group() >= shape.groups()) {
       return refuse("group " + set.group() + " is not one of the " + shape.groups());
     }
-    if (set.replicas().isEmpty() || set.replicas().stream().distinct().count() != set.replicas().size()) {
-      return refuse("replicas must be distinct and at least one: " + set.replicas());
+    String invalid = invalidReplicas(set.replicas());
+    return invalid != null ? refuse(invalid)
+        : changed(shape, rules, membership.withReplicas(set.group(), set.replicas()), index);
+  }
+
+  /** Why {@code replicas} cannot be a group's replicas, or null when they can. */
+  private String invalidReplicas(List<String> replicas) {
+    if (shape == null) {
+      return "the cluster's shape is not recorded yet";
     }
-    for (String node : set.replicas()) {
+    if (replicas.isEmpty() || replicas.stream().distinct().count() != replicas.size()) {
+      return "replicas must be distinct and at least one: " + replicas;
+    }
+    for (String node : replicas) {
       String invalid = notAMember(node);
       if (invalid != null) {
-        return refuse(invalid);
+        return invalid;
       }
     }
-    return changed(shape, rules, membership.withReplicas(set.group(), set.replicas()), index);
+    return null;
+  }
+
+  private Outcome recordStorage(MetaCommand.RecordStorage storage, long index) {
+    String invalid = notAMember(storage.node());
+    if (invalid != null) {
+      return refuse(invalid);
+    }
+    String id = storage.storageId();
+    if (id.isEmpty() || id.length() > MetaCommand.RecordStorage.MAX_ID_CHARS) {
+      return refuse("a storage id is 1 to " + MetaCommand.RecordStorage.MAX_ID_CHARS
+          + " characters, not " + id.length());
+    }
+    if (id.equals(membership.storageIds().get(storage.node()))) {
+      return new Outcome(this, null); // already so
+    }
+    return changed(shape, rules, membership.withStorage(storage.node(), id), index);
+  }
+
+  /**
+   * The metadata group's replicas: as recorded once the controller has moved the group, else the
+   * founding replicas (the first {@code founding} founding members in {@code order}).
+   */
+  public List<String> metadataReplicas(Comparator<String> order, int founding) {
+    if (!membership.metadataReplicas().isEmpty()) {
+      return membership.metadataReplicas();
+    }
+    return foundingMemberIds().stream().sorted(order).limit(founding).toList();
   }
 
   /**
@@ -192,6 +238,9 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
       if (group.getValue().contains(node)) {
         return refuse(node + " still holds a replica of group " + group.getKey());
       }
+    }
+    if (membership.metadataReplicas().contains(node)) {
+      return refuse(node + " still holds a replica of the metadata group");
     }
     return changed(shape, rules, membership.withRemoved(node), index);
   }

@@ -32,6 +32,8 @@ public final class MetaCodec {
   private static final byte SET_LEAVING = 7;
   private static final byte REMOVE_MEMBER = 8;
   private static final byte FENCED = 9;
+  private static final byte SET_METADATA_REPLICAS = 10;
+  private static final byte RECORD_STORAGE = 11;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -68,6 +70,13 @@ public final class MetaCodec {
         byte[] inner = encode(fenced.command());
         out.writeInt(inner.length);
         out.write(inner);
+      } else if (command instanceof MetaCommand.SetMetadataReplicas set) {
+        out.writeByte(SET_METADATA_REPLICAS);
+        writeStrings(out, set.replicas());
+      } else if (command instanceof MetaCommand.RecordStorage storage) {
+        out.writeByte(RECORD_STORAGE);
+        writeString(out, storage.node());
+        writeString(out, storage.storageId());
       } else if (command instanceof MetaCommand.SetReplicas set) {
         out.writeByte(SET_REPLICAS);
         out.writeInt(set.group());
@@ -92,6 +101,8 @@ public final class MetaCodec {
         case ADD_MEMBER -> new MetaCommand.AddMember(readString(in));
         case SET_LEAVING -> new MetaCommand.SetLeaving(readString(in), in.readBoolean());
         case REMOVE_MEMBER -> new MetaCommand.RemoveMember(readString(in));
+        case SET_METADATA_REPLICAS -> new MetaCommand.SetMetadataReplicas(readStrings(in));
+        case RECORD_STORAGE -> new MetaCommand.RecordStorage(readString(in), readString(in));
         case FENCED -> {
           long term = in.readLong();
           int length = in.readInt();
@@ -134,6 +145,13 @@ public final class MetaCodec {
         out.writeInt(group.getKey());
         writeStrings(out, group.getValue());
       }
+      // Added after the first release: metadata written before ends here, and decodes with none.
+      writeStrings(out, membership.metadataReplicas());
+      out.writeInt(membership.storageIds().size());
+      for (Map.Entry<String, String> storage : membership.storageIds().entrySet()) {
+        writeString(out, storage.getKey());
+        writeString(out, storage.getValue());
+      }
     });
   }
 
@@ -163,9 +181,22 @@ public final class MetaCodec {
       for (int i = 0; i < groups; i++) {
         replicas.put(in.readInt(), readStrings(in));
       }
+      List<String> metadataReplicas = List.of();
+      Map<String, String> storageIds = new TreeMap<>();
+      if (in.available() > 0) {
+        metadataReplicas = readStrings(in);
+        int stored = in.readInt();
+        if (stored < 0 || stored > MAX_MEMBERS) {
+          throw new IllegalArgumentException("storage id count " + stored + " out of range");
+        }
+        for (int i = 0; i < stored; i++) {
+          storageIds.put(readString(in), readString(in));
+        }
+      }
       return new ClusterMetadata(version, shape, LimitRules.of(rules),
           new Membership(new TreeMap<>(joined), new TreeSet<>(leaving), new TreeSet<>(removed),
-              new TreeSet<>(dead), new TreeMap<>(replicas)));
+              new TreeSet<>(dead), new TreeMap<>(replicas), metadataReplicas,
+              new TreeMap<>(storageIds)));
     });
   }
 

@@ -39,6 +39,26 @@ public sealed interface MetaCommand {
   }
 
   /**
+   * Records where the metadata group's replicas are, after its Raft configuration was changed
+   * (moved off a dead, drained or wiped member).
+   */
+  record SetMetadataReplicas(List<String> replicas) implements MetaCommand {
+    public SetMetadataReplicas {
+      replicas = List.copyOf(replicas);
+    }
+  }
+
+  /**
+   * Records the storage id a member's replicas live in. The controller records the id a member
+   * first reports; a member that later reports another one restarted on an empty disk, and the
+   * controller records its new id once none of its old replicas is left in any configuration.
+   */
+  record RecordStorage(String node, String storageId) implements MetaCommand {
+    /** Longest storage id: a UUID is 36 characters. */
+    public static final int MAX_ID_CHARS = 64;
+  }
+
+  /**
    * {@code command}, issued by the replica controller while it led the metadata group in
    * {@code term}. Applied only from an entry of that term: a controller deposed since (whose
    * command reached its successor, and was appended in a later term) is refused, so its steps,

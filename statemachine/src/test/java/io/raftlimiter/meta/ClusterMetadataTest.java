@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.bucket.BucketLimit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -82,6 +83,45 @@ class ClusterMetadataTest {
     assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of("n1", "n1")), 6).refused());
     assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of()), 6).refused());
     assertTrue(m.apply(new MetaCommand.SetReplicas(1, List.of("n7")), 6).refused());
+  }
+
+  @Test
+  void theMetadataGroupsReplicasAndMembersStorageAreRecorded() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    assertEquals(List.of("n2", "n1"), m.metadataReplicas(Comparator.reverseOrder(), 3),
+        "never moved: the founding members in the order given");
+    m = applied(m, new MetaCommand.SetMetadataReplicas(List.of("n2")), 2);
+    assertEquals(List.of("n2"), m.metadataReplicas(Comparator.naturalOrder(), 3));
+    m = applied(m, new MetaCommand.RecordStorage("n1", "disk-a"), 3);
+    assertSame(m, m.apply(new MetaCommand.RecordStorage("n1", "disk-a"), 4).metadata());
+    m = applied(m, new MetaCommand.RecordStorage("n1", "disk-b"), 4);
+    assertEquals(Map.of("n1", "disk-b"), m.membership().storageIds());
+    MetaCommand[] commands = {new MetaCommand.SetMetadataReplicas(List.of("n1", "n2")),
+        new MetaCommand.RecordStorage("n2", "disk-c")};
+    for (MetaCommand command : commands) {
+      assertEquals(command, MetaCodec.decodeCommand(MetaCodec.encode(command)));
+    }
+    assertEquals(m, MetaCodec.decodeMetadata(MetaCodec.encode(m)));
+
+    assertTrue(m.apply(new MetaCommand.SetMetadataReplicas(List.of("n7")), 5).refused());
+    assertTrue(m.apply(new MetaCommand.SetMetadataReplicas(List.of()), 5).refused());
+    assertTrue(m.apply(new MetaCommand.RecordStorage("n7", "x"), 5).refused(), "not a member");
+    assertTrue(m.apply(new MetaCommand.RecordStorage("n1", ""), 5).refused());
+    assertTrue(m.apply(new MetaCommand.RecordStorage("n1", "x".repeat(65)), 5).refused());
+    m = applied(m, new MetaCommand.SetLeaving("n2", true), 5);
+    assertTrue(m.apply(new MetaCommand.RemoveMember("n2"), 6).refused(),
+        "n2 still holds the metadata group's only replica");
+  }
+
+  /** Metadata written before the metadata replicas and storage ids were recorded still reads. */
+  @Test
+  void metadataFromBeforeStorageIdsDecodesWithNone() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
+    byte[] current = MetaCodec.encode(m);
+    // the older form: the same bytes without the two trailing sections (an empty list, an empty
+    // map: four bytes each)
+    byte[] older = Arrays.copyOf(current, current.length - 8);
+    assertEquals(m, MetaCodec.decodeMetadata(older));
   }
 
   /** Replicas fed the same log reach the same metadata, whatever the commands. */

@@ -3,8 +3,9 @@ package io.raftlimiter.server.control;
 import java.util.Set;
 
 /**
- * What one live node reported, in its last probe, about a replica of a data group it hosts: its
- * role and term, and the group's configuration as that replica knows it.
+ * What one live node reported, in its last probe, about a replica it hosts (of a data group, or
+ * of the metadata group: {@link #METADATA}): its role and term, and the group's configuration as
+ * that replica knows it.
  *
  * @param configurationIndex the log index of the configuration the replica holds: configurations
  *     of one group are ordered by it, across copies that have drifted apart
@@ -14,6 +15,8 @@ import java.util.Set;
  */
 public record HostedReplica(String node, int group, boolean leader, long term,
     long configurationIndex, Set<String> peers, Set<String> previousPeers) {
+  /** The {@code group} of a replica of the metadata group (data groups count from 0). */
+  public static final int METADATA = -1;
 
   public HostedReplica {
     peers = Set.copyOf(peers);

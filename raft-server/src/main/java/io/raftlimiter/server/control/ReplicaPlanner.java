@@ -1,5 +1,6 @@
 package io.raftlimiter.server.control;
 
+import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,8 +28,21 @@ import java.util.TreeSet;
  *   <li>a move starts from the leader's configuration and formats only nodes outside it;
  *   <li>a copy is deleted only from a node outside its group's settled configuration.
  * </ul>
+ *
+ * <p>The metadata group is planned like a data group, as group {@link HostedReplica#METADATA}:
+ * it keeps {@link #METADATA_REPLICAS} replicas, and a dead, drained or wiped one is replaced by
+ * the first eligible member in {@link NodeIdOrder}. It moves before any data group, since the
+ * controller and every record depend on it.
+ *
+ * <p>A member that reports a storage id other than the one recorded restarted on an empty disk:
+ * every replica it had is gone, though configurations still count it. It is never formatted
+ * while any configuration does ({@link ReplicaStep.Move#format()} excludes it, and it is not
+ * eligible), it is taken out of each group that still counts it, and only then is its new
+ * storage recorded; from there it is an empty member like a new one, and the ring fills it.
  */
 public final class ReplicaPlanner {
+  /** Replicas of the metadata group: enough to survive one failure, few enough to stay cheap. */
+  public static final int METADATA_REPLICAS = 3;
 
   /**
    * One tick's view of the cluster.
@@ -36,25 +50,65 @@ public final class ReplicaPlanner {
    * @param replication the replication factor the cluster's shape asks for
    * @param members every member, in the metadata's order
    * @param recorded each group's replicas as the metadata records them (groups never moved: as
-   *     the founding members' ring placed them)
+   *     the founding members' ring placed them), the metadata group's under
+   *     {@link HostedReplica#METADATA}
    * @param replicas what every node that answered the probe reported about each replica it hosts
+   * @param recordedStorage each member's storage id as the metadata records it
+   * @param reportedStorage the storage id of every node that answered the probe (empty when it
+   *     reported none): the nodes in it that report no copy of a group have none
    */
   public record Situation(int groups, int replication, Collection<String> members,
       Set<String> dead, Set<String> leaving, Map<Integer, List<String>> recorded,
-      List<HostedReplica> replicas) {}
+      List<HostedReplica> replicas, Map<String, String> recordedStorage,
+      Map<String, String> reportedStorage) {
+
+    /** A situation with no storage ids known, as before any node reported one. */
+    public Situation(int groups, int replication, Collection<String> members, Set<String> dead,
+        Set<String> leaving, Map<Integer, List<String>> recorded, List<HostedReplica> replicas) {
+      this(groups, replication, members, dead, leaving, recorded, replicas, Map.of(), Map.of());
+    }
+
+    /** The metadata group first, then the data groups by index. */
+    List<Integer> allGroups() {
+      List<Integer> all = new ArrayList<>(groups + 1);
+      if (recorded.containsKey(HostedReplica.METADATA)) {
+        all.add(HostedReplica.METADATA);
+      }
+      for (int g = 0; g < groups; g++) {
+        all.add(g);
+      }
+      return all;
+    }
+
+    /**
+     * Members that came back on an empty disk: they report a storage id other than the recorded
+     * one, so none of the replicas recorded for them exists any more.
+     */
+    Set<String> wiped() {
+      Set<String> wiped = new TreeSet<>();
+      reportedStorage.forEach((node, id) -> {
+        String known = recordedStorage.get(node);
+        if (known != null && !id.isEmpty() && !known.equals(id) && members.contains(node)) {
+          wiped.add(node);
+        }
+      });
+      return wiped;
+    }
+  }
 
   private ReplicaPlanner() {}
 
   /**
-   * The steps to take now: the configurations to record if the metadata lags behind any, else at
-   * most one move (one group at a time bounds the snapshot traffic), else the stray copies to
-   * delete. Empty when every group is where it belongs.
+   * The steps to take now: the facts to record if the metadata lags behind any (configurations,
+   * new members' storage), else at most one move (one group at a time bounds the snapshot
+   * traffic), else the stray copies to delete, else the new storage of wiped members that no
+   * configuration counts any more. Empty when every group is where it belongs.
    */
   public static List<ReplicaStep> plan(Situation situation) {
     Map<Integer, HostedReplica> settled =
         settledLeaders(situation.replicas(), situation.recorded());
     List<ReplicaStep> records = new ArrayList<>();
-    for (int g = 0; g < situation.groups(); g++) {
+    for (int g : situation.allGroups()) {
       HostedReplica leader = settled.get(g);
       List<String> recorded = situation.recorded().getOrDefault(g, List.of());
       if (leader != null && !leader.peers().equals(Set.copyOf(recorded))
@@ -62,6 +116,12 @@ public final class ReplicaPlanner {
         records.add(new ReplicaStep.Record(g, inOrder(leader.peers(), recorded)));
       }
     }
+    situation.reportedStorage().forEach((node, id) -> {
+      if (!id.isEmpty() && situation.members().contains(node)
+          && !situation.recordedStorage().containsKey(node)) {
+        records.add(new ReplicaStep.RecordStorage(node, id));
+      }
+    });
     if (!records.isEmpty()) {
       return records;
     }
@@ -76,33 +136,132 @@ public final class ReplicaPlanner {
         drops.add(new ReplicaStep.DropStray(copy.node(), copy.group()));
       }
     }
-    return drops;
+    if (!drops.isEmpty()) {
+      return drops;
+    }
+    return renewedStorage(situation, settled);
   }
 
-  /** The first group whose configuration differs from the ring's placement among live nodes. */
+  /**
+   * The new storage of each wiped member that no group counts any more and that hosts no copy:
+   * recorded, it becomes an ordinary empty member. Every group must have a settled leader to
+   * tell: one that has none may still count the member.
+   */
+  private static List<ReplicaStep> renewedStorage(Situation situation,
+      Map<Integer, HostedReplica> settled) {
+    List<ReplicaStep> renewed = new ArrayList<>();
+    for (String node : situation.wiped()) {
+      boolean counted = situation.replicas().stream().anyMatch(c -> c.node().equals(node));
+      for (int g : situation.allGroups()) {
+        HostedReplica leader = settled.get(g);
+        counted |= leader == null || leader.peers().contains(node);
+      }
+      if (!counted) {
+        renewed.add(new ReplicaStep.RecordStorage(node, situation.reportedStorage().get(node)));
+      }
+    }
+    return renewed;
+  }
+
+  /** The first group, the metadata group first, whose configuration is not where it belongs. */
   private static ReplicaStep move(Situation situation, Map<Integer, HostedReplica> settled) {
+    Set<String> wiped = situation.wiped();
     List<String> eligible = new ArrayList<>(situation.members());
     eligible.removeAll(situation.dead());
     eligible.removeAll(situation.leaving());
-    int replication = Math.min(situation.replication(), situation.members().size());
-    if (eligible.size() < replication) {
-      return null; // no spare node: a dead replica stays and catches up when its node returns
+    eligible.removeAll(wiped);
+    HostedReplica metadataLeader = settled.get(HostedReplica.METADATA);
+    if (metadataLeader != null) {
+      ReplicaStep move = moveMetadata(situation, metadataLeader, eligible,
+          lostCopies(situation, metadataLeader, wiped));
+      if (move != null) {
+        return move;
+      }
     }
-    List<List<String>> desired =
-        new PlacementRing(eligible).placement(situation.groups(), replication);
+    int replication = Math.min(situation.replication(), situation.members().size());
+    List<List<String>> desired = eligible.size() < replication ? null
+        : new PlacementRing(eligible).placement(situation.groups(), replication);
     for (int g = 0; g < situation.groups(); g++) {
       HostedReplica leader = settled.get(g);
       if (leader == null) {
         continue; // no certain leader: its configuration cannot be changed or trusted
       }
-      List<String> target = desired.get(g);
-      if (!leader.peers().equals(Set.copyOf(target))) {
-        List<String> format = target.stream().filter(n -> !leader.peers().contains(n)).toList();
-        List<String> from = inOrder(leader.peers(), situation.recorded().getOrDefault(g, List.of()));
-        return new ReplicaStep.Move(g, from, target, format, leader.node());
+      // With no spare node a dead replica stays, and catches up when its node returns. A lost
+      // copy never will, and its node would count towards the majority while it caught up: it
+      // goes first, and comes back formatted in a later move.
+      Set<String> lost = lostCopies(situation, leader, wiped);
+      List<String> target = (desired != null ? desired.get(g)
+          : inOrder(leader.peers(), situation.recorded().getOrDefault(g, List.of())))
+          .stream().filter(n -> !lost.contains(n)).toList();
+      if (!target.isEmpty() && !leader.peers().equals(Set.copyOf(target))) {
+        ReplicaStep.Move move = move(g, leader, target, situation, lost);
+        if (move != null) {
+          return move;
+        }
       }
     }
     return null;
+  }
+
+  /**
+   * The members of {@code leader}'s configuration whose copy is gone: wiped members, and live
+   * ones that answered the probe without a copy of the group (a node stopped between making its
+   * storage and formatting its replicas, or a replica deleted by hand).
+   */
+  private static Set<String> lostCopies(Situation situation, HostedReplica leader,
+      Set<String> wiped) {
+    Set<String> lost = new TreeSet<>();
+    for (String node : leader.peers()) {
+      boolean answered = situation.reportedStorage().containsKey(node);
+      boolean hosts = situation.replicas().stream()
+          .anyMatch(c -> c.group() == leader.group() && c.node().equals(node));
+      if (wiped.contains(node) || (answered && !hosts)) {
+        lost.add(node);
+      }
+    }
+    return lost;
+  }
+
+  /**
+   * The metadata group keeps its live replicas and replaces the others by eligible members in
+   * id order; a dead or drained replica with no replacement stays, a lost copy goes regardless.
+   */
+  private static ReplicaStep moveMetadata(Situation situation, HostedReplica leader,
+      List<String> eligible, Set<String> lost) {
+    List<String> current = inOrder(leader.peers(),
+        situation.recorded().getOrDefault(HostedReplica.METADATA, List.of()));
+    int wanted = Math.min(METADATA_REPLICAS, situation.members().size());
+    List<String> target = new ArrayList<>(
+        current.stream().filter(n -> eligible.contains(n) && !lost.contains(n)).toList());
+    eligible.stream().filter(n -> !current.contains(n)).sorted(NodeIdOrder.INSTANCE)
+        .limit(Math.max(0, wanted - target.size())).forEach(target::add);
+    for (String kept : current) {
+      if (target.size() < wanted && !target.contains(kept) && !lost.contains(kept)) {
+        target.add(kept);
+      }
+    }
+    if (target.isEmpty() || leader.peers().equals(Set.copyOf(target))) {
+      return null;
+    }
+    return move(HostedReplica.METADATA, leader, target, situation, lost);
+  }
+
+  /**
+   * The move of {@code group} from its leader's configuration to {@code target}; null when a
+   * majority of that configuration is dead or lost its copy, since the change could not commit
+   * (it needs a majority of the old configuration and of the new one) and would only hold up
+   * the controller until it timed out.
+   */
+  private static ReplicaStep.Move move(int group, HostedReplica leader, List<String> target,
+      Situation situation, Set<String> lost) {
+    long holding = leader.peers().stream()
+        .filter(n -> !lost.contains(n) && !situation.dead().contains(n)).count();
+    if (holding <= leader.peers().size() / 2) {
+      return null;
+    }
+    List<String> format = target.stream().filter(n -> !leader.peers().contains(n)).toList();
+    List<String> from = inOrder(leader.peers(), situation.recorded().getOrDefault(group, List.of()));
+    return new ReplicaStep.Move(group, from, target, format, leader.node());
   }
 
   /**

@@ -2,7 +2,10 @@ package io.raftlimiter.server.control;
 
 import java.util.List;
 
-/** One thing the replica controller does to bring a group's replicas to where they belong. */
+/**
+ * One thing the replica controller does to bring a group's replicas to where they belong. A
+ * {@code group} is a data group's index, or {@link HostedReplica#METADATA} for the metadata group.
+ */
 public sealed interface ReplicaStep {
 
   /**
@@ -34,4 +37,11 @@ public sealed interface ReplicaStep {
 
   /** A live node hosts a replica its group's leader no longer counts: the copy is deleted. */
   record DropStray(String node, int group) implements ReplicaStep {}
+
+  /**
+   * The metadata takes {@code storageId} as {@code node}'s storage: the first id a member
+   * reports, or the new one of a member that lost its disk once none of its old replicas is
+   * left in any configuration.
+   */
+  record RecordStorage(String node, String storageId) implements ReplicaStep {}
 }

@@ -153,14 +153,125 @@ class ReplicaPlannerTest {
     assertEquals(List.of(), ReplicaPlanner.plan(s));
   }
 
+  private static final int META = HostedReplica.METADATA;
+
+  /** Every member answered the probe with its storage; {@code wiped} with a new one. */
+  private static Map<String, String> reported(List<String> members, Set<String> silent,
+      String... wiped) {
+    Map<String, String> storage = new HashMap<>();
+    for (String m : members) {
+      if (!silent.contains(m)) {
+        storage.put(m, List.of(wiped).contains(m) ? "new-" + m : "disk-" + m);
+      }
+    }
+    return storage;
+  }
+
+  private static Map<String, String> recordedStorage(List<String> members) {
+    Map<String, String> storage = new HashMap<>();
+    members.forEach(m -> storage.put(m, "disk-" + m));
+    return storage;
+  }
+
+  @Test
+  void aMembersFirstStorageIsRecorded() {
+    List<String> three = List.of("n1", "n2", "n3");
+    Situation s = new Situation(1, 3, three, Set.of(), Set.of(), Map.of(0, three),
+        List.of(leader("n1", 0, 3, "n1", "n2", "n3"), follower("n2", 0, 3, "n1", "n2", "n3"),
+            follower("n3", 0, 3, "n1", "n2", "n3")),
+        Map.of("n1", "disk-n1", "n2", "disk-n2"), reported(three, Set.of()));
+
+    assertEquals(List.of(new ReplicaStep.RecordStorage("n3", "disk-n3")), ReplicaPlanner.plan(s));
+  }
+
+  /**
+   * Item 7: n3 came back on an empty disk and hosts nothing. It is taken out first (with no spare
+   * node the group shrinks to the two copies that hold its log), its new storage is recorded only
+   * once no group counts it, and only then is it formatted, as a new replica.
+   */
+  @Test
+  void aWipedMemberIsTakenOutBeforeItIsFormattedAgain() {
+    List<String> three = List.of("n1", "n2", "n3");
+    Map<String, String> reported = reported(three, Set.of(), "n3");
+    Situation wiped = new Situation(1, 3, three, Set.of(), Set.of(), Map.of(0, three),
+        List.of(leader("n1", 0, 3, "n1", "n2", "n3"), follower("n2", 0, 3, "n1", "n2", "n3")),
+        recordedStorage(three), reported);
+    assertEquals(List.of(new Move(0, three, List.of("n1", "n2"), List.of(), "n1")),
+        ReplicaPlanner.plan(wiped));
+
+    Situation out = new Situation(1, 3, three, Set.of(), Set.of(), Map.of(0, List.of("n1", "n2")),
+        List.of(leader("n1", 0, 3, "n1", "n2"), follower("n2", 0, 3, "n1", "n2")),
+        recordedStorage(three), reported);
+    assertEquals(List.of(new ReplicaStep.RecordStorage("n3", "new-n3")), ReplicaPlanner.plan(out));
+
+    Map<String, String> renewed = new HashMap<>(recordedStorage(three));
+    renewed.put("n3", "new-n3");
+    Situation accepted = new Situation(1, 3, three, Set.of(), Set.of(),
+        Map.of(0, List.of("n1", "n2")),
+        List.of(leader("n1", 0, 3, "n1", "n2"), follower("n2", 0, 3, "n1", "n2")),
+        renewed, reported);
+    List<ReplicaStep> steps = ReplicaPlanner.plan(accepted);
+    assertEquals(1, steps.size(), steps.toString());
+    assertEquals(List.of("n3"), ((Move) steps.get(0)).format());
+  }
+
+  /** A live member in the configuration that answers without a copy lost it: out, then back. */
+  @Test
+  void aLiveMemberWithoutItsCopyIsTakenOut() {
+    List<String> three = List.of("n1", "n2", "n3");
+    Situation s = new Situation(1, 3, three, Set.of(), Set.of(), Map.of(0, three),
+        List.of(leader("n1", 0, 3, "n1", "n2", "n3"), follower("n2", 0, 3, "n1", "n2", "n3")),
+        recordedStorage(three), reported(three, Set.of()));
+
+    assertEquals(List.of(new Move(0, three, List.of("n1", "n2"), List.of(), "n1")),
+        ReplicaPlanner.plan(s));
+  }
+
+  /** Item 3: the metadata group leaves a dead replica for the first eligible member by id. */
+  @Test
+  void theMetadataGroupMovesOffADeadReplica() {
+    List<String> five = List.of("n1", "n2", "n3", "n4", "n5", "n10");
+    Situation s = new Situation(0, 3, five, Set.of("n3"), Set.of(),
+        Map.of(META, List.of("n1", "n2", "n3")),
+        List.of(new HostedReplica("n1", META, true, 4, CURRENT, Set.of("n1", "n2", "n3"),
+                Set.of()),
+            new HostedReplica("n2", META, false, 4, CURRENT, Set.of("n1", "n2", "n3"),
+                Set.of())),
+        recordedStorage(five), reported(five, Set.of("n3")));
+
+    assertEquals(List.of(new Move(META, List.of("n1", "n2", "n3"), List.of("n1", "n2", "n4"),
+        List.of("n4"), "n1")), ReplicaPlanner.plan(s));
+  }
+
+  @Test
+  void theMetadataGroupLeavesADrainedReplicaOnlyForAnotherNode() {
+    List<String> four = List.of("n1", "n2", "n3", "n4");
+    List<HostedReplica> copies = List.of(
+        new HostedReplica("n1", META, true, 4, CURRENT, Set.of("n1", "n2", "n3"), Set.of()),
+        new HostedReplica("n2", META, false, 4, CURRENT, Set.of("n1", "n2", "n3"), Set.of()),
+        new HostedReplica("n3", META, false, 4, CURRENT, Set.of("n1", "n2", "n3"), Set.of()));
+    Situation s = new Situation(0, 3, four, Set.of(), Set.of("n1"),
+        Map.of(META, List.of("n1", "n2", "n3")), copies, recordedStorage(four),
+        reported(four, Set.of()));
+    assertEquals(List.of(new Move(META, List.of("n1", "n2", "n3"), List.of("n2", "n3", "n4"),
+        List.of("n4"), "n1")), ReplicaPlanner.plan(s));
+
+    List<String> three = List.of("n1", "n2", "n3");
+    Situation noSpare = new Situation(0, 3, three, Set.of(), Set.of("n1"),
+        Map.of(META, three), copies, recordedStorage(three), reported(three, Set.of()));
+    assertEquals(List.of(), ReplicaPlanner.plan(noSpare));
+  }
+
   /**
    * Generated situations: each group has a true configuration and a leader in the latest term;
    * around them, dead nodes, members mid-election, changes in progress, a metadata record one
    * change behind with the copy that change took out, and copies left behind earlier on other
    * nodes, some of them leaders of their own with earlier or later terms (copies left behind
-   * together can elect one). Whatever the planner
-   * does, it never formats or deletes a member of a group's true configuration, and it moves a
-   * group only from that configuration.
+   * together can elect one); the metadata group among them; and a member back on an empty disk,
+   * hosting nothing under a new storage id. Whatever the planner does, it never formats or
+   * deletes a member of a group's true configuration, never formats the wiped member, moves a
+   * group only from its true configuration, and records the wiped member's new storage only once
+   * no true configuration counts it.
    */
   @Test
   void neverWipesAVoterInGeneratedSituations() {
@@ -179,10 +290,14 @@ class ReplicaPlannerTest {
           dead.add(m);
         }
       }
+      String wiped = random.nextInt(4) == 0 ? members.get(random.nextInt(nodes)) : null;
+      if (wiped != null) {
+        dead.remove(wiped);
+      }
       Map<Integer, Set<String>> truth = new HashMap<>();
       Map<Integer, List<String>> recorded = new HashMap<>();
       List<HostedReplica> reports = new ArrayList<>();
-      for (int g = 0; g < groups; g++) {
+      for (int g = META; g < groups; g++) {
         Set<String> conf = pick(random, members, 3);
         truth.put(g, conf);
         long term = 5 + random.nextInt(5);
@@ -225,7 +340,18 @@ class ReplicaPlannerTest {
           }
         }
       }
-      Situation s = new Situation(groups, 3, members, dead, Set.of(), recorded, reports);
+      if (wiped != null) {
+        String node = wiped;
+        reports.removeIf(r -> r.node().equals(node));
+      }
+      Map<String, String> reportedStorage = new HashMap<>();
+      for (String m : members) {
+        if (!dead.contains(m)) {
+          reportedStorage.put(m, m.equals(wiped) ? "new-" + m : "disk-" + m);
+        }
+      }
+      Situation s = new Situation(groups, 3, members, dead, Set.of(), recorded, reports,
+          recordedStorage(members), reportedStorage);
       for (ReplicaStep step : ReplicaPlanner.plan(s)) {
         steps++;
         if (step instanceof Move move) {
@@ -236,10 +362,16 @@ class ReplicaPlannerTest {
           }
           assertTrue(move.to().containsAll(move.format()));
           assertFalse(dead.stream().anyMatch(move.to()::contains), s.toString());
+          assertFalse(wiped != null && move.format().contains(wiped),
+              wiped + " formatted while counted: " + s);
         } else if (step instanceof DropStray drop) {
           assertFalse(truth.get(drop.group()).contains(drop.node()), drop + " wiped: " + s);
         } else if (step instanceof Record record) {
           assertEquals(truth.get(record.group()), Set.copyOf(record.replicas()), s.toString());
+        } else if (step instanceof ReplicaStep.RecordStorage storage) {
+          assertEquals(wiped, storage.node(), s.toString());
+          assertTrue(truth.values().stream().noneMatch(conf -> conf.contains(storage.node())),
+              storage + " while a group counts it: " + s);
         }
       }
     }
