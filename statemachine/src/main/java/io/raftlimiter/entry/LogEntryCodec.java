@@ -23,7 +23,8 @@ public final class LogEntryCodec {
   static final byte VERSION = 3;
   /** The version before op ids, still decoded. */
   static final byte VERSION_WITHOUT_IDS = 2;
-  static final byte TYPE_ACQUIRE_BATCH = 1;
+  /** An entry holding a batch of bucket ops of any kind (named for acquires once; still 1). */
+  static final byte TYPE_OP_BATCH = 1;
   static final int STAMP_OFFSET = 2;
   public static final int HEADER_BYTES = 2 + 8 + 4;
   private static final int FIXED_OP_BYTES_WITHOUT_IDS = 1 + 2 + 8 + 8 + 8;
@@ -48,7 +49,7 @@ public final class LogEntryCodec {
       size += encodedSize(op);
     }
     ByteBuffer buffer = ByteBuffer.allocate(size);
-    buffer.put(VERSION).put(TYPE_ACQUIRE_BATCH).putLong(stampNanos).putInt(ops.size());
+    buffer.put(VERSION).put(TYPE_OP_BATCH).putLong(stampNanos).putInt(ops.size());
     for (BucketOp op : ops) {
       buffer.put(op.kind().code()).putShort((short) op.key().length).put(op.key()).putLong(op.permits())
           .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond())
@@ -74,7 +75,7 @@ public final class LogEntryCodec {
     try {
       byte version = buffer.get();
       byte type = buffer.get();
-      if ((version != VERSION && version != VERSION_WITHOUT_IDS) || type != TYPE_ACQUIRE_BATCH) {
+      if ((version != VERSION && version != VERSION_WITHOUT_IDS) || type != TYPE_OP_BATCH) {
         throw new MalformedEntryException("unknown entry version " + version + " type " + type);
       }
       boolean withIds = version == VERSION;
@@ -114,7 +115,7 @@ public final class LogEntryCodec {
 
   private static void checkHeader(byte[] encoded) {
     if (encoded.length < HEADER_BYTES || (encoded[0] != VERSION && encoded[0] != VERSION_WITHOUT_IDS)
-        || encoded[1] != TYPE_ACQUIRE_BATCH) {
+        || encoded[1] != TYPE_OP_BATCH) {
       throw new MalformedEntryException("not an acquire-batch entry");
     }
   }

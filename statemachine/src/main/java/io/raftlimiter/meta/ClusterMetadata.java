@@ -23,18 +23,11 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
   /** How a refusal to remove a rule that does not exist begins. */
   public static final String NO_SUCH_RULE = "no rule for prefix";
 
-  /** What a command did: the metadata after it, and why it was refused (null when it was not). */
-  public record Outcome(ClusterMetadata metadata, String refusal) {
-    public boolean refused() {
-      return refusal != null;
-    }
-  }
-
   /**
    * Applies {@code command}, found at log index {@code index} in an entry of {@code term}: a
    * {@link MetaCommand.Fenced} command only if {@code term} is the one it was issued in.
    */
-  public Outcome apply(MetaCommand command, long term, long index) {
+  public MetaReply apply(MetaCommand command, long term, long index) {
     if (command instanceof MetaCommand.Fenced fenced) {
       return fenced.term() == term ? apply(fenced.command(), index)
           : refuse("issued by the controller of metadata term " + fenced.term()
@@ -44,7 +37,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
   }
 
   /** Applies {@code command}, found at log index {@code index}. A refusal changes nothing. */
-  public Outcome apply(MetaCommand command, long index) {
+  public MetaReply apply(MetaCommand command, long index) {
     if (command instanceof MetaCommand.Fenced fenced) {
       throw new IllegalArgumentException("a fenced command needs its entry's term: " + fenced);
     }
@@ -82,7 +75,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return recordShape((MetaCommand.RecordShape) command, index);
   }
 
-  private Outcome setRule(MetaCommand.SetRule set, long index) {
+  private MetaReply setRule(MetaCommand.SetRule set, long index) {
     String invalid = invalidPrefix(set.prefix());
     if (invalid != null) {
       return refuse(invalid);
@@ -95,7 +88,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return changed(shape, LimitRules.of(next), membership, index);
   }
 
-  private Outcome removeRule(MetaCommand.RemoveRule remove, long index) {
+  private MetaReply removeRule(MetaCommand.RemoveRule remove, long index) {
     if (!rules.asMap().containsKey(remove.prefix())) {
       return refuse(NO_SUCH_RULE + " \"" + remove.prefix() + "\"");
     }
@@ -104,26 +97,26 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return changed(shape, LimitRules.of(next), membership, index);
   }
 
-  private Outcome recordShape(MetaCommand.RecordShape record, long index) {
+  private MetaReply recordShape(MetaCommand.RecordShape record, long index) {
     if (shape != null) {
-      return shape.equals(record.shape()) ? new Outcome(this, null)
+      return shape.equals(record.shape()) ? new MetaReply(null, this)
           : refuse("the cluster was created as " + shape + ", not " + record.shape());
     }
     return changed(record.shape(), rules, membership, index);
   }
 
-  private Outcome markDead(String node, boolean dead, long index) {
+  private MetaReply markDead(String node, boolean dead, long index) {
     String invalid = notAMember(node);
     if (invalid != null) {
       return refuse(invalid);
     }
     if (membership.dead().contains(node) == dead) {
-      return new Outcome(this, null); // already so
+      return new MetaReply(null, this); // already so
     }
     return changed(shape, rules, membership.withDead(node, dead), index);
   }
 
-  private Outcome setReplicas(MetaCommand.SetReplicas set, long index) {
+  private MetaReply setReplicas(MetaCommand.SetReplicas set, long index) {
     if (shape == null) {
       return refuse("the cluster's shape is not recorded yet");
     }
@@ -152,7 +145,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return null;
   }
 
-  private Outcome recordStorage(MetaCommand.RecordStorage storage, long index) {
+  private MetaReply recordStorage(MetaCommand.RecordStorage storage, long index) {
     String invalid = notAMember(storage.node());
     if (invalid != null) {
       return refuse(invalid);
@@ -163,7 +156,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
           + " characters, not " + id.length());
     }
     if (id.equals(membership.storageIds().get(storage.node()))) {
-      return new Outcome(this, null); // already so
+      return new MetaReply(null, this); // already so
     }
     return changed(shape, rules, membership.withStorage(storage.node(), id), index);
   }
@@ -209,7 +202,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return equals < 0 ? spec : spec.substring(0, equals);
   }
 
-  private Outcome addMember(String spec, long index) {
+  private MetaReply addMember(String spec, long index) {
     if (shape == null) {
       return refuse("the cluster's shape is not recorded yet");
     }
@@ -220,13 +213,13 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     String id = idOf(spec);
     String known = members().get(id);
     if (known != null) {
-      return known.equals(spec) ? new Outcome(this, null)
+      return known.equals(spec) ? new MetaReply(null, this)
           : refuse(id + " is a member already, as " + known);
     }
     return changed(shape, rules, membership.withJoined(id, spec), index);
   }
 
-  private Outcome removeMember(String node, long index) {
+  private MetaReply removeMember(String node, long index) {
     String invalid = notAMember(node);
     if (invalid != null) {
       return refuse(invalid);
@@ -258,12 +251,12 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
         : null;
   }
 
-  private Outcome changed(ClusterShape newShape, LimitRules newRules, Membership newMembership,
+  private MetaReply changed(ClusterShape newShape, LimitRules newRules, Membership newMembership,
       long index) {
-    return new Outcome(new ClusterMetadata(index, newShape, newRules, newMembership), null);
+    return new MetaReply(null, new ClusterMetadata(index, newShape, newRules, newMembership));
   }
 
-  private Outcome refuse(String why) {
-    return new Outcome(this, why);
+  private MetaReply refuse(String why) {
+    return new MetaReply(why, this);
   }
 }

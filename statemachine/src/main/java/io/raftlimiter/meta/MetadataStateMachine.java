@@ -131,7 +131,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     try {
       MetaCommand command =
           MetaCodec.decodeCommand(entry.getStateMachineLogEntry().getLogData().toByteArray());
-      ClusterMetadata.Outcome outcome =
+      MetaReply outcome =
           metadata.apply(command, termIndex.getTerm(), termIndex.getIndex());
       publish(outcome.metadata());
       refusal = outcome.refusal();

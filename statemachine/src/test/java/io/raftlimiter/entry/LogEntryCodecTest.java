@@ -198,7 +198,7 @@ class LogEntryCodecTest {
         bad[0] = (byte) v;
         assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(bad), "version " + v);
       }
-      if (v == LogEntryCodec.TYPE_ACQUIRE_BATCH) {
+      if (v == LogEntryCodec.TYPE_OP_BATCH) {
         continue;
       }
       byte[] badType = encoded.clone();
@@ -259,7 +259,7 @@ class LogEntryCodecTest {
       if (bytes.length >= 14 && rnd.nextBoolean()) {
         // get past the header check, with a small op count, to reach the op decoding
         bytes[0] = LogEntryCodec.VERSION;
-        bytes[1] = LogEntryCodec.TYPE_ACQUIRE_BATCH;
+        bytes[1] = LogEntryCodec.TYPE_OP_BATCH;
         ByteBuffer.wrap(bytes).putInt(10, rnd.nextInt(4));
         if (bytes.length >= 17 && rnd.nextBoolean()) {
           bytes[14] = (byte) rnd.nextInt(5);

@@ -41,12 +41,12 @@ class ClusterMetadataTest {
   @Test
   void refusedCommandsChangeNothing() {
     ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.SetRule("a", LIMIT), 1);
-    ClusterMetadata.Outcome missing = m.apply(new MetaCommand.RemoveRule("b"), 2);
+    MetaReply missing = m.apply(new MetaCommand.RemoveRule("b"), 2);
     assertTrue(missing.refused());
     assertTrue(missing.refusal().contains("no rule for prefix \"b\""), missing.refusal());
     assertSame(m, missing.metadata());
 
-    ClusterMetadata.Outcome tooLong = m.apply(new MetaCommand.SetRule("x".repeat(513), LIMIT), 3);
+    MetaReply tooLong = m.apply(new MetaCommand.SetRule("x".repeat(513), LIMIT), 3);
     assertTrue(tooLong.refusal().contains("513 UTF-8 bytes"), tooLong.refusal());
     assertSame(m, tooLong.metadata());
   }
@@ -55,11 +55,11 @@ class ClusterMetadataTest {
   void theFirstShapeIsKeptAndADifferentOneRefused() {
     ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
     assertEquals(SHAPE, m.shape());
-    ClusterMetadata.Outcome same = m.apply(new MetaCommand.RecordShape(SHAPE), 2);
+    MetaReply same = m.apply(new MetaCommand.RecordShape(SHAPE), 2);
     assertFalse(same.refused());
     assertEquals(1, same.metadata().version(), "recording the same shape again is no change");
     ClusterShape other = new ClusterShape(SHAPE.members(), 12, 2);
-    ClusterMetadata.Outcome different = m.apply(new MetaCommand.RecordShape(other), 3);
+    MetaReply different = m.apply(new MetaCommand.RecordShape(other), 3);
     assertTrue(different.refused());
     assertEquals(SHAPE, different.metadata().shape());
   }
@@ -70,7 +70,7 @@ class ClusterMetadataTest {
     assertEquals(List.of("n1", "n2"), m.memberIds());
     m = applied(m, new MetaCommand.MarkDead("n2", true), 2);
     assertEquals(Set.of("n2"), m.membership().dead());
-    ClusterMetadata.Outcome again = m.apply(new MetaCommand.MarkDead("n2", true), 3);
+    MetaReply again = m.apply(new MetaCommand.MarkDead("n2", true), 3);
     assertSame(m, again.metadata(), "marking a dead node dead again is no change");
     m = applied(m, new MetaCommand.SetReplicas(5, List.of("n1")), 4);
     assertEquals(Map.of(5, List.of("n1")), m.membership().replicas());
@@ -183,7 +183,7 @@ class ClusterMetadataTest {
     ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
     for (String bad : List.of("n3", "n3=host", "n3=host:1:99999", "n3=host:0:5", "=h:1:2",
         "n3=ho st:1:2", "")) {
-      ClusterMetadata.Outcome outcome = m.apply(new MetaCommand.AddMember(bad), 2);
+      MetaReply outcome = m.apply(new MetaCommand.AddMember(bad), 2);
       assertTrue(outcome.refused(), bad);
       assertEquals(m, outcome.metadata(), bad + " changed nothing");
     }
@@ -202,11 +202,11 @@ class ClusterMetadataTest {
     MetaCommand fenced = new MetaCommand.Fenced(4,
         new MetaCommand.SetReplicas(0, List.of("n2", "n1")));
 
-    ClusterMetadata.Outcome inItsTerm = m.apply(fenced, 4, 2);
+    MetaReply inItsTerm = m.apply(fenced, 4, 2);
     assertFalse(inItsTerm.refused(), inItsTerm.refusal());
     assertEquals(List.of("n2", "n1"), inItsTerm.metadata().membership().replicas().get(0));
 
-    ClusterMetadata.Outcome later = m.apply(fenced, 5, 2);
+    MetaReply later = m.apply(fenced, 5, 2);
     assertTrue(later.refused());
     assertTrue(later.refusal().contains("term 4"), later.refusal());
     assertEquals(m, later.metadata(), "refused: nothing changed");
@@ -221,7 +221,7 @@ class ClusterMetadataTest {
   }
 
   private static ClusterMetadata applied(ClusterMetadata m, MetaCommand command, long index) {
-    ClusterMetadata.Outcome outcome = m.apply(command, index);
+    MetaReply outcome = m.apply(command, index);
     assertFalse(outcome.refused(), outcome.refusal());
     return outcome.metadata();
   }

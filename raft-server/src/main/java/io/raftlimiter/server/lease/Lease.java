@@ -24,7 +24,8 @@ final class Lease {
   /** The last grant left less than a token in the bucket. */
   private boolean lastGrantEmptied;
   private long lastUseNanos;
-  private CompletableFuture<Void> refill;
+  /** The grant asked of the group and not answered yet; null when none is. */
+  private CompletableFuture<Void> pendingGrant;
   private boolean retired;
 
   Lease(byte[] key, BucketLimit limit, long nowNanos) {
@@ -61,16 +62,16 @@ final class Lease {
 
   /** Whether to ask for more before running dry: below {@code lowWater}, not known empty, not asking. */
   boolean wantsTopUp(long lowWater, long nowNanos) {
-    return refill == null && tokens < lowWater && nowNanos >= emptyUntilNanos;
+    return pendingGrant == null && tokens < lowWater && nowNanos >= emptyUntilNanos;
   }
 
   /** The grant in flight, if any. */
-  CompletableFuture<Void> refill() {
-    return refill;
+  CompletableFuture<Void> pendingGrant() {
+    return pendingGrant;
   }
 
-  void refillStarted(CompletableFuture<Void> inFlight) {
-    this.refill = inFlight;
+  void grantStarted(CompletableFuture<Void> inFlight) {
+    this.pendingGrant = inFlight;
   }
 
   /**
@@ -79,7 +80,7 @@ final class Lease {
    * refused here until that time instead of each asking the group.
    */
   void granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long nowNanos) {
-    refill = null;
+    pendingGrant = null;
     reconcile(grantLimit);
     tokens = Math.min(tokens + granted, limit.capacity());
     lastGrantEmptied = nextTokenMillis > 0;
@@ -101,12 +102,12 @@ final class Lease {
 
   /** The grant failed: nothing changes, and the next request may ask again. */
   void grantFailed() {
-    refill = null;
+    pendingGrant = null;
   }
 
   /** Whether the lease should end: unused for {@code idleNanos} and no grant in flight. */
   boolean expired(long nowNanos, long idleNanos) {
-    return refill == null && nowNanos - lastUseNanos >= idleNanos;
+    return pendingGrant == null && nowNanos - lastUseNanos >= idleNanos;
   }
 
   /** Ends the lease: the op that gives its unused tokens back, or {@code null} if none are left. */

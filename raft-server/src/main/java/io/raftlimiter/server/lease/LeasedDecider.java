@@ -120,11 +120,11 @@ public final class LeasedDecider implements Decider, AutoCloseable {
       if (!mayWait) {
         fallbacks.inc();
         grant = null;
-      } else if (lease.refill() != null) {
-        grant = lease.refill();
+      } else if (lease.pendingGrant() != null) {
+        grant = lease.pendingGrant();
       } else {
         grant = new CompletableFuture<>();
-        lease.refillStarted(grant);
+        lease.grantStarted(grant);
         startGrant = true;
       }
     }
@@ -142,7 +142,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   /** Asks for more tokens ahead of need; called holding the lease's monitor. */
   private void topUp(Lease lease, BucketOp op) {
     CompletableFuture<Void> grant = new CompletableFuture<>();
-    lease.refillStarted(grant);
+    lease.grantStarted(grant);
     try {
       // sent from the timer thread, so that the request that noticed does not wait for it
       timer.execute(DaemonThreads.guarded("lease top-up", taskFailures,

@@ -51,7 +51,7 @@ class LeaseTest {
   @Test
   void oneGrantAtATime() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.refillStarted(new CompletableFuture<>());
+    lease.grantStarted(new CompletableFuture<>());
     assertFalse(lease.wantsTopUp(5, 0));
     assertFalse(lease.expired(10_000 * MS, MS), "a lease with a grant in flight does not end");
     lease.grantFailed();
