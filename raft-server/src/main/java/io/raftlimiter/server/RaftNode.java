@@ -3,18 +3,15 @@ package io.raftlimiter.server;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.api.admin.v1.ClusterView;
-import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
-import io.raftlimiter.server.eventual.EventualDecider;
-import io.raftlimiter.server.lease.LeasedDecider;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
@@ -24,7 +21,21 @@ import io.raftlimiter.server.api.RouteHintInterceptor;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
-import io.raftlimiter.server.forward.ForwardService;
+import io.raftlimiter.server.control.FormerStorageCheck;
+import io.raftlimiter.server.control.LeaderBalancer;
+import io.raftlimiter.server.control.MetadataGroup;
+import io.raftlimiter.server.control.ReplicaController;
+import io.raftlimiter.server.control.StorageIdentity;
+import io.raftlimiter.server.data.ClusterGroups;
+import io.raftlimiter.server.data.DataGroups;
+import io.raftlimiter.server.data.RaftEntrySubmitter;
+import io.raftlimiter.server.data.RaftTuning;
+import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.data.forward.ForwardService;
+import io.raftlimiter.server.decide.eventual.EventualDecider;
+import io.raftlimiter.server.decide.lease.LeasedDecider;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.WriteBehindBucketStore;
@@ -33,7 +44,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +51,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
-import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -52,8 +60,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One raftlimiter node: a Ratis server hosting its replicas of the data groups, a committer per
- * group ({@link DataGroups}), and the gRPC endpoint clients talk to.
+ * One raftlimiter node. It only wires the planes together, each a package of its own:
+ * <ul>
+ *   <li>{@code server.data}: the data groups, their committers, routing keys to groups, and
+ *       reaching a group's leader ({@link DataGroups});
+ *   <li>{@code server.control}: the metadata group ({@link MetadataGroup}), the replica planner
+ *       and the controller that carries its steps out, and the leader balancer;
+ *   <li>{@code server.decide}: the consistency modes that decide without a Raft round per
+ *       request (LEASED, EVENTUAL); STRONG is a plain op through the data plane;
+ *   <li>{@code server.api}: the gRPC services, which validate requests and answer them.
+ * </ul>
  *
  * <pre>
  *   gRPC client ──▶ RateLimiterService ──key──▶ GroupCommitter ──entry──▶ RaftEntrySubmitter
@@ -78,6 +94,7 @@ public final class RaftNode implements AutoCloseable {
   private final Server grpcServer;
   private final long startedAtMillis = System.currentTimeMillis();
   private final StorageIdentity storage;
+  private final NodeStatusReport report;
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
@@ -132,6 +149,8 @@ public final class RaftNode implements AutoCloseable {
         config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
         config.get(NodeConfigKeys.LEASE_IDLE_MS), registry);
     PeerAddress self = config.self();
+    this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
+        leased, storage, startedAtMillis);
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
         .directExecutor() // handlers never block: they queue and return
@@ -152,9 +171,9 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw new IOException("cannot listen on " + self.clientAddress() + ": " + e.getMessage(), e);
     }
-    registry.gauge("time.stamps-clamped", () -> () -> dataStateMachines()
+    registry.gauge("time.stamps-clamped", () -> () -> report.dataStateMachines()
         .mapToLong(RateLimiterStateMachine::clampedStamps).sum());
-    registry.gauge("time.clock-skew-max-ms", () -> () -> dataStateMachines()
+    registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
     LOG.info("node {} serving clients on {}, raft on {}, hosting {} of {} groups",
@@ -314,126 +333,9 @@ public final class RaftNode implements AutoCloseable {
     return raftServer;
   }
 
+  /** What this node reports of itself: the answer to {@code NodeAdmin.Status}. */
   public NodeStatus status() {
-    NodeStatus.Builder status = NodeStatus.newBuilder()
-        .setNodeId(config.nodeId())
-        .setClientAddress(clientAddress())
-        .setDecisionsAllowed(metrics.allowedCount())
-        .setDecisionsRejected(metrics.rejectedCount())
-        .setUptimeMillis(System.currentTimeMillis() - startedAtMillis)
-        .setEventualViews(eventual.views())
-        .setEventualOwedHits(eventual.owedHits())
-        .setLeases(leased.leases())
-        .setLeasedTokens(leased.leasedTokens());
-    ClusterMetadata known = metadata.current();
-    RaftPeerId metadataLeader = metadata.leader();
-    status.setMetadataVersion(known.version())
-        .setLimitRules(known.rules().size())
-        .setMetadataLeader(metadataLeader == null ? "" : metadataLeader.toString())
-        .setMetadataProblem(metadata.problem())
-        .addAllDeadNodes(known.membership().dead())
-        .addAllMembers(known.memberIds())
-        .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
-        .addAllLeaving(known.membership().leaving())
-        .setStorageId(storage.id())
-        .putAllMemberStorageIds(known.membership().storageIds())
-        .addAllMetadataReplicas(known.shape() == null ? List.of()
-            : ClusterGroups.metadataReplicas(known));
-    metadataGroupStatus().ifPresent(status::setMetadataGroup);
-    known.members().forEach((id, spec) -> {
-      try {
-        status.putMemberClientAddresses(id, PeerAddress.parse(spec).clientAddress());
-      } catch (RuntimeException e) {
-        // recorded before specs were checked: left out rather than fail the status call
-      }
-    });
-    List<RaftGroup> all = groups.all();
-    for (int index = 0; index < all.size(); index++) {
-      groupStatus(index, all.get(index)).ifPresent(status::addGroups);
-    }
-    return status.build();
-  }
-
-  /** The state machines of the data groups this node hosts. */
-  private Stream<RateLimiterStateMachine> dataStateMachines() {
-    List<RateLimiterStateMachine> machines = new ArrayList<>();
-    for (RaftGroup group : groups.local()) {
-      try {
-        machines.add((RateLimiterStateMachine) raftServer.getDivision(group.getGroupId())
-            .getStateMachine());
-      } catch (IOException | RuntimeException e) {
-        // removed or closing meanwhile: not counted
-      }
-    }
-    return machines.stream();
-  }
-
-  /** This node's replica of the metadata group; empty when it hosts none. */
-  private Optional<GroupStatus> metadataGroupStatus() {
-    RaftServer.Division division;
-    try {
-      division = raftServer.getDivision(ClusterGroups.metaGroupId());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    GroupStatus.Builder builder = GroupStatus.newBuilder()
-        .setIndex(-1)
-        .setGroupId(ClusterGroups.metaGroupId().getUuid().toString());
-    try {
-      configuration(division, builder);
-      var info = division.getInfo();
-      RaftPeerId leader = info.getLeaderId();
-      builder.setRole(info.getCurrentRole().name())
-          .setLeaderId(leader == null ? "" : leader.toString())
-          .setTerm(info.getCurrentTerm())
-          .setAppliedIndex(info.getLastAppliedIndex())
-          .setCommitIndex(division.getRaftLog().getLastCommittedIndex());
-    } catch (RuntimeException e) {
-      builder.setRole("UNKNOWN");
-    }
-    return Optional.of(builder.build());
-  }
-
-  /** The replica's own view of the configuration: the truth about who replicates the group. */
-  private static void configuration(RaftServer.Division division, GroupStatus.Builder builder) {
-    division.getRaftConf().getCurrentPeers()
-        .forEach(p -> builder.addPeerIds(p.getId().toString()));
-    division.getRaftConf().getPreviousPeers()
-        .forEach(p -> builder.addPreviousPeerIds(p.getId().toString()));
-    builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
-  }
-
-  /** The group's state on this node's replica; empty when this node hosts none. */
-  private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
-    RaftServer.Division division;
-    try {
-      division = raftServer.getDivision(raftGroup.getGroupId());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    GroupStatus.Builder builder = GroupStatus.newBuilder()
-        .setIndex(index)
-        .setGroupId(raftGroup.getGroupId().getUuid().toString());
-    try {
-      configuration(division, builder);
-      var info = division.getInfo();
-      RaftPeerId leader = info.getLeaderId();
-      RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();
-      var snapshot = sm.getLatestSnapshot();
-      builder.setRole(info.getCurrentRole().name())
-          .setLeaderId(leader == null ? "" : leader.toString())
-          .setTerm(info.getCurrentTerm())
-          .setAppliedIndex(info.getLastAppliedIndex())
-          .setCommitIndex(division.getRaftLog().getLastCommittedIndex())
-          .setStoredBuckets(sm.storedBuckets())
-          .setSnapshotsInstalled(sm.snapshotsInstalled())
-          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
-          .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
-          .setClampedStamps(sm.clampedStamps());
-    } catch (RuntimeException e) {
-      builder.setRole("UNKNOWN");
-    }
-    return Optional.of(builder.build());
+    return report.status();
   }
 
   @Override

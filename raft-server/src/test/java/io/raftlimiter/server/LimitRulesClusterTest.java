@@ -19,6 +19,7 @@ import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.data.ClusterGroups;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

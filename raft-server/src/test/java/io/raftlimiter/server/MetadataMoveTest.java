@@ -11,6 +11,7 @@ import io.raftlimiter.api.admin.v1.LimitRules;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.local.LocalCluster;
 import java.io.IOException;
 import java.nio.file.Path;

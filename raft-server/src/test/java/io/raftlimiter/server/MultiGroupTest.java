@@ -13,6 +13,7 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,7 +2,7 @@ package io.raftlimiter.server.api;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
-import io.raftlimiter.server.commit.GroupCommitter;
+import io.raftlimiter.server.data.commit.GroupCommitter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 

@@ -5,6 +5,7 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.decide.ConsistencyMode;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.config;
 
-import io.raftlimiter.server.api.ConsistencyMode;
+import io.raftlimiter.server.decide.ConsistencyMode;
 import java.nio.file.Path;
 import java.util.List;
 

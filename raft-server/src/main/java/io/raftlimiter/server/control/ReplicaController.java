@@ -1,0 +1,423 @@
+package io.raftlimiter.server.control;
+
+import com.codahale.metrics.Counter;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.raftlimiter.api.admin.v1.GroupStatus;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.admin.v1.StatusRequest;
+import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.meta.MetaCommand;
+import io.raftlimiter.meta.MetaReply;
+import io.raftlimiter.routing.PlacementRing;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.control.HostedReplica;
+import io.raftlimiter.server.control.ReplicaPlanner;
+import io.raftlimiter.server.control.ReplicaStep;
+import io.raftlimiter.server.data.ClusterGroups;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps every data group on the replicas the placement ring gives it among the live nodes.
+ * Every node runs one; only the metadata group's leader acts, so there is one controller at a
+ * time and its decisions go through the metadata log.
+ *
+ * <p>Each tick it probes every member's {@code NodeAdmin.Status} (the liveness signal: a node
+ * that answers is alive, and its answer says which replicas it hosts and how their groups are
+ * configured), marks a member dead after {@code cluster.dead-after-ms} of silence and alive when
+ * it answers again, and then carries out what the {@link ReplicaPlanner} decides from that:
+ * recording configurations and storage ids the metadata missed, moving one group (the metadata
+ * group first), or deleting stray copies. A move
+ * <ol>
+ *   <li>formats the new replicas on their nodes (Ratis group add), never a node already in the
+ *       group's configuration,
+ *   <li>has the group's leader change its configuration, only if it is still the one planned
+ *       from (Ratis catches the new replicas up, by snapshot when its log was purged, before the
+ *       new configuration takes effect),
+ *   <li>records where the group is now in the metadata,
+ *   <li>deletes the replicas taken out from their live nodes.
+ * </ol>
+ * A group is only moved while at least {@code cluster.replication} nodes are live: with fewer,
+ * a dead replica stays in the configuration and catches up when its node returns.
+ *
+ * <p>Fencing: the controller acts in the metadata term it leads in, and every command it commits
+ * carries that term ({@link MetaCommand.Fenced}); the metadata group applies it only from an
+ * entry of that term, so a deposed controller's command, which its successor would log in a
+ * later term, is refused. A controller that learns mid-tick that it lost the leadership drops the
+ * rest of its steps, and its configuration changes are compare-and-set.
+ */
+public final class ReplicaController implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
+  private static final long RECONFIGURE_TIMEOUT_MILLIS = 15_000;
+
+  private final RaftPeerId self;
+  private final MetadataGroup metadata;
+  private final long deadAfterNanos;
+  private final long probeTimeoutMillis;
+  private final ScheduledExecutorService timer;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastSeenNanos = new HashMap<>();
+  private final Map<String, NodeStatus> lastStatus = new HashMap<>();
+  /**
+   * The metadata term this controller acts in, -1 when it does not: every command it commits is
+   * fenced by it ({@link MetaCommand.Fenced}), so one that reaches a successor is refused.
+   */
+  private long actingTerm = -1;
+
+  public ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
+      Counter taskFailures) {
+    this.self = self;
+    this.metadata = metadata;
+    this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
+    long interval = config.get(NodeConfigKeys.CONTROLLER_INTERVAL_MS);
+    this.probeTimeoutMillis = Math.max(100, Math.min(1_000, interval * 2));
+    this.timer = DaemonThreads.timer(self + "-controller");
+    DaemonThreads.every(timer, "replica controller", interval, interval, TimeUnit.MILLISECONDS,
+        taskFailures, this::tick);
+  }
+
+  private void tick() {
+    try {
+      ClusterMetadata current = metadata.current();
+      long term = metadata.termIfLeading();
+      if (term < 0 || current.shape() == null) {
+        actingTerm = -1;
+        return;
+      }
+      Map<String, PeerAddress> members = members(current);
+      if (term != actingTerm) { // a new controller gives every node a full dead-after first
+        actingTerm = term;
+        long now = System.nanoTime();
+        members.keySet().forEach(id -> lastSeenNanos.put(id, now));
+        lastStatus.clear();
+      }
+      probe(members);
+      markDeadAndAlive(current, members);
+      current = metadata.current();
+      List<ReplicaStep> steps = ReplicaPlanner.plan(situation(current));
+      boolean settled = true;
+      for (ReplicaStep step : steps) {
+        if (metadata.termIfLeading() != actingTerm) {
+          LOG.info("{}: no longer the metadata leader of term {}; the rest of this tick's steps "
+              + "are dropped", self, actingTerm);
+          return;
+        }
+        settled &= step instanceof ReplicaStep.DropStray
+            || step instanceof ReplicaStep.RecordStorage;
+        act(step, current, members);
+      }
+      if (settled) {
+        removeDrainedMembers(metadata.current());
+      }
+    } catch (Exception e) {
+      LOG.warn("{}: controller tick failed: {}", self, e.toString());
+    }
+  }
+
+  private static Map<String, PeerAddress> members(ClusterMetadata metadata) {
+    Map<String, PeerAddress> members = new TreeMap<>();
+    metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
+    return members;
+  }
+
+  /** What this tick saw, for the planner. */
+  private ReplicaPlanner.Situation situation(ClusterMetadata current) {
+    List<List<String>> initial = initialPlacement(current);
+    Map<Integer, List<String>> recorded = new HashMap<>();
+    for (int g = 0; g < current.shape().groups(); g++) {
+      recorded.put(g, current.membership().replicas().getOrDefault(g, initial.get(g)));
+    }
+    recorded.put(HostedReplica.METADATA, ClusterGroups.metadataReplicas(current));
+    List<HostedReplica> replicas = new ArrayList<>();
+    Map<String, String> reportedStorage = new HashMap<>();
+    lastStatus.forEach((node, status) -> {
+      status.getGroupsList().forEach(g -> replicas.add(hosted(node, g.getIndex(), g)));
+      if (status.hasMetadataGroup()) {
+        replicas.add(hosted(node, HostedReplica.METADATA, status.getMetadataGroup()));
+      }
+      reportedStorage.put(node, status.getStorageId());
+    });
+    return new ReplicaPlanner.Situation(current.shape().groups(), current.shape().replication(),
+        current.memberIds(), current.membership().dead(), current.membership().leaving(),
+        recorded, replicas, current.membership().storageIds(), reportedStorage);
+  }
+
+  private static HostedReplica hosted(String node, int group, GroupStatus status) {
+    return new HostedReplica(node, group, status.getRole().equals("LEADER"), status.getTerm(),
+        status.getConfigurationIndex(), Set.copyOf(status.getPeerIdsList()),
+        Set.copyOf(status.getPreviousPeerIdsList()));
+  }
+
+  /** Asks every member for its status at once; the ones that answer in time are alive. */
+  private void probe(Map<String, PeerAddress> members) throws InterruptedException {
+    Map<String, Future<NodeStatus>> pending = new HashMap<>();
+    members.forEach((id, peer) -> pending.put(id, NodeAdminGrpc.newFutureStub(channel(peer))
+        .withDeadlineAfter(probeTimeoutMillis, TimeUnit.MILLISECONDS)
+        .status(StatusRequest.getDefaultInstance())));
+    for (Map.Entry<String, Future<NodeStatus>> answer : pending.entrySet()) {
+      try {
+        NodeStatus status = answer.getValue().get(probeTimeoutMillis + 200, TimeUnit.MILLISECONDS);
+        lastSeenNanos.put(answer.getKey(), System.nanoTime());
+        lastStatus.put(answer.getKey(), status);
+      } catch (ExecutionException | TimeoutException e) {
+        lastStatus.remove(answer.getKey());
+      }
+    }
+  }
+
+  private void markDeadAndAlive(ClusterMetadata current, Map<String, PeerAddress> members)
+      throws Exception {
+    long now = System.nanoTime();
+    lastSeenNanos.put(self.toString(), now); // the controller runs, whatever its own probe says
+    for (String id : members.keySet()) {
+      boolean silent = now - lastSeenNanos.getOrDefault(id, now) > deadAfterNanos;
+      boolean markedDead = current.membership().dead().contains(id);
+      if (silent != markedDead) {
+        LOG.info("{}: marking {} {}", self, id, silent ? "dead" : "alive again");
+        commit(new MetaCommand.MarkDead(id, silent));
+      }
+    }
+  }
+
+  private void act(ReplicaStep step, ClusterMetadata current, Map<String, PeerAddress> members)
+      throws Exception {
+    if (step instanceof ReplicaStep.Record record) {
+      LOG.info("{}: {} is on {}, which the metadata had not recorded", self,
+          groupName(record.group()), record.replicas());
+      commit(setReplicas(record.group(), record.replicas()));
+    } else if (step instanceof ReplicaStep.RecordStorage storage) {
+      String known = current.membership().storageIds().get(storage.node());
+      if (known == null) {
+        LOG.info("{}: {} keeps its replicas in storage {}", self, storage.node(),
+            storage.storageId());
+      } else {
+        LOG.warn("{}: {} came back on an empty disk (storage {}, was {}); none of its old replicas "
+            + "is counted any more, and it is filled again as a new member", self, storage.node(),
+            storage.storageId(), known);
+      }
+      commit(new MetaCommand.RecordStorage(storage.node(), storage.storageId()));
+    } else if (step instanceof ReplicaStep.Move move) {
+      List<String> live = new ArrayList<>(members.keySet());
+      live.removeAll(current.membership().dead());
+      move(move, members, live);
+    } else if (step instanceof ReplicaStep.DropStray stray) {
+      PeerAddress node = members.get(stray.node());
+      if (node == null) {
+        return; // not a member any more: nothing to reach it by
+      }
+      RaftGroupId groupId = groupId(stray.group());
+      try (RaftClient client = adminClient(
+          RaftGroup.valueOf(groupId, List.of(ClusterGroups.raftPeer(node))))) {
+        dropReplica(client, stray.node(), groupId);
+      }
+    }
+  }
+
+  private static RaftGroupId groupId(int group) {
+    return group == HostedReplica.METADATA ? ClusterGroups.metaGroupId()
+        : ClusterGroups.dataGroupId(group);
+  }
+
+  private static String groupName(int group) {
+    return group == HostedReplica.METADATA ? "the metadata group" : "group " + group;
+  }
+
+  private static MetaCommand setReplicas(int group, List<String> replicas) {
+    return group == HostedReplica.METADATA ? new MetaCommand.SetMetadataReplicas(replicas)
+        : new MetaCommand.SetReplicas(group, replicas);
+  }
+
+  /** Where the cluster's shape first placed the groups (those the metadata has not moved since). */
+  private static List<List<String>> initialPlacement(ClusterMetadata current) {
+    return new PlacementRing(current.foundingMemberIds()).placement(current.shape().groups(),
+        Math.min(current.shape().replication(), current.shape().members().size()));
+  }
+
+  /** Members drained of every replica leave the membership. */
+  private void removeDrainedMembers(ClusterMetadata current) throws Exception {
+    if (current.membership().leaving().isEmpty()) {
+      return;
+    }
+    List<List<String>> initial = initialPlacement(current);
+    for (String node : current.membership().leaving()) {
+      boolean holdsReplica = false;
+      for (int g = 0; g < current.shape().groups(); g++) {
+        holdsReplica |= current.membership().replicas().getOrDefault(g, initial.get(g))
+            .contains(node);
+      }
+      holdsReplica |= ClusterGroups.metadataReplicas(current).contains(node);
+      NodeStatus status = lastStatus.get(node);
+      boolean hostsNothing = status == null
+          || (status.getGroupsCount() == 0 && !status.hasMetadataGroup());
+      if (!holdsReplica && hostsNothing) {
+        LOG.info("{}: {} is drained; removing it from the members", self, node);
+        commit(new MetaCommand.RemoveMember(node));
+      }
+    }
+  }
+
+  /** Hands the group's leadership from a replica about to be taken out to one that stays. */
+  private void moveLeadershipOff(RaftClient client, ReplicaStep.Move move) {
+    if (move.to().contains(move.leader())) {
+      return;
+    }
+    String heir = move.to().stream().filter(move.from()::contains).findFirst().orElse(null);
+    if (heir == null) {
+      return;
+    }
+    try {
+      client.admin().transferLeadership(RaftPeerId.valueOf(heir), RECONFIGURE_TIMEOUT_MILLIS);
+      LOG.info("{}: leadership of {} handed from {} to {}", self, groupName(move.group()),
+          move.leader(), heir);
+    } catch (IOException e) {
+      LOG.info("{}: leadership of {} not handed to {} ({}); reconfiguring anyway", self,
+          groupName(move.group()), heir, e.toString());
+    }
+  }
+
+  /**
+   * Formats the new replicas, then changes the group's configuration only if it is still the
+   * one the plan started from (Ratis' compare-and-set): a configuration changed meanwhile, by a
+   * controller that has not yet heard it was deposed say, makes the move fail instead.
+   */
+  private void move(ReplicaStep.Move move, Map<String, PeerAddress> members, List<String> live)
+      throws Exception {
+    int group = move.group();
+    RaftGroupId groupId = groupId(group);
+    List<RaftPeer> target = peers(move.to(), members);
+    Set<String> everyone = new LinkedHashSet<>(move.from());
+    everyone.addAll(move.to());
+    RaftGroup reach = RaftGroup.valueOf(groupId, peers(List.copyOf(everyone), members));
+    LOG.info("{}: moving {} from {} to {}", self, groupName(group), move.from(), move.to());
+    // Addressed to the planned leader: a replica that lost its copy answers "group not found",
+    // which a Raft client does not take as a hint to try the next peer.
+    try (RaftClient client = adminClient(reach, RaftPeerId.valueOf(move.leader()))) {
+      for (String added : move.format()) {
+        format(client, added, RaftGroup.valueOf(groupId, target));
+      }
+      moveLeadershipOff(client, move);
+      RaftClientReply reply = client.admin().setConfiguration(
+          SetConfigurationRequest.Arguments.newBuilder()
+              .setServersInNewConf(target)
+              .setServersInCurrentConf(peers(move.from(), members))
+              .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+              .build());
+      if (!reply.isSuccess()) {
+        throw new IOException(groupName(group) + " refused its new configuration: "
+            + reply.getException());
+      }
+      commit(setReplicas(group, move.to()));
+      for (String removed : move.from()) {
+        if (!move.to().contains(removed) && live.contains(removed)) {
+          dropReplica(client, removed, groupId);
+        }
+      }
+    }
+    LOG.info("{}: {} now on {}", self, groupName(group), move.to());
+  }
+
+  /** Peers by node id; a node no longer a member keeps its id (all a configuration compares). */
+  private static List<RaftPeer> peers(List<String> ids, Map<String, PeerAddress> members) {
+    return ids.stream().map(id -> members.containsKey(id)
+        ? ClusterGroups.raftPeer(members.get(id))
+        : RaftPeer.newBuilder().setId(id).build()).toList();
+  }
+
+  /**
+   * Formats the group on {@code node}, which the plan guarantees is outside the group's
+   * configuration: a stale copy found there (from an earlier membership) is deleted first.
+   */
+  private void format(RaftClient client, String node, RaftGroup group) throws IOException {
+    RaftPeerId id = RaftPeerId.valueOf(node);
+    try {
+      client.getGroupManagementApi(id).add(group, true);
+    } catch (IOException e) {
+      if (!(e instanceof AlreadyExistsException)
+          && !String.valueOf(e.getMessage()).contains("already exists")) {
+        throw e;
+      }
+      client.getGroupManagementApi(id).remove(group.getGroupId(), true, false);
+      client.getGroupManagementApi(id).add(group, true);
+    }
+  }
+
+  private void dropReplica(RaftClient client, String node, RaftGroupId groupId) {
+    try {
+      client.getGroupManagementApi(RaftPeerId.valueOf(node)).remove(groupId, true, false);
+      LOG.info("{}: deleted the replica of {} on {}", self, groupId, node);
+    } catch (IOException e) {
+      LOG.info("{}: could not delete the replica of {} on {} (next tick): {}", self, groupId,
+          node, e.toString());
+    }
+  }
+
+  private void commit(MetaCommand command) throws Exception {
+    MetaReply reply = metadata.submit(new MetaCommand.Fenced(actingTerm, command))
+        .get(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    if (reply.refused()) {
+      throw new IllegalStateException("metadata refused " + command + ": " + reply.refusal());
+    }
+  }
+
+  private static RaftClient adminClient(RaftGroup group) {
+    return adminClient(group, null);
+  }
+
+  /** A client for admin calls to {@code group}, trying {@code leader} first when it is given. */
+  private static RaftClient adminClient(RaftGroup group, RaftPeerId leader) {
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+        TimeDuration.valueOf(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+    return RaftClient.newBuilder()
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setLeaderId(leader)
+        .setProperties(properties)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .build();
+  }
+
+  private ManagedChannel channel(PeerAddress peer) {
+    return channels.computeIfAbsent(peer.clientAddress(),
+        address -> ManagedChannelBuilder.forTarget(address).usePlaintext().build());
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+}

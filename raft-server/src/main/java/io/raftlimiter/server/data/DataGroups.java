@@ -1,0 +1,356 @@
+package io.raftlimiter.server.data;
+
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.routing.KeyToGroup;
+import io.raftlimiter.routing.PlacementRing;
+import io.raftlimiter.server.RaftNode;
+import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.data.forward.ForwardRefusedException;
+import io.raftlimiter.server.data.forward.ForwardService;
+import io.raftlimiter.server.data.forward.Forwarder;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.NodeMetrics;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntToLongFunction;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupManagementRequest;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data groups of the cluster as one node sees them: every group's placement, a Raft client
+ * and a committer per group (also for groups this node does not host, which it reaches in one
+ * hop), and the key → group routing.
+ *
+ * <p>An op for a group this node leads joins this node's group commit. An op for a group led
+ * elsewhere is forwarded to the leader's node ({@link Forwarder}) and joins <em>its</em> group
+ * commit, so that every node's ops share the leader's entries: proposing entries of its own, a
+ * follower would make a Raft round of every few ops. Only while no leader is known (an election),
+ * or when the node asked does not lead the group, does the op go into an entry of this node's
+ * own, which chases the leader through the election ({@link LeaderChase}).
+ *
+ * <p>Group {@code i} is named {@code raftlimiter/data/i} and replicated on the nodes the
+ * {@link io.raftlimiter.routing.PlacementRing} gives it, so every node derives the same layout
+ * from the same member list. A node joins the groups it is placed in when it starts; groups it
+ * hosted before are recovered by Ratis from their storage directories.
+ */
+public final class DataGroups implements GroupRouter, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataGroups.class);
+  private static final int RESEND_THREADS = 2;
+
+  private final RaftServer server;
+  private final KeyToGroup keyToGroup;
+  private final NodeConfig config;
+  /** Each group's replicas as this node last learned them; replaced whole on a change. */
+  private volatile List<RaftGroup> groups;
+  private volatile boolean[] hosted;
+  private final List<RaftClient> clients = new ArrayList<>();
+  private final List<GroupCommitter> committers = new ArrayList<>();
+  private final List<LeaderChase> chases = new ArrayList<>();
+  private final RaftRequestRpc rpc;
+  /** Runs the attempts that follow a refused or lost one; idle while leaders stay put. */
+  private final ThreadPoolExecutor resends;
+  private volatile boolean closing;
+  private final ClientId managementClientId = ClientId.randomId();
+  private final AtomicLong callIds = new AtomicLong();
+  /** Null when forwarding is off ({@code forward.max-in-flight=0}). */
+  private final Forwarder forwarder;
+  /** Every member's client address by node id, as this node last learned them. */
+  private volatile Map<String, String> clientAddresses;
+
+  public DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics) {
+    this.server = server;
+    this.config = config;
+    this.groups = ClusterGroups.dataGroups(config.peers(), config.get(NodeConfigKeys.GROUPS),
+        config.get(NodeConfigKeys.REPLICATION));
+    this.keyToGroup = new KeyToGroup(groups.size());
+    this.hosted = hostedHere(groups);
+    Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
+    // One attempt may not take the whole budget: a dead leader must leave time to find the next.
+    this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3));
+    this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), DaemonThreads.named(server.getId() + "-resend"));
+    resends.allowCoreThreadTimeOut(true);
+    int forwardsInFlight = config.get(NodeConfigKeys.FORWARD_MAX_IN_FLIGHT);
+    // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
+    // normally the one the caller gets.
+    this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight);
+    Map<String, String> addresses = new HashMap<>();
+    config.peers().forEach(peer -> addresses.put(peer.id(), peer.clientAddress()));
+    this.clientAddresses = Map.copyOf(addresses);
+    for (int i = 0; i < groups.size(); i++) {
+      RaftGroup group = groups.get(i);
+      clients.add(adminClient(group));
+      LeaderChase chase = new LeaderChase(server, group, rpc, resends, () -> closing);
+      chases.add(chase);
+      committers.add(new GroupCommitter(
+          new RaftEntrySubmitter(group.getGroupId(), chase, timeout),
+          config.get(NodeConfigKeys.BATCH_MAX_OPS),
+          GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
+          config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
+          config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD),
+          config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
+          config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES),
+          timeout.toNanos(),
+          metrics::entrySubmitted));
+    }
+  }
+
+  private RaftClient adminClient(RaftGroup group) {
+    return RaftClient.newBuilder() // for admin calls: leadership transfers
+        .setClientId(ClientId.randomId())
+        .setRaftGroup(group)
+        .setProperties(RaftTuning.clientProperties(config))
+        .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
+        .build();
+  }
+
+  private boolean[] hostedHere(List<RaftGroup> all) {
+    boolean[] result = new boolean[all.size()];
+    for (int i = 0; i < all.size(); i++) {
+      result[i] = all.get(i).getPeer(server.getId()) != null;
+    }
+    return result;
+  }
+
+  /**
+   * Takes the replicas of every group the metadata records (groups it does not record stay where
+   * the cluster's shape placed them): routing, leadership checks and admin calls follow.
+   */
+  public synchronized void place(ClusterMetadata metadata) {
+    if (metadata.shape() == null) {
+      return;
+    }
+    Map<String, PeerAddress> members = new HashMap<>();
+    metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
+    Map<String, String> addresses = new HashMap<>(clientAddresses);
+    members.forEach((id, peer) -> addresses.put(id, peer.clientAddress()));
+    clientAddresses = Map.copyOf(addresses);
+    // Groups the metadata has not moved are where the founding members' ring put them (this
+    // node's own member list may be longer: it may have joined later, or been restarted since).
+    List<List<String>> founding = new PlacementRing(metadata.foundingMemberIds()).placement(
+        metadata.shape().groups(),
+        Math.min(metadata.shape().replication(), metadata.foundingMemberIds().size()));
+    List<RaftGroup> next = new ArrayList<>(groups);
+    for (int index = 0; index < next.size() && index < founding.size(); index++) {
+      List<String> replicas = metadata.membership().replicas().getOrDefault(index,
+          founding.get(index));
+      if (!members.keySet().containsAll(replicas)) {
+        continue;
+      }
+      RaftGroup placed = ClusterGroups.dataGroup(index,
+          replicas.stream().map(members::get).toList());
+      if (!samePeers(placed, next.get(index))) {
+        next.set(index, placed);
+        chases.get(index).place(placed);
+        RaftClient old = clients.set(index, adminClient(placed));
+        closeQuietly(old);
+        LOG.info("{}: group {} now on {}", server.getId(), index, replicas);
+      }
+    }
+    hosted = hostedHere(next);
+    groups = List.copyOf(next);
+  }
+
+  private static boolean samePeers(RaftGroup a, RaftGroup b) {
+    return List.copyOf(a.getPeers()).equals(List.copyOf(b.getPeers()));
+  }
+
+  /**
+   * On a founding member's first start, formats the groups the cluster's shape places here. On a
+   * restart Ratis recovers the groups found in storage, and the cluster's controller adds or
+   * removes replicas from there: the shape's placement may be out of date by then. A node that
+   * joins, or that lost its disk, gets its replicas from the controller too.
+   *
+   * @param formatFounding whether this is such a first start ({@code RaftNode} decides)
+   */
+  public void joinLocalGroups(boolean formatFounding) throws IOException {
+    if (!formatFounding) {
+      return;
+    }
+    for (RaftGroup group : local()) {
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+          managementClientId, server.getId(), callIds.incrementAndGet(), group));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot join group " + group.getGroupId() + ": "
+            + reply.getException());
+      }
+      LOG.debug("{} joined {}", server.getId(), group);
+    }
+  }
+
+  @Override
+  public int groupOf(byte[] key) {
+    return keyToGroup.groupOf(key);
+  }
+
+  @Override
+  public CompletableFuture<Decision> submit(int group, BucketOp op) {
+    return submitAll(group, List.of(op)).get(0);
+  }
+
+  @Override
+  public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
+    return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
+  }
+
+  @Override
+  public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops,
+      long deadlineNanos) {
+    GroupCommitter own = committers.get(group);
+    if (forwarder == null || leads(group)) {
+      return own.acquireAll(ops, deadlineNanos);
+    }
+    RaftPeerId leader = leaderOf(group);
+    String address = leader == null || leader.equals(server.getId()) ? null
+        : clientAddresses.get(leader.toString());
+    if (address == null) {
+      // no leader known: an entry of our own waits the election out
+      return own.acquireAll(ops, deadlineNanos);
+    }
+    List<CompletableFuture<Decision>> forwarded =
+        forwarder.forwardAll(address, group, ops, deadlineNanos);
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      BucketOp op = ops.get(i);
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      forwarded.get(i).whenComplete((decision, error) -> {
+        if (error == null) {
+          result.complete(decision);
+        } else if (unwrap(error) instanceof ForwardRefusedException) {
+          // Nothing was queued there: the op goes into an entry of our own, which finds the
+          // leader.
+          own.acquireAll(List.of(op), deadlineNanos).get(0).whenComplete((retried, failure) -> {
+            if (failure == null) {
+              result.complete(retried);
+            } else {
+              result.completeExceptionally(failure);
+            }
+          });
+        } else {
+          result.completeExceptionally(error);
+        }
+      });
+      results.add(result);
+    }
+    return results;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+  }
+
+  /** The groups as {@link ForwardService} serves them: ops other nodes forward to this one. */
+  public ForwardService.Groups forwardTarget() {
+    return new ForwardService.Groups() {
+      @Override
+      public int count() {
+        return groups.size();
+      }
+
+      @Override
+      public boolean leads(int group) {
+        return DataGroups.this.leads(group);
+      }
+
+      @Override
+      public List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
+          IntToLongFunction deadlinesNanos) {
+        return committers.get(group).acquireAll(ops, deadlinesNanos);
+      }
+    };
+  }
+
+  /** Whether this node leads data group {@code index} now. On the acquire path: no exceptions. */
+  @Override
+  public boolean leads(int index) {
+    List<RaftGroup> groups = this.groups;
+    if (!hosted[index]) {
+      return false;
+    }
+    try {
+      return server.getDivision(groups.get(index).getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false; // still joining
+    }
+  }
+
+  /** The id of the node that leads group {@code index} as far as this node knows, or null. */
+  public RaftPeerId leaderOf(int index) {
+    List<RaftGroup> groups = this.groups;
+    if (hosted[index]) {
+      try {
+        return server.getDivision(groups.get(index).getGroupId()).getInfo().getLeaderId();
+      } catch (IOException e) {
+        return null; // still joining
+      }
+    }
+    return chases.get(index).likelyLeader(); // the last leader seen
+  }
+
+  /** The Raft client of data group {@code index}, for admin calls. */
+  public synchronized RaftClient client(int index) {
+    return clients.get(index);
+  }
+
+  /** Every data group, by index. */
+  public List<RaftGroup> all() {
+    return groups;
+  }
+
+  /** The groups this node holds a replica of. */
+  public List<RaftGroup> local() {
+    List<RaftGroup> groups = this.groups;
+    boolean[] hosted = this.hosted;
+    List<RaftGroup> local = new ArrayList<>();
+    for (int i = 0; i < groups.size(); i++) {
+      if (hosted[i]) {
+        local.add(groups.get(i));
+      }
+    }
+    return local;
+  }
+
+  private static void closeQuietly(RaftClient client) {
+    try {
+      client.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("closing a raft client: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    closing = true; // entries in flight stop chasing leaders: their callers get UNAVAILABLE now
+    if (forwarder != null) {
+      forwarder.close();
+    }
+    rpc.close();
+    resends.shutdown();
+    clients.forEach(DataGroups::closeQuietly);
+  }
+}

@@ -1,0 +1,84 @@
+package io.raftlimiter.server.data;
+
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings of a node, in one place, with the reason for each departure from Ratis'
+ * defaults. Measured figures are in docs/BENCHMARKS.md.
+ */
+public final class RaftTuning {
+  private RaftTuning() {}
+
+  public static RaftProperties serverProperties(NodeConfig config) {
+    RaftProperties p = new RaftProperties();
+    GrpcConfigKeys.Server.setHost(p, config.get(NodeConfigKeys.HOST));
+    GrpcConfigKeys.Server.setPort(p, config.get(NodeConfigKeys.RAFT_PORT));
+    RaftServerConfigKeys.setStorageDir(p,
+        List.of(config.get(NodeConfigKeys.DATA_DIR).resolve("raft").toFile()));
+
+    // Election timeouts: 150-300 ms (Ratis' default) fails over in ~0.6 s on 2 cores but risks
+    // spurious elections when a GC pause or a busy core delays heartbeats; see DESIGN.md.
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p,
+        millis(config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS)));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p,
+        millis(config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS)));
+
+    // Snapshots: automatic, and the log is purged up to them so a lagging follower gets a
+    // snapshot instead of an unbounded log replay.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p,
+        config.get(NodeConfigKeys.SNAPSHOT_THRESHOLD_ENTRIES));
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, config.get(NodeConfigKeys.LOG_PURGE_GAP));
+    // Ratis purges closed segments only; Ratis' 32 MB segments would keep a lot of log (and
+    // replay) around after a snapshot when entries are small.
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p,
+        SizeInBytes.valueOf(config.get(NodeConfigKeys.LOG_SEGMENT_SIZE_MB) + "MB"));
+
+    // Entries carry up to thousands of decisions (~50 bytes each, ~1 MB at the most): the
+    // appender's default 4 MB batches hold several; segments are kept larger than Ratis' 32 MB
+    // default would need only for much bigger entries.
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+
+    // Ratis' log-metadata entries record the commit index in the log, so that a restarted
+    // server can apply up to it before hearing from a leader; that costs an extra log entry (and
+    // fsync) per commit. Raft needs no stored commit index: a restarted replica learns it from the
+    // leader's next append, a few milliseconds later. Measured in docs/BENCHMARKS.md.
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
+
+    config.ratisOverrides().forEach(p::set);
+    return p;
+  }
+
+  /** Settings of the Raft client a node uses for admin calls (leadership transfers). */
+  static RaftProperties clientProperties(NodeConfig config) {
+    RaftProperties p = new RaftProperties();
+    int timeoutMs = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(p, millis(Math.max(100, timeoutMs / 3)));
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf("64MB"));
+    return p;
+  }
+
+  /** Retries that fit in the request timeout; past it the caller answers UNAVAILABLE anyway. */
+  static RetryPolicy clientRetryPolicy(NodeConfig config) {
+    int timeoutMs = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
+    int sleepMs = 50;
+    return RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+        Math.max(1, timeoutMs / sleepMs), millis(sleepMs));
+  }
+
+  private static TimeDuration millis(long value) {
+    return TimeDuration.valueOf(value, TimeUnit.MILLISECONDS);
+  }
+}

@@ -1,0 +1,211 @@
+package io.raftlimiter.server.data.commit;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
+
+/**
+ * Coalesces items that arrive while earlier batches are in flight into one batch, so that a fixed
+ * cost per batch (a Raft round, an RPC) is shared by everything that queued meanwhile. Used for
+ * log entries ({@link GroupCommitter}) and for ops forwarded to a group's leader.
+ *
+ * <pre>
+ *   caller threads ──add()──▶ [ queue ] ──drain()──▶ batch of ≤ maxItems ──▶ sender
+ *                                 ▲                                          │
+ *                                 └────────── completion frees a slot ◀──────┘
+ * </pre>
+ *
+ * <p>When nothing is in flight, an item is sent at once by the calling thread (no hand-off, so an
+ * idle system answers in one round). While batches are in flight, items wait in the queue and the
+ * next completing batch takes them all along; a further batch is sent beside the ones in flight
+ * (up to {@code maxInFlight}) only once at least {@code pipelineThreshold} items wait. Without that
+ * threshold, the slots freed at the end of a round are grabbed by the first stragglers, one item
+ * each, and batches collapse to single items. No dedicated thread, no timer: batching grows with
+ * load by itself.
+ *
+ * @param <T> what is queued
+ * @param <R> what the sender answers for a batch
+ */
+public final class Coalescer<T, R> {
+  /** Sends one batch; must not throw (a failure completes the future). */
+  @FunctionalInterface
+  public interface Sender<T, R> {
+    CompletableFuture<R> send(List<T> batch);
+  }
+
+  /** Hands a batch's answer (or failure) to its items. */
+  @FunctionalInterface
+  public interface Completion<T, R> {
+    void complete(List<T> batch, R result, Throwable error);
+  }
+
+  /**
+   * Looks at an item as its turn comes: answers {@code true} (having failed it itself) when it is
+   * no longer wanted, a caller that gave up, say, so that it is not sent.
+   */
+  @FunctionalInterface
+  public interface Expiry<T> {
+    boolean dropped(T item);
+
+    static <T> Expiry<T> never() {
+      return item -> false;
+    }
+  }
+
+  private final Sender<T, R> sender;
+  private final Completion<T, R> completion;
+  private final int maxItems;
+  private final ToIntFunction<T> sizeOf;
+  private final int maxBytes;
+  private final int maxInFlight;
+  private final int pipelineThreshold;
+  private final Expiry<T> expiry;
+  private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queued = new AtomicInteger();
+  /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
+  private final AtomicLong queuedBytes = new AtomicLong();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  /** Set while this thread is inside drain(), so a synchronous completion does not recurse. */
+  private final ThreadLocal<Boolean> draining = ThreadLocal.withInitial(() -> false);
+
+  /**
+   * @param sizeOf the bytes an item adds to a batch; a batch stops growing once it reaches
+   *     {@code maxBytes}, so it exceeds that by less than one item
+   */
+  public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
+      int pipelineThreshold, Sender<T, R> sender, Completion<T, R> completion) {
+    this(maxItems, sizeOf, maxBytes, maxInFlight, pipelineThreshold, Expiry.never(), sender,
+        completion);
+  }
+
+  /** @param expiry drops items no longer wanted when their turn comes, before they are sent */
+  public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
+      int pipelineThreshold, Expiry<T> expiry, Sender<T, R> sender, Completion<T, R> completion) {
+    if (maxItems < 1 || maxBytes < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
+      throw new IllegalArgumentException(
+          "maxItems, maxBytes, maxInFlight and pipelineThreshold must be >= 1");
+    }
+    this.sender = sender;
+    this.completion = completion;
+    this.maxItems = maxItems;
+    this.sizeOf = sizeOf;
+    this.maxBytes = maxBytes;
+    this.maxInFlight = maxInFlight;
+    this.pipelineThreshold = pipelineThreshold;
+    this.expiry = expiry;
+  }
+
+  /** Queues {@code item}; it is sent by this thread or by a completing batch. */
+  public void add(T item) {
+    queuedBytes.addAndGet(sizeOf.applyAsInt(item));
+    queue.add(item);
+    queued.incrementAndGet();
+    drain();
+  }
+
+  /**
+   * Queues {@code items} together before anything is sent, so that they can share one batch: added
+   * one by one, the first would go out alone whenever nothing is in flight, and the rest wait for
+   * its round.
+   */
+  public void addAll(List<T> items) {
+    if (items.isEmpty()) {
+      return;
+    }
+    long bytes = 0;
+    for (T item : items) {
+      bytes += sizeOf.applyAsInt(item);
+    }
+    queuedBytes.addAndGet(bytes);
+    queue.addAll(items);
+    queued.addAndGet(items.size());
+    drain();
+  }
+
+  /** Items queued this instant, for metrics. */
+  public int queued() {
+    return queued.get();
+  }
+
+  /** The bytes of the items queued this instant. */
+  public long queuedBytes() {
+    return queuedBytes.get();
+  }
+
+  /** Batches in flight this instant, for metrics. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  private void drain() {
+    if (draining.get()) {
+      return; // the outer drain() on this thread loops again
+    }
+    draining.set(true);
+    try {
+      drainLoop();
+    } finally {
+      draining.set(false);
+    }
+  }
+
+  private void drainLoop() {
+    while (!queue.isEmpty()) {
+      int slots = inFlight.get();
+      if (slots >= maxInFlight || (slots > 0 && queued.get() < pipelineThreshold)) {
+        return; // a completing batch will drain again
+      }
+      if (!inFlight.compareAndSet(slots, slots + 1)) {
+        continue;
+      }
+      List<T> batch = new ArrayList<>(Math.min(maxItems, 64));
+      int bytes = 0;
+      long takenBytes = 0;
+      int taken = 0;
+      T next;
+      while (batch.size() < maxItems && bytes < maxBytes && (next = queue.poll()) != null) {
+        taken++;
+        int size = sizeOf.applyAsInt(next);
+        takenBytes += size;
+        if (dropped(next)) {
+          continue;
+        }
+        batch.add(next);
+        bytes += size;
+      }
+      queued.addAndGet(-taken);
+      queuedBytes.addAndGet(-takenBytes);
+      if (batch.isEmpty()) {
+        inFlight.decrementAndGet();
+        continue;
+      }
+      send(batch);
+    }
+  }
+
+  private boolean dropped(T item) {
+    try {
+      return expiry.dropped(item);
+    } catch (RuntimeException e) {
+      return false; // when in doubt, send it
+    }
+  }
+
+  private void send(List<T> batch) {
+    CompletableFuture<R> answer;
+    try {
+      answer = sender.send(batch);
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    answer.whenComplete((result, error) -> {
+      inFlight.decrementAndGet();
+      drain(); // the next batch goes out before this one's answers are written
+      completion.complete(batch, result, error);
+    });
+  }
+}

@@ -1,0 +1,187 @@
+package io.raftlimiter.server.data.commit;
+
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.entry.OpKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntConsumer;
+import java.util.function.IntToLongFunction;
+
+/**
+ * Group commit for one Raft group: coalesces the ops that arrive while earlier entries are in
+ * flight into one log entry ({@link Coalescer}), so that the cost of a Raft round (about a
+ * millisecond of CPU across the cluster) is shared by hundreds of decisions under load. On the
+ * group's leader this takes the node's own ops and those its followers forward to it; elsewhere
+ * it is the fallback when no leader is known.
+ */
+public final class GroupCommitter {
+  /** Sends one encoded entry to the group and yields its decisions, in op order. */
+  @FunctionalInterface
+  public interface EntrySubmitter {
+    CompletableFuture<List<Decision>> submit(byte[] encodedEntry);
+  }
+
+  private record Pending(BucketOp op, long deadlineNanos, CompletableFuture<Decision> result) {}
+
+  /** No deadline of the caller's: only the request timeout counts. */
+  public static final long NO_DEADLINE = Long.MAX_VALUE;
+  /** The retry hint of a shed op: about a Raft round or two. */
+  static final long SHED_RETRY_AFTER_MILLIS = 20;
+
+  /** 1 MiB: a quarter of Ratis' 4 MB appender batch, so several entries still fit in one. */
+  public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
+
+  private final Coalescer<Pending, List<Decision>> coalescer;
+  private final int maxQueuedAcquires;
+  private final long maxQueuedBytes;
+  private final long requestTimeoutNanos;
+
+  /**
+   * @param entrySizeListener told the number of ops of every entry submitted (for metrics)
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxInFlight,
+      int pipelineThreshold, IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, DEFAULT_MAX_ENTRY_BYTES, maxInFlight, pipelineThreshold,
+        entrySizeListener);
+  }
+
+  /** Without a queue bound or request timeout; see the full constructor. */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, maxEntryBytes, maxInFlight, pipelineThreshold,
+        Integer.MAX_VALUE, NO_DEADLINE, entrySizeListener);
+  }
+
+  /**
+   * @param maxEntryBytes an entry stops growing once it reaches this encoded size, so that long
+   *     keys cannot make entries larger than Ratis' appender and log buffers
+   * @param maxQueuedAcquires callers' acquires that may wait; beyond, an acquire is shed at once
+   *     ({@link OverloadedException}). The node's own ops (EVENTUAL charges, lease grants and
+   *     returns) are never shed: they are few, bounded by their senders, and keep their modes'
+   *     promises.
+   * @param requestTimeoutNanos an op still queued this long after it arrived is dropped before
+   *     it reaches the log ({@link DeadlineExpiredException}), as is one past its caller's deadline
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long requestTimeoutNanos,
+      IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, maxEntryBytes, maxInFlight, pipelineThreshold,
+        maxQueuedAcquires, Long.MAX_VALUE, requestTimeoutNanos, entrySizeListener);
+  }
+
+  /**
+   * @param maxQueuedBytes the same bound in bytes (as the ops are encoded in the log), so that
+   *     long keys cannot make a queue of {@code maxQueuedAcquires} ops take unbounded memory; the
+   *     other parameters as in the constructor above
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long maxQueuedBytes,
+      long requestTimeoutNanos, IntConsumer entrySizeListener) {
+    this.maxQueuedAcquires = maxQueuedAcquires;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.requestTimeoutNanos = requestTimeoutNanos;
+    this.coalescer = new Coalescer<>(maxOpsPerEntry, p -> LogEntryCodec.encodedSize(p.op()),
+        Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
+        GroupCommitter::expired,
+        batch -> {
+          List<BucketOp> ops = new ArrayList<>(batch.size());
+          for (Pending p : batch) {
+            ops.add(p.op());
+          }
+          entrySizeListener.accept(ops.size());
+          return submitter.submit(LogEntryCodec.encode(0, ops));
+        },
+        GroupCommitter::complete);
+  }
+
+  /** Queues {@code op}; the future completes once its entry is committed and applied. */
+  public CompletableFuture<Decision> acquire(BucketOp op) {
+    return acquireAll(List.of(op), NO_DEADLINE).get(0);
+  }
+
+  /** {@link #acquireAll(List, long)} without a deadline of the caller's. */
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops) {
+    return acquireAll(ops, NO_DEADLINE);
+  }
+
+  /**
+   * Queues {@code ops} together (see {@link Coalescer#addAll}); the futures complete in op order
+   * as their entries are applied. When the queue would hold more than the bound with them, the
+   * acquires among {@code ops} are shed whole, before anything is queued (an empty queue takes
+   * any number). An op still waiting at
+   * {@code deadlineNanos} ({@link System#nanoTime()}), or a request timeout after now, is dropped.
+   */
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops, long deadlineNanos) {
+    return acquireAll(ops, i -> deadlineNanos);
+  }
+
+  /** {@link #acquireAll(List, long)} with a deadline per op: {@code deadlinesNanos.applyAsLong(i)}. */
+  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops,
+      IntToLongFunction deadlinesNanos) {
+    long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
+    boolean shed = false;
+    if (maxQueuedAcquires != Integer.MAX_VALUE || maxQueuedBytes != Long.MAX_VALUE) {
+      int acquires = 0;
+      long acquireBytes = 0;
+      for (BucketOp op : ops) {
+        if (op.kind() == OpKind.ACQUIRE) {
+          acquires++;
+          acquireBytes += LogEntryCodec.encodedSize(op);
+        }
+      }
+      int queued = coalescer.queued();
+      // an idle queue takes any batch: a batch larger than the bound must not be refused forever
+      shed = acquires > 0 && queued > 0 && (queued + acquires > maxQueuedAcquires
+          || coalescer.queuedBytes() + acquireBytes > maxQueuedBytes);
+    }
+    List<Pending> pending = new ArrayList<>(ops.size());
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (int i = 0; i < ops.size(); i++) {
+      BucketOp op = ops.get(i);
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      if (shed && op.kind() == OpKind.ACQUIRE) {
+        result.completeExceptionally(new OverloadedException("the group's queue holds "
+            + coalescer.queued() + " ops, " + coalescer.queuedBytes() + " bytes (at most "
+            + maxQueuedAcquires + " ops, " + maxQueuedBytes + " bytes): not queued",
+            SHED_RETRY_AFTER_MILLIS));
+      } else {
+        pending.add(new Pending(op, Math.min(deadlinesNanos.applyAsLong(i), timeoutAt), result));
+      }
+      results.add(result);
+    }
+    coalescer.addAll(pending);
+    return results;
+  }
+
+  private static boolean expired(Pending pending) {
+    return DeadlineExpiredException.failIfPassed(pending.deadlineNanos(), pending.result(),
+        "the deadline passed while the op waited for its entry: not sent to the log");
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  /** Acquires queued this instant, for metrics. */
+  public int queued() {
+    return coalescer.queued();
+  }
+
+  private static void complete(List<Pending> batch, List<Decision> decisions, Throwable error) {
+    if (error == null && decisions.size() != batch.size()) {
+      error = new IllegalStateException(
+          "entry of " + batch.size() + " ops answered with " + decisions.size() + " decisions");
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      if (error != null) {
+        batch.get(i).result().completeExceptionally(error);
+      } else {
+        batch.get(i).result().complete(decisions.get(i));
+      }
+    }
+  }
+}

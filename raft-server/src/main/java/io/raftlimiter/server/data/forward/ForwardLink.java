@@ -1,0 +1,235 @@
+package io.raftlimiter.server.data.forward;
+
+import com.google.common.util.concurrent.FutureCallback;
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.ConnectivityState;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.raftlimiter.api.peer.v1.ForwardRequest;
+import io.raftlimiter.api.peer.v1.ForwardResponse;
+import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.GroupOps;
+import io.raftlimiter.api.peer.v1.GroupOutcome;
+import io.raftlimiter.api.peer.v1.OpFailure;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.DecisionCodec;
+import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.server.data.commit.Coalescer;
+import io.raftlimiter.server.data.commit.DeadlineExpiredException;
+import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.data.commit.GroupUnavailableException;
+import io.raftlimiter.server.data.commit.OverloadedException;
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The way from this node to one other node for ops of groups that node leads: every op queued
+ * while earlier forwards are in flight goes in the next {@code Forward} call, whatever its group,
+ * over one long-lived HTTP/2 connection. The other node puts them in its group commit, so a
+ * follower's ops share the leader's log entries instead of proposing small entries of their own.
+ *
+ * <p>Outcomes, op by op: a decision; {@link ForwardRefusedException} when the other node did not
+ * lead the op's group (nothing was queued: the caller sends the op another way);
+ * {@link GroupUnavailableException} when its group did not decide it or the call itself failed
+ * (its tokens may have been taken, so it is never sent again: the caller answers UNAVAILABLE,
+ * and a retry under-admits at worst); {@link OverloadedException} when the leader's queue was
+ * full and {@link DeadlineExpiredException} when the caller's deadline passed before the op
+ * reached the log (nothing taken in either case).
+ */
+final class ForwardLink {
+  private record Pending(int group, BucketOp op, long deadlineNanos,
+      CompletableFuture<Decision> result) {}
+
+  /** A call stops growing at 4 MiB of ops, well inside the 16 MiB a node accepts per message. */
+  private static final int MAX_CALL_BYTES = 4 << 20;
+
+  private final String target;
+  private final ManagedChannel channel;
+  private final ForwarderGrpc.ForwarderFutureStub stub;
+  private final long timeoutMillis;
+  private final Coalescer<Pending, Sent> coalescer;
+
+  ForwardLink(String target, ManagedChannel channel, long timeoutMillis, int maxOpsPerCall,
+      int maxInFlight) {
+    this.target = target;
+    this.channel = channel;
+    this.stub = ForwarderGrpc.newFutureStub(channel);
+    this.timeoutMillis = timeoutMillis;
+    this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
+        MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, this::send, this::complete);
+  }
+
+  ManagedChannel channel() {
+    return channel;
+  }
+
+  /**
+   * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
+   * every failure completes the futures.
+   */
+  List<CompletableFuture<Decision>> forwardAll(int group, List<BucketOp> ops,
+      long deadlineNanos) {
+    List<Pending> pending = new ArrayList<>(ops.size());
+    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
+    for (BucketOp op : ops) {
+      CompletableFuture<Decision> result = new CompletableFuture<>();
+      pending.add(new Pending(group, op, deadlineNanos, result));
+      results.add(result);
+    }
+    coalescer.addAll(pending);
+    return results;
+  }
+
+  /** Drops an op whose caller's deadline passed while it waited for a call: never sent. */
+  private static boolean expired(Pending pending) {
+    return DeadlineExpiredException.failIfPassed(pending.deadlineNanos(), pending.result(),
+        "the deadline passed while the op waited to be forwarded: not sent");
+  }
+
+  /** A call's ops by group, in the order of the request's groups, and the answer to it. */
+  private record Sent(List<List<Pending>> byGroup, ForwardResponse response) {}
+
+  private CompletableFuture<Sent> send(List<Pending> batch) {
+    if (channel.getState(true) == ConnectivityState.TRANSIENT_FAILURE) {
+      // Not connected (the node is down or restarting): nothing goes out, the ops go another way.
+      return CompletableFuture.failedFuture(new ConnectException("no connection to " + target));
+    }
+    Map<Integer, List<Pending>> groups = new LinkedHashMap<>();
+    for (Pending p : batch) {
+      groups.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p);
+    }
+    List<List<Pending>> byGroup = List.copyOf(groups.values());
+    ForwardRequest.Builder request = ForwardRequest.newBuilder();
+    long now = System.nanoTime();
+    for (List<Pending> pending : byGroup) {
+      List<BucketOp> ops = new ArrayList<>(pending.size());
+      GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
+      for (Pending p : pending) {
+        ops.add(p.op());
+        group.addBudgetMicros(p.deadlineNanos() == GroupCommitter.NO_DEADLINE ? 0
+            : Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
+      }
+      request.addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(
+          LogEntryCodec.encode(0, ops))));
+    }
+    CompletableFuture<Sent> answer = new CompletableFuture<>();
+    // The batch is sent from whichever call's handler drained the queue: detached from that
+    // call's context, or its end would cancel the forward of everyone else's ops with it.
+    Context previous = Context.ROOT.attach();
+    ListenableFuture<ForwardResponse> call;
+    try {
+      call = stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).forward(request.build());
+    } finally {
+      Context.ROOT.detach(previous);
+    }
+    Futures.addCallback(call, new FutureCallback<>() {
+          @Override
+          public void onSuccess(ForwardResponse response) {
+            answer.complete(new Sent(byGroup, response));
+          }
+
+          @Override
+          public void onFailure(Throwable error) {
+            answer.completeExceptionally(error);
+          }
+        }, MoreExecutors.directExecutor());
+    return answer;
+  }
+
+  /** Answers the batch's ops from the response, whose outcomes follow the request's groups. */
+  private void complete(List<Pending> batch, Sent sent, Throwable error) {
+    if (error != null) {
+      failAll(batch, error);
+      return;
+    }
+    ForwardResponse response = sent.response();
+    if (response.getOutcomesCount() != sent.byGroup().size()) {
+      failAll(batch, new IllegalStateException("forward to " + target + ": "
+          + sent.byGroup().size() + " groups answered with " + response.getOutcomesCount()
+          + " outcomes"));
+      return;
+    }
+    for (int i = 0; i < sent.byGroup().size(); i++) {
+      completeGroup(sent.byGroup().get(i), response.getOutcomes(i));
+    }
+  }
+
+  private void completeGroup(List<Pending> ops, GroupOutcome outcome) {
+    if (outcome.getRefused()) {
+      ForwardRefusedException refused =
+          new ForwardRefusedException(target + " does not lead group " + ops.get(0).group());
+      ops.forEach(p -> p.result().completeExceptionally(refused));
+      return;
+    }
+    List<Decision> decisions;
+    try {
+      decisions = DecisionCodec.decode(outcome.getDecisions().asReadOnlyByteBuffer());
+    } catch (RuntimeException e) {
+      failAll(ops, e);
+      return;
+    }
+    if (decisions.size() != ops.size()) {
+      failAll(ops, new IllegalStateException("forward to " + target + ": " + ops.size()
+          + " ops answered with " + decisions.size() + " decisions"));
+      return;
+    }
+    boolean[] failed = new boolean[ops.size()];
+    for (OpFailure failure : outcome.getFailuresList()) {
+      if (failure.getOp() < ops.size()) {
+        failed[failure.getOp()] = true;
+        ops.get(failure.getOp()).result().completeExceptionally(switch (failure.getKind()) {
+          case OVERLOADED -> new OverloadedException(target + ": " + failure.getMessage(),
+              failure.getRetryAfterMillis());
+          case EXPIRED -> new DeadlineExpiredException(target + ": " + failure.getMessage());
+          default -> new GroupUnavailableException(failure.getMessage(), null);
+        });
+      }
+    }
+    for (int i = 0; i < ops.size(); i++) {
+      if (!failed[i]) {
+        ops.get(i).result().complete(decisions.get(i));
+      }
+    }
+  }
+
+  /**
+   * Whether the call certainly never reached the other node: the connection could not be made,
+   * or the node does not know the service. Anything else may have been queued there.
+   */
+  static boolean neverSent(Throwable error) {
+    if (Status.fromThrowable(error).getCode() == Status.Code.UNIMPLEMENTED) {
+      return true;
+    }
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof ConnectException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void failAll(List<Pending> ops, Throwable error) {
+    if (neverSent(error)) {
+      ForwardRefusedException refused =
+          new ForwardRefusedException(target + " not reached: " + error);
+      ops.forEach(p -> p.result().completeExceptionally(refused));
+      return;
+    }
+    Status status = Status.fromThrowable(error);
+    String why = status.getCode() == Status.Code.UNKNOWN ? String.valueOf(error)
+        : status.getCode() + (status.getDescription() == null ? "" : ": " + status.getDescription());
+    GroupUnavailableException unavailable = new GroupUnavailableException(
+        "forwarded to " + target + ", no answer: " + why, error);
+    ops.forEach(p -> p.result().completeExceptionally(unavailable));
+  }
+}

@@ -1,0 +1,79 @@
+package io.raftlimiter.server.data.forward;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * This node's links to the other nodes, one per client address, made on first use and kept: see
+ * {@link ForwardLink}. Responses are handled on the transport's threads (a direct executor): the
+ * handling only completes futures.
+ */
+public final class Forwarder implements AutoCloseable {
+  private final long timeoutMillis;
+  private final int maxOpsPerCall;
+  private final int maxInFlight;
+  private final Map<String, ForwardLink> links = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /**
+   * @param timeoutMillis how long a forwarded op may take, a little over the leader's own request
+   *     timeout so that the leader's answer (decided or UNAVAILABLE) normally comes first
+   * @param maxInFlight forward calls in flight per other node; ops queue behind them
+   */
+  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight) {
+    this.timeoutMillis = timeoutMillis;
+    this.maxOpsPerCall = maxOpsPerCall;
+    this.maxInFlight = maxInFlight;
+  }
+
+  /**
+   * Hands {@code ops} of {@code group} to the node serving clients at {@code clientAddress} (the
+   * group's leader as far as this node knows), to travel together. Never throws; see
+   * {@link ForwardLink} for the outcomes.
+   */
+  public List<CompletableFuture<Decision>> forwardAll(String clientAddress, int group,
+      List<BucketOp> ops, long deadlineNanos) {
+    ForwardLink link = null;
+    RuntimeException refusal = null;
+    if (closed) {
+      refusal = new ForwardRefusedException("node shutting down");
+    } else {
+      try {
+        link = links.computeIfAbsent(clientAddress, this::open);
+      } catch (RuntimeException e) {
+        refusal = new ForwardRefusedException("cannot reach " + clientAddress + ": " + e);
+      }
+    }
+    if (link == null) {
+      List<CompletableFuture<Decision>> refused = new ArrayList<>(ops.size());
+      for (int i = 0; i < ops.size(); i++) {
+        refused.add(CompletableFuture.failedFuture(refusal));
+      }
+      return refused;
+    }
+    return link.forwardAll(group, ops, deadlineNanos);
+  }
+
+  private ForwardLink open(String address) {
+    ManagedChannel channel = NettyChannelBuilder.forTarget(address)
+        .usePlaintext()
+        .directExecutor()
+        .maxInboundMessageSize(16 << 20)
+        .build();
+    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    links.values().forEach(link -> link.channel().shutdownNow());
+    links.clear();
+  }
+}

@@ -1,0 +1,290 @@
+package io.raftlimiter.server.decide.lease;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.routing.KeyHash;
+import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.decide.Decider;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.statemachine.RecentOps;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * LEASED decisions. A key that is hot on this node gets a {@link Lease}: the owning group takes a
+ * share of the bucket's tokens ({@link OpKind#LEASE}, through its log) and hands them to this node,
+ * which then decides locally until they run out. Since every token admitted here left the bucket
+ * first, the cluster never admits more than the bucket holds. Unused tokens go back
+ * ({@link OpKind#RETURN}) when the lease ends, after {@code idle} without use; a node that dies
+ * loses what it held (under-admission, never over-admission). Cold keys are decided as STRONG.
+ *
+ * <p>The share is {@code max(permits, capacity / (2 × nodes))}: small enough that the other nodes
+ * still find tokens in the bucket, large enough that one grant serves many requests.
+ */
+public final class LeasedDecider implements Decider, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
+  private static final int MAX_RETURN_ATTEMPTS = 4;
+  private static final long RETURN_RESEND_DELAY_MILLIS = 250;
+  /** A third of the window in which the group recognises a repeated op by its id. */
+  private static final long RETURN_RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 3;
+
+  private final GroupRouter router;
+  private final IntSupplier nodes;
+  private final int hotHitsPerWindow;
+  private final long idleNanos;
+  private final HotKeyCounter hotKeys = new HotKeyCounter(1 << 16);
+  private final ConcurrentHashMap<ByteBuffer, Lease> leases = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer;
+  private final Counter grants;
+  private final Counter tokensGranted;
+  private final Counter tokensReturned;
+  private final Counter tokensLost;
+  private final Counter fallbacks;
+  private final Counter waits;
+  private final Timer grantLatency;
+  private final Counter taskFailures;
+
+  /**
+   * @param hotHitsPerSecond requests per second on this node that make a key hot
+   * @param idleMillis how long a lease may go unused before its tokens go back
+   */
+  public LeasedDecider(GroupRouter router, IntSupplier nodes,
+      int hotHitsPerSecond, long idleMillis, MetricRegistry metrics) {
+    this.router = router;
+    this.nodes = nodes;
+    this.hotHitsPerWindow = hotHitsPerSecond;
+    this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
+    this.grants = metrics.counter("lease.grants");
+    this.tokensGranted = metrics.counter("lease.tokens-granted");
+    this.tokensReturned = metrics.counter("lease.tokens-returned");
+    this.tokensLost = metrics.counter("lease.tokens-lost");
+    this.fallbacks = metrics.counter("lease.strong-fallbacks");
+    this.waits = metrics.counter("lease.waits");
+    this.grantLatency = metrics.timer("lease.grant");
+    metrics.gauge("lease.active", () -> leases::size);
+    this.timer = DaemonThreads.timer("raftlimiter-leases");
+    this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    DaemonThreads.every(timer, "rotate hot-key counts", 1, 1, TimeUnit.SECONDS, taskFailures,
+        hotKeys::rotate);
+    long sweepMillis = Math.max(10, idleMillis / 4);
+    DaemonThreads.every(timer, "end idle leases", sweepMillis, sweepMillis, TimeUnit.MILLISECONDS,
+        taskFailures, this::endIdleLeases);
+  }
+
+  @Override
+  public CompletableFuture<Decision> decide(BucketOp op) {
+    ByteBuffer key = ByteBuffer.wrap(op.key());
+    Lease lease = leases.get(key);
+    if (lease == null) {
+      if (hotKeys.record(KeyHash.of(op.key())) < hotHitsPerWindow) {
+        return router.submit(op);
+      }
+      long now = System.nanoTime();
+      lease = leases.computeIfAbsent(key, k -> new Lease(op.key(), op.limit(), now));
+    }
+    return decideWith(lease, op, true);
+  }
+
+  private CompletableFuture<Decision> decideWith(Lease lease, BucketOp op, boolean mayWait) {
+    long now = System.nanoTime();
+    CompletableFuture<Void> grant;
+    boolean startGrant = false;
+    synchronized (lease) {
+      if (lease.retired()) {
+        return decide(op); // the lease ended under us: look again
+      }
+      lease.reconcile(op.limit());
+      Decision local = lease.tryTake(op.permits(), now);
+      if (local != null) {
+        // Ask ahead of need, and always when the lease cannot serve this request's permits: a
+        // refusal from a lease that is never topped up would last as long as the key stays busy.
+        if (lease.wantsTopUp(Math.max(op.permits(), share(op) / 2), now)) {
+          topUp(lease, op);
+        }
+        return CompletableFuture.completedFuture(local);
+      }
+      if (!mayWait) {
+        fallbacks.inc();
+        grant = null;
+      } else if (lease.pendingGrant() != null) {
+        grant = lease.pendingGrant();
+      } else {
+        grant = new CompletableFuture<>();
+        lease.grantStarted(grant);
+        startGrant = true;
+      }
+    }
+    if (grant == null) {
+      // a fresh grant was not enough (others took the tokens first): the group decides
+      return router.submit(op);
+    }
+    if (startGrant) {
+      requestGrant(lease, op, grant);
+    }
+    waits.inc();
+    return grant.thenCompose(ignored -> decideWith(lease, op, false));
+  }
+
+  /** Asks for more tokens ahead of need; called holding the lease's monitor. */
+  private void topUp(Lease lease, BucketOp op) {
+    CompletableFuture<Void> grant = new CompletableFuture<>();
+    lease.grantStarted(grant);
+    try {
+      // sent from the timer thread, so that the request that noticed does not wait for it
+      timer.execute(DaemonThreads.guarded("lease top-up", taskFailures,
+          () -> requestGrant(lease, op, grant)));
+    } catch (RejectedExecutionException closing) {
+      lease.grantFailed();
+      grant.complete(null);
+    }
+  }
+
+  private void requestGrant(Lease lease, BucketOp op, CompletableFuture<Void> done) {
+    BucketOp ask = op.as(OpKind.LEASE, share(op));
+    long sentNanos = System.nanoTime();
+    router.submit(ask).whenComplete((decision, error) -> {
+      long granted = 0;
+      synchronized (lease) {
+        if (error != null) {
+          lease.grantFailed();
+        } else {
+          granted = decision.granted();
+          if (lease.retired()) {
+            if (granted > 0) { // the lease ended while the grant was in flight
+              giveBack(ask.as(OpKind.RETURN, granted));
+            }
+          } else {
+            lease.granted(ask.limit(), granted, decision.retryAfterMillis(), System.nanoTime());
+          }
+        }
+      }
+      if (error == null) {
+        grantLatency.update(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
+        grants.inc();
+        tokensGranted.inc(granted);
+      } else {
+        LOG.debug("lease grant failed", error);
+      }
+      done.complete(null);
+    });
+  }
+
+  private long share(BucketOp op) {
+    long capacity = op.limit().capacity();
+    long share = Math.max(1, capacity / (2L * Math.max(1, nodes.getAsInt())));
+    return Math.min(capacity, Math.max(op.permits(), share));
+  }
+
+  private void endIdleLeases() {
+    long now = System.nanoTime();
+    for (var entry : leases.entrySet()) {
+      Lease lease = entry.getValue();
+      BucketOp unused;
+      synchronized (lease) {
+        if (!lease.expired(now, idleNanos)) {
+          continue;
+        }
+        leases.remove(entry.getKey(), lease);
+        unused = lease.surrender();
+      }
+      if (unused != null) {
+        giveBack(unused);
+      }
+    }
+  }
+
+  /**
+   * Puts unused tokens back, exactly once. The return carries an id of its own, so a resend of
+   * one whose answer was lost (its entry may still have committed: a timeout says nothing about
+   * that) is answered from the first and gives nothing back twice, which would put tokens into
+   * the bucket that were never there. Resends stop well inside the group's memory of ids
+   * ({@link RecentOps#WINDOW_NANOS}); a return still failing then is counted as lost, which only
+   * under-admits, as a node that dies holding a lease does.
+   */
+  private void giveBack(BucketOp unused) {
+    byte[] id = new byte[16];
+    ThreadLocalRandom.current().nextBytes(id);
+    sendReturn(unused.withId(id), System.nanoTime(), 1);
+  }
+
+  private void sendReturn(BucketOp giveBack, long firstSentNanos, int attempt) {
+    router.submit(giveBack).whenComplete((decision, error) -> {
+      if (error == null) {
+        tokensReturned.inc(giveBack.permits());
+        return;
+      }
+      if (attempt < MAX_RETURN_ATTEMPTS
+          && System.nanoTime() - firstSentNanos < RETURN_RESEND_WITHIN_NANOS) {
+        try {
+          timer.schedule(DaemonThreads.guarded("lease return", taskFailures,
+              () -> sendReturn(giveBack, firstSentNanos, attempt + 1)),
+              RETURN_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+          return;
+        } catch (RejectedExecutionException closing) {
+          // closing: counted as lost below
+        }
+      }
+      tokensLost.inc(giveBack.permits());
+      LOG.warn("{} leased tokens may not have been given back after {} attempt(s): {}",
+          giveBack.permits(), attempt, error.toString());
+    });
+  }
+
+  /** Keys this node holds a lease on. */
+  public int leases() {
+    return leases.size();
+  }
+
+  /** Tokens held on lease here, over all keys. */
+  public long leasedTokens() {
+    long held = 0;
+    for (Lease lease : leases.values()) {
+      synchronized (lease) {
+        held += lease.tokens();
+      }
+    }
+    return held;
+  }
+
+  /** Stops at once, giving nothing back: what a crash does (for tests that stand in for one). */
+  public void abandon() {
+    timer.shutdownNow();
+    leases.clear();
+  }
+
+  /** Ends every lease, giving the unused tokens back (waiting up to 2 s for the group). */
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    List<CompletableFuture<Decision>> returns = new ArrayList<>();
+    for (Lease lease : leases.values()) {
+      BucketOp unused;
+      synchronized (lease) {
+        unused = lease.surrender();
+      }
+      if (unused != null) {
+        returns.add(router.submit(unused));
+      }
+    }
+    leases.clear();
+    try {
+      CompletableFuture.allOf(returns.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debug("not every lease was given back", e);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package io.raftlimiter.server.runtime;
+
+import com.codahale.metrics.Counter;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's background threads: daemons (a node that is not closed must not keep the JVM alive),
+ * named after their job so that a thread dump reads.
+ */
+public final class DaemonThreads {
+  private static final Logger LOG = LoggerFactory.getLogger(DaemonThreads.class);
+  /** The counter of background task failures in a node's metric registry. */
+  public static final String TASK_FAILURES_METRIC = "background.task-failures";
+
+  private DaemonThreads() {}
+
+  /**
+   * Runs {@code task} on {@code timer} every {@code period} (after the previous run ends). A
+   * periodic task that throws is never run again by the JDK's scheduler, silently; here the
+   * failure is logged with the task's {@code name}, counted in {@code failures}, and the task
+   * runs again at its next turn.
+   */
+  public static void every(ScheduledExecutorService timer, String name, long initialDelay,
+      long period, TimeUnit unit, Counter failures, Runnable task) {
+    timer.scheduleWithFixedDelay(guarded(name, failures, task), initialDelay, period, unit);
+  }
+
+  /** {@code task}, logging and counting what it throws instead of passing it on. */
+  public static Runnable guarded(String name, Counter failures, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable e) { // an Error too: the task must run again
+        failures.inc();
+        LOG.error("background task '{}' failed; it runs again at its next turn", name, e);
+      }
+    };
+  }
+
+  /** Threads named {@code prefix-1}, {@code prefix-2}, ... */
+  public static ThreadFactory named(String prefix) {
+    AtomicLong count = new AtomicLong();
+    return runnable -> daemon(runnable, prefix + "-" + count.incrementAndGet());
+  }
+
+  /** A timer with one thread called {@code name}. */
+  public static ScheduledExecutorService timer(String name) {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, name));
+  }
+
+  private static Thread daemon(Runnable runnable, String name) {
+    Thread thread = new Thread(runnable, name);
+    thread.setDaemon(true);
+    return thread;
+  }
+}

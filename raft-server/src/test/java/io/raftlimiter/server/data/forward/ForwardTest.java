@@ -1,0 +1,247 @@
+package io.raftlimiter.server.data.forward;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.data.commit.DeadlineExpiredException;
+import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.data.commit.GroupUnavailableException;
+import io.raftlimiter.server.data.commit.OverloadedException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntToLongFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A {@link Forwarder} against a real {@link ForwardService} on loopback, whose groups are fakes:
+ * every outcome an op can have, and that ops of several groups travel in one call.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ForwardTest {
+  private static final BucketLimit LIMIT = BucketLimit.of(10, 1.0);
+
+  /** Leads groups 0 and 1 (not 2); group 1's commits fail for keys starting with "bad". */
+  private final class FakeGroups implements ForwardService.Groups {
+    final Map<Integer, List<String>> committed = new ConcurrentHashMap<>();
+    /** Per op queued: the nanoseconds left to its deadline on arrival, -1 for none. */
+    final List<Long> budgets = new CopyOnWriteArrayList<>();
+    volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
+    @Override
+    public int count() {
+      return 3;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return group != 2;
+    }
+
+    @Override
+    public List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
+        IntToLongFunction deadlinesNanos) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      for (int i = 0; i < ops.size(); i++) {
+        budgets.add(deadlinesNanos.applyAsLong(i) == GroupCommitter.NO_DEADLINE ? -1
+            : deadlinesNanos.applyAsLong(i) - System.nanoTime());
+        decided.add(commit(group, ops.get(i)));
+      }
+      return decided;
+    }
+
+    CompletableFuture<Decision> commit(int group, BucketOp op) {
+      String key = new String(op.key());
+      committed.computeIfAbsent(group, g -> new ArrayList<>()).add(key);
+      if (key.startsWith("full")) {
+        return CompletableFuture.failedFuture(new OverloadedException("queue full", 37));
+      }
+      if (key.startsWith("late")) {
+        return CompletableFuture.failedFuture(new DeadlineExpiredException("too late"));
+      }
+      return gate.thenApply(v -> {
+        if (key.startsWith("bad")) {
+          throw new GroupUnavailableException("group " + group + " lost its quorum", null);
+        }
+        return new Decision(true, 10 - op.permits(), 0);
+      });
+    }
+  }
+
+  private final FakeGroups groups = new FakeGroups();
+  private Server server;
+  private Forwarder forwarder;
+
+  private String start() throws IOException {
+    server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .directExecutor()
+        .addService(new ForwardService(groups))
+        .build()
+        .start();
+    forwarder = new Forwarder(5_000, 1_000, 2);
+    return "127.0.0.1:" + server.getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    if (forwarder != null) {
+      forwarder.close();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+  }
+
+  private CompletableFuture<Decision> forward(String address, int group, BucketOp op) {
+    return forwarder.forwardAll(address, group, List.of(op), GroupCommitter.NO_DEADLINE).get(0);
+  }
+
+  private static BucketOp op(String key, long permits) {
+    return BucketOp.of(key, permits, LIMIT);
+  }
+
+  private static Throwable failureOf(CompletableFuture<Decision> future) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> future.get(10, TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  @Test
+  void opsOfALedGroupAreCommittedThereAndAnsweredInOrder() throws Exception {
+    String address = start();
+    Decision first = forward(address, 0, op("a", 1)).get(10, TimeUnit.SECONDS);
+    Decision second = forward(address, 1, op("b", 3)).get(10, TimeUnit.SECONDS);
+    assertTrue(first.allowed());
+    assertEquals(9, first.remaining());
+    assertEquals(7, second.remaining());
+    assertEquals(List.of("a"), groups.committed.get(0));
+    assertEquals(List.of("b"), groups.committed.get(1));
+  }
+
+  @Test
+  void opsQueuedBehindCallsInFlightTravelTogetherWhateverTheirGroup() throws Exception {
+    String address = start();
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate; // holds every answer: the two calls allowed in flight stay in flight
+    List<CompletableFuture<Decision>> answers = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      answers.add(forward(address, i % 2, op("k" + i, 1)));
+    }
+    // The first two calls are in flight: the rest wait and go in the next calls.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (groups.committed.values().stream().mapToInt(List::size).sum() < 2
+        && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(2, groups.committed.values().stream().mapToInt(List::size).sum(),
+        "only the calls in flight reached the leader: " + groups.committed);
+    gate.complete(null);
+    for (CompletableFuture<Decision> answer : answers) {
+      assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
+    }
+    assertEquals(20, groups.committed.get(0).size());
+    assertEquals(20, groups.committed.get(1).size());
+  }
+
+  @Test
+  void aGroupTheNodeDoesNotLeadIsRefusedWithoutQueuingAnything() throws Exception {
+    String address = start();
+    Throwable error = failureOf(forward(address, 2, op("a", 1)));
+    assertInstanceOf(ForwardRefusedException.class, error);
+    assertFalse(groups.committed.containsKey(2), "nothing was queued");
+  }
+
+  /** Shed and expired ops took nothing: they come back as what they are, not as UNAVAILABLE. */
+  @Test
+  void shedAndExpiredOpsKeepTheirMeaningAcrossTheForward() throws Exception {
+    String address = start();
+    Throwable shed = failureOf(forward(address, 0, op("full", 1)));
+    assertInstanceOf(OverloadedException.class, shed);
+    assertEquals(37, ((OverloadedException) shed).retryAfterMillis());
+    assertInstanceOf(DeadlineExpiredException.class, failureOf(forward(address, 0, op("late", 1))));
+  }
+
+  @Test
+  void theCallersDeadlineTravelsWithEachOp() throws Exception {
+    String address = start();
+    long in30s = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    forwarder.forwardAll(address, 0, List.of(op("a", 1)), in30s).get(0).get(10, TimeUnit.SECONDS);
+    forward(address, 0, op("b", 1)).get(10, TimeUnit.SECONDS);
+    long budget = groups.budgets.get(0);
+    assertTrue(budget > TimeUnit.SECONDS.toNanos(20) && budget <= TimeUnit.SECONDS.toNanos(30),
+        "about 30 s left on arrival: " + budget);
+    assertEquals(-1L, groups.budgets.get(1), "no deadline, none sent");
+    long gone = System.nanoTime() - 1;
+    assertInstanceOf(DeadlineExpiredException.class,
+        failureOf(forwarder.forwardAll(address, 0, List.of(op("c", 1)), gone).get(0)),
+        "a caller who already left: not even sent");
+    assertEquals(2, groups.budgets.size());
+  }
+
+  @Test
+  void anOpItsGroupCouldNotDecideFailsAloneAsUnavailable() throws Exception {
+    String address = start();
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate;
+    CompletableFuture<Decision> good = forward(address, 1, op("good", 1));
+    CompletableFuture<Decision> bad = forward(address, 1, op("bad", 1));
+    CompletableFuture<Decision> alsoGood = forward(address, 1, op("fine", 1));
+    gate.complete(null);
+    assertTrue(good.get(10, TimeUnit.SECONDS).allowed());
+    assertTrue(alsoGood.get(10, TimeUnit.SECONDS).allowed());
+    Throwable error = failureOf(bad);
+    assertInstanceOf(GroupUnavailableException.class, error);
+    assertTrue(error.getMessage().contains("lost its quorum"), error.getMessage());
+  }
+
+  @Test
+  void aNodeThatCannotBeReachedRefusesSoTheOpCanGoAnotherWay() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    forwarder = new Forwarder(5_000, 1_000, 2);
+    Throwable error = failureOf(forward("127.0.0.1:" + closedPort, 0, op("a", 1)));
+    assertInstanceOf(ForwardRefusedException.class, error, String.valueOf(error));
+  }
+
+  @Test
+  void aLeaderThatDiesWithOpsInFlightAnswersUnavailableNeverAllowed() throws Exception {
+    String address = start();
+    groups.gate = new CompletableFuture<>(); // never answers
+    CompletableFuture<Decision> pending = forward(address, 0, op("a", 1));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!groups.committed.containsKey(0) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    server.shutdownNow();
+    Throwable error = failureOf(pending);
+    assertInstanceOf(GroupUnavailableException.class, error, String.valueOf(error));
+  }
+
+  @Test
+  void aGroupUnknownToTheReceiverIsAnInvalidRequest() throws Exception {
+    String address = start();
+    Throwable error = failureOf(forward(address, 7, op("a", 1)));
+    assertInstanceOf(GroupUnavailableException.class, error);
+    assertTrue(error.getMessage().contains("INVALID_ARGUMENT"), error.getMessage());
+  }
+}

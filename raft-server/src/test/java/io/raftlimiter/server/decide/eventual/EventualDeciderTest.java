@@ -1,0 +1,94 @@
+package io.raftlimiter.server.decide.eventual;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.api.GroupRouter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The decider's memory bound: a cap on views that never drops a hit owed to a group. */
+class EventualDeciderTest {
+  private static final BucketLimit LIMIT = BucketLimit.of(100, 1);
+
+  /** A group that answers every op at once, counting what it was asked. */
+  private static final class CountingGroup implements GroupRouter {
+    final AtomicLong acquires = new AtomicLong();
+    final AtomicLong chargedHits = new AtomicLong();
+
+    @Override
+    public int groupOf(byte[] key) {
+      return 0;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return true;
+    }
+
+    @Override
+    public CompletableFuture<Decision> submit(int group, BucketOp op) {
+      if (op.kind() == OpKind.CHARGE) {
+        chargedHits.addAndGet(op.permits());
+      } else {
+        acquires.incrementAndGet();
+      }
+      return CompletableFuture.completedFuture(new Decision(true, 50, 0));
+    }
+
+    @Override
+    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      ops.forEach(op -> decided.add(submit(group, op)));
+      return decided;
+    }
+  }
+
+  private static BucketOp op(int key) {
+    return BucketOp.of("key-" + key, 1, LIMIT);
+  }
+
+  @Test
+  void beyondTheCapANewKeyIsDecidedByItsGroupAndRoomIsMadeWithoutDroppingOwedHits()
+      throws Exception {
+    CountingGroup group = new CountingGroup();
+    MetricRegistry metrics = new MetricRegistry();
+    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, metrics);
+    long allowed = 0;
+    try {
+      for (int key = 0; key < 10; key++) {
+        allowed += decider.decide(op(key)).join().allowed() ? 1 : 0;
+      }
+      assertEquals(10, decider.views());
+      allowed += decider.decide(op(10)).join().allowed() ? 1 : 0;
+      assertEquals(1, group.acquires.get(), "the eleventh key went to its group");
+      assertEquals(1, metrics.counter("eventual.view-overflows").getCount());
+
+      // Once the first ten keys' hits are charged, their views owe nothing and can make room:
+      // key 10 then gets a view of its own instead of going to the group.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      boolean local = false;
+      while (!local && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        long before = group.acquires.get();
+        allowed += decider.decide(op(10)).join().allowed() ? 1 : 0;
+        local = group.acquires.get() == before;
+      }
+      assertTrue(local, "room was made for key 10");
+      assertTrue(decider.views() <= 10, "never more views than the cap: " + decider.views());
+    } finally {
+      decider.close(); // charges what is still owed
+    }
+    assertEquals(allowed - group.acquires.get(), group.chargedHits.get(),
+        "every hit admitted from a view was charged, evicted views' included");
+  }
+}

@@ -1,0 +1,289 @@
+package io.raftlimiter.server.decide.lease;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.MetricRegistry;
+import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.TokenBucket;
+import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Several nodes' {@link LeasedDecider}s over one exact bucket (a group that applies each op at
+ * once), on the real clock: what a saturated key gets, whatever the permits per request.
+ */
+class LeasedDeciderTest {
+  private static final byte[] KEY = "saturated".getBytes(StandardCharsets.UTF_8);
+  private static final int NODES = 3;
+
+  /** One group holding one key's bucket, deciding every op the moment it is submitted. */
+  private static class ExactGroup implements GroupRouter {
+    private BucketState state;
+    private long firstOpNanos = Long.MIN_VALUE;
+
+    @Override
+    public int groupOf(byte[] key) {
+      return 0;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return true;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Decision> submit(int group, BucketOp op) {
+      long now = System.nanoTime();
+      if (firstOpNanos == Long.MIN_VALUE) {
+        firstOpNanos = now;
+      }
+      TokenBucket.Outcome outcome = switch (op.kind()) {
+        case ACQUIRE -> TokenBucket.tryAcquire(state, op.limit(), op.permits(), now);
+        case LEASE -> TokenBucket.lease(state, op.limit(), op.permits(), now);
+        case CHARGE -> TokenBucket.charge(state, op.limit(), op.permits(), now);
+        case RETURN -> TokenBucket.giveBack(state, op.limit(), op.permits(), now);
+      };
+      state = outcome.state();
+      return CompletableFuture.completedFuture(outcome.decision());
+    }
+
+    @Override
+    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      ops.forEach(op -> decided.add(submit(group, op)));
+      return decided;
+    }
+
+    synchronized long firstOpNanos() {
+      return firstOpNanos;
+    }
+  }
+
+  /**
+   * One caller per node asks for {@code permits} at a time, as fast as answers come, for 3 s:
+   * the key must get at least 90% of what the bucket gives in that time (C + R·t), and never
+   * more. A lease left holding fewer tokens than {@code permits} used to be topped up only below
+   * half its share, so with {@code permits} ≥ 2 it refused for as long as the key stayed busy.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5})
+  void aSaturatedKeyGetsNinetyPercentOfItsBucketAndNeverMore(long permits) throws Exception {
+    BucketLimit limit = BucketLimit.of(10, 50);
+    ExactGroup group = new ExactGroup();
+    List<LeasedDecider> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, new MetricRegistry()));
+    }
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong lastAnswerNanos = new AtomicLong();
+    long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> callers = new ArrayList<>();
+    try {
+      for (LeasedDecider node : nodes) {
+        Thread caller = new Thread(() -> {
+          BucketOp op = new BucketOp(KEY, permits, limit);
+          while (System.nanoTime() < endNanos) {
+            Decision decision = node.decide(op).join();
+            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+            if (decision.allowed()) {
+              admitted.addAndGet(permits);
+            }
+            sleepMicros(200);
+          }
+        });
+        callers.add(caller);
+        caller.start();
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    } finally {
+      nodes.forEach(LeasedDecider::abandon);
+    }
+    double seconds = (lastAnswerNanos.get() - group.firstOpNanos()) / 1e9;
+    double bucketGave = limit.capacity() + limit.refillPerSecond() * seconds;
+    assertTrue(admitted.get() <= bucketGave,
+        "permits " + permits + ": admitted " + admitted + " > C + R·t = " + bucketGave);
+    assertTrue(admitted.get() >= 0.9 * bucketGave,
+        "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave);
+  }
+
+  /**
+   * Random {@code permits} on every request and a limit that changes every 200 ms: whatever the
+   * sequence, every token admitted locally left the bucket first (tokens granted by leases, less
+   * those given back, plus those taken through the group for cold keys), and the key is not
+   * locked out (at least half of what the smallest of the limits would give).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3})
+  void randomPermitsAndLimitChangesNeverAdmitATokenThatDidNotLeaveTheBucket(long seed)
+      throws Exception {
+    List<BucketLimit> limits = List.of(BucketLimit.of(10, 50), BucketLimit.of(20, 30),
+        BucketLimit.of(6, 80), BucketLimit.of(15, 40));
+    AtomicLong tokensOut = new AtomicLong();
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public synchronized CompletableFuture<Decision> submit(int g, BucketOp op) {
+        Decision decision = super.submit(g, op).join();
+        switch (op.kind()) {
+          case LEASE -> tokensOut.addAndGet(decision.granted());
+          case RETURN -> tokensOut.addAndGet(-op.permits());
+          case ACQUIRE -> tokensOut.addAndGet(decision.allowed() ? op.permits() : 0);
+          default -> { }
+        }
+        return CompletableFuture.completedFuture(decision);
+      }
+    };
+    List<LeasedDecider> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 100, new MetricRegistry()));
+    }
+    AtomicReference<BucketLimit> limit = new AtomicReference<>(limits.get(0));
+    AtomicLong admitted = new AtomicLong();
+    AtomicReference<String> violation = new AtomicReference<>();
+    long startNanos = System.nanoTime();
+    long endNanos = startNanos + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> callers = new ArrayList<>();
+    try {
+      for (int n = 0; n < NODES; n++) {
+        LeasedDecider node = nodes.get(n);
+        Random random = new Random(seed * 31 + n);
+        Thread caller = new Thread(() -> {
+          while (System.nanoTime() < endNanos) {
+            BucketLimit current = limit.get();
+            long permits = 1 + random.nextInt((int) Math.min(5, current.capacity()));
+            if (node.decide(new BucketOp(KEY, permits, current)).join().allowed()) {
+              long now = admitted.addAndGet(permits);
+              long out = tokensOut.get();
+              if (now > out) {
+                violation.compareAndSet(null, "admitted " + now + " tokens, only " + out
+                    + " left the bucket");
+              }
+            }
+            sleepMicros(200);
+          }
+        });
+        callers.add(caller);
+        caller.start();
+      }
+      Random changes = new Random(seed);
+      while (System.nanoTime() < endNanos) {
+        Thread.sleep(200);
+        limit.set(limits.get(changes.nextInt(limits.size())));
+      }
+      for (Thread caller : callers) {
+        caller.join();
+      }
+    } finally {
+      nodes.forEach(LeasedDecider::abandon);
+    }
+    assertNull(violation.get());
+    assertTrue(admitted.get() <= tokensOut.get(), admitted + " > " + tokensOut);
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    double smallest = 6 + 30 * seconds;
+    assertTrue(admitted.get() >= 0.5 * smallest, "locked out: admitted " + admitted + " in "
+        + seconds + " s");
+  }
+
+  /** A lease holding more than its key's new capacity still ends, and gives back what fits. */
+  @Test
+  void aLeaseEndsAfterItsKeysCapacityShrank() throws Exception {
+    ExactGroup group = new ExactGroup();
+    MetricRegistry metrics = new MetricRegistry();
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
+    try {
+      BucketLimit big = BucketLimit.of(100, 1);
+      assertTrue(node.decide(new BucketOp(KEY, 1, big)).join().allowed());
+      assertTrue(node.leasedTokens() > 10, "the lease holds half the big bucket");
+      BucketLimit small = BucketLimit.of(10, 1);
+      assertTrue(node.decide(new BucketOp(KEY, 1, small)).join().allowed());
+      assertTrue(node.leasedTokens() <= 10, "never more than the new capacity");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (node.leases() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, node.leases(), "the idle lease ended");
+      assertEquals(0, metrics.counter(DaemonThreads.TASK_FAILURES_METRIC).getCount());
+    } finally {
+      node.abandon();
+    }
+  }
+
+  /**
+   * A return whose answer is lost (a timeout) may still have been applied. It used to be given
+   * up on (its tokens counted lost); a plain resend would put tokens that were never there into
+   * the bucket. It is resent under its own id, which the group applies once.
+   */
+  @Test
+  void aReturnWhoseAnswerWasLostIsResentUnderItsIdAndAppliedOnce() throws Exception {
+    List<String> returnIds = new ArrayList<>();
+    Map<String, Decision> applied = new HashMap<>();
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public synchronized CompletableFuture<Decision> submit(int g, BucketOp op) {
+        if (op.kind() != OpKind.RETURN) {
+          return super.submit(g, op);
+        }
+        String id = HexFormat.of().formatHex(op.id());
+        returnIds.add(id);
+        Decision first = applied.get(id); // the group's memory of ids (RecentOps)
+        if (first == null) {
+          applied.put(id, super.submit(g, op).join());
+          return CompletableFuture.failedFuture(new IllegalStateException("timed out"));
+        }
+        return CompletableFuture.completedFuture(first);
+      }
+    };
+    MetricRegistry metrics = new MetricRegistry();
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
+    try {
+      BucketLimit limit = BucketLimit.of(100, 0.001);
+      assertTrue(node.decide(new BucketOp(KEY, 1, limit)).join().allowed());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (metrics.counter("lease.tokens-returned").getCount() == 0
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      synchronized (group) {
+        assertEquals(2, returnIds.size(), "sent, then resent once: " + returnIds);
+        assertEquals(returnIds.get(0), returnIds.get(1), "under the same id");
+        assertFalse(returnIds.get(0).isEmpty());
+      }
+      assertEquals(99, group.submit(0, new BucketOp(KEY, 1, limit)).join().remaining() + 1,
+          "the bucket holds what it had before the lease less the one admitted");
+      assertEquals(49, metrics.counter("lease.tokens-returned").getCount());
+      assertEquals(0, metrics.counter("lease.tokens-lost").getCount());
+    } finally {
+      node.abandon();
+    }
+  }
+
+  private static void sleepMicros(long micros) {
+    try {
+      TimeUnit.MICROSECONDS.sleep(micros);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
