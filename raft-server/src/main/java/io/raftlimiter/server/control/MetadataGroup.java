@@ -8,6 +8,7 @@ import io.raftlimiter.meta.MetaCodec;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -38,6 +39,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -114,8 +116,9 @@ public final class MetadataGroup implements AutoCloseable {
   }
 
   /**
-   * Formats this node's replica of the metadata group if it is a founding one and this is the
-   * founding start, follows the local replica's changes, and starts the periodic refresh.
+   * Formats the metadata group's first replica if this node is its founder (the first founding
+   * member by id) and this is the founding start, follows the local replica's changes, and
+   * starts the periodic refresh.
    *
    * @param formatFounding whether this is a founding member's first start on storage no other
    *     node knew: only then is a replica formatted. A node restarted without one (its replica
@@ -124,9 +127,18 @@ public final class MetadataGroup implements AutoCloseable {
    *     metadata from the replicas that hold it, and the controller gives it one when it should.
    */
   public void start(long refreshIntervalMillis, boolean formatFounding) throws IOException {
-    if (formatFounding && group.getPeer(server.getId()) != null && localDivision() == null) {
+    RaftPeer founder = group.getPeers().stream()
+        .min(Comparator.comparing(peer -> peer.getId().toString(), NodeIdOrder.INSTANCE))
+        .orElseThrow();
+    if (formatFounding && founder.getId().equals(server.getId()) && localDivision() == null) {
+      // Founded on one replica, which elects itself at once; the controller adds the others one
+      // at a time. Founded on three at once, two replicas could elect a leader before the first
+      // one's opening entry reached them, and Ratis then lets that first replica take its own
+      // entry for committed and refuse the leader's for good (a heartbeat without a previous
+      // entry counts index 0 as committed), a replica stuck from the start.
       RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-          ClientId.randomId(), server.getId(), 1, group));
+          ClientId.randomId(), server.getId(), 1,
+          RaftGroup.valueOf(group.getGroupId(), founder)));
       if (!reply.isSuccess()) {
         throw new IOException("cannot join the metadata group: " + reply.getException());
       }

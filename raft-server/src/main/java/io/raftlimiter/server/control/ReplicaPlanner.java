@@ -247,10 +247,16 @@ public final class ReplicaPlanner {
   }
 
   /**
-   * The move of {@code group} from its leader's configuration to {@code target}; null when a
-   * majority of that configuration is dead or lost its copy, since the change could not commit
-   * (it needs a majority of the old configuration and of the new one) and would only hold up
-   * the controller until it timed out.
+   * The move of {@code group} from its leader's configuration towards {@code target}, with at
+   * most one new replica; null when a majority of that configuration is dead or lost its copy,
+   * since the change could not commit (it needs a majority of the old configuration and of the
+   * new one) and would only hold up the controller until it timed out.
+   *
+   * <p>One new replica at a time: freshly formatted replicas start empty with the new
+   * configuration, and two of them in a configuration of three could elect one another before
+   * the leader reached them, a leader without the group's log. (Ratis refuses such a change
+   * anyway, as a "majority add".) A target with more new nodes is reached over several moves:
+   * this one keeps, in their place, members it would have taken out, so the group stays at size.
    */
   private static ReplicaStep.Move move(int group, HostedReplica leader, List<String> target,
       Situation situation, Set<String> lost) {
@@ -259,9 +265,23 @@ public final class ReplicaPlanner {
     if (holding <= leader.peers().size() / 2) {
       return null;
     }
-    List<String> format = target.stream().filter(n -> !leader.peers().contains(n)).toList();
     List<String> from = inOrder(leader.peers(), situation.recorded().getOrDefault(group, List.of()));
-    return new ReplicaStep.Move(group, from, target, format, leader.node());
+    List<String> added = target.stream().filter(n -> !leader.peers().contains(n)).toList();
+    List<String> to = new ArrayList<>(target);
+    if (added.size() > 1) {
+      to.removeAll(added.subList(1, added.size()));
+      for (String kept : from) {
+        if (to.size() < target.size() && !to.contains(kept) && !lost.contains(kept)
+            && !situation.dead().contains(kept)) {
+          to.add(kept);
+        }
+      }
+    }
+    List<String> format = added.isEmpty() ? List.of() : List.of(added.get(0));
+    if (leader.peers().equals(Set.copyOf(to))) {
+      return null;
+    }
+    return new ReplicaStep.Move(group, from, to, format, leader.node());
   }
 
   /**

@@ -243,6 +243,35 @@ class ReplicaPlannerTest {
         List.of("n4"), "n1")), ReplicaPlanner.plan(s));
   }
 
+  /**
+   * A group founded on one replica grows one new replica per move: two fresh replicas of three
+   * could elect each other, empty, before the leader reached them.
+   */
+  @Test
+  void aGroupGrowsOneNewReplicaAtATime() {
+    List<String> three = List.of("n1", "n2", "n3");
+    Situation single = new Situation(0, 3, three, Set.of(), Set.of(), Map.of(META, three),
+        List.of(new HostedReplica("n1", META, true, 1, CURRENT, Set.of("n1"), Set.of())),
+        recordedStorage(three), reported(three, Set.of()));
+    // the metadata records the founding three; the group holds n1 alone: recorded first
+    assertEquals(List.of(new Record(META, List.of("n1"))), ReplicaPlanner.plan(single));
+
+    Situation recorded = new Situation(0, 3, three, Set.of(), Set.of(),
+        Map.of(META, List.of("n1")),
+        List.of(new HostedReplica("n1", META, true, 1, CURRENT, Set.of("n1"), Set.of())),
+        recordedStorage(three), reported(three, Set.of()));
+    assertEquals(List.of(new Move(META, List.of("n1"), List.of("n1", "n2"), List.of("n2"), "n1")),
+        ReplicaPlanner.plan(recorded));
+
+    Situation two = new Situation(0, 3, three, Set.of(), Set.of(),
+        Map.of(META, List.of("n1", "n2")),
+        List.of(new HostedReplica("n1", META, true, 1, CURRENT, Set.of("n1", "n2"), Set.of()),
+            new HostedReplica("n2", META, false, 1, CURRENT, Set.of("n1", "n2"), Set.of())),
+        recordedStorage(three), reported(three, Set.of()));
+    assertEquals(List.of(new Move(META, List.of("n1", "n2"), List.of("n1", "n2", "n3"),
+        List.of("n3"), "n1")), ReplicaPlanner.plan(two));
+  }
+
   @Test
   void theMetadataGroupLeavesADrainedReplicaOnlyForAnotherNode() {
     List<String> four = List.of("n1", "n2", "n3", "n4");
@@ -361,6 +390,7 @@ class ReplicaPlannerTest {
             assertFalse(conf.contains(formatted), formatted + " wiped: " + s);
           }
           assertTrue(move.to().containsAll(move.format()));
+          assertTrue(move.format().size() <= 1, "more than one new replica at once: " + move);
           assertFalse(dead.stream().anyMatch(move.to()::contains), s.toString());
           assertFalse(wiped != null && move.format().contains(wiped),
               wiped + " formatted while counted: " + s);
