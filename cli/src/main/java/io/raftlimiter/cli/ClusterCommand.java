@@ -177,7 +177,7 @@ final class ClusterCommand {
     }
 
     /**
-     * Waits until every node answers and every group has a leader that some node knows of. (A
+     * Waits until every node answers and every group has a leader with all of its replicas. (A
      * node back from a crash may host stale replicas that never get a leader again: the
      * controller deletes them; they must not hold up the wait.)
      */
@@ -200,7 +200,12 @@ final class ClusterCommand {
             silent.add(peer.id());
             continue;
           }
-          status.get().getGroupsList().stream().filter(g -> g.getRole().equals("LEADER"))
+          // A leader counts once its group holds all its replicas: a new cluster founds each
+          // group on one replica, and the controller adds the others one at a time.
+          int replicas = Math.min(layout.replication(), layout.peers().size());
+          status.get().getGroupsList().stream()
+              .filter(g -> g.getRole().equals("LEADER") && g.getPeerIdsCount() == replicas
+                  && g.getPreviousPeerIdsCount() == 0)
               .forEach(g -> led.add(g.getIndex()));
           for (var g : status.get().getGroupsList()) {
             copies.computeIfAbsent(g.getIndex(), i -> new ArrayList<>()).add(peer.id() + " "
@@ -214,7 +219,7 @@ final class ClusterCommand {
         if (System.nanoTime() > deadline) {
           throw new IOException("cluster not serving after " + waitSeconds + " s: "
               + (silent.isEmpty() ? "" : "no answer from " + silent + "; ")
-              + (layout.groups() - led.size()) + " group(s) without a leader"
+              + (layout.groups() - led.size()) + " group(s) without a leader of all its replicas"
               + leaderless(layout.groups(), led, copies) + "; see the logs in " + dir);
         }
         Thread.sleep(200);

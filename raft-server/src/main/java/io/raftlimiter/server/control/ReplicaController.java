@@ -81,6 +81,8 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
   private static final long RECONFIGURE_TIMEOUT_MILLIS = 15_000;
+  /** Rounds one tick runs at most while each changes something: it yields to close() then. */
+  private static final int MAX_ROUNDS_PER_TICK = 20;
 
   private final RaftPeerId self;
   private final MetadataGroup metadata;
@@ -108,42 +110,57 @@ public final class ReplicaController implements AutoCloseable {
         taskFailures, this::tick);
   }
 
+  /**
+   * Probes, plans and acts, and goes on at once while there is work it can do: a group founded
+   * on one replica, or a dead node's groups, move one after another rather than one per
+   * interval. Steps still never overlap, and every round probes afresh.
+   */
   private void tick() {
     try {
-      ClusterMetadata current = metadata.current();
-      long term = metadata.termIfLeading();
-      if (term < 0 || current.shape() == null) {
-        actingTerm = -1;
-        return;
-      }
-      Map<String, PeerAddress> members = members(current);
-      if (term != actingTerm) { // a new controller gives every node a full dead-after first
-        actingTerm = term;
-        long now = System.nanoTime();
-        members.keySet().forEach(id -> lastSeenNanos.put(id, now));
-        lastStatus.clear();
-      }
-      probe(members);
-      markDeadAndAlive(current, members);
-      current = metadata.current();
-      List<ReplicaStep> steps = ReplicaPlanner.plan(situation(current));
-      boolean settled = true;
-      for (ReplicaStep step : steps) {
-        if (metadata.termIfLeading() != actingTerm) {
-          LOG.info("{}: no longer the metadata leader of term {}; the rest of this tick's steps "
-              + "are dropped", self, actingTerm);
-          return;
-        }
-        settled &= step instanceof ReplicaStep.DropStray
-            || step instanceof ReplicaStep.RecordStorage;
-        act(step, current, members);
-      }
-      if (settled) {
-        removeDrainedMembers(metadata.current());
+      for (int round = 0; round < MAX_ROUNDS_PER_TICK && round(); round++) {
+        // the next round plans from what this one changed
       }
     } catch (Exception e) {
       LOG.warn("{}: controller tick failed: {}", self, e.toString());
     }
+  }
+
+  /** One probe, plan and act; whether it changed anything (so that another round may). */
+  private boolean round() throws Exception {
+    ClusterMetadata current = metadata.current();
+    long term = metadata.termIfLeading();
+    if (term < 0 || current.shape() == null) {
+      actingTerm = -1;
+      return false;
+    }
+    Map<String, PeerAddress> members = members(current);
+    if (term != actingTerm) { // a new controller gives every node a full dead-after first
+      actingTerm = term;
+      long now = System.nanoTime();
+      members.keySet().forEach(id -> lastSeenNanos.put(id, now));
+      lastStatus.clear();
+    }
+    probe(members);
+    long versionBefore = current.version();
+    markDeadAndAlive(current, members);
+    current = metadata.current();
+    List<ReplicaStep> steps = ReplicaPlanner.plan(situation(current));
+    boolean settled = true;
+    for (ReplicaStep step : steps) {
+      if (metadata.termIfLeading() != actingTerm) {
+        LOG.info("{}: no longer the metadata leader of term {}; the rest of this tick's steps "
+            + "are dropped", self, actingTerm);
+        return false;
+      }
+      settled &= step instanceof ReplicaStep.DropStray
+          || step instanceof ReplicaStep.RecordStorage;
+      act(step, current, members);
+    }
+    if (settled) {
+      removeDrainedMembers(metadata.current());
+    }
+    boolean moved = steps.stream().anyMatch(step -> step instanceof ReplicaStep.Move);
+    return moved || metadata.current().version() != versionBefore;
   }
 
   private static Map<String, PeerAddress> members(ClusterMetadata metadata) {

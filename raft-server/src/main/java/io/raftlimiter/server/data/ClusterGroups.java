@@ -65,12 +65,22 @@ public final class ClusterGroups {
   public static List<RaftGroup> dataGroups(List<PeerAddress> peers, int groups, int replication) {
     Map<String, PeerAddress> byId = new HashMap<>();
     peers.forEach(p -> byId.put(p.id(), p));
-    List<List<String>> placement = new PlacementRing(byId.keySet()).placement(groups, replication);
+    List<List<String>> placement = placement(peers, groups, replication);
     List<RaftGroup> result = new ArrayList<>(groups);
     for (int i = 0; i < groups; i++) {
       result.add(dataGroup(i, placement.get(i).stream().map(byId::get).toList()));
     }
     return result;
+  }
+
+  /**
+   * The node ids of each group's replicas as the placement ring gives them among {@code peers},
+   * the preferred leader (the group's founding replica) first.
+   */
+  public static List<List<String>> placement(List<PeerAddress> peers, int groups,
+      int replication) {
+    return new PlacementRing(peers.stream().map(PeerAddress::id).toList())
+        .placement(groups, replication);
   }
 
   /** Data group {@code index} on {@code replicas}, in that order (the preferred leader first). */

@@ -180,10 +180,17 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
   }
 
   /**
-   * On a founding member's first start, formats the groups the cluster's shape places here. On a
-   * restart Ratis recovers the groups found in storage, and the cluster's controller adds or
-   * removes replicas from there: the shape's placement may be out of date by then. A node that
-   * joins, or that lost its disk, gets its replicas from the controller too.
+   * On a founding member's first start, founds the groups whose preferred replica (the first the
+   * ring places) is this node, each on this one replica: it elects itself at once, and the
+   * controller adds the group's other replicas one move at a time. Founded on all their replicas
+   * at once, two of them could elect a leader before the first one's opening entry reached them,
+   * and Ratis then lets that replica take its own entry at index 0 for committed and refuse the
+   * leader's for good (a heartbeat with no previous entry commits index 0, whatever its term):
+   * a replica stuck from the cluster's first second.
+   *
+   * <p>On a restart Ratis recovers the groups found in storage, and the controller adds or
+   * removes replicas from there. A node that joins, or that lost its disk, gets its replicas from
+   * the controller too.
    *
    * @param formatFounding whether this is such a first start ({@code RaftNode} decides)
    */
@@ -191,14 +198,20 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     if (!formatFounding) {
       return;
     }
-    for (RaftGroup group : local()) {
-      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-          managementClientId, server.getId(), callIds.incrementAndGet(), group));
-      if (!reply.isSuccess()) {
-        throw new IOException("cannot join group " + group.getGroupId() + ": "
-            + reply.getException());
+    String self = server.getId().toString();
+    List<List<String>> placement = ClusterGroups.placement(config.peers(), groups.size(),
+        config.get(NodeConfigKeys.REPLICATION));
+    for (int index = 0; index < placement.size(); index++) {
+      if (!placement.get(index).get(0).equals(self)) {
+        continue;
       }
-      LOG.debug("{} joined {}", server.getId(), group);
+      RaftGroup founded = ClusterGroups.dataGroup(index, List.of(config.self()));
+      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
+          managementClientId, server.getId(), callIds.incrementAndGet(), founded));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot found group " + index + ": " + reply.getException());
+      }
+      LOG.debug("{} founded {}", server.getId(), founded);
     }
   }
 

@@ -4,6 +4,7 @@ import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.statemachine.SnapshotDirectory;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import java.util.function.Consumer;
  * would: no goodbye to peers), restarted on their data, or wiped.
  */
 public final class LocalCluster implements AutoCloseable {
+  /** How long a new cluster may take to elect its leaders and grow its groups to full size. */
+  private static final Duration FORMATION_TIMEOUT = Duration.ofSeconds(60);
   private final Path baseDir;
   private final Consumer<NodeConfig.Builder> settings;
   private final List<NodeConfig> configs = new CopyOnWriteArrayList<>();
@@ -54,11 +57,54 @@ public final class LocalCluster implements AutoCloseable {
       for (int i = 0; i < size; i++) {
         cluster.restart(i);
       }
+      cluster.awaitReplicated(FORMATION_TIMEOUT);
     } catch (IOException | RuntimeException e) {
       cluster.close();
       throw e;
+    } catch (InterruptedException e) {
+      cluster.close();
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while the cluster formed", e);
     }
     return cluster;
+  }
+
+  /**
+   * Waits until every data group has a leader whose configuration holds the replication factor's
+   * replicas (the number of nodes when fewer), no change in progress. A new cluster founds each
+   * group on one replica and its controller adds the others one at a time.
+   */
+  public void awaitReplicated(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int groups = configs.get(0).get(NodeConfigKeys.GROUPS);
+    int replicas = Math.min(configs.get(0).get(NodeConfigKeys.REPLICATION), configs.size());
+    for (int g = 0; g < groups; g++) {
+      while (!replicated(g, replicas)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("group " + g + " does not have " + replicas
+              + " replicas within " + timeout.toMillis() + " ms");
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private boolean replicated(int group, int replicas) {
+    for (int i = 0; i < nodes.size(); i++) {
+      RaftNode node = nodes.get(i).get();
+      if (node == null || !node.isLeader(group)) {
+        continue;
+      }
+      try {
+        var conf = node.raftServer().getDivision(ClusterGroups.dataGroupId(group)).getRaftConf();
+        if (conf.getPreviousPeers().isEmpty() && conf.getCurrentPeers().size() == replicas) {
+          return true;
+        }
+      } catch (IOException | RuntimeException e) {
+        // not hosted here any more
+      }
+    }
+    return false;
   }
 
   private static NodeConfig config(Path baseDir, Consumer<NodeConfig.Builder> settings,
