@@ -6,6 +6,7 @@ import io.raftlimiter.server.config.ConfigKey;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,6 +42,9 @@ final class ClusterCommand {
           "Writes D/endpoints: <node-id> <host:port> <pid> per node. On an existing D, brings the "
               + "same nodes back with their data."})
   static final class Up implements Callable<Integer> {
+    /** The node setting naming the admin token file. */
+    private static final String ADMIN_TOKEN_SETTING = "security.admin-token-file";
+
     @Option(names = "--nodes", description = "Number of nodes (default 3; fixed once D exists).")
     Integer nodes;
 
@@ -99,7 +103,14 @@ final class ClusterCommand {
     @Override
     public Integer call() throws Exception {
       settings.forEach(Up::checkSetting);
+      boolean created = !ClusterLayout.existsIn(dir);
       ClusterLayout layout = layout().withSettings(settings);
+      if (created && !settings.containsKey(ADMIN_TOKEN_SETTING)) {
+        // A new cluster gets an admin token: rlctl on this directory sends it by itself.
+        Files.createDirectories(dir);
+        layout = layout.withSettings(Map.of(ADMIN_TOKEN_SETTING,
+            AdminToken.create(dir).toAbsolutePath().toString()));
+      }
       layout.save(dir);
       Map<String, Long> running = new HashMap<>();
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {

@@ -1,9 +1,11 @@
 package io.raftlimiter.cli;
 
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.server.config.PeerAddress;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,6 +33,12 @@ final class ClusterTarget {
         description = "Client address(es) of any node(s) of the cluster, comma-separated.")
     List<String> endpoints;
   }
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE",
+      description = "File holding the cluster's admin token (the nodes' "
+          + "security.admin-token-file), sent with calls that change the cluster. With --dir, "
+          + "D/" + AdminToken.FILE + " when it exists.")
+  Path adminTokenFile;
 
   /** A node as the target knows it: id, client address, and pid when it runs locally. */
   record Node(String id, String clientAddress, Long pid) {}
@@ -79,6 +87,25 @@ final class ClusterTarget {
     }
     throw new IOException("no node at " + String.join(",", choice.endpoints)
         + " answered with the cluster's members");
+  }
+
+  /**
+   * {@code stub} carrying the admin token, when there is one: from {@code --admin-token-file},
+   * else the cluster directory's.
+   */
+  NodeAdminGrpc.NodeAdminBlockingStub asAdmin(NodeAdminGrpc.NodeAdminBlockingStub stub) {
+    Path file = adminTokenFile;
+    if (file == null && local() && Files.exists(choice.dir.resolve(AdminToken.FILE))) {
+      file = choice.dir.resolve(AdminToken.FILE);
+    }
+    if (file == null) {
+      return stub;
+    }
+    try {
+      return AdminToken.attach(stub, AdminToken.read(file));
+    } catch (IOException e) {
+      throw new UsageException("cannot read the admin token from " + file + ": " + e.getMessage());
+    }
   }
 
   /** The client addresses to send a call to, in turn. */

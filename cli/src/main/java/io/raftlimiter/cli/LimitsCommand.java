@@ -60,7 +60,7 @@ final class LimitsCommand {
       for (String address : addresses()) {
         ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
         try {
-          LimitRules rules = rpc.apply(NodeAdminGrpc.newBlockingStub(channel)
+          LimitRules rules = rpc.apply(cluster.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
               .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
           if (output.equals("json")) {
             System.out.println(Json.of(rules));
@@ -82,7 +82,8 @@ final class LimitsCommand {
           + (description == null ? "" : ": " + description));
       return switch (last.getStatus().getCode()) {
         case INVALID_ARGUMENT -> Rlctl.EXIT_USAGE;
-        case NOT_FOUND, FAILED_PRECONDITION -> Rlctl.EXIT_FAILURE;
+        case NOT_FOUND, FAILED_PRECONDITION, UNAUTHENTICATED, PERMISSION_DENIED ->
+            Rlctl.EXIT_FAILURE;
         default -> Rlctl.EXIT_UNAVAILABLE;
       };
     }

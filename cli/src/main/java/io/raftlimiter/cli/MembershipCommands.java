@@ -115,7 +115,8 @@ final class MembershipCommands {
       ManagedChannel channel = ManagedChannelBuilder.forTarget(other.clientAddress())
           .usePlaintext().build();
       try {
-        NodeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        target.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
             .drain(DrainRequest.newBuilder().setNodeId(id).build());
       } catch (StatusRuntimeException e) {
         System.err.println("rlctl: " + e.getStatus().getCode() + ": "

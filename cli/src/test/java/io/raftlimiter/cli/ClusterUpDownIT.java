@@ -8,6 +8,7 @@ import io.raftlimiter.cli.RlctlProcess.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,6 +76,21 @@ class ClusterUpDownIT {
     Run underRule = awaitOutput(Duration.ofSeconds(20), "limit=2@",
         "acquire", "--target", addresses.get(1), "tenant-7:alice");
     assertEquals(0, underRule.exitCode(), underRule.out());
+    // Changes need the cluster's admin token: rlctl sends it by itself with --dir, and from
+    // elsewhere only with --admin-token-file; reads stay open.
+    Path token = clusterDir.resolve("admin.token");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(token)));
+    String anyNode = "--endpoints=" + addresses.get(2);
+    Run withoutToken = RlctlProcess.run("limits", "set", "open:", "--capacity", "9", "--refill",
+        "1", anyNode);
+    assertEquals(1, withoutToken.exitCode(), withoutToken.out());
+    assertTrue(withoutToken.out().contains("UNAUTHENTICATED"), withoutToken.out());
+    Run withToken = RlctlProcess.run("limits", "set", "open:", "--capacity", "9", "--refill",
+        "1", anyNode, "--admin-token-file=" + token);
+    assertEquals(0, withToken.exitCode(), withToken.out());
+    Run read = RlctlProcess.run("limits", "list", anyNode);
+    assertEquals(0, read.exitCode(), read.out());
+    assertTrue(read.out().contains("open:"), read.out());
     Run notFound = RlctlProcess.run("limits", "remove", "tenant-8:", dirFlag);
     assertEquals(1, notFound.exitCode(), notFound.out());
     assertTrue(notFound.out().contains("NOT_FOUND"), notFound.out());

@@ -4,14 +4,17 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.api.admin.v1.ClusterView;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.api.AdminTokenCheck;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
@@ -36,18 +39,19 @@ import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
+import io.raftlimiter.server.runtime.OwnerOnly;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,7 +105,7 @@ public final class RaftNode implements AutoCloseable {
     this.metrics = new NodeMetrics(registry);
     Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
-    Files.createDirectories(dataDir);
+    OwnerOnly.directory(dataDir);
     this.storage = StorageIdentity.open(dataDir);
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
     long skewAllowanceNanos =
@@ -138,7 +142,8 @@ public final class RaftNode implements AutoCloseable {
     RequestValidator validator = new RequestValidator(key -> {
       BucketLimit ruled = metadata.rules().match(key);
       return ruled != null ? ruled : defaultLimit;
-    }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY));
+    }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY),
+        config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
     this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
         config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
         config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
@@ -159,8 +164,7 @@ public final class RaftNode implements AutoCloseable {
             new RateLimiterService(validator, groups, metrics, eventual, leased,
                 metadata::shapeMismatch),
             new RouteHintInterceptor()), metrics::invalidRequest))
-        .addService(InvalidMessages.rejectedAsInvalidArgument(
-            new NodeAdminService(this::status, this::view, limitAdmin(), this::drain).bindService(),
+        .addService(InvalidMessages.rejectedAsInvalidArgument(adminService(),
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(
             new ForwardService(groups.forwardTarget()).bindService(), metrics::invalidRequest))
@@ -201,6 +205,23 @@ public final class RaftNode implements AutoCloseable {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The admin service; with {@code security.admin-token-file} set, its calls that change the
+   * cluster need the token ({@link AdminTokenCheck}).
+   */
+  private ServerServiceDefinition adminService() {
+    ServerServiceDefinition admin =
+        new NodeAdminService(this::status, this::view, limitAdmin(), this::drain).bindService();
+    Path tokenFile = config.get(NodeConfigKeys.ADMIN_TOKEN_FILE);
+    if (tokenFile == null) {
+      return admin;
+    }
+    return ServerInterceptors.intercept(admin, new AdminTokenCheck(tokenFile, Set.of(
+        NodeAdminGrpc.getSetLimitMethod().getFullMethodName(),
+        NodeAdminGrpc.getRemoveLimitMethod().getFullMethodName(),
+        NodeAdminGrpc.getDrainMethod().getFullMethodName())));
   }
 
   /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */

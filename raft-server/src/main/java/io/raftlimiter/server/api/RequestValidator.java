@@ -20,10 +20,21 @@ public final class RequestValidator {
 
   private final LimitResolver limits;
   private final ConsistencyMode defaultConsistency;
+  private final RequestLimitPolicy limitPolicy;
 
   public RequestValidator(LimitResolver limits, ConsistencyMode defaultConsistency) {
+    this(limits, defaultConsistency, RequestLimitPolicy.ALLOW);
+  }
+
+  /**
+   * @param limitPolicy what a limit carried in a request may do against the operator's
+   *     ({@code limit.request-override})
+   */
+  public RequestValidator(LimitResolver limits, ConsistencyMode defaultConsistency,
+      RequestLimitPolicy limitPolicy) {
     this.limits = limits;
     this.defaultConsistency = defaultConsistency;
+    this.limitPolicy = limitPolicy;
   }
 
   public ValidatedAcquire validate(AcquireRequest request) throws InvalidRequestException {
@@ -44,7 +55,10 @@ public final class RequestValidator {
       permits = 1;
     }
     ConsistencyMode consistency = consistency(request);
-    BucketLimit limit = request.hasLimit() ? limit(request.getLimit()) : limits.limitFor(keyBytes);
+    BucketLimit carried = request.hasLimit() ? limit(request.getLimit()) : null;
+    // the rules are not looked up when the carried limit wins anyway
+    BucketLimit limit = carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? carried
+        : limitPolicy.apply(carried, limits.limitFor(keyBytes));
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());

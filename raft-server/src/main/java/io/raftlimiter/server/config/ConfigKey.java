@@ -66,6 +66,12 @@ public final class ConfigKey<T> {
         description);
   }
 
+  /** A file's path; unset (null) unless given. */
+  public static ConfigKey<Path> fileKey(String name, String description) {
+    return new ConfigKey<>(name, Path.class, null, Path::of, v -> true, "a file path",
+        description);
+  }
+
   public static <E extends Enum<E>> ConfigKey<E> enumKey(String name, Class<E> type, E defaultValue,
       String description) {
     StringBuilder names = new StringBuilder();
@@ -73,7 +79,9 @@ public final class ConfigKey<T> {
       names.append(names.length() == 0 ? "" : ", ").append(constant.name());
     }
     return new ConfigKey<>(name, type, defaultValue,
-        s -> Enum.valueOf(type, s.trim().toUpperCase(java.util.Locale.ROOT)), v -> true,
+        // "lower-only" reads as LOWER_ONLY: settings are written in lower case with dashes
+        s -> Enum.valueOf(type, s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_')),
+        v -> true,
         "one of " + names, description);
   }
 

@@ -1,5 +1,6 @@
 package io.raftlimiter.server.config;
 
+import io.raftlimiter.server.api.RequestLimitPolicy;
 import io.raftlimiter.server.decide.ConsistencyMode;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,6 +77,15 @@ public final class NodeConfigKeys {
       "how often a node reads the metadata group (a replica also learns every change at once)");
 
   // Consistency modes.
+  // Security.
+  public static final ConfigKey<Path> ADMIN_TOKEN_FILE = ConfigKey.fileKey(
+      "security.admin-token-file", "a file holding the token that calls changing the cluster "
+          + "(SetLimit, RemoveLimit, Drain) must carry as 'authorization: Bearer <token>'; read "
+          + "again when it changes; unset, those calls are open to any client");
+  public static final ConfigKey<RequestLimitPolicy> LIMIT_REQUEST_OVERRIDE = ConfigKey.enumKey(
+      "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
+      "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
+          + "LOWER_ONLY (it may only lower the rule's capacity and refill)");
   public static final ConfigKey<ConsistencyMode> DEFAULT_CONSISTENCY = ConfigKey.enumKey(
       "consistency.default", ConsistencyMode.class, ConsistencyMode.STRONG,
       "the mode of a request that leaves consistency unspecified");
@@ -128,7 +138,8 @@ public final class NodeConfigKeys {
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
-      METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, EVENTUAL_SYNC_INTERVAL_MS,
+      METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, ADMIN_TOKEN_FILE,
+      EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, ADMISSION_MAX_QUEUED_OPS,

@@ -16,6 +16,7 @@ import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.data.LeaderChase;
 import io.raftlimiter.server.data.RaftRequestRpc;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -192,6 +193,7 @@ public final class MetadataGroup implements AutoCloseable {
     try {
       Path temp = replicasFile.resolveSibling(REPLICAS_FILE + ".tmp");
       Files.writeString(temp, PeerAddress.format(peers) + "\n", StandardCharsets.UTF_8);
+      OwnerOnly.file(temp);
       Files.move(temp, replicasFile, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       LOG.warn("{}: cannot save the metadata group's replicas to {}: {}", server.getId(),

@@ -1,5 +1,6 @@
 package io.raftlimiter.server.control;
 
+import io.raftlimiter.server.runtime.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ public record StorageIdentity(String id, boolean created) {
     String id = UUID.randomUUID().toString();
     Path temp = dataDir.resolve(FILE + ".tmp");
     Files.writeString(temp, id + "\n", StandardCharsets.UTF_8);
+    OwnerOnly.file(temp);
     Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
     return new StorageIdentity(id, true);
   }
