@@ -4,11 +4,13 @@ import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -61,6 +63,12 @@ public final class ReplicaPlanner {
       Set<String> dead, Set<String> leaving, Map<Integer, List<String>> recorded,
       List<HostedReplica> replicas, Map<String, String> recordedStorage,
       Map<String, String> reportedStorage) {
+
+    public Situation {
+      // sorted, so that steps drawn from them come in the same order for the same situation
+      recordedStorage = Collections.unmodifiableSortedMap(new TreeMap<>(recordedStorage));
+      reportedStorage = Collections.unmodifiableSortedMap(new TreeMap<>(reportedStorage));
+    }
 
     /** A situation with no storage ids known, as before any node reported one. */
     public Situation(int groups, int replication, Collection<String> members, Set<String> dead,
