@@ -130,7 +130,7 @@ final class ClusterCommand {
         entries.add(new EndpointsFile.Entry(peer.id(), peer.clientAddress(), pid));
       }
       EndpointsFile.write(dir, entries);
-      awaitServing(layout, started);
+      awaitServing(layout, started, created);
       for (EndpointsFile.Entry e : entries) {
         System.out.printf("%s %s pid %d%s%n", e.nodeId(), e.clientAddress(), e.pid(),
             started.containsKey(e.nodeId()) ? "" : " (already running)");
@@ -188,12 +188,14 @@ final class ClusterCommand {
     }
 
     /**
-     * Waits until every node answers and every group has a leader with all of its replicas. (A
-     * node back from a crash may host stale replicas that never get a leader again: the
+     * Waits until every node answers and every group has a leader; a new cluster's leaders must
+     * also hold all of their group's replicas (each group is founded on one replica and grown by
+     * the controller). A restart does not wait for replicas that move back to a returning node.
+     * (A node back from a crash may host stale replicas that never get a leader again: the
      * controller deletes them; they must not hold up the wait.)
      */
-    private void awaitServing(ClusterLayout layout, Map<String, Process> started)
-        throws InterruptedException, IOException {
+    private void awaitServing(ClusterLayout layout, Map<String, Process> started,
+        boolean formation) throws InterruptedException, IOException {
       long deadline = System.nanoTime() + Duration.ofSeconds(waitSeconds).toNanos();
       while (true) {
         Set<Integer> led = new HashSet<>();
@@ -211,12 +213,12 @@ final class ClusterCommand {
             silent.add(peer.id());
             continue;
           }
-          // A leader counts once its group holds all its replicas: a new cluster founds each
-          // group on one replica, and the controller adds the others one at a time.
-          int replicas = Math.min(layout.replication(), layout.peers().size());
+          // On a new cluster a leader counts once its group holds all its replicas: each group
+          // is founded on one replica, and the controller adds the others one at a time.
+          int replicas = formation ? Math.min(layout.replication(), layout.peers().size()) : 1;
           status.get().getGroupsList().stream()
-              .filter(g -> g.getRole().equals("LEADER") && g.getPeerIdsCount() == replicas
-                  && g.getPreviousPeerIdsCount() == 0)
+              .filter(g -> g.getRole().equals("LEADER") && g.getPeerIdsCount() >= replicas
+                  && (!formation || g.getPreviousPeerIdsCount() == 0))
               .forEach(g -> led.add(g.getIndex()));
           for (var g : status.get().getGroupsList()) {
             copies.computeIfAbsent(g.getIndex(), i -> new ArrayList<>()).add(peer.id() + " "
@@ -230,7 +232,8 @@ final class ClusterCommand {
         if (System.nanoTime() > deadline) {
           throw new IOException("cluster not serving after " + waitSeconds + " s: "
               + (silent.isEmpty() ? "" : "no answer from " + silent + "; ")
-              + (layout.groups() - led.size()) + " group(s) without a leader of all its replicas"
+              + (layout.groups() - led.size()) + " group(s) without a leader"
+              + (formation ? " of all its replicas" : "")
               + leaderless(layout.groups(), led, copies) + "; see the logs in " + dir);
         }
         Thread.sleep(200);

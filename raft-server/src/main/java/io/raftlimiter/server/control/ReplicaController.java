@@ -14,9 +14,6 @@ import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
-import io.raftlimiter.server.control.HostedReplica;
-import io.raftlimiter.server.control.ReplicaPlanner;
-import io.raftlimiter.server.control.ReplicaStep;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.IOException;
@@ -50,9 +47,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps every data group on the replicas the placement ring gives it among the live nodes.
- * Every node runs one; only the metadata group's leader acts, so there is one controller at a
- * time and its decisions go through the metadata log.
+ * Keeps every data group on the replicas the placement ring gives it among the live nodes, and
+ * the metadata group on three live nodes. Every node runs one; only the metadata group's leader
+ * acts, so there is one controller at a time and its decisions go through the metadata log.
  *
  * <p>Each tick it probes every member's {@code NodeAdmin.Status} (the liveness signal: a node
  * that answers is alive, and its answer says which replicas it hosts and how their groups are
@@ -70,7 +67,8 @@ import org.slf4j.LoggerFactory;
  *   <li>deletes the replicas taken out from their live nodes.
  * </ol>
  * A group is only moved while at least {@code cluster.replication} nodes are live: with fewer,
- * a dead replica stays in the configuration and catches up when its node returns.
+ * a dead replica stays in the configuration and catches up when its node returns. A replica
+ * whose copy is lost (its node came back on an empty disk) is taken out regardless.
  *
  * <p>Fencing: the controller acts in the metadata term it leads in, and every command it commits
  * carries that term ({@link MetaCommand.Fenced}); the metadata group applies it only from an

@@ -33,8 +33,10 @@ public final class ClusterGroups {
   }
 
   /**
-   * The metadata group: the first {@link #META_REPLICAS} nodes in {@link NodeIdOrder} (all of
-   * them if fewer), so that nodes added later ("n10") sort after the founding ones.
+   * The metadata group's founding replicas: the first {@link #META_REPLICAS} nodes in
+   * {@link NodeIdOrder} (all of them if fewer), so that nodes added later ("n10") sort after the
+   * founding ones. The first of them founds the group alone and the controller adds the others;
+   * after that the metadata records where the group is ({@link #metadataReplicas}).
    */
   public static RaftGroup metaGroup(List<PeerAddress> peers) {
     List<RaftPeer> members = peers.stream()
