@@ -63,6 +63,11 @@ public final class ProcessCluster implements AutoCloseable {
     return nodes.stream().map(NodeEndpoints.Node::address).toList();
   }
 
+  /** The cluster directory {@code rlctl cluster up} made ({@code endpoints}, {@code admin.token}). */
+  public Path directory() {
+    return clusterDir(scratch.path());
+  }
+
   public List<Long> pids() {
     return nodes.stream().map(NodeEndpoints.Node::pid).toList();
   }
