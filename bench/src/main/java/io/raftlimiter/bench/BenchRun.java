@@ -91,7 +91,6 @@ final class BenchRun {
     log.printf("starting %d node processes, %d group(s): %s cluster up...%n", plan.nodes(), groups,
         plan.rlctl());
     try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(plan.rlctl()), spec, log)) {
-      Thread.sleep(1500); // a first, contested election may still move a leader
       log.printf("node processes: %s%n", cluster.nodes());
       ResourceProbe nodes = ResourceProbe.processes(cluster.pids(),
           plan.nodes() + " node processes, pids " + cluster.pids());
@@ -108,7 +107,6 @@ final class BenchRun {
       plan.settings().forEach(b::set);
     })) {
       cluster.awaitLeaders(Duration.ofSeconds(60));
-      Thread.sleep(1500); // a first, contested election may still move a leader
       log.printf("embedded cluster: %d nodes, %d group(s), %s%n", plan.nodes(), groups,
           cluster.endpoints());
       return modes(cluster, cluster.endpoints(), groups,

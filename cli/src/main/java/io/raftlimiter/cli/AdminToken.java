@@ -1,14 +1,13 @@
 package io.raftlimiter.cli;
 
-import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.server.api.AdminTokenCheck;
 import io.raftlimiter.server.runtime.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -19,8 +18,6 @@ import java.util.HexFormat;
  */
 final class AdminToken {
   static final String FILE = "admin.token";
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private AdminToken() {}
 
@@ -28,10 +25,7 @@ final class AdminToken {
   static Path create(Path dir) throws IOException {
     byte[] secret = new byte[32];
     new SecureRandom().nextBytes(secret);
-    Path temp = dir.resolve(FILE + ".tmp");
-    Files.writeString(temp, HexFormat.of().formatHex(secret) + "\n", StandardCharsets.UTF_8);
-    OwnerOnly.file(temp);
-    return Files.move(temp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE);
+    return OwnerOnly.write(dir.resolve(FILE), HexFormat.of().formatHex(secret) + "\n");
   }
 
   static String read(Path file) throws IOException {
@@ -44,8 +38,7 @@ final class AdminToken {
 
   static NodeAdminGrpc.NodeAdminBlockingStub attach(NodeAdminGrpc.NodeAdminBlockingStub stub,
       String token) {
-    Metadata headers = new Metadata();
-    headers.put(AUTHORIZATION, "Bearer " + token);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return stub.withInterceptors(
+        MetadataUtils.newAttachHeadersInterceptor(AdminTokenCheck.bearerHeaders(token)));
   }
 }

@@ -47,9 +47,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -322,19 +320,8 @@ public final class RaftNode implements AutoCloseable {
   /** Where each group's leader takes clients, as far as this node knows. */
   public ClusterView view() {
     ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
-    Map<String, String> clientAddresses = new HashMap<>();
-    config.peers().forEach(p -> clientAddresses.put(p.id(), p.clientAddress()));
-    metadata.current().members().forEach((id, spec) -> {
-      try {
-        clientAddresses.put(id, PeerAddress.parse(spec).clientAddress());
-      } catch (RuntimeException e) {
-        // recorded before specs were checked: the startup list's address stays
-      }
-    });
     for (int index = 0; index < groups.all().size(); index++) {
-      RaftPeerId leader = groups.leaderOf(index);
-      view.addLeaderAddresses(
-          leader == null ? "" : clientAddresses.getOrDefault(leader.toString(), ""));
+      view.addLeaderAddresses(groups.leaderClientAddress(index));
     }
     return view.build();
   }

@@ -22,6 +22,7 @@ import io.raftlimiter.bench.cluster.ClusterSpec;
 import io.raftlimiter.bench.cluster.ProcessCluster;
 import io.raftlimiter.bench.cluster.Rlctl;
 import io.raftlimiter.bench.measure.ProcStatus;
+import io.raftlimiter.server.api.AdminTokenCheck;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,9 +38,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Sends seeded generated and mutated requests ({@link FuzzInputs}) over the wire to a cluster of
@@ -60,9 +61,6 @@ import picocli.CommandLine.Option;
     description = "Sends generated and mutated requests to a cluster of node processes, then "
         + "checks that none was mishandled and the cluster still decides exactly.")
 public final class WireFuzz implements Runnable {
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-
   @Option(names = "--requests", defaultValue = "1000000", description = "Requests to send.")
   long requests;
 
@@ -112,8 +110,7 @@ public final class WireFuzz implements Runnable {
     List<ManagedChannel> channels = new ArrayList<>();
     endpoints.forEach(e -> channels.add(ManagedChannelBuilder.forTarget(e).usePlaintext()
         .maxInboundMessageSize(64 << 20).build()));
-    Metadata admin = new Metadata();
-    admin.put(AUTHORIZATION, "Bearer " + token);
+    Metadata admin = AdminTokenCheck.bearerHeaders(token);
     try {
       List<Long> rssBefore = rss(pids);
       long version = NodeAdminGrpc.newBlockingStub(channels.get(0))

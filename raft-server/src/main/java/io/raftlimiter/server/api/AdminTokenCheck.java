@@ -47,6 +47,13 @@ public final class AdminTokenCheck implements ServerInterceptor {
     this.guardedMethods = Set.copyOf(guardedMethods);
   }
 
+  /** The headers a client sends to carry {@code token} (rlctl, the fuzzer). */
+  public static Metadata bearerHeaders(String token) {
+    Metadata headers = new Metadata();
+    headers.put(AUTHORIZATION, BEARER + token);
+    return headers;
+  }
+
   @Override
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
       ServerCallHandler<Q, A> next) {

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -191,10 +190,7 @@ public final class MetadataGroup implements AutoCloseable {
   /** Keeps where the metadata group is, so that a restart finds it after it moved. */
   private void saveReplicas(List<PeerAddress> peers) {
     try {
-      Path temp = replicasFile.resolveSibling(REPLICAS_FILE + ".tmp");
-      Files.writeString(temp, PeerAddress.format(peers) + "\n", StandardCharsets.UTF_8);
-      OwnerOnly.file(temp);
-      Files.move(temp, replicasFile, StandardCopyOption.ATOMIC_MOVE);
+      OwnerOnly.write(replicasFile, PeerAddress.format(peers) + "\n");
     } catch (IOException e) {
       LOG.warn("{}: cannot save the metadata group's replicas to {}: {}", server.getId(),
           replicasFile, e.toString());

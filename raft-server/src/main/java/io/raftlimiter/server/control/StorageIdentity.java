@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 
 /**
@@ -31,10 +30,7 @@ public record StorageIdentity(String id, boolean created) {
       return new StorageIdentity(id, false);
     }
     String id = UUID.randomUUID().toString();
-    Path temp = dataDir.resolve(FILE + ".tmp");
-    Files.writeString(temp, id + "\n", StandardCharsets.UTF_8);
-    OwnerOnly.file(temp);
-    Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+    OwnerOnly.write(file, id + "\n");
     return new StorageIdentity(id, true);
   }
 }

@@ -230,6 +230,15 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
   }
 
+  /**
+   * The client address of the node that leads group {@code index}, as far as this node knows
+   * (the startup peer list, then the metadata's members); empty when no leader is known.
+   */
+  public String leaderClientAddress(int index) {
+    RaftPeerId leader = leaderOf(index);
+    return leader == null ? "" : clientAddresses.getOrDefault(leader.toString(), "");
+  }
+
   @Override
   public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops,
       long deadlineNanos) {

@@ -1,8 +1,10 @@
 package io.raftlimiter.server.runtime;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -25,6 +27,17 @@ public final class OwnerOnly {
   public static Path file(Path file) throws IOException {
     restrict(file, "rw-------");
     return file;
+  }
+
+  /**
+   * Writes {@code text} to {@code file} whole or not at all: to a temporary sibling made 0600
+   * first, then moved over the file atomically.
+   */
+  public static Path write(Path file, String text) throws IOException {
+    Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(temp, text, StandardCharsets.UTF_8);
+    file(temp);
+    return Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static void restrict(Path path, String permissions) throws IOException {
