@@ -1,10 +1,13 @@
 package io.raftlimiter.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
@@ -13,16 +16,19 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
-import java.time.Duration;
 import io.raftlimiter.routing.RouteHints;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,10 +61,12 @@ public final class RateLimiterClient implements AutoCloseable {
   private final int maxAttempts;
   private final AtomicInteger preferred = new AtomicInteger();
   private final boolean roundRobin;
+  private final ChannelCredentials credentials;
 
   private RateLimiterClient(List<String> endpoints, Duration deadline, int maxAttempts,
-      boolean roundRobin, boolean routeToLeaders) {
+      boolean roundRobin, boolean routeToLeaders, ChannelCredentials credentials) {
     this.endpoints = List.copyOf(endpoints);
+    this.credentials = credentials;
     this.deadline = deadline;
     this.maxAttempts = maxAttempts;
     this.roundRobin = roundRobin;
@@ -70,8 +78,7 @@ public final class RateLimiterClient implements AutoCloseable {
 
   /** A channel per node address, made on first use (leaders may be nodes not listed). */
   private ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, a -> ManagedChannelBuilder.forTarget(a)
-        .usePlaintext()
+    return channels.computeIfAbsent(address, a -> Grpc.newChannelBuilder(a, credentials)
         .directExecutor()
         .maxInboundMessageSize(MAX_RESPONSE_BYTES)
         .build());
@@ -93,6 +100,30 @@ public final class RateLimiterClient implements AutoCloseable {
 
   public static Builder newBuilder() {
     return new Builder();
+  }
+
+  /**
+   * TLS credentials trusting the PEM authority in {@code caFile} and, with {@code certFile} and
+   * {@code keyFile} (both or neither), presenting that certificate: for this client
+   * ({@link Builder#tls}) and for any gRPC channel to a node.
+   *
+   * @throws UncheckedIOException when a file cannot be read
+   */
+  public static ChannelCredentials tlsCredentials(Path caFile, Path certFile, Path keyFile) {
+    if ((certFile == null) != (keyFile == null)) {
+      throw new IllegalArgumentException("a client certificate needs its key, and a key its "
+          + "certificate; got " + certFile + " and " + keyFile);
+    }
+    try {
+      TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder()
+          .trustManager(caFile.toFile());
+      if (certFile != null) {
+        tls.keyManager(certFile.toFile(), keyFile.toFile());
+      }
+      return tls.build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read TLS files: " + e.getMessage(), e);
+    }
   }
 
   public List<String> endpoints() {
@@ -281,6 +312,7 @@ public final class RateLimiterClient implements AutoCloseable {
     private int maxAttempts = -1;
     private boolean roundRobin = true;
     private boolean routeToLeaders = true;
+    private ChannelCredentials credentials = InsecureChannelCredentials.create();
 
     public Builder endpoints(List<String> hostPorts) {
       this.endpoints = List.copyOf(hostPorts);
@@ -324,12 +356,33 @@ public final class RateLimiterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Connects with TLS: the nodes' certificates must lead to {@code caFile}; with
+     * {@code certFile} and {@code keyFile} (PEM; both or neither) the client presents its own
+     * certificate, which nodes with {@code security.client-auth=require} (the default with TLS)
+     * ask for. A certificate whose subject is in the nodes' {@code security.admin-subjects} also
+     * has the admin role.
+     *
+     * @throws UncheckedIOException when a file cannot be read
+     */
+    public Builder tls(Path caFile, Path certFile, Path keyFile) {
+      this.credentials = tlsCredentials(caFile, certFile, keyFile);
+      return this;
+    }
+
+    /** The channel credentials to connect with (default: plaintext); see also {@link #tls}. */
+    public Builder credentials(ChannelCredentials channelCredentials) {
+      this.credentials = channelCredentials;
+      return this;
+    }
+
     public RateLimiterClient build() {
       if (endpoints.isEmpty()) {
         throw new IllegalArgumentException("at least one endpoint (host:port) is needed");
       }
       int attempts = maxAttempts > 0 ? maxAttempts : endpoints.size() + 1;
-      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin, routeToLeaders);
+      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin, routeToLeaders,
+          credentials);
     }
   }
 }

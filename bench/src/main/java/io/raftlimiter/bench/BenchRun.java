@@ -87,7 +87,7 @@ final class BenchRun {
 
   private List<PhaseResult> processes(int groups) throws Exception {
     ClusterSpec spec = new ClusterSpec(plan.nodes(), groups, plan.capacity(),
-        plan.refillPerSecond(), plan.settings(), plan.nodeJvmOptions());
+        plan.refillPerSecond(), plan.settings(), plan.nodeJvmOptions(), false);
     log.printf("starting %d node processes, %d group(s): %s cluster up...%n", plan.nodes(), groups,
         plan.rlctl());
     try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(plan.rlctl()), spec, log)) {

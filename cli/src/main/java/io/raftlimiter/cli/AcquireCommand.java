@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,6 +39,8 @@ final class AcquireCommand implements Callable<Integer> {
       description = "UNSPECIFIED (node default), STRONG, EVENTUAL or LEASED.")
   String consistency;
 
+  @Mixin TlsOptions tls = new TlsOptions();
+
   @Option(names = "--timeout-ms", defaultValue = "5000", description = "Deadline of the call.")
   long timeoutMillis;
 
@@ -59,6 +62,7 @@ final class AcquireCommand implements Callable<Integer> {
     try (RateLimiterClient client = RateLimiterClient.newBuilder()
         .endpoints(targets)
         .deadline(Duration.ofMillis(timeoutMillis))
+        .credentials(tls.credentials(null))
         .build()) {
       AcquireResponse response = client.acquire(request.build());
       System.out.printf("%s key=%s remaining=%d retry_after_ms=%d limit=%d@%s/s%n",

@@ -1,7 +1,8 @@
 package io.raftlimiter.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.admin.v1.StatusRequest;
@@ -12,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 final class AdminClient {
   private AdminClient() {}
 
-  static Optional<NodeStatus> status(String clientAddress, long timeoutMillis) {
-    ManagedChannel channel = ManagedChannelBuilder.forTarget(clientAddress).usePlaintext().build();
+  static Optional<NodeStatus> status(String clientAddress, ChannelCredentials credentials,
+      long timeoutMillis) {
+    ManagedChannel channel = Grpc.newChannelBuilder(clientAddress, credentials).build();
     try {
       return Optional.of(NodeAdminGrpc.newBlockingStub(channel)
           .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)

@@ -2,8 +2,8 @@ package io.raftlimiter.cli;
 
 import io.grpc.stub.MetadataUtils;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
-import io.raftlimiter.server.api.AdminTokenCheck;
 import io.raftlimiter.server.runtime.OwnerOnly;
+import io.raftlimiter.server.security.AdminTokenFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +39,6 @@ final class AdminToken {
   static NodeAdminGrpc.NodeAdminBlockingStub attach(NodeAdminGrpc.NodeAdminBlockingStub stub,
       String token) {
     return stub.withInterceptors(
-        MetadataUtils.newAttachHeadersInterceptor(AdminTokenCheck.bearerHeaders(token)));
+        MetadataUtils.newAttachHeadersInterceptor(AdminTokenFile.bearerHeaders(token)));
   }
 }

@@ -56,7 +56,8 @@ final class AutoscaleCommand implements Callable<Integer> {
       long decisions = 0;
       int serving = 0;
       for (String address : launcher.nodes()) {
-        Optional<NodeStatus> status = AdminClient.status(address, 1000);
+        Optional<NodeStatus> status =
+            AdminClient.status(address, ClusterTls.adminCredentials(dir), 1000);
         if (status.isPresent()) {
           serving++;
           decisions += status.get().getDecisionsAllowed() + status.get().getDecisionsRejected();

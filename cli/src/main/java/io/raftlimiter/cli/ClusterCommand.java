@@ -75,6 +75,12 @@ final class ClusterCommand {
     @Option(names = "--wait-seconds", defaultValue = "90", description = "How long to wait for the nodes to serve.")
     int waitSeconds;
 
+    @Option(names = "--tls", description = "Create the cluster with TLS: a development CA and "
+        + "certificates in D/tls/ (ca.crt, node-<id>, client, admin: .crt and .key), mutual "
+        + "TLS between the nodes, client certificates required. rlctl on D uses the admin "
+        + "certificate by itself; data-plane clients use D/tls/client.crt. Fixed once D exists.")
+    boolean tls;
+
     @Option(names = "--set", paramLabel = "KEY=VALUE",
         description = "A node setting for every node (repeatable; kept in D for later 'up's), "
             + "e.g. --set cluster.dead-after-ms=2000.")
@@ -110,6 +116,13 @@ final class ClusterCommand {
         Files.createDirectories(dir);
         layout = layout.withSettings(Map.of(ADMIN_TOKEN_SETTING,
             AdminToken.create(dir).toAbsolutePath().toString()));
+      }
+      if (created && tls) {
+        Files.createDirectories(dir);
+        layout = layout.withSettings(ClusterTls.create(dir));
+      } else if (tls && !ClusterTls.enabled(dir)) {
+        throw new UsageException(dir + " holds a cluster made without --tls; TLS is chosen when "
+            + "a cluster is created (use a new --dir)");
       }
       layout.save(dir);
       Map<String, Long> running = new HashMap<>();
@@ -208,7 +221,8 @@ final class ClusterCommand {
                 + "; last lines of " + NodeProcesses.logFile(dir, peer.id()) + ":\n"
                 + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
           }
-          Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 1000);
+          Optional<NodeStatus> status =
+              AdminClient.status(peer.clientAddress(), ClusterTls.adminCredentials(dir), 1000);
           if (status.isEmpty()) {
             silent.add(peer.id());
             continue;
@@ -298,7 +312,8 @@ final class ClusterCommand {
       ClusterTarget.Known cluster = target.resolve();
       Map<String, NodeStatus> statuses = new java.util.LinkedHashMap<>();
       for (ClusterTarget.Node node : cluster.nodes()) {
-        AdminClient.status(node.clientAddress(), 2000).ifPresent(s -> statuses.put(node.id(), s));
+        AdminClient.status(node.clientAddress(), target.credentials(), 2000)
+            .ifPresent(s -> statuses.put(node.id(), s));
       }
       int up = statuses.size();
       if (output.equals("json")) {

@@ -1,5 +1,8 @@
 package io.raftlimiter.cli;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.ManagedChannel;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.routing.NodeIdOrder;
@@ -14,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -39,6 +43,8 @@ final class ClusterTarget {
           + "security.admin-token-file), sent with calls that change the cluster. With --dir, "
           + "D/" + AdminToken.FILE + " when it exists.")
   Path adminTokenFile;
+
+  @Mixin TlsOptions tls = new TlsOptions();
 
   /** A node as the target knows it: id, client address, and pid when it runs locally. */
   record Node(String id, String clientAddress, Long pid) {}
@@ -76,7 +82,7 @@ final class ClusterTarget {
       return new Known(nodes, layout.groups());
     }
     for (String endpoint : choice.endpoints) {
-      Optional<NodeStatus> status = AdminClient.status(endpoint, 3000);
+      Optional<NodeStatus> status = AdminClient.status(endpoint, credentials(), 3000);
       if (status.isPresent() && status.get().getMemberClientAddressesCount() > 0) {
         Map<String, String> members = new TreeMap<>(NodeIdOrder.INSTANCE);
         members.putAll(status.get().getMemberClientAddressesMap());
@@ -106,6 +112,19 @@ final class ClusterTarget {
     } catch (IOException e) {
       throw new UsageException("cannot read the admin token from " + file + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * What to connect with: {@code --ca}, {@code --cert} and {@code --key}, or else the admin
+   * certificate of a {@code cluster up --tls} directory, or else plaintext.
+   */
+  ChannelCredentials credentials() {
+    return tls.credentials(choice.dir);
+  }
+
+  /** A channel to the node at {@code clientAddress}, connecting as {@link #credentials()}. */
+  ManagedChannel channel(String clientAddress) {
+    return Grpc.newChannelBuilder(clientAddress, credentials()).build();
   }
 
   /** The client addresses to send a call to, in turn. */

@@ -1,7 +1,6 @@
 package io.raftlimiter.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.raftlimiter.api.admin.v1.LimitRule;
@@ -58,7 +57,7 @@ final class LimitsCommand {
       }
       StatusRuntimeException last = null;
       for (String address : addresses()) {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        ManagedChannel channel = cluster.channel(address);
         try {
           LimitRules rules = rpc.apply(cluster.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
               .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));

@@ -1,7 +1,6 @@
 package io.raftlimiter.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.raftlimiter.api.admin.v1.DrainRequest;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
@@ -75,7 +74,8 @@ final class MembershipCommands {
           throw new IOException("node " + peer.id() + " exited; last lines of its log:\n"
               + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
         }
-        Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(), 1000);
+        Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(),
+            ClusterTls.adminCredentials(dir), 1000);
         if (status.isPresent() && done.test(status.get())) {
           return;
         }
@@ -110,10 +110,10 @@ final class MembershipCommands {
       ClusterTarget.Node leaving = cluster.nodes().stream().filter(n -> n.id().equals(id))
           .findFirst().orElseThrow(() -> new UsageException(id + " is not a member"));
       ClusterTarget.Node other = cluster.nodes().stream()
-          .filter(n -> !n.id().equals(id) && AdminClient.status(n.clientAddress(), 2000).isPresent())
+          .filter(n -> !n.id().equals(id)
+              && AdminClient.status(n.clientAddress(), target.credentials(), 2000).isPresent())
           .findFirst().orElseThrow(() -> new UsageException("no other node answers"));
-      ManagedChannel channel = ManagedChannelBuilder.forTarget(other.clientAddress())
-          .usePlaintext().build();
+      ManagedChannel channel = target.channel(other.clientAddress());
       try {
         target.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
             .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -128,7 +128,8 @@ final class MembershipCommands {
       System.out.printf("draining %s ...%n", id);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
       while (true) {
-        Optional<NodeStatus> status = AdminClient.status(other.clientAddress(), 2000);
+        Optional<NodeStatus> status =
+            AdminClient.status(other.clientAddress(), target.credentials(), 2000);
         if (status.isPresent() && !status.get().getMembersList().contains(id)) {
           break;
         }

@@ -53,6 +53,10 @@ final class NodeProcesses {
         "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
     layout.settings().forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
+    if (ClusterTls.enabled(clusterDir)) {
+      ClusterTls.nodeSettings(clusterDir, peer)
+          .forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
+    }
     extra.forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     Path log = logFile(clusterDir, peer.id());
     return new ProcessBuilder(command)

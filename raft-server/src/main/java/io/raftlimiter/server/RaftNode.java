@@ -4,17 +4,16 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ForwarderGrpc;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
-import io.raftlimiter.server.api.AdminTokenCheck;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
@@ -40,6 +39,10 @@ import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.runtime.OwnerOnly;
+import io.raftlimiter.server.security.AdminTokenFile;
+import io.raftlimiter.server.security.CallerRoles;
+import io.raftlimiter.server.security.NodeTransport;
+import io.raftlimiter.server.security.SubjectPatterns;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.WriteBehindBucketStore;
@@ -48,8 +51,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +100,7 @@ public final class RaftNode implements AutoCloseable {
   private final long startedAtMillis = System.currentTimeMillis();
   private final StorageIdentity storage;
   private final NodeStatusReport report;
+  private final NodeTransport transport;
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
@@ -105,6 +109,7 @@ public final class RaftNode implements AutoCloseable {
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
     OwnerOnly.directory(dataDir);
     this.storage = StorageIdentity.open(dataDir);
+    this.transport = NodeTransport.open(config, registry, taskFailures);
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
     long skewAllowanceNanos =
         TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.CLOCK_SKEW_ALLOWANCE_MS));
@@ -113,14 +118,15 @@ public final class RaftNode implements AutoCloseable {
     this.raftServer = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
         .setProperties(RaftTuning.serverProperties(config))
+        .setParameters(transport.ratis())
         .setStateMachineRegistry(groupId -> groupId.equals(ClusterGroups.metaGroupId())
             ? new MetadataStateMachine()
             : new RateLimiterStateMachine(TimeSource.system(), retained,
                 WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, skewAllowanceNanos))
         .build();
     raftServer.start();
-    this.groups = new DataGroups(config, raftServer, metrics);
-    this.metadata = new MetadataGroup(config, raftServer, taskFailures);
+    this.groups = new DataGroups(config, raftServer, metrics, transport);
+    this.metadata = new MetadataGroup(config, raftServer, taskFailures, transport);
     try {
       boolean formatFounding = formatsFoundingReplicas();
       groups.joinLocalGroups(formatFounding);
@@ -130,7 +136,8 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw e;
     }
-    this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures);
+    this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures,
+        transport);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
@@ -154,18 +161,20 @@ public final class RaftNode implements AutoCloseable {
     PeerAddress self = config.self();
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
+    CallerRoles roles = callerRoles();
     this.grpcServer = NettyServerBuilder
-        .forAddress(new InetSocketAddress(self.host(), self.clientPort()))
+        .forAddress(new InetSocketAddress(self.host(), self.clientPort()), transport.clientPort())
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new RateLimiterService(validator, groups, metrics, eventual, leased,
                 metadata::shapeMismatch),
             new RouteHintInterceptor()), metrics::invalidRequest))
-        .addService(InvalidMessages.rejectedAsInvalidArgument(adminService(),
+        .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
+            new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
             metrics::invalidRequest))
-        .addService(InvalidMessages.rejectedAsInvalidArgument(
-            new ForwardService(groups.forwardTarget()).bindService(), metrics::invalidRequest))
+        .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
+            new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
         .build();
     try {
       grpcServer.start();
@@ -194,7 +203,7 @@ public final class RaftNode implements AutoCloseable {
       return false;
     }
     Optional<String> recorded = FormerStorageCheck.recordedStorage(config.nodeId(), config.peers(),
-        FORMER_STORAGE_CHECK_MILLIS);
+        FORMER_STORAGE_CHECK_MILLIS, transport);
     if (recorded.isPresent()) {
       LOG.warn("node {} starts on new storage {}, but the cluster knows it with storage {}: its "
           + "disk was lost, so it formats no replica; the controller takes its old replicas out "
@@ -206,20 +215,19 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * The admin service; with {@code security.admin-token-file} set, its calls that change the
-   * cluster need the token ({@link AdminTokenCheck}).
+   * Who may make which call on the client port ({@link CallerRoles}): the calls that change the
+   * cluster need the admin role, forwarding needs a node's certificate.
    */
-  private ServerServiceDefinition adminService() {
-    ServerServiceDefinition admin =
-        new NodeAdminService(this::status, this::view, limitAdmin(), this::drain).bindService();
+  private CallerRoles callerRoles() {
     Path tokenFile = config.get(NodeConfigKeys.ADMIN_TOKEN_FILE);
-    if (tokenFile == null) {
-      return admin;
-    }
-    return ServerInterceptors.intercept(admin, new AdminTokenCheck(tokenFile, Set.of(
-        NodeAdminGrpc.getSetLimitMethod().getFullMethodName(),
-        NodeAdminGrpc.getRemoveLimitMethod().getFullMethodName(),
-        NodeAdminGrpc.getDrainMethod().getFullMethodName())));
+    return new CallerRoles(Map.of(
+        NodeAdminGrpc.getSetLimitMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
+        NodeAdminGrpc.getRemoveLimitMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
+        NodeAdminGrpc.getDrainMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
+        ForwarderGrpc.getForwardMethod().getFullMethodName(), CallerRoles.Role.NODE),
+        tokenFile == null ? null : new AdminTokenFile(tokenFile),
+        SubjectPatterns.parse(config.get(NodeConfigKeys.ADMIN_SUBJECTS)),
+        SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)), transport.secure());
   }
 
   /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
@@ -417,6 +425,7 @@ public final class RaftNode implements AutoCloseable {
       }
       grpcServer.shutdownNow();
     }
+    transport.close();
   }
 
   /** The peers of data group 0, for tests and tools. */

@@ -56,6 +56,9 @@ public final class Rlctl {
     if (spec.nodeJvmOptions() != null) {
       args.add("--jvm-opts=" + spec.nodeJvmOptions());
     }
+    if (spec.tls()) {
+      args.add("--tls");
+    }
     for (Map.Entry<String, String> setting : spec.settings().entrySet()) {
       args.addAll(List.of("--set", setting.getKey() + "=" + setting.getValue()));
     }

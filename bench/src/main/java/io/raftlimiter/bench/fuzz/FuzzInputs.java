@@ -58,8 +58,8 @@ public final class FuzzInputs {
           randomBytes(random.nextInt(300)), "random bytes", false, null);
     }
     if (pick < 50) {
-      return new FuzzInput(ACQUIRE, mutate(validRequest().toByteArray()), "mutated valid", false,
-          null);
+      return new FuzzInput(ACQUIRE, mutate(validRequest().toByteArray(), random),
+          "mutated valid", false, null);
     }
     if (pick < 93) {
       return invalidAcquire();
@@ -182,8 +182,8 @@ public final class FuzzInputs {
         .toByteArray(), kind, true, null);
   }
 
-  /** Flips, cuts or inserts bytes of a valid request. */
-  private byte[] mutate(byte[] valid) {
+  /** Flips, cuts or inserts bytes of a valid request (or log entry). */
+  static byte[] mutate(byte[] valid, Random random) {
     List<Byte> bytes = new ArrayList<>();
     for (byte b : valid) {
       bytes.add(b);

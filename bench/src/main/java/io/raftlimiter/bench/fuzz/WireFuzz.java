@@ -5,9 +5,11 @@ import com.google.common.util.concurrent.Futures;
 import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ChannelCredentials;
 import io.grpc.ClientInterceptors;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -22,7 +24,8 @@ import io.raftlimiter.bench.cluster.ClusterSpec;
 import io.raftlimiter.bench.cluster.ProcessCluster;
 import io.raftlimiter.bench.cluster.Rlctl;
 import io.raftlimiter.bench.measure.ProcStatus;
-import io.raftlimiter.server.api.AdminTokenCheck;
+import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.server.security.AdminTokenFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,8 +47,11 @@ import picocli.CommandLine;
 
 /**
  * Sends seeded generated and mutated requests ({@link FuzzInputs}) over the wire to a cluster of
- * node processes started as {@code rlctl cluster up} starts them, as raw bytes, so that what no
- * client library would send reaches the nodes too. Then checks what a correct cluster must show:
+ * node processes started as {@code rlctl cluster up --tls} starts them (with its client
+ * certificate; {@code --no-tls} for plaintext), as raw bytes, so that what no client library
+ * would send reaches the nodes too. Then proposes generated and mutated log entries straight to
+ * the Raft port as a peer with a node certificate would ({@link RaftEntryFuzz}). Then checks what
+ * a correct cluster must show:
  * <ul>
  *   <li>every request invalid by construction ended {@code INVALID_ARGUMENT} with a message, and
  *       no request ended with any code but that or a decision;
@@ -53,7 +59,9 @@ import picocli.CommandLine;
  *       memory is reported every 100,000 requests;
  *   <li>invalid requests took nothing: the guarded buckets they named are still full;
  *   <li>invalid admin rules changed nothing: the metadata version is the same;
- *   <li>the cluster still decides exactly: a fresh bucket of 5 admits 5, then refuses.
+ *   <li>the cluster still decides exactly: a fresh bucket of 5 admits 5, then refuses;
+ *   <li>every log entry was refused before the log or applied, every replica still applies,
+ *       and the cluster still decides exactly after them.
  * </ul>
  * Exits 0 when all of that holds, 1 otherwise.
  */
@@ -77,6 +85,15 @@ public final class WireFuzz implements Runnable {
       description = "Each node's -Xmx: a bounded heap turns a leak into a dead node.")
   String nodeHeap;
 
+  @Option(names = "--tls", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Run the cluster with TLS (cluster up --tls; the default), the requests "
+          + "sent with its client certificate; --no-tls for plaintext.")
+  boolean tls;
+
+  @Option(names = "--raft-entries", defaultValue = "100000", description = "Log entries to "
+      + "propose straight to the Raft port afterwards, as a peer with a node certificate.")
+  long raftEntries;
+
   @Option(names = "--rlctl", description = "The rlctl script (default: $BENCH_RLCTL, else "
       + "scripts/rlctl of this checkout).")
   Path rlctl;
@@ -93,11 +110,11 @@ public final class WireFuzz implements Runnable {
   public void run() {
     Path script = rlctl != null ? rlctl : System.getenv("BENCH_RLCTL") != null
         ? Path.of(System.getenv("BENCH_RLCTL")) : Rlctl.besideBench();
-    ClusterSpec spec = new ClusterSpec(nodes, 1, 100, 50, Map.of(), "-Xmx" + nodeHeap);
+    ClusterSpec spec = new ClusterSpec(nodes, 1, 100, 50, Map.of(), "-Xmx" + nodeHeap, tls);
     System.out.printf("starting %d node processes with %s cluster up...%n", nodes, script);
     try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(script), spec, System.out)) {
       String token = Files.readString(cluster.directory().resolve("admin.token")).trim();
-      exitCode = fuzz(cluster.endpoints(), cluster.pids(), token) ? 0 : 1;
+      exitCode = fuzz(cluster.directory(), cluster.endpoints(), cluster.pids(), token) ? 0 : 1;
     } catch (IOException | InterruptedException e) {
       System.err.println("fuzz: " + e);
       exitCode = 1;
@@ -105,12 +122,13 @@ public final class WireFuzz implements Runnable {
   }
 
   /** Whether everything held. */
-  private boolean fuzz(List<String> endpoints, List<Long> pids, String token)
+  private boolean fuzz(Path clusterDir, List<String> endpoints, List<Long> pids, String token)
       throws InterruptedException, IOException {
+    ChannelCredentials credentials = clientCredentials(clusterDir);
     List<ManagedChannel> channels = new ArrayList<>();
-    endpoints.forEach(e -> channels.add(ManagedChannelBuilder.forTarget(e).usePlaintext()
+    endpoints.forEach(e -> channels.add(Grpc.newChannelBuilder(e, credentials)
         .maxInboundMessageSize(64 << 20).build()));
-    Metadata admin = AdminTokenCheck.bearerHeaders(token);
+    Metadata admin = AdminTokenFile.bearerHeaders(token);
     try {
       List<Long> rssBefore = rss(pids);
       long version = NodeAdminGrpc.newBlockingStub(channels.get(0))
@@ -162,7 +180,16 @@ public final class WireFuzz implements Runnable {
           .withDeadlineAfter(10, TimeUnit.SECONDS)
           .listLimits(ListLimitsRequest.getDefaultInstance()).getVersion();
       List<String> touched = guardsTouched(channels.get(0));
-      boolean exact = decidesExactly(channels);
+      boolean exact = decidesExactly(channels, "fz-after-");
+      System.out.printf("proposing %,d log entries to the Raft port as a peer%s...%n", raftEntries,
+          tls ? " with node n1's certificate" : " (plaintext)");
+      long raftStart = System.nanoTime();
+      RaftEntryFuzz.Result raft = RaftEntryFuzz.run(clusterDir, raftEntries, seed, concurrency,
+          channels, System.out);
+      double raftSeconds = (System.nanoTime() - raftStart) / 1e9;
+      boolean aliveAfterRaft = pids.stream().allMatch(pid -> ProcessHandle.of(pid)
+          .map(ProcessHandle::isAlive).orElse(false));
+      boolean exactAfterRaft = decidesExactly(channels, "fz-after-raft-");
 
       System.out.printf("%n%,d requests in %.0f s (seed %d), %d node processes%n", requests,
           seconds, seed, nodes);
@@ -178,8 +205,18 @@ public final class WireFuzz implements Runnable {
       System.out.printf("guarded buckets touched: %d of %d%n", touched.size(),
           FuzzInputs.GUARD_KEYS);
       System.out.printf("a fresh bucket of 5 admitted exactly 5: %s%n", exact);
+      System.out.printf("%n%,d Raft entries in %.0f s%n", raftEntries, raftSeconds);
+      System.out.println("| entries | outcome |");
+      System.out.println("|---|---|");
+      new TreeMap<>(raft.tally()).forEach((kind, outcomes) -> System.out.printf("| %s | %s |%n",
+          kind, new TreeMap<>(outcomes)));
+      System.out.printf("violations: %d%s%n", raft.violations().size(),
+          raft.violations().isEmpty() ? "" : " (first: " + raft.violations().stream().limit(5)
+              .toList() + ")");
+      System.out.printf("%s; nodes alive: %s; a fresh bucket of 5 admitted exactly 5: %s%n",
+          raft.replicas(), aliveAfterRaft, exactAfterRaft);
       return violations.isEmpty() && alive && version == versionAfter && touched.isEmpty()
-          && exact;
+          && exact && raft.holds() && aliveAfterRaft && exactAfterRaft;
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
     }
@@ -224,8 +261,8 @@ public final class WireFuzz implements Runnable {
   }
 
   /** A fresh bucket of 5, through every node in turn: 5 admitted, then refused. */
-  private boolean decidesExactly(List<ManagedChannel> channels) {
-    String key = "fz-after-" + seed;
+  private boolean decidesExactly(List<ManagedChannel> channels, String keyPrefix) {
+    String key = keyPrefix + seed;
     int allowed = 0;
     for (int i = 0; i < 6; i++) {
       allowed += RateLimiterGrpc.newBlockingStub(channels.get(i % channels.size()))
@@ -235,6 +272,16 @@ public final class WireFuzz implements Runnable {
           .getAllowed() ? 1 : 0;
     }
     return allowed == 5;
+  }
+
+  /** The client certificate of a TLS cluster (D/tls/client), else plaintext. */
+  private ChannelCredentials clientCredentials(Path clusterDir) {
+    if (!tls) {
+      return InsecureChannelCredentials.create();
+    }
+    Path dir = clusterDir.resolve("tls");
+    return RateLimiterClient.tlsCredentials(dir.resolve("ca.crt"), dir.resolve("client.crt"),
+        dir.resolve("client.key"));
   }
 
   private static List<Long> rss(List<Long> pids) throws IOException {

@@ -22,13 +22,13 @@ class RlctlTest {
     settings.put("ratis.log.segment-size", "8MB");
     settings.put("eventual.sync-ms", "50");
     List<String> args = Rlctl.upArguments(Path.of("/tmp/c"),
-        new ClusterSpec(3, 12, 100, 50, settings, "-Xmx512m -XX:+UseParallelGC"));
+        new ClusterSpec(3, 12, 100, 50, settings, "-Xmx512m -XX:+UseParallelGC", false));
     assertEquals(List.of("cluster", "up", "--dir", "/tmp/c", "--nodes", "3", "--groups", "12",
         "--capacity", "100", "--refill", "50.0", "--jvm-opts=-Xmx512m -XX:+UseParallelGC",
         "--set", "ratis.log.segment-size=8MB", "--set", "eventual.sync-ms=50"), args);
     assertEquals(List.of("cluster", "up", "--dir", "/tmp/c", "--nodes", "1", "--groups", "1",
-        "--capacity", "5", "--refill", "0.5"), Rlctl.upArguments(Path.of("/tmp/c"),
-        new ClusterSpec(1, 1, 5, 0.5, Map.of(), null)));
+        "--capacity", "5", "--refill", "0.5", "--tls"), Rlctl.upArguments(Path.of("/tmp/c"),
+        new ClusterSpec(1, 1, 5, 0.5, Map.of(), null, true)));
     assertEquals(List.of("cluster", "down", "--dir", "/tmp/c"),
         Rlctl.downArguments(Path.of("/tmp/c")));
   }

@@ -143,7 +143,28 @@ public final class NodeConfig {
         throw new ConfigException(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS.name() + ": " + max
             + " must be greater than " + NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS.name() + " (" + min + ")");
       }
+      checkTls(config);
       return config;
+    }
+
+    /** TLS takes all three files, and then must know its nodes. */
+    private static void checkTls(NodeConfig config) {
+      List<ConfigKey<Path>> files = List.of(NodeConfigKeys.TLS_CERT_FILE,
+          NodeConfigKeys.TLS_KEY_FILE, NodeConfigKeys.TLS_CA_FILE);
+      long set = files.stream().filter(key -> config.get(key) != null).count();
+      if (set == 0) {
+        return;
+      }
+      if (set < files.size()) {
+        throw new ConfigException("TLS needs all of " + files.stream().map(ConfigKey::name)
+            .toList() + "; only " + files.stream().filter(key -> config.get(key) != null)
+            .map(ConfigKey::name).toList() + " is set");
+      }
+      if (config.get(NodeConfigKeys.NODE_SUBJECTS).isBlank()) {
+        throw new ConfigException(NodeConfigKeys.NODE_SUBJECTS.name() + ": required with TLS "
+            + "(the subjects of node certificates, e.g. CN=node-*,O=example); allowed: "
+            + NodeConfigKeys.NODE_SUBJECTS.allowed());
+      }
     }
 
     private static void require(NodeConfig config, ConfigKey<?> key) {

@@ -2,6 +2,8 @@ package io.raftlimiter.server.config;
 
 import io.raftlimiter.server.api.RequestLimitPolicy;
 import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.security.NodeTransport;
+import io.raftlimiter.server.security.SubjectPatterns;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -80,8 +82,33 @@ public final class NodeConfigKeys {
   // Security.
   public static final ConfigKey<Path> ADMIN_TOKEN_FILE = ConfigKey.fileKey(
       "security.admin-token-file", "a file holding the token that calls changing the cluster "
-          + "(SetLimit, RemoveLimit, Drain) must carry as 'authorization: Bearer <token>'; read "
-          + "again when it changes; unset, those calls are open to any client");
+          + "(SetLimit, RemoveLimit, Drain) may carry as 'authorization: Bearer <token>' to have "
+          + "the admin role; read again when it changes; with neither this nor TLS set, those "
+          + "calls are open to any client");
+  public static final ConfigKey<Path> TLS_CERT_FILE = ConfigKey.fileKey("security.tls-cert-file",
+      "PEM certificate chain of this node (leaf first); with tls-key-file and tls-ca-file it "
+          + "turns TLS on for the client port and mutual TLS for the Raft port and between nodes");
+  public static final ConfigKey<Path> TLS_KEY_FILE = ConfigKey.fileKey("security.tls-key-file",
+      "PEM (PKCS#8) private key of security.tls-cert-file");
+  public static final ConfigKey<Path> TLS_CA_FILE = ConfigKey.fileKey("security.tls-ca-file",
+      "PEM certificates of the authority that signs the nodes' and the clients' certificates");
+  public static final ConfigKey<NodeTransport.ClientAuth> CLIENT_AUTH = ConfigKey.enumKey(
+      "security.client-auth", NodeTransport.ClientAuth.class, NodeTransport.ClientAuth.REQUIRE,
+      "with TLS: whether a client of the client port must present a certificate of the "
+          + "authority (REQUIRE) or may connect without one (OPTIONAL)");
+  public static final ConfigKey<String> ADMIN_SUBJECTS = ConfigKey.stringKey(
+      "security.admin-subjects", "", spec -> subjects("security.admin-subjects", spec),
+      "certificate subjects separated by ';', '*' for any characters within one value",
+      "with TLS: client certificate subjects that have the admin role (calls that change the "
+          + "cluster), e.g. CN=admin,O=example");
+  public static final ConfigKey<String> NODE_SUBJECTS = ConfigKey.stringKey(
+      "security.node-subjects", "", spec -> subjects("security.node-subjects", spec),
+      "certificate subjects separated by ';', '*' for any characters within one value",
+      "with TLS (required then): the subjects of node certificates; only they may connect to "
+          + "the Raft port or forward ops, e.g. CN=node-*,O=example");
+  public static final ConfigKey<Integer> TLS_RELOAD_INTERVAL_MS = ConfigKey.intKey(
+      "security.tls-reload-interval-ms", 5_000, 0, 3_600_000,
+      "how often the TLS files are checked for changes and reloaded (0: never)");
   public static final ConfigKey<RequestLimitPolicy> LIMIT_REQUEST_OVERRIDE = ConfigKey.enumKey(
       "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
       "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
@@ -139,6 +166,8 @@ public final class NodeConfigKeys {
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, ADMIN_TOKEN_FILE,
+      TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
+      TLS_RELOAD_INTERVAL_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
@@ -152,5 +181,14 @@ public final class NodeConfigKeys {
       }
     }
     throw new ConfigException("unknown setting '" + name + "'");
+  }
+
+  private static boolean subjects(String name, String spec) {
+    try {
+      SubjectPatterns.parse(spec);
+      return true;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(name + ": " + e.getMessage());
+    }
   }
 }

@@ -1,11 +1,12 @@
 package io.raftlimiter.server.control;
 
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.admin.v1.StatusRequest;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.security.NodeTransport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +33,7 @@ public final class FormerStorageCheck {
 
   /** The storage id some other node's metadata records for {@code self}, if any answers so. */
   public static Optional<String> recordedStorage(String self, List<PeerAddress> peers,
-      long timeoutMillis) {
+      long timeoutMillis, NodeTransport transport) {
     List<ManagedChannel> channels = new ArrayList<>();
     List<Future<NodeStatus>> answers = new ArrayList<>();
     try {
@@ -41,7 +42,7 @@ public final class FormerStorageCheck {
           continue;
         }
         ManagedChannel channel =
-            ManagedChannelBuilder.forTarget(peer.clientAddress()).usePlaintext().build();
+            Grpc.newChannelBuilder(peer.clientAddress(), transport.toNodes()).build();
         channels.add(channel);
         answers.add(NodeAdminGrpc.newFutureStub(channel)
             .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)

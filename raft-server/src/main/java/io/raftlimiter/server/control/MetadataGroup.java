@@ -17,6 +17,7 @@ import io.raftlimiter.server.data.LeaderChase;
 import io.raftlimiter.server.data.RaftRequestRpc;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.OwnerOnly;
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +93,8 @@ public final class MetadataGroup implements AutoCloseable {
   private volatile String shapeMismatch;
   private final Counter taskFailures;
 
-  public MetadataGroup(NodeConfig config, RaftServer server, Counter taskFailures) {
+  public MetadataGroup(NodeConfig config, RaftServer server, Counter taskFailures,
+      NodeTransport transport) {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
     this.selfSpec = PeerAddress.format(List.of(config.self()));
@@ -110,7 +112,7 @@ public final class MetadataGroup implements AutoCloseable {
     this.timeoutMillis = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
     this.refresher = DaemonThreads.timer(server.getId() + "-metadata");
     this.taskFailures = taskFailures;
-    this.rpc = new RaftRequestRpc(Math.max(100, timeoutMillis / 3));
+    this.rpc = new RaftRequestRpc(Math.max(100, timeoutMillis / 3), transport);
     // Writes and reads follow the leader like data entries do: a rule change is applied once.
     this.chase = new LeaderChase(server, group, rpc, refresher, () -> closed);
   }

@@ -1,8 +1,8 @@
 package io.raftlimiter.server.control;
 
 import com.codahale.metrics.Counter;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
@@ -16,6 +16,7 @@ import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,10 +96,12 @@ public final class ReplicaController implements AutoCloseable {
    * fenced by it ({@link MetaCommand.Fenced}), so one that reaches a successor is refused.
    */
   private long actingTerm = -1;
+  private final NodeTransport transport;
 
   public ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
-      Counter taskFailures) {
+      Counter taskFailures, NodeTransport transport) {
     this.self = self;
+    this.transport = transport;
     this.metadata = metadata;
     this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
     long interval = config.get(NodeConfigKeys.CONTROLLER_INTERVAL_MS);
@@ -406,12 +409,12 @@ public final class ReplicaController implements AutoCloseable {
     }
   }
 
-  private static RaftClient adminClient(RaftGroup group) {
+  private RaftClient adminClient(RaftGroup group) {
     return adminClient(group, null);
   }
 
   /** A client for admin calls to {@code group}, trying {@code leader} first when it is given. */
-  private static RaftClient adminClient(RaftGroup group, RaftPeerId leader) {
+  private RaftClient adminClient(RaftGroup group, RaftPeerId leader) {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
         TimeDuration.valueOf(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
@@ -420,6 +423,7 @@ public final class ReplicaController implements AutoCloseable {
         .setRaftGroup(group)
         .setLeaderId(leader)
         .setProperties(properties)
+        .setParameters(transport.ratis())
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
             TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
         .build();
@@ -427,7 +431,7 @@ public final class ReplicaController implements AutoCloseable {
 
   private ManagedChannel channel(PeerAddress peer) {
     return channels.computeIfAbsent(peer.clientAddress(),
-        address -> ManagedChannelBuilder.forTarget(address).usePlaintext().build());
+        address -> Grpc.newChannelBuilder(address, transport.toNodes()).build());
   }
 
   @Override

@@ -16,6 +16,7 @@ import io.raftlimiter.server.data.forward.ForwardService;
 import io.raftlimiter.server.data.forward.Forwarder;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,11 +78,14 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
   private final AtomicLong callIds = new AtomicLong();
   /** Null when forwarding is off ({@code forward.max-in-flight=0}). */
   private final Forwarder forwarder;
+  private final NodeTransport transport;
   /** Every member's client address by node id, as this node last learned them. */
   private volatile Map<String, String> clientAddresses;
 
-  public DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics) {
+  public DataGroups(NodeConfig config, RaftServer server, NodeMetrics metrics,
+      NodeTransport transport) {
     this.server = server;
+    this.transport = transport;
     this.config = config;
     this.groups = ClusterGroups.dataGroups(config.peers(), config.get(NodeConfigKeys.GROUPS),
         config.get(NodeConfigKeys.REPLICATION));
@@ -89,7 +93,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     this.hosted = hostedHere(groups);
     Duration timeout = Duration.ofMillis(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS));
     // One attempt may not take the whole budget: a dead leader must leave time to find the next.
-    this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3));
+    this.rpc = new RaftRequestRpc(Math.max(100, timeout.toMillis() / 3), transport);
     this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), DaemonThreads.named(server.getId() + "-resend"));
     resends.allowCoreThreadTimeOut(true);
@@ -97,7 +101,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
     // normally the one the caller gets.
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
-        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight);
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, transport);
     Map<String, String> addresses = new HashMap<>();
     config.peers().forEach(peer -> addresses.put(peer.id(), peer.clientAddress()));
     this.clientAddresses = Map.copyOf(addresses);
@@ -125,6 +129,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
         .setRaftGroup(group)
         .setProperties(RaftTuning.clientProperties(config))
         .setRetryPolicy(RaftTuning.clientRetryPolicy(config))
+        .setParameters(transport.ratis())
         .build();
   }
 

@@ -1,5 +1,6 @@
 package io.raftlimiter.server.data;
 
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +34,12 @@ public final class RaftRequestRpc implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, RaftClientProtocolServiceStub> stubs = new ConcurrentHashMap<>();
   private final long attemptTimeoutMillis;
+  private final NodeTransport transport;
 
   /** @param attemptTimeoutMillis how long one server may take to answer one request */
-  public RaftRequestRpc(long attemptTimeoutMillis) {
+  public RaftRequestRpc(long attemptTimeoutMillis, NodeTransport transport) {
     this.attemptTimeoutMillis = attemptTimeoutMillis;
+    this.transport = transport;
   }
 
   /** The server's reply, or an exception when it could not be reached or did not answer in time. */
@@ -71,8 +74,7 @@ public final class RaftRequestRpc implements AutoCloseable {
 
   private RaftClientProtocolServiceStub stub(RaftPeer server) {
     return stubs.computeIfAbsent(server.getAddress(), address -> {
-      ManagedChannel channel = NettyChannelBuilder.forTarget(address)
-          .usePlaintext()
+      ManagedChannel channel = transport.toRaftPort(NettyChannelBuilder.forTarget(address))
           .maxInboundMessageSize(MAX_MESSAGE_BYTES)
           .build();
       channels.put(address, channel);

@@ -35,8 +35,10 @@ public final class OwnerOnly {
    */
   public static Path write(Path file, String text) throws IOException {
     Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(temp);
+    Files.createFile(temp);
+    file(temp); // before the secret is in it
     Files.writeString(temp, text, StandardCharsets.UTF_8);
-    file(temp);
     return Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +73,26 @@ class NodeConfigTest {
     ConfigException clash = assertThrows(ConfigException.class, () -> minimal()
         .set(NodeConfigKeys.PEERS, "n1=127.0.0.1:9000:9001,n2=127.0.0.1:9002:9003").build());
     assertTrue(clash.getMessage().contains("cluster.peers"), clash.getMessage());
+  }
+
+  @Test
+  void tlsTakesAllThreeFilesAndTheNodeSubjects() {
+    ConfigException partial = assertThrows(ConfigException.class, () -> minimal()
+        .set(NodeConfigKeys.TLS_CERT_FILE, Path.of("n.crt"))
+        .set(NodeConfigKeys.TLS_KEY_FILE, Path.of("n.key")).build());
+    assertTrue(partial.getMessage().contains("security.tls-ca-file"), partial.getMessage());
+    ConfigException nodes = assertThrows(ConfigException.class, () -> minimal()
+        .set(NodeConfigKeys.TLS_CERT_FILE, Path.of("n.crt"))
+        .set(NodeConfigKeys.TLS_KEY_FILE, Path.of("n.key"))
+        .set(NodeConfigKeys.TLS_CA_FILE, Path.of("ca.crt")).build());
+    assertTrue(nodes.getMessage().contains("security.node-subjects"), nodes.getMessage());
+    ConfigException subject = assertThrows(ConfigException.class,
+        () -> minimal().set("security.admin-subjects", "CN=admin;not a name"));
+    assertTrue(subject.getMessage().contains("security.admin-subjects")
+        && subject.getMessage().contains("not a name"), subject.getMessage());
+    assertEquals(NodeTransport.ClientAuth.OPTIONAL,
+        minimal().set("security.client-auth", "optional").build()
+            .get(NodeConfigKeys.CLIENT_AUTH));
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.security.NodeTransport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * handling only completes futures.
  */
 public final class Forwarder implements AutoCloseable {
+  private final NodeTransport transport;
   private final long timeoutMillis;
   private final int maxOpsPerCall;
   private final int maxInFlight;
@@ -27,7 +29,9 @@ public final class Forwarder implements AutoCloseable {
    *     timeout so that the leader's answer (decided or UNAVAILABLE) normally comes first
    * @param maxInFlight forward calls in flight per other node; ops queue behind them
    */
-  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight) {
+  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight,
+      NodeTransport transport) {
+    this.transport = transport;
     this.timeoutMillis = timeoutMillis;
     this.maxOpsPerCall = maxOpsPerCall;
     this.maxInFlight = maxInFlight;
@@ -62,8 +66,7 @@ public final class Forwarder implements AutoCloseable {
   }
 
   private ForwardLink open(String address) {
-    ManagedChannel channel = NettyChannelBuilder.forTarget(address)
-        .usePlaintext()
+    ManagedChannel channel = NettyChannelBuilder.forTarget(address, transport.toNodes())
         .directExecutor()
         .maxInboundMessageSize(16 << 20)
         .build();

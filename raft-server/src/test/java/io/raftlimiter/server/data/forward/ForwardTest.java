@@ -15,6 +15,7 @@ import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
 import io.raftlimiter.server.data.commit.OverloadedException;
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -96,7 +97,7 @@ class ForwardTest {
         .addService(new ForwardService(groups))
         .build()
         .start();
-    forwarder = new Forwarder(5_000, 1_000, 2);
+    forwarder = new Forwarder(5_000, 1_000, 2, NodeTransport.plaintext());
     return "127.0.0.1:" + server.getPort();
   }
 
@@ -218,7 +219,7 @@ class ForwardTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       closedPort = socket.getLocalPort();
     }
-    forwarder = new Forwarder(5_000, 1_000, 2);
+    forwarder = new Forwarder(5_000, 1_000, 2, NodeTransport.plaintext());
     Throwable error = failureOf(forward("127.0.0.1:" + closedPort, 0, op("a", 1)));
     assertInstanceOf(ForwardRefusedException.class, error, String.valueOf(error));
   }

@@ -1,0 +1,191 @@
+package io.raftlimiter.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.raftlimiter.cli.RlctlProcess.Run;
+import io.raftlimiter.server.data.ClusterGroups;
+import io.raftlimiter.server.security.DevCertificates;
+import io.raftlimiter.server.security.TlsFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.util.TimeDuration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code rlctl cluster up --tls} as a user runs it, with node processes: the development CA and
+ * certificates in {@code D/tls/}, plaintext and strangers refused on the client and Raft ports,
+ * the client certificate deciding but not changing rules, the admin certificate (rlctl's own on
+ * {@code --dir}) and the token changing them, and a node's certificate replaced while it runs.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class ClusterTlsIT {
+  @TempDir Path work;
+  private Path clusterDir;
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    RlctlProcess.downIfUp(clusterDir);
+  }
+
+  @Test
+  void aTlsClusterAdmitsOnlyWhatItsCertificatesAllow() throws Exception {
+    clusterDir = work.resolve("cluster");
+    Run up = RlctlProcess.run("cluster", "up", "--tls", "--nodes", "3", "--dir",
+        clusterDir.toString(), "--capacity", "3", "--refill", "0.001", "--jvm-opts", "-Xmx256m");
+    assertEquals(0, up.exitCode(), up.out());
+
+    Path tls = clusterDir.resolve("tls");
+    assertEquals("rwx------", permissions(tls));
+    for (String name : List.of("node-n1", "node-n2", "node-n3", "client", "admin", "ca")) {
+      assertTrue(Files.exists(tls.resolve(name + ".crt")), name);
+      assertEquals("rw-------", permissions(tls.resolve(name + ".key")), name);
+    }
+    List<String> lines = Files.readAllLines(clusterDir.resolve("endpoints"));
+    assertEquals(3, lines.size(), lines.toString());
+    List<String> addresses = lines.stream().map(line -> line.split(" ")[1]).toList();
+    String[] asClient = {"--ca=" + tls.resolve("ca.crt"), "--cert=" + tls.resolve("client.crt"),
+        "--key=" + tls.resolve("client.key")};
+    String[] asAdmin = {"--ca=" + tls.resolve("ca.crt"), "--cert=" + tls.resolve("admin.crt"),
+        "--key=" + tls.resolve("admin.key")};
+
+    // Plaintext, no certificate, and another authority's certificate: refused.
+    Run plaintext = RlctlProcess.run("acquire", "--target", addresses.get(0), "k");
+    assertEquals(Rlctl.EXIT_UNAVAILABLE, plaintext.exitCode(), plaintext.out());
+    Run noCertificate = RlctlProcess.run("acquire", "--target", addresses.get(0), "k",
+        "--ca=" + tls.resolve("ca.crt"));
+    assertEquals(Rlctl.EXIT_UNAVAILABLE, noCertificate.exitCode(), noCertificate.out());
+    TlsFiles stranger = DevCertificates.openOrCreate(work.resolve("other-ca"))
+        .issue("admin", DevCertificates.Use.CLIENT);
+    Run foreign = RlctlProcess.run("acquire", "--target", addresses.get(0), "k",
+        "--ca=" + tls.resolve("ca.crt"), "--cert=" + stranger.cert(), "--key=" + stranger.key());
+    assertEquals(Rlctl.EXIT_UNAVAILABLE, foreign.exitCode(), foreign.out());
+    ClusterLayout layout = ClusterLayout.load(clusterDir);
+    assertRaftPortRefuses(layout, new Parameters(), "plaintext");
+    assertRaftPortRefuses(layout, ratisTls(DevCertificates.openOrCreate(tls).files("client")),
+        "the client certificate");
+
+    // The client certificate decides, exactly, through every node.
+    for (int i = 0; i < 3; i++) {
+      Run allowed = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(i),
+          "user-1"), asClient));
+      assertEquals(0, allowed.exitCode(), allowed.out());
+    }
+    Run rejected = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(1),
+        "user-1"), asClient));
+    assertEquals(1, rejected.exitCode(), rejected.out());
+
+    // Rules: the client certificate may read but not change them; the admin certificate
+    // (rlctl's own with --dir, or given) and the token may.
+    String anyNode = "--endpoints=" + addresses.get(2);
+    Run denied = RlctlProcess.run(concat(List.of("limits", "set", "open:", "--capacity", "9",
+        "--refill", "1", anyNode), asClient));
+    assertEquals(1, denied.exitCode(), denied.out());
+    assertTrue(denied.out().contains("PERMISSION_DENIED"), denied.out());
+    Run byDir = RlctlProcess.run("limits", "set", "by-dir:", "--capacity", "2", "--refill", "1",
+        "--dir=" + clusterDir);
+    assertEquals(0, byDir.exitCode(), byDir.out());
+    Run byCertificate = RlctlProcess.run(concat(List.of("limits", "set", "by-cert:",
+        "--capacity", "2", "--refill", "1", anyNode), asAdmin));
+    assertEquals(0, byCertificate.exitCode(), byCertificate.out());
+    Run byToken = RlctlProcess.run(concat(List.of("limits", "set", "by-token:", "--capacity",
+        "2", "--refill", "1", anyNode, "--admin-token-file=" + clusterDir.resolve("admin.token")),
+        asClient));
+    assertEquals(0, byToken.exitCode(), byToken.out());
+    Run list = RlctlProcess.run(concat(List.of("limits", "list", anyNode), asClient));
+    assertEquals(0, list.exitCode(), list.out());
+    assertTrue(list.out().contains("by-dir:") && list.out().contains("by-cert:")
+        && list.out().contains("by-token:") && !list.out().contains("open:"), list.out());
+    Run status = RlctlProcess.run("cluster", "status", "--dir=" + clusterDir);
+    assertEquals(0, status.exitCode(), status.out());
+    assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
+
+    // n1's certificate is replaced while it runs, by one of another authority (which no
+    // client trusts), then by a good one again: both take effect without a restart.
+    long n1Pid = Long.parseLong(lines.get(0).split(" ")[2]);
+    DevCertificates other = DevCertificates.openOrCreate(work.resolve("other-ca"));
+    TlsFiles foreignNode = other.issue("node-n1", DevCertificates.Use.NODE);
+    TlsFiles n1 = DevCertificates.openOrCreate(tls).files("node-n1");
+    replace(n1, foreignNode);
+    awaitExit(Rlctl.EXIT_UNAVAILABLE, concat(List.of("acquire", "--target", addresses.get(0),
+        "reload-probe"), asClient));
+    DevCertificates.openOrCreate(tls).issue("node-n1", DevCertificates.Use.NODE, "127.0.0.1");
+    awaitExit(0, concat(List.of("acquire", "--target", addresses.get(0), "reload-probe"),
+        asClient));
+    assertTrue(ProcessHandle.of(n1Pid).map(ProcessHandle::isAlive).orElse(false),
+        "n1 was restarted");
+    assertNotEquals(Files.readString(foreignNode.cert()), Files.readString(n1.cert()));
+  }
+
+  private static void replace(TlsFiles target, TlsFiles source) throws IOException {
+    Files.copy(source.key(), target.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(source.cert(), target.cert(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Runs rlctl with {@code args} until it exits {@code code}, for up to 30 s. */
+  private static void awaitExit(int code, String... args) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    Run last;
+    do {
+      last = RlctlProcess.run(args);
+      if (last.exitCode() == code) {
+        return;
+      }
+      Thread.sleep(500);
+    } while (System.nanoTime() < deadline);
+    fail("rlctl " + String.join(" ", args) + " still exits " + last.exitCode() + ", not " + code
+        + ": " + last.out());
+  }
+
+  private static void assertRaftPortRefuses(ClusterLayout layout, Parameters parameters,
+      String what) throws IOException {
+    RaftProperties properties = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
+        TimeDuration.valueOf(3, TimeUnit.SECONDS));
+    RaftGroup group = ClusterGroups.metaGroup(layout.peers());
+    try (RaftClient stranger = RaftClient.newBuilder().setRaftGroup(group)
+        .setProperties(properties).setParameters(parameters)
+        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build()) {
+      assertThrows(IOException.class, () -> stranger.io().send(Message.valueOf("x")),
+          "the Raft port took a request with " + what);
+    }
+  }
+
+  private static Parameters ratisTls(TlsFiles files) {
+    Parameters parameters = new Parameters();
+    GrpcConfigKeys.TLS.setConf(parameters, new GrpcTlsConfig(files.key().toFile(),
+        files.cert().toFile(), files.ca().toFile(), true));
+    return parameters;
+  }
+
+  private static String permissions(Path path) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+  }
+
+  private static String[] concat(List<String> first, String... more) {
+    List<String> all = new java.util.ArrayList<>(first);
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
+  }
+}

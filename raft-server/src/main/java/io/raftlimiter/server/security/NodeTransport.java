@@ -1,0 +1,133 @@
+package io.raftlimiter.server.security;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import java.io.IOException;
+import java.nio.file.Path;
+import javax.net.ssl.SSLException;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.thirdparty.io.grpc.netty.GrpcSslContexts;
+import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
+
+/**
+ * How a node's connections are secured: plaintext, or TLS from one {@link TlsMaterial}. It hands
+ * each transport what it needs, so no other class decides between the two:
+ * <ul>
+ *   <li>the client port (gRPC: {@code RateLimiter}, {@code NodeAdmin}, {@code Forwarder}) takes
+ *       any certificate of the authority, required or optional ({@code security.client-auth});
+ *       roles are checked per call by {@link CallerRoles};
+ *   <li>the Raft port and every connection this node opens to another node (Ratis, forwarding,
+ *       status probes) use mutual TLS that admits node certificates only.
+ * </ul>
+ */
+public final class NodeTransport implements AutoCloseable {
+  /** Whether the client port asks clients for a certificate. */
+  public enum ClientAuth { REQUIRE, OPTIONAL }
+
+  private final TlsMaterial tls;
+  private final ClientAuth clientAuth;
+
+  private NodeTransport(TlsMaterial tls, ClientAuth clientAuth) {
+    this.tls = tls;
+    this.clientAuth = clientAuth;
+  }
+
+  public static NodeTransport plaintext() {
+    return new NodeTransport(null, null);
+  }
+
+  public static NodeTransport tls(TlsMaterial tls, ClientAuth clientAuth) {
+    return new NodeTransport(tls, clientAuth);
+  }
+
+  /**
+   * The transport {@code config} asks for: TLS when its {@code security.tls-*} files are set.
+   *
+   * @throws IOException when the TLS files cannot be loaded
+   */
+  public static NodeTransport open(NodeConfig config, MetricRegistry registry,
+      Counter taskFailures) throws IOException {
+    Path cert = config.get(NodeConfigKeys.TLS_CERT_FILE);
+    if (cert == null) {
+      return plaintext();
+    }
+    TlsFiles files = new TlsFiles(cert, config.get(NodeConfigKeys.TLS_KEY_FILE),
+        config.get(NodeConfigKeys.TLS_CA_FILE));
+    TlsMaterial material = TlsMaterial.open(files,
+        SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)),
+        config.get(NodeConfigKeys.TLS_RELOAD_INTERVAL_MS),
+        registry.counter(TlsMaterial.RELOADS_METRIC),
+        registry.counter(TlsMaterial.RELOAD_FAILURES_METRIC), taskFailures);
+    return tls(material, config.get(NodeConfigKeys.CLIENT_AUTH));
+  }
+
+  public boolean secure() {
+    return tls != null;
+  }
+
+  /** The client port's credentials. */
+  public ServerCredentials clientPort() {
+    if (tls == null) {
+      return InsecureServerCredentials.create();
+    }
+    return TlsServerCredentials.newBuilder()
+        .keyManager(tls.keys())
+        .trustManager(tls.anyClient())
+        .clientAuth(clientAuth == ClientAuth.REQUIRE ? TlsServerCredentials.ClientAuth.REQUIRE
+            : TlsServerCredentials.ClientAuth.OPTIONAL)
+        .build();
+  }
+
+  /** Credentials for calls to another node's client port (forwarding, status). */
+  public ChannelCredentials toNodes() {
+    if (tls == null) {
+      return InsecureChannelCredentials.create();
+    }
+    return TlsChannelCredentials.newBuilder()
+        .keyManager(tls.keys())
+        .trustManager(tls.nodesOnly())
+        .build();
+  }
+
+  /** Ratis' parameters: its server, and the Raft clients this node makes, use mutual TLS. */
+  public Parameters ratis() {
+    Parameters parameters = new Parameters();
+    if (tls != null) {
+      GrpcConfigKeys.TLS.setConf(parameters,
+          new GrpcTlsConfig(tls.keys(), tls.nodesOnly(), true));
+    }
+    return parameters;
+  }
+
+  @Override
+  public void close() {
+    if (tls != null) {
+      tls.close();
+    }
+  }
+
+  /** {@code builder} (Ratis' own gRPC, to another node's Raft port) set up for this transport. */
+  public NettyChannelBuilder toRaftPort(NettyChannelBuilder builder) {
+    if (tls == null) {
+      return builder.usePlaintext();
+    }
+    try {
+      return builder.useTransportSecurity().sslContext(GrpcSslContexts.forClient()
+          .keyManager(tls.keys())
+          .trustManager(tls.nodesOnly())
+          .build());
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS to a Raft port: " + e, e);
+    }
+  }
+}
