@@ -187,8 +187,9 @@ public final class RaftNode implements AutoCloseable {
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
-    LOG.info("node {} serving clients on {}, raft on {}, hosting {} of {} groups",
-        config.nodeId(), self.clientAddress(), self.raftAddress(), groups.local().size(),
+    LOG.info("node {} serving clients on {}, raft on {} ({}), hosting {} of {} groups",
+        config.nodeId(), self.clientAddress(), self.raftAddress(),
+        transport.secure() ? "TLS; mutual TLS for nodes" : "plaintext", groups.local().size(),
         groups.all().size());
   }
 

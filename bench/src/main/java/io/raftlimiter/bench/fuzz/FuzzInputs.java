@@ -3,12 +3,12 @@ package io.raftlimiter.bench.fuzz;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.raftlimiter.api.admin.v1.LimitRule;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
-import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.bucket.BucketLimit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,7 +67,27 @@ public final class FuzzInputs {
     if (pick < 95) {
       return oversizedBatch();
     }
-    return invalidRule();
+    if (pick < 98) {
+      return invalidRule();
+    }
+    return adminGarbage();
+  }
+
+  /**
+   * Random bytes or a valid rule mutated, to {@code SetLimit} (sent with the admin token, so it
+   * reaches the parser). Either may turn out a well-formed rule and be set: rules are then
+   * changed by design, under prefixes the guarded keys do not start with.
+   */
+  private FuzzInput adminGarbage() {
+    if (random.nextBoolean()) {
+      return new FuzzInput(SET_LIMIT, randomBytes(random.nextInt(200)), "admin random bytes",
+          false, null);
+    }
+    LimitRule rule = LimitRule.newBuilder().setPrefix("fz-admin-" + random.nextInt(100) + ":")
+        .setCapacity(1 + random.nextInt(1_000)).setRefillPerSecond(1 + random.nextInt(100))
+        .build();
+    return new FuzzInput(SET_LIMIT, mutate(SetLimitRequest.newBuilder().setRule(rule).build()
+        .toByteArray(), random), "admin rule mutated", false, null);
   }
 
   /** A valid STRONG acquire on a key of its own namespace, with a limit of its own. */

@@ -58,6 +58,11 @@ public final class CallerRoles implements ServerInterceptor {
     this.adminSubjects = adminSubjects;
     this.nodeSubjects = nodeSubjects;
     this.tls = tls;
+    if (tls && token == null && adminSubjects.isEmpty()) {
+      LOG.warn("TLS is on, but neither security.admin-subjects nor security.admin-token-file is "
+          + "set: no caller can have the admin role, so rules cannot change and no node can be "
+          + "drained through this node");
+    }
   }
 
   @Override
