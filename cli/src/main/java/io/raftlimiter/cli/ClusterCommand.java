@@ -124,7 +124,9 @@ final class ClusterCommand {
         throw new UsageException(dir + " holds a cluster made without --tls; TLS is chosen when "
             + "a cluster is created (use a new --dir)");
       }
+      layout = layout.withHttpPorts(); // clusters made before nodes had one get one now
       layout.save(dir);
+      HttpEndpointsFile.write(dir, layout);
       Map<String, Long> running = new HashMap<>();
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
         if (NodeProcesses.find(e.pid()).isPresent()) {
@@ -289,6 +291,7 @@ final class ClusterCommand {
         stopped++;
       }
       EndpointsFile.delete(dir);
+      Files.deleteIfExists(dir.resolve(HttpEndpointsFile.FILE));
       System.out.println("cluster down: " + stopped + " nodes stopped; data kept in " + dir);
       return 0;
     }

@@ -12,23 +12,40 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.Properties;
 
 /**
  * The shape of a local cluster directory, saved as {@code D/cluster.properties} when the cluster is
  * first created so that {@code cluster up} on the same directory brings back the same nodes, on
- * the same ports, with their data in {@code D/<node-id>/}.
+ * the same ports, with their data in {@code D/<node-id>/}. Each node also has an HTTP port
+ * ({@code node.http-port}: metrics and health), given on first use.
  */
 record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long capacity,
-    double refillPerSecond, SortedMap<String, String> settings, List<String> retired) {
+    double refillPerSecond, SortedMap<String, String> settings, List<String> retired,
+    SortedMap<String, Integer> httpPorts) {
   static final String FILE = "cluster.properties";
   private static final String SETTING = "set.";
+  private static final String HTTP_PORT = "http-port.";
 
   ClusterLayout {
     settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
     retired = List.copyOf(retired);
+    httpPorts = Collections.unmodifiableSortedMap(new TreeMap<>(httpPorts));
+  }
+
+  /** The same layout where every node has an HTTP port (free ports for those without). */
+  ClusterLayout withHttpPorts() {
+    TreeMap<String, Integer> ports = new TreeMap<>(httpPorts);
+    peers.forEach(peer -> ports.computeIfAbsent(peer.id(), id -> FreePorts.next()));
+    return new ClusterLayout(peers, groups, replication, capacity, refillPerSecond, settings,
+        retired, ports);
+  }
+
+  /** Where {@code peer} serves metrics and health, {@code host:port}. */
+  String httpAddress(PeerAddress peer) {
+    return peer.host() + ":" + httpPorts.get(peer.id());
   }
 
   /** The same layout with {@code peer} added as the last node. */
@@ -36,7 +53,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     List<PeerAddress> more = new ArrayList<>(peers);
     more.add(peer);
     return new ClusterLayout(more, groups, replication, capacity, refillPerSecond, settings,
-        retired);
+        retired, httpPorts).withHttpPorts();
   }
 
   /**
@@ -47,8 +64,10 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     List<PeerAddress> fewer = peers.stream().filter(p -> !p.id().equals(id)).toList();
     List<String> gone = new ArrayList<>(retired);
     gone.add(id);
+    TreeMap<String, Integer> ports = new TreeMap<>(httpPorts);
+    ports.remove(id);
     return new ClusterLayout(fewer, groups, replication, capacity, refillPerSecond, settings,
-        gone);
+        gone, ports);
   }
 
   /** The id for the next node: {@code n<k>}, k above every id in use or retired. */
@@ -69,7 +88,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     TreeMap<String, String> merged = new TreeMap<>(settings);
     merged.putAll(more);
     return new ClusterLayout(peers, groups, replication, capacity, refillPerSecond, merged,
-        retired);
+        retired, httpPorts);
   }
 
   static ClusterLayout create(int nodes, int groups, int replication, Integer basePort,
@@ -81,7 +100,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
       peers.add(new PeerAddress("n" + i, "127.0.0.1", raftPort, clientPort));
     }
     return new ClusterLayout(peers, groups, replication, capacity, refill, new TreeMap<>(),
-        List.of());
+        List.of(), new TreeMap<>()).withHttpPorts();
   }
 
   static boolean existsIn(Path dir) {
@@ -94,7 +113,11 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
       p.load(reader);
     }
     TreeMap<String, String> settings = new TreeMap<>();
+    TreeMap<String, String> httpPorts = new TreeMap<>();
     for (String name : p.stringPropertyNames()) {
+      if (name.startsWith(HTTP_PORT)) {
+        httpPorts.put(name.substring(HTTP_PORT.length()), p.getProperty(name));
+      }
       if (name.startsWith(SETTING)) {
         settings.put(name.substring(SETTING.length()), p.getProperty(name));
       }
@@ -105,10 +128,16 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
           Integer.parseInt(p.getProperty("replication", "3")),
           Long.parseLong(p.getProperty("capacity")), Double.parseDouble(p.getProperty("refill")),
           settings, Arrays.stream(p.getProperty("retired", "").split(","))
-              .filter(id -> !id.isBlank()).toList());
+              .filter(id -> !id.isBlank()).toList(), parsePorts(httpPorts));
     } catch (RuntimeException e) {
       throw new IOException(dir.resolve(FILE) + " is damaged: " + e.getMessage(), e);
     }
+  }
+
+  private static TreeMap<String, Integer> parsePorts(Map<String, String> raw) {
+    TreeMap<String, Integer> ports = new TreeMap<>();
+    raw.forEach((id, port) -> ports.put(id, Integer.parseInt(port.trim())));
+    return ports;
   }
 
   void save(Path dir) throws IOException {
@@ -120,6 +149,7 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
     p.setProperty("refill", Double.toString(refillPerSecond));
     settings.forEach((name, value) -> p.setProperty(SETTING + name, value));
     p.setProperty("retired", String.join(",", retired));
+    httpPorts.forEach((id, port) -> p.setProperty(HTTP_PORT + id, Integer.toString(port)));
     Files.createDirectories(dir);
     try (Writer writer = Files.newBufferedWriter(dir.resolve(FILE))) {
       p.store(writer, "raftlimiter local cluster; written by rlctl cluster up");

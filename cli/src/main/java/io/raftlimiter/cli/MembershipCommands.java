@@ -54,6 +54,7 @@ final class MembershipCommands {
           FreePorts.next());
       ClusterLayout grown = layout.withPeer(added);
       grown.save(dir);
+      HttpEndpointsFile.write(dir, grown);
       Process process = NodeProcesses.launch(dir, grown, added, jvmOptions,
           Map.of("cluster.join", "true"));
       entries.add(new EndpointsFile.Entry(added.id(), added.clientAddress(), process.pid()));
@@ -152,7 +153,9 @@ final class MembershipCommands {
       }
       EndpointsFile.write(dir, EndpointsFile.read(dir).stream()
           .filter(e -> !e.nodeId().equals(id)).toList());
-      ClusterLayout.load(dir).withoutPeer(id).save(dir);
+      ClusterLayout shrunk = ClusterLayout.load(dir).withoutPeer(id);
+      shrunk.save(dir);
+      HttpEndpointsFile.write(dir, shrunk);
       Path data = dir.resolve(id);
       LocalCluster.deleteRecursively(data);
       System.out.printf("%s drained, removed and stopped; its data in %s deleted%n", id, data);

@@ -53,6 +53,10 @@ final class NodeProcesses {
         "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
     layout.settings().forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
+    Integer httpPort = layout.httpPorts().get(peer.id());
+    if (httpPort != null) {
+      command.addAll(List.of("--set", "node.http-port=" + httpPort));
+    }
     if (ClusterTls.enabled(clusterDir)) {
       ClusterTls.nodeSettings(clusterDir, peer)
           .forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));

@@ -28,5 +28,10 @@ class ClusterLayoutTest {
     assertEquals(List.of("n4"), loaded.retired());
     assertEquals("n5", loaded.nextId(), "and stays so across rlctl runs");
     assertEquals(shrunk.peers(), loaded.peers());
+    // every node has an HTTP port of its own, kept across runs; a removed node's goes with it
+    assertEquals(3, loaded.httpPorts().size());
+    assertEquals(shrunk.httpPorts(), loaded.httpPorts());
+    assertEquals(3, java.util.Set.copyOf(loaded.httpPorts().values()).size());
+    assertEquals(4, grown.httpPorts().size());
   }
 }

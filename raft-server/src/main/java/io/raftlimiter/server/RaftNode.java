@@ -4,11 +4,17 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
@@ -36,6 +42,10 @@ import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.forward.ForwardService;
 import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
+import io.raftlimiter.server.ops.DropwizardCollector;
+import io.raftlimiter.server.ops.OpsHttpServer;
+import io.raftlimiter.server.ops.Readiness;
+import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.runtime.OwnerOnly;
@@ -54,6 +64,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -101,6 +112,9 @@ public final class RaftNode implements AutoCloseable {
   private final StorageIdentity storage;
   private final NodeStatusReport report;
   private final NodeTransport transport;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private ScheduledExecutorService healthTimer;
+  private OpsHttpServer ops;
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
@@ -175,6 +189,8 @@ public final class RaftNode implements AutoCloseable {
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
         .build();
     try {
       grpcServer.start();
@@ -187,6 +203,7 @@ public final class RaftNode implements AutoCloseable {
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
+    startOperations(registry, taskFailures);
     LOG.info("node {} serving clients on {}, raft on {} ({}), hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(),
         transport.secure() ? "TLS; mutual TLS for nodes" : "plaintext", groups.local().size(),
@@ -229,6 +246,51 @@ public final class RaftNode implements AutoCloseable {
         tokenFile == null ? null : new AdminTokenFile(tokenFile),
         SubjectPatterns.parse(config.get(NodeConfigKeys.ADMIN_SUBJECTS)),
         SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)), transport.secure());
+  }
+
+  /**
+   * Health and metrics: {@code grpc.health.v1.Health} on the client port (SERVING while
+   * {@link Readiness} holds, checked every second), and with {@code node.http-port} the HTTP
+   * listener ({@link OpsHttpServer}) with the node's Prometheus registry, to which the JVM's
+   * metrics, the Dropwizard ones and the status are added.
+   */
+  private void startOperations(MetricRegistry registry, Counter taskFailures) throws IOException {
+    health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
+    healthTimer = DaemonThreads.timer(config.nodeId() + "-health");
+    DaemonThreads.every(healthTimer, "health", 0, 1_000, TimeUnit.MILLISECONDS, taskFailures,
+        () -> {
+          HealthCheckResponse.ServingStatus serving = readiness().ready()
+              ? HealthCheckResponse.ServingStatus.SERVING
+              : HealthCheckResponse.ServingStatus.NOT_SERVING;
+          health.setStatus("", serving);
+          health.setStatus(RateLimiterGrpc.SERVICE_NAME, serving);
+        });
+    Integer httpPort = config.get(NodeConfigKeys.HTTP_PORT);
+    if (httpPort == null) {
+      return;
+    }
+    PrometheusRegistry prometheus = metrics.prometheus();
+    JvmMetrics.builder().register(prometheus);
+    prometheus.register(new DropwizardCollector(registry, NodeMetrics.EXPORTED_NATIVELY));
+    prometheus.register(new StatusCollector(this::status));
+    try {
+      ops = OpsHttpServer.start(config.get(NodeConfigKeys.HOST), httpPort, prometheus,
+          this::readiness);
+    } catch (IOException e) {
+      closeQuietly();
+      throw new IOException("cannot listen on " + config.get(NodeConfigKeys.HOST) + ":"
+          + httpPort + " (node.http-port): " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether this node serves: its groups have leaders, and the metadata is loaded. */
+  public Readiness readiness() {
+    return Readiness.of(status());
+  }
+
+  /** The port of the HTTP listener, or -1 when there is none. */
+  public int httpPort() {
+    return ops == null ? -1 : ops.port();
   }
 
   /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
@@ -388,6 +450,13 @@ public final class RaftNode implements AutoCloseable {
    * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
    */
   private void closeQuietly() {
+    if (healthTimer != null) {
+      healthTimer.shutdownNow();
+      health.enterTerminalState();
+    }
+    if (ops != null) {
+      ops.close();
+    }
     if (controller != null) {
       controller.close();
     }

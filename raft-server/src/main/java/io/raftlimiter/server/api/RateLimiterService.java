@@ -18,6 +18,7 @@ import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
 import io.raftlimiter.server.data.commit.OverloadedException;
+import io.raftlimiter.server.decide.ConsistencyMode;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import java.util.ArrayList;
@@ -127,7 +128,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       List<CompletableFuture<Decision>> decided = decideAll(acquires, deadlineNanos(startNanos));
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
       for (int i = 0; i < acquires.size(); i++) {
-        responses.add(respond(decided.get(i), acquires.get(i).op().limit(), startNanos));
+        responses.add(respond(decided.get(i), acquires.get(i).consistency(),
+            acquires.get(i).op().limit(), startNanos));
       }
       // Every entry is answered on its own: one that failed carries its error, and a retry of
       // just those costs the decided ones nothing. Only when none was decided does the call fail.
@@ -199,7 +201,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       case EVENTUAL -> eventual.decide(acquire.op());
       case LEASED -> leased.decide(acquire.op());
     };
-    return respond(decided, acquire.op().limit(), startNanos);
+    return respond(decided, acquire.consistency(), acquire.op().limit(), startNanos);
   }
 
   /**
@@ -236,10 +238,10 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   }
 
   private CompletableFuture<AcquireResponse> respond(CompletableFuture<Decision> decided,
-      BucketLimit limit, long startNanos) {
+      ConsistencyMode mode, BucketLimit limit, long startNanos) {
     return decided
         .thenApply(decision -> {
-          metrics.decided(decision.allowed(), System.nanoTime() - startNanos);
+          metrics.decided(mode, decision.allowed(), System.nanoTime() - startNanos);
           return toResponse(decision, limit);
         });
   }

@@ -20,6 +20,9 @@ public final class NodeConfigKeys {
       65535, "the gRPC client API port");
   public static final ConfigKey<Integer> RAFT_PORT = ConfigKey.intKey("node.raft-port", null, 1,
       65535, "the Raft (server-to-server) port");
+  public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.intKey("node.http-port", null, 0,
+      65535, "the HTTP port for /metrics, /healthz and /readyz (0: any free port); unset, the "
+          + "node has no HTTP listener");
   public static final ConfigKey<Path> DATA_DIR = ConfigKey.pathKey("node.data-dir",
       "where the Raft log, snapshots and RocksDB live");
 
@@ -159,8 +162,8 @@ public final class NodeConfigKeys {
       "calls in flight from this node to each other node carrying ops for the groups that node "
           + "leads, where they join its group commit; 0: a follower proposes entries of its own");
 
-  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, RAFT_PORT,
-      DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
+  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, CLIENT_PORT, HTTP_PORT,
+      RAFT_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS,

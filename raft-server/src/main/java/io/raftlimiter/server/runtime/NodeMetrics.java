@@ -6,10 +6,20 @@ import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.raftlimiter.server.decide.ConsistencyMode;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A node's metrics, in a registry owned by the node (never a static global, so that several nodes
- * in one JVM keep theirs apart).
+ * A node's metrics, in registries owned by the node (never a static global, so that several nodes
+ * in one JVM keep theirs apart). Most are Dropwizard metrics, which the status and the Prometheus
+ * export ({@code server.ops}) both read; decisions by mode and outcome and their latency are
+ * Prometheus metrics of their own ({@link #prometheus()}), with labels and histogram buckets that
+ * Dropwizard has no form for.
  */
 public final class NodeMetrics {
   private final MetricRegistry registry;
@@ -22,6 +32,13 @@ public final class NodeMetrics {
   private final Counter expired;
   private final Histogram opsPerEntry;
   private final Timer decisionLatency;
+  private final PrometheusRegistry prometheus = new PrometheusRegistry();
+  /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
+  private final CounterDataPoint[][] decisions;
+  private final DistributionDataPoint[] latencySeconds;
+  /** The Dropwizard metrics {@link #prometheus()} has in a form of its own. */
+  public static final Set<String> EXPORTED_NATIVELY =
+      Set.of("decisions.allowed", "decisions.rejected", "decisions.latency");
 
   public NodeMetrics(MetricRegistry registry) {
     this.registry = registry;
@@ -37,15 +54,43 @@ public final class NodeMetrics {
         () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
     this.decisionLatency = registry.timer("decisions.latency",
         () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
+    io.prometheus.metrics.core.metrics.Counter byMode =
+        io.prometheus.metrics.core.metrics.Counter.builder().name("raftlimiter_decisions")
+            .help("decisions answered, by consistency mode and outcome")
+            .labelNames("mode", "outcome").register(prometheus);
+    io.prometheus.metrics.core.metrics.Histogram latency =
+        io.prometheus.metrics.core.metrics.Histogram.builder()
+            .name("raftlimiter_decision_latency_seconds")
+            .help("time from a request's arrival to its decision, by consistency mode")
+            .labelNames("mode").classicOnly()
+            .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                0.1, 0.25, 0.5, 1, 2.5)
+            .register(prometheus);
+    ConsistencyMode[] modes = ConsistencyMode.values();
+    this.decisions = new CounterDataPoint[modes.length][2];
+    this.latencySeconds = new DistributionDataPoint[modes.length];
+    for (ConsistencyMode mode : modes) {
+      String name = mode.name().toLowerCase(Locale.ROOT);
+      decisions[mode.ordinal()][0] = byMode.labelValues(name, "allowed");
+      decisions[mode.ordinal()][1] = byMode.labelValues(name, "rejected");
+      latencySeconds[mode.ordinal()] = latency.labelValues(name);
+    }
+  }
+
+  /** The node's Prometheus registry: its own series, and what {@code server.ops} adds. */
+  public PrometheusRegistry prometheus() {
+    return prometheus;
   }
 
   public MetricRegistry registry() {
     return registry;
   }
 
-  public void decided(boolean wasAllowed, long latencyNanos) {
+  public void decided(ConsistencyMode mode, boolean wasAllowed, long latencyNanos) {
     (wasAllowed ? allowed : rejected).mark();
-    decisionLatency.update(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    decisionLatency.update(latencyNanos, TimeUnit.NANOSECONDS);
+    decisions[mode.ordinal()][wasAllowed ? 0 : 1].inc();
+    latencySeconds[mode.ordinal()].observe(latencyNanos / 1e9);
   }
 
   public void invalidRequest() {

@@ -1,0 +1,165 @@
+package io.raftlimiter.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.cli.RlctlProcess.Run;
+import io.raftlimiter.client.RateLimiterClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operations surface of node processes as {@code rlctl cluster up} starts them: every node's
+ * HTTP listener from {@code D/http-endpoints}, its Prometheus series moving under load in every
+ * mode, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
+ * a quorum when the other two are killed.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class OperationsIT {
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private static final List<String> DOCUMENTED = List.of(
+      "raftlimiter_decisions_total", "raftlimiter_decision_latency_seconds_bucket",
+      "raftlimiter_requests_shed_total", "raftlimiter_requests_invalid_total",
+      "raftlimiter_acquires_forwarded_total", "raftlimiter_group_leader",
+      "raftlimiter_group_term", "raftlimiter_group_applied_index",
+      "raftlimiter_group_commit_index", "raftlimiter_metadata_version",
+      "raftlimiter_dead_nodes", "raftlimiter_eventual_owed_hits", "raftlimiter_eventual_views",
+      "raftlimiter_leases", "raftlimiter_leased_tokens", "raftlimiter_ready",
+      "raftlimiter_background_task_failures_total", "jvm_memory_used_bytes");
+
+  @TempDir Path work;
+  private Path clusterDir;
+
+  @AfterEach
+  void stopEverything() throws Exception {
+    RlctlProcess.downIfUp(clusterDir);
+  }
+
+  @Test
+  void everyNodeExportsMetricsAndHealth() throws Exception {
+    clusterDir = work.resolve("cluster");
+    Run up = RlctlProcess.run("cluster", "up", "--nodes", "3", "--dir", clusterDir.toString(),
+        "--capacity", "1000", "--refill", "1", "--jvm-opts", "-Xmx256m");
+    assertEquals(0, up.exitCode(), up.out());
+    Map<String, String> http = new TreeMap<>();
+    for (String line : Files.readAllLines(clusterDir.resolve("http-endpoints"))) {
+      String[] parts = line.split(" ");
+      assertEquals(2, parts.length, line);
+      http.put(parts[0], "http://" + parts[1]);
+    }
+    assertEquals(List.of("n1", "n2", "n3"), List.copyOf(http.keySet()));
+    List<String> lines = Files.readAllLines(clusterDir.resolve("endpoints"));
+    List<String> clients = lines.stream().map(l -> l.split(" ")[1]).toList();
+
+    Map<String, String> before = new TreeMap<>();
+    for (Map.Entry<String, String> node : http.entrySet()) {
+      await(() -> get(node.getValue() + "/readyz").statusCode() == 200,
+          node.getKey() + " never became ready");
+      assertEquals(200, get(node.getValue() + "/healthz").statusCode());
+      String scrape = get(node.getValue() + "/metrics").body();
+      for (String series : DOCUMENTED) {
+        assertTrue(scrape.contains(series), node.getKey() + " lacks " + series);
+      }
+      before.put(node.getKey(), scrape);
+    }
+    for (String client : clients) {
+      assertEquals(ServingStatus.SERVING, health(client));
+    }
+
+    int each = 30;
+    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(clients).build()) {
+      for (int i = 0; i < each; i++) {
+        for (Consistency mode : List.of(Consistency.CONSISTENCY_STRONG,
+            Consistency.CONSISTENCY_EVENTUAL, Consistency.CONSISTENCY_LEASED)) {
+          assertTrue(client.acquire(AcquireRequest.newBuilder().setKey("ops-" + i)
+              .setConsistency(mode).build()).getAllowed());
+        }
+      }
+    }
+    for (String mode : List.of("strong", "eventual", "leased")) {
+      String series = "raftlimiter_decisions_total{mode=\"" + mode + "\",outcome=\"allowed\"}";
+      double moved = 0;
+      for (Map.Entry<String, String> node : http.entrySet()) {
+        String after = get(node.getValue() + "/metrics").body();
+        moved += value(after, series) - value(before.get(node.getKey()), series);
+      }
+      assertEquals(each, moved, series + " summed over the nodes");
+    }
+
+    // n2 and n3 killed: n1's groups have no quorum, so it turns unready, and says why.
+    for (String line : lines.subList(1, 3)) {
+      ProcessHandle.of(Long.parseLong(line.split(" ")[2])).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    String n1 = http.get("n1");
+    await(() -> get(n1 + "/readyz").statusCode() == 503, "n1 stayed ready without a quorum");
+    assertTrue(get(n1 + "/readyz").body().contains("has no leader"));
+    await(() -> health(clients.get(0)) == ServingStatus.NOT_SERVING,
+        "n1's gRPC health stayed SERVING");
+    assertEquals(200, get(n1 + "/healthz").statusCode());
+  }
+
+  private static ServingStatus health(String clientAddress) {
+    ManagedChannel channel = Grpc.newChannelBuilder(clientAddress,
+        InsecureChannelCredentials.create()).build();
+    try {
+      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    } catch (RuntimeException e) {
+      return ServingStatus.UNKNOWN;
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  private static double value(String scrape, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+    return m.find() ? Double.parseDouble(m.group(1)) : 0;
+  }
+
+  private static HttpResponse<String> get(String url) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+          .build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError("GET " + url + ": " + e, e);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String failure)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail(failure);
+      }
+      Thread.sleep(250);
+    }
+  }
+}

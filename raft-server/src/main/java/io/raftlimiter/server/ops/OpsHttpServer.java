@@ -1,0 +1,132 @@
+package io.raftlimiter.server.ops;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.config.EscapingScheme;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.raftlimiter.server.runtime.DaemonThreads;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's HTTP listener ({@code node.http-port}) for operations: {@code GET /metrics}
+ * (Prometheus text format), {@code GET /healthz} (the process answers) and {@code GET /readyz}
+ * (200 once its groups have leaders and the metadata is loaded, else 503 with the reasons, as
+ * JSON). The JDK's HTTP server on two daemon threads: scrapes and probes are rare, and nothing
+ * here touches the decision path. A handler that fails answers 500 and logs; it never takes
+ * the listener down.
+ */
+public final class OpsHttpServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OpsHttpServer.class);
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private OpsHttpServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Listens on {@code host:port} (0: any free port).
+   *
+   * @throws IOException when it cannot listen
+   */
+  public static OpsHttpServer start(String host, int port, PrometheusRegistry registry,
+      Supplier<Readiness> readiness) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    ExecutorService executor = Executors.newFixedThreadPool(2, DaemonThreads.named("ops-http"));
+    server.setExecutor(executor);
+    PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+    server.createContext("/metrics", guarded(exchange -> {
+      ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
+      writer.write(body, registry.scrape(), EscapingScheme.DEFAULT);
+      send(exchange, 200, writer.getContentType(), body.toByteArray());
+    }));
+    server.createContext("/healthz", guarded(exchange ->
+        send(exchange, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8))));
+    server.createContext("/readyz", guarded(exchange -> {
+      Readiness now = readiness.get();
+      send(exchange, now.ready() ? 200 : 503, "application/json",
+          json(now).getBytes(StandardCharsets.UTF_8));
+    }));
+    server.start();
+    return new OpsHttpServer(server, executor);
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  /** {@code {"ready":false,"reasons":["..."]}}. */
+  static String json(Readiness readiness) {
+    StringBuilder out = new StringBuilder("{\"ready\":").append(readiness.ready())
+        .append(",\"reasons\":[");
+    for (int i = 0; i < readiness.reasons().size(); i++) {
+      out.append(i == 0 ? "" : ",").append('"')
+          .append(readiness.reasons().get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+          .append('"');
+    }
+    return out.append("]}\n").toString();
+  }
+
+  private interface Handler {
+    void handle(HttpExchange exchange) throws IOException;
+  }
+
+  /** Only GET (and HEAD), only the exact path; never lets an exception out. */
+  private static HttpHandler guarded(Handler handler) {
+    return exchange -> {
+      try (exchange) {
+        String method = exchange.getRequestMethod();
+        if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
+          send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(
+              StandardCharsets.UTF_8));
+        } else if (!method.equals("GET") && !method.equals("HEAD")) {
+          exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+          send(exchange, 405, "text/plain; charset=utf-8", "use GET\n".getBytes(
+              StandardCharsets.UTF_8));
+        } else {
+          handler.handle(exchange);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("{} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
+            e.toString());
+        try {
+          send(exchange, 500, "text/plain; charset=utf-8", "internal error\n".getBytes(
+              StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException ignored) {
+          // the response had started; the connection is closed
+        }
+      }
+    };
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, byte[] body)
+      throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    boolean head = exchange.getRequestMethod().equals("HEAD");
+    exchange.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    }
+  }
+}

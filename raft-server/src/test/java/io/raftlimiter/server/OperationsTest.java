@@ -1,0 +1,136 @@
+package io.raftlimiter.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.local.LocalCluster;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A node's operations surface: Prometheus series that move under load, {@code /healthz},
+ * {@code /readyz} and {@code grpc.health.v1} that turn unready when the node's group loses its
+ * quorum.
+ */
+class OperationsTest {
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void metricsMoveAndReadinessFollowsTheQuorum() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(3, dir, b -> b
+        .set(NodeConfigKeys.HTTP_PORT, 0))) {
+      cluster.awaitLeaders(Duration.ofSeconds(30));
+      RaftNode survivor = cluster.node(0);
+      String base = "http://127.0.0.1:" + survivor.httpPort();
+      assertEquals(200, get(base + "/healthz").statusCode());
+      await(() -> get(base + "/readyz").statusCode() == 200, "n1 never became ready");
+      assertEquals(ServingStatus.SERVING, health(survivor));
+
+      String before = get(base + "/metrics").body();
+      assertTrue(before.contains("jvm_memory_used_bytes"), "no JVM metrics");
+      assertTrue(before.contains("raftlimiter_group_term{group=\"0\"}"), before);
+      assertTrue(before.contains("raftlimiter_requests_shed_total"), "no Dropwizard bridge");
+      try (RateLimiterClient client = RateLimiterClient.newBuilder()
+          .endpoints(java.util.List.of(survivor.clientAddress())).build()) {
+        for (int i = 0; i < 20; i++) {
+          client.acquire(request("k-" + i, Consistency.CONSISTENCY_STRONG));
+          client.acquire(request("k-" + i, Consistency.CONSISTENCY_EVENTUAL));
+        }
+      }
+      String after = get(base + "/metrics").body();
+      assertEquals(20, value(after,
+          "raftlimiter_decisions_total{mode=\"strong\",outcome=\"allowed\"}")
+          - value(before, "raftlimiter_decisions_total{mode=\"strong\",outcome=\"allowed\"}"));
+      assertEquals(20, value(after,
+          "raftlimiter_decisions_total{mode=\"eventual\",outcome=\"allowed\"}"));
+      assertTrue(value(after, "raftlimiter_decision_latency_seconds_count{mode=\"strong\"}")
+          >= 20, after);
+      assertTrue(value(after, "raftlimiter_group_applied_index{group=\"0\"}")
+          > value(before, "raftlimiter_group_applied_index{group=\"0\"}"));
+
+      // Two of three nodes gone: n1's group has no quorum, so no leader, and n1 is not ready.
+      cluster.stop(1);
+      cluster.stop(2);
+      await(() -> get(base + "/readyz").statusCode() == 503, "n1 stayed ready without quorum");
+      String reasons = get(base + "/readyz").body();
+      assertTrue(reasons.contains("\"ready\":false") && reasons.contains("group 0 has no leader"),
+          reasons);
+      await(() -> health(survivor) == ServingStatus.NOT_SERVING, "gRPC health stayed SERVING");
+      assertEquals(0, value(get(base + "/metrics").body(), "raftlimiter_ready"));
+      assertEquals(200, get(base + "/healthz").statusCode(), "the process still answers");
+      assertEquals(404, get(base + "/nothing-here").statusCode());
+    }
+  }
+
+  private static AcquireRequest request(String key, Consistency consistency) {
+    return AcquireRequest.newBuilder().setKey(key).setConsistency(consistency)
+        .setLimit(Limit.newBuilder().setCapacity(100).setRefillPerSecond(1)).build();
+  }
+
+  private static ServingStatus health(RaftNode node) {
+    ManagedChannel channel = Grpc.newChannelBuilder(node.clientAddress(),
+        InsecureChannelCredentials.create()).build();
+    try {
+      return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /** The value of the series named exactly {@code series} (name and labels) in a scrape. */
+  private static double value(String scrape, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(scrape);
+    if (!m.find()) {
+      fail("no series " + series + " in:\n" + scrape);
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
+  private static HttpResponse<String> get(String url) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+          .build(), HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError("GET " + url + ": " + e, e);
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String failure)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail(failure);
+      }
+      Thread.sleep(200);
+    }
+  }
+}
