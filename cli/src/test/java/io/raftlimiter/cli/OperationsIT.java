@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The operations surface of node processes as {@code rlctl cluster up} starts them: every node's
  * HTTP listener from {@code D/http-endpoints}, its Prometheus series moving under load in every
- * mode, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
+ * mode, {@code POST /v1/acquire} deciding exactly through all of them, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
  * a quorum when the other two are killed.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -112,6 +112,20 @@ class OperationsIT {
       }
       assertEquals(each, moved, series + " summed over the nodes");
     }
+
+    // JSON over HTTP, through the three nodes in turn, to the exact limit.
+    List<String> nodes = List.copyOf(http.values());
+    int allowed = 0;
+    for (int i = 0; i < 6; i++) {
+      HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+          URI.create(nodes.get(i % 3) + "/v1/acquire")).timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"http-1\",\"limit\":"
+              + "{\"capacity\":4,\"refillPerSecond\":0.001}}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(answer.statusCode() == 200 || answer.statusCode() == 429, answer.body());
+      allowed += answer.statusCode() == 200 ? 1 : 0;
+    }
+    assertEquals(4, allowed, "POST /v1/acquire over three nodes");
 
     // n2 and n3 killed: n1's groups have no quorum, so it turns unready, and says why.
     for (String line : lines.subList(1, 3)) {

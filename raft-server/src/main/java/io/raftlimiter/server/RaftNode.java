@@ -20,6 +20,7 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.api.HttpJsonApi;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
 import io.raftlimiter.server.api.NodeAdminService;
@@ -176,14 +177,14 @@ public final class RaftNode implements AutoCloseable {
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
+    RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
+        leased, metadata::shapeMismatch);
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()), transport.clientPort())
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            new RateLimiterService(validator, groups, metrics, eventual, leased,
-                metadata::shapeMismatch),
-            new RouteHintInterceptor()), metrics::invalidRequest))
+            decisions, new RouteHintInterceptor()), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
             metrics::invalidRequest))
@@ -203,7 +204,7 @@ public final class RaftNode implements AutoCloseable {
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
-    startOperations(registry, taskFailures);
+    startOperations(registry, taskFailures, decisions);
     LOG.info("node {} serving clients on {}, raft on {} ({}), hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(),
         transport.secure() ? "TLS; mutual TLS for nodes" : "plaintext", groups.local().size(),
@@ -254,7 +255,8 @@ public final class RaftNode implements AutoCloseable {
    * listener ({@link OpsHttpServer}) with the node's Prometheus registry, to which the JVM's
    * metrics, the Dropwizard ones and the status are added.
    */
-  private void startOperations(MetricRegistry registry, Counter taskFailures) throws IOException {
+  private void startOperations(MetricRegistry registry, Counter taskFailures,
+      RateLimiterService decisions) throws IOException {
     health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
     healthTimer = DaemonThreads.timer(config.nodeId() + "-health");
     DaemonThreads.every(healthTimer, "health", 0, 1_000, TimeUnit.MILLISECONDS, taskFailures,
@@ -280,6 +282,15 @@ public final class RaftNode implements AutoCloseable {
       closeQuietly();
       throw new IOException("cannot listen on " + config.get(NodeConfigKeys.HOST) + ":"
           + httpPort + " (node.http-port): " + e.getMessage(), e);
+    }
+    if (transport.secure()) {
+      // The listener is plaintext: decisions over it would skip the client certificate.
+      ops.post("/v1/acquire", HttpJsonApi::refusedUnderTls);
+      ops.post("/v1/acquire-batch", HttpJsonApi::refusedUnderTls);
+    } else {
+      HttpJsonApi json = new HttpJsonApi(decisions, ops.executor());
+      ops.post("/v1/acquire", json::acquire);
+      ops.post("/v1/acquire-batch", json::acquireBatch);
     }
   }
 

@@ -75,6 +75,42 @@ class OperationsTest {
       assertTrue(value(after, "raftlimiter_group_applied_index{group=\"0\"}")
           > value(before, "raftlimiter_group_applied_index{group=\"0\"}"));
 
+      // Decisions as JSON over HTTP, through every node, to the exact limit.
+      int allowed = 0;
+      for (int i = 0; i < 5; i++) {
+        HttpResponse<String> answer = post("http://127.0.0.1:" + cluster.node(i % 3).httpPort()
+            + "/v1/acquire", "{\"key\":\"json-1\",\"limit\":{\"capacity\":3,"
+            + "\"refillPerSecond\":0.001}}");
+        if (answer.statusCode() == 200) {
+          allowed++;
+          assertTrue(answer.body().contains("\"allowed\":true"), answer.body());
+        } else {
+          assertEquals(429, answer.statusCode(), answer.body());
+          assertTrue(Long.parseLong(answer.headers().firstValue("Retry-After").orElseThrow()) > 0);
+        }
+        assertEquals("\"bucket\";q=3;w=3000",
+            answer.headers().firstValue("RateLimit-Policy").orElseThrow());
+        assertTrue(answer.headers().firstValue("RateLimit").orElseThrow()
+            .startsWith("\"bucket\";r=" + Math.max(0, 2 - i) + ";t="), answer.headers().map()
+            .toString());
+      }
+      assertEquals(3, allowed);
+      HttpResponse<String> invalid = post(base + "/v1/acquire", "{\"key\":\"x\",\"permits\":-1}");
+      assertEquals(400, invalid.statusCode());
+      assertTrue(invalid.body().contains("INVALID_ARGUMENT") && invalid.body().contains("permits"),
+          invalid.body());
+      assertEquals(400, post(base + "/v1/acquire", "{\"key\": ").statusCode());
+      assertEquals(400, post(base + "/v1/acquire", "{\"no-such-field\":1}").statusCode());
+      assertEquals(405, get(base + "/v1/acquire").statusCode());
+      HttpResponse<String> batch = post(base + "/v1/acquire-batch", "{\"requests\":["
+          + "{\"key\":\"json-1\"},{\"key\":\"json-2\"}]}");
+      assertEquals(200, batch.statusCode(), batch.body());
+      assertEquals(2, batch.body().split("\"limit\":", -1).length - 1, batch.body());
+      HttpResponse<String> badBatch = post(base + "/v1/acquire-batch", "{\"requests\":["
+          + "{\"key\":\"json-1\"},{\"key\":\"\"}]}");
+      assertEquals(400, badBatch.statusCode());
+      assertTrue(badBatch.body().contains("requests[1]: key must not be empty"), badBatch.body());
+
       // Two of three nodes gone: n1's group has no quorum, so no leader, and n1 is not ready.
       cluster.stop(1);
       cluster.stop(2);
@@ -112,6 +148,17 @@ class OperationsTest {
       fail("no series " + series + " in:\n" + scrape);
     }
     return Double.parseDouble(m.group(1));
+  }
+
+  private static HttpResponse<String> post(String url, String json) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (Exception e) {
+      throw new AssertionError("POST " + url + ": " + e, e);
+    }
   }
 
   private static HttpResponse<String> get(String url) {

@@ -12,8 +12,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +24,9 @@ import org.slf4j.LoggerFactory;
  * A node's HTTP listener ({@code node.http-port}) for operations: {@code GET /metrics}
  * (Prometheus text format), {@code GET /healthz} (the process answers) and {@code GET /readyz}
  * (200 once its groups have leaders and the metadata is loaded, else 503 with the reasons, as
- * JSON). The JDK's HTTP server on two daemon threads: scrapes and probes are rare, and nothing
- * here touches the decision path. A handler that fails answers 500 and logs; it never takes
- * the listener down.
+ * JSON), and the routes others add with {@link #post}. The JDK's HTTP server on four daemon
+ * threads: nothing here blocks, and decisions ({@link #post}) are answered when they are
+ * decided. A handler that fails answers 500 and logs; it never takes the listener down.
  */
 public final class OpsHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpsHttpServer.class);
@@ -45,7 +47,7 @@ public final class OpsHttpServer implements AutoCloseable {
   public static OpsHttpServer start(String host, int port, PrometheusRegistry registry,
       Supplier<Readiness> readiness) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
-    ExecutorService executor = Executors.newFixedThreadPool(2, DaemonThreads.named("ops-http"));
+    ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.named("http"));
     server.setExecutor(executor);
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     server.createContext("/metrics", guarded(exchange -> {
@@ -62,6 +64,28 @@ public final class OpsHttpServer implements AutoCloseable {
     }));
     server.start();
     return new OpsHttpServer(server, executor);
+  }
+
+  /**
+   * Serves {@code POST path} with {@code handler}, which answers and closes the exchange itself
+   * (from any thread, later if it likes) and must not throw.
+   */
+  public void post(String path, Consumer<HttpExchange> handler) {
+    server.createContext(path, exchange -> {
+      if (!exchange.getRequestURI().getPath().equals(path)) {
+        try (exchange) {
+          send(exchange, 404, "text/plain; charset=utf-8",
+              "not found\n".getBytes(StandardCharsets.UTF_8));
+        }
+        return;
+      }
+      handler.accept(exchange);
+    });
+  }
+
+  /** The listener's threads, for handlers that answer later. */
+  public Executor executor() {
+    return executor;
   }
 
   public int port() {
