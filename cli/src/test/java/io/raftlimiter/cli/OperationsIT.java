@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse;
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitServiceGrpc;
+import io.envoyproxy.envoy.type.v3.RateLimitUnit;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -37,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The operations surface of node processes as {@code rlctl cluster up} starts them: every node's
  * HTTP listener from {@code D/http-endpoints}, its Prometheus series moving under load in every
- * mode, {@code POST /v1/acquire} deciding exactly through all of them, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
+ * mode, {@code POST /v1/acquire} and Envoy's {@code ShouldRateLimit} deciding exactly through
+ * all of them, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
  * a quorum when the other two are killed.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -126,6 +132,28 @@ class OperationsIT {
       allowed += answer.statusCode() == 200 ? 1 : 0;
     }
     assertEquals(4, allowed, "POST /v1/acquire over three nodes");
+
+    // Envoy's ShouldRateLimit, through Envoy's own stubs, over the three client ports in turn.
+    RateLimitRequest envoyRequest = RateLimitRequest.newBuilder().setDomain("edge")
+        .addDescriptors(RateLimitDescriptor.newBuilder()
+            .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("remote_address")
+                .setValue("10.1.2.3"))
+            .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(3)
+                .setUnit(RateLimitUnit.HOUR)))
+        .build();
+    int underLimit = 0;
+    for (int i = 0; i < 5; i++) {
+      ManagedChannel channel = Grpc.newChannelBuilder(clients.get(i % 3),
+          InsecureChannelCredentials.create()).build();
+      try {
+        RateLimitResponse answer = RateLimitServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS).shouldRateLimit(envoyRequest);
+        underLimit += answer.getOverallCode() == RateLimitResponse.Code.OK ? 1 : 0;
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+    assertEquals(3, underLimit, "ShouldRateLimit over three nodes");
 
     // n2 and n3 killed: n1's groups have no quorum, so it turns unready, and says why.
     for (String line : lines.subList(1, 3)) {

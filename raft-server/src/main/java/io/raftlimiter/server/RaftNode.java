@@ -20,6 +20,7 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.api.HttpJsonApi;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
@@ -190,6 +191,8 @@ public final class RaftNode implements AutoCloseable {
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
+        .addService(InvalidMessages.rejectedAsInvalidArgument(
+            new EnvoyRateLimitService(decisions).bindService(), metrics::invalidRequest))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

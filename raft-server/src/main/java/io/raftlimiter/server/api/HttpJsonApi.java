@@ -5,7 +5,6 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
@@ -16,9 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +53,7 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    call(service::acquire, request.build()).whenCompleteAsync((response, error) -> answer(
+    UnaryCalls.call(service::acquire, request.build()).whenCompleteAsync((response, error) -> answer(
         exchange, () -> {
           if (error != null) {
             fail(exchange, Status.fromThrowable(error));
@@ -77,7 +74,7 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    call(service::acquireBatch, request.build()).whenCompleteAsync((response, error) -> answer(
+    UnaryCalls.call(service::acquireBatch, request.build()).whenCompleteAsync((response, error) -> answer(
         exchange, () -> {
           if (error != null) {
             fail(exchange, Status.fromThrowable(error));
@@ -141,33 +138,6 @@ public final class HttpJsonApi {
 
   private static long ceilSeconds(long millis) {
     return Math.max(1, (millis + 999) / 1000);
-  }
-
-  private static <Q, A> CompletableFuture<A> call(BiConsumer<Q, StreamObserver<A>> method,
-      Q request) {
-    CompletableFuture<A> answer = new CompletableFuture<>();
-    try {
-      method.accept(request, new StreamObserver<>() {
-        @Override
-        public void onNext(A value) {
-          answer.complete(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          answer.completeExceptionally(t);
-        }
-
-        @Override
-        public void onCompleted() {
-          answer.completeExceptionally(
-              Status.INTERNAL.withDescription("no answer").asRuntimeException());
-        }
-      });
-    } catch (RuntimeException e) {
-      answer.completeExceptionally(e);
-    }
-    return answer;
   }
 
   /** Reads the body into {@code into}; on failure answers 400 or 405 and returns false. */
