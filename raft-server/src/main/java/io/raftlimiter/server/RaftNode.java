@@ -179,7 +179,7 @@ public final class RaftNode implements AutoCloseable {
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
-        leased, metadata::shapeMismatch);
+        leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(self.host(), self.clientPort()), transport.clientPort())
         .directExecutor() // handlers never block: they queue and return

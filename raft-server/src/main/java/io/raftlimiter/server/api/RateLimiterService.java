@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
  * escapes: every failure becomes a status, and no failure is ever answered {@code allowed}.
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
+  private final boolean shadow;
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
   /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
   public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
@@ -59,9 +60,13 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
    *
    * @param notServing why this node must not decide now, or null when it may. Such a call is
    *     answered {@code UNAVAILABLE}, so that clients go to another node, with nothing taken
+   * @param shadow whether refusals are answered as allowed ({@code limit.shadow}): decided and
+   *     counted as usual, marked {@code shadow_refused}, so that limits can be tried on live
+   *     traffic before they are enforced
    */
   public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
-      Decider eventual, Decider leased, Supplier<String> notServing) {
+      Decider eventual, Decider leased, Supplier<String> notServing, boolean shadow) {
+    this.shadow = shadow;
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
@@ -242,7 +247,12 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     return decided
         .thenApply(decision -> {
           metrics.decided(mode, decision.allowed(), System.nanoTime() - startNanos);
-          return toResponse(decision, limit);
+          AcquireResponse response = toResponse(decision, limit);
+          if (shadow && !decision.allowed()) {
+            metrics.shadowRefused();
+            return response.toBuilder().setAllowed(true).setShadowRefused(true).build();
+          }
+          return response;
         });
   }
 

@@ -116,6 +116,10 @@ public final class NodeConfigKeys {
       "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
       "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
           + "LOWER_ONLY (it may only lower the rule's capacity and refill)");
+  public static final ConfigKey<String> LIMIT_SHADOW = ConfigKey.stringKey("limit.shadow",
+      "false", "true|false", "true or false", "shadow mode: every decision is made and counted "
+          + "as usual, but a refusal is answered as allowed, marked shadow_refused (and counted "
+          + "in raftlimiter_decisions_shadow_refused_total), to try limits on live traffic");
   public static final ConfigKey<ConsistencyMode> DEFAULT_CONSISTENCY = ConfigKey.enumKey(
       "consistency.default", ConsistencyMode.class, ConsistencyMode.STRONG,
       "the mode of a request that leaves consistency unspecified");
@@ -168,7 +172,8 @@ public final class NodeConfigKeys {
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
-      METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, ADMIN_TOKEN_FILE,
+      METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, LIMIT_SHADOW,
+      ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
       TLS_RELOAD_INTERVAL_MS,
       EVENTUAL_SYNC_INTERVAL_MS,

@@ -30,6 +30,7 @@ public final class NodeMetrics {
   private final Counter forwarded;
   private final Counter shed;
   private final Counter expired;
+  private final Counter shadowRefused;
   private final Histogram opsPerEntry;
   private final Timer decisionLatency;
   private final PrometheusRegistry prometheus = new PrometheusRegistry();
@@ -49,6 +50,7 @@ public final class NodeMetrics {
     this.forwarded = registry.counter("acquires.forwarded");
     this.shed = registry.counter("requests.shed");
     this.expired = registry.counter("requests.expired");
+    this.shadowRefused = registry.counter("decisions.shadow-refused");
     // Updated on every decision: the lock-free reservoir, not the default skip-list one.
     this.opsPerEntry = registry.histogram("entries.ops",
         () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
@@ -91,6 +93,11 @@ public final class NodeMetrics {
     decisionLatency.update(latencyNanos, TimeUnit.NANOSECONDS);
     decisions[mode.ordinal()][wasAllowed ? 0 : 1].inc();
     latencySeconds[mode.ordinal()].observe(latencyNanos / 1e9);
+  }
+
+  /** A refusal answered as allowed, in shadow mode ({@code limit.shadow}). */
+  public void shadowRefused() {
+    shadowRefused.inc();
   }
 
   public void invalidRequest() {
