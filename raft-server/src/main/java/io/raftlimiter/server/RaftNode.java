@@ -181,7 +181,8 @@ public final class RaftNode implements AutoCloseable {
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
         leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
     this.grpcServer = NettyServerBuilder
-        .forAddress(new InetSocketAddress(self.host(), self.clientPort()), transport.clientPort())
+        .forAddress(new InetSocketAddress(config.bindHost(), self.clientPort()),
+            transport.clientPort())
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
@@ -200,7 +201,8 @@ public final class RaftNode implements AutoCloseable {
       grpcServer.start();
     } catch (IOException e) {
       closeQuietly();
-      throw new IOException("cannot listen on " + self.clientAddress() + ": " + e.getMessage(), e);
+      throw new IOException("cannot listen on " + config.bindHost() + ":" + self.clientPort()
+          + ": " + e.getMessage(), e);
     }
     registry.gauge("time.stamps-clamped", () -> () -> report.dataStateMachines()
         .mapToLong(RateLimiterStateMachine::clampedStamps).sum());
@@ -279,11 +281,11 @@ public final class RaftNode implements AutoCloseable {
     prometheus.register(new DropwizardCollector(registry, NodeMetrics.EXPORTED_NATIVELY));
     prometheus.register(new StatusCollector(this::status));
     try {
-      ops = OpsHttpServer.start(config.get(NodeConfigKeys.HOST), httpPort, prometheus,
+      ops = OpsHttpServer.start(config.bindHost(), httpPort, prometheus,
           this::readiness);
     } catch (IOException e) {
       closeQuietly();
-      throw new IOException("cannot listen on " + config.get(NodeConfigKeys.HOST) + ":"
+      throw new IOException("cannot listen on " + config.bindHost() + ":"
           + httpPort + " (node.http-port): " + e.getMessage(), e);
     }
     if (transport.secure()) {

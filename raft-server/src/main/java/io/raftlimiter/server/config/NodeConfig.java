@@ -64,6 +64,12 @@ public final class NodeConfig {
     return all;
   }
 
+  /** Where this node's ports listen: {@code node.bind}, else {@code node.host}. */
+  public String bindHost() {
+    String bind = get(NodeConfigKeys.BIND);
+    return bind.isEmpty() ? get(NodeConfigKeys.HOST) : bind;
+  }
+
   public PeerAddress self() {
     return new PeerAddress(nodeId(), get(NodeConfigKeys.HOST), get(NodeConfigKeys.RAFT_PORT),
         get(NodeConfigKeys.CLIENT_PORT));

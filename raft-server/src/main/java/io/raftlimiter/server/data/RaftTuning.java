@@ -22,7 +22,7 @@ public final class RaftTuning {
 
   public static RaftProperties serverProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
-    GrpcConfigKeys.Server.setHost(p, config.get(NodeConfigKeys.HOST));
+    GrpcConfigKeys.Server.setHost(p, config.bindHost());
     GrpcConfigKeys.Server.setPort(p, config.get(NodeConfigKeys.RAFT_PORT));
     RaftServerConfigKeys.setStorageDir(p,
         List.of(config.get(NodeConfigKeys.DATA_DIR).resolve("raft").toFile()));

@@ -76,6 +76,17 @@ class NodeConfigTest {
   }
 
   @Test
+  void nodesListenOnTheBindAddressAndAreReachedAtTheirHost() {
+    NodeConfig plain = minimal().build();
+    assertEquals(plain.get(NodeConfigKeys.HOST), plain.bindHost());
+    NodeConfig split = minimal().set("node.host", "rl-1.example").set("node.bind", "0.0.0.0")
+        .build();
+    assertEquals("0.0.0.0", split.bindHost());
+    assertEquals("rl-1.example", split.self().host(), "peers and clients reach it at its host");
+    assertThrows(ConfigException.class, () -> minimal().set("node.bind", "not an address"));
+  }
+
+  @Test
   void tlsTakesAllThreeFilesAndTheNodeSubjects() {
     ConfigException partial = assertThrows(ConfigException.class, () -> minimal()
         .set(NodeConfigKeys.TLS_CERT_FILE, Path.of("n.crt"))
