@@ -15,6 +15,7 @@ import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.routing.RouteHints;
 import java.io.IOException;
@@ -29,9 +30,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
@@ -62,15 +66,29 @@ public final class RateLimiterClient implements AutoCloseable {
   private final AtomicInteger preferred = new AtomicInteger();
   private final boolean roundRobin;
   private final ChannelCredentials credentials;
+  private final Limit defaultLimit;
+  private final FailurePolicy failurePolicy;
+  private final Executor callbacks;
+  private final AtomicLong undecided = new AtomicLong();
 
-  private RateLimiterClient(List<String> endpoints, Duration deadline, int maxAttempts,
-      boolean roundRobin, boolean routeToLeaders, ChannelCredentials credentials) {
-    this.endpoints = List.copyOf(endpoints);
-    this.credentials = credentials;
-    this.deadline = deadline;
+  /** What {@link #tryAcquire} answers when no node can decide within the deadline. */
+  public enum FailurePolicy {
+    /** Refuse: the service behind the limiter is protected even when the limiter is not. */
+    FAIL_CLOSED,
+    /** Allow: the service stays available when the limiter is not. */
+    FAIL_OPEN
+  }
+
+  private RateLimiterClient(Builder builder, int maxAttempts) {
+    this.endpoints = List.copyOf(builder.endpoints);
+    this.deadline = builder.deadline;
     this.maxAttempts = maxAttempts;
-    this.roundRobin = roundRobin;
-    this.leaders = routeToLeaders ? new LeaderView(this.endpoints, this::channel) : null;
+    this.roundRobin = builder.roundRobin;
+    this.credentials = builder.credentials;
+    this.defaultLimit = builder.defaultLimit;
+    this.failurePolicy = builder.failurePolicy;
+    this.callbacks = builder.callbacks;
+    this.leaders = builder.routeToLeaders ? new LeaderView(this.endpoints, this::channel) : null;
     if (leaders != null) {
       leaders.refresh();
     }
@@ -130,22 +148,84 @@ public final class RateLimiterClient implements AutoCloseable {
     return endpoints;
   }
 
-  /** Takes one token from {@code key}'s bucket under the cluster's default limit. */
+  /**
+   * Whether one token may be taken from {@code key}'s bucket (and takes it), under the client's
+   * default limit if it has one ({@link Builder#defaultLimit}), else the cluster's.
+   *
+   * @throws IllegalArgumentException when the cluster finds the request invalid
+   */
+  public boolean tryAcquire(String key) {
+    return tryAcquire(key, 1);
+  }
+
+  /**
+   * Whether {@code permits} tokens may be taken from {@code key}'s bucket (and takes them).
+   * When no node can decide within the deadline, the answer is the client's
+   * {@link FailurePolicy}: false (fail closed, the default) or true (fail open); either way
+   * {@link #undecided()} counts it.
+   *
+   * @throws IllegalArgumentException when the cluster finds the request invalid
+   */
+  public boolean tryAcquire(String key, long permits) {
+    try {
+      return acquire(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build())
+          .getAllowed();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
+        throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+      }
+      undecided.incrementAndGet();
+      return failurePolicy == FailurePolicy.FAIL_OPEN;
+    }
+  }
+
+  /** Calls {@link #tryAcquire} answered by the {@link FailurePolicy}, no node having decided. */
+  public long undecided() {
+    return undecided.get();
+  }
+
+  /** Takes one token from {@code key}'s bucket under the client's or the cluster's default. */
   public AcquireResponse acquire(String key) {
     return acquire(AcquireRequest.newBuilder().setKey(key).setPermits(1).build());
   }
 
   /** Blocking acquire; throws {@link StatusRuntimeException} when no node could decide. */
   public AcquireResponse acquire(AcquireRequest request) {
-    return await(acquireAsync(request));
+    return await(decide(request));
   }
 
   public AcquireBatchResponse acquireBatch(AcquireBatchRequest request) {
-    return await(acquireBatchAsync(request));
+    return await(decideBatch(request));
   }
 
+  /**
+   * The decision, later. The future completes on the client's callback executor
+   * ({@link Builder#callbackExecutor}), never on a transport thread, so whatever is chained to
+   * it may block.
+   */
   public CompletableFuture<AcquireResponse> acquireAsync(AcquireRequest request) {
-    AcquireRequest identified = identified(request);
+    return offTransport(decide(request));
+  }
+
+  /** The batch's decisions, later; completes like {@link #acquireAsync}. */
+  public CompletableFuture<AcquireBatchResponse> acquireBatchAsync(AcquireBatchRequest request) {
+    return offTransport(decideBatch(request));
+  }
+
+  private <T> CompletableFuture<T> offTransport(CompletableFuture<T> decided) {
+    CompletableFuture<T> handedOver = new CompletableFuture<>();
+    decided.whenCompleteAsync((value, error) -> {
+      if (error != null) {
+        handedOver.completeExceptionally(error);
+      } else {
+        handedOver.complete(value);
+      }
+    }, callbacks);
+    return handedOver;
+  }
+
+  private CompletableFuture<AcquireResponse> decide(AcquireRequest request) {
+    AcquireRequest identified = identified(withDefaultLimit(request));
     // EVENTUAL and LEASED are decided by whichever node takes the call: no leader to seek out
     boolean decidedAnywhere = request.getConsistency() == Consistency.CONSISTENCY_EVENTUAL
         || request.getConsistency() == Consistency.CONSISTENCY_LEASED;
@@ -154,9 +234,10 @@ public final class RateLimiterClient implements AutoCloseable {
         (stub, observer) -> stub.acquire(identified, observer));
   }
 
-  public CompletableFuture<AcquireBatchResponse> acquireBatchAsync(AcquireBatchRequest request) {
+  private CompletableFuture<AcquireBatchResponse> decideBatch(AcquireBatchRequest request) {
     AcquireBatchRequest.Builder identified = AcquireBatchRequest.newBuilder();
-    request.getRequestsList().forEach(entry -> identified.addRequests(identified(entry)));
+    request.getRequestsList().forEach(entry ->
+        identified.addRequests(identified(withDefaultLimit(entry))));
     return batchRound(identified.build(), System.nanoTime() + deadline.toNanos(), 1);
   }
 
@@ -193,6 +274,12 @@ public final class RateLimiterClient implements AutoCloseable {
             return merged.build();
           });
         });
+  }
+
+  /** {@code request} with the client's default limit when it carries none and there is one. */
+  private AcquireRequest withDefaultLimit(AcquireRequest request) {
+    return defaultLimit == null || request.hasLimit() ? request
+        : request.toBuilder().setLimit(defaultLimit).build();
   }
 
   /** {@code request} with a request id: its own, or a new random one. */
@@ -313,6 +400,9 @@ public final class RateLimiterClient implements AutoCloseable {
     private boolean roundRobin = true;
     private boolean routeToLeaders = true;
     private ChannelCredentials credentials = InsecureChannelCredentials.create();
+    private Limit defaultLimit;
+    private FailurePolicy failurePolicy = FailurePolicy.FAIL_CLOSED;
+    private Executor callbacks = ForkJoinPool.commonPool();
 
     public Builder endpoints(List<String> hostPorts) {
       this.endpoints = List.copyOf(hostPorts);
@@ -370,6 +460,35 @@ public final class RateLimiterClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The limit of requests that carry none (and of {@link #tryAcquire}); without it, such
+     * requests run under the cluster's rules and default.
+     */
+    public Builder defaultLimit(long capacity, double refillPerSecond) {
+      if (capacity < 1 || !(refillPerSecond > 0)) {
+        throw new IllegalArgumentException("a default limit needs capacity >= 1 and refill > 0, "
+            + "got " + capacity + " and " + refillPerSecond);
+      }
+      this.defaultLimit = Limit.newBuilder().setCapacity(capacity)
+          .setRefillPerSecond(refillPerSecond).build();
+      return this;
+    }
+
+    /** What {@link #tryAcquire} answers when no node decides (default: fail closed). */
+    public Builder failurePolicy(FailurePolicy policy) {
+      this.failurePolicy = java.util.Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * Where the futures of {@link #acquireAsync} and {@link #acquireBatchAsync} complete
+     * (default: the common fork-join pool), so that callbacks never run on a transport thread.
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbacks = java.util.Objects.requireNonNull(executor);
+      return this;
+    }
+
     /** The channel credentials to connect with (default: plaintext); see also {@link #tls}. */
     public Builder credentials(ChannelCredentials channelCredentials) {
       this.credentials = channelCredentials;
@@ -381,8 +500,7 @@ public final class RateLimiterClient implements AutoCloseable {
         throw new IllegalArgumentException("at least one endpoint (host:port) is needed");
       }
       int attempts = maxAttempts > 0 ? maxAttempts : endpoints.size() + 1;
-      return new RateLimiterClient(endpoints, deadline, attempts, roundRobin, routeToLeaders,
-          credentials);
+      return new RateLimiterClient(this, attempts);
     }
   }
 }

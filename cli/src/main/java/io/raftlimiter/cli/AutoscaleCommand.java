@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 /** Grows and shrinks a local cluster with its load, until stopped (Ctrl-C). */
 @Command(name = "autoscale", mixinStandardHelpOptions = true,
+    header = "Add and drain nodes of the cluster in D as its load goes up and down.",
     description = {"Watch the cluster in D and add a node when the decisions per node stay above",
         "--high for --window seconds, drain one when they stay below --low, within",
         "--min-nodes..--max-nodes. Runs in the foreground until stopped."})

@@ -298,6 +298,7 @@ final class ClusterCommand {
   }
 
   @Command(name = "status", mixinStandardHelpOptions = true,
+      header = "Show every node and group of a cluster, local or remote.",
       description = {"Show every node of a cluster: role, leader, term, applied index. Works on a",
           "local cluster (--dir) or on any cluster through some of its nodes (--endpoints)."})
   static final class Status implements Callable<Integer> {

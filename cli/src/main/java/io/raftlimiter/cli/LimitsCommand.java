@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
 
 /** The cluster's limit rules by key prefix, kept in its metadata group. */
 @Command(name = "limits", mixinStandardHelpOptions = true,
+    header = "Set, list and remove limit rules by key prefix.",
     description = {"Limit rules by key prefix: a key without a limit in its request runs under the",
         "longest matching prefix's rule; the empty prefix '' is the cluster default.",
         "Exit code 0: done; 1: refused (e.g. no such rule); 2: invalid; 3: cluster unavailable."},

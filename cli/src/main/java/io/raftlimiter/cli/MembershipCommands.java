@@ -28,6 +28,7 @@ final class MembershipCommands {
   private MembershipCommands() {}
 
   @Command(name = "add-node", mixinStandardHelpOptions = true,
+      header = "Add a node to the running cluster in D.",
       description = {"Start one more node that joins the running cluster in D. The controller",
           "moves onto it the replicas the placement ring gives it and rebalances leadership."})
   static final class AddNode implements Callable<Integer> {
@@ -90,6 +91,7 @@ final class MembershipCommands {
   }
 
   @Command(name = "remove-node", mixinStandardHelpOptions = true,
+      header = "Drain node ID and remove it from the cluster.",
       description = {"Drain node ID gracefully: its leaderships are handed over and its replicas",
           "moved to the other nodes first, so no request fails; then it leaves the members. With",
           "--dir the node is also stopped and its data deleted; with --endpoints (a cluster on",

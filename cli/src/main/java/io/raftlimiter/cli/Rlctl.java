@@ -1,7 +1,8 @@
 package io.raftlimiter.cli;
 
-import picocli.CommandLine;
+import picocli.AutoComplete;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * {@code rlctl}: runs raftlimiter nodes, local clusters and the demo, and talks to a cluster.
@@ -20,7 +21,8 @@ import picocli.CommandLine.Command;
         AcquireCommand.class,
         LimitsCommand.class,
         AutoscaleCommand.class,
-        CommandLine.HelpCommand.class
+        CommandLine.HelpCommand.class,
+        AutoComplete.GenerateCompletion.class
     })
 public final class Rlctl {
   static final int EXIT_FAILURE = 1;

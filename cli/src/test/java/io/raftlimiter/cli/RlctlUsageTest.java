@@ -43,6 +43,24 @@ class RlctlUsageTest {
         "error should mention '" + expectedFragment + "': " + outcome.err());
   }
 
+  /** Every command's one-line summary in its parent's command list is a whole sentence. */
+  @Test
+  void commandSummariesAreWholeSentences() {
+    java.util.List<picocli.CommandLine> pending = new java.util.ArrayList<>(
+        java.util.List.of(new picocli.CommandLine(new Rlctl())));
+    int seen = 0;
+    while (!pending.isEmpty()) {
+      picocli.CommandLine command = pending.remove(0);
+      pending.addAll(command.getSubcommands().values());
+      picocli.CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+      String[] lines = usage.header().length > 0 ? usage.header() : usage.description();
+      String summary = lines.length == 0 ? "" : lines[0].trim();
+      assertTrue(summary.endsWith("."), command.getCommandName() + ": '" + summary + "'");
+      seen++;
+    }
+    assertTrue(seen > 15, "walked " + seen + " commands");
+  }
+
   @Test
   void unknownCommandAndOption() {
     assertOneLineError(run("frobnicate"), "frobnicate");

@@ -19,8 +19,10 @@ public final class Clients implements AutoCloseable {
   public Clients(List<String> endpoints, Limit limit, Duration deadline) {
     // Taking turns over the nodes spreads EVENTUAL and LEASED calls (any node decides them);
     // STRONG calls still go to their group's leader.
+    // The load's callbacks only record and release a permit: they may run on the transport's
+    // thread, as before the client handed answers to an executor, so the figures stay comparable.
     this.java = RateLimiterClient.newBuilder().endpoints(endpoints).roundRobin(true)
-        .deadline(deadline).build();
+        .deadline(deadline).callbackExecutor(Runnable::run).build();
     this.plain = new PlainChannels(endpoints);
     this.limit = limit;
     this.deadline = deadline;
