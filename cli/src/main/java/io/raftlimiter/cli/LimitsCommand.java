@@ -89,11 +89,11 @@ final class LimitsCommand {
     }
 
     private static void print(LimitRules rules) {
-      System.out.printf("%-32s %14s %14s%n", "PREFIX", "CAPACITY", "REFILL/S");
+      System.out.printf("%-32s %14s %14s  %s%n", "PREFIX", "CAPACITY", "REFILL/S", "MODE");
       for (LimitRule rule : rules.getRulesList()) {
         String prefix = rule.getPrefix().isEmpty() ? "'' (default)" : rule.getPrefix();
-        System.out.printf("%-32s %14d %14s%n", prefix, rule.getCapacity(),
-            rule.getRefillPerSecond());
+        System.out.printf("%-32s %14d %14s  %s%n", prefix, rule.getCapacity(),
+            rule.getRefillPerSecond(), rule.getShadow() ? "shadow" : "enforced");
       }
       System.out.printf("%d rule(s), metadata version %d%n", rules.getRulesCount(),
           rules.getVersion());
@@ -112,12 +112,18 @@ final class LimitsCommand {
     @Option(names = "--refill", required = true, description = "Refill per second (tokens).")
     double refill;
 
+    @Option(names = "--shadow", description = "Shadow mode: decide and count under this rule, "
+        + "but answer refusals as allowed (marked shadow_refused), to try it on live traffic; "
+        + "set the rule again without --shadow to enforce it.")
+    boolean shadow;
+
     @Mixin Target target;
 
     @Override
     public Integer call() {
       SetLimitRequest request = SetLimitRequest.newBuilder().setRule(LimitRule.newBuilder()
-          .setPrefix(prefix).setCapacity(capacity).setRefillPerSecond(refill)).build();
+          .setPrefix(prefix).setCapacity(capacity).setRefillPerSecond(refill).setShadow(shadow))
+          .build();
       return target.call(admin -> admin.setLimit(request));
     }
   }

@@ -69,6 +69,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -179,7 +180,7 @@ public final class RaftNode implements AutoCloseable {
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
-        leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
+        leased, metadata::shapeMismatch, shadowed());
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bindHost(), self.clientPort()),
             transport.clientPort())
@@ -369,11 +370,20 @@ public final class RaftNode implements AutoCloseable {
     }
   }
 
+  /** Whether a key is decided in shadow mode: the whole node is, or the key's rule is. */
+  private Predicate<byte[]> shadowed() {
+    if (config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true")) {
+      return key -> true;
+    }
+    return key -> metadata.rules().shadowed(key);
+  }
+
   private LimitAdmin limitAdmin() {
     return new LimitAdmin() {
       @Override
-      public CompletableFuture<MetaReply> setRule(String prefix, BucketLimit limit) {
-        return metadata.submit(new MetaCommand.SetRule(prefix, limit));
+      public CompletableFuture<MetaReply> setRule(String prefix, BucketLimit limit,
+          boolean shadow) {
+        return metadata.submit(new MetaCommand.SetRule(prefix, limit, shadow));
       }
 
       @Override

@@ -4,6 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.raftlimiter.api.admin.v1.LimitRule;
+import io.raftlimiter.api.admin.v1.LimitRules;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
@@ -19,8 +26,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * With {@code limit.shadow=true} every decision is made and counted as usual, but a refusal is
- * answered as allowed and marked, so limits can be tried on live traffic.
+ * In shadow mode, of the node ({@code limit.shadow=true}) or of a rule, every decision is made and
+ * counted as usual, but a refusal is answered as allowed and marked, so limits can be tried on
+ * live traffic.
  */
 class ShadowModeTest {
   @TempDir Path dir;
@@ -48,19 +56,42 @@ class ShadowModeTest {
     }
   }
 
+  /** A rule in shadow mode: keys under it are let through and marked; others are enforced. */
   @Test
   @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void withoutShadowModeARefusalIsARefusal() throws Exception {
+  void aRuleInShadowModeShadowsOnlyItsKeys() throws Exception {
     try (LocalCluster cluster = LocalCluster.start(1, dir, b -> { })) {
       cluster.awaitLeaders(Duration.ofSeconds(30));
+      ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
+          InsecureChannelCredentials.create()).build();
       try (RateLimiterClient client = RateLimiterClient.newBuilder()
           .endpoints(List.of(cluster.node(0).clientAddress())).build()) {
-        AcquireRequest request = AcquireRequest.newBuilder().setKey("enforced")
+        NodeAdminGrpc.NodeAdminBlockingStub admin = NodeAdminGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(10, TimeUnit.SECONDS);
+        LimitRules rules = admin.setLimit(SetLimitRequest.newBuilder().setRule(LimitRule
+            .newBuilder().setPrefix("trial:").setCapacity(1).setRefillPerSecond(0.001)
+            .setShadow(true)).build());
+        assertTrue(rules.getRules(0).getShadow(), rules.toString());
+
+        AcquireRequest underTrial = AcquireRequest.newBuilder().setKey("trial:k").build();
+        assertTrue(client.acquire(underTrial).getAllowed());
+        AcquireResponse shadowed = client.acquire(underTrial);
+        assertTrue(shadowed.getAllowed() && shadowed.getShadowRefused(), shadowed.toString());
+
+        AcquireRequest enforced = AcquireRequest.newBuilder().setKey("enforced")
             .setLimit(Limit.newBuilder().setCapacity(1).setRefillPerSecond(0.001)).build();
-        assertTrue(client.acquire(request).getAllowed());
-        AcquireResponse refused = client.acquire(request);
+        assertTrue(client.acquire(enforced).getAllowed());
+        AcquireResponse refused = client.acquire(enforced);
         assertFalse(refused.getAllowed());
         assertFalse(refused.getShadowRefused());
+
+        // Set again without shadow: the rule is enforced.
+        admin.setLimit(SetLimitRequest.newBuilder().setRule(LimitRule.newBuilder()
+            .setPrefix("trial:").setCapacity(1).setRefillPerSecond(0.001)).build());
+        AcquireResponse now = client.acquire(underTrial);
+        assertFalse(now.getAllowed() || now.getShadowRefused(), now.toString());
+      } finally {
+        channel.shutdownNow();
       }
     }
   }

@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The cluster's metadata at one point of the metadata group's log, immutable: the shape it was
@@ -85,7 +87,13 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     if (next.size() > MetaCommand.MAX_RULES) {
       return refuse("the cluster holds " + MetaCommand.MAX_RULES + " rules already, the most allowed");
     }
-    return changed(shape, LimitRules.of(next), membership, index);
+    Set<String> shadowed = new TreeSet<>(rules.shadowedPrefixes());
+    if (set.shadow()) {
+      shadowed.add(set.prefix());
+    } else {
+      shadowed.remove(set.prefix());
+    }
+    return changed(shape, LimitRules.of(next, shadowed), membership, index);
   }
 
   private MetaReply removeRule(MetaCommand.RemoveRule remove, long index) {
@@ -94,7 +102,7 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     }
     Map<String, BucketLimit> next = new TreeMap<>(rules.asMap());
     next.remove(remove.prefix());
-    return changed(shape, LimitRules.of(next), membership, index);
+    return changed(shape, LimitRules.of(next, rules.shadowedPrefixes()), membership, index);
   }
 
   private MetaReply recordShape(MetaCommand.RecordShape record, long index) {

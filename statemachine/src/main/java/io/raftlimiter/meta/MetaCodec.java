@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -34,6 +35,8 @@ public final class MetaCodec {
   private static final byte FENCED = 9;
   private static final byte SET_METADATA_REPLICAS = 10;
   private static final byte RECORD_STORAGE = 11;
+  /** A {@link MetaCommand.SetRule} in shadow mode; an enforced one stays {@link #SET_RULE}. */
+  private static final byte SET_SHADOW_RULE = 12;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -44,7 +47,7 @@ public final class MetaCodec {
     return write(out -> {
       out.writeByte(FORMAT);
       if (command instanceof MetaCommand.SetRule set) {
-        out.writeByte(SET_RULE);
+        out.writeByte(set.shadow() ? SET_SHADOW_RULE : SET_RULE);
         writeString(out, set.prefix());
         writeLimit(out, set.limit());
       } else if (command instanceof MetaCommand.RemoveRule remove) {
@@ -93,7 +96,8 @@ public final class MetaCodec {
       readFormat(in);
       byte type = in.readByte();
       return switch (type) {
-        case SET_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in));
+        case SET_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in), false);
+        case SET_SHADOW_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in), true);
         case REMOVE_RULE -> new MetaCommand.RemoveRule(readString(in));
         case RECORD_SHAPE -> new MetaCommand.RecordShape(readShape(in));
         case MARK_DEAD -> new MetaCommand.MarkDead(readString(in), in.readBoolean());
@@ -152,6 +156,8 @@ public final class MetaCodec {
         writeString(out, storage.getKey());
         writeString(out, storage.getValue());
       }
+      // Added later still: the rules in shadow mode (none in metadata written before).
+      writeStrings(out, List.copyOf(metadata.rules().shadowedPrefixes()));
     });
   }
 
@@ -193,7 +199,8 @@ public final class MetaCodec {
           storageIds.put(readString(in), readString(in));
         }
       }
-      return new ClusterMetadata(version, shape, LimitRules.of(rules),
+      List<String> shadowed = in.available() > 0 ? readStrings(in) : List.of();
+      return new ClusterMetadata(version, shape, LimitRules.of(rules, Set.copyOf(shadowed)),
           new Membership(new TreeMap<>(joined), new TreeSet<>(leaving), new TreeSet<>(removed),
               new TreeSet<>(dead), new TreeMap<>(replicas), metadataReplicas,
               new TreeMap<>(storageIds)));

@@ -10,8 +10,16 @@ public sealed interface MetaCommand {
   /** Rules a cluster may hold: the table is copied to every node and matched on every acquire. */
   int MAX_RULES = 10_000;
 
-  /** Keys starting with {@code prefix} run under {@code limit} (unless a longer prefix matches). */
-  record SetRule(String prefix, BucketLimit limit) implements MetaCommand {}
+  /**
+   * Keys starting with {@code prefix} run under {@code limit} (unless a longer prefix matches);
+   * in {@code shadow} mode their refusals are answered as allowed.
+   */
+  record SetRule(String prefix, BucketLimit limit, boolean shadow) implements MetaCommand {
+    /** An enforced rule. */
+    public SetRule(String prefix, BucketLimit limit) {
+      this(prefix, limit, false);
+    }
+  }
 
   /** Drops the rule for exactly {@code prefix}. */
   record RemoveRule(String prefix) implements MetaCommand {}

@@ -118,10 +118,37 @@ class ClusterMetadataTest {
   void metadataFromBeforeStorageIdsDecodesWithNone() {
     ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
     byte[] current = MetaCodec.encode(m);
-    // the older form: the same bytes without the two trailing sections (an empty list, an empty
-    // map: four bytes each)
-    byte[] older = Arrays.copyOf(current, current.length - 8);
+    // the older form: the same bytes without the three trailing sections (an empty list, an
+    // empty map, an empty list: four bytes each)
+    byte[] older = Arrays.copyOf(current, current.length - 12);
     assertEquals(m, MetaCodec.decodeMetadata(older));
+  }
+
+  /** Rules in shadow mode: set, enforced again, removed; recorded in snapshots and commands. */
+  @Test
+  void aRuleInShadowModeIsRecordedAndCanBeEnforcedLater() {
+    ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.SetRule("trial:", LIMIT,
+        true), 1);
+    m = applied(m, new MetaCommand.SetRule("kept:", LIMIT), 2);
+    assertEquals(Set.of("trial:"), m.rules().shadowedPrefixes());
+    assertTrue(m.rules().shadowed("trial:k".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertFalse(m.rules().shadowed("kept:k".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(m, MetaCodec.decodeMetadata(MetaCodec.encode(m)));
+    for (boolean shadow : new boolean[] {true, false}) {
+      MetaCommand command = new MetaCommand.SetRule("p", LIMIT, shadow);
+      assertEquals(command, MetaCodec.decodeCommand(MetaCodec.encode(command)));
+    }
+    // metadata written before shadow rules: the same bytes without the last (empty) section
+    ClusterMetadata enforced = applied(ClusterMetadata.EMPTY, new MetaCommand.SetRule("kept:",
+        LIMIT), 1);
+    byte[] current = MetaCodec.encode(enforced);
+    assertEquals(enforced, MetaCodec.decodeMetadata(Arrays.copyOf(current, current.length - 4)));
+
+    m = applied(m, new MetaCommand.SetRule("trial:", LIMIT), 3);
+    assertTrue(m.rules().shadowedPrefixes().isEmpty(), "set again without shadow: enforced");
+    m = applied(m, new MetaCommand.SetRule("trial:", LIMIT, true), 4);
+    m = applied(m, new MetaCommand.RemoveRule("trial:"), 5);
+    assertTrue(m.rules().shadowedPrefixes().isEmpty(), "removed with its rule");
   }
 
   /** Replicas fed the same log reach the same metadata, whatever the commands. */

@@ -1,13 +1,16 @@
 package io.raftlimiter.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LimitRulesTest {
@@ -28,6 +31,17 @@ class LimitRulesTest {
     assertEquals(TENANT, match(rules, "tenant-42:"), "the prefix itself is a key it covers");
     assertNull(match(rules, "tenant-4"), "a key shorter than every prefix");
     assertNull(match(rules, "tenant-43:alice"));
+  }
+
+  @Test
+  void aKeyIsShadowedByTheRuleItRunsUnder() {
+    LimitRules rules = LimitRules.of(Map.of("", BucketLimit.of(1, 1), "a:", BucketLimit.of(2, 1),
+        "a:b:", BucketLimit.of(3, 1)), Set.of("a:", "not-a-rule:"));
+    assertTrue(rules.shadowed(bytes("a:x")));
+    assertFalse(rules.shadowed(bytes("a:b:x")), "the longer, enforced rule wins");
+    assertFalse(rules.shadowed(bytes("z")), "the enforced default");
+    assertEquals(Set.of("a:"), rules.shadowedPrefixes(), "a prefix without a rule is dropped");
+    assertFalse(LimitRules.of(Map.of("a:", BucketLimit.of(2, 1))).shadowed(bytes("a:x")));
   }
 
   @Test
@@ -75,5 +89,9 @@ class LimitRulesTest {
       s.append((char) ('a' + random.nextInt(3))); // a small alphabet: many shared prefixes
     }
     return s.toString();
+  }
+
+  private static byte[] bytes(String key) {
+    return key.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -95,7 +95,7 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
-    reply(observer, () -> limits.setRule(rule.getPrefix(), limit));
+    reply(observer, () -> limits.setRule(rule.getPrefix(), limit, rule.getShadow()));
   }
 
   @Override
@@ -138,7 +138,8 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
     for (Map.Entry<String, BucketLimit> rule : metadata.rules().asMap().entrySet()) {
       rules.addRules(LimitRule.newBuilder().setPrefix(rule.getKey())
           .setCapacity(rule.getValue().capacity())
-          .setRefillPerSecond(rule.getValue().refillPerSecond()));
+          .setRefillPerSecond(rule.getValue().refillPerSecond())
+          .setShadow(metadata.rules().shadowedPrefixes().contains(rule.getKey())));
     }
     return rules.build();
   }

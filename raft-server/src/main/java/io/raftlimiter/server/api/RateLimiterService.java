@@ -29,6 +29,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * escapes: every failure becomes a status, and no failure is ever answered {@code allowed}.
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
-  private final boolean shadow;
+  private final Predicate<byte[]> shadowed;
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
   /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
   public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
@@ -60,13 +61,15 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
    *
    * @param notServing why this node must not decide now, or null when it may. Such a call is
    *     answered {@code UNAVAILABLE}, so that clients go to another node, with nothing taken
-   * @param shadow whether refusals are answered as allowed ({@code limit.shadow}): decided and
-   *     counted as usual, marked {@code shadow_refused}, so that limits can be tried on live
-   *     traffic before they are enforced
+   * @param shadowed whether a key's refusals are answered as allowed (shadow mode: the node's
+   *     {@code limit.shadow}, or its rule's): decided and counted as usual, marked
+   *     {@code shadow_refused}, so that limits can be tried on live traffic before they are
+   *     enforced
    */
   public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
-      Decider eventual, Decider leased, Supplier<String> notServing, boolean shadow) {
-    this.shadow = shadow;
+      Decider eventual, Decider leased, Supplier<String> notServing,
+      Predicate<byte[]> shadowed) {
+    this.shadowed = shadowed;
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
@@ -133,8 +136,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       List<CompletableFuture<Decision>> decided = decideAll(acquires, deadlineNanos(startNanos));
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
       for (int i = 0; i < acquires.size(); i++) {
-        responses.add(respond(decided.get(i), acquires.get(i).consistency(),
-            acquires.get(i).op().limit(), startNanos));
+        responses.add(respond(decided.get(i), acquires.get(i), startNanos));
       }
       // Every entry is answered on its own: one that failed carries its error, and a retry of
       // just those costs the decided ones nothing. Only when none was decided does the call fail.
@@ -206,7 +208,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       case EVENTUAL -> eventual.decide(acquire.op());
       case LEASED -> leased.decide(acquire.op());
     };
-    return respond(decided, acquire.consistency(), acquire.op().limit(), startNanos);
+    return respond(decided, acquire, startNanos);
   }
 
   /**
@@ -243,12 +245,13 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   }
 
   private CompletableFuture<AcquireResponse> respond(CompletableFuture<Decision> decided,
-      ConsistencyMode mode, BucketLimit limit, long startNanos) {
+      ValidatedAcquire acquire, long startNanos) {
     return decided
         .thenApply(decision -> {
-          metrics.decided(mode, decision.allowed(), System.nanoTime() - startNanos);
-          AcquireResponse response = toResponse(decision, limit);
-          if (shadow && !decision.allowed()) {
+          metrics.decided(acquire.consistency(), decision.allowed(),
+              System.nanoTime() - startNanos);
+          AcquireResponse response = toResponse(decision, acquire.op().limit());
+          if (!decision.allowed() && shadowed.test(acquire.op().key())) {
             metrics.shadowRefused();
             return response.toBuilder().setAllowed(true).setShadowRefused(true).build();
           }
