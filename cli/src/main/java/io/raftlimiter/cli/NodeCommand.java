@@ -51,8 +51,19 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--log-level", description = "trace, debug, info, warn or error (default warn).")
   String logLevel;
 
+  @Option(names = "--log-file", paramLabel = "FILE", description = "Log to FILE instead of "
+      + "standard error, rolled daily and at 100 MB (gzipped, 7 days, at most 1 GB).")
+  Path logFile;
+
+  @Option(names = "--log-format", defaultValue = "text",
+      description = "text (dated lines, the default) or json (one object per event).")
+  String logFormat;
+
   @Override
   public Integer call() throws Exception {
+    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+      throw new UsageException("--log-format must be text or json, got " + logFormat);
+    }
     NodeConfig config;
     try {
       config = buildConfig(System.getenv());

@@ -35,7 +35,7 @@ public final class Rlctl {
 
   /** Runs a command line and returns its exit code (used by tests as well as main). */
   public static int run(String... args) {
-    LogLevel.applyFrom(args);
+    LogOptions.applyFrom(args);
     return newCommandLine().execute(args);
   }
 
