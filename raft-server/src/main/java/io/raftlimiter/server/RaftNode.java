@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -68,8 +69,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -118,6 +121,8 @@ public final class RaftNode implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
+  private JmxReporter jmx;
+  private static final AtomicBoolean RATIS_JMX = new AtomicBoolean();
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
@@ -273,6 +278,13 @@ public final class RaftNode implements AutoCloseable {
           health.setStatus("", serving);
           health.setStatus(RateLimiterGrpc.SERVICE_NAME, serving);
         });
+    if (config.get(NodeConfigKeys.METRICS_JMX).equals("true")) {
+      jmx = JmxReporter.forRegistry(registry).inDomain("raftlimiter." + config.nodeId()).build();
+      jmx.start();
+      if (RATIS_JMX.compareAndSet(false, true)) {
+        MetricRegistries.global().enableJmxReporter(); // Ratis' own: one registry per process
+      }
+    }
     Integer httpPort = config.get(NodeConfigKeys.HTTP_PORT);
     if (httpPort == null) {
       return;
@@ -482,6 +494,9 @@ public final class RaftNode implements AutoCloseable {
     }
     if (ops != null) {
       ops.close();
+    }
+    if (jmx != null) {
+      jmx.close();
     }
     if (controller != null) {
       controller.close();

@@ -52,6 +52,13 @@ class OperationsTest {
       assertEquals(200, get(base + "/healthz").statusCode());
       await(() -> get(base + "/readyz").statusCode() == 200, "n1 never became ready");
       assertEquals(ServingStatus.SERVING, health(survivor));
+      javax.management.MBeanServer beans =
+          java.lang.management.ManagementFactory.getPlatformMBeanServer();
+      assertTrue(beans.isRegistered(new javax.management.ObjectName(
+          "raftlimiter.n1:name=requests.shed,type=counters")),
+          java.util.Arrays.toString(beans.getDomains()));
+      assertTrue(java.util.Arrays.stream(beans.getDomains()).anyMatch(d -> d.startsWith("ratis")),
+          "Ratis' metrics over JMX: " + java.util.Arrays.toString(beans.getDomains()));
 
       String before = get(base + "/metrics").body();
       assertTrue(before.contains("jvm_memory_used_bytes"), "no JVM metrics");

@@ -122,6 +122,9 @@ public final class NodeConfigKeys {
       "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
       "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
           + "LOWER_ONLY (it may only lower the rule's capacity and refill)");
+  public static final ConfigKey<String> METRICS_JMX = ConfigKey.stringKey("metrics.jmx", "true",
+      "true|false", "true or false", "export the node's metrics (domain raftlimiter.<node id>) "
+          + "and Ratis' own (domain ratis) as JMX MBeans");
   public static final ConfigKey<String> LIMIT_SHADOW = ConfigKey.stringKey("limit.shadow",
       "false", "true|false", "true or false", "shadow mode: every decision is made and counted "
           + "as usual, but a refusal is answered as allowed, marked shadow_refused (and counted "
@@ -179,6 +182,7 @@ public final class NodeConfigKeys {
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, LIMIT_SHADOW,
+      METRICS_JMX,
       ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
       TLS_RELOAD_INTERVAL_MS,
