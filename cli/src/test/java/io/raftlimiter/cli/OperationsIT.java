@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The operations surface of node processes as {@code rlctl cluster up} starts them: every node's
  * HTTP listener from {@code D/http-endpoints}, its Prometheus series moving under load in every
  * mode, {@code POST /v1/acquire} and Envoy's {@code ShouldRateLimit} deciding exactly through
- * all of them, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
+ * all of them, a rule in shadow mode letting through what it counts as over, and {@code /readyz} and {@code grpc.health.v1} turning unready on the node left without
  * a quorum when the other two are killed.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -132,6 +132,32 @@ class OperationsIT {
       allowed += answer.statusCode() == 200 ? 1 : 0;
     }
     assertEquals(4, allowed, "POST /v1/acquire over three nodes");
+
+    // A rule in shadow mode: what it counts as over is let through, marked and counted.
+    Run shadowRule = RlctlProcess.run("limits", "set", "trial:", "--capacity", "1", "--refill",
+        "0.001", "--shadow", "--dir=" + clusterDir);
+    assertEquals(0, shadowRule.exitCode(), shadowRule.out());
+    assertTrue(shadowRule.out().contains("shadow"), shadowRule.out());
+    double shadowedBefore = 0;
+    for (String node : nodes) {
+      shadowedBefore += value(get(node + "/metrics").body(),
+          "raftlimiter_decisions_shadow_refused_total");
+    }
+    for (int i = 0; i < 3; i++) {
+      // n1, which took the rule (rlctl on D asks it first), decides by it at once
+      HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(
+          URI.create(nodes.get(0) + "/v1/acquire")).timeout(Duration.ofSeconds(10))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"trial:alice\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, answer.statusCode(), answer.body());
+      assertEquals(i > 0, answer.body().contains("\"shadowRefused\":true"), answer.body());
+    }
+    double shadowedAfter = 0;
+    for (String node : nodes) {
+      shadowedAfter += value(get(node + "/metrics").body(),
+          "raftlimiter_decisions_shadow_refused_total");
+    }
+    assertEquals(2, shadowedAfter - shadowedBefore, "shadowed refusals counted");
 
     // Envoy's ShouldRateLimit, through Envoy's own stubs, over the three client ports in turn.
     RateLimitRequest envoyRequest = RateLimitRequest.newBuilder().setDomain("edge")
