@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -160,22 +161,28 @@ public final class RateLimiterClient implements AutoCloseable {
 
   /**
    * Whether {@code permits} tokens may be taken from {@code key}'s bucket (and takes them).
-   * When no node can decide within the deadline, the answer is the client's
-   * {@link FailurePolicy}: false (fail closed, the default) or true (fail open); either way
-   * {@link #undecided()} counts it.
+   * When no node can decide within the deadline (unavailable, overloaded or too slow), the
+   * answer is the client's {@link FailurePolicy}: false (fail closed, the default) or true
+   * (fail open); either way {@link #undecided()} counts it.
    *
    * @throws IllegalArgumentException when the cluster finds the request invalid
+   * @throws StatusRuntimeException for any other failure, which no policy should hide (e.g. a
+   *     certificate the cluster refuses: {@code UNAUTHENTICATED}, {@code PERMISSION_DENIED})
    */
   public boolean tryAcquire(String key, long permits) {
     try {
       return acquire(AcquireRequest.newBuilder().setKey(key).setPermits(permits).build())
           .getAllowed();
     } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
-        throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+      switch (e.getStatus().getCode()) {
+        case INVALID_ARGUMENT -> throw new IllegalArgumentException(
+            e.getStatus().getDescription(), e);
+        case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> {
+          undecided.incrementAndGet();
+          return failurePolicy == FailurePolicy.FAIL_OPEN;
+        }
+        default -> throw e;
       }
-      undecided.incrementAndGet();
-      return failurePolicy == FailurePolicy.FAIL_OPEN;
     }
   }
 
@@ -214,13 +221,20 @@ public final class RateLimiterClient implements AutoCloseable {
 
   private <T> CompletableFuture<T> offTransport(CompletableFuture<T> decided) {
     CompletableFuture<T> handedOver = new CompletableFuture<>();
-    decided.whenCompleteAsync((value, error) -> {
-      if (error != null) {
-        handedOver.completeExceptionally(error);
-      } else {
-        handedOver.complete(value);
+    decided.whenComplete((value, error) -> {
+      Runnable complete = () -> {
+        if (error != null) {
+          handedOver.completeExceptionally(error);
+        } else {
+          handedOver.complete(value);
+        }
+      };
+      try {
+        callbacks.execute(complete);
+      } catch (RejectedExecutionException e) {
+        complete.run(); // the executor is shut down or full: an answer on this thread beats none
       }
-    }, callbacks);
+    });
     return handedOver;
   }
 
@@ -491,7 +505,7 @@ public final class RateLimiterClient implements AutoCloseable {
 
     /** The channel credentials to connect with (default: plaintext); see also {@link #tls}. */
     public Builder credentials(ChannelCredentials channelCredentials) {
-      this.credentials = channelCredentials;
+      this.credentials = java.util.Objects.requireNonNull(channelCredentials);
       return this;
     }
 

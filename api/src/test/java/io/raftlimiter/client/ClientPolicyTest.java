@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireRequest;
@@ -42,6 +43,11 @@ class ClientPolicyTest {
           @Override
           public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
             seen.add(request);
+            if (request.getKey().equals("forbidden")) {
+              observer.onError(Status.PERMISSION_DENIED.withDescription("not yours")
+                  .asRuntimeException());
+              return;
+            }
             if (request.getKey().isEmpty()) {
               observer.onError(Status.INVALID_ARGUMENT.withDescription("key must not be empty")
                   .asRuntimeException());
@@ -69,6 +75,19 @@ class ClientPolicyTest {
       IllegalArgumentException invalid = assertThrows(IllegalArgumentException.class,
           () -> client.tryAcquire(""));
       assertTrue(invalid.getMessage().contains("key must not be empty"));
+      assertEquals(0, client.undecided());
+    }
+  }
+
+  /** A refusal of the caller itself is no outage: no failure policy hides it. */
+  @Test
+  void aRefusedCallerIsToldEvenWhenFailingOpen() throws Exception {
+    try (RateLimiterClient client = RateLimiterClient.newBuilder()
+        .endpoints(List.of(node(new CopyOnWriteArrayList<>())))
+        .failurePolicy(RateLimiterClient.FailurePolicy.FAIL_OPEN).routeToLeaders(false).build()) {
+      StatusRuntimeException denied = assertThrows(StatusRuntimeException.class,
+          () -> client.tryAcquire("forbidden"));
+      assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
       assertEquals(0, client.undecided());
     }
   }

@@ -52,8 +52,10 @@ record ClusterLayout(List<PeerAddress> peers, int groups, int replication, long 
   ClusterLayout withPeer(PeerAddress peer) {
     List<PeerAddress> more = new ArrayList<>(peers);
     more.add(peer);
+    TreeMap<String, Integer> ports = new TreeMap<>(httpPorts);
+    ports.put(peer.id(), FreePorts.next());
     return new ClusterLayout(more, groups, replication, capacity, refillPerSecond, settings,
-        retired, httpPorts).withHttpPorts();
+        retired, ports);
   }
 
   /**

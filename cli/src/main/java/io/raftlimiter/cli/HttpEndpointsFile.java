@@ -19,6 +19,9 @@ final class HttpEndpointsFile {
   static void write(Path dir, ClusterLayout layout) throws IOException {
     StringBuilder text = new StringBuilder();
     for (PeerAddress peer : layout.peers()) {
+      if (!layout.httpPorts().containsKey(peer.id())) {
+        continue; // a cluster made before nodes had one, not brought up since
+      }
       text.append(peer.id()).append(' ').append(layout.httpAddress(peer)).append('\n');
     }
     Path temp = dir.resolve(FILE + ".tmp");

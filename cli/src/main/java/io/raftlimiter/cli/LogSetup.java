@@ -25,7 +25,8 @@ import ch.qos.logback.core.util.FileSize;
  *       100 MB, gzipped, kept 7 days and at most 1 GB;
  *   <li>format: dated text lines, or with {@code --log-format json} one JSON object per event.
  * </ul>
- * rlctl's own output goes to standard output, apart from the logs.
+ * rlctl's own output goes to standard output, apart from the logs. An operator's own Logback
+ * file ({@code -Dlogback.configurationFile=...}) replaces all of this.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
   private static final String PATTERN =
@@ -33,6 +34,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
 
   @Override
   public ExecutionStatus configure(LoggerContext context) {
+    if (System.getProperty("logback.configurationFile") != null) {
+      return ExecutionStatus.INVOKE_NEXT_IF_ANY; // the operator's own configuration wins
+    }
     String level = System.getProperty(LogOptions.LEVEL);
     String file = System.getProperty(LogOptions.FILE);
     boolean json = "json".equalsIgnoreCase(System.getProperty(LogOptions.FORMAT, "text"));

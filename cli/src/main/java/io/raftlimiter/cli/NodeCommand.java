@@ -61,8 +61,13 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!logFormat.equals("text") && !logFormat.equals("json")) {
+    if (!logFormat.equalsIgnoreCase("text") && !logFormat.equalsIgnoreCase("json")) {
       throw new UsageException("--log-format must be text or json, got " + logFormat);
+    }
+    if (logLevel != null && !logLevel.toLowerCase(java.util.Locale.ROOT)
+        .matches("trace|debug|info|warn|error")) {
+      throw new UsageException("--log-level must be trace, debug, info, warn or error, got "
+          + logLevel);
     }
     NodeConfig config;
     try {

@@ -11,12 +11,18 @@ import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.security.DevCertificates;
 import io.raftlimiter.server.security.TlsFiles;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -36,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code rlctl cluster up --tls} as a user runs it, with node processes: the development CA and
  * certificates in {@code D/tls/}, plaintext and strangers refused on the client and Raft ports,
  * the client certificate deciding but not changing rules, the admin certificate (rlctl's own on
- * {@code --dir}) and the token changing them, and a node's certificate replaced while it runs.
+ * {@code --dir}) and the token changing them, and a node's certificate replaced while it runs
+ * (one of another authority refused, a good one taken).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ClusterTlsIT {
@@ -120,41 +127,51 @@ class ClusterTlsIT {
     assertEquals(0, status.exitCode(), status.out());
     assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
 
-    // n1's certificate is replaced while it runs, by one of another authority (which no
-    // client trusts), then by a good one again: both take effect without a restart.
+    // n1's certificate is replaced while it runs: first by one of another authority, which it
+    // refuses to load (the other nodes would refuse it) while it keeps serving, then by a good
+    // one, which it takes: both without a restart.
     long n1Pid = Long.parseLong(lines.get(0).split(" ")[2]);
-    DevCertificates other = DevCertificates.openOrCreate(work.resolve("other-ca"));
-    TlsFiles foreignNode = other.issue("node-n1", DevCertificates.Use.NODE);
+    String n1Http = "http://" + Files.readAllLines(clusterDir.resolve("http-endpoints")).get(0)
+        .split(" ")[1];
+    TlsFiles foreignNode = DevCertificates.openOrCreate(work.resolve("other-ca"))
+        .issue("node-n1", DevCertificates.Use.NODE);
     TlsFiles n1 = DevCertificates.openOrCreate(tls).files("node-n1");
     replace(n1, foreignNode);
-    awaitExit(Rlctl.EXIT_UNAVAILABLE, concat(List.of("acquire", "--target", addresses.get(0),
+    awaitMetric(n1Http, "raftlimiter_security_tls_reload_failures_total", 1);
+    Run stillServing = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(0),
         "reload-probe"), asClient));
+    assertEquals(0, stillServing.exitCode(), "n1 kept its good certificate: "
+        + stillServing.out());
     DevCertificates.openOrCreate(tls).issue("node-n1", DevCertificates.Use.NODE, "127.0.0.1");
-    awaitExit(0, concat(List.of("acquire", "--target", addresses.get(0), "reload-probe"),
-        asClient));
+    awaitMetric(n1Http, "raftlimiter_security_tls_reloads_total", 1);
+    Run afterReload = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(0),
+        "reload-probe"), asClient));
+    assertEquals(0, afterReload.exitCode(), afterReload.out());
     assertTrue(ProcessHandle.of(n1Pid).map(ProcessHandle::isAlive).orElse(false),
         "n1 was restarted");
     assertNotEquals(Files.readString(foreignNode.cert()), Files.readString(n1.cert()));
   }
 
-  private static void replace(TlsFiles target, TlsFiles source) throws IOException {
-    Files.copy(source.key(), target.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Files.copy(source.cert(), target.cert(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  /** Runs rlctl with {@code args} until it exits {@code code}, for up to 30 s. */
-  private static void awaitExit(int code, String... args) throws Exception {
+  /** Waits up to 30 s until {@code series} on {@code httpBase}/metrics is at least {@code min}. */
+  private static void awaitMetric(String httpBase, String series, double min) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    Run last;
-    do {
-      last = RlctlProcess.run(args);
-      if (last.exitCode() == code) {
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      last = http.send(HttpRequest.newBuilder(URI.create(httpBase + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(last);
+      if (m.find() && Double.parseDouble(m.group(1)) >= min) {
         return;
       }
       Thread.sleep(500);
-    } while (System.nanoTime() < deadline);
-    fail("rlctl " + String.join(" ", args) + " still exits " + last.exitCode() + ", not " + code
-        + ": " + last.out());
+    }
+    fail(series + " never reached " + min + " on " + httpBase + ":\n" + last);
+  }
+
+  private static void replace(TlsFiles target, TlsFiles source) throws IOException {
+    Files.copy(source.key(), target.key(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(source.cert(), target.cert(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   private static void assertRaftPortRefuses(ClusterLayout layout, Parameters parameters,

@@ -9,7 +9,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
@@ -71,7 +70,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -118,7 +116,7 @@ public final class RaftNode implements AutoCloseable {
   private final StorageIdentity storage;
   private final NodeStatusReport report;
   private final NodeTransport transport;
-  private final HealthStatusManager health = new HealthStatusManager();
+  private final HealthStatusManager health = notServingYet();
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
   private JmxReporter jmx;
@@ -185,7 +183,8 @@ public final class RaftNode implements AutoCloseable {
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
-        leased, metadata::shapeMismatch, shadowed());
+        leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
+        key -> metadata.rules().shadowed(key));
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bindHost(), self.clientPort()),
             transport.clientPort())
@@ -268,7 +267,6 @@ public final class RaftNode implements AutoCloseable {
    */
   private void startOperations(MetricRegistry registry, Counter taskFailures,
       RateLimiterService decisions) throws IOException {
-    health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
     healthTimer = DaemonThreads.timer(config.nodeId() + "-health");
     DaemonThreads.every(healthTimer, "health", 0, 1_000, TimeUnit.MILLISECONDS, taskFailures,
         () -> {
@@ -290,7 +288,6 @@ public final class RaftNode implements AutoCloseable {
       return;
     }
     PrometheusRegistry prometheus = metrics.prometheus();
-    JvmMetrics.builder().register(prometheus);
     prometheus.register(new DropwizardCollector(registry, NodeMetrics.EXPORTED_NATIVELY));
     prometheus.register(new StatusCollector(this::status));
     try {
@@ -310,6 +307,13 @@ public final class RaftNode implements AutoCloseable {
       ops.post("/v1/acquire", json::acquire);
       ops.post("/v1/acquire-batch", json::acquireBatch);
     }
+  }
+
+  /** gRPC health starts SERVING; a node is not until {@link Readiness} says so. */
+  private static HealthStatusManager notServingYet() {
+    HealthStatusManager manager = new HealthStatusManager();
+    manager.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
+    return manager;
   }
 
   /** Whether this node serves: its groups have leaders, and the metadata is loaded. */
@@ -380,14 +384,6 @@ public final class RaftNode implements AutoCloseable {
           e.getMessage());
       return false;
     }
-  }
-
-  /** Whether a key is decided in shadow mode: the whole node is, or the key's rule is. */
-  private Predicate<byte[]> shadowed() {
-    if (config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true")) {
-      return key -> true;
-    }
-    return key -> metadata.rules().shadowed(key);
   }
 
   private LimitAdmin limitAdmin() {

@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
+import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,6 +87,19 @@ class EnvoyRateLimitTest {
         assertEquals(RateLimit.Unit.MINUTE, second.getStatuses(0).getCurrentLimit().getUnit());
         assertEquals(Code.OVER_LIMIT, call(envoy, request("api", 0, user)).getOverallCode());
 
+        // More hits than the bucket holds, or 2^63 and more: refused, not let through, and
+        // nothing taken from the request's other descriptor.
+        RateLimitResponse tooMany = call(envoy, request("edge", 4, address("10.0.0.4"),
+            address("10.0.0.5")));
+        assertEquals(Code.OVER_LIMIT, tooMany.getOverallCode());
+        RateLimitDescriptor huge = address("10.0.0.6").toBuilder()
+            .setHitsAddend(com.google.protobuf.UInt64Value.of(Long.MIN_VALUE)).build();
+        RateLimitResponse hugeAnswer = call(envoy, request("edge", 0, huge, address("10.0.0.7")));
+        assertEquals(List.of(Code.OVER_LIMIT, Code.OK),
+            hugeAnswer.getStatusesList().stream().map(s -> s.getCode()).toList());
+        assertEquals(2, call(envoy, request("edge", 0, address("10.0.0.5")))
+            .getStatuses(0).getLimitRemaining(), "the refused request took nothing");
+
         for (RateLimitRequest bad : List.of(request("", 0, address("10.0.0.9")),
             request("edge", 0), request("edge", 0, RateLimitDescriptor.getDefaultInstance()))) {
           StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
@@ -96,6 +110,16 @@ class EnvoyRateLimitTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  @Test
+  void keysKeepEntriesApartWhateverTheirValuesHold() {
+    RateLimitDescriptor one = RateLimitDescriptor.newBuilder()
+        .addEntries(entry("a", "x|b=y")).build();
+    RateLimitDescriptor two = RateLimitDescriptor.newBuilder()
+        .addEntries(entry("a", "x")).addEntries(entry("b", "y")).build();
+    assertEquals("edge|a=x|b=y", EnvoyRateLimitService.key("edge", two));
+    assertEquals("edge|a=x\\|b\\=y", EnvoyRateLimitService.key("edge", one));
   }
 
   private static RateLimitResponse call(

@@ -78,6 +78,13 @@ class ShadowModeTest {
         AcquireResponse shadowed = client.acquire(underTrial);
         assertTrue(shadowed.getAllowed() && shadowed.getShadowRefused(), shadowed.toString());
 
+        // Under the rule's prefix but with a limit of its own: that limit is not on trial.
+        AcquireRequest ownLimit = AcquireRequest.newBuilder().setKey("trial:own")
+            .setLimit(Limit.newBuilder().setCapacity(1).setRefillPerSecond(0.001)).build();
+        assertTrue(client.acquire(ownLimit).getAllowed());
+        AcquireResponse ownRefused = client.acquire(ownLimit);
+        assertFalse(ownRefused.getAllowed() || ownRefused.getShadowRefused(), ownRefused.toString());
+
         AcquireRequest enforced = AcquireRequest.newBuilder().setKey("enforced")
             .setLimit(Limit.newBuilder().setCapacity(1).setRefillPerSecond(0.001)).build();
         assertTrue(client.acquire(enforced).getAllowed());

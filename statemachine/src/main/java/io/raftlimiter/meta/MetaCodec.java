@@ -156,8 +156,11 @@ public final class MetaCodec {
         writeString(out, storage.getKey());
         writeString(out, storage.getValue());
       }
-      // Added later still: the rules in shadow mode (none in metadata written before).
-      writeStrings(out, List.copyOf(metadata.rules().shadowedPrefixes()));
+      // Added later still, and only when there are any, so that metadata without shadow rules
+      // reads on nodes of the build before: the rules in shadow mode.
+      if (!metadata.rules().shadowedPrefixes().isEmpty()) {
+        writeStrings(out, List.copyOf(metadata.rules().shadowedPrefixes()));
+      }
     });
   }
 

@@ -118,9 +118,9 @@ class ClusterMetadataTest {
   void metadataFromBeforeStorageIdsDecodesWithNone() {
     ClusterMetadata m = applied(ClusterMetadata.EMPTY, new MetaCommand.RecordShape(SHAPE), 1);
     byte[] current = MetaCodec.encode(m);
-    // the older form: the same bytes without the three trailing sections (an empty list, an
-    // empty map, an empty list: four bytes each)
-    byte[] older = Arrays.copyOf(current, current.length - 12);
+    // the older form: the same bytes without the two trailing sections (an empty list, an empty
+    // map: four bytes each)
+    byte[] older = Arrays.copyOf(current, current.length - 8);
     assertEquals(m, MetaCodec.decodeMetadata(older));
   }
 
@@ -138,11 +138,16 @@ class ClusterMetadataTest {
       MetaCommand command = new MetaCommand.SetRule("p", LIMIT, shadow);
       assertEquals(command, MetaCodec.decodeCommand(MetaCodec.encode(command)));
     }
-    // metadata written before shadow rules: the same bytes without the last (empty) section
+    // without shadow rules the metadata is written as the build before wrote it, so that
+    // build's nodes read it: nothing follows the storage ids
     ClusterMetadata enforced = applied(ClusterMetadata.EMPTY, new MetaCommand.SetRule("kept:",
         LIMIT), 1);
-    byte[] current = MetaCodec.encode(enforced);
-    assertEquals(enforced, MetaCodec.decodeMetadata(Arrays.copyOf(current, current.length - 4)));
+    byte[] withShadow = MetaCodec.encode(applied(enforced, new MetaCommand.SetRule("t:", LIMIT,
+        true), 2));
+    byte[] withoutShadow = MetaCodec.encode(applied(enforced, new MetaCommand.SetRule("t:",
+        LIMIT), 2));
+    assertEquals(withoutShadow.length + 4 + 4 + 2, withShadow.length,
+        "a list of one two-byte prefix (length, string length, bytes) and nothing else");
 
     m = applied(m, new MetaCommand.SetRule("trial:", LIMIT), 3);
     assertTrue(m.rules().shadowedPrefixes().isEmpty(), "set again without shadow: enforced");

@@ -17,11 +17,14 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.BucketOp;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Envoy's rate limit service protocol, {@code envoy.service.ratelimit.v3.RateLimitService/
  * ShouldRateLimit}, so that Envoy (or Istio) can ask raftlimiter directly. Each descriptor is a
- * bucket, keyed {@code <domain>|<key>=<value>|...} in the order of its entries; its limit is a
+ * bucket, keyed {@code <domain>|<key>=<value>|...} in the order of its entries (see
+ * {@link #key}); its limit is a
  * {@code limit} override the descriptor carries (N requests per unit: a bucket of N refilled at
  * N per unit), else the limit rule with the longest matching prefix (e.g. a rule for
  * {@code edge|remote_address=} covers every address in domain {@code edge}), else the node's
@@ -31,8 +34,9 @@ import io.raftlimiter.bucket.BucketLimit;
  * <p>A descriptor takes {@code hits_addend} tokens (its own if set, else the request's, 0
  * meaning 1). The answer is {@code OVER_LIMIT} if any descriptor is refused; each status carries
  * its limit as requests per unit, the tokens left, and the time until its bucket is full. A
- * descriptor that could not be decided fails the whole call with its status, so Envoy's
- * {@code failure_mode_deny} decides, never this service.
+ * descriptor that asks for more than its bucket can hold (or whose key is too long) is
+ * {@code OVER_LIMIT}, never let through. A descriptor that could not be decided (no quorum) fails
+ * the whole call with its status, so Envoy's {@code failure_mode_deny} decides.
  */
 public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
   private final RateLimiterService decisions;
@@ -44,21 +48,32 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
   @Override
   public void shouldRateLimit(RateLimitRequest request,
       StreamObserver<RateLimitResponse> observer) {
-    AcquireBatchRequest batch;
+    Plan plan;
     try {
-      batch = toBatch(request);
+      plan = plan(request);
     } catch (InvalidRequestException e) {
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage())
           .asRuntimeException());
       return;
     }
-    UnaryCalls.call(decisions::acquireBatch, batch).whenComplete((answers, error) -> {
+    if (plan.batch().getRequestsCount() == 0) {
+      observer.onNext(toResponse(plan, null));
+      observer.onCompleted();
+      return;
+    }
+    UnaryCalls.call(decisions::acquireBatch, plan.batch()).whenComplete((answers, error) -> {
       try {
-        if (error != null) {
-          observer.onError(Status.fromThrowable(error).asRuntimeException());
-        } else {
-          observer.onNext(toResponse(answers));
+        if (error == null) {
+          observer.onNext(toResponse(plan, answers));
           observer.onCompleted();
+        } else if (Status.fromThrowable(error).getCode() == Status.Code.INVALID_ARGUMENT) {
+          // A descriptor asks for more than its bucket can ever hold: refused, and so is the
+          // request, with nothing taken (never let through because it could not be decided).
+          observer.onNext(allOverLimit(request.getDescriptorsCount(),
+              Status.fromThrowable(error).getDescription()));
+          observer.onCompleted();
+        } else {
+          observer.onError(Status.fromThrowable(error).asRuntimeException());
         }
       } catch (RuntimeException e) {
         observer.onError(Status.fromThrowable(e).asRuntimeException());
@@ -66,17 +81,31 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
     });
   }
 
-  /** The bucket key of {@code descriptor} in {@code domain}. Pure. */
-  static String key(String domain, RateLimitDescriptor descriptor) {
-    StringBuilder key = new StringBuilder(domain);
+  /**
+   * The acquires to decide, and for each descriptor its place in them, or -1 when it is refused
+   * without asking (more hits than any bucket holds, or a key too long to be one).
+   */
+  private record Plan(AcquireBatchRequest batch, int[] positions) {}
+
+  /** Envoy's separators in a key part: escaped, so that no two descriptors share a bucket. */
+  private static String escaped(String part) {
+    return part.replace("\\", "\\\\").replace("|", "\\|").replace("=", "\\=");
+  }
+
+  /**
+   * The bucket key of {@code descriptor} in {@code domain}: {@code domain|key=value|...}, with
+   * {@code \}, {@code |} and {@code =} inside the parts escaped by a {@code \}. Pure.
+   */
+  public static String key(String domain, RateLimitDescriptor descriptor) {
+    StringBuilder key = new StringBuilder(escaped(domain));
     for (RateLimitDescriptor.Entry entry : descriptor.getEntriesList()) {
-      key.append('|').append(entry.getKey()).append('=').append(entry.getValue());
+      key.append('|').append(escaped(entry.getKey())).append('=')
+          .append(escaped(entry.getValue()));
     }
     return key.toString();
   }
 
-  private static AcquireBatchRequest toBatch(RateLimitRequest request)
-      throws InvalidRequestException {
+  private static Plan plan(RateLimitRequest request) throws InvalidRequestException {
     if (request.getDomain().isEmpty()) {
       throw new InvalidRequestException("domain must not be empty");
     }
@@ -84,6 +113,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       throw new InvalidRequestException("at least one descriptor is needed");
     }
     AcquireBatchRequest.Builder batch = AcquireBatchRequest.newBuilder();
+    int[] positions = new int[request.getDescriptorsCount()];
     for (int i = 0; i < request.getDescriptorsCount(); i++) {
       RateLimitDescriptor descriptor = request.getDescriptors(i);
       if (descriptor.getEntriesCount() == 0) {
@@ -96,15 +126,33 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       }
       long hits = descriptor.hasHitsAddend() ? descriptor.getHitsAddend().getValue()
           : Integer.toUnsignedLong(request.getHitsAddend());
-      AcquireRequest.Builder acquire = AcquireRequest.newBuilder()
-          .setKey(key(request.getDomain(), descriptor))
+      String key = key(request.getDomain(), descriptor);
+      if (hits < 0 || hits > BucketLimit.MAX_CAPACITY
+          || key.getBytes(StandardCharsets.UTF_8).length > BucketOp.MAX_KEY_BYTES) {
+        positions[i] = -1; // 2^63 hits or more (unsigned), or no key: no bucket can allow it
+        continue;
+      }
+      AcquireRequest.Builder acquire = AcquireRequest.newBuilder().setKey(key)
           .setPermits(Math.max(1, hits));
       if (descriptor.hasLimit()) {
         acquire.setLimit(override(descriptor.getLimit(), i));
       }
+      positions[i] = batch.getRequestsCount();
       batch.addRequests(acquire);
     }
-    return batch.build();
+    return new Plan(batch.build(), positions);
+  }
+
+  private static RateLimitResponse allOverLimit(int descriptors, String why) {
+    RateLimitResponse.Builder response = RateLimitResponse.newBuilder()
+        .setOverallCode(Code.OVER_LIMIT);
+    for (int i = 0; i < descriptors; i++) {
+      response.addStatuses(DescriptorStatus.newBuilder().setCode(Code.OVER_LIMIT));
+    }
+    if (why != null) {
+      response.addResponseHeadersToAdd(header("x-raftlimiter-refused", why));
+    }
+    return response.build();
   }
 
   /** N requests per unit: a bucket of N, refilled at N per unit. */
@@ -124,10 +172,16 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
         .build();
   }
 
-  private static RateLimitResponse toResponse(AcquireBatchResponse answers) {
+  private static RateLimitResponse toResponse(Plan plan, AcquireBatchResponse answers) {
     RateLimitResponse.Builder response = RateLimitResponse.newBuilder().setOverallCode(Code.OK);
     AcquireResponse tightest = null;
-    for (AcquireResponse answer : answers.getResponsesList()) {
+    for (int position : plan.positions()) {
+      if (position < 0) {
+        response.setOverallCode(Code.OVER_LIMIT);
+        response.addStatuses(DescriptorStatus.newBuilder().setCode(Code.OVER_LIMIT));
+        continue;
+      }
+      AcquireResponse answer = answers.getResponses(position);
       if (answer.hasError()) {
         throw Status.fromCodeValue(answer.getError().getCode())
             .withDescription(answer.getError().getMessage()).asRuntimeException();

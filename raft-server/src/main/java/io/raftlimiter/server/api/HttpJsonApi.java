@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * left, {@code t} the seconds until the bucket is full again. A batch answers 200 with each
  * entry's decision or error, as over gRPC.
  *
- * <p>Replies are written on {@code replies}, never on the thread that decided.
+ * <p>Replies are written on {@code replies}, not on the thread that decided (unless
+ * {@code replies} refuses work, when answering on that thread beats leaving the caller waiting).
  */
 public final class HttpJsonApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpJsonApi.class);
@@ -53,8 +55,8 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    UnaryCalls.call(service::acquire, request.build()).whenCompleteAsync((response, error) -> answer(
-        exchange, () -> {
+    UnaryCalls.call(service::acquire, request.build()).whenComplete((response, error) ->
+        onReplies(() -> answer(exchange, () -> {
           if (error != null) {
             fail(exchange, Status.fromThrowable(error));
             return;
@@ -65,7 +67,7 @@ public final class HttpJsonApi {
                 Long.toString(ceilSeconds(response.getRetryAfterMillis())));
           }
           reply(exchange, response.getAllowed() ? 200 : 429, print(response));
-        }), replies);
+        })));
   }
 
   /** {@code POST /v1/acquire-batch}. Never throws; always answers and closes the exchange. */
@@ -74,14 +76,14 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    UnaryCalls.call(service::acquireBatch, request.build()).whenCompleteAsync((response, error) -> answer(
-        exchange, () -> {
+    UnaryCalls.call(service::acquireBatch, request.build()).whenComplete((response, error) ->
+        onReplies(() -> answer(exchange, () -> {
           if (error != null) {
             fail(exchange, Status.fromThrowable(error));
           } else {
             reply(exchange, 200, print(response));
           }
-        }), replies);
+        })));
   }
 
   /**
@@ -123,6 +125,15 @@ public final class HttpJsonApi {
         "\"bucket\";q=" + limit.getCapacity() + ";w=" + window);
     exchange.getResponseHeaders().set("RateLimit",
         "\"bucket\";r=" + Math.max(0, response.getRemaining()) + ";t=" + untilFull);
+  }
+
+  /** Answers on the reply threads; if they take no more work, on this thread (never not at all). */
+  private void onReplies(Runnable replying) {
+    try {
+      replies.execute(replying);
+    } catch (RejectedExecutionException e) {
+      replying.run();
+    }
   }
 
   /** Runs {@code replying}; if it throws, answers 500 instead, so the exchange always ends. */

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * escapes: every failure becomes a status, and no failure is ever answered {@code allowed}.
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
-  private final Predicate<byte[]> shadowed;
+  private final boolean nodeShadow;
+  private final Predicate<byte[]> ruleShadowed;
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
   /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
   public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
@@ -61,15 +62,17 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
    *
    * @param notServing why this node must not decide now, or null when it may. Such a call is
    *     answered {@code UNAVAILABLE}, so that clients go to another node, with nothing taken
-   * @param shadowed whether a key's refusals are answered as allowed (shadow mode: the node's
-   *     {@code limit.shadow}, or its rule's): decided and counted as usual, marked
-   *     {@code shadow_refused}, so that limits can be tried on live traffic before they are
-   *     enforced
+   * @param nodeShadow whether every refusal is answered as allowed ({@code limit.shadow}):
+   *     decided and counted as usual, marked {@code shadow_refused}, so that limits can be tried
+   *     on live traffic before they are enforced
+   * @param ruleShadowed whether the rule a key runs under is in shadow mode; it applies when the
+   *     decision ran under that rule's limit, not under one the request carried
    */
   public RateLimiterService(RequestValidator validator, GroupRouter router, NodeMetrics metrics,
-      Decider eventual, Decider leased, Supplier<String> notServing,
-      Predicate<byte[]> shadowed) {
-    this.shadowed = shadowed;
+      Decider eventual, Decider leased, Supplier<String> notServing, boolean nodeShadow,
+      Predicate<byte[]> ruleShadowed) {
+    this.nodeShadow = nodeShadow;
+    this.ruleShadowed = ruleShadowed;
     this.validator = validator;
     this.router = router;
     this.metrics = metrics;
@@ -251,7 +254,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
           metrics.decided(acquire.consistency(), decision.allowed(),
               System.nanoTime() - startNanos);
           AcquireResponse response = toResponse(decision, acquire.op().limit());
-          if (!decision.allowed() && shadowed.test(acquire.op().key())) {
+          if (!decision.allowed() && (nodeShadow || acquire.underOperatorLimit()
+              && ruleShadowed.test(acquire.op().key()))) {
             metrics.shadowRefused();
             return response.toBuilder().setAllowed(true).setShadowRefused(true).build();
           }

@@ -57,8 +57,9 @@ public final class RequestValidator {
     ConsistencyMode consistency = consistency(request);
     BucketLimit carried = request.hasLimit() ? limit(request.getLimit()) : null;
     // the rules are not looked up when the carried limit wins anyway
-    BucketLimit limit = carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? carried
-        : limitPolicy.apply(carried, limits.limitFor(keyBytes));
+    BucketLimit operator = carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? null
+        : limits.limitFor(keyBytes);
+    BucketLimit limit = operator == null ? carried : limitPolicy.apply(carried, operator);
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
@@ -69,7 +70,7 @@ public final class RequestValidator {
           + BucketOp.MAX_ID_BYTES + " are allowed");
     }
     return new ValidatedAcquire(new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, id),
-        consistency);
+        consistency, operator != null && limit.equals(operator));
   }
 
   private ConsistencyMode consistency(AcquireRequest request) throws InvalidRequestException {

@@ -5,7 +5,9 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class OpsHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpsHttpServer.class);
 
+  private static PrometheusRegistry jvmRegistry;
+
   private final HttpServer server;
   private final ExecutorService executor;
 
@@ -46,13 +50,17 @@ public final class OpsHttpServer implements AutoCloseable {
    */
   public static OpsHttpServer start(String host, int port, PrometheusRegistry registry,
       Supplier<Readiness> readiness) throws IOException {
+    PrometheusRegistry jvm = jvmMetrics();
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
     ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.named("http"));
     server.setExecutor(executor);
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     server.createContext("/metrics", guarded(exchange -> {
       ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
-      writer.write(body, registry.scrape(), EscapingScheme.DEFAULT);
+      MetricSnapshots.Builder all = MetricSnapshots.builder();
+      registry.scrape().forEach(all::metricSnapshot);
+      jvm.scrape().forEach(all::metricSnapshot);
+      writer.write(body, all.build(), EscapingScheme.DEFAULT);
       send(exchange, 200, writer.getContentType(), body.toByteArray());
     }));
     server.createContext("/healthz", guarded(exchange ->
@@ -88,6 +96,18 @@ public final class OpsHttpServer implements AutoCloseable {
     return executor;
   }
 
+  /**
+   * The JVM's metrics, registered once per process: they describe the process, not a node, and
+   * the instrumentation keeps every registry it was given for good (a node's would outlive it).
+   */
+  private static synchronized PrometheusRegistry jvmMetrics() {
+    if (jvmRegistry == null) {
+      jvmRegistry = new PrometheusRegistry();
+      JvmMetrics.builder().register(jvmRegistry);
+    }
+    return jvmRegistry;
+  }
+
   public int port() {
     return server.getAddress().getPort();
   }
@@ -117,7 +137,7 @@ public final class OpsHttpServer implements AutoCloseable {
   /** Only GET (and HEAD), only the exact path; never lets an exception out. */
   private static HttpHandler guarded(Handler handler) {
     return exchange -> {
-      try (exchange) {
+      try {
         String method = exchange.getRequestMethod();
         if (!exchange.getRequestURI().getPath().equals(exchange.getHttpContext().getPath())) {
           send(exchange, 404, "text/plain; charset=utf-8", "not found\n".getBytes(
@@ -136,8 +156,10 @@ public final class OpsHttpServer implements AutoCloseable {
           send(exchange, 500, "text/plain; charset=utf-8", "internal error\n".getBytes(
               StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException ignored) {
-          // the response had started; the connection is closed
+          // the response had started; closing cuts it off
         }
+      } finally {
+        exchange.close();
       }
     };
   }

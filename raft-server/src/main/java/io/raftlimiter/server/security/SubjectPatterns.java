@@ -10,8 +10,9 @@ import javax.security.auth.x500.X500Principal;
  * {@code security.node-subjects}): distinguished names separated by {@code ;}, each compared
  * with a certificate's subject in RFC 2253 form, so {@code CN=admin, O=Acme} and
  * {@code CN=admin,O=Acme} are the same name. A {@code *} stands for any characters inside one
- * attribute value (never a {@code ,}), so {@code CN=node-*,O=Acme} admits {@code CN=node-7,O=Acme}
- * but not {@code CN=node-7,OU=x,O=Acme}. Pure: no I/O.
+ * attribute value (never a {@code ,}, {@code +} or escape), so {@code CN=node-*,O=Acme} admits
+ * {@code CN=node-7,O=Acme} but not {@code CN=node-7,OU=x,O=Acme} or
+ * {@code CN=node-7+OU=x,O=Acme}. Pure: no I/O.
  */
 public final class SubjectPatterns {
   private static final SubjectPatterns NONE = new SubjectPatterns(List.of(), "");
@@ -60,7 +61,7 @@ public final class SubjectPatterns {
     StringBuilder regex = new StringBuilder();
     int start = 0;
     for (int star = name.indexOf('*'); star >= 0; star = name.indexOf('*', start)) {
-      regex.append(Pattern.quote(name.substring(start, star))).append("[^,]*");
+      regex.append(Pattern.quote(name.substring(start, star))).append("[^,+\\\\]*");
       start = star + 1;
     }
     regex.append(Pattern.quote(name.substring(start)));

@@ -10,8 +10,15 @@ import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.Signature;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The PEM files of a TLS identity and of the authority it trusts: {@code cert} (the certificate
@@ -41,7 +48,35 @@ public record TlsFiles(Path cert, Path key, Path ca) {
     if (!belongTogether(privateKey, chain[0])) {
       throw new IOException(key + " is not the private key of the certificate in " + cert);
     }
+    if (!signedBy(chain, trusted)) {
+      throw new IOException("the certificate in " + cert + " (" + chain[0]
+          .getSubjectX500Principal() + ") does not lead to the authority in " + ca
+          + ": the other nodes would refuse it");
+    }
     return new Loaded(chain, privateKey, trusted);
+  }
+
+  /** Whether {@code chain} leads to one of {@code trusted} (PKIX, without revocation). */
+  private static boolean signedBy(X509Certificate[] chain, X509Certificate[] trusted) {
+    try {
+      Set<TrustAnchor> anchors = new HashSet<>();
+      for (X509Certificate authority : trusted) {
+        anchors.add(new TrustAnchor(authority, null));
+      }
+      List<X509Certificate> path = new ArrayList<>();
+      for (X509Certificate certificate : chain) {
+        if (!List.of(trusted).contains(certificate)) { // the anchor itself is not on the path
+          path.add(certificate);
+        }
+      }
+      PKIXParameters parameters = new PKIXParameters(anchors);
+      parameters.setRevocationEnabled(false);
+      CertPathValidator.getInstance("PKIX").validate(
+          CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
+      return true;
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** When the files last changed, to tell whether they need reading again. */

@@ -28,6 +28,8 @@ class SubjectPatternsTest {
     assertFalse(nodes.matches(new X500Principal("CN=node-7,OU=evil,O=Acme")));
     // an escaped ',' inside a value is no way around it either
     assertFalse(nodes.matches(new X500Principal("CN=node-7\\,OU=x,O=Acme")));
+    // nor a '+' into another attribute of a multi-valued name
+    assertFalse(nodes.matches(new X500Principal("CN=node-7+OU=x,O=Acme")));
   }
 
   @Test

@@ -56,6 +56,16 @@ class TlsMaterialTest {
       assertEquals(1, failures.getCount());
       assertEquals(first, served(material));
 
+      // A certificate of another authority: refused too (the other nodes would refuse it).
+      TlsFiles foreign = DevCertificates.openOrCreate(dir.resolve("other"))
+          .issue("node-1", DevCertificates.Use.NODE);
+      Files.copy(foreign.key(), node.key(), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(foreign.cert(), node.cert(), StandardCopyOption.REPLACE_EXISTING);
+      touch(node.cert());
+      assertFalse(material.reloadIfChanged());
+      assertEquals(2, failures.getCount());
+      assertEquals(first, served(material));
+
       // A whole new certificate and key: served from now on.
       ca.issue("node-1", DevCertificates.Use.NODE);
       touch(node.cert());
