@@ -46,6 +46,7 @@ import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.ops.DropwizardCollector;
 import io.raftlimiter.server.ops.OpsHttpServer;
+import io.raftlimiter.server.ops.RatisCollector;
 import io.raftlimiter.server.ops.Readiness;
 import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.runtime.DaemonThreads;
@@ -290,6 +291,7 @@ public final class RaftNode implements AutoCloseable {
     PrometheusRegistry prometheus = metrics.prometheus();
     prometheus.register(new DropwizardCollector(registry, NodeMetrics.EXPORTED_NATIVELY));
     prometheus.register(new StatusCollector(this::status));
+    prometheus.register(new RatisCollector(config.nodeId()));
     try {
       ops = OpsHttpServer.start(config.bindHost(), httpPort, prometheus,
           this::readiness);

@@ -1,6 +1,7 @@
 package io.raftlimiter.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -64,6 +65,8 @@ class OperationsTest {
       assertTrue(before.contains("jvm_memory_used_bytes"), "no JVM metrics");
       assertTrue(before.contains("raftlimiter_group_term{group=\"0\"}"), before);
       assertTrue(before.contains("raftlimiter_requests_shed_total"), "no Dropwizard bridge");
+      assertTrue(before.contains("member=\"n1@group-"), "no Ratis metrics of n1");
+      assertFalse(before.contains("member=\"n2@"), "another node's Ratis metrics");
       try (RateLimiterClient client = RateLimiterClient.newBuilder()
           .endpoints(java.util.List.of(survivor.clientAddress())).build()) {
         for (int i = 0; i < 20; i++) {
