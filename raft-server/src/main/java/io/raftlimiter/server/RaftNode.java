@@ -289,7 +289,7 @@ public final class RaftNode implements AutoCloseable {
       return;
     }
     PrometheusRegistry prometheus = metrics.prometheus();
-    prometheus.register(new DropwizardCollector(registry, NodeMetrics.EXPORTED_NATIVELY));
+    prometheus.register(new DropwizardCollector(registry));
     prometheus.register(new StatusCollector(this::status));
     prometheus.register(new RatisCollector(config.nodeId()));
     try {

@@ -56,18 +56,8 @@ public final class LimitRules {
     if (shadowed.isEmpty()) {
       return false;
     }
-    Node node = root;
-    boolean shadow = node.limit != null && node.shadow;
-    for (int i = 0; i < key.length; i++) {
-      node = node.child(key[i]);
-      if (node == null) {
-        break;
-      }
-      if (node.limit != null) {
-        shadow = node.shadow;
-      }
-    }
-    return shadow;
+    Node rule = longestMatch(key);
+    return rule != null && rule.shadow;
   }
 
   /** The prefixes whose rules are in shadow mode, in code point order. */
@@ -77,15 +67,21 @@ public final class LimitRules {
 
   /** The limit of the longest rule prefix {@code key} starts with, or null when none matches. */
   public BucketLimit match(byte[] key) {
+    Node rule = longestMatch(key);
+    return rule == null ? null : rule.limit;
+  }
+
+  /** The node of the longest rule prefix {@code key} starts with, or null when none matches. */
+  private Node longestMatch(byte[] key) {
     Node node = root;
-    BucketLimit best = node.limit;
+    Node best = node.limit != null ? node : null;
     for (int i = 0; i < key.length; i++) {
       node = node.child(key[i]);
       if (node == null) {
         break;
       }
       if (node.limit != null) {
-        best = node.limit;
+        best = node;
       }
     }
     return best;

@@ -7,37 +7,34 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Sampling;
 import com.codahale.metrics.Snapshot;
 import io.prometheus.metrics.model.registry.MultiCollector;
-import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Quantile;
 import io.prometheus.metrics.model.snapshots.Quantiles;
-import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The node's Dropwizard metrics (its own registry, never a global one) in Prometheus form, read at
  * scrape time: {@code requests.shed} becomes {@code raftlimiter_requests_shed_total}. Counters and
  * meters are counters; numeric gauges are gauges; histograms are summaries of their reservoir
- * (quantiles 0.5, 0.9, 0.99 and a count). Names the node exports natively are left out.
+ * (quantiles 0.5, 0.9, 0.99 and a count).
  */
 public final class DropwizardCollector implements MultiCollector {
   private static final Pattern NOT_ALLOWED = Pattern.compile("[^a-zA-Z0-9_]");
 
   private final MetricRegistry registry;
-  private final Set<String> exportedElsewhere;
 
-  public DropwizardCollector(MetricRegistry registry, Set<String> exportedElsewhere) {
+  public DropwizardCollector(MetricRegistry registry) {
     this.registry = registry;
-    this.exportedElsewhere = Set.copyOf(exportedElsewhere);
   }
 
   /** The Prometheus name of Dropwizard metric {@code name}. */
@@ -49,9 +46,6 @@ public final class DropwizardCollector implements MultiCollector {
   public MetricSnapshots collect() {
     List<MetricSnapshot> snapshots = new ArrayList<>();
     for (Map.Entry<String, Metric> entry : registry.getMetrics().entrySet()) {
-      if (exportedElsewhere.contains(entry.getKey())) {
-        continue;
-      }
       MetricSnapshot snapshot = snapshot(entry.getKey(), entry.getValue());
       if (snapshot != null) {
         snapshots.add(snapshot);

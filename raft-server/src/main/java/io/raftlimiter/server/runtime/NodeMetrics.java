@@ -3,28 +3,23 @@ package io.raftlimiter.server.runtime;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
-import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.server.decide.ConsistencyMode;
 import java.util.Locale;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A node's metrics, in registries owned by the node (never a static global, so that several nodes
  * in one JVM keep theirs apart). Most are Dropwizard metrics, which the status and the Prometheus
- * export ({@code server.ops}) both read; decisions by mode and outcome and their latency are
- * Prometheus metrics of their own ({@link #prometheus()}), with labels and histogram buckets that
- * Dropwizard has no form for.
+ * export ({@code server.ops}) both read. Decisions by mode and outcome and their latency are
+ * Prometheus metrics only ({@link #prometheus()}), with labels and histogram buckets that
+ * Dropwizard has no form for; the status's totals are summed from them, so each decision is
+ * counted once.
  */
 public final class NodeMetrics {
   private final MetricRegistry registry;
-  private final Meter allowed;
-  private final Meter rejected;
   private final Counter invalid;
   private final Counter unavailable;
   private final Counter forwarded;
@@ -32,19 +27,13 @@ public final class NodeMetrics {
   private final Counter expired;
   private final Counter shadowRefused;
   private final Histogram opsPerEntry;
-  private final Timer decisionLatency;
   private final PrometheusRegistry prometheus = new PrometheusRegistry();
   /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
   private final CounterDataPoint[][] decisions;
   private final DistributionDataPoint[] latencySeconds;
-  /** The Dropwizard metrics {@link #prometheus()} has in a form of its own. */
-  public static final Set<String> EXPORTED_NATIVELY =
-      Set.of("decisions.allowed", "decisions.rejected", "decisions.latency");
 
   public NodeMetrics(MetricRegistry registry) {
     this.registry = registry;
-    this.allowed = registry.meter("decisions.allowed");
-    this.rejected = registry.meter("decisions.rejected");
     this.invalid = registry.counter("requests.invalid");
     this.unavailable = registry.counter("requests.unavailable");
     this.forwarded = registry.counter("acquires.forwarded");
@@ -54,8 +43,6 @@ public final class NodeMetrics {
     // Updated on every decision: the lock-free reservoir, not the default skip-list one.
     this.opsPerEntry = registry.histogram("entries.ops",
         () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
-    this.decisionLatency = registry.timer("decisions.latency",
-        () -> new Timer(LockFreeExponentiallyDecayingReservoir.builder().build()));
     io.prometheus.metrics.core.metrics.Counter byMode =
         io.prometheus.metrics.core.metrics.Counter.builder().name("raftlimiter_decisions")
             .help("decisions answered, by consistency mode and outcome")
@@ -89,8 +76,6 @@ public final class NodeMetrics {
   }
 
   public void decided(ConsistencyMode mode, boolean wasAllowed, long latencyNanos) {
-    (wasAllowed ? allowed : rejected).mark();
-    decisionLatency.update(latencyNanos, TimeUnit.NANOSECONDS);
     decisions[mode.ordinal()][wasAllowed ? 0 : 1].inc();
     latencySeconds[mode.ordinal()].observe(latencyNanos / 1e9);
   }
@@ -141,10 +126,19 @@ public final class NodeMetrics {
   }
 
   public long allowedCount() {
-    return allowed.getCount();
+    return decisionCount(0);
   }
 
   public long rejectedCount() {
-    return rejected.getCount();
+    return decisionCount(1);
+  }
+
+  /** Decisions with {@code outcome} (0 allowed, 1 rejected), summed over the modes. */
+  private long decisionCount(int outcome) {
+    long sum = 0;
+    for (CounterDataPoint[] byOutcome : decisions) {
+      sum += byOutcome[outcome].getLongValue();
+    }
+    return sum;
   }
 }
