@@ -28,6 +28,7 @@ import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
 import io.raftlimiter.server.api.RouteHintInterceptor;
+import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -44,6 +45,9 @@ import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.forward.ForwardService;
 import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
+import io.raftlimiter.server.envoy.DescriptorConfig;
+import io.raftlimiter.server.envoy.DescriptorConfigException;
+import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
 import io.raftlimiter.server.ops.DropwizardCollector;
 import io.raftlimiter.server.ops.OpsHttpServer;
 import io.raftlimiter.server.ops.RatisCollector;
@@ -71,6 +75,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -121,6 +126,7 @@ public final class RaftNode implements AutoCloseable {
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
   private JmxReporter jmx;
+  private DescriptorConfigWatcher envoyLimits;
   private static final AtomicBoolean RATIS_JMX = new AtomicBoolean();
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
@@ -183,6 +189,7 @@ public final class RaftNode implements AutoCloseable {
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
+    Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(registry, taskFailures);
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
         leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
         key -> metadata.rules().shadowed(key));
@@ -199,7 +206,8 @@ public final class RaftNode implements AutoCloseable {
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(
-            new EnvoyRateLimitService(decisions).bindService(), metrics::invalidRequest))
+            new EnvoyRateLimitService(decisions, envoyConfig, metrics::shadowRefused)
+                .bindService(), metrics::invalidRequest))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -485,7 +493,33 @@ public final class RaftNode implements AutoCloseable {
    * (UNAVAILABLE if its entry did not commit, which a client retries on another node); cutting
    * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
    */
+  /**
+   * The descriptor limits of {@code envoy.config}, watched for changes; none when it is unset.
+   *
+   * @throws ConfigException (after closing what runs) when the files cannot be read or used
+   */
+  private Supplier<DescriptorConfig> envoyDescriptorConfig(MetricRegistry registry,
+      Counter taskFailures) {
+    Path location = config.get(NodeConfigKeys.ENVOY_CONFIG);
+    if (location == null) {
+      return () -> DescriptorConfig.EMPTY;
+    }
+    try {
+      envoyLimits = DescriptorConfigWatcher.open(location,
+          config.get(NodeConfigKeys.ENVOY_CONFIG_RELOAD_INTERVAL_MS),
+          registry.counter(DescriptorConfigWatcher.RELOADS_METRIC),
+          registry.counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC), taskFailures);
+      return envoyLimits;
+    } catch (IOException | DescriptorConfigException e) {
+      closeQuietly();
+      throw new ConfigException("envoy.config: " + e.getMessage());
+    }
+  }
+
   private void closeQuietly() {
+    if (envoyLimits != null) {
+      envoyLimits.close();
+    }
     if (healthTimer != null) {
       healthTimer.shutdownNow();
       health.enterTerminalState();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.codahale.metrics.Counter;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
@@ -20,7 +21,11 @@ import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.server.api.EnvoyRateLimitService;
+import io.raftlimiter.server.config.ConfigException;
+import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
 import io.raftlimiter.server.local.LocalCluster;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,12 +50,8 @@ class EnvoyRateLimitTest {
       ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
           InsecureChannelCredentials.create()).build();
       try {
-        NodeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .setLimit(SetLimitRequest.newBuilder().setRule(LimitRule.newBuilder()
-                .setPrefix("edge|remote_address=").setCapacity(3).setRefillPerSecond(0.001))
-                .build());
         RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy =
-            RateLimitServiceGrpc.newBlockingStub(channel);
+            withRule(channel, "edge|remote_address=", 3, 0.001);
 
         // Under the prefix rule: 3, then over.
         for (int i = 0; i < 4; i++) {
@@ -110,6 +111,131 @@ class EnvoyRateLimitTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void descriptorConfigurationDecidesShadowsAndReloads() throws Exception {
+    Path config = dir.resolve("envoy").resolve("edge.yaml");
+    Files.createDirectories(config.getParent());
+    Files.writeString(config, edgeConfig(3) + """
+          - key: path
+            value: /try
+            shadow_mode: true
+            rate_limit: {unit: hour, requests_per_unit: 1}
+          - key: path
+            value: /free
+            rate_limit: {unlimited: true}
+        """);
+    // DENY: limits requests carry are ignored, the configured ones are not (they are the
+    // operator's); the rule for the domain's prefix gives way to its configuration
+    try (LocalCluster cluster = LocalCluster.start(1, dir.resolve("nodes"), b -> b
+        .set(NodeConfigKeys.ENVOY_CONFIG.name(), config.getParent().toString())
+        .set(NodeConfigKeys.ENVOY_CONFIG_RELOAD_INTERVAL_MS.name(), "100")
+        .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE.name(), "DENY"))) {
+      cluster.awaitLeaders(Duration.ofSeconds(30));
+      ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
+          InsecureChannelCredentials.create()).build();
+      try {
+        RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy =
+            withRule(channel, "edge|", 100, 100);
+
+        for (int i = 0; i < 4; i++) {
+          RateLimitResponse answer = call(envoy, request("edge", 0, address("10.0.0.1")));
+          assertEquals(i < 3 ? Code.OK : Code.OVER_LIMIT, answer.getOverallCode(), "call " + i);
+          assertEquals(RateLimit.newBuilder().setRequestsPerUnit(3)
+              .setUnit(RateLimit.Unit.HOUR).build(), answer.getStatuses(0).getCurrentLimit());
+        }
+        // Not limited by the configuration: OK without a limit, however often.
+        for (int i = 0; i < 5; i++) {
+          RateLimitResponse free = call(envoy, request("edge", 0, path("/free")));
+          assertEquals(Code.OK, free.getOverallCode());
+          assertTrue(!free.getStatuses(0).hasCurrentLimit(), free.toString());
+        }
+        // Shadow mode: the second is over, counted, and answered OK.
+        Counter shadowed = cluster.node(0).metrics().registry()
+            .counter("decisions.shadow-refused");
+        long rejected = cluster.node(0).metrics().rejectedCount();
+        assertEquals(Code.OK, call(envoy, request("edge", 0, path("/try"))).getOverallCode());
+        assertEquals(0, shadowed.getCount());
+        assertEquals(Code.OK, call(envoy, request("edge", 0, path("/try"))).getOverallCode());
+        assertEquals(1, shadowed.getCount());
+        assertEquals(rejected + 1, cluster.node(0).metrics().rejectedCount(),
+            "decided and counted as a refusal");
+
+        // An edit is taken while the node runs: 5 per hour for addresses not seen before.
+        Files.writeString(config, edgeConfig(5));
+        awaitRemaining(envoy, "10.0.1.", 4);
+        for (int i = 0; i < 5; i++) {
+          assertEquals(Code.OK, call(envoy, request("edge", 0, address("10.0.1.99")))
+              .getOverallCode());
+        }
+        assertEquals(Code.OVER_LIMIT, call(envoy, request("edge", 0, address("10.0.1.99")))
+            .getOverallCode());
+        // A broken edit is refused and counted; the last good configuration stays.
+        Counter failures = cluster.node(0).metrics().registry()
+            .counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC);
+        Files.writeString(config, "domain: edge\ndescriptors: [{key: remote_address, "
+            + "rate_limit: {unit: second}}]\n");
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (failures.getCount() == 0 && System.nanoTime() < until) {
+          Thread.sleep(50);
+        }
+        assertEquals(1, failures.getCount());
+        assertEquals(4, call(envoy, request("edge", 0, address("10.0.2.1")))
+            .getStatuses(0).getLimitRemaining());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aNodeWithABrokenDescriptorConfigurationDoesNotStart() throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(config, "domain: edge\ndescriptors: [{key: k, rate_limit: "
+        + "{unit: second, requests_per_unit: many}}]\n");
+    ConfigException refused = assertThrows(ConfigException.class, () -> LocalCluster.start(1,
+        dir.resolve("nodes"), b -> b.set(NodeConfigKeys.ENVOY_CONFIG.name(), config.toString())));
+    assertTrue(refused.getMessage().contains("requests_per_unit must be a whole number, got many"),
+        refused.getMessage());
+  }
+
+  /** Sets the rule of {@code prefix}; Envoy's stub on {@code channel}. */
+  private static RateLimitServiceGrpc.RateLimitServiceBlockingStub withRule(
+      ManagedChannel channel, String prefix, long capacity, double refillPerSecond) {
+    NodeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .setLimit(SetLimitRequest.newBuilder().setRule(LimitRule.newBuilder()
+            .setPrefix(prefix).setCapacity(capacity).setRefillPerSecond(refillPerSecond))
+            .build());
+    return RateLimitServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** Calls with new addresses of {@code prefix} until one is answered with {@code remaining}. */
+  private static void awaitRemaining(RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy,
+      String prefix, int remaining) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (int i = 0; System.nanoTime() < until; i++) {
+      if (call(envoy, request("edge", 0, address(prefix + i))).getStatuses(0)
+          .getLimitRemaining() == remaining) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the edited configuration was not taken within 20 s");
+  }
+
+  private static String edgeConfig(int perHour) {
+    return """
+        domain: edge
+        descriptors:
+          - key: remote_address
+            rate_limit: {unit: hour, requests_per_unit: %d}
+        """.formatted(perHour);
+  }
+
+  private static RateLimitDescriptor path(String path) {
+    return RateLimitDescriptor.newBuilder().addEntries(entry("path", path)).build();
   }
 
   @Test

@@ -18,31 +18,57 @@ import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.envoy.ConfiguredLimit;
+import io.raftlimiter.server.envoy.DescriptorConfig;
+import io.raftlimiter.server.envoy.EnvoyUnits;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Envoy's rate limit service protocol, {@code envoy.service.ratelimit.v3.RateLimitService/
  * ShouldRateLimit}, so that Envoy (or Istio) can ask raftlimiter directly. Each descriptor is a
  * bucket, keyed {@code <domain>|<key>=<value>|...} in the order of its entries (see
- * {@link #key}); its limit is a
- * {@code limit} override the descriptor carries (N requests per unit: a bucket of N refilled at
- * N per unit), else the limit rule with the longest matching prefix (e.g. a rule for
- * {@code edge|remote_address=} covers every address in domain {@code edge}), else the node's
- * default. All descriptors of a request are decided in one batch by the same
- * {@link RateLimiterService} as gRPC calls, in the node's default consistency mode.
+ * {@link #key}). Its limit is, in order:
+ * <ol>
+ *   <li>the {@code limit} override the descriptor carries (N requests per unit: a bucket of N
+ *       refilled at N per unit; subject to {@code limit.request-override}, as any limit a
+ *       request carries);
+ *   <li>for a domain that has a descriptor configuration ({@code envoy.config}, the format of
+ *       Envoy's ratelimit service), the limit it gives the descriptor, which rules do not change;
+ *       a descriptor it gives none (or {@code unlimited}) is answered {@code OK} and takes
+ *       nothing, as in Envoy's ratelimit service;
+ *   <li>else the limit rule with the longest matching prefix (e.g. a rule for
+ *       {@code edge|remote_address=} covers every address in domain {@code edge}), else the
+ *       node's default.
+ * </ol>
+ * All descriptors of a request are decided in one batch by the same {@link RateLimiterService}
+ * as gRPC calls, in the node's default consistency mode.
  *
  * <p>A descriptor takes {@code hits_addend} tokens (its own if set, else the request's, 0
  * meaning 1). The answer is {@code OVER_LIMIT} if any descriptor is refused; each status carries
  * its limit as requests per unit, the tokens left, and the time until its bucket is full. A
  * descriptor that asks for more than its bucket can hold (or whose key is too long) is
- * {@code OVER_LIMIT}, never let through. A descriptor that could not be decided (no quorum) fails
- * the whole call with its status, so Envoy's {@code failure_mode_deny} decides.
+ * {@code OVER_LIMIT}, never let through. A configured descriptor in {@code shadow_mode} is
+ * decided and counted, and answered {@code OK} even when refused. A descriptor that could not be
+ * decided (no quorum) fails the whole call with its status, so Envoy's
+ * {@code failure_mode_deny} decides.
  */
 public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
   private final RateLimiterService decisions;
+  private final Supplier<DescriptorConfig> configured;
+  private final Runnable shadowRefused;
 
-  public EnvoyRateLimitService(RateLimiterService decisions) {
+  /**
+   * @param configured the descriptor configuration in force, read on each call
+   * @param shadowRefused counts a refusal answered {@code OK} in shadow mode
+   */
+  public EnvoyRateLimitService(RateLimiterService decisions,
+      Supplier<DescriptorConfig> configured, Runnable shadowRefused) {
     this.decisions = decisions;
+    this.configured = configured;
+    this.shadowRefused = shadowRefused;
   }
 
   @Override
@@ -61,7 +87,9 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       observer.onCompleted();
       return;
     }
-    UnaryCalls.call(decisions::acquireBatch, plan.batch()).whenComplete((answers, error) -> {
+    UnaryCalls.<AcquireBatchRequest, AcquireBatchResponse>call(
+        (batch, answers) -> decisions.acquireBatch(batch, plan.fixedLimits(), answers),
+        plan.batch()).whenComplete((answers, error) -> {
       try {
         if (error == null) {
           observer.onNext(toResponse(plan, answers));
@@ -82,10 +110,24 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
   }
 
   /**
-   * The acquires to decide, and for each descriptor its place in them, or -1 when it is refused
-   * without asking (more hits than any bucket holds, or a key too long to be one).
+   * The acquires to decide, with the limit the descriptor configuration fixes for each (or
+   * null), and what became of each descriptor.
    */
-  private record Plan(AcquireBatchRequest batch, int[] positions) {}
+  private record Plan(AcquireBatchRequest batch, List<BucketLimit> fixedLimits, List<Slot> slots) {}
+
+  /**
+   * One descriptor: decided as acquire {@code position} of the batch, or answered {@code preset}
+   * without asking; {@code configured} is its limit from the descriptor configuration, or null.
+   */
+  private record Slot(int position, Code preset, ConfiguredLimit configured) {
+    static Slot asked(int position, ConfiguredLimit configured) {
+      return new Slot(position, null, configured);
+    }
+
+    static Slot answered(Code code, ConfiguredLimit configured) {
+      return new Slot(-1, code, configured);
+    }
+  }
 
   /** Envoy's separators in a key part: escaped, so that no two descriptors share a bucket. */
   private static String escaped(String part) {
@@ -105,15 +147,19 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
     return key.toString();
   }
 
-  private static Plan plan(RateLimitRequest request) throws InvalidRequestException {
-    if (request.getDomain().isEmpty()) {
+  private Plan plan(RateLimitRequest request) throws InvalidRequestException {
+    String domain = request.getDomain();
+    if (domain.isEmpty()) {
       throw new InvalidRequestException("domain must not be empty");
     }
     if (request.getDescriptorsCount() == 0) {
       throw new InvalidRequestException("at least one descriptor is needed");
     }
+    DescriptorConfig config = configured.get();
+    boolean governed = config.governs(domain);
     AcquireBatchRequest.Builder batch = AcquireBatchRequest.newBuilder();
-    int[] positions = new int[request.getDescriptorsCount()];
+    List<BucketLimit> fixedLimits = new ArrayList<>();
+    List<Slot> slots = new ArrayList<>(request.getDescriptorsCount());
     for (int i = 0; i < request.getDescriptorsCount(); i++) {
       RateLimitDescriptor descriptor = request.getDescriptors(i);
       if (descriptor.getEntriesCount() == 0) {
@@ -126,10 +172,19 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       }
       long hits = descriptor.hasHitsAddend() ? descriptor.getHitsAddend().getValue()
           : Integer.toUnsignedLong(request.getHitsAddend());
-      String key = key(request.getDomain(), descriptor);
+      String key = key(domain, descriptor);
+      boolean byConfig = governed && !descriptor.hasLimit();
+      ConfiguredLimit limit = byConfig ? config.limitOf(domain, descriptor.getEntriesList()) : null;
+      if (byConfig && limit == null) {
+        slots.add(Slot.answered(Code.OK, null)); // the configuration does not limit it
+        continue;
+      }
       if (hits < 0 || hits > BucketLimit.MAX_CAPACITY
-          || key.getBytes(StandardCharsets.UTF_8).length > BucketOp.MAX_KEY_BYTES) {
-        positions[i] = -1; // 2^63 hits or more (unsigned), or no key: no bucket can allow it
+          || key.getBytes(StandardCharsets.UTF_8).length > BucketOp.MAX_KEY_BYTES
+          || limit != null && (limit.refusesAll() || hits > limit.requestsPerUnit())) {
+        // 2^63 hits or more (unsigned), more than the configured limit ever holds, a limit of 0,
+        // or no key: no bucket can allow it
+        slots.add(Slot.answered(Code.OVER_LIMIT, limit));
         continue;
       }
       AcquireRequest.Builder acquire = AcquireRequest.newBuilder().setKey(key)
@@ -137,10 +192,11 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       if (descriptor.hasLimit()) {
         acquire.setLimit(override(descriptor.getLimit(), i));
       }
-      positions[i] = batch.getRequestsCount();
+      slots.add(Slot.asked(batch.getRequestsCount(), limit));
+      fixedLimits.add(limit == null ? null : limit.bucket());
       batch.addRequests(acquire);
     }
-    return new Plan(batch.build(), positions);
+    return new Plan(batch.build(), fixedLimits, slots);
   }
 
   private static RateLimitResponse allOverLimit(int descriptors, String why) {
@@ -158,46 +214,54 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
   /** N requests per unit: a bucket of N, refilled at N per unit. */
   private static Limit override(RateLimitDescriptor.RateLimitOverride limit, int index)
       throws InvalidRequestException {
-    long seconds = switch (limit.getUnit()) {
-      case SECOND -> 1;
-      case MINUTE -> 60;
-      case HOUR -> 3_600;
-      case DAY -> 86_400;
-      case MONTH -> 30 * 86_400;
-      case YEAR -> 365 * 86_400;
-      default -> throw new InvalidRequestException("descriptors[" + index + "].limit has no unit");
-    };
+    RateLimit.Unit unit = EnvoyUnits.named(limit.getUnit().name());
+    if (unit == null) {
+      throw new InvalidRequestException("descriptors[" + index + "].limit has no unit");
+    }
     long perUnit = Integer.toUnsignedLong(limit.getRequestsPerUnit());
-    return Limit.newBuilder().setCapacity(perUnit).setRefillPerSecond((double) perUnit / seconds)
-        .build();
+    return Limit.newBuilder().setCapacity(perUnit)
+        .setRefillPerSecond((double) perUnit / EnvoyUnits.seconds(unit)).build();
   }
 
-  private static RateLimitResponse toResponse(Plan plan, AcquireBatchResponse answers) {
+  private RateLimitResponse toResponse(Plan plan, AcquireBatchResponse answers) {
     RateLimitResponse.Builder response = RateLimitResponse.newBuilder().setOverallCode(Code.OK);
     AcquireResponse tightest = null;
-    for (int position : plan.positions()) {
-      if (position < 0) {
-        response.setOverallCode(Code.OVER_LIMIT);
-        response.addStatuses(DescriptorStatus.newBuilder().setCode(Code.OVER_LIMIT));
-        continue;
+    for (Slot slot : plan.slots()) {
+      DescriptorStatus.Builder status = DescriptorStatus.newBuilder();
+      ConfiguredLimit configured = slot.configured();
+      if (configured != null) {
+        status.setCurrentLimit(RateLimit.newBuilder()
+            .setRequestsPerUnit((int) Math.min(Integer.MAX_VALUE, configured.requestsPerUnit()))
+            .setUnit(configured.unit()).setName(configured.name()));
       }
-      AcquireResponse answer = answers.getResponses(position);
-      if (answer.hasError()) {
-        throw Status.fromCodeValue(answer.getError().getCode())
-            .withDescription(answer.getError().getMessage()).asRuntimeException();
+      boolean allowed;
+      if (slot.preset() != null) {
+        allowed = slot.preset() == Code.OK;
+      } else {
+        AcquireResponse answer = answers.getResponses(slot.position());
+        if (answer.hasError()) {
+          throw Status.fromCodeValue(answer.getError().getCode())
+              .withDescription(answer.getError().getMessage()).asRuntimeException();
+        }
+        allowed = answer.getAllowed();
+        if (configured == null) {
+          status.setCurrentLimit(perUnit(answer.getLimit()));
+        }
+        status.setLimitRemaining((int) Math.min(Integer.MAX_VALUE,
+                Math.max(0, answer.getRemaining())))
+            .setDurationUntilReset(Duration.newBuilder().setSeconds(secondsUntilFull(answer)));
+        if (tightest == null || answer.getRemaining() < tightest.getRemaining()) {
+          tightest = answer;
+        }
       }
-      Limit limit = answer.getLimit();
-      DescriptorStatus.Builder status = DescriptorStatus.newBuilder()
-          .setCode(answer.getAllowed() ? Code.OK : Code.OVER_LIMIT)
-          .setCurrentLimit(perUnit(limit))
-          .setLimitRemaining((int) Math.min(Integer.MAX_VALUE, Math.max(0, answer.getRemaining())))
-          .setDurationUntilReset(Duration.newBuilder().setSeconds(secondsUntilFull(answer)));
+      if (!allowed && configured != null && configured.shadow()) {
+        shadowRefused.run(); // counted as over, answered OK: the limit is only being tried
+        allowed = true;
+      }
+      status.setCode(allowed ? Code.OK : Code.OVER_LIMIT);
       response.addStatuses(status);
-      if (!answer.getAllowed()) {
+      if (!allowed) {
         response.setOverallCode(Code.OVER_LIMIT);
-      }
-      if (tightest == null || answer.getRemaining() < tightest.getRemaining()) {
-        tightest = answer;
       }
     }
     if (tightest != null) {

@@ -76,7 +76,8 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    UnaryCalls.call(service::acquireBatch, request.build()).whenComplete((response, error) ->
+    UnaryCalls.<AcquireBatchRequest, AcquireBatchResponse>call(service::acquireBatch,
+        request.build()).whenComplete((response, error) ->
         onReplies(() -> answer(exchange, () -> {
           if (error != null) {
             fail(exchange, Status.fromThrowable(error));

@@ -130,12 +130,24 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
 
   @Override
   public void acquireBatch(AcquireBatchRequest request, StreamObserver<AcquireBatchResponse> observer) {
+    acquireBatch(request, null, observer);
+  }
+
+  /**
+   * A batch whose requests may run under limits the operator fixed for this call, such as an
+   * Envoy descriptor's configured limit: {@code fixedLimits.get(i)}, when not null, is the limit
+   * of request {@code i}, over the rules, the default and any limit the request carries.
+   *
+   * @param fixedLimits one per request, or null when none is fixed
+   */
+  public void acquireBatch(AcquireBatchRequest request, List<BucketLimit> fixedLimits,
+      StreamObserver<AcquireBatchResponse> observer) {
     long startNanos = System.nanoTime();
     try {
       if (refused(observer)) {
         return;
       }
-      List<ValidatedAcquire> acquires = validateBatch(request);
+      List<ValidatedAcquire> acquires = validateBatch(request, fixedLimits);
       List<CompletableFuture<Decision>> decided = decideAll(acquires, deadlineNanos(startNanos));
       List<CompletableFuture<AcquireResponse>> responses = new ArrayList<>(acquires.size());
       for (int i = 0; i < acquires.size(); i++) {
@@ -186,8 +198,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     }
   }
 
-  private List<ValidatedAcquire> validateBatch(AcquireBatchRequest request)
-      throws InvalidRequestException {
+  private List<ValidatedAcquire> validateBatch(AcquireBatchRequest request,
+      List<BucketLimit> fixedLimits) throws InvalidRequestException {
     int count = request.getRequestsCount();
     if (count > RequestValidator.MAX_BATCH) {
       throw new InvalidRequestException("a batch holds at most " + RequestValidator.MAX_BATCH
@@ -196,7 +208,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     List<ValidatedAcquire> acquires = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       try {
-        acquires.add(validator.validate(request.getRequests(i)));
+        acquires.add(validator.validate(request.getRequests(i),
+            fixedLimits == null ? null : fixedLimits.get(i)));
       } catch (InvalidRequestException e) {
         throw new InvalidRequestException("requests[" + i + "]: " + e.getMessage());
       }

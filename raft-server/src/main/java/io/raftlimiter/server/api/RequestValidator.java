@@ -38,6 +38,16 @@ public final class RequestValidator {
   }
 
   public ValidatedAcquire validate(AcquireRequest request) throws InvalidRequestException {
+    return validate(request, null);
+  }
+
+  /**
+   * As {@link #validate(AcquireRequest)}, but under {@code fixed} when it is not null: a limit
+   * the operator set for this call (an Envoy descriptor's configured limit), which neither the
+   * rules nor a limit the request carries change. A rule's shadow mode does not apply to it.
+   */
+  public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed)
+      throws InvalidRequestException {
     String key = request.getKey();
     if (key.isEmpty()) {
       throw new InvalidRequestException("key must not be empty");
@@ -57,9 +67,11 @@ public final class RequestValidator {
     ConsistencyMode consistency = consistency(request);
     BucketLimit carried = request.hasLimit() ? limit(request.getLimit()) : null;
     // the rules are not looked up when the carried limit wins anyway
-    BucketLimit operator = carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? null
+    BucketLimit operator = fixed != null
+        || carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? null
         : limits.limitFor(keyBytes);
-    BucketLimit limit = operator == null ? carried : limitPolicy.apply(carried, operator);
+    BucketLimit limit = fixed != null ? fixed
+        : operator == null ? carried : limitPolicy.apply(carried, operator);
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());

@@ -118,6 +118,14 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> TLS_RELOAD_INTERVAL_MS = ConfigKey.intKey(
       "security.tls-reload-interval-ms", 5_000, 0, 3_600_000,
       "how often the TLS files are checked for changes and reloaded (0: never)");
+  public static final ConfigKey<Path> ENVOY_CONFIG = ConfigKey.fileKey("envoy.config",
+      "limits for Envoy's ShouldRateLimit in the YAML format of Envoy's ratelimit service: one "
+          + "file, or a directory of .yaml files, one domain each; read again when they change. "
+          + "A domain configured here takes its limits from it (descriptors it does not limit "
+          + "are not limited); other domains use the prefix rules");
+  public static final ConfigKey<Integer> ENVOY_CONFIG_RELOAD_INTERVAL_MS = ConfigKey.intKey(
+      "envoy.config-reload-interval-ms", 1_000, 0, 3_600_000,
+      "how often envoy.config is read again and, when it changed, installed (0: never)");
   public static final ConfigKey<RequestLimitPolicy> LIMIT_REQUEST_OVERRIDE = ConfigKey.enumKey(
       "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
       "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
@@ -185,7 +193,7 @@ public final class NodeConfigKeys {
       METRICS_JMX,
       ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
-      TLS_RELOAD_INTERVAL_MS,
+      TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,

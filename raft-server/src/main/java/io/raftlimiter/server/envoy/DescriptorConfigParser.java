@@ -1,0 +1,235 @@
+package io.raftlimiter.server.envoy;
+
+import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.RateLimit.Unit;
+import io.raftlimiter.bucket.BucketLimit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
+
+/**
+ * Reads descriptor configurations in the YAML format of Envoy's ratelimit service, one domain
+ * per file:
+ *
+ * <pre>
+ * domain: edge
+ * descriptors:
+ *   - key: remote_address          # any value: one bucket per address
+ *     rate_limit: {unit: minute, requests_per_unit: 60}
+ *   - key: path
+ *     value: /login
+ *     rate_limit: {unit: second, requests_per_unit: 5, name: login}
+ *     shadow_mode: true
+ *     descriptors:                 # nested: a descriptor with both entries
+ *       - key: remote_address
+ *         rate_limit: {unit: hour, requests_per_unit: 20}
+ * </pre>
+ *
+ * A {@code rate_limit} has a {@code unit} and {@code requests_per_unit}, or {@code unlimited:
+ * true}. {@code detailed_metric} and {@code name} are accepted and only named in answers;
+ * {@code replaces} is refused, since this service does not implement it. Anything else
+ * unknown is refused rather than ignored, so that a misspelt field cannot silently leave a route
+ * unlimited. Pure: the caller reads the files.
+ */
+public final class DescriptorConfigParser {
+  private static final Set<String> FILE_FIELDS = Set.of("domain", "descriptors");
+  private static final Set<String> DESCRIPTOR_FIELDS = Set.of("key", "value", "rate_limit",
+      "descriptors", "shadow_mode", "detailed_metric");
+  private static final Set<String> LIMIT_FIELDS = Set.of("unit", "requests_per_unit",
+      "unlimited", "name", "replaces");
+  /** Deeper than any real descriptor (Envoy sends a handful of entries); bounds the recursion. */
+  private static final int MAX_DEPTH = 32;
+
+  private DescriptorConfigParser() {}
+
+  /**
+   * The configuration of {@code files} (name to YAML text), each one domain.
+   *
+   * @throws DescriptorConfigException naming the file and field at fault; nothing is half-read
+   */
+  public static DescriptorConfig parse(Map<String, String> files)
+      throws DescriptorConfigException {
+    DescriptorConfig.Builder config = new DescriptorConfig.Builder();
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      String name = file.getKey();
+      Map<?, ?> root = map(load(name, file.getValue()), name, "the file");
+      checkFields(root, FILE_FIELDS, name, "the file");
+      String domain = string(root.get("domain"), name, "domain");
+      if (domain == null || domain.isEmpty()) {
+        throw new DescriptorConfigException(name + ": domain must be set");
+      }
+      DescriptorConfig.Level tree = level(root.get("descriptors"), name, "descriptors", 0);
+      if (!config.add(domain, tree)) {
+        throw new DescriptorConfigException(name + ": domain '" + domain
+            + "' is configured by another file too");
+      }
+    }
+    return config.build();
+  }
+
+  private static Object load(String name, String text) throws DescriptorConfigException {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false);
+    options.setMaxAliasesForCollections(50);
+    options.setNestingDepthLimit(4 * MAX_DEPTH);
+    try {
+      // SafeConstructor: plain maps, lists and scalars only, never objects named by the file;
+      // no implicit types: every scalar stays the text it is (value: 08 or value: 2024-01-01
+      // must match what Envoy sends), and numbers and booleans are read here
+      return new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()),
+          new DumperOptions(), options, new Resolver() {
+            @Override
+            protected void addImplicitResolvers() {}
+          }).load(text);
+    } catch (YAMLException e) {
+      throw new DescriptorConfigException(name + ": not valid YAML: " + e.getMessage());
+    }
+  }
+
+  private static DescriptorConfig.Level level(Object descriptors, String file, String path,
+      int depth) throws DescriptorConfigException {
+    DescriptorConfig.Level level = new DescriptorConfig.Level();
+    if (descriptors == null) {
+      return level;
+    }
+    if (!(descriptors instanceof List<?> list)) {
+      throw new DescriptorConfigException(file + ": " + path + " must be a list");
+    }
+    if (depth >= MAX_DEPTH) {
+      throw new DescriptorConfigException(file + ": " + path + " is nested deeper than "
+          + MAX_DEPTH + " levels");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String at = path + "[" + i + "]";
+      DescriptorConfig.Node node = node(map(list.get(i), file, at), file, at, depth);
+      if (!level.add(node)) {
+        throw new DescriptorConfigException(file + ": " + at + " repeats key '" + node.key()
+            + "'" + (node.value() == null ? "" : " with value '" + node.value() + "'")
+            + " at the same level");
+      }
+    }
+    return level;
+  }
+
+  private static DescriptorConfig.Node node(Map<?, ?> fields, String file, String path,
+      int depth) throws DescriptorConfigException {
+    checkFields(fields, DESCRIPTOR_FIELDS, file, path);
+    String key = string(fields.get("key"), file, path + ".key");
+    if (key == null || key.isEmpty()) {
+      throw new DescriptorConfigException(file + ": " + path + ".key must be set");
+    }
+    String value = string(fields.get("value"), file, path + ".value");
+    boolean shadow = bool(fields.get("shadow_mode"), file, path + ".shadow_mode");
+    bool(fields.get("detailed_metric"), file, path + ".detailed_metric");
+    ConfiguredLimit limit = fields.get("rate_limit") == null ? null
+        : limit(map(fields.get("rate_limit"), file, path + ".rate_limit"), shadow, file,
+            path + ".rate_limit");
+    return new DescriptorConfig.Node(key, value, limit,
+        level(fields.get("descriptors"), file, path + ".descriptors", depth + 1));
+  }
+
+  /** The limit of a {@code rate_limit} block; null for {@code unlimited: true}. */
+  private static ConfiguredLimit limit(Map<?, ?> fields, boolean shadow, String file,
+      String path) throws DescriptorConfigException {
+    checkFields(fields, LIMIT_FIELDS, file, path);
+    if (fields.containsKey("replaces")) {
+      throw new DescriptorConfigException(file + ": " + path + ".replaces is not supported: "
+          + "every matching limit here is the one its descriptor reaches");
+    }
+    String name = string(fields.get("name"), file, path + ".name");
+    if (bool(fields.get("unlimited"), file, path + ".unlimited")) {
+      if (fields.containsKey("unit") || fields.containsKey("requests_per_unit")) {
+        throw new DescriptorConfigException(file + ": " + path
+            + " is unlimited and must not also set unit or requests_per_unit");
+      }
+      return null;
+    }
+    String unitName = string(fields.get("unit"), file, path + ".unit");
+    if (unitName == null) {
+      throw new DescriptorConfigException(file + ": " + path + ".unit must be set (one of "
+          + EnvoyUnits.names() + "), or unlimited: true");
+    }
+    Unit unit = EnvoyUnits.named(unitName);
+    if (unit == null) {
+      throw new DescriptorConfigException(file + ": " + path + ".unit '" + unitName
+          + "' is not one of " + EnvoyUnits.names());
+    }
+    String perUnitText = string(fields.get("requests_per_unit"), file, path
+        + ".requests_per_unit");
+    if (perUnitText == null) {
+      throw new DescriptorConfigException(file + ": " + path + ".requests_per_unit must be set");
+    }
+    long perUnit;
+    try {
+      perUnit = Long.parseLong(perUnitText);
+    } catch (NumberFormatException e) {
+      throw new DescriptorConfigException(file + ": " + path
+          + ".requests_per_unit must be a whole number, got " + perUnitText);
+    }
+    if (perUnit < 0 || perUnit > BucketLimit.MAX_CAPACITY) {
+      throw new DescriptorConfigException(file + ": " + path + ".requests_per_unit must be from "
+          + "0 to " + BucketLimit.MAX_CAPACITY + ", got " + perUnit);
+    }
+    BucketLimit bucket = null;
+    if (perUnit > 0) {
+      try {
+        bucket = EnvoyUnits.bucket(perUnit, unit);
+      } catch (IllegalArgumentException e) {
+        throw new DescriptorConfigException(file + ": " + path + ": " + perUnit + " per "
+            + unitName + " refills slower than the slowest bucket ("
+            + BucketLimit.MIN_REFILL_PER_SECOND + " tokens/s): use a shorter unit");
+      }
+    }
+    return new ConfiguredLimit(perUnit, unit, name == null ? "" : name, bucket, shadow);
+  }
+
+  private static void checkFields(Map<?, ?> fields, Set<String> known, String file, String path)
+      throws DescriptorConfigException {
+    for (Object field : fields.keySet()) {
+      if (!known.contains(String.valueOf(field))) {
+        throw new DescriptorConfigException(file + ": " + path + " has an unknown field '"
+            + field + "'; known: " + String.join(", ", known.stream().sorted().toList()));
+      }
+    }
+  }
+
+  private static Map<?, ?> map(Object value, String file, String path)
+      throws DescriptorConfigException {
+    if (value instanceof Map<?, ?> map) {
+      return map;
+    }
+    throw new DescriptorConfigException(file + ": " + path + " must be a mapping, got "
+        + (value == null ? "nothing" : value));
+  }
+
+  /** A scalar's text; null if unset. */
+  private static String string(Object value, String file, String path)
+      throws DescriptorConfigException {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Map || value instanceof List) {
+      throw new DescriptorConfigException(file + ": " + path + " must be a single value");
+    }
+    return String.valueOf(value);
+  }
+
+  private static boolean bool(Object value, String file, String path)
+      throws DescriptorConfigException {
+    if (value == null) {
+      return false;
+    }
+    String text = string(value, file, path);
+    if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    throw new DescriptorConfigException(file + ": " + path + " must be true or false, got "
+        + value);
+  }
+}
