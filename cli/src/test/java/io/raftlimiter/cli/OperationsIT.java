@@ -55,7 +55,9 @@ class OperationsIT {
       "raftlimiter_requests_shed_total", "raftlimiter_requests_invalid_total",
       "raftlimiter_acquires_forwarded_total", "raftlimiter_group_leader",
       "raftlimiter_group_term", "raftlimiter_group_applied_index",
-      "raftlimiter_group_commit_index", "raftlimiter_metadata_version",
+      "raftlimiter_group_commit_index", "raftlimiter_group_snapshot_age_seconds",
+      "raftlimiter_group_queued_ops", "raftlimiter_controller_moves_total",
+      "raftlimiter_metadata_version",
       "raftlimiter_dead_nodes", "raftlimiter_eventual_owed_hits", "raftlimiter_eventual_views",
       "raftlimiter_leases", "raftlimiter_leased_tokens", "raftlimiter_ready",
       "raftlimiter_background_task_failures_total", "jvm_memory_used_bytes");

@@ -14,6 +14,7 @@ import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,7 @@ import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.statemachine.SnapshotInfo;
 
 /**
  * Builds what a node reports of itself ({@code NodeAdmin.Status}) from its parts: decisions and
@@ -144,6 +146,19 @@ final class NodeStatusReport {
   }
 
   /** The group's state on this node's replica; empty when this node hosts none. */
+  /** How long ago {@code snapshot}'s file was written, by this node's clock; -1 if none. */
+  private static long ageMillis(SnapshotInfo snapshot) {
+    if (snapshot == null || snapshot.getFiles() == null || snapshot.getFiles().isEmpty()) {
+      return -1;
+    }
+    try {
+      long written = Files.getLastModifiedTime(snapshot.getFiles().get(0).getPath()).toMillis();
+      return Math.max(0, System.currentTimeMillis() - written);
+    } catch (IOException e) {
+      return -1; // replaced by a newer snapshot since it was listed
+    }
+  }
+
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
     RaftServer.Division division;
     try {
@@ -168,6 +183,8 @@ final class NodeStatusReport {
           .setStoredBuckets(sm.storedBuckets())
           .setSnapshotsInstalled(sm.snapshotsInstalled())
           .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
+          .setSnapshotAgeMillis(ageMillis(snapshot))
+          .setQueuedOps(groups.queued(index))
           .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
           .setClampedStamps(sm.clampedStamps());
     } catch (RuntimeException e) {

@@ -164,7 +164,8 @@ public final class RaftNode implements AutoCloseable {
       throw e;
     }
     this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures,
-        transport);
+        registry.counter(ReplicaController.MOVES_METRIC),
+        registry.counter(ReplicaController.FAILED_TICKS_METRIC), transport);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null

@@ -64,6 +64,11 @@ class OperationsTest {
       String before = get(base + "/metrics").body();
       assertTrue(before.contains("jvm_memory_used_bytes"), "no JVM metrics");
       assertTrue(before.contains("raftlimiter_group_term{group=\"0\"}"), before);
+      assertEquals(-1, value(before, "raftlimiter_group_snapshot_age_seconds{group=\"0\"}"),
+          "no snapshot yet");
+      assertEquals(0, value(before, "raftlimiter_group_queued_ops{group=\"0\"}"));
+      // present (the founding groups' moves to their full replica sets may already count)
+      assertTrue(value(before, "raftlimiter_controller_moves_total") >= 0);
       assertTrue(before.contains("raftlimiter_requests_shed_total"), "no Dropwizard bridge");
       assertTrue(before.contains("member=\"n1@group-"), "no Ratis metrics of n1");
       assertFalse(before.contains("member=\"n2@"), "another node's Ratis metrics");

@@ -13,6 +13,7 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +77,15 @@ class ReplicaRecoveryTest {
       });
       System.out.printf("replication restored %d ms after the node stopped%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
+      long groupsOnVictim = new PlacementRing(List.of("n1", "n2", "n3", "n4"))
+          .placement(GROUPS, REPLICATION).stream().filter(g -> g.contains(victimId)).count();
+      long moves = 0;
+      for (int node = 0; node < victim; node++) {
+        moves += cluster.node(node).metrics().registry()
+            .counter(ReplicaController.MOVES_METRIC).getCount();
+      }
+      assertTrue(groupsOnVictim > 0 && moves >= groupsOnVictim,
+          moves + " moves counted for " + groupsOnVictim + " groups that lost a replica");
       for (String key : drained) {
         assertFalse(client.acquire(acquire(key)).getAllowed(), key + " is still drained");
       }

@@ -66,6 +66,10 @@ class SnapshotInstallTest {
       }
       int leader = fixture.awaitLeader();
       long purgedUpTo = fixture.logStartIndex(leader);
+      // The snapshot's age in the status (and /metrics): written within this test's minute.
+      long age = cluster.node(leader).status().getGroupsList().stream()
+          .filter(g -> g.getIndex() == 0).findFirst().orElseThrow().getSnapshotAgeMillis();
+      assertTrue(age >= 0 && age < 120_000, "snapshot age " + age + " ms");
 
       int follower = fixture.followerIndex();
       String followerId = cluster.node(follower).id();

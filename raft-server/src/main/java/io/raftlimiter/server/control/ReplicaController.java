@@ -83,7 +83,11 @@ public final class ReplicaController implements AutoCloseable {
   /** Rounds one tick runs at most while each changes something: it yields to close() then. */
   private static final int MAX_ROUNDS_PER_TICK = 20;
 
+  public static final String MOVES_METRIC = "controller.moves";
+  public static final String FAILED_TICKS_METRIC = "controller.failed-ticks";
   private final RaftPeerId self;
+  private final Counter moves;
+  private final Counter failedTicks;
   private final MetadataGroup metadata;
   private final long deadAfterNanos;
   private final long probeTimeoutMillis;
@@ -98,9 +102,15 @@ public final class ReplicaController implements AutoCloseable {
   private long actingTerm = -1;
   private final NodeTransport transport;
 
+  /**
+   * @param moves counts the replica moves this node carried out as the metadata leader
+   * @param failedTicks counts ticks whose step failed (retried from a fresh probe next tick)
+   */
   public ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
-      Counter taskFailures, NodeTransport transport) {
+      Counter taskFailures, Counter moves, Counter failedTicks, NodeTransport transport) {
     this.self = self;
+    this.moves = moves;
+    this.failedTicks = failedTicks;
     this.transport = transport;
     this.metadata = metadata;
     this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
@@ -122,6 +132,7 @@ public final class ReplicaController implements AutoCloseable {
         // the next round plans from what this one changed
       }
     } catch (Exception e) {
+      failedTicks.inc();
       LOG.warn("{}: controller tick failed: {}", self, e.toString());
     }
   }
@@ -363,6 +374,7 @@ public final class ReplicaController implements AutoCloseable {
         }
       }
     }
+    moves.inc();
     LOG.info("{}: {} now on {}", self, groupName(group), move.to());
   }
 

@@ -235,6 +235,11 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
   }
 
+  /** Acquires waiting in this node's queue for group {@code index}, this instant. */
+  public int queued(int index) {
+    return committers.get(index).queued();
+  }
+
   /**
    * The client address of the node that leads group {@code index}, as far as this node knows
    * (the startup peer list, then the metadata's members); empty when no leader is known.

@@ -64,6 +64,11 @@ public final class DropwizardCollector implements MultiCollector {
       Map.entry("entries.ops", "ops per log entry this node proposed"),
       Map.entry("background.task-failures", "periodic tasks that threw and were kept running"),
       Map.entry("security.tls-reloads", "TLS files reloaded"),
+      Map.entry("envoy.config-reloads", "Envoy descriptor configurations reloaded"),
+      Map.entry("envoy.config-reload-failures",
+          "Envoy descriptor configuration changes refused (the last good one kept)"),
+      Map.entry("controller.moves", "replica moves carried out as the metadata leader"),
+      Map.entry("controller.failed-ticks", "controller rounds that failed (retried next tick)"),
       Map.entry("security.tls-reload-failures", "TLS files that changed but could not be loaded"));
 
   private static MetricSnapshot snapshot(String dropwizardName, Metric metric) {

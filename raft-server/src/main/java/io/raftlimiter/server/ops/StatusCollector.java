@@ -43,6 +43,11 @@ public final class StatusCollector implements MultiCollector {
         "the last log index this replica knows committed", GroupStatus::getCommitIndex));
     snapshots.add(perGroup(now, "raftlimiter_group_snapshot_index",
         "the log index of this replica's latest snapshot", GroupStatus::getLatestSnapshotIndex));
+    snapshots.add(perGroup(now, "raftlimiter_group_snapshot_age_seconds",
+        "seconds since this replica's latest snapshot was written (-1: none)",
+        g -> g.getSnapshotAgeMillis() < 0 ? -1 : g.getSnapshotAgeMillis() / 1000.0));
+    snapshots.add(perGroup(now, "raftlimiter_group_queued_ops",
+        "acquires waiting in this node's queue for the group", GroupStatus::getQueuedOps));
     snapshots.add(perGroup(now, "raftlimiter_group_buckets",
         "buckets this replica holds", GroupStatus::getStoredBuckets));
     snapshots.add(gauge("raftlimiter_metadata_version",
