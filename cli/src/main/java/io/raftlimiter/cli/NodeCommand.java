@@ -24,7 +24,8 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Data directory (node.data-dir).")
   Path dir;
 
-  @Option(names = "--host", description = "Address to bind (node.host, default 127.0.0.1).")
+  @Option(names = "--host", description = "Address to listen at and be reached at (node.host, "
+      + "default 127.0.0.1); node.bind and node.advertise split the two.")
   String host;
 
   @Option(names = "--client-port", description = "gRPC client API port (node.client-port).")

@@ -70,8 +70,14 @@ public final class NodeConfig {
     return bind.isEmpty() ? get(NodeConfigKeys.HOST) : bind;
   }
 
+  /** Where other nodes and clients reach this node: {@code node.advertise}, else {@code node.host}. */
+  public String advertisedHost() {
+    String advertised = get(NodeConfigKeys.ADVERTISE);
+    return advertised.isEmpty() ? get(NodeConfigKeys.HOST) : advertised;
+  }
+
   public PeerAddress self() {
-    return new PeerAddress(nodeId(), get(NodeConfigKeys.HOST), get(NodeConfigKeys.RAFT_PORT),
+    return new PeerAddress(nodeId(), advertisedHost(), get(NodeConfigKeys.RAFT_PORT),
         get(NodeConfigKeys.CLIENT_PORT));
   }
 

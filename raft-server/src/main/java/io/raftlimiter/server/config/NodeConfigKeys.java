@@ -15,9 +15,13 @@ public final class NodeConfigKeys {
   public static final ConfigKey<String> NODE_ID = ConfigKey.stringKey("node.id", null,
       "[A-Za-z0-9_-]{1,64}", "1 to 64 letters, digits, '_' or '-'", "this node's id");
   public static final ConfigKey<String> HOST = ConfigKey.stringKey("node.host", "127.0.0.1",
-      "[A-Za-z0-9.\\-]{1,253}", "a host name or IPv4 address", "the address other nodes and "
-          + "clients reach this node at (its advertised address, in peer lists and its status); "
-          + "also where it listens, unless node.bind is set");
+      "[A-Za-z0-9.\\-]{1,253}", "a host name or IPv4 address", "this node's address, both "
+          + "where it listens and where other nodes and clients reach it, unless node.bind or "
+          + "node.advertise says otherwise");
+  public static final ConfigKey<String> ADVERTISE = ConfigKey.stringKey("node.advertise", "",
+      "|[A-Za-z0-9.\\-]{1,253}", "empty, a host name or an IPv4 address", "the address other "
+          + "nodes and clients reach this node at (in peer lists, the metadata, its status and "
+          + "server certificates' host check), when it differs from node.host; empty: node.host");
   public static final ConfigKey<String> BIND = ConfigKey.stringKey("node.bind", "",
       "|[A-Za-z0-9.\\-]{1,253}", "empty, a host name or an IPv4 address (0.0.0.0: every "
           + "interface)", "the address the client, Raft and HTTP ports listen on, when it "
@@ -183,7 +187,7 @@ public final class NodeConfigKeys {
       "calls in flight from this node to each other node carrying ops for the groups that node "
           + "leads, where they join its group commit; 0: a follower proposes entries of its own");
 
-  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, BIND, CLIENT_PORT, HTTP_PORT,
+  public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, ADVERTISE, BIND, CLIENT_PORT, HTTP_PORT,
       RAFT_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,

@@ -84,6 +84,16 @@ class NodeConfigTest {
     assertEquals("0.0.0.0", split.bindHost());
     assertEquals("rl-1.example", split.self().host(), "peers and clients reach it at its host");
     assertThrows(ConfigException.class, () -> minimal().set("node.bind", "not an address"));
+    NodeConfig advertised = minimal().set("node.host", "10.0.0.5")
+        .set("node.advertise", "rl-1.example").build();
+    assertEquals("10.0.0.5", advertised.bindHost(), "it listens at node.host");
+    assertEquals("rl-1.example", advertised.self().host(), "and is reached at node.advertise");
+    NodeConfig both = minimal().set("node.advertise", "rl-2.example").set("node.bind", "0.0.0.0")
+        .build();
+    assertEquals("0.0.0.0", both.bindHost());
+    assertEquals("rl-2.example", both.self().host());
+    assertTrue(both.peers().contains(both.self()));
+    assertThrows(ConfigException.class, () -> minimal().set("node.advertise", "a b"));
   }
 
   @Test
