@@ -6,7 +6,7 @@ import io.raftlimiter.bench.cluster.Rlctl;
 import io.raftlimiter.bench.load.ClientKind;
 import io.raftlimiter.bench.load.LoadGenerator;
 import io.raftlimiter.bench.measure.SettleRule;
-import io.raftlimiter.bench.redis.RedisServer;
+import io.raftlimiter.bench.redis.RedisBaseline;
 import io.raftlimiter.bench.report.HtmlReport;
 import io.raftlimiter.bench.report.PhaseResult;
 import io.raftlimiter.bench.report.ResultJson;
@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Measures raftlimiter's consistency modes, each through a plain gRPC client and "
-        + "the Java client, and a Redis token bucket under the same workload, one after the "
+        + "the Java client, and Redis token buckets under the same workload, one after the "
         + "other in one run; writes JSON, an HTML report with charts, and a Markdown table.",
         "By default the nodes run as processes of their own, started with 'scripts/rlctl "
         + "cluster up' in a temp directory and stopped afterwards; the load comes from this JVM."})
@@ -58,17 +58,20 @@ public final class Bench implements Callable<Integer> {
           + "per node in turn, no leader routing) and/or java (RateLimiterClient).")
   List<String> clients;
 
-  @Option(names = "--redis", defaultValue = "both",
-      description = "Redis baseline: none, plain (no persistence), aof (appendfsync everysec) "
-          + "or both. Skipped with a note when redis-server is missing.")
-  String redis;
+  @Option(names = "--redis", split = ",", defaultValue = "both",
+      description = "Redis rows, in order, each on a fresh redis-server: none; plain (the Lua "
+          + "token bucket, no persistence, row 'redis'); aof (the same with appendfsync "
+          + "everysec, row 'redis aof-everysec'); both (plain,aof); bucket4j (Bucket4j's Lettuce "
+          + "proxy manager, no persistence, row 'bucket4j-redis'); all (plain,aof,bucket4j). "
+          + "E.g. --redis plain,bucket4j. Skipped with a note when redis-server is missing.")
+  List<String> redis;
 
   @Option(names = "--redis-server", defaultValue = "redis-server",
       description = "The redis-server binary.")
   String redisBinary;
 
   @Option(names = "--redis-connections", defaultValue = "4",
-      description = "Pipelined connections to Redis.")
+      description = "Lettuce connections to Redis per row, each a pipeline.")
   int redisConnections;
 
   @Option(names = "--keys", defaultValue = "100000", description = "Distinct keys (up to 10M).")
@@ -270,13 +273,12 @@ public final class Bench implements Callable<Integer> {
         throw usage("--modes: unknown mode '" + mode + "'; use STRONG, EVENTUAL, LEASED or none");
       }
     }
-    List<RedisServer.Persistence> redisSetups = switch (redis.toLowerCase(Locale.ROOT)) {
-      case "none" -> List.of();
-      case "plain" -> List.of(RedisServer.Persistence.NONE);
-      case "aof" -> List.of(RedisServer.Persistence.AOF_EVERYSEC);
-      case "both" -> List.of(RedisServer.Persistence.NONE, RedisServer.Persistence.AOF_EVERYSEC);
-      default -> throw usage("--redis must be none, plain, aof or both, got '" + redis + "'");
-    };
+    List<RedisBaseline> redisRows;
+    try {
+      redisRows = RedisBaseline.parse(redis);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     List<ClientKind> clientKinds = new ArrayList<>();
     ClusterKind clusterKind;
     try {
@@ -324,7 +326,7 @@ public final class Bench implements Callable<Integer> {
     require(killAt < 0 || killAt < seconds, "--kill-at must be within --seconds");
     require(killAt < 0 || clusterKind == ClusterKind.EMBEDDED,
         "--kill-at needs --cluster embedded");
-    require(parsedModes.size() + redisSetups.size() > 0, "nothing to measure: no mode, no Redis");
+    require(parsedModes.size() + redisRows.size() > 0, "nothing to measure: no mode, no Redis");
     for (String endpoint : endpoints) {
       require(endpoint.matches("[^:\\s]+:\\d{1,5}"), "--endpoints: expected host:port, got '"
           + endpoint + "'");
@@ -343,7 +345,7 @@ public final class Bench implements Callable<Integer> {
     }
     SettleRule settle = new SettleRule(warmupWindow, Math.min(warmupMin, warmupSeconds),
         warmupSeconds, warmupTolerancePercent / 100);
-    return new BenchPlan(workload, parsedModes, clientKinds, redisSetups, redisBinary,
+    return new BenchPlan(workload, parsedModes, clientKinds, redisRows, redisBinary,
         redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
         limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript, nodeJvmOptions, nodes,
         groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),

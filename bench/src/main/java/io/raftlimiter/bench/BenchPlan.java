@@ -4,7 +4,7 @@ import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.bench.cluster.ClusterKind;
 import io.raftlimiter.bench.load.ClientKind;
 import io.raftlimiter.bench.measure.SettleRule;
-import io.raftlimiter.bench.redis.RedisServer;
+import io.raftlimiter.bench.redis.RedisBaseline;
 import io.raftlimiter.bench.workload.Workload;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A validated benchmark run: the workload, the raftlimiter modes, client kinds and Redis setups
+ * A validated benchmark run: the workload, the raftlimiter modes, client kinds and Redis rows
  * to measure, and where the cluster comes from.
  *
  * @param cluster node processes started with rlctl, an embedded cluster, or an existing one
@@ -27,7 +27,7 @@ import java.util.Map;
  *     raftlimiter phase (restarted after the phase), or a negative value for no kill
  */
 record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> clients,
-    List<RedisServer.Persistence> redis, String redisBinary, int redisConnections,
+    List<RedisBaseline> redis, String redisBinary, int redisConnections,
     double seconds, double warmupSeconds, SettleRule settle, double modeWarmupSeconds, int runs,
     long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
     Path rlctl, String nodeJvmOptions, int nodes, List<Integer> groupCounts,

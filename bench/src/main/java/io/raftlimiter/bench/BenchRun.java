@@ -13,8 +13,8 @@ import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.measure.MedianRun;
 import io.raftlimiter.bench.measure.ResourceProbe;
 import io.raftlimiter.bench.measure.ResourceUsage;
+import io.raftlimiter.bench.redis.RedisBaseline;
 import io.raftlimiter.bench.redis.RedisServer;
-import io.raftlimiter.bench.redis.RedisTokenBucket;
 import io.raftlimiter.bench.report.PhaseResult;
 import io.raftlimiter.bench.report.Warmup;
 import io.raftlimiter.server.config.NodeConfigKeys;
@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs a {@link BenchPlan}: each raftlimiter mode through each client kind on one cluster (per
- * group count), then each Redis setup on a fresh server, one after the other on the same machine,
+ * group count), then each Redis row on a fresh server, one after the other on the same machine,
  * so the rows compare as ratios within the run.
  *
  * <p>A cluster is warmed up once for all its targets: until throughput settles for node processes
@@ -79,8 +79,8 @@ final class BenchRun {
         }
       }
     }
-    for (RedisServer.Persistence persistence : plan.redis()) {
-      rows.add(redis(persistence));
+    for (RedisBaseline baseline : plan.redis()) {
+      rows.add(redis(baseline));
     }
     return rows;
   }
@@ -226,22 +226,23 @@ final class BenchRun {
     Thread.sleep(1500);
   }
 
-  private PhaseResult redis(RedisServer.Persistence persistence) throws Exception {
-    String name = persistence == RedisServer.Persistence.NONE ? "redis" : "redis aof-everysec";
+  private PhaseResult redis(RedisBaseline baseline) throws Exception {
+    String name = baseline.rowName();
+    String mode = baseline.persistence().name();
     if (!RedisServer.available(plan.redisBinary())) {
       String why = "'" + plan.redisBinary() + "' not found (scripts/bench installs redis-server)";
       log.println(name + ": skipped, " + why);
-      return PhaseResult.skipped(name, "redis", persistence.name(), why);
+      return PhaseResult.skipped(name, baseline.system(), mode, why);
     }
-    try (RedisServer server = RedisServer.start(plan.redisBinary(), persistence);
-        RedisTokenBucket bucket = new RedisTokenBucket("127.0.0.1", server.port(),
-            plan.redisConnections(), plan.capacity(), plan.refillPerSecond())) {
+    try (RedisServer server = RedisServer.start(plan.redisBinary(), baseline.persistence());
+        Target target = baseline.open(server.port(), plan.redisConnections(), plan.capacity(),
+            plan.refillPerSecond())) {
       log.printf("%s: redis-server on 127.0.0.1:%d%n", name, server.port());
       ResourceProbe probe = ResourceProbe.processes(List.of(server.process().pid()),
           "redis-server");
-      runner.warmUp(name, bucket, plan.modeWarmupSeconds());
-      Run run = measure(name, bucket, probe, loadGenerator(), null);
-      return new PhaseResult(name, "redis", persistence.name(), null, 0,
+      runner.warmUp(name, target, plan.modeWarmupSeconds());
+      Run run = measure(name, target, probe, loadGenerator(), null);
+      return new PhaseResult(name, baseline.system(), mode, null, 0,
           run.measured().measurement(), run.serving(), run.generator(), null,
           run.measured().unanswered(), null);
     }

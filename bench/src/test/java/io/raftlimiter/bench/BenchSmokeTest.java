@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.raftlimiter.bench.redis.RedisBaseline;
+import io.raftlimiter.bench.redis.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,7 @@ import picocli.CommandLine;
 
 /**
  * The whole harness end to end in a few seconds, so it cannot rot: an embedded 3-node cluster,
- * a small key space, every mode in {@link #MODES} through both client kinds, the Redis baseline
+ * a small key space, every mode in {@link #MODES} through both client kinds, every Redis row
  * when redis-server is installed (skipped rows otherwise), and the three output files; then once
  * with node processes started by {@code scripts/rlctl}, when the CLI jar is built.
  */
@@ -38,7 +40,7 @@ class BenchSmokeTest {
         "--modes", String.join(",", MODES),
         "--seconds", "2", "--warmup", "1", "--mode-warmup", "1", "--keys", "2000",
         "--distribution", "zipf:1.1", "--concurrency", "16", "--seed", "1",
-        "--redis", "both", "--out", out.toString()));
+        "--redis", "all", "--out", out.toString()));
     int exit = Bench.commandLine().execute(args.toArray(String[]::new));
     assertEquals(0, exit);
 
@@ -53,8 +55,15 @@ class BenchSmokeTest {
       }
       assertTrue(row.contains("\"p99\""), row);
     }
-    assertTrue(json.contains("\"name\": \"redis\""), json);
-    assertTrue(json.contains("\"name\": \"redis aof-everysec\""), json);
+    boolean redisInstalled = RedisServer.available("redis-server");
+    for (RedisBaseline baseline : RedisBaseline.values()) {
+      assertTrue(json.contains("\"name\": \"" + baseline.rowName() + "\""), json);
+      if (redisInstalled) {
+        String row = row(json, baseline.rowName());
+        assertTrue(number(row, "decisions") > 0, baseline + " decided nothing: " + row);
+        assertEquals(0, number(row, "errors"), baseline + " had errors: " + row);
+      }
+    }
 
     String html = Files.readString(out.resolve("report.html"));
     for (String section : List.of("id='summary'", "id='latency'", "id='throughput'",

@@ -1,9 +1,9 @@
 package io.raftlimiter.bench.load;
 
 import io.grpc.Status;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.raftlimiter.bench.measure.AdmissionLedger;
 import io.raftlimiter.bench.measure.PhaseRecorder;
-import io.raftlimiter.bench.redis.RespError;
 import io.raftlimiter.bench.workload.KeySampler;
 import io.raftlimiter.bench.workload.KeySpace;
 import io.raftlimiter.bench.workload.Workload;
@@ -121,7 +121,9 @@ public final class LoadGenerator {
     });
   }
 
-  /** A short name for an error: the gRPC status code, or the exception's class. */
+  /**
+   * A short name for an error: the gRPC status code, Redis' error kind, or the exception's class.
+   */
   static String errorCode(Throwable error) {
     Throwable cause = error;
     while ((cause instanceof CompletionException || cause instanceof ExecutionException)
@@ -133,8 +135,8 @@ public final class LoadGenerator {
         || cause instanceof io.grpc.StatusException) {
       return status.getCode().name();
     }
-    if (cause instanceof RespError resp) {
-      return "REDIS " + resp.kind();
+    if (cause instanceof RedisCommandExecutionException redis && redis.getMessage() != null) {
+      return "REDIS " + redis.getMessage().split(" ", 2)[0]; // Redis' error kind: ERR, NOSCRIPT
     }
     return cause.getClass().getSimpleName();
   }

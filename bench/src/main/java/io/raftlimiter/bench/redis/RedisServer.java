@@ -1,5 +1,6 @@
 package io.raftlimiter.bench.redis;
 
+import io.lettuce.core.codec.StringCodec;
 import io.raftlimiter.bench.cluster.ScratchDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -87,11 +88,12 @@ public final class RedisServer implements AutoCloseable {
         throw new IOException("redis-server exited with " + process.exitValue() + "; see "
             + scratch.path().resolve("redis.log"));
       }
-      try (RespConnection connection = new RespConnection("127.0.0.1", port)) {
-        if ("PONG".equals(connection.call("PING"))) {
+      try (RedisConnections<String, String> probe =
+          new RedisConnections<>("127.0.0.1", port, 1, StringCodec.UTF8)) {
+        if ("PONG".equals(probe.all().get(0).sync().ping())) {
           return;
         }
-      } catch (Exception e) {
+      } catch (RuntimeException e) {
         if (System.nanoTime() > deadline) {
           throw new IOException("redis-server did not answer PING within 10 s", e);
         }

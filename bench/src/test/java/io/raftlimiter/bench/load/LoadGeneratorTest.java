@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.raftlimiter.bench.measure.AdmissionLedger;
 import io.raftlimiter.bench.measure.PhaseMeasurement;
 import io.raftlimiter.bench.measure.PhaseRecorder;
@@ -12,6 +13,7 @@ import io.raftlimiter.bench.workload.Workload;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,5 +91,15 @@ class LoadGeneratorTest {
     // From 200 ms for the first call due to ~0 for the last: a median near 100 ms.
     double p50Millis = m.callLatencyMicros().getValueAtPercentile(50) / 1000.0;
     assertTrue(p50Millis > 60 && p50Millis < 140, "p50 " + p50Millis);
+  }
+
+  @Test
+  void errorsAreNamedByGrpcStatusRedisKindOrClass() {
+    assertEquals("UNAVAILABLE", LoadGenerator.errorCode(
+        new CompletionException(Status.UNAVAILABLE.asRuntimeException())));
+    assertEquals("REDIS NOSCRIPT", LoadGenerator.errorCode(new CompletionException(
+        new RedisCommandExecutionException("NOSCRIPT No matching script. Please use EVAL."))));
+    assertEquals("IllegalStateException",
+        LoadGenerator.errorCode(new IllegalStateException("no")));
   }
 }
