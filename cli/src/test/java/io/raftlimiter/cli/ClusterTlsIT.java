@@ -18,11 +18,16 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -127,23 +132,44 @@ class ClusterTlsIT {
     assertEquals(0, status.exitCode(), status.out());
     assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
 
+    // The HTTP listener runs HTTPS with the node's certificate: metrics and health for anyone
+    // who trusts the authority, decisions only with a client certificate.
+    String n1Http = "https://" + Files.readAllLines(clusterDir.resolve("http-endpoints")).get(0)
+        .split(" ")[1];
+    TlsFiles clientFiles = DevCertificates.openOrCreate(tls).files("client");
+    HttpClient anonymous = https(clientFiles, false);
+    HttpClient withCertificate = https(clientFiles, true);
+    assertEquals(200, anonymous.send(HttpRequest.newBuilder(URI.create(n1Http + "/readyz"))
+        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertThrows(IOException.class, () -> HttpClient.newHttpClient().send(HttpRequest
+        .newBuilder(URI.create(n1Http.replace("https:", "http:") + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString()), "plain HTTP on the TLS listener");
+    HttpRequest decide = HttpRequest.newBuilder(URI.create(n1Http + "/v1/acquire"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"https-1\"}")).build();
+    HttpResponse<String> refused = anonymous.send(decide, HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, refused.statusCode(), refused.body());
+    for (int i = 0; i < 4; i++) {
+      HttpResponse<String> answer = withCertificate.send(decide,
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(i < 3 ? 200 : 429, answer.statusCode(), "call " + i + ": " + answer.body());
+    }
+
     // n1's certificate is replaced while it runs: first by one of another authority, which it
     // refuses to load (the other nodes would refuse it) while it keeps serving, then by a good
     // one, which it takes: both without a restart.
     long n1Pid = Long.parseLong(lines.get(0).split(" ")[2]);
-    String n1Http = "http://" + Files.readAllLines(clusterDir.resolve("http-endpoints")).get(0)
-        .split(" ")[1];
     TlsFiles foreignNode = DevCertificates.openOrCreate(work.resolve("other-ca"))
         .issue("node-n1", DevCertificates.Use.NODE);
     TlsFiles n1 = DevCertificates.openOrCreate(tls).files("node-n1");
     replace(n1, foreignNode);
-    awaitMetric(n1Http, "raftlimiter_security_tls_reload_failures_total", 1);
+    awaitMetric(anonymous, n1Http, "raftlimiter_security_tls_reload_failures_total", 1);
     Run stillServing = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(0),
         "reload-probe"), asClient));
     assertEquals(0, stillServing.exitCode(), "n1 kept its good certificate: "
         + stillServing.out());
     DevCertificates.openOrCreate(tls).issue("node-n1", DevCertificates.Use.NODE, "127.0.0.1");
-    awaitMetric(n1Http, "raftlimiter_security_tls_reloads_total", 1);
+    awaitMetric(anonymous, n1Http, "raftlimiter_security_tls_reloads_total", 1);
     Run afterReload = RlctlProcess.run(concat(List.of("acquire", "--target", addresses.get(0),
         "reload-probe"), asClient));
     assertEquals(0, afterReload.exitCode(), afterReload.out());
@@ -153,8 +179,8 @@ class ClusterTlsIT {
   }
 
   /** Waits up to 30 s until {@code series} on {@code httpBase}/metrics is at least {@code min}. */
-  private static void awaitMetric(String httpBase, String series, double min) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+  private static void awaitMetric(HttpClient http, String httpBase, String series, double min)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     String last = "";
     while (System.nanoTime() < deadline) {
@@ -167,6 +193,33 @@ class ClusterTlsIT {
       Thread.sleep(500);
     }
     fail(series + " never reached " + min + " on " + httpBase + ":\n" + last);
+  }
+
+  /** An HTTPS client trusting {@code files}' authority, showing its certificate if asked to. */
+  private static HttpClient https(TlsFiles files, boolean showCertificate) throws Exception {
+    TlsFiles.Loaded loaded = files.load();
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    for (int i = 0; i < loaded.trusted().length; i++) {
+      trusted.setCertificateEntry("ca-" + i, loaded.trusted()[i]);
+    }
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    KeyManager[] keys = null;
+    if (showCertificate) {
+      KeyStore own = KeyStore.getInstance("PKCS12");
+      own.load(null, null);
+      own.setKeyEntry("client", loaded.key(), new char[0], loaded.chain());
+      KeyManagerFactory factory =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      factory.init(own, new char[0]);
+      keys = factory.getKeyManagers();
+    }
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys, trust.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   private static void replace(TlsFiles target, TlsFiles source) throws IOException {

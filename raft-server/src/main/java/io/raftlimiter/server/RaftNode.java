@@ -303,21 +303,17 @@ public final class RaftNode implements AutoCloseable {
     prometheus.register(new RatisCollector(config.nodeId()));
     try {
       ops = OpsHttpServer.start(config.bindHost(), httpPort, prometheus,
-          this::readiness);
+          this::readiness, transport.httpListener());
     } catch (IOException e) {
       closeQuietly();
       throw new IOException("cannot listen on " + config.bindHost() + ":"
           + httpPort + " (node.http-port): " + e.getMessage(), e);
     }
-    if (transport.secure()) {
-      // The listener is plaintext: decisions over it would skip the client certificate.
-      ops.post("/v1/acquire", HttpJsonApi::refusedUnderTls);
-      ops.post("/v1/acquire-batch", HttpJsonApi::refusedUnderTls);
-    } else {
-      HttpJsonApi json = new HttpJsonApi(decisions, ops.executor());
-      ops.post("/v1/acquire", json::acquire);
-      ops.post("/v1/acquire-batch", json::acquireBatch);
-    }
+    // On a TLS node the listener runs HTTPS, and decisions need what the client port needs.
+    HttpJsonApi json = new HttpJsonApi(decisions, ops.executor(),
+        exchange -> transport.httpCallerVerified(OpsHttpServer.verifiedPeer(exchange)));
+    ops.post("/v1/acquire", json::acquire);
+    ops.post("/v1/acquire-batch", json::acquireBatch);
   }
 
   /** gRPC health starts SERVING; a node is not until {@link Readiness} says so. */

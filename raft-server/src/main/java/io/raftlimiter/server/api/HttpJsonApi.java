@@ -16,6 +16,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,10 +44,18 @@ public final class HttpJsonApi {
 
   private final RateLimiterService service;
   private final Executor replies;
+  private final Predicate<HttpExchange> authenticated;
 
-  public HttpJsonApi(RateLimiterService service, Executor replies) {
+  /**
+   * @param authenticated whether a caller may have decisions: on a TLS node, one that showed a
+   *     verified client certificate (as the client port requires); anyone is refused
+   *     {@code 401} and nothing is decided otherwise
+   */
+  public HttpJsonApi(RateLimiterService service, Executor replies,
+      Predicate<HttpExchange> authenticated) {
     this.service = service;
     this.replies = replies;
+    this.authenticated = authenticated;
   }
 
   /** {@code POST /v1/acquire}. Never throws; always answers and closes the exchange. */
@@ -85,15 +94,6 @@ public final class HttpJsonApi {
             reply(exchange, 200, print(response));
           }
         })));
-  }
-
-  /**
-   * The answer of the plaintext listener of a node that runs TLS: decisions there would skip
-   * the client certificate the client port asks for.
-   */
-  public static void refusedUnderTls(HttpExchange exchange) {
-    reply(exchange, 403, error(Status.Code.PERMISSION_DENIED, "this node runs TLS: decisions "
-        + "are served over gRPC on its client port, with a client certificate"));
   }
 
   /** The status an HTTP client gets for a call that ended with {@code code}. */
@@ -154,6 +154,11 @@ public final class HttpJsonApi {
 
   /** Reads the body into {@code into}; on failure answers 400 or 405 and returns false. */
   private boolean parse(HttpExchange exchange, Message.Builder into) {
+    if (!authenticated.test(exchange)) {
+      reply(exchange, 401, error(Status.Code.UNAUTHENTICATED, "this node runs TLS: decisions "
+          + "need a client certificate of the cluster's authority"));
+      return false;
+    }
     if (!exchange.getRequestMethod().equals("POST")) {
       exchange.getResponseHeaders().set("Allow", "POST");
       reply(exchange, 405, error(Status.Code.INVALID_ARGUMENT, "use POST with a JSON body"));

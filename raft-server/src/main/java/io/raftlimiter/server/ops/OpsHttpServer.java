@@ -3,6 +3,10 @@ package io.raftlimiter.server.ops;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -19,6 +23,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,14 +51,31 @@ public final class OpsHttpServer implements AutoCloseable {
   }
 
   /**
-   * Listens on {@code host:port} (0: any free port).
+   * Listens on {@code host:port} (0: any free port), over HTTPS with {@code tls} when it is not
+   * null. Client certificates are then asked for but not required, so that health probes and
+   * scrapers need none; a handler that needs one checks {@link #verifiedPeer}.
    *
    * @throws IOException when it cannot listen
    */
   public static OpsHttpServer start(String host, int port, PrometheusRegistry registry,
-      Supplier<Readiness> readiness) throws IOException {
+      Supplier<Readiness> readiness, SSLContext tls) throws IOException {
     PrometheusRegistry jvm = jvmMetrics();
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 64);
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    HttpServer server;
+    if (tls == null) {
+      server = HttpServer.create(address, 64);
+    } else {
+      HttpsServer https = HttpsServer.create(address, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+        @Override
+        public void configure(HttpsParameters params) {
+          SSLParameters parameters = tls.getDefaultSSLParameters();
+          parameters.setWantClientAuth(true);
+          params.setSSLParameters(parameters);
+        }
+      });
+      server = https;
+    }
     ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.named("http"));
     server.setExecutor(executor);
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
@@ -89,6 +113,21 @@ public final class OpsHttpServer implements AutoCloseable {
       }
       handler.accept(exchange);
     });
+  }
+
+  /**
+   * Whether the caller of {@code exchange} showed a certificate the TLS handshake verified
+   * (against the cluster's authority); false over plain HTTP.
+   */
+  public static boolean verifiedPeer(HttpExchange exchange) {
+    if (!(exchange instanceof HttpsExchange https) || https.getSSLSession() == null) {
+      return false;
+    }
+    try {
+      return https.getSSLSession().getPeerCertificates().length > 0;
+    } catch (SSLPeerUnverifiedException e) {
+      return false;
+    }
   }
 
   /** The listener's threads, for handlers that answer later. */

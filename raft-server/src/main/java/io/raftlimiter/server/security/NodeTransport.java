@@ -12,7 +12,11 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
@@ -86,6 +90,36 @@ public final class NodeTransport implements AutoCloseable {
         .clientAuth(clientAuth == ClientAuth.REQUIRE ? TlsServerCredentials.ClientAuth.REQUIRE
             : TlsServerCredentials.ClientAuth.OPTIONAL)
         .build();
+  }
+
+  /**
+   * The HTTP listener's TLS, or null on a plaintext node: this node's certificate, and client
+   * certificates of the cluster's authority asked for but not required, so that load balancers'
+   * and Prometheus' probes need none; {@link #httpCallerVerified} says whether a caller showed
+   * one. The managers are the reloading ones, so rotation reaches this listener too.
+   */
+  public SSLContext httpListener() {
+    if (tls == null) {
+      return null;
+    }
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(new KeyManager[] {tls.keys()}, new TrustManager[] {tls.anyClient()}, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JVM has no TLS: " + e, e);
+    }
+  }
+
+  /**
+   * Whether an HTTP caller may have decisions: on a plaintext node anyone; on a TLS node, as on
+   * the client port, one whose certificate the handshake verified, unless client certificates
+   * are optional ({@code security.client-auth=optional}).
+   *
+   * @param peerVerified whether the caller's TLS session holds a verified certificate
+   */
+  public boolean httpCallerVerified(boolean peerVerified) {
+    return tls == null || clientAuth == ClientAuth.OPTIONAL || peerVerified;
   }
 
   /** Credentials for calls to another node's client port (forwarding, status). */
