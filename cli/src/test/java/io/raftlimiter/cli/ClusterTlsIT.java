@@ -137,8 +137,8 @@ class ClusterTlsIT {
     String n1Http = "https://" + Files.readAllLines(clusterDir.resolve("http-endpoints")).get(0)
         .split(" ")[1];
     TlsFiles clientFiles = DevCertificates.openOrCreate(tls).files("client");
-    HttpClient anonymous = https(clientFiles, false);
-    HttpClient withCertificate = https(clientFiles, true);
+    HttpClient anonymous = https(clientFiles, null);
+    HttpClient withCertificate = https(clientFiles, clientFiles);
     assertEquals(200, anonymous.send(HttpRequest.newBuilder(URI.create(n1Http + "/readyz"))
         .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     assertThrows(IOException.class, () -> HttpClient.newHttpClient().send(HttpRequest
@@ -149,6 +149,9 @@ class ClusterTlsIT {
         .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"https-1\"}")).build();
     HttpResponse<String> refused = anonymous.send(decide, HttpResponse.BodyHandlers.ofString());
     assertEquals(401, refused.statusCode(), refused.body());
+    HttpClient foreignClient = https(clientFiles, stranger);
+    assertThrows(IOException.class, () -> foreignClient.send(decide,
+        HttpResponse.BodyHandlers.ofString()), "another authority's certificate");
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> answer = withCertificate.send(decide,
           HttpResponse.BodyHandlers.ofString());
@@ -195,9 +198,12 @@ class ClusterTlsIT {
     fail(series + " never reached " + min + " on " + httpBase + ":\n" + last);
   }
 
-  /** An HTTPS client trusting {@code files}' authority, showing its certificate if asked to. */
-  private static HttpClient https(TlsFiles files, boolean showCertificate) throws Exception {
-    TlsFiles.Loaded loaded = files.load();
+  /**
+   * An HTTPS client trusting {@code trustFrom}'s authority and showing {@code identity}'s
+   * certificate, or none when it is null.
+   */
+  private static HttpClient https(TlsFiles trustFrom, TlsFiles identity) throws Exception {
+    TlsFiles.Loaded loaded = trustFrom.load();
     KeyStore trusted = KeyStore.getInstance("PKCS12");
     trusted.load(null, null);
     for (int i = 0; i < loaded.trusted().length; i++) {
@@ -207,10 +213,11 @@ class ClusterTlsIT {
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(trusted);
     KeyManager[] keys = null;
-    if (showCertificate) {
+    if (identity != null) {
+      TlsFiles.Loaded shown = identity.load();
       KeyStore own = KeyStore.getInstance("PKCS12");
       own.load(null, null);
-      own.setKeyEntry("client", loaded.key(), new char[0], loaded.chain());
+      own.setKeyEntry("client", shown.key(), new char[0], shown.chain());
       KeyManagerFactory factory =
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       factory.init(own, new char[0]);

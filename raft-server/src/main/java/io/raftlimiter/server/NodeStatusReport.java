@@ -146,17 +146,24 @@ final class NodeStatusReport {
   }
 
   /** The group's state on this node's replica; empty when this node hosts none. */
-  /** How long ago {@code snapshot}'s file was written, by this node's clock; -1 if none. */
+  /**
+   * How long ago {@code snapshot} was written, by this node's clock: from its newest file, since
+   * a RocksDB checkpoint hard-links the table files it shares with the database (they keep the
+   * time they were flushed) and writes only its manifest and options afresh; -1 if none.
+   */
   private static long ageMillis(SnapshotInfo snapshot) {
     if (snapshot == null || snapshot.getFiles() == null || snapshot.getFiles().isEmpty()) {
       return -1;
     }
+    long written = Long.MIN_VALUE;
     try {
-      long written = Files.getLastModifiedTime(snapshot.getFiles().get(0).getPath()).toMillis();
-      return Math.max(0, System.currentTimeMillis() - written);
+      for (var file : snapshot.getFiles()) {
+        written = Math.max(written, Files.getLastModifiedTime(file.getPath()).toMillis());
+      }
     } catch (IOException e) {
       return -1; // replaced by a newer snapshot since it was listed
     }
+    return Math.max(0, System.currentTimeMillis() - written);
   }
 
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {

@@ -133,10 +133,19 @@ public final class RaftNode implements AutoCloseable {
     this.config = config;
     this.metrics = new NodeMetrics(registry);
     Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    // First: a bad file stops the node before it formats storage or founds a group.
+    Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(registry, taskFailures);
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
-    OwnerOnly.directory(dataDir);
-    this.storage = StorageIdentity.open(dataDir);
-    this.transport = NodeTransport.open(config, registry, taskFailures);
+    try {
+      OwnerOnly.directory(dataDir);
+      this.storage = StorageIdentity.open(dataDir);
+      this.transport = NodeTransport.open(config, registry, taskFailures);
+    } catch (IOException | RuntimeException e) {
+      if (envoyLimits != null) {
+        envoyLimits.close();
+      }
+      throw e;
+    }
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
     long skewAllowanceNanos =
         TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.CLOCK_SKEW_ALLOWANCE_MS));
@@ -190,7 +199,6 @@ public final class RaftNode implements AutoCloseable {
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
-    Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(registry, taskFailures);
     RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
         leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
         key -> metadata.rules().shadowed(key));
@@ -207,7 +215,8 @@ public final class RaftNode implements AutoCloseable {
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(
-            new EnvoyRateLimitService(decisions, envoyConfig, metrics::shadowRefused)
+            new EnvoyRateLimitService(decisions, envoyConfig,
+                config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused)
                 .bindService(), metrics::invalidRequest))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -486,14 +495,9 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Refuses new calls first, then closes Raft under the calls in flight so that each is answered
-   * (UNAVAILABLE if its entry did not commit, which a client retries on another node); cutting
-   * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
-   */
-  /**
    * The descriptor limits of {@code envoy.config}, watched for changes; none when it is unset.
    *
-   * @throws ConfigException (after closing what runs) when the files cannot be read or used
+   * @throws ConfigException when the files cannot be read or used
    */
   private Supplier<DescriptorConfig> envoyDescriptorConfig(MetricRegistry registry,
       Counter taskFailures) {
@@ -508,11 +512,15 @@ public final class RaftNode implements AutoCloseable {
           registry.counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC), taskFailures);
       return envoyLimits;
     } catch (IOException | DescriptorConfigException e) {
-      closeQuietly();
       throw new ConfigException("envoy.config: " + e.getMessage());
     }
   }
 
+  /**
+   * Refuses new calls first, then closes Raft under the calls in flight so that each is answered
+   * (UNAVAILABLE if its entry did not commit, which a client retries on another node); cutting
+   * them off with {@code shutdownNow} would answer CANCELLED, which a client must not retry.
+   */
   private void closeQuietly() {
     if (envoyLimits != null) {
       envoyLimits.close();

@@ -27,6 +27,7 @@ import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -146,6 +147,14 @@ class EnvoyRateLimitTest {
           assertEquals(RateLimit.newBuilder().setRequestsPerUnit(3)
               .setUnit(RateLimit.Unit.HOUR).build(), answer.getStatuses(0).getCurrentLimit());
         }
+        // A descriptor's own looser limit is ignored under DENY: the configured one holds.
+        RateLimitDescriptor loosened = address("10.0.0.2").toBuilder()
+            .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(1000)
+                .setUnit(RateLimitUnit.SECOND)).build();
+        for (int i = 0; i < 4; i++) {
+          assertEquals(i < 3 ? Code.OK : Code.OVER_LIMIT,
+              call(envoy, request("edge", 0, loosened)).getOverallCode(), "loosened call " + i);
+        }
         // Not limited by the configuration: OK without a limit, however often.
         for (int i = 0; i < 5; i++) {
           RateLimitResponse free = call(envoy, request("edge", 0, path("/free")));
@@ -164,7 +173,7 @@ class EnvoyRateLimitTest {
             "decided and counted as a refusal");
 
         // An edit is taken while the node runs: 5 per hour for addresses not seen before.
-        Files.writeString(config, edgeConfig(5));
+        replace(config, edgeConfig(5));
         awaitRemaining(envoy, "10.0.1.", 4);
         for (int i = 0; i < 5; i++) {
           assertEquals(Code.OK, call(envoy, request("edge", 0, address("10.0.1.99")))
@@ -175,7 +184,7 @@ class EnvoyRateLimitTest {
         // A broken edit is refused and counted; the last good configuration stays.
         Counter failures = cluster.node(0).metrics().registry()
             .counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC);
-        Files.writeString(config, "domain: edge\ndescriptors: [{key: remote_address, "
+        replace(config, "domain: edge\ndescriptors: [{key: remote_address, "
             + "rate_limit: {unit: second}}]\n");
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (failures.getCount() == 0 && System.nanoTime() < until) {
@@ -209,6 +218,12 @@ class EnvoyRateLimitTest {
             .setPrefix(prefix).setCapacity(capacity).setRefillPerSecond(refillPerSecond))
             .build());
     return RateLimitServiceGrpc.newBlockingStub(channel);
+  }
+
+  /** Writes {@code text} to {@code file} at once, as an editor or a ConfigMap update does. */
+  private static void replace(Path file, String text) throws java.io.IOException {
+    Path written = Files.writeString(file.resolveSibling(file.getFileName() + ".tmp"), text);
+    Files.move(written, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Calls with new addresses of {@code prefix} until one is answered with {@code remaining}. */

@@ -35,9 +35,15 @@ import io.raftlimiter.server.security.DevCertificates;
 import io.raftlimiter.server.security.NodeTransport;
 import io.raftlimiter.server.security.TlsFiles;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -47,6 +53,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -263,8 +270,15 @@ class TlsClusterTest {
         .set(NodeConfigKeys.TLS_CA_FILE, node.ca())
         .set(NodeConfigKeys.NODE_SUBJECTS, DevCertificates.NODE_SUBJECTS)
         .set(NodeConfigKeys.ADMIN_SUBJECTS, DevCertificates.subjectOf("admin"))
-        .set(NodeConfigKeys.CLIENT_AUTH, NodeTransport.ClientAuth.OPTIONAL))) {
+        .set(NodeConfigKeys.CLIENT_AUTH, NodeTransport.ClientAuth.OPTIONAL)
+        .set(NodeConfigKeys.HTTP_PORT, 0))) {
       single.awaitLeaders(Duration.ofSeconds(30));
+      // HTTP/JSON over HTTPS: without a certificate too, as on the client port here.
+      HttpResponse<String> json = httpsTrusting(node.ca()).send(HttpRequest.newBuilder(
+              URI.create("https://127.0.0.1:" + single.node(0).httpPort() + "/v1/acquire"))
+          .POST(HttpRequest.BodyPublishers.ofString("{\"key\":\"anonymous-json\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, json.statusCode(), json.body());
       ManagedChannel anonymous = Grpc.newChannelBuilder(single.node(0).clientAddress(),
           tls(node.ca(), null, null)).build();
       try {
@@ -278,6 +292,23 @@ class TlsClusterTest {
         anonymous.shutdownNow();
       }
     }
+  }
+
+  /** An HTTPS client that trusts the authority in {@code caFile} and shows no certificate. */
+  private static HttpClient httpsTrusting(Path caFile) throws Exception {
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    try (InputStream in = Files.newInputStream(caFile)) {
+      trusted.setCertificateEntry("ca",
+          CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(context).connectTimeout(Duration.ofSeconds(5))
+        .build();
   }
 
   /** Neither a data group nor the metadata group (joining goes through it) takes the call. */

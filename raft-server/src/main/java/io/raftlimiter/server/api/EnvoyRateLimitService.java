@@ -31,18 +31,19 @@ import java.util.function.Supplier;
  * ShouldRateLimit}, so that Envoy (or Istio) can ask raftlimiter directly. Each descriptor is a
  * bucket, keyed {@code <domain>|<key>=<value>|...} in the order of its entries (see
  * {@link #key}). Its limit is, in order:
- * <ol>
- *   <li>the {@code limit} override the descriptor carries (N requests per unit: a bucket of N
- *       refilled at N per unit; subject to {@code limit.request-override}, as any limit a
- *       request carries);
- *   <li>for a domain that has a descriptor configuration ({@code envoy.config}, the format of
+ * <ul>
+ *   <li>in a domain that has a descriptor configuration ({@code envoy.config}, the format of
  *       Envoy's ratelimit service), the limit it gives the descriptor, which rules do not change;
  *       a descriptor it gives none (or {@code unlimited}) is answered {@code OK} and takes
  *       nothing, as in Envoy's ratelimit service;
- *   <li>else the limit rule with the longest matching prefix (e.g. a rule for
+ *   <li>in other domains, the limit rule with the longest matching prefix (e.g. a rule for
  *       {@code edge|remote_address=} covers every address in domain {@code edge}), else the
  *       node's default.
- * </ol>
+ * </ul>
+ * A {@code limit} override the descriptor carries (N requests per unit: a bucket of N refilled
+ * at N per unit) is weighed against that operator's limit by {@code limit.request-override},
+ * as any limit a request carries: it wins (ALLOW, Envoy's own behaviour), is ignored (DENY), or
+ * may only tighten it (LOWER_ONLY).
  * All descriptors of a request are decided in one batch by the same {@link RateLimiterService}
  * as gRPC calls, in the node's default consistency mode.
  *
@@ -58,16 +59,21 @@ import java.util.function.Supplier;
 public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
   private final RateLimiterService decisions;
   private final Supplier<DescriptorConfig> configured;
+  private final RequestLimitPolicy requestOverride;
   private final Runnable shadowRefused;
 
   /**
    * @param configured the descriptor configuration in force, read on each call
+   * @param requestOverride what a descriptor's own {@code limit} may do against a configured
+   *     one ({@code limit.request-override}, as for any limit a request carries)
    * @param shadowRefused counts a refusal answered {@code OK} in shadow mode
    */
   public EnvoyRateLimitService(RateLimiterService decisions,
-      Supplier<DescriptorConfig> configured, Runnable shadowRefused) {
+      Supplier<DescriptorConfig> configured, RequestLimitPolicy requestOverride,
+      Runnable shadowRefused) {
     this.decisions = decisions;
     this.configured = configured;
+    this.requestOverride = requestOverride;
     this.shadowRefused = shadowRefused;
   }
 
@@ -173,30 +179,66 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       long hits = descriptor.hasHitsAddend() ? descriptor.getHitsAddend().getValue()
           : Integer.toUnsignedLong(request.getHitsAddend());
       String key = key(domain, descriptor);
-      boolean byConfig = governed && !descriptor.hasLimit();
-      ConfiguredLimit limit = byConfig ? config.limitOf(domain, descriptor.getEntriesList()) : null;
-      if (byConfig && limit == null) {
-        slots.add(Slot.answered(Code.OK, null)); // the configuration does not limit it
+      Limit carried = descriptor.hasLimit() ? override(descriptor.getLimit(), i) : null;
+      Governed limit = governed
+          ? governed(config.limitOf(domain, descriptor.getEntriesList()), carried) : null;
+      if (limit != null && limit.bucket() == null) {
+        slots.add(Slot.answered(limit.refused() ? Code.OVER_LIMIT : Code.OK, limit.configured()));
         continue;
       }
       if (hits < 0 || hits > BucketLimit.MAX_CAPACITY
           || key.getBytes(StandardCharsets.UTF_8).length > BucketOp.MAX_KEY_BYTES
-          || limit != null && (limit.refusesAll() || hits > limit.requestsPerUnit())) {
-        // 2^63 hits or more (unsigned), more than the configured limit ever holds, a limit of 0,
-        // or no key: no bucket can allow it
-        slots.add(Slot.answered(Code.OVER_LIMIT, limit));
+          || limit != null && hits > limit.bucket().capacity()) {
+        // 2^63 hits or more (unsigned), more than the limit ever holds, or no key: no bucket
+        // can allow it
+        slots.add(Slot.answered(Code.OVER_LIMIT, limit == null ? null : limit.configured()));
         continue;
       }
       AcquireRequest.Builder acquire = AcquireRequest.newBuilder().setKey(key)
           .setPermits(Math.max(1, hits));
-      if (descriptor.hasLimit()) {
-        acquire.setLimit(override(descriptor.getLimit(), i));
+      if (carried != null && limit == null) {
+        acquire.setLimit(carried); // weighed against the rules by limit.request-override
       }
-      slots.add(Slot.asked(batch.getRequestsCount(), limit));
+      slots.add(Slot.asked(batch.getRequestsCount(), limit == null ? null : limit.configured()));
       fixedLimits.add(limit == null ? null : limit.bucket());
       batch.addRequests(acquire);
     }
     return new Plan(batch.build(), fixedLimits, slots);
+  }
+
+  /**
+   * A descriptor's limit in a domain the descriptor configuration governs: the bucket to decide
+   * it under, or none when it is answered without asking (OK, or OVER_LIMIT when
+   * {@code refused}); {@code configured} when the configured limit is the one in force, for the
+   * answer's {@code current_limit} and its shadow mode.
+   */
+  private record Governed(BucketLimit bucket, boolean refused, ConfiguredLimit configured) {}
+
+  /**
+   * Weighs the limit a descriptor carries against the configured one by
+   * {@code limit.request-override}, as a request's limit is weighed against the rules: the
+   * configuration is the operator's. A configuration that does not limit the descriptor is an
+   * operator's limit of "unlimited", so DENY answers OK and the other policies keep the carried
+   * limit; a configured 0 refuses unless ALLOW lets a carried limit win. A carried limit out of
+   * range is refused (OVER_LIMIT), as it is in other domains, never let through.
+   */
+  private Governed governed(ConfiguredLimit configured, Limit carriedLimit) {
+    BucketLimit carried;
+    try {
+      carried = carriedLimit == null ? null : RequestValidator.limit(carriedLimit);
+    } catch (InvalidRequestException e) {
+      return new Governed(null, true, null);
+    }
+    if (configured == null) {
+      return carried == null || requestOverride == RequestLimitPolicy.DENY
+          ? new Governed(null, false, null) : new Governed(carried, false, null);
+    }
+    if (configured.refusesAll()) {
+      return carried != null && requestOverride == RequestLimitPolicy.ALLOW
+          ? new Governed(carried, false, null) : new Governed(null, true, configured);
+    }
+    BucketLimit bucket = requestOverride.apply(carried, configured.bucket());
+    return new Governed(bucket, false, bucket.equals(configured.bucket()) ? configured : null);
   }
 
   private static RateLimitResponse allOverLimit(int descriptors, String why) {

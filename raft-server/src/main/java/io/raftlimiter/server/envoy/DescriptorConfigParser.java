@@ -10,6 +10,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
 import org.yaml.snakeyaml.resolver.Resolver;
 
@@ -32,7 +33,8 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * </pre>
  *
  * A {@code rate_limit} has a {@code unit} and {@code requests_per_unit}, or {@code unlimited:
- * true}. {@code detailed_metric} and {@code name} are accepted and only named in answers;
+ * true}. {@code detailed_metric} and {@code value_to_metric} (metrics of Envoy's service) are
+ * accepted and have no effect, and {@code name} is named in answers;
  * {@code replaces} is refused, since this service does not implement it. Anything else
  * unknown is refused rather than ignored, so that a misspelt field cannot silently leave a route
  * unlimited. Pure: the caller reads the files.
@@ -40,7 +42,7 @@ import org.yaml.snakeyaml.resolver.Resolver;
 public final class DescriptorConfigParser {
   private static final Set<String> FILE_FIELDS = Set.of("domain", "descriptors");
   private static final Set<String> DESCRIPTOR_FIELDS = Set.of("key", "value", "rate_limit",
-      "descriptors", "shadow_mode", "detailed_metric");
+      "descriptors", "shadow_mode", "detailed_metric", "value_to_metric");
   private static final Set<String> LIMIT_FIELDS = Set.of("unit", "requests_per_unit",
       "unlimited", "name", "replaces");
   /** Deeper than any real descriptor (Envoy sends a handful of entries); bounds the recursion. */
@@ -79,16 +81,23 @@ public final class DescriptorConfigParser {
     options.setMaxAliasesForCollections(50);
     options.setNestingDepthLimit(4 * MAX_DEPTH);
     try {
-      // SafeConstructor: plain maps, lists and scalars only, never objects named by the file;
-      // no implicit types: every scalar stays the text it is (value: 08 or value: 2024-01-01
-      // must match what Envoy sends), and numbers and booleans are read here
+      // SafeConstructor: plain maps, lists and scalars only, never objects named by the file.
+      // No implicit types but null: every other scalar stays the text it is (value: 08 or
+      // value: 2024-01-01 must match what Envoy sends), and numbers and booleans are read here;
+      // an empty or ~ value is null, as for Envoy's ratelimit service.
       return new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()),
           new DumperOptions(), options, new Resolver() {
             @Override
-            protected void addImplicitResolvers() {}
+            protected void addImplicitResolvers() {
+              addImplicitResolver(Tag.NULL, Resolver.NULL, "~nN\0");
+              addImplicitResolver(Tag.NULL, Resolver.EMPTY, null);
+            }
           }).load(text);
     } catch (YAMLException e) {
       throw new DescriptorConfigException(name + ": not valid YAML: " + e.getMessage());
+    } catch (RuntimeException e) {
+      // an explicit tag whose text is not its type (!!int abc, !!binary %): no valid file has one
+      throw new DescriptorConfigException(name + ": not valid YAML: " + e);
     }
   }
 
@@ -125,8 +134,12 @@ public final class DescriptorConfigParser {
       throw new DescriptorConfigException(file + ": " + path + ".key must be set");
     }
     String value = string(fields.get("value"), file, path + ".value");
+    if (value != null && value.isEmpty()) {
+      value = null; // no value: any value, as for Envoy's ratelimit service
+    }
     boolean shadow = bool(fields.get("shadow_mode"), file, path + ".shadow_mode");
     bool(fields.get("detailed_metric"), file, path + ".detailed_metric");
+    bool(fields.get("value_to_metric"), file, path + ".value_to_metric");
     ConfiguredLimit limit = fields.get("rate_limit") == null ? null
         : limit(map(fields.get("rate_limit"), file, path + ".rate_limit"), shadow, file,
             path + ".rate_limit");
@@ -182,8 +195,8 @@ public final class DescriptorConfigParser {
         bucket = EnvoyUnits.bucket(perUnit, unit);
       } catch (IllegalArgumentException e) {
         throw new DescriptorConfigException(file + ": " + path + ": " + perUnit + " per "
-            + unitName + " refills slower than the slowest bucket ("
-            + BucketLimit.MIN_REFILL_PER_SECOND + " tokens/s): use a shorter unit");
+            + unitName + " is too slow a refill for a bucket to hold within 1% ("
+            + e.getMessage() + "): give more requests per unit");
       }
     }
     return new ConfiguredLimit(perUnit, unit, name == null ? "" : name, bucket, shadow);
@@ -211,13 +224,12 @@ public final class DescriptorConfigParser {
   /** A scalar's text; null if unset. */
   private static String string(Object value, String file, String path)
       throws DescriptorConfigException {
-    if (value == null) {
-      return null;
+    if (value == null || value instanceof String) {
+      return (String) value;
     }
-    if (value instanceof Map || value instanceof List) {
-      throw new DescriptorConfigException(file + ": " + path + " must be a single value");
-    }
-    return String.valueOf(value);
+    // a list, a mapping, or a scalar an explicit tag made something else (!!binary, !!int)
+    throw new DescriptorConfigException(file + ": " + path + " must be a single value without "
+        + "a type tag");
   }
 
   private static boolean bool(Object value, String file, String path)

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * keeps them). The files are read again every interval and the configuration replaced when their
  * text changed; comparing the text, not modification times, also sees an edit within the
  * filesystem's time resolution and a ConfigMap's symlink swap. A change that does not parse
- * keeps the last good configuration in use: logged and counted, never half applied.
+ * keeps the last good configuration in use: logged and counted once (not on every check while
+ * the files stay as they are), never half applied.
  */
 public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DescriptorConfigWatcher.class);
@@ -37,6 +38,8 @@ public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>
   private final ScheduledExecutorService timer;
   private volatile DescriptorConfig current;
   private Map<String, String> loadedText;
+  /** The text last refused, so that a bad file is reported once, not every interval. */
+  private Map<String, String> refusedText;
 
   private DescriptorConfigWatcher(Path location, long intervalMillis, Counter reloads,
       Counter reloadFailures, Counter taskFailures) throws IOException, DescriptorConfigException {
@@ -81,22 +84,37 @@ public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>
     DescriptorConfig parsed;
     try {
       text = read(location);
-      if (text.equals(loadedText)) {
-        return false;
-      }
+    } catch (IOException e) {
+      refused(null, e.getMessage());
+      return false;
+    }
+    if (text.equals(loadedText) || text.equals(refusedText)) {
+      return false;
+    }
+    try {
       parsed = DescriptorConfigParser.parse(text);
-    } catch (IOException | DescriptorConfigException e) {
-      reloadFailures.inc();
-      LOG.error("Envoy descriptor configuration {} changed but cannot be used; the previous one "
-          + "stays in use: {}", location, e.getMessage());
+    } catch (DescriptorConfigException e) {
+      refused(text, e.getMessage());
       return false;
     }
     current = parsed;
     loadedText = text;
+    refusedText = null;
     reloads.inc();
     LOG.info("Envoy descriptor limits reloaded from {}: {} domain(s)", location,
         parsed.domainCount());
     return true;
+  }
+
+  /** Reports a change that cannot be used, unless it is the one reported last. */
+  private void refused(Map<String, String> text, String why) {
+    if (text != null && text.equals(refusedText)) {
+      return;
+    }
+    refusedText = text;
+    reloadFailures.inc();
+    LOG.error("Envoy descriptor configuration {} changed but cannot be used; the previous one "
+        + "stays in use: {}", location, why);
   }
 
   /** The configuration files' text by file name, in name order. */

@@ -10,7 +10,9 @@ import java.util.Locale;
  * window would, and refills at the window's average rate without its boundary doubling. Pure.
  */
 public final class EnvoyUnits {
-  private static final long DAY = 86_400;
+  private static final long DAY_SECONDS = 86_400;
+  /** How far a bucket's refill may be from N per unit before the limit is refused. */
+  static final double MAX_REFILL_ERROR = 0.01;
 
   private EnvoyUnits() {}
 
@@ -20,10 +22,10 @@ public final class EnvoyUnits {
       case SECOND -> 1;
       case MINUTE -> 60;
       case HOUR -> 3_600;
-      case DAY -> DAY;
-      case WEEK -> 7 * DAY;
-      case MONTH -> 30 * DAY;
-      case YEAR -> 365 * DAY;
+      case DAY -> DAY_SECONDS;
+      case WEEK -> 7 * DAY_SECONDS;
+      case MONTH -> 30 * DAY_SECONDS;
+      case YEAR -> 365 * DAY_SECONDS;
       default -> throw new IllegalArgumentException("not a unit of time: " + unit);
     };
   }
@@ -48,10 +50,18 @@ public final class EnvoyUnits {
    * The bucket that stands for {@code perUnit} requests per {@code unit}.
    *
    * @throws IllegalArgumentException when no bucket can: 0 or more than
-   *     {@link BucketLimit#MAX_CAPACITY} requests, or a refill slower than
-   *     {@link BucketLimit#MIN_REFILL_PER_SECOND}
+   *     {@link BucketLimit#MAX_CAPACITY} requests, or a refill a bucket cannot hold within
+   *     {@link #MAX_REFILL_ERROR} (a bucket counts refill in whole micro-tokens per second, so
+   *     1 per week would refill 21% fast)
    */
   public static BucketLimit bucket(long perUnit, Unit unit) {
-    return BucketLimit.of(perUnit, (double) perUnit / seconds(unit));
+    double refill = (double) perUnit / seconds(unit);
+    BucketLimit bucket = BucketLimit.of(perUnit, refill);
+    double held = bucket.refillPerSecond();
+    if (Math.abs(held - refill) > MAX_REFILL_ERROR * refill) {
+      throw new IllegalArgumentException(perUnit + " per " + unit.name().toLowerCase(Locale.ROOT)
+          + " is a refill of " + refill + " tokens/s, which a bucket holds only as " + held);
+    }
+    return bucket;
   }
 }

@@ -99,6 +99,29 @@ class DescriptorConfigParserTest {
   }
 
   @Test
+  void anEmptyOrNullValueIsAnyValueAsInEnvoy() throws Exception {
+    DescriptorConfig config = DescriptorConfigParser.parse(Map.of("f.yaml", """
+        domain: edge
+        descriptors:
+          - key: a
+            value:
+            rate_limit: {unit: second, requests_per_unit: 1}
+          - key: b
+            value: ""
+            rate_limit: {unit: second, requests_per_unit: 2}
+          - key: c
+            value: ~
+            rate_limit: {unit: second, requests_per_unit: 3}
+          - key: d
+            descriptors:
+        """));
+    assertEquals(1, config.limitOf("edge", entries("a", "x")).requestsPerUnit());
+    assertEquals(2, config.limitOf("edge", entries("b", "y")).requestsPerUnit());
+    assertEquals(3, config.limitOf("edge", entries("c", "z")).requestsPerUnit());
+    assertNull(config.limitOf("edge", entries("d", "w")));
+  }
+
+  @Test
   void readsSeveralDomainsAndRefusesOneConfiguredTwice() throws Exception {
     Map<String, String> files = new LinkedHashMap<>();
     files.put("a.yaml", "domain: a\ndescriptors: [{key: k, rate_limit: {unit: second, "
@@ -125,7 +148,14 @@ class DescriptorConfigParserTest {
     assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unit: second}\n",
         "requests_per_unit must be set");
     assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unit: year, "
-        + "requests_per_unit: 1}\n", "1 per year refills slower than the slowest bucket");
+        + "requests_per_unit: 1}\n", "1 per year is too slow a refill");
+    // 1 per week is 1.65 micro-tokens/s, which a bucket would hold as 2: 21% fast
+    assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unit: week, "
+        + "requests_per_unit: 1}\n", "1 per week is too slow a refill");
+    assertRefused("domain: edge\ndescriptors:\n  - key: k\n    value: !!binary aGk=\n",
+        "descriptors[0].value must be a single value without a type tag");
+    assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unit: second, "
+        + "requests_per_unit: !!int abc}\n", "not valid YAML");
     assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unit: second, "
         + "requests_per_unit: 1, replaces: [{name: x}]}\n", "replaces is not supported");
     assertRefused("domain: edge\ndescriptors:\n  - key: k\n    rate_limit: {unlimited: true, "
@@ -169,7 +199,7 @@ class DescriptorConfigParserTest {
         .requestsPerUnit());
     assertEquals("login-per-address", config.limitOf("edge",
         entries("path", "/login", "remote_address", "1.2.3.4")).name());
-    assertTrue(config.limitOf("edge", entries("path", "/search")).shadow());
+    assertTrue(config.limitOf("edge", entries("path", "/search?q=raft")).shadow());
     assertNull(config.limitOf("edge", entries("path", "/healthz")));
     assertNull(config.limitOf("edge", entries("path", "/login")), "only with an address");
   }

@@ -44,6 +44,8 @@ class DescriptorConfigWatcherTest {
       assertFalse(watcher.reloadIfChanged());
       assertEquals(6, perUnit(watcher, "edge"), "the last good configuration stays");
       assertEquals(1, failures.getCount());
+      assertFalse(watcher.reloadIfChanged());
+      assertEquals(1, failures.getCount(), "the same bad file is reported once");
 
       Files.delete(dir.resolve("api.yml"));
       Files.writeString(dir.resolve("edge.yaml"), limit("edge", 7));
