@@ -40,6 +40,21 @@ import org.slf4j.LoggerFactory;
 public final class OpsHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpsHttpServer.class);
 
+  /** How long a caller may take to send a request (TLS handshake included). */
+  static final int MAX_REQUEST_SECONDS = 5;
+
+  static {
+    // The JDK's server reads each request on one of the listener's four threads: a caller that
+    // opens a request and stalls (or stalls in the TLS handshake) would hold a thread for good,
+    // and four such callers would keep health checks waiting until the node restarts, which a
+    // liveness probe would then do. A request not read in time is cut off instead. The JDK
+    // reads the setting once per process, when its first server starts; one set on the command
+    // line wins.
+    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+      System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+    }
+  }
+
   private static PrometheusRegistry jvmRegistry;
 
   private final HttpServer server;
