@@ -338,30 +338,34 @@ final class ClusterCommand {
       Map<Integer, GroupStatus> leaderView = new HashMap<>();
       Map<Integer, String> leaderNode = new HashMap<>();
       Map<Integer, List<Long>> applied = new HashMap<>();
+      Map<Integer, Long> queued = new HashMap<>();
       statuses.forEach((node, status) -> {
         for (GroupStatus g : status.getGroupsList()) {
           replicas.putIfAbsent(g.getIndex(), g.getPeerIdsList());
           applied.computeIfAbsent(g.getIndex(), i -> new ArrayList<>()).add(g.getAppliedIndex());
+          queued.merge(g.getIndex(), g.getQueuedOps(), Long::sum);
           if (g.getRole().equals("LEADER")) {
             leaderView.put(g.getIndex(), g);
             leaderNode.put(g.getIndex(), node);
           }
         }
       });
-      System.out.printf("%-6s %-22s %-7s %6s %9s %s%n", "GROUP", "REPLICAS", "LEADER", "TERM",
-          "APPLIED", "REPLICA APPLIED");
+      System.out.printf("%-6s %-22s %-7s %6s %9s %8s %7s %s%n", "GROUP", "REPLICAS", "LEADER",
+          "TERM", "APPLIED", "SNAPSHOT", "QUEUED", "REPLICA APPLIED");
       for (int index = 0; index < groups; index++) {
         List<String> members = new ArrayList<>();
         for (String id : replicas.getOrDefault(index, List.of())) {
           members.add(statuses.containsKey(id) ? id : id + "(down)");
         }
         GroupStatus leader = leaderView.get(index);
-        System.out.printf("%-6d %-22s %-7s %6s %9s %s%n", index,
+        System.out.printf("%-6d %-22s %-7s %6s %9s %8s %7d %s%n", index,
             members.isEmpty() ? "(no replica up)" : String.join(",", members),
             leaderNode.getOrDefault(index, "-"),
             leader == null ? "-" : Long.toString(leader.getTerm()),
             leader == null ? "-" : Long.toString(leader.getAppliedIndex()),
-            applied.getOrDefault(index, List.of()));
+            leader == null || leader.getSnapshotAgeMillis() < 0 ? "-"
+                : leader.getSnapshotAgeMillis() / 1000 + "s",
+            queued.getOrDefault(index, 0L), applied.getOrDefault(index, List.of()));
       }
     }
 

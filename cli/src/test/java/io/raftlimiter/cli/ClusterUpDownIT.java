@@ -112,9 +112,11 @@ class ClusterUpDownIT {
     Run status = RlctlProcess.run("cluster", "status", "--dir", clusterDir.toString());
     assertEquals(0, status.exitCode(), status.out());
     assertTrue(status.out().contains("3 of 3 nodes up"), status.out());
-    // One line per group: index, its three replicas and a leader.
-    assertEquals(4, status.out().lines().filter(l -> l.matches("[0-3]\\s+n\\d,n\\d,n\\d\\s+n\\d\\s+.*"))
-        .count(), status.out());
+    // One line per group: index, its three replicas and a leader, ..., the acquires queued.
+    assertTrue(status.out().contains("SNAPSHOT  QUEUED"), status.out());
+    assertEquals(4, status.out().lines().filter(l -> l.matches(
+        "[0-3]\\s+n\\d,n\\d,n\\d\\s+n\\d\\s+\\d+\\s+\\d+\\s+(-|\\d+s)\\s+0\\s+.*")).count(),
+        status.out());
     // The same through any one node, as for a cluster on other hosts; and as JSON.
     Run remote = RlctlProcess.run("cluster", "status", "--endpoints", addresses.get(2));
     assertEquals(0, remote.exitCode(), remote.out());

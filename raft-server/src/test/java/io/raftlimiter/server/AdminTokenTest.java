@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -20,6 +21,7 @@ import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,6 +45,14 @@ class AdminTokenTest {
     Files.writeString(tokenFile, "first-token\n");
     try (LocalCluster cluster = LocalCluster.start(1, dir.resolve("cluster"), b -> b
         .set(NodeConfigKeys.ADMIN_TOKEN_FILE, tokenFile))) {
+      // Settled first: the controller records the node's storage in the metadata at start,
+      // which would move the version under the check below.
+      cluster.awaitLeaders(Duration.ofSeconds(30));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!cluster.node(0).metadata().membership().storageIds().containsKey("n1")) {
+        assertTrue(System.nanoTime() < until, "n1's storage never recorded");
+        Thread.sleep(50);
+      }
       ManagedChannel channel = ManagedChannelBuilder.forTarget(cluster.node(0).clientAddress())
           .usePlaintext().build();
       try {
