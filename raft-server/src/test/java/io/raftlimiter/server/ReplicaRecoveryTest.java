@@ -66,6 +66,12 @@ class ReplicaRecoveryTest {
       // n4 is not in the metadata group (the first three by id), so the controller goes on.
       int victim = NODES - 1;
       String victimId = cluster.node(victim).id();
+      // The founding groups grown to where the ring of all nodes puts them, so that the moves
+      // counted from here are the dead node's replacements.
+      List<List<String>> founded = new PlacementRing(List.of("n1", "n2", "n3", "n4"))
+          .placement(GROUPS, REPLICATION);
+      await(cluster, "every group on its " + REPLICATION + " replicas",
+          () -> placedAsRingSays(cluster, cluster.node(0).metadata(), founded));
       long movesBefore = moves(cluster, victim);
       cluster.stop(victim);
       long stoppedAt = System.nanoTime();
@@ -78,8 +84,7 @@ class ReplicaRecoveryTest {
       });
       System.out.printf("replication restored %d ms after the node stopped%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
-      long groupsOnVictim = new PlacementRing(List.of("n1", "n2", "n3", "n4"))
-          .placement(GROUPS, REPLICATION).stream().filter(g -> g.contains(victimId)).count();
+      long groupsOnVictim = founded.stream().filter(g -> g.contains(victimId)).count();
       long moves = moves(cluster, victim) - movesBefore;
       assertTrue(groupsOnVictim > 0 && moves >= groupsOnVictim,
           moves + " moves counted for " + groupsOnVictim + " groups that lost a replica");
