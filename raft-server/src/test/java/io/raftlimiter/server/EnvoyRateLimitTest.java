@@ -200,6 +200,54 @@ class EnvoyRateLimitTest {
   }
 
   @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void underLowerOnlyADescriptorsOwnLimitCanOnlyTightenItsConfiguredOne() throws Exception {
+    Path config = dir.resolve("edge.yaml");
+    Files.writeString(config, edgeConfig(3) + """
+          - key: path
+            value: /free
+            rate_limit: {unlimited: true}
+        """);
+    try (LocalCluster cluster = LocalCluster.start(1, dir.resolve("nodes"), b -> b
+        .set(NodeConfigKeys.ENVOY_CONFIG.name(), config.toString())
+        .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE.name(), "LOWER_ONLY"))) {
+      cluster.awaitLeaders(Duration.ofSeconds(30));
+      ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
+          InsecureChannelCredentials.create()).build();
+      try {
+        RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy =
+            RateLimitServiceGrpc.newBlockingStub(channel);
+        // Tighter than the configured 3 per hour: taken. Looser: held to the configured 3.
+        assertEquals(2, admitted(envoy, withLimit(address("10.0.0.1"), 2, RateLimitUnit.HOUR)));
+        assertEquals(3, admitted(envoy, withLimit(address("10.0.0.2"), 50, RateLimitUnit.SECOND)));
+        // Not limited by the configuration: its own limit is all there is.
+        assertEquals(2, admitted(envoy, withLimit(path("/free"), 2, RateLimitUnit.HOUR)));
+        assertEquals(6, admitted(envoy, path("/free")), "no limit at all without its own");
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  /** How many of 6 calls with {@code descriptor} are answered OK. */
+  private static int admitted(RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy,
+      RateLimitDescriptor descriptor) {
+    int admitted = 0;
+    for (int i = 0; i < 6; i++) {
+      if (call(envoy, request("edge", 0, descriptor)).getOverallCode() == Code.OK) {
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+
+  private static RateLimitDescriptor withLimit(RateLimitDescriptor descriptor, int perUnit,
+      RateLimitUnit unit) {
+    return descriptor.toBuilder().setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder()
+        .setRequestsPerUnit(perUnit).setUnit(unit)).build();
+  }
+
+  @Test
   void aNodeWithABrokenDescriptorConfigurationDoesNotStart() throws Exception {
     Path config = dir.resolve("edge.yaml");
     Files.writeString(config, "domain: edge\ndescriptors: [{key: k, rate_limit: "
