@@ -14,7 +14,6 @@ import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +22,6 @@ import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.statemachine.SnapshotInfo;
 
 /**
  * Builds what a node reports of itself ({@code NodeAdmin.Status}) from its parts: decisions and
@@ -146,24 +144,9 @@ final class NodeStatusReport {
   }
 
   /** The group's state on this node's replica; empty when this node hosts none. */
-  /**
-   * How long ago {@code snapshot} was written, by this node's clock: from its newest file, since
-   * a RocksDB checkpoint hard-links the table files it shares with the database (they keep the
-   * time they were flushed) and writes only its manifest and options afresh; -1 if none.
-   */
-  private static long ageMillis(SnapshotInfo snapshot) {
-    if (snapshot == null || snapshot.getFiles() == null || snapshot.getFiles().isEmpty()) {
-      return -1;
-    }
-    long written = Long.MIN_VALUE;
-    try {
-      for (var file : snapshot.getFiles()) {
-        written = Math.max(written, Files.getLastModifiedTime(file.getPath()).toMillis());
-      }
-    } catch (IOException e) {
-      return -1; // replaced by a newer snapshot since it was listed
-    }
-    return Math.max(0, System.currentTimeMillis() - written);
+  /** How long ago {@code writtenMillis} was by this node's clock; -1 for no snapshot. */
+  private static long ageMillis(long writtenMillis) {
+    return writtenMillis < 0 ? -1 : Math.max(0, System.currentTimeMillis() - writtenMillis);
   }
 
   private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
@@ -190,7 +173,7 @@ final class NodeStatusReport {
           .setStoredBuckets(sm.storedBuckets())
           .setSnapshotsInstalled(sm.snapshotsInstalled())
           .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
-          .setSnapshotAgeMillis(ageMillis(snapshot))
+          .setSnapshotAgeMillis(ageMillis(sm.latestSnapshotWrittenMillis()))
           .setQueuedOps(groups.queued(index))
           .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
           .setClampedStamps(sm.clampedStamps());

@@ -222,6 +222,11 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     return snapshots.getLatestSnapshot();
   }
 
+  /** When the latest snapshot was written, by the file system's clock; -1 when there is none. */
+  public long latestSnapshotWrittenMillis() {
+    return snapshots.latestWrittenMillis();
+  }
+
   @Override
   public StateMachineStorage getStateMachineStorage() {
     return snapshots;

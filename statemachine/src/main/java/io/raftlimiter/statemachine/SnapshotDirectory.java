@@ -39,7 +39,15 @@ public final class SnapshotDirectory implements StateMachineStorage {
 
   private final int retained;
   private volatile Path stateMachineDir;
-  private volatile SnapshotInfo latest;
+  private volatile Latest latest = Latest.NONE;
+
+  /**
+   * The latest snapshot and when its files were last written (by the file system's clock; -1
+   * when there is none), read together when the directory is read, not on every status.
+   */
+  private record Latest(SnapshotInfo info, long writtenMillis) {
+    static final Latest NONE = new Latest(null, -1);
+  }
 
   public SnapshotDirectory(int retained) {
     if (retained < 1) {
@@ -104,13 +112,22 @@ public final class SnapshotDirectory implements StateMachineStorage {
 
   /** The directory of the latest snapshot, if any. */
   public Optional<Path> latestPath() {
-    SnapshotInfo info = latest;
+    SnapshotInfo info = latest.info();
     return info == null ? Optional.empty() : Optional.of(snapshots().resolve(nameOf(info.getTermIndex())));
   }
 
   @Override
   public SnapshotInfo getLatestSnapshot() {
-    return latest;
+    return latest.info();
+  }
+
+  /**
+   * When the latest snapshot was written: its newest file's time, since a RocksDB checkpoint
+   * hard-links the table files it shares with the database (they keep the time they were
+   * flushed) and writes only its manifest and options afresh; -1 when there is no snapshot.
+   */
+  public long latestWrittenMillis() {
+    return latest.writtenMillis();
   }
 
   /** Re-reads the directory; called after Ratis installed a snapshot behind our back. */
@@ -146,19 +163,25 @@ public final class SnapshotDirectory implements StateMachineStorage {
     return stateMachineDir.resolve("snapshots-tmp");
   }
 
-  private SnapshotInfo findLatest() throws IOException {
+  private Latest findLatest() throws IOException {
     Optional<Candidate> best = candidates().stream().max(Comparator.comparing(Candidate::termIndex));
     if (best.isEmpty()) {
-      return null;
+      return Latest.NONE;
     }
-    List<FileInfo> files = new ArrayList<>();
+    List<Path> paths;
     try (Stream<Path> walk = Files.list(best.get().path())) {
-      walk.filter(Files::isRegularFile)
+      paths = walk.filter(Files::isRegularFile)
           .filter(p -> !p.getFileName().toString().endsWith(DIGEST_SUFFIX))
           .sorted()
-          .forEach(p -> files.add(new FileInfo(p.toAbsolutePath(), null)));
+          .toList();
     }
-    return new FileListSnapshotInfo(files, best.get().termIndex());
+    List<FileInfo> files = new ArrayList<>();
+    long written = -1;
+    for (Path path : paths) {
+      files.add(new FileInfo(path.toAbsolutePath(), null));
+      written = Math.max(written, Files.getLastModifiedTime(path).toMillis());
+    }
+    return new Latest(new FileListSnapshotInfo(files, best.get().termIndex()), written);
   }
 
   private void deleteOldSnapshots() throws IOException {

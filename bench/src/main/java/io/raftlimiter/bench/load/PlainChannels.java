@@ -6,7 +6,6 @@ import io.raftlimiter.api.v1.RateLimiterGrpc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One gRPC channel per node and nothing more: each call goes to the next node in turn, as a
@@ -20,21 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class PlainChannels implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
-  private final List<RateLimiterGrpc.RateLimiterStub> stubs = new ArrayList<>();
-  private final AtomicInteger turn = new AtomicInteger();
+  private final RoundRobin<RateLimiterGrpc.RateLimiterStub> stubs;
 
   public PlainChannels(List<String> endpoints) {
+    List<RateLimiterGrpc.RateLimiterStub> perNode = new ArrayList<>();
     for (String endpoint : endpoints) {
       ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext()
           .directExecutor().build();
       channels.add(channel);
-      stubs.add(RateLimiterGrpc.newStub(channel));
+      perNode.add(RateLimiterGrpc.newStub(channel));
     }
+    this.stubs = new RoundRobin<>(perNode);
   }
 
   /** The stub of the node whose turn it is. */
   RateLimiterGrpc.RateLimiterStub next() {
-    return stubs.get(Math.floorMod(turn.getAndIncrement(), stubs.size()));
+    return stubs.next();
   }
 
   @Override

@@ -324,13 +324,8 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
     double window = limit.getCapacity() / refill * (1 - 1e-4);
     RateLimit.Unit unit = window <= 1 ? RateLimit.Unit.SECOND : window <= 60
         ? RateLimit.Unit.MINUTE : window <= 3_600 ? RateLimit.Unit.HOUR : RateLimit.Unit.DAY;
-    long seconds = switch (unit) {
-      case SECOND -> 1;
-      case MINUTE -> 60;
-      case HOUR -> 3_600;
-      default -> 86_400;
-    };
-    long perUnit = Math.min(Integer.MAX_VALUE, Math.max(1, Math.round(refill * seconds)));
+    long perUnit = Math.min(Integer.MAX_VALUE,
+        Math.max(1, Math.round(refill * EnvoyUnits.seconds(unit))));
     return RateLimit.newBuilder().setRequestsPerUnit((int) perUnit).setUnit(unit).build();
   }
 

@@ -41,8 +41,6 @@ import org.slf4j.LoggerFactory;
  * escapes: every failure becomes a status, and no failure is ever answered {@code allowed}.
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
-  private final boolean nodeShadow;
-  private final Predicate<byte[]> ruleShadowed;
   private static final Logger LOG = LoggerFactory.getLogger(RateLimiterService.class);
   /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
   public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
@@ -50,6 +48,8 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
   private static final Metadata.Key<String> RETRY_PUSHBACK_MS =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);
 
+  private final boolean nodeShadow;
+  private final Predicate<byte[]> ruleShadowed;
   private final RequestValidator validator;
   private final GroupRouter router;
   private final NodeMetrics metrics;
