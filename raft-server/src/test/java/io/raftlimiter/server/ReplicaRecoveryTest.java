@@ -85,9 +85,11 @@ class ReplicaRecoveryTest {
       System.out.printf("replication restored %d ms after the node stopped%n",
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt));
       long groupsOnVictim = founded.stream().filter(g -> g.contains(victimId)).count();
-      long moves = moves(cluster, victim) - movesBefore;
-      assertTrue(groupsOnVictim > 0 && moves >= groupsOnVictim,
-          moves + " moves counted for " + groupsOnVictim + " groups that lost a replica");
+      assertTrue(groupsOnVictim > 0);
+      // A move is counted once its replicas are recorded, so the count may trail what the
+      // metadata already shows by a moment.
+      await(cluster, groupsOnVictim + " moves counted for the groups that lost a replica",
+          () -> moves(cluster, victim) - movesBefore >= groupsOnVictim);
       for (String key : drained) {
         assertFalse(client.acquire(acquire(key)).getAllowed(), key + " is still drained");
       }

@@ -368,14 +368,16 @@ public final class ReplicaController implements AutoCloseable {
             + reply.getException());
       }
       commit(setReplicas(group, move.to()));
+      // Counted once recorded: dropping the old copies below is clean-up, which a stray drop
+      // finishes if it fails here.
+      moves.inc();
+      LOG.info("{}: {} now on {}", self, groupName(group), move.to());
       for (String removed : move.from()) {
         if (!move.to().contains(removed) && live.contains(removed)) {
           dropReplica(client, removed, groupId);
         }
       }
     }
-    moves.inc();
-    LOG.info("{}: {} now on {}", self, groupName(group), move.to());
   }
 
   /** Peers by node id; a node no longer a member keeps its id (all a configuration compares). */
