@@ -278,18 +278,27 @@ final class ClusterCommand {
     @Override
     public Integer call() throws Exception {
       requireClusterDirectory(dir);
-      int stopped = 0;
+      // All at once, so that no stop waits on another (one at a time took about 3 s a node).
+      // Each node first charges the EVENTUAL hits it owes and gives its leased tokens back,
+      // then closes; what it cannot commit before its groups lose their quorum is lost as in a
+      // crash: uncharged hits are within the EVENTUAL bound, unreturned tokens under-admit.
+      List<EndpointsFile.Entry> running = new ArrayList<>();
+      List<ProcessHandle> processes = new ArrayList<>();
       for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
         Optional<ProcessHandle> process = NodeProcesses.find(e.pid());
         if (process.isEmpty()) {
           System.out.printf("%s was not running%n", e.nodeId());
           continue;
         }
-        boolean graceful = NodeProcesses.stop(process.get(), Duration.ofSeconds(15));
-        System.out.printf("%s stopped (pid %d%s)%n", e.nodeId(), e.pid(),
-            graceful ? "" : ", killed after 15 s");
-        stopped++;
+        running.add(e);
+        processes.add(process.get());
       }
+      List<Boolean> graceful = NodeProcesses.stopAll(processes, Duration.ofSeconds(15));
+      for (int i = 0; i < running.size(); i++) {
+        System.out.printf("%s stopped (pid %d%s)%n", running.get(i).nodeId(),
+            running.get(i).pid(), graceful.get(i) ? "" : ", killed after 15 s");
+      }
+      int stopped = running.size();
       EndpointsFile.delete(dir);
       Files.deleteIfExists(dir.resolve(HttpEndpointsFile.FILE));
       System.out.println("cluster down: " + stopped + " nodes stopped; data kept in " + dir);

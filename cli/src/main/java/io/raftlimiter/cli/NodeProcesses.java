@@ -104,14 +104,45 @@ final class NodeProcesses {
 
   /** SIGTERM, then SIGKILL if the node has not exited within {@code grace}. */
   static boolean stop(ProcessHandle process, Duration grace) {
-    process.destroy();
-    try {
-      process.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception e) {
-      process.destroyForcibly();
-      return false;
+    return stopAll(List.of(process), grace).get(0);
+  }
+
+  /**
+   * SIGTERM to every process at once, then SIGKILL to each one not exited within {@code grace}:
+   * whether each exited by itself, in the order given.
+   */
+  static List<Boolean> stopAll(List<ProcessHandle> processes, Duration grace) {
+    processes.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + grace.toNanos();
+    List<Boolean> graceful = new ArrayList<>();
+    for (ProcessHandle process : processes) {
+      boolean exited = awaitExit(process, deadline);
+      if (!exited) {
+        process.destroyForcibly();
+      }
+      graceful.add(exited);
     }
+    return graceful;
+  }
+
+  /**
+   * Polls instead of {@link ProcessHandle#onExit()}: for a process that is not our child (a node
+   * of an earlier {@code cluster up}) the JDK counts it running until its parent has reaped it,
+   * seconds late where the reaper is slow, and itself polls only every 300 ms and more.
+   */
+  private static boolean awaitExit(ProcessHandle process, long deadlineNanos) {
+    while (process.isAlive() && !exited(process.pid())) {
+      if (System.nanoTime() > deadlineNanos) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   static String tail(Path file, int lines) {

@@ -1,22 +1,98 @@
 package io.raftlimiter.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which pids of the endpoints file are running nodes. A node killed with {@code kill -9} whose
  * parent has not reaped it yet was taken for a running node, so {@code cluster up} did not start
- * it again and waited for it in vain.
+ * it again and waited for it in vain. And stopping nodes: {@code cluster down} stopped one node
+ * at a time, each stop waiting until the node's parent had reaped it.
  */
 class NodeProcessesTest {
+  @TempDir Path dir;
+
+  /**
+   * Each process, told to stop, waits for the other to have been told too: stopped one at a
+   * time, the first would wait out the grace period and be killed.
+   */
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void stopAllTellsEveryProcessBeforeWaitingForAny() throws Exception {
+    Process first = waitingOnTerm("first", "second");
+    Process second = waitingOnTerm("second", "first");
+    try {
+      awaitFile(dir.resolve("first.ready"));
+      awaitFile(dir.resolve("second.ready"));
+      List<Boolean> graceful = NodeProcesses.stopAll(
+          List.of(first.toHandle(), second.toHandle()), Duration.ofSeconds(5));
+      assertEquals(List.of(true, true), graceful);
+      assertTrue(first.waitFor(5, TimeUnit.SECONDS) && second.waitFor(5, TimeUnit.SECONDS));
+      assertEquals(0, first.exitValue(), "the first saw the second told");
+      assertEquals(0, second.exitValue(), "the second saw the first told");
+    } finally {
+      first.destroyForcibly();
+      second.destroyForcibly();
+    }
+  }
+
+  /** A process that exits on SIGTERM is stopped even while its parent has not reaped it. */
+  @Test
+  @EnabledOnOs(OS.LINUX)
+  void aStoppedProcessItsParentHasNotReapedCountsAsStopped() throws Exception {
+    // The shell starts a child that exits on SIGTERM, then becomes 'sleep', which never reaps it.
+    Process parent = new ProcessBuilder("sh", "-c",
+        "sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.05; done' & echo $!; exec sleep 30")
+        .redirectErrorStream(true).start();
+    try {
+      long child;
+      try (BufferedReader out = new BufferedReader(
+          new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
+        child = Long.parseLong(out.readLine().trim());
+      }
+      ProcessHandle handle = ProcessHandle.of(child).orElseThrow();
+      assertEquals(List.of(true), NodeProcesses.stopAll(List.of(handle), Duration.ofSeconds(5)),
+          "exited by itself, not killed after the grace period");
+      assertTrue(NodeProcesses.exited(child), "a zombie until its parent exits");
+    } finally {
+      parent.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * A shell that writes {@code <self>.ready}, and on SIGTERM writes {@code <self>.told} and waits
+   * up to 10 s for {@code <other>.told}: exit code 0 if it came, 3 if not.
+   */
+  private Process waitingOnTerm(String self, String other) throws IOException {
+    String script = "trap 'touch " + self + ".told; i=0; while [ ! -e " + other + ".told ]; do "
+        + "i=$((i+1)); if [ $i -gt 200 ]; then exit 3; fi; sleep 0.05; done; exit 0' TERM; "
+        + "touch " + self + ".ready; while true; do sleep 0.05; done";
+    return new ProcessBuilder("sh", "-c", script).directory(dir.toFile())
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+  }
+
+  private static void awaitFile(Path file) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.exists(file)) {
+      assertTrue(System.nanoTime() < deadline, "not written within 10 s: " + file);
+      Thread.sleep(10);
+    }
+  }
 
   @Test
   @EnabledOnOs(OS.LINUX)
