@@ -52,7 +52,8 @@ class OperationsTest {
       String base = "http://127.0.0.1:" + survivor.httpPort();
       assertEquals(200, get(base + "/healthz").statusCode());
       await(() -> get(base + "/readyz").statusCode() == 200, "n1 never became ready");
-      assertEquals(ServingStatus.SERVING, health(survivor));
+      // gRPC health follows readiness on the node's health timer, up to a second behind /readyz.
+      await(() -> health(survivor) == ServingStatus.SERVING, "gRPC health never SERVING");
       javax.management.MBeanServer beans =
           java.lang.management.ManagementFactory.getPlatformMBeanServer();
       assertTrue(beans.isRegistered(new javax.management.ObjectName(
