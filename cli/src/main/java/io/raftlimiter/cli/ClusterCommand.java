@@ -298,10 +298,10 @@ final class ClusterCommand {
         System.out.printf("%s stopped (pid %d%s)%n", running.get(i).nodeId(),
             running.get(i).pid(), graceful.get(i) ? "" : ", killed after 15 s");
       }
-      int stopped = running.size();
       EndpointsFile.delete(dir);
       Files.deleteIfExists(dir.resolve(HttpEndpointsFile.FILE));
-      System.out.println("cluster down: " + stopped + " nodes stopped; data kept in " + dir);
+      System.out.println("cluster down: " + running.size() + " nodes stopped; data kept in "
+          + dir);
       return 0;
     }
   }

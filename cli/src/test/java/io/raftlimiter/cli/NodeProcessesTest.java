@@ -55,22 +55,29 @@ class NodeProcessesTest {
   @Test
   @EnabledOnOs(OS.LINUX)
   void aStoppedProcessItsParentHasNotReapedCountsAsStopped() throws Exception {
-    // The shell starts a child that exits on SIGTERM, then becomes 'sleep', which never reaps it.
-    Process parent = new ProcessBuilder("sh", "-c",
-        "sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.05; done' & echo $!; exec sleep 30")
-        .redirectErrorStream(true).start();
+    Unreaped started =
+        underAParentThatNeverReaps("sh -c 'trap \"exit 0\" TERM; while true; do sleep 0.05; done'");
+    Process parent = started.parent();
+    long child = started.child();
     try {
-      long child;
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
-        child = Long.parseLong(out.readLine().trim());
-      }
       ProcessHandle handle = ProcessHandle.of(child).orElseThrow();
       assertEquals(List.of(true), NodeProcesses.stopAll(List.of(handle), Duration.ofSeconds(5)),
           "exited by itself, not killed after the grace period");
       assertTrue(NodeProcesses.exited(child), "a zombie until its parent exits");
     } finally {
       parent.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** A shell, and the child it started before it became 'sleep', which never reaps it. */
+  private record Unreaped(Process parent, long child) {}
+
+  private static Unreaped underAParentThatNeverReaps(String child) throws IOException {
+    Process parent = new ProcessBuilder("sh", "-c", child + " & echo $!; exec sleep 30")
+        .redirectErrorStream(true).start();
+    try (BufferedReader out = new BufferedReader(
+        new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
+      return new Unreaped(parent, Long.parseLong(out.readLine().trim()));
     }
   }
 
@@ -97,18 +104,13 @@ class NodeProcessesTest {
   @Test
   @EnabledOnOs(OS.LINUX)
   void anExitedProcessNotYetReapedIsNotRunning() throws Exception {
-    // The shell starts a child that exits at once, then becomes 'sleep', which never reaps it.
-    Process parent = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 10")
-        .redirectErrorStream(true).start();
+    Unreaped started = underAParentThatNeverReaps("sleep 0"); // exits at once
+    Process parent = started.parent();
+    long zombie = started.child();
     try {
-      long zombie;
-      try (BufferedReader out = new BufferedReader(
-          new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
-        zombie = Long.parseLong(out.readLine().trim());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!NodeProcesses.exited(zombie) && System.nanoTime() < deadline) {
-          Thread.sleep(10);
-        }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!NodeProcesses.exited(zombie) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
       }
       assertTrue(NodeProcesses.exited(zombie), "the child has exited and is not reaped");
       assertTrue(NodeProcesses.find(zombie).isEmpty(), "not a running node");

@@ -77,11 +77,9 @@ class EnvoyRateLimitTest {
         assertEquals(Code.OVER_LIMIT,
             call(envoy, request("edge", 2, address("10.0.0.3"))).getOverallCode());
         // A descriptor's own limit: 2 per minute.
-        RateLimitDescriptor user = RateLimitDescriptor.newBuilder()
-            .addEntries(entry("user", "u1"))
-            .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(2)
-                .setUnit(RateLimitUnit.MINUTE))
-            .build();
+        RateLimitDescriptor user = withLimit(
+            RateLimitDescriptor.newBuilder().addEntries(entry("user", "u1")).build(), 2,
+            RateLimitUnit.MINUTE);
         assertEquals(Code.OK, call(envoy, request("api", 0, user)).getOverallCode());
         RateLimitResponse second = call(envoy, request("api", 0, user));
         assertEquals(Code.OK, second.getOverallCode());
@@ -148,9 +146,7 @@ class EnvoyRateLimitTest {
               .setUnit(RateLimit.Unit.HOUR).build(), answer.getStatuses(0).getCurrentLimit());
         }
         // A descriptor's own looser limit is ignored under DENY: the configured one holds.
-        RateLimitDescriptor loosened = address("10.0.0.2").toBuilder()
-            .setLimit(RateLimitDescriptor.RateLimitOverride.newBuilder().setRequestsPerUnit(1000)
-                .setUnit(RateLimitUnit.SECOND)).build();
+        RateLimitDescriptor loosened = withLimit(address("10.0.0.2"), 1000, RateLimitUnit.SECOND);
         for (int i = 0; i < 4; i++) {
           assertEquals(i < 3 ? Code.OK : Code.OVER_LIMIT,
               call(envoy, request("edge", 0, loosened)).getOverallCode(), "loosened call " + i);
