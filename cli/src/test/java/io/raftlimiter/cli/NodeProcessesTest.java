@@ -72,13 +72,23 @@ class NodeProcessesTest {
   /** A shell, and the child it started before it became 'sleep', which never reaps it. */
   private record Unreaped(Process parent, long child) {}
 
-  private static Unreaped underAParentThatNeverReaps(String child) throws IOException {
+  private static Unreaped underAParentThatNeverReaps(String child)
+      throws IOException, InterruptedException {
     Process parent = new ProcessBuilder("sh", "-c", child + " & echo $!; exec sleep 30")
         .redirectErrorStream(true).start();
+    long pid;
     try (BufferedReader out = new BufferedReader(
         new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
-      return new Unreaped(parent, Long.parseLong(out.readLine().trim()));
+      pid = Long.parseLong(out.readLine().trim());
     }
+    // Until it has become 'sleep', the shell itself would reap a child that exits.
+    Path comm = Path.of("/proc", Long.toString(parent.pid()), "comm");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.readString(comm).trim().equals("sleep")) {
+      assertTrue(System.nanoTime() < deadline, "the shell never became sleep");
+      Thread.sleep(5);
+    }
+    return new Unreaped(parent, pid);
   }
 
   /**
