@@ -180,6 +180,11 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--deadline-ms", defaultValue = "10000", description = "Client call deadline.")
   long deadlineMillis;
 
+  @Option(names = "--ping", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Also measure a 'ping' row: a grpc.health.v1 Check per call to the same "
+          + "nodes, in the same shape (the floor of a gRPC round trip; --no-ping: not).")
+  boolean ping;
+
   @Option(names = "--seed", description = "Seed of the key sampler (default: random).")
   Long seed;
 
@@ -349,7 +354,7 @@ public final class Bench implements Callable<Integer> {
         redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
         limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript, nodeJvmOptions, nodes,
         groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
-        seed != null ? seed : ThreadLocalRandom.current().nextLong());
+        seed != null ? seed : ThreadLocalRandom.current().nextLong(), ping && !parsedModes.isEmpty());
   }
 
   private void require(boolean condition, String message) {

@@ -25,6 +25,8 @@ import java.util.Map;
  * @param runs measured runs per target; the median one is reported
  * @param killAtSeconds stop the embedded cluster's group-0 leader this far into each measured
  *     raftlimiter phase (restarted after the phase), or a negative value for no kill
+ * @param ping whether to measure the floor of a gRPC round trip to the nodes (a health check
+ *     per call, {@code ping} row) beside the modes
  */
 record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> clients,
     List<RedisBaseline> redis, String redisBinary, int redisConnections,
@@ -32,7 +34,7 @@ record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> cl
     long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
     Path rlctl, String nodeJvmOptions, int nodes, List<Integer> groupCounts,
     Map<String, String> settings, List<String> endpoints, double killAtSeconds,
-    Duration callDeadline, long seed) {
+    Duration callDeadline, long seed, boolean ping) {
 
   static String modeName(Consistency mode) {
     return mode.name().replace("CONSISTENCY_", "");

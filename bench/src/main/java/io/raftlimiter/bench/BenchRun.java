@@ -11,6 +11,7 @@ import io.raftlimiter.bench.load.ClientKind;
 import io.raftlimiter.bench.load.Clients;
 import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.measure.MedianRun;
+import io.raftlimiter.bench.measure.RaftEntryCounter;
 import io.raftlimiter.bench.measure.ResourceProbe;
 import io.raftlimiter.bench.measure.ResourceUsage;
 import io.raftlimiter.bench.redis.RedisBaseline;
@@ -44,9 +45,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * core for the figures to be the server's.
  */
 final class BenchRun {
-  /** One measured phase with the CPU read around it. */
+  /** One measured phase with the CPU and the Raft entries (-1: unknown) read around it. */
   private record Run(PhaseRunner.Measured measured, ResourceUsage serving,
-      ResourceUsage generator, PhaseResult.Kill kill) {}
+      ResourceUsage generator, PhaseResult.Kill kill, long raftEntries) {}
 
   /** A mode through a client kind, named for its row. */
   private record Planned(String mode, ClientKind client, SettlingWarmup.Labelled target) {}
@@ -138,7 +139,8 @@ final class BenchRun {
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
     String suffix = plan.groupCounts().size() > 1 && plan.cluster() != ClusterKind.EXISTING
         ? " g" + groups : "";
-    try (Clients clients = new Clients(endpoints, limit, plan.callDeadline())) {
+    try (Clients clients = new Clients(endpoints, limit, plan.callDeadline());
+        RaftEntryCounter entries = new RaftEntryCounter(endpoints)) {
       List<Planned> planned = new ArrayList<>();
       for (Consistency mode : plan.modes()) {
         for (ClientKind client : plan.clients()) {
@@ -147,14 +149,18 @@ final class BenchRun {
               new SettlingWarmup.Labelled(name, clients.target(client, mode))));
         }
       }
+      if (plan.ping()) {
+        planned.add(new Planned("PING", ClientKind.PLAIN,
+            new SettlingWarmup.Labelled("ping" + suffix, clients.ping())));
+      }
       warmUp(clusterLabel(groups), planned.stream().map(Planned::target).toList());
       for (Planned p : planned) {
         String name = p.target().label();
         runner.warmUp(name, p.target().target(), plan.modeWarmupSeconds());
-        Run run = measure(name, p.target().target(), serving, generator, cluster);
+        Run run = measure(name, p.target().target(), serving, generator, cluster, entries);
         rows.add(new PhaseResult(name, "raftlimiter", p.mode(), p.client().label(), groups,
             run.measured().measurement(), run.serving(), run.generator(), null,
-            run.measured().unanswered(), run.kill()));
+            run.measured().unanswered(), run.kill(), run.raftEntries()));
       }
     }
     return rows;
@@ -181,12 +187,13 @@ final class BenchRun {
 
   /** {@code plan.runs()} measured phases of one target; the median one by decisions/s. */
   private Run measure(String name, Target target, ResourceProbe serving, ResourceProbe generator,
-      LocalCluster cluster) throws Exception {
+      LocalCluster cluster, RaftEntryCounter entries) throws Exception {
     List<Run> runs = new ArrayList<>();
     for (int i = 1; i <= plan.runs(); i++) {
       String label = plan.runs() == 1 ? name : name + " run " + i + "/" + plan.runs();
-      long servingBefore = serving == null ? -1 : serving.cpuNanos();
-      long generatorBefore = generator == null ? -1 : generator.cpuNanos();
+      ResourceProbe.Reading servingBefore = serving == null ? null : serving.read();
+      ResourceProbe.Reading generatorBefore = generator == null ? null : generator.read();
+      long entriesBefore = entries == null ? -1 : entries.committedEntries();
       AtomicReference<PhaseResult.Kill> kill = new AtomicReference<>();
       KillTimer timer = new KillTimer(cluster, plan.killAtSeconds(), kill, log);
       PhaseRunner.Measured measured;
@@ -196,9 +203,13 @@ final class BenchRun {
         timer.cancel();
       }
       double seconds = measured.measurement().seconds();
-      runs.add(new Run(measured,
-          serving == null ? null : serving.usageSince(servingBefore, seconds),
-          generator == null ? null : generator.usageSince(generatorBefore, seconds), kill.get()));
+      ResourceUsage servingUsage =
+          serving == null ? null : serving.usageSince(servingBefore, seconds);
+      ResourceUsage generatorUsage =
+          generator == null ? null : generator.usageSince(generatorBefore, seconds);
+      long entriesAfter = entries == null ? -1 : entries.committedEntries();
+      runs.add(new Run(measured, servingUsage, generatorUsage, kill.get(),
+          entriesBefore < 0 || entriesAfter < 0 ? -1 : entriesAfter - entriesBefore));
       if (kill.get() != null) {
         restartStopped(cluster);
       }
@@ -241,10 +252,10 @@ final class BenchRun {
       ResourceProbe probe = ResourceProbe.processes(List.of(server.process().pid()),
           "redis-server");
       runner.warmUp(name, target, plan.modeWarmupSeconds());
-      Run run = measure(name, target, probe, loadGenerator(), null);
+      Run run = measure(name, target, probe, loadGenerator(), null, null);
       return new PhaseResult(name, baseline.system(), mode, null, 0,
           run.measured().measurement(), run.serving(), run.generator(), null,
-          run.measured().unanswered(), null);
+          run.measured().unanswered(), null, -1);
     }
   }
 

@@ -56,7 +56,8 @@ final class PhaseRunner {
 
   Measured measure(String label, Target target, double seconds) throws Exception {
     long epoch = System.nanoTime();
-    AdmissionLedger ledger = new AdmissionLedger(workload.keys(), capacity, refillPerSecond, epoch);
+    AdmissionLedger ledger = target.decides()
+        ? new AdmissionLedger(workload.keys(), capacity, refillPerSecond, epoch) : null;
     // The timeline runs a little past the phase so that a slow drain still shows.
     PhaseRecorder recorder = new PhaseRecorder(epoch, ledger, seconds + 2);
     int unanswered;

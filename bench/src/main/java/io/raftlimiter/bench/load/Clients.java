@@ -35,6 +35,14 @@ public final class Clients implements AutoCloseable {
     };
   }
 
+  /**
+   * A {@code grpc.health.v1} Check per call over the plain client's channels, in turn over the
+   * nodes: a gRPC round trip with no work behind it, the floor any mode's latency sits on.
+   */
+  public Target ping() {
+    return new PingTarget(plain, deadline.toNanos());
+  }
+
   @Override
   public void close() {
     try {

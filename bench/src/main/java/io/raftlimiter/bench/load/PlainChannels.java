@@ -2,6 +2,7 @@ package io.raftlimiter.bench.load;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.health.v1.HealthGrpc;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,21 +21,30 @@ import java.util.concurrent.TimeUnit;
 public final class PlainChannels implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final RoundRobin<RateLimiterGrpc.RateLimiterStub> stubs;
+  private final RoundRobin<HealthGrpc.HealthStub> health;
 
   public PlainChannels(List<String> endpoints) {
     List<RateLimiterGrpc.RateLimiterStub> perNode = new ArrayList<>();
+    List<HealthGrpc.HealthStub> healthPerNode = new ArrayList<>();
     for (String endpoint : endpoints) {
       ManagedChannel channel = ManagedChannelBuilder.forTarget(endpoint).usePlaintext()
           .directExecutor().build();
       channels.add(channel);
       perNode.add(RateLimiterGrpc.newStub(channel));
+      healthPerNode.add(HealthGrpc.newStub(channel));
     }
     this.stubs = new RoundRobin<>(perNode);
+    this.health = new RoundRobin<>(healthPerNode);
   }
 
   /** The stub of the node whose turn it is. */
   RateLimiterGrpc.RateLimiterStub next() {
     return stubs.next();
+  }
+
+  /** The health stub of the node whose turn it is (its own turns, apart from the stubs'). */
+  HealthGrpc.HealthStub nextHealth() {
+    return health.next();
   }
 
   @Override

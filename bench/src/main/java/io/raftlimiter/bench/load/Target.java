@@ -12,6 +12,14 @@ public interface Target extends AutoCloseable {
    */
   CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits);
 
+  /**
+   * Whether the answers are token-bucket decisions, to be checked against the bucket; a
+   * reference row that decides nothing (a ping) answers {@code false}.
+   */
+  default boolean decides() {
+    return true;
+  }
+
   @Override
   default void close() throws IOException {}
 }

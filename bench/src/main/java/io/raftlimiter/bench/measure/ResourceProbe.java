@@ -1,6 +1,7 @@
 package io.raftlimiter.bench.measure;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +24,28 @@ public interface ResourceProbe {
 
   String what();
 
-  /** Usage over a phase that started when the probe read {@code cpuNanosBefore}. */
-  default ResourceUsage usageSince(long cpuNanosBefore, double seconds) {
-    long cpuNow = cpuNanos();
-    long used = cpuNow < 0 || cpuNanosBefore < 0 ? -1 : cpuNow - cpuNanosBefore;
-    return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what());
+  /** Context switches of every thread so far (threads that ended are not counted), or -1. */
+  default long contextSwitches() {
+    return -1;
   }
+
+  /** Usage over a phase that started when the probe read {@code before}. */
+  default ResourceUsage usageSince(Reading before, double seconds) {
+    long cpuNow = cpuNanos();
+    long used = cpuNow < 0 || before.cpuNanos() < 0 ? -1 : cpuNow - before.cpuNanos();
+    long switchesNow = contextSwitches();
+    long switches = switchesNow < 0 || before.contextSwitches() < 0 ? -1
+        : Math.max(0, switchesNow - before.contextSwitches());
+    return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what(), switches);
+  }
+
+  /** The counters a phase's usage is the difference of, read at its start. */
+  default Reading read() {
+    return new Reading(cpuNanos(), contextSwitches());
+  }
+
+  /** CPU time and context switches read at one moment (-1 when unknown). */
+  record Reading(long cpuNanos, long contextSwitches) {}
 
   static ResourceProbe thisJvm(String what) {
     return new ResourceProbe() {
@@ -74,6 +91,22 @@ public interface ResourceProbe {
       }
 
       @Override
+      public long contextSwitches() {
+        long sum = 0;
+        for (long pid : pids) {
+          try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc(pid, "task"))) {
+            for (Path task : tasks) {
+              long switches = threadSwitches(task.resolve("status"));
+              sum += Math.max(0, switches); // a thread that ended meanwhile counts nothing
+            }
+          } catch (IOException | RuntimeException e) {
+            return -1;
+          }
+        }
+        return sum;
+      }
+
+      @Override
       public long heapUsedBytes() {
         return -1;
       }
@@ -100,6 +133,14 @@ public interface ResourceProbe {
 
   private static Path proc(long pid, String file) {
     return Path.of("/proc", Long.toString(pid), file);
+  }
+
+  private static long threadSwitches(Path status) {
+    try {
+      return ProcStatus.contextSwitches(Files.readString(status));
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   private static long rssOf(Path status) {

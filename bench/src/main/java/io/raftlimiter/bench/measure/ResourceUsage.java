@@ -9,11 +9,28 @@ package io.raftlimiter.bench.measure;
  * @param heapUsedBytes the JVM's heap in use at the end of the phase (this JVM only)
  * @param rssBytes resident set size at the end of the phase
  * @param what which process(es) the figures cover
+ * @param contextSwitches thread context switches (voluntary and not) during the phase, summed over
+ *     every thread of the process(es), or -1 when unknown
  */
 public record ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, long rssBytes,
-    String what) {
+    String what, long contextSwitches) {
+  public ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, long rssBytes,
+      String what) {
+    this(cpuNanos, seconds, heapUsedBytes, rssBytes, what, -1);
+  }
+
   public static ResourceUsage unknown(String why) {
     return new ResourceUsage(-1, 0, -1, -1, why);
+  }
+
+  /**
+   * Context switches per decision: how many times a thread of the serving side went to sleep or
+   * was preempted for each decision, the count of hand-offs that CPU time alone does not show.
+   * NaN when unknown or nothing was decided.
+   */
+  public double contextSwitchesPer(long decisions) {
+    return contextSwitches < 0 || decisions <= 0 ? Double.NaN
+        : (double) contextSwitches / decisions;
   }
 
   /** CPU time over wall time, or -1 when unknown. */

@@ -69,6 +69,13 @@ public final class ResultJson {
       }
       resources(json, "resources", row.resources(), m.decisions());
       resources(json, "loadGenerator", row.generator(), m.decisions());
+      if (row.raftEntries() >= 0) {
+        json.name("raft").beginObject().field("entries", row.raftEntries())
+            .field("entriesPerSecond", row.entriesPerSecond())
+            .field("decisionsPerEntry", Double.isNaN(row.decisionsPerEntry()) ? null
+                : row.decisionsPerEntry())
+            .endObject();
+      }
       if (row.kill() != null) {
         json.name("kill").beginObject().field("atSeconds", row.kill().atSeconds())
             .field("node", row.kill().node()).endObject();
@@ -96,6 +103,9 @@ public final class ResultJson {
         .field("cpuCores", r.cpuCores() < 0 ? null : r.cpuCores())
         .field("cpuSeconds", r.cpuNanos() < 0 ? null : r.cpuNanos() / 1e9)
         .field("cpuMicrosPerDecision", Double.isNaN(cpuMicros) ? null : cpuMicros)
+        .field("contextSwitches", r.contextSwitches() < 0 ? null : r.contextSwitches())
+        .field("contextSwitchesPerDecision", Double.isNaN(r.contextSwitchesPer(decisions)) ? null
+            : r.contextSwitchesPer(decisions))
         .field("heapUsedBytes", r.heapUsedBytes() < 0 ? null : r.heapUsedBytes())
         .field("rssBytes", r.rssBytes() < 0 ? null : r.rssBytes()).endObject();
   }

@@ -11,9 +11,10 @@ import java.util.stream.Collectors;
 /** The summary table, as cells, shared by the Markdown and the HTML output. */
 public final class SummaryTable {
   public static final List<String> HEADER = List.of("target", "decisions/s", "x Redis",
-      "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
+      "call mean ms", "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
       "over-admitted tokens (keys)", "under-admitted", "CPU cores", "CPU µs/decision",
-      "load-gen CPU cores", "heap MiB", "RSS MiB");
+      "decisions/entry", "entries/s", "ctx switches/decision", "load-gen CPU cores", "heap MiB",
+      "RSS MiB");
   /** Columns holding numbers, right-aligned. */
   public static final int FIRST_NUMERIC = 1;
 
@@ -36,6 +37,8 @@ public final class SummaryTable {
     PhaseMeasurement m = row.measurement();
     cells.add(String.format(Locale.ROOT, "%,.0f", m.decisionsPerSecond()));
     cells.add(ratio(m.decisionsPerSecond(), redisPerSecond));
+    cells.add(ms(m.callLatencyMicros().getTotalCount() == 0 ? Double.NaN
+        : m.callLatencyMicros().getMean() / 1000.0));
     for (double p : Percentiles.REPORTED) {
       cells.add(ms(Percentiles.millis(m.callLatencyMicros(), p)));
     }
@@ -52,6 +55,9 @@ public final class SummaryTable {
     cells.add(cores(usage));
     double cpuMicros = row.cpuMicrosPerDecision();
     cells.add(Double.isNaN(cpuMicros) ? "n/a" : String.format(Locale.ROOT, "%.1f", cpuMicros));
+    cells.add(decimal(row.decisionsPerEntry(), "%.1f"));
+    cells.add(decimal(row.entriesPerSecond(), "%,.0f"));
+    cells.add(decimal(row.contextSwitchesPerDecision(), "%.2f"));
     cells.add(cores(row.generator()));
     cells.add(mib(usage == null ? -1 : usage.heapUsedBytes()));
     cells.add(mib(usage == null ? -1 : usage.rssBytes()));
@@ -84,6 +90,10 @@ public final class SummaryTable {
     }
     return String.format(Locale.ROOT, "%,d ", m.errors()) + m.errorsByCode().entrySet().stream()
         .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ", "(", ")"));
+  }
+
+  private static String decimal(double value, String format) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, format, value);
   }
 
   private static String ms(double millis) {

@@ -11,4 +11,12 @@ class ProcStatusTest {
     assertEquals(123456L * 1024, ProcStatus.rssBytes(status));
     assertEquals(-1, ProcStatus.rssBytes("Name:\tkthreadd\n"));
   }
+
+  @Test
+  void sumsVoluntaryAndInvoluntaryContextSwitches() {
+    String status = "Name:\tgrpc-default-wo\nvoluntary_ctxt_switches:\t1200\n"
+        + "nonvoluntary_ctxt_switches:\t34\n";
+    assertEquals(1234, ProcStatus.contextSwitches(status));
+    assertEquals(-1, ProcStatus.contextSwitches("Name:\tjava\n"));
+  }
 }

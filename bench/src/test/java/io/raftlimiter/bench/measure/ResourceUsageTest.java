@@ -25,7 +25,7 @@ class ResourceUsageTest {
   void probeOfThisProcessSeesItsOwnCpu() {
     ResourceProbe self = ResourceProbe.processes(java.util.List.of(ProcessHandle.current().pid()),
         "this JVM");
-    long before = self.cpuNanos();
+    ResourceProbe.Reading before = self.read();
     long spin = System.nanoTime() + 300_000_000L;
     long sink = 0;
     while (System.nanoTime() < spin) {
@@ -33,8 +33,9 @@ class ResourceUsageTest {
     }
     assertTrue(sink != 1); // keep the loop
     ResourceUsage usage = self.usageSince(before, 0.3);
-    if (before >= 0) { // Linux
+    if (before.cpuNanos() >= 0) { // Linux
       assertTrue(usage.cpuNanos() > 0, "no CPU seen: " + usage);
+      assertTrue(usage.contextSwitches() >= 0, "context switches unread: " + usage);
       assertTrue(usage.rssBytes() > 0, "no RSS: " + usage);
     }
   }

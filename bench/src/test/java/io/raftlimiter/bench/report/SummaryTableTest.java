@@ -48,6 +48,25 @@ class SummaryTableTest {
     assertTrue(ResultJson.write(info(), List.of(strong)).contains("\"cpuMicrosPerDecision\": 40"));
   }
 
+  @Test
+  void entriesAndContextSwitchesPerDecisionAreColumns() {
+    PhaseRecorder recorder = new PhaseRecorder(0, null, 10);
+    recorder.answered(0, 1_000_000, 50_000, 25_000);
+    PhaseMeasurement m = recorder.finish(10);
+    PhaseResult strong = new PhaseResult("STRONG plain", "raftlimiter", "STRONG", "plain", 1, m,
+        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000), null, null, 0, null,
+        1_250);
+    assertEquals("40.0", cell(strong, Double.NaN, "decisions/entry")); // 50,000 / 1,250
+    assertEquals("125", cell(strong, Double.NaN, "entries/s"));
+    assertEquals("2.50", cell(strong, Double.NaN, "ctx switches/decision"));
+    String json = ResultJson.write(info(), List.of(strong));
+    assertTrue(json.contains("\"decisionsPerEntry\": 40"), json);
+    assertTrue(json.contains("\"contextSwitchesPerDecision\": 2.5"), json);
+    PhaseResult redis = row("redis", "redis", "NONE", 40_000);
+    assertEquals("n/a", cell(redis, Double.NaN, "decisions/entry"));
+    assertEquals("n/a", cell(redis, Double.NaN, "ctx switches/decision"));
+  }
+
   private static String cell(PhaseResult row, double redis, String column) {
     return SummaryTable.cells(row, redis).get(SummaryTable.HEADER.indexOf(column));
   }
@@ -61,7 +80,7 @@ class SummaryTableTest {
     PhaseMeasurement m = recorder.finish(10);
     return new PhaseResult(name, system, mode, null, 1, m,
         new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes"),
-        new ResourceUsage(500_000_000L, 10, -1, -1, "generator"), null, 0, null);
+        new ResourceUsage(500_000_000L, 10, -1, -1, "generator"), null, 0, null, -1);
   }
 
   private static RunInfo info() {

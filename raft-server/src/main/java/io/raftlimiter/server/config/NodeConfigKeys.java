@@ -174,6 +174,18 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "batch.pipeline-threshold", 64, 1, 1_000_000,
       "acquires that must wait before a further entry is sent beside those in flight");
+  public static final ConfigKey<Integer> BATCH_LINGER_MAX_MICROS = ConfigKey.intKey(
+      "batch.linger-max-micros", 5_000, 0, 100_000,
+      "after a large log entry completes, how long the next may wait at most (and never more "
+          + "than batch.linger-round-percent of the last entry's round) for the callers just "
+          + "answered to ride in it; 0: never wait");
+  public static final ConfigKey<Integer> BATCH_LINGER_ROUND_PERCENT = ConfigKey.intKey(
+      "batch.linger-round-percent", 100, 0, 1_000,
+      "how long the next entry may wait at most, in percent of the last entry's round; 0: never");
+  public static final ConfigKey<Integer> BATCH_LINGER_MIN_OPS = ConfigKey.intKey(
+      "batch.linger-min-ops", 16, 2, 1_000_000,
+      "the entry size from which the next entry may wait (smaller entries mean low load, where "
+          + "nothing waits)");
   public static final ConfigKey<Integer> ADMISSION_MAX_QUEUED_OPS = ConfigKey.intKey(
       "admission.max-queued-ops", 65_536, 1, 10_000_000,
       "callers' STRONG and LEASED ops that may wait per group on this node; beyond, a call is "
@@ -201,7 +213,8 @@ public final class NodeConfigKeys {
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
-      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, ADMISSION_MAX_QUEUED_OPS,
+      BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,
+      BATCH_LINGER_ROUND_PERCENT, BATCH_LINGER_MIN_OPS, ADMISSION_MAX_QUEUED_OPS,
       ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT);
 
   public static ConfigKey<?> byName(String name) {

@@ -11,6 +11,7 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.data.forward.ForwardRefusedException;
 import io.raftlimiter.server.data.forward.ForwardService;
 import io.raftlimiter.server.data.forward.Forwarder;
@@ -25,7 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,6 +73,12 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
   private final List<RaftClient> clients = new ArrayList<>();
   private final List<GroupCommitter> committers = new ArrayList<>();
   private final List<LeaderChase> chases = new ArrayList<>();
+  private final List<RaftEntrySubmitter> submitters = new ArrayList<>();
+  /**
+   * Fails entries past their timeout (one sweep for all) and ends the committers' lingers
+   * ({@link Linger}): the only timer on the entry path.
+   */
+  private final ScheduledExecutorService entryTimer;
   private final RaftRequestRpc rpc;
   /** Runs the attempts that follow a refused or lost one; idle while leaders stay put. */
   private final ThreadPoolExecutor resends;
@@ -97,11 +106,16 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     this.resends = new ThreadPoolExecutor(RESEND_THREADS, RESEND_THREADS, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), DaemonThreads.named(server.getId() + "-resend"));
     resends.allowCoreThreadTimeOut(true);
+    this.entryTimer = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreads.named(server.getId() + "-entry-timer"));
+    Linger linger = Linger.of(config.get(NodeConfigKeys.BATCH_LINGER_MIN_OPS),
+        config.get(NodeConfigKeys.BATCH_LINGER_MAX_MICROS),
+        config.get(NodeConfigKeys.BATCH_LINGER_ROUND_PERCENT), entryTimer);
     int forwardsInFlight = config.get(NodeConfigKeys.FORWARD_MAX_IN_FLIGHT);
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
     // normally the one the caller gets.
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
-        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, transport);
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, linger, transport);
     Map<String, String> addresses = new HashMap<>();
     config.peers().forEach(peer -> addresses.put(peer.id(), peer.clientAddress()));
     this.clientAddresses = Map.copyOf(addresses);
@@ -110,8 +124,10 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
       clients.add(adminClient(group));
       LeaderChase chase = new LeaderChase(server, group, rpc, resends, () -> closing);
       chases.add(chase);
+      RaftEntrySubmitter submitter = new RaftEntrySubmitter(group.getGroupId(), chase, timeout);
+      submitters.add(submitter);
       committers.add(new GroupCommitter(
-          new RaftEntrySubmitter(group.getGroupId(), chase, timeout),
+          submitter,
           config.get(NodeConfigKeys.BATCH_MAX_OPS),
           GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
           config.get(NodeConfigKeys.BATCH_MAX_IN_FLIGHT),
@@ -119,8 +135,17 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
           config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
           config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES),
           timeout.toNanos(),
+          linger,
           metrics::entrySubmitted));
     }
+    // A tenth of the timeout: an unanswered entry fails within 110% of it.
+    long sweepMillis = Math.max(10, timeout.toMillis() / 10);
+    DaemonThreads.every(entryTimer, "entry timeout sweep", sweepMillis, sweepMillis,
+        TimeUnit.MILLISECONDS, metrics.registry().counter(DaemonThreads.TASK_FAILURES_METRIC),
+        () -> {
+          long now = System.nanoTime();
+          submitters.forEach(submitter -> submitter.expire(now));
+        });
   }
 
   private RaftClient adminClient(RaftGroup group) {
@@ -383,6 +408,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     }
     rpc.close();
     resends.shutdown();
+    entryTimer.shutdownNow();
     clients.forEach(DataGroups::closeQuietly);
   }
 }

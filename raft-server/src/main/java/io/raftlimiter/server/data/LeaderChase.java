@@ -11,6 +11,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
@@ -180,7 +181,7 @@ public final class LeaderChase {
         .build();
     if (hostedHere && target.equals(server.getId())) {
       try {
-        return server.submitClientRequestAsync(addressed);
+        return submitHere(addressed);
       } catch (IOException e) {
         return CompletableFuture.failedFuture(e);
       }
@@ -193,6 +194,24 @@ public final class LeaderChase {
       return CompletableFuture.failedFuture(new IOException(target + " is not in " + group));
     }
     return rpc.send(addressed, peer);
+  }
+
+  /**
+   * Submits to this server's replica of the group. Straight to the division, not through
+   * {@link RaftServer#submitClientRequestAsync}: Ratis' server proxy hands every request to a
+   * pool of the division's and blocks the calling thread until that pool has queued it, two
+   * thread wake-ups and a blocked event loop or apply thread per entry. The division does the
+   * same work on the calling thread. Ratis' division implements the client protocol
+   * ({@code RaftServerImpl}); {@code LeaderChaseTest} pins that, and should a version stop doing
+   * so this falls back to the proxy.
+   */
+  private CompletableFuture<RaftClientReply> submitHere(RaftClientRequest request)
+      throws IOException {
+    RaftServer.Division division = server.getDivision(request.getRaftGroupId());
+    if (division instanceof RaftClientAsynchronousProtocol direct) {
+      return direct.submitClientRequestAsync(request);
+    }
+    return server.submitClientRequestAsync(request);
   }
 
   private static boolean isRetriable(RaftException refusal) {

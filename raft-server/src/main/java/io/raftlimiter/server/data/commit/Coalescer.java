@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToIntFunction;
 
 /**
@@ -24,8 +26,10 @@ import java.util.function.ToIntFunction;
  * next completing batch takes them all along; a further batch is sent beside the ones in flight
  * (up to {@code maxInFlight}) only once at least {@code pipelineThreshold} items wait. Without that
  * threshold, the slots freed at the end of a round are grabbed by the first stragglers, one item
- * each, and batches collapse to single items. No dedicated thread, no timer: batching grows with
- * load by itself.
+ * each, and batches collapse to single items. No dedicated thread: batching grows with load by
+ * itself. Optionally ({@link Linger}), after a large batch completes the next one is held for a
+ * moment, so that the callers just answered can ride in it instead of making a batch of their
+ * own; the only timer is the one that ends such a hold when arrivals do not.
  *
  * @param <T> what is queued
  * @param <R> what the sender answers for a batch
@@ -64,6 +68,9 @@ public final class Coalescer<T, R> {
   private final int maxInFlight;
   private final int pipelineThreshold;
   private final Expiry<T> expiry;
+  private final Linger linger;
+  /** Set while the next batch is held back ({@link Linger}), else null. */
+  private final AtomicReference<Hold> hold = new AtomicReference<>();
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
@@ -85,6 +92,14 @@ public final class Coalescer<T, R> {
   /** @param expiry drops items no longer wanted when their turn comes, before they are sent */
   public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
       int pipelineThreshold, Expiry<T> expiry, Sender<T, R> sender, Completion<T, R> completion) {
+    this(maxItems, sizeOf, maxBytes, maxInFlight, pipelineThreshold, expiry, Linger.NONE, sender,
+        completion);
+  }
+
+  /** @param linger when the next batch is held back after a large one completes */
+  public Coalescer(int maxItems, ToIntFunction<T> sizeOf, int maxBytes, int maxInFlight,
+      int pipelineThreshold, Expiry<T> expiry, Linger linger, Sender<T, R> sender,
+      Completion<T, R> completion) {
     if (maxItems < 1 || maxBytes < 1 || maxInFlight < 1 || pipelineThreshold < 1) {
       throw new IllegalArgumentException(
           "maxItems, maxBytes, maxInFlight and pipelineThreshold must be >= 1");
@@ -97,7 +112,11 @@ public final class Coalescer<T, R> {
     this.maxInFlight = maxInFlight;
     this.pipelineThreshold = pipelineThreshold;
     this.expiry = expiry;
+    this.linger = linger;
   }
+
+  /** A held batch goes out at {@code untilNanos} or once {@code target} items are queued. */
+  private record Hold(long untilNanos, int target) {}
 
   /** Queues {@code item}; it is sent by this thread or by a completing batch. */
   public void add(T item) {
@@ -155,6 +174,14 @@ public final class Coalescer<T, R> {
 
   private void drainLoop() {
     while (!queue.isEmpty()) {
+      Hold held = hold.get();
+      if (held != null) {
+        long now = linger.nanoClock().getAsLong();
+        if (queued.get() < held.target() && now - held.untilNanos() < 0) {
+          return; // an arrival reaching the target, or the hold's timer, drains again
+        }
+        hold.compareAndSet(held, null);
+      }
       int slots = inFlight.get();
       if (slots >= maxInFlight || (slots > 0 && queued.get() < pipelineThreshold)) {
         return; // a completing batch will drain again
@@ -196,6 +223,7 @@ public final class Coalescer<T, R> {
   }
 
   private void send(List<T> batch) {
+    long sentNanos = linger.nanoClock().getAsLong();
     CompletableFuture<R> answer;
     try {
       answer = sender.send(batch);
@@ -203,9 +231,38 @@ public final class Coalescer<T, R> {
       answer = CompletableFuture.failedFuture(e);
     }
     answer.whenComplete((result, error) -> {
-      inFlight.decrementAndGet();
-      drain(); // the next batch goes out before this one's answers are written
+      if (inFlight.decrementAndGet() == 0 && error == null) {
+        holdNext(batch.size(), linger.nanoClock().getAsLong() - sentNanos);
+      }
+      drain(); // unless held, the next batch goes out before this one's answers are written
       completion.complete(batch, result, error);
     });
+  }
+
+  /**
+   * Holds the next batch after one of {@code items} whose round took {@code roundNanos}, if the
+   * linger says so, until the callers just answered had a moment to come back.
+   */
+  private void holdNext(int items, long roundNanos) {
+    if (!linger.enabled()) {
+      return;
+    }
+    long holdNanos = linger.holdNanos(items, roundNanos);
+    int waiting = queued.get();
+    int target = Math.min(maxItems, waiting + items);
+    if (holdNanos <= 0 || waiting >= target) {
+      return;
+    }
+    Hold held = new Hold(linger.nanoClock().getAsLong() + holdNanos, target);
+    hold.set(held);
+    try {
+      linger.timer().schedule(() -> {
+        if (hold.compareAndSet(held, null)) {
+          drain();
+        }
+      }, holdNanos, TimeUnit.NANOSECONDS);
+    } catch (RuntimeException e) { // the timer is shut down: hold nothing
+      hold.compareAndSet(held, null);
+    }
   }
 }

@@ -80,12 +80,23 @@ public final class GroupCommitter {
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
       int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long maxQueuedBytes,
       long requestTimeoutNanos, IntConsumer entrySizeListener) {
+    this(submitter, maxOpsPerEntry, maxEntryBytes, maxInFlight, pipelineThreshold,
+        maxQueuedAcquires, maxQueuedBytes, requestTimeoutNanos, Linger.NONE, entrySizeListener);
+  }
+
+  /**
+   * @param linger when the next entry is held back after a large one, so that the callers it
+   *     answered can ride in it ({@link Linger}); the other parameters as above
+   */
+  public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
+      int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long maxQueuedBytes,
+      long requestTimeoutNanos, Linger linger, IntConsumer entrySizeListener) {
     this.maxQueuedAcquires = maxQueuedAcquires;
     this.maxQueuedBytes = maxQueuedBytes;
     this.requestTimeoutNanos = requestTimeoutNanos;
     this.coalescer = new Coalescer<>(maxOpsPerEntry, p -> LogEntryCodec.encodedSize(p.op()),
         Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
-        GroupCommitter::expired,
+        GroupCommitter::expired, linger,
         batch -> {
           List<BucketOp> ops = new ArrayList<>(batch.size());
           for (Pending p : batch) {

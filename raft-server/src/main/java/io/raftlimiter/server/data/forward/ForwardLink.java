@@ -23,6 +23,7 @@ import io.raftlimiter.server.data.commit.Coalescer;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
+import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.data.commit.OverloadedException;
 import java.net.ConnectException;
 import java.util.ArrayList;
@@ -59,14 +60,15 @@ final class ForwardLink {
   private final long timeoutMillis;
   private final Coalescer<Pending, Sent> coalescer;
 
+  /** @param linger when the next call is held back after a large one ({@link Linger}) */
   ForwardLink(String target, ManagedChannel channel, long timeoutMillis, int maxOpsPerCall,
-      int maxInFlight) {
+      int maxInFlight, Linger linger) {
     this.target = target;
     this.channel = channel;
     this.stub = ForwarderGrpc.newFutureStub(channel);
     this.timeoutMillis = timeoutMillis;
     this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
-        MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, this::send, this::complete);
+        MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, linger, this::send, this::complete);
   }
 
   ManagedChannel channel() {

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.security.NodeTransport;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ public final class Forwarder implements AutoCloseable {
   private final long timeoutMillis;
   private final int maxOpsPerCall;
   private final int maxInFlight;
+  private final Linger linger;
   private final Map<String, ForwardLink> links = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -31,6 +33,13 @@ public final class Forwarder implements AutoCloseable {
    */
   public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight,
       NodeTransport transport) {
+    this(timeoutMillis, maxOpsPerCall, maxInFlight, Linger.NONE, transport);
+  }
+
+  /** @param linger when a link holds its next call back after a large one ({@link Linger}) */
+  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight, Linger linger,
+      NodeTransport transport) {
+    this.linger = linger;
     this.transport = transport;
     this.timeoutMillis = timeoutMillis;
     this.maxOpsPerCall = maxOpsPerCall;
@@ -70,7 +79,7 @@ public final class Forwarder implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(16 << 20)
         .build();
-    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight);
+    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight, linger);
   }
 
   @Override
