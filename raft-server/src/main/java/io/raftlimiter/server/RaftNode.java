@@ -62,6 +62,7 @@ import io.raftlimiter.server.security.NodeTransport;
 import io.raftlimiter.server.security.SubjectPatterns;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
+import io.raftlimiter.store.RocksDbMemory;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -122,6 +123,8 @@ public final class RaftNode implements AutoCloseable {
   private final StorageIdentity storage;
   private final NodeStatusReport report;
   private final NodeTransport transport;
+  /** The bucket stores' shared RocksDB cache and memtable budget. */
+  private final RocksDbMemory storeMemory;
   private final HealthStatusManager health = notServingYet();
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
@@ -132,6 +135,13 @@ public final class RaftNode implements AutoCloseable {
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
     this.config = config;
     this.metrics = new NodeMetrics(registry);
+    int cacheMb = config.get(NodeConfigKeys.STORAGE_CACHE_MB);
+    int memtableMb = config.get(NodeConfigKeys.STORAGE_MEMTABLE_MB);
+    if (memtableMb > cacheMb) {
+      throw new IllegalArgumentException(NodeConfigKeys.STORAGE_MEMTABLE_MB.name() + "="
+          + memtableMb + " must be at most " + NodeConfigKeys.STORAGE_CACHE_MB.name() + "="
+          + cacheMb + ": memtables are charged to the cache");
+    }
     Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
     // First: a bad file stops the node before it formats storage or founds a group.
     Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(registry, taskFailures);
@@ -146,6 +156,8 @@ public final class RaftNode implements AutoCloseable {
       }
       throw e;
     }
+    RocksDbMemory memory = new RocksDbMemory((long) cacheMb << 20, (long) memtableMb << 20);
+    this.storeMemory = memory;
     int retained = config.get(NodeConfigKeys.SNAPSHOTS_RETAINED);
     long skewAllowanceNanos =
         TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.CLOCK_SKEW_ALLOWANCE_MS));
@@ -158,7 +170,7 @@ public final class RaftNode implements AutoCloseable {
         .setStateMachineRegistry(groupId -> groupId.equals(ClusterGroups.metaGroupId())
             ? new MetadataStateMachine()
             : new RateLimiterStateMachine(TimeSource.system(), retained,
-                WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, skewAllowanceNanos))
+                WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, skewAllowanceNanos, memory))
         .build();
     raftServer.start();
     this.groups = new DataGroups(config, raftServer, metrics, transport);
@@ -562,6 +574,7 @@ public final class RaftNode implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.warn("closing raft server: {}", e.toString());
     }
+    storeMemory.close(); // freed once the last group's store is closed
     if (grpcServer != null) {
       try {
         if (!grpcServer.awaitTermination(5, TimeUnit.SECONDS)) {

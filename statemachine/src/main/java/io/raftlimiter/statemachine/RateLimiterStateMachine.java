@@ -8,6 +8,7 @@ import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.store.RocksDbMemory;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,6 +59,7 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   private volatile long lastAppliedMonotonicNanos;
   private final AtomicLong snapshotsInstalled = new AtomicLong();
   private final int maxPendingKeys;
+  private final RocksDbMemory sharedMemory;
   private volatile WriteBehindBucketStore store;
   private volatile EntryApplier applier;
 
@@ -76,6 +78,16 @@ public class RateLimiterStateMachine extends BaseStateMachine {
    */
   public RateLimiterStateMachine(TimeSource clock, int retainedSnapshots, int maxPendingKeys,
       long skewAllowanceNanos) {
+    this(clock, retainedSnapshots, maxPendingKeys, skewAllowanceNanos, null);
+  }
+
+  /**
+   * @param sharedMemory the node's RocksDB cache and memtable budget, shared by its groups'
+   *     stores; null: a store of its own sizes ({@link RocksDbMemory#defaults()})
+   */
+  public RateLimiterStateMachine(TimeSource clock, int retainedSnapshots, int maxPendingKeys,
+      long skewAllowanceNanos, RocksDbMemory sharedMemory) {
+    this.sharedMemory = sharedMemory;
     this.clock = clock;
     this.leaderClock = new LeaderClock(skewAllowanceNanos);
     this.snapshots = new SnapshotDirectory(retainedSnapshots);
@@ -121,8 +133,9 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     } else {
       SnapshotDirectory.deleteRecursively(dbDir);
     }
-    WriteBehindBucketStore opened = new WriteBehindBucketStore(RocksDbBucketStore.open(dbDir),
-        maxPendingKeys);
+    RocksDbBucketStore rocks = sharedMemory == null ? RocksDbBucketStore.open(dbDir)
+        : RocksDbBucketStore.open(dbDir, sharedMemory);
+    WriteBehindBucketStore opened = new WriteBehindBucketStore(rocks, maxPendingKeys);
     store = opened;
     applier = new EntryApplier(opened, RecentOps.decode(opened.savedRecentOps()));
     AppliedMarker marker = opened.appliedMarker();

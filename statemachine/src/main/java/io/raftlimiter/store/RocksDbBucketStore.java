@@ -19,7 +19,6 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
-import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -49,16 +48,12 @@ public final class RocksDbBucketStore implements BucketStore {
   private static final byte[] EXPIRY_CF = "expiry".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] EXPIRED_BELOW_KEY = {'e'};
   private static final byte[] RECENT_OPS_KEY = {'r'};
-  /**
-   * Memtables per store: small, so that a flush soon folds the deletes of swept buckets into
-   * level 0 and memory stays bounded (RocksDB's default budget is 512 MiB per store).
-   */
-  private static final long MEMTABLE_BUDGET_BYTES = 64L << 20;
-  private static final long BLOCK_CACHE_BYTES = 64L << 20;
   private static final byte[] EMPTY = new byte[0];
 
   private final Path path;
-  private final LRUCache blockCache;
+  /** The cache and memtable budget, shared with the node's other stores; or this store's own. */
+  private final RocksDbMemory memory;
+  private final boolean ownsMemory;
   private final ColumnFamilyOptions columnOptions;
   private final DBOptions dbOptions;
   private final WriteOptions writeOptions;
@@ -69,14 +64,18 @@ public final class RocksDbBucketStore implements BucketStore {
   private volatile AppliedMarker marker;
   private volatile long expiredBelowSlot;
 
-  private RocksDbBucketStore(Path path) throws RocksDBException {
+  private RocksDbBucketStore(Path path, RocksDbMemory memory, boolean ownsMemory)
+      throws RocksDBException {
     this.path = path;
-    this.blockCache = new LRUCache(BLOCK_CACHE_BYTES);
+    this.memory = memory;
+    this.ownsMemory = ownsMemory;
     this.columnOptions = new ColumnFamilyOptions()
         .setTableFormatConfig(new BlockBasedTableConfig()
-            .setBlockCache(blockCache)
+            .setBlockCache(memory.cache())
             .setFilterPolicy(new BloomFilter(10, false)))
-        .optimizeLevelStyleCompaction(MEMTABLE_BUDGET_BYTES)
+        // Memtables small next to the shared budget, so that a flush soon folds the deletes of
+        // swept buckets into level 0 (RocksDB's default is 512 MiB per store).
+        .optimizeLevelStyleCompaction(memory.memtableBytes())
         // Every bucket record has the same size, so an update can overwrite the memtable entry
         // in place: a hot key then holds one entry, not one per update, and iterators (the full
         // expiry's reads) do not wade through obsolete versions. Apply is the only writer.
@@ -85,6 +84,7 @@ public final class RocksDbBucketStore implements BucketStore {
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
         .setAllowConcurrentMemtableWrite(false)
+        .setWriteBufferManager(memory.writeBuffers())
         .setMaxBackgroundJobs(2);
     this.writeOptions = new WriteOptions().setDisableWAL(true);
     List<ColumnFamilyDescriptor> families = List.of(
@@ -101,13 +101,40 @@ public final class RocksDbBucketStore implements BucketStore {
     this.expiredBelowSlot = expired == null ? 0 : ByteBuffer.wrap(expired).getLong();
   }
 
-  /** Opens (creating if missing) the database in {@code directory}. */
+  /**
+   * Opens (creating if missing) the database in {@code directory}, with a cache and memtable
+   * budget of its own ({@link RocksDbMemory#defaults()}), closed with it.
+   */
   public static RocksDbBucketStore open(Path directory) throws IOException {
-    Files.createDirectories(directory);
+    RocksDbMemory own = RocksDbMemory.defaults();
     try {
-      return new RocksDbBucketStore(directory);
+      return open(directory, own, true);
+    } catch (IOException | RuntimeException e) {
+      own.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (creating if missing) the database in {@code directory} over {@code shared}, the
+   * node's cache and memtable budget, which closing the store leaves open.
+   */
+  public static RocksDbBucketStore open(Path directory, RocksDbMemory shared) throws IOException {
+    return open(directory, shared, false);
+  }
+
+  private static RocksDbBucketStore open(Path directory, RocksDbMemory memory, boolean owns)
+      throws IOException {
+    Files.createDirectories(directory);
+    memory.acquire();
+    try {
+      return new RocksDbBucketStore(directory, memory, owns);
     } catch (RocksDBException e) {
+      memory.release();
       throw new IOException("cannot open RocksDB at " + directory + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      memory.release();
+      throw e;
     }
   }
 
@@ -257,7 +284,10 @@ public final class RocksDbBucketStore implements BucketStore {
     writeOptions.close();
     dbOptions.close();
     columnOptions.close();
-    blockCache.close();
+    memory.release();
+    if (ownsMemory) {
+      memory.close();
+    }
   }
 
   private AppliedMarker readMarker() throws RocksDBException {

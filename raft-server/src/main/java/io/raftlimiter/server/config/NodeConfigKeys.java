@@ -86,6 +86,14 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> SNAPSHOTS_RETAINED = ConfigKey.intKey(
       "raft.snapshot.retained", 2, 1, 100, "snapshots kept on disk per group");
 
+  public static final ConfigKey<Integer> STORAGE_CACHE_MB = ConfigKey.intKey(
+      "storage.cache-mb", 128, 8, 1 << 20,
+      "RocksDB block cache of the node, shared by all its groups' bucket stores, memtables "
+          + "included: the bound on the stores' native memory, whatever the number of groups");
+  public static final ConfigKey<Integer> STORAGE_MEMTABLE_MB = ConfigKey.intKey(
+      "storage.memtable-mb", 64, 4, 1 << 20,
+      "memtables of all the node's bucket stores together, at most (within storage.cache-mb)");
+
   // Metadata.
   public static final ConfigKey<Integer> METADATA_REFRESH_INTERVAL_MS = ConfigKey.intKey(
       "metadata.refresh-interval-ms", 1_000, 50, 600_000,
@@ -205,6 +213,7 @@ public final class NodeConfigKeys {
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
+      STORAGE_CACHE_MB, STORAGE_MEMTABLE_MB,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, LIMIT_SHADOW,
       METRICS_JMX,
       ADMIN_TOKEN_FILE,
