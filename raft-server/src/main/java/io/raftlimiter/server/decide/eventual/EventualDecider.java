@@ -11,24 +11,31 @@ import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * EVENTUAL decisions: made at once from this node's {@link LocalBucketView} of the key, with no hop
  * and no log write on the request path. The hits admitted here are summed per key and charged to
- * the owning group ({@link OpKind#CHARGE}, through its log) by one sync at a time, started every
- * {@code syncInterval} or as soon as {@code maxKeysPerSync} keys are waiting; each charge's reply
- * brings the bucket's state back into the view. A failed charge is owed again and retried with
- * the next sync, so hits are never dropped while the node lives.
+ * the owning group ({@link OpKind#CHARGE}, through its log) by one sync at a time, started
+ * {@code syncInterval} after a key was first used since the last sync, or as soon as
+ * {@code maxKeysPerSync} keys are waiting; each charge's reply brings the bucket's state back
+ * into the view. A sync hands each group its charges together ({@link GroupRouter#submitAll}), so
+ * that they share log entries and forward calls. A failed charge is owed again and retried with
+ * the next sync, so hits are never dropped while the node lives. Nothing is scheduled while no
+ * key is used: an idle node's sync thread sleeps.
  *
  * <p>How far the cluster can over-admit follows from this (docs/DESIGN.md derives it): a node
  * spends at most what its view holds, and a view is at most one sync period old.
@@ -49,6 +56,10 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final Set<ByteBuffer> touched = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean syncing = new AtomicBoolean();
   private final AtomicBoolean earlySyncQueued = new AtomicBoolean();
+  /** Set while a sync is scheduled on the timer (at most one is). */
+  private final AtomicBoolean syncScheduled = new AtomicBoolean();
+  /** Scheduled syncs run so far: the timer's wake-ups for syncs, for tests. */
+  private final AtomicLong scheduledSyncs = new AtomicLong();
   private final ScheduledExecutorService timer;
   private final Counter charged;
   private final Counter failedCharges;
@@ -78,8 +89,6 @@ public final class EventualDecider implements Decider, AutoCloseable {
     metrics.gauge("eventual.views", () -> views::size);
     this.timer = DaemonThreads.timer("raftlimiter-eventual-sync");
     this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
-    DaemonThreads.every(timer, "eventual sync", syncIntervalMillis, syncIntervalMillis,
-        TimeUnit.MILLISECONDS, taskFailures, this::syncSafely);
     DaemonThreads.every(timer, "forget idle eventual views", 1, 1, TimeUnit.SECONDS, taskFailures,
         this::forgetIdleViews);
   }
@@ -112,6 +121,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
       }
     }
     touched.add(key);
+    scheduleSync();
     if (touched.size() >= maxKeysPerSync && !syncing.get()
         && earlySyncQueued.compareAndSet(false, true)) {
       timer.execute(() -> {
@@ -120,6 +130,31 @@ public final class EventualDecider implements Decider, AutoCloseable {
       });
     }
     return CompletableFuture.completedFuture(decision);
+  }
+
+  /**
+   * Schedules a sync one interval from now, unless one is scheduled: keys used since the last sync
+   * are then charged at most an interval after their first use, as with a sync every interval,
+   * without waking the timer while nothing is used.
+   */
+  private void scheduleSync() {
+    if (closed || syncScheduled.get() || !syncScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      timer.schedule(DaemonThreads.guarded("eventual sync", taskFailures, () -> {
+        scheduledSyncs.incrementAndGet();
+        syncScheduled.set(false);
+        syncSafely();
+      }), syncIntervalNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) { // closing
+      syncScheduled.set(false);
+    }
+  }
+
+  /** Scheduled syncs that have run (each a wake-up of the sync thread). */
+  long scheduledSyncs() {
+    return scheduledSyncs.get();
   }
 
   /** Keys this node holds a view of. */
@@ -144,62 +179,105 @@ public final class EventualDecider implements Decider, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.error("eventual sync failed; its hits stay owed and go with the next one", e);
       syncing.set(false);
+      scheduleSync();
     }
   }
 
-  /** Charges what is owed, one sync at a time; the next starts when this one has been answered. */
+  /**
+   * Charges what is owed, one sync at a time; the next starts when this one has been answered.
+   * Each group gets its charges in one {@link GroupRouter#submitAll}: one by one, each would make
+   * a log entry (or forward call) of its own whenever the group's committer is idle.
+   */
   private void sync() {
     if (closed || !syncing.compareAndSet(false, true)) {
-      return;
+      return; // the sync in flight schedules the next when it ends
     }
     long start = System.nanoTime();
-    List<CompletableFuture<Void>> charges = new ArrayList<>();
+    Map<Integer, List<Charge>> byGroup = new HashMap<>();
     Iterator<ByteBuffer> keys = touched.iterator();
     while (keys.hasNext()) {
       ByteBuffer key = keys.next();
       keys.remove();
       LocalBucketView view = views.get(key);
-      if (view == null) {
-        continue;
+      Charge charge = view == null ? null : begin(key, view, start);
+      if (charge != null) {
+        int group;
+        try {
+          group = router.groupOf(charge.op().key());
+        } catch (RuntimeException e) {
+          failed(charge, e);
+          continue;
+        }
+        byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(charge);
       }
-      charges.add(charge(key, view, start));
     }
-    if (charges.isEmpty()) {
+    if (byGroup.isEmpty()) {
       syncing.set(false);
       return;
     }
-    CompletableFuture.allOf(charges.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+    List<CompletableFuture<Void>> answered = new ArrayList<>();
+    byGroup.forEach((group, charges) -> {
+      List<BucketOp> ops = new ArrayList<>(charges.size());
+      charges.forEach(charge -> ops.add(charge.op()));
+      List<CompletableFuture<Decision>> decided;
+      try {
+        decided = router.submitAll(group, ops);
+      } catch (RuntimeException e) {
+        decided = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+          decided.add(CompletableFuture.failedFuture(e));
+        }
+      }
+      for (int i = 0; i < charges.size(); i++) {
+        Charge charge = charges.get(i);
+        answered.add(decided.get(i).handle((decision, error) -> {
+          if (error == null) {
+            synced(charge, decision);
+          } else {
+            failed(charge, error);
+          }
+          return null;
+        }));
+      }
+    });
+    CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
       syncDuration.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
       syncing.set(false);
+      if (!touched.isEmpty()) {
+        scheduleSync(); // used meanwhile, or owed again after a failure
+      }
     });
   }
 
-  private CompletableFuture<Void> charge(ByteBuffer key, LocalBucketView view, long now) {
-    long hits;
-    BucketOp op;
+  /** A key's charge in a sync: its hits moved out of the view until the group answers. */
+  private record Charge(ByteBuffer key, LocalBucketView view, long hits, BucketOp op) {}
+
+  /** Begins {@code view}'s charge, or null when it needs none now. */
+  private Charge begin(ByteBuffer key, LocalBucketView view, long now) {
     synchronized (view) {
       if (view.retired() || !view.wantsSync(now, syncIntervalNanos)) {
-        return CompletableFuture.completedFuture(null);
+        return null;
       }
-      hits = view.beginSync();
-      op = new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE);
+      long hits = view.beginSync();
+      return new Charge(key, view, hits,
+          new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE));
     }
-    return router.submit(op).handle((decision, error) -> {
-      synchronized (view) {
-        if (error == null) {
-          view.synced(hits, decision.remaining(), System.nanoTime());
-          charged.inc(hits);
-        } else {
-          view.syncFailed(hits);
-          failedCharges.inc();
-        }
-      }
-      if (error != null) {
-        touched.add(key); // owed again: the next sync retries it
-        LOG.debug("charging {} hits failed; retried with the next sync", hits, error);
-      }
-      return null;
-    });
+  }
+
+  private void synced(Charge charge, Decision decision) {
+    synchronized (charge.view()) {
+      charge.view().synced(charge.hits(), decision.remaining(), System.nanoTime());
+      charged.inc(charge.hits());
+    }
+  }
+
+  private void failed(Charge charge, Throwable error) {
+    synchronized (charge.view()) {
+      charge.view().syncFailed(charge.hits());
+      failedCharges.inc();
+    }
+    touched.add(charge.key()); // owed again: the next sync retries it
+    LOG.debug("charging {} hits failed; retried with the next sync", charge.hits(), error);
   }
 
   private void forgetIdleViews() {

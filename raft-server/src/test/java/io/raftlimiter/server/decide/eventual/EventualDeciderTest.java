@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The decider's memory bound: a cap on views that never drops a hit owed to a group. */
+/**
+ * The decider's memory bound (a cap on views that never drops a hit owed to a group), its syncs
+ * (one submit per group) and its idleness (no timer work while nothing is used).
+ */
 class EventualDeciderTest {
   private static final BucketLimit LIMIT = BucketLimit.of(100, 1);
 
@@ -24,6 +27,8 @@ class EventualDeciderTest {
   private static final class CountingGroup implements GroupRouter {
     final AtomicLong acquires = new AtomicLong();
     final AtomicLong chargedHits = new AtomicLong();
+    /** The size of each submitAll, in order. */
+    final List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public int groupOf(byte[] key) {
@@ -47,6 +52,7 @@ class EventualDeciderTest {
 
     @Override
     public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
+      batches.add(ops.size());
       List<CompletableFuture<Decision>> decided = new ArrayList<>();
       ops.forEach(op -> decided.add(submit(group, op)));
       return decided;
@@ -90,5 +96,47 @@ class EventualDeciderTest {
     }
     assertEquals(allowed - group.acquires.get(), group.chargedHits.get(),
         "every hit admitted from a view was charged, evicted views' included");
+  }
+
+  private static void awaitCharged(CountingGroup group, long hits) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (group.chargedHits.get() < hits && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(hits, group.chargedHits.get());
+  }
+
+  @Test
+  void aSyncHandsEachGroupItsChargesTogether() throws Exception {
+    CountingGroup group = new CountingGroup();
+    EventualDecider decider =
+        new EventualDecider(group, 200, 4_096, 60_000, 1_000, new MetricRegistry());
+    try {
+      for (int key = 0; key < 5; key++) {
+        assertTrue(decider.decide(op(key)).join().allowed());
+      }
+      awaitCharged(group, 5);
+      assertEquals(List.of(5), group.batches, "one submit of five charges, not five of one");
+    } finally {
+      decider.close();
+    }
+  }
+
+  @Test
+  void anIdleDeciderLeavesItsSyncThreadAsleep() throws Exception {
+    CountingGroup group = new CountingGroup();
+    EventualDecider decider =
+        new EventualDecider(group, 10, 4_096, 60_000, 1_000, new MetricRegistry());
+    try {
+      decider.decide(op(1)).join();
+      awaitCharged(group, 1);
+      Thread.sleep(300); // thirty intervals with nothing used
+      assertTrue(decider.scheduledSyncs() <= 2,
+          "a sync per use, not per interval: " + decider.scheduledSyncs());
+      decider.decide(op(2)).join();
+      awaitCharged(group, 2); // used again: synced again
+    } finally {
+      decider.close();
+    }
   }
 }
