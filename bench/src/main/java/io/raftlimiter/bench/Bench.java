@@ -182,7 +182,8 @@ public final class Bench implements Callable<Integer> {
 
   @Option(names = "--ping", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Also measure a 'ping' row: a grpc.health.v1 Check per call to the same "
-          + "nodes, in the same shape (the floor of a gRPC round trip; --no-ping: not).")
+          + "nodes, in the same shape (the floor of a gRPC round trip; --no-ping: not). Single "
+          + "acquires only: a check stands for one call, not a batch.")
   boolean ping;
 
   @Option(names = "--seed", description = "Seed of the key sampler (default: random).")
@@ -354,7 +355,8 @@ public final class Bench implements Callable<Integer> {
         redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
         limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript, nodeJvmOptions, nodes,
         groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
-        seed != null ? seed : ThreadLocalRandom.current().nextLong(), ping && !parsedModes.isEmpty());
+        seed != null ? seed : ThreadLocalRandom.current().nextLong(),
+        ping && !parsedModes.isEmpty() && batch == 1);
   }
 
   private void require(boolean condition, String message) {

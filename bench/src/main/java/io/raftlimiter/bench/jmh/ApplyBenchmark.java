@@ -6,6 +6,7 @@ import io.raftlimiter.statemachine.EntryApplier;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.InMemoryBucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +39,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ApplyBenchmark {
-  @Param({"memory", "rocksdb"})
+  /** memory; rocksdb alone; writebehind: the table in memory over RocksDB, as nodes run it. */
+  @Param({"memory", "rocksdb", "writebehind"})
   String store;
+
+  /**
+   * recurring: Zipf keys out of 100,000, mostly found in the store; fresh: keys never seen, as
+   * every first touch of a key is (and each bench phase's keys are).
+   */
+  @Param({"recurring", "fresh"})
+  String keys;
 
   private static final int OPS = 100;
   private Path directory;
@@ -51,9 +60,11 @@ public class ApplyBenchmark {
   @Setup
   public void setUp() throws IOException {
     entries = Entries.zipf(1024, OPS, 100_000, 2);
-    if (store.equals("rocksdb")) {
+    if (store.equals("rocksdb") || store.equals("writebehind")) {
       directory = Files.createTempDirectory("raftlimiter-jmh-");
-      bucketStore = RocksDbBucketStore.open(directory);
+      RocksDbBucketStore rocks = RocksDbBucketStore.open(directory);
+      bucketStore = store.equals("rocksdb") ? rocks
+          : new WriteBehindBucketStore(rocks, WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS);
     } else {
       bucketStore = new InMemoryBucketStore();
     }
@@ -63,7 +74,8 @@ public class ApplyBenchmark {
   @Benchmark
   public List<Decision> applyBatchOf100() {
     index++;
-    LogEntry entry = entries.get((int) (index % entries.size()));
+    LogEntry entry = keys.equals("fresh") ? Entries.fresh(index, OPS)
+        : entries.get((int) (index % entries.size()));
     return applier.apply(entry.withStamp(1_000_000_000L + index * 1_000_000L), 1, index);
   }
 

@@ -28,4 +28,13 @@ final class Entries {
     }
     return entries;
   }
+
+  /** An entry of {@code opsPerEntry} acquires on keys no other entry number uses. */
+  static LogEntry fresh(long entryNumber, int opsPerEntry) {
+    List<BucketOp> ops = new ArrayList<>(opsPerEntry);
+    for (int i = 0; i < opsPerEntry; i++) {
+      ops.add(BucketOp.of("fresh-" + entryNumber + "-" + i, 1, LIMIT));
+    }
+    return new LogEntry(0, ops);
+  }
 }
