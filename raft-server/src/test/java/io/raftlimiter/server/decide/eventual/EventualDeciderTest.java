@@ -110,7 +110,7 @@ class EventualDeciderTest {
   void aSyncHandsEachGroupItsChargesTogether() throws Exception {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
-        new EventualDecider(group, 200, 4_096, 60_000, 1_000, new MetricRegistry());
+        new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, new MetricRegistry());
     try {
       for (int key = 0; key < 5; key++) {
         assertTrue(decider.decide(op(key)).join().allowed());
