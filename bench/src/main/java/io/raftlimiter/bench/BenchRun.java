@@ -139,8 +139,8 @@ final class BenchRun {
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
     String suffix = plan.groupCounts().size() > 1 && plan.cluster() != ClusterKind.EXISTING
         ? " g" + groups : "";
-    try (Clients clients = new Clients(endpoints, limit, plan.callDeadline());
-        RaftEntryCounter entries = new RaftEntryCounter(endpoints)) {
+    try (Clients clients = new Clients(endpoints, limit, plan.callDeadline())) {
+      RaftEntryCounter entries = clients.raftEntries();
       List<Planned> planned = new ArrayList<>();
       for (Consistency mode : plan.modes()) {
         for (ClientKind client : plan.clients()) {

@@ -24,7 +24,6 @@ public final class RocksDbMemory implements AutoCloseable {
   public static final long DEFAULT_CACHE_BYTES = 128L << 20;
   public static final long DEFAULT_MEMTABLE_BYTES = 64L << 20;
 
-  private final long cacheBytes;
   private final long memtableBytes;
   private final LRUCache cache;
   private final WriteBufferManager writeBuffers;
@@ -42,7 +41,6 @@ public final class RocksDbMemory implements AutoCloseable {
       throw new IllegalArgumentException("need 1 MiB <= memtableBytes <= cacheBytes, got "
           + memtableBytes + " and " + cacheBytes);
     }
-    this.cacheBytes = cacheBytes;
     this.memtableBytes = memtableBytes;
     this.cache = new LRUCache(cacheBytes);
     this.writeBuffers = new WriteBufferManager(memtableBytes, cache);
@@ -59,10 +57,6 @@ public final class RocksDbMemory implements AutoCloseable {
 
   WriteBufferManager writeBuffers() {
     return writeBuffers;
-  }
-
-  public long cacheBytes() {
-    return cacheBytes;
   }
 
   public long memtableBytes() {

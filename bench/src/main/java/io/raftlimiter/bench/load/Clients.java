@@ -2,6 +2,7 @@ package io.raftlimiter.bench.load;
 
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.bench.measure.RaftEntryCounter;
 import io.raftlimiter.client.RateLimiterClient;
 import java.time.Duration;
 import java.util.List;
@@ -41,6 +42,11 @@ public final class Clients implements AutoCloseable {
    */
   public Target ping() {
     return new PingTarget(plain, deadline.toNanos());
+  }
+
+  /** The data groups' committed entries, read over the plain client's channels. */
+  public RaftEntryCounter raftEntries() {
+    return new RaftEntryCounter(plain.channels());
   }
 
   @Override

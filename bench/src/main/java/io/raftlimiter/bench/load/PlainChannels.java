@@ -42,6 +42,11 @@ public final class PlainChannels implements AutoCloseable {
     return stubs.next();
   }
 
+  /** A channel to each node, in the endpoints' order. */
+  public List<ManagedChannel> channels() {
+    return List.copyOf(channels);
+  }
+
   /** The health stub of the node whose turn it is (its own turns, apart from the stubs'). */
   HealthGrpc.HealthStub nextHealth() {
     return health.next();

@@ -1,12 +1,10 @@
 package io.raftlimiter.bench.measure;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Channel;
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.admin.v1.StatusRequest;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,21 +17,19 @@ import java.util.concurrent.TimeUnit;
  * measured rather than inferred. The count includes the entries every mode makes (EVENTUAL
  * charges, lease grants) and a new leader's first entry; heartbeats are not entries.
  */
-public final class RaftEntryCounter implements AutoCloseable {
-  private final List<ManagedChannel> channels = new ArrayList<>();
+public final class RaftEntryCounter {
+  private final List<? extends Channel> nodes;
 
-  /** Over plaintext channels to {@code endpoints}, the nodes' client addresses. */
-  public RaftEntryCounter(List<String> endpoints) {
-    for (String endpoint : endpoints) {
-      channels.add(ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build());
-    }
+  /** Over {@code nodes}, a channel to each node's client port (owned by the caller). */
+  public RaftEntryCounter(List<? extends Channel> nodes) {
+    this.nodes = List.copyOf(nodes);
   }
 
   /** Entries committed so far over all data groups, or -1 when no node answered. */
   public long committedEntries() {
     Map<Integer, Long> highest = new HashMap<>();
     boolean answered = false;
-    for (ManagedChannel channel : channels) {
+    for (Channel channel : nodes) {
       NodeStatus status;
       try {
         status = NodeAdminGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.SECONDS)
@@ -55,10 +51,5 @@ public final class RaftEntryCounter implements AutoCloseable {
       sum += index;
     }
     return sum;
-  }
-
-  @Override
-  public void close() {
-    channels.forEach(ManagedChannel::shutdownNow);
   }
 }

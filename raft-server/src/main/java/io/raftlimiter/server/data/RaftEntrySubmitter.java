@@ -73,11 +73,6 @@ public final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
     }
   }
 
-  /** Entries submitted and not yet answered, this instant. */
-  int inFlight() {
-    return inFlight.size();
-  }
-
   private List<Decision> decisions(RaftClientReply reply, Throwable error) {
     if (error != null) {
       Throwable cause = error instanceof CompletionException && error.getCause() != null

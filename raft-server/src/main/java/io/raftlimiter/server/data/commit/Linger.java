@@ -35,8 +35,8 @@ public record Linger(int minItems, long maxNanos, int roundPercent,
   public Linger {
     if (minItems < 2 || maxNanos < 0 || roundPercent < 0 || nanoClock == null
         || (minItems != Integer.MAX_VALUE && timer == null)) {
-      throw new IllegalArgumentException("minItems must be >= 2, maxNanos >= 0, and a timer "
-          + "given unless the linger is off");
+      throw new IllegalArgumentException("minItems must be >= 2, maxNanos and roundPercent >= 0, "
+          + "and a timer given unless the linger is off");
     }
   }
 
@@ -52,7 +52,7 @@ public record Linger(int minItems, long maxNanos, int roundPercent,
   }
 
   boolean enabled() {
-    return this != NONE && maxNanos > 0 && roundPercent > 0;
+    return maxNanos > 0 && roundPercent > 0;
   }
 
   /** How long to hold the batch after one of {@code items} that took {@code roundNanos}. */

@@ -194,6 +194,9 @@ public final class EventualDecider implements Decider, AutoCloseable {
     }
     long start = System.nanoTime();
     Map<Integer, List<Charge>> byGroup = new HashMap<>();
+    // Failed only after the walk: failing puts the key back in touched, where the walk could
+    // meet it again.
+    List<Runnable> unroutable = new ArrayList<>();
     Iterator<ByteBuffer> keys = touched.iterator();
     while (keys.hasNext()) {
       ByteBuffer key = keys.next();
@@ -205,14 +208,18 @@ public final class EventualDecider implements Decider, AutoCloseable {
         try {
           group = router.groupOf(charge.op().key());
         } catch (RuntimeException e) {
-          failed(charge, e);
+          unroutable.add(() -> failed(charge, e));
           continue;
         }
         byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(charge);
       }
     }
+    unroutable.forEach(Runnable::run);
     if (byGroup.isEmpty()) {
       syncing.set(false);
+      if (!unroutable.isEmpty()) {
+        scheduleSync(); // owed again
+      }
       return;
     }
     List<CompletableFuture<Void>> answered = new ArrayList<>();
