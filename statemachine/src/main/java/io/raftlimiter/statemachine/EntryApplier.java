@@ -7,6 +7,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.ExpiryCursor;
 import io.raftlimiter.store.ExpirySlots;
 import io.raftlimiter.store.WriteSet;
 import java.util.ArrayList;
@@ -31,18 +32,38 @@ import java.util.List;
  * follows the keys actually below capacity, and the work is proportional to what expires, where a
  * sweep of the stored keys in key order had to wade through every delete left in RocksDB's
  * memtable.
+ *
+ * <p>An entry visits at most {@link #MAX_EXPIRY_VISITS} index entries, and the next one resumes
+ * where it stopped ({@link ExpiryCursor}). Without the bound, the first entry after a quiet spell
+ * longer than many buckets' refill time (a daily quota over millions of keys and a weekend) would
+ * delete them all in one write: gigabytes, on every replica at the same index, and again on every
+ * replay. A bucket left over that way is full already, so a late delete changes no decision.
  */
 public final class EntryApplier {
+  /**
+   * Index entries one entry's expiry may visit. A constant, not a setting: replicas with different
+   * bounds would delete different buckets at the same index. At a few hundred entries a second
+   * this still deletes about a million buckets a second.
+   */
+  public static final int MAX_EXPIRY_VISITS = 4096;
+
   private final BucketStore store;
   private final RecentOps recent;
+  private final int maxExpiryVisits;
 
   /**
    * @param recent the outcomes of recent ops with ids, as of the store's applied marker; apply
    *     answers a repeated op from here and records each new one
    */
   public EntryApplier(BucketStore store, RecentOps recent) {
+    this(store, recent, MAX_EXPIRY_VISITS);
+  }
+
+  /** An applier with a smaller expiry bound, for tests that reach it. */
+  EntryApplier(BucketStore store, RecentOps recent, int maxExpiryVisits) {
     this.store = store;
     this.recent = recent;
+    this.maxExpiryVisits = maxExpiryVisits;
   }
 
   /** An applier with no outcomes remembered yet. */
@@ -93,16 +114,32 @@ public final class EntryApplier {
     return decisions;
   }
 
-  /** Deletes the buckets indexed in the slots that {@code nowNanos} has passed, if full by now. */
+  /**
+   * Deletes the buckets indexed in the slots that {@code nowNanos} has passed, if full by now,
+   * visiting at most {@link #maxExpiryVisits} index entries, and records how far it got.
+   */
   private void expire(WriteSet writes, long nowNanos) {
-    long from = store.expiredBelowSlot();
-    long to = Math.max(from, ExpirySlots.slotOf(nowNanos));
-    store.visitDue(from, to, key -> {
+    ExpiryCursor from = store.expiryCursor();
+    long toSlot = ExpirySlots.slotOf(nowNanos);
+    if (toSlot <= from.slot()) {
+      writes.expiryCursor(from);
+      return;
+    }
+    var reached = new Object() {
+      int visits;
+      long slot;
+      byte[] key;
+    };
+    store.visitDue(from, toSlot, maxExpiryVisits, (slot, key) -> {
+      reached.visits++;
+      reached.slot = slot;
+      reached.key = key;
       BucketState state = writes.contains(key) ? writes.get(key) : store.get(key);
       if (state != null && TokenBucket.refill(state, nowNanos).isFull()) {
         writes.put(key, null);
       }
     });
-    writes.expiredBelowSlot(to);
+    writes.expiryCursor(reached.visits < maxExpiryVisits
+        ? ExpiryCursor.at(toSlot) : new ExpiryCursor(reached.slot, reached.key));
   }
 }

@@ -18,21 +18,38 @@ public interface BucketStore extends AutoCloseable {
   BucketState get(byte[] key);
 
   /**
-   * Applies {@code writes} (bucket states, expiry index entries, and the expired-below slot, with
-   * the index of the slots it passes dropped) and records {@code marker}, atomically.
+   * Applies {@code writes} (bucket states, expiry index entries, and the expiry cursor, with the
+   * index of the slots it has passed dropped) and records {@code marker}, atomically.
    */
   void commit(WriteSet writes, AppliedMarker marker);
 
+  /** Receives one entry of the expiry index. */
+  @FunctionalInterface
+  interface DueVisitor {
+    void visit(long slot, byte[] key);
+  }
+
   /**
-   * Visits the keys indexed for expiry in slots {@code fromSlot} (inclusive) to {@code toSlot}
-   * (exclusive), at least once each. The order is the store's own (RocksDB and the in-memory
-   * store go by ascending slot, then unsigned key), so the caller must not depend on it. A key may
-   * have been written again since it was indexed: the caller checks its current state.
+   * Visits the entries of the expiry index that come after {@code after} and lie in slots below
+   * {@code toSlot}, in index order (ascending slot, then unsigned key), each once, and stops after
+   * {@code limit} of them. The order is part of the contract: expiry stops where its budget runs
+   * out, and every replica must stop at the same entry. A key may have been written again since
+   * it was indexed: the caller checks its current state.
    */
-  void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor);
+  void visitDue(ExpiryCursor after, long toSlot, int limit, DueVisitor visitor);
+
+  /** Visits every key indexed in slots {@code fromSlot} (inclusive) to {@code toSlot} (exclusive). */
+  default void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
+    visitDue(ExpiryCursor.at(fromSlot), toSlot, Integer.MAX_VALUE, (slot, key) -> visitor.accept(key));
+  }
+
+  /** How far expiry has gone ({@link ExpiryCursor#START} for a new store). */
+  ExpiryCursor expiryCursor();
 
   /** The slot below which expiry is done (0 for a new store). */
-  long expiredBelowSlot();
+  default long expiredBelowSlot() {
+    return expiryCursor().slot();
+  }
 
   /** The marker of the last commit, or {@link AppliedMarker#NONE} for an empty store. */
   AppliedMarker appliedMarker();

@@ -5,11 +5,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /** A heap-only store, for tests and for replicas that do not need to survive a restart. */
 public final class InMemoryBucketStore implements BucketStore {
@@ -17,8 +14,8 @@ public final class InMemoryBucketStore implements BucketStore {
       new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
   private volatile AppliedMarker marker = AppliedMarker.NONE;
   /** Expiry index: slot → keys indexed there, in unsigned key order. */
-  private final TreeMap<Long, TreeSet<byte[]>> due = new TreeMap<>();
-  private volatile long expiredBelowSlot;
+  private final DueIndex due = new DueIndex();
+  private volatile ExpiryCursor expiryCursor = ExpiryCursor.START;
   private volatile byte[] recentOps;
 
   @Override
@@ -36,25 +33,21 @@ public final class InMemoryBucketStore implements BucketStore {
       }
     });
     writes.forEachDue((key, slot) ->
-        due.computeIfAbsent(slot, x -> new TreeSet<>(Arrays::compareUnsigned)).add(key.clone()));
-    due.headMap(writes.expiredBelowSlot()).clear();
-    expiredBelowSlot = writes.expiredBelowSlot();
+        due.add(slot, key.clone()));
+    due.dropBelow(writes.expiryCursor().slot());
+    expiryCursor = writes.expiryCursor();
     marker = newMarker;
   }
 
   @Override
-  public synchronized void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
-    if (fromSlot >= toSlot) {
-      return;
-    }
-    for (TreeSet<byte[]> keys : due.subMap(fromSlot, toSlot).values()) {
-      keys.forEach(key -> visitor.accept(key.clone()));
-    }
+  public synchronized void visitDue(ExpiryCursor after, long toSlot, int limit,
+      DueVisitor visitor) {
+    due.visit(after, toSlot, limit, (slot, key) -> visitor.visit(slot, key.clone()));
   }
 
   @Override
-  public long expiredBelowSlot() {
-    return expiredBelowSlot;
+  public ExpiryCursor expiryCursor() {
+    return expiryCursor;
   }
 
   @Override

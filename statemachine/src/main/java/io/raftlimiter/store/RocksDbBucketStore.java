@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Checkpoint;
@@ -46,7 +45,8 @@ public final class RocksDbBucketStore implements BucketStore {
   private static final byte[] META_CF = "meta".getBytes(java.nio.charset.StandardCharsets.UTF_8);
   private static final byte[] MARKER_KEY = {'m'};
   private static final byte[] EXPIRY_CF = "expiry".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-  private static final byte[] EXPIRED_BELOW_KEY = {'e'};
+  /** The expiry cursor; stores written before it had a key hold a bare slot here. */
+  private static final byte[] EXPIRY_CURSOR_KEY = {'e'};
   private static final byte[] RECENT_OPS_KEY = {'r'};
   private static final byte[] EMPTY = new byte[0];
 
@@ -62,7 +62,7 @@ public final class RocksDbBucketStore implements BucketStore {
   private final ColumnFamilyHandle metaFamily;
   private final ColumnFamilyHandle expiryFamily;
   private volatile AppliedMarker marker;
-  private volatile long expiredBelowSlot;
+  private volatile ExpiryCursor expiryCursor;
 
   private RocksDbBucketStore(Path path, RocksDbMemory memory, boolean ownsMemory)
       throws RocksDBException {
@@ -97,8 +97,7 @@ public final class RocksDbBucketStore implements BucketStore {
     this.metaFamily = handles.get(1);
     this.expiryFamily = handles.get(2);
     this.marker = readMarker();
-    byte[] expired = db.get(metaFamily, EXPIRED_BELOW_KEY);
-    this.expiredBelowSlot = expired == null ? 0 : ByteBuffer.wrap(expired).getLong();
+    this.expiryCursor = ExpiryCursor.decode(db.get(metaFamily, EXPIRY_CURSOR_KEY));
   }
 
   /**
@@ -173,15 +172,15 @@ public final class RocksDbBucketStore implements BucketStore {
           throw new StoreException("batch build failed", e);
         }
       });
-      long expiredBelow = writes.expiredBelowSlot();
-      if (expiredBelow > expiredBelowSlot) {
-        batch.deleteRange(expiryFamily, slotKey(expiredBelowSlot), slotKey(expiredBelow));
+      ExpiryCursor cursor = writes.expiryCursor();
+      if (cursor.slot() > expiryCursor.slot()) {
+        batch.deleteRange(expiryFamily, slotKey(expiryCursor.slot()), slotKey(cursor.slot()));
       }
       batch.put(metaFamily, MARKER_KEY, encodeMarker(newMarker));
-      batch.put(metaFamily, EXPIRED_BELOW_KEY, slotKey(expiredBelow));
+      batch.put(metaFamily, EXPIRY_CURSOR_KEY, cursor.encode());
       db.write(writeOptions, batch);
       marker = newMarker;
-      expiredBelowSlot = expiredBelow;
+      expiryCursor = cursor;
     } catch (RocksDBException e) {
       throw new StoreException("write failed", e);
     }
@@ -202,24 +201,30 @@ public final class RocksDbBucketStore implements BucketStore {
   }
 
   @Override
-  public void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
-    if (fromSlot >= toSlot) {
+  public void visitDue(ExpiryCursor after, long toSlot, int limit, DueVisitor visitor) {
+    if (after.slot() >= toSlot || limit <= 0) {
       return;
     }
-    byte[] end = slotKey(toSlot);
-    try (Slice upperBound = new Slice(end);
+    byte[] start = after.lastKey() == null
+        ? slotKey(after.slot()) : dueKey(after.slot(), after.lastKey());
+    try (Slice upperBound = new Slice(slotKey(toSlot));
         ReadOptions options = new ReadOptions().setIterateUpperBound(upperBound);
         RocksIterator it = db.newIterator(expiryFamily, options)) {
-      for (it.seek(slotKey(fromSlot)); it.isValid(); it.next()) {
+      it.seek(start);
+      if (after.lastKey() != null && it.isValid() && Arrays.equals(it.key(), start)) {
+        it.next(); // the cursor's own entry is done
+      }
+      for (int visited = 0; visited < limit && it.isValid(); visited++, it.next()) {
         byte[] dueKey = it.key();
-        visitor.accept(Arrays.copyOfRange(dueKey, Long.BYTES, dueKey.length));
+        visitor.visit(ByteBuffer.wrap(dueKey).getLong(),
+            Arrays.copyOfRange(dueKey, Long.BYTES, dueKey.length));
       }
     }
   }
 
   @Override
-  public long expiredBelowSlot() {
-    return expiredBelowSlot;
+  public ExpiryCursor expiryCursor() {
+    return expiryCursor;
   }
 
   private static byte[] slotKey(long slot) {

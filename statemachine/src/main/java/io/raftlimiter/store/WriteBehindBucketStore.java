@@ -5,13 +5,12 @@ import io.raftlimiter.bucket.BucketState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
-import java.util.function.Consumer;
 
 /**
  * Bucket states held in memory and written to a {@link RocksDbBucketStore} in bulk: the apply
@@ -22,7 +21,8 @@ import java.util.function.Consumer;
  * state: the Raft log is, together with the snapshot it was replayed from, and on every start the
  * working database is rebuilt from the latest snapshot. So the writes only have to reach RocksDB
  * before a {@link #checkpoint}, which flushes first; between checkpoints they are flushed when
- * {@code maxPendingKeys} keys are held, which bounds the memory this table takes.
+ * {@code maxPendingKeys} bucket states and expiry index entries are held together, which bounds
+ * the memory this table takes (a hot key is one state but may be indexed in many slots).
  *
  * <p>Reads see the pending writes first (a deleted bucket is held as {@link #DELETED} until the
  * flush), then RocksDB. Used by one applying thread; {@link #get} and {@link #appliedMarker} may
@@ -37,10 +37,10 @@ public final class WriteBehindBucketStore implements BucketStore {
   private final RocksDbBucketStore durable;
   private final int maxPendingKeys;
   private final ConcurrentHashMap<ByteBuffer, BucketState> pending = new ConcurrentHashMap<>();
-  /** The expiry index entries not yet flushed: slot → keys. */
-  private final TreeMap<Long, Set<ByteBuffer>> pendingDue = new TreeMap<>();
+  /** The expiry index entries not yet flushed. */
+  private final DueIndex pendingDue = new DueIndex();
   private volatile AppliedMarker marker;
-  private volatile long expiredBelowSlot;
+  private volatile ExpiryCursor expiryCursor;
 
   public WriteBehindBucketStore(RocksDbBucketStore durable, int maxPendingKeys) {
     if (maxPendingKeys < 1) {
@@ -49,7 +49,7 @@ public final class WriteBehindBucketStore implements BucketStore {
     this.durable = durable;
     this.maxPendingKeys = maxPendingKeys;
     this.marker = durable.appliedMarker();
-    this.expiredBelowSlot = durable.expiredBelowSlot();
+    this.expiryCursor = durable.expiryCursor();
   }
 
   @Override
@@ -65,39 +65,67 @@ public final class WriteBehindBucketStore implements BucketStore {
   public void commit(WriteSet writes, AppliedMarker newMarker) {
     writes.forEach((key, state) ->
         pending.put(ByteBuffer.wrap(key.clone()), state == null ? DELETED : state));
-    long expiredBelow = writes.expiredBelowSlot();
+    ExpiryCursor cursor = writes.expiryCursor();
     writes.forEachDue((key, slot) -> {
-      if (slot >= expiredBelow) {
-        pendingDue.computeIfAbsent(slot, s -> new HashSet<>()).add(ByteBuffer.wrap(key.clone()));
+      if (slot >= cursor.slot()) {
+        pendingDue.add(slot, key.clone());
       }
     });
-    pendingDue.headMap(expiredBelow).clear();
-    expiredBelowSlot = expiredBelow;
+    pendingDue.dropBelow(cursor.slot());
+    expiryCursor = cursor;
     marker = newMarker;
-    if (pending.size() >= maxPendingKeys) {
+    if (pending.size() + pendingDue.size() >= maxPendingKeys) {
       flush();
     }
   }
 
   /**
-   * Visits the keys indexed in the slots {@code [fromSlot, toSlot)}: those flushed to RocksDB and
-   * those still held here. Not in any particular order, and a key indexed in both may be visited
-   * twice; the caller checks each key's current state.
+   * Visits the index entries flushed to RocksDB and those still held here, merged into index
+   * order: which of them have been flushed differs from replica to replica (a checkpoint
+   * flushes), so the merge is what makes every replica stop at the same entry. An entry in both
+   * is visited once. RocksDB drops the slots passed only at the next flush, so the visit starts
+   * no lower than this store's cursor.
    */
   @Override
-  public void visitDue(long fromSlot, long toSlot, Consumer<byte[]> visitor) {
-    if (fromSlot >= toSlot) {
-      return;
+  public void visitDue(ExpiryCursor after, long toSlot, int limit, DueVisitor visitor) {
+    if (after.slot() < expiryCursor.slot()) {
+      after = ExpiryCursor.at(expiryCursor.slot());
     }
-    durable.visitDue(fromSlot, toSlot, visitor);
-    for (Set<ByteBuffer> keys : pendingDue.subMap(fromSlot, toSlot).values()) {
-      keys.forEach(key -> visitor.accept(key.array().clone()));
+    List<Due> flushed = new ArrayList<>();
+    durable.visitDue(after, toSlot, limit, (slot, key) -> flushed.add(new Due(slot, key)));
+    List<Due> held = new ArrayList<>();
+    pendingDue.visit(after, toSlot, limit, (slot, key) -> held.add(new Due(slot, key)));
+    int f = 0;
+    int h = 0;
+    for (int visited = 0; visited < limit && (f < flushed.size() || h < held.size()); visited++) {
+      Due next;
+      if (h == held.size()) {
+        next = flushed.get(f++);
+      } else if (f == flushed.size()) {
+        next = held.get(h++);
+      } else {
+        int order = flushed.get(f).compareTo(held.get(h));
+        next = order <= 0 ? flushed.get(f++) : held.get(h++);
+        if (order == 0) {
+          h++;
+        }
+      }
+      visitor.visit(next.slot(), next.key().clone());
     }
   }
 
   @Override
-  public long expiredBelowSlot() {
-    return expiredBelowSlot;
+  public ExpiryCursor expiryCursor() {
+    return expiryCursor;
+  }
+
+  /** One expiry index entry, ordered as the index is. */
+  private record Due(long slot, byte[] key) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due other) {
+      int bySlot = Long.compare(slot, other.slot);
+      return bySlot != 0 ? bySlot : Arrays.compareUnsigned(key, other.key);
+    }
   }
 
   @Override
@@ -151,8 +179,8 @@ public final class WriteBehindBucketStore implements BucketStore {
     for (Map.Entry<ByteBuffer, BucketState> e : pending.entrySet()) {
       batch.put(e.getKey().array(), e.getValue() == DELETED ? null : e.getValue());
     }
-    pendingDue.forEach((slot, keys) -> keys.forEach(key -> batch.expireAt(slot, key.array())));
-    batch.expiredBelowSlot(expiredBelowSlot);
+    pendingDue.forEach((slot, key) -> batch.expireAt(slot, key));
+    batch.expiryCursor(expiryCursor);
     durable.commit(batch, flushedMarker);
     pending.clear();
     pendingDue.clear();

@@ -11,8 +11,8 @@ import java.util.function.ObjLongConsumer;
 
 /**
  * The writes of one applied entry, with read-your-writes for keys touched twice in the entry:
- * bucket states (a {@code null} state means delete), the keys to index for expiry and the slot
- * below which expiry is done. Kept in first-touch order so that what reaches the store never
+ * bucket states (a {@code null} state means delete), the keys to index for expiry and how far
+ * expiry has gone. Kept in first-touch order so that what reaches the store never
  * depends on hash order.
  */
 public final class WriteSet {
@@ -20,7 +20,7 @@ public final class WriteSet {
 
   private final Map<ByteBuffer, BucketState> writes = new LinkedHashMap<>();
   private final List<Due> due = new ArrayList<>();
-  private long expiredBelowSlot;
+  private ExpiryCursor expiryCursor = ExpiryCursor.START;
 
   /** True when {@code key} was written in this set (its state, possibly null, is in {@link #get}). */
   public boolean contains(byte[] key) {
@@ -40,16 +40,21 @@ public final class WriteSet {
     due.add(new Due(slot, key));
   }
 
-  /**
-   * The slot below which every slot has been expired, to store with these writes; the store
-   * drops its index of the slots from its previous value up to this one.
-   */
+  /** Expiry is done below {@code slot}: short for {@link #expiryCursor(ExpiryCursor)} at it. */
   public void expiredBelowSlot(long slot) {
-    this.expiredBelowSlot = slot;
+    this.expiryCursor = ExpiryCursor.at(slot);
   }
 
-  public long expiredBelowSlot() {
-    return expiredBelowSlot;
+  /**
+   * How far expiry has gone, to store with these writes; the store drops its index of the slots
+   * from its previous cursor's slot up to this one's.
+   */
+  public void expiryCursor(ExpiryCursor cursor) {
+    this.expiryCursor = cursor;
+  }
+
+  public ExpiryCursor expiryCursor() {
+    return expiryCursor;
   }
 
   public int size() {

@@ -3,6 +3,7 @@ package io.raftlimiter.statemachine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
@@ -11,11 +12,13 @@ import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.ExpirySlots;
 import io.raftlimiter.store.InMemoryBucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
+import io.raftlimiter.store.WriteBehindBucketStore;
 import io.raftlimiter.testing.StoreDump;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +109,76 @@ class ExpiryTest {
         assertEquals(rocks.expiredBelowSlot(), memory.expiredBelowSlot(), "round " + round);
         assertEquals(due(rocks), due(memory), "round " + round);
       }
+    }
+  }
+
+  /**
+   * The first entry after a quiet spell in which every bucket refilled deletes a bounded number of
+   * them; the entries after it go on where it stopped until all are gone.
+   */
+  @Test
+  void anEntryAfterAQuietSpellExpiresABoundedNumberOfBuckets() {
+    int keys = EntryApplier.MAX_EXPIRY_VISITS * 5 / 2;
+    String[] all = new String[keys];
+    for (int k = 0; k < keys; k++) {
+      all[k] = "user-" + k;
+    }
+    try (InMemoryBucketStore store = new InMemoryBucketStore()) {
+      EntryApplier applier = new EntryApplier(store);
+      applier.apply(takeOne(SECOND, all), 1, 1);
+      assertEquals(keys, store.approximateSize());
+
+      long afterTheSpell = 3600 * SECOND;
+      applier.apply(takeOne(afterTheSpell), 1, 2);
+      assertEquals(keys - EntryApplier.MAX_EXPIRY_VISITS, store.approximateSize(),
+          "one entry's expiry is bounded");
+      applier.apply(takeOne(afterTheSpell + 1), 1, 3);
+      assertEquals(keys - 2 * EntryApplier.MAX_EXPIRY_VISITS, store.approximateSize());
+      applier.apply(takeOne(afterTheSpell + 2), 1, 4);
+      assertEquals(0, store.approximateSize());
+      assertEquals(ExpirySlots.slotOf(afterTheSpell), store.expiredBelowSlot());
+      assertEquals(List.of(), due(store), "the index of the passed slots is gone with them");
+    }
+  }
+
+  /**
+   * With a small bound, expiry stops in the middle of slots; replicas that flushed their
+   * write-behind table at different points still stop at the same entry and hold the same state.
+   */
+  @Test
+  void replicasStopExpiryAtTheSameEntryWhateverTheyFlushed() throws Exception {
+    int bound = 5;
+    SplittableRandom rnd = new SplittableRandom(7);
+    try (InMemoryBucketStore memory = new InMemoryBucketStore();
+        RocksDbBucketStore rocks = RocksDbBucketStore.open(dir.resolve("rocks"));
+        WriteBehindBucketStore held = new WriteBehindBucketStore(
+            RocksDbBucketStore.open(dir.resolve("held")), 11)) {
+      List<BucketStore> stores = List.of(memory, rocks, held);
+      List<EntryApplier> appliers = stores.stream()
+          .map(store -> new EntryApplier(store, new RecentOps(), bound)).toList();
+      long nowNanos = SECOND;
+      for (int index = 1; index <= 300; index++) {
+        nowNanos += rnd.nextInt(10) == 0 ? 3 * SECOND : rnd.nextLong(SLOT / 2);
+        String[] keys = new String[rnd.nextInt(8)];
+        for (int k = 0; k < keys.length; k++) {
+          keys[k] = "k" + rnd.nextInt(60);
+        }
+        LogEntry entry = takeOne(nowNanos, keys);
+        List<?> decided = appliers.get(0).apply(entry, 1, index);
+        for (int i = 1; i < stores.size(); i++) {
+          assertEquals(decided, appliers.get(i).apply(entry, 1, index), "index " + index);
+        }
+        if (rnd.nextInt(7) == 0) {
+          held.flush();
+        }
+        for (BucketStore store : stores.subList(1, stores.size())) {
+          String where = store.getClass().getSimpleName() + " at index " + index;
+          assertEquals(StoreDump.of(memory), StoreDump.of(store), where);
+          assertEquals(memory.expiryCursor(), store.expiryCursor(), where);
+          assertEquals(due(memory), due(store), where);
+        }
+      }
+      assertTrue(memory.expiryCursor().lastKey() != null || memory.expiredBelowSlot() > 0);
     }
   }
 

@@ -30,7 +30,7 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
         new AppliedMarker(1, 1, 10));
     WriteSet second = writes(key("02"), null, key("03"), state(4, 4));
     second.expireAt(9, key("03"));
-    second.expiredBelowSlot(4);
+    second.expiryCursor(new ExpiryCursor(4, key("aa")));
     store.commit(second, new AppliedMarker(2, 5, 50));
   }
 
@@ -53,7 +53,7 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     store = RocksDbBucketStore.open(path);
     assertEquals(before, StoreDump.of(store));
     assertEquals(new AppliedMarker(2, 5, 50), store.appliedMarker());
-    assertEquals(4, store.expiredBelowSlot());
+    assertEquals(new ExpiryCursor(4, key("aa")), store.expiryCursor());
     assertDue(store, key("03"));
     assertEquals(state(4, 4), store.get(key("03")));
     assertNull(store.get(key("02")));
@@ -72,7 +72,7 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     try (RocksDbBucketStore copy = RocksDbBucketStore.open(checkpoint)) {
       assertEquals(atCheckpoint, StoreDump.of(copy));
       assertEquals(new AppliedMarker(2, 5, 50), copy.appliedMarker());
-      assertEquals(4, copy.expiredBelowSlot());
+      assertEquals(new ExpiryCursor(4, key("aa")), copy.expiryCursor());
       assertDue(copy, key("03"));
       assertEquals(state(1, 1), copy.get(key("01")), "later commits do not reach the checkpoint");
       assertNull(copy.get(key("04")));

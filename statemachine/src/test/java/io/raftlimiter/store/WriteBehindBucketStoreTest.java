@@ -26,11 +26,6 @@ class WriteBehindBucketStoreTest extends BucketStoreContract {
     return new WriteBehindBucketStore(RocksDbBucketStore.open(directory), SMALL);
   }
 
-  @Override
-  boolean visitsDueInOrder() {
-    return false;
-  }
-
   private static WriteBehindBucketStore holdingEverything(Path directory) throws IOException {
     return new WriteBehindBucketStore(RocksDbBucketStore.open(directory), Integer.MAX_VALUE);
   }
