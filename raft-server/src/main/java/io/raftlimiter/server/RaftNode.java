@@ -242,6 +242,8 @@ public final class RaftNode implements AutoCloseable {
     }
     registry.gauge("time.stamps-clamped", () -> () -> report.dataStateMachines()
         .mapToLong(RateLimiterStateMachine::clampedStamps).sum());
+    registry.gauge("dedup.forgotten-early", () -> () -> report.dataStateMachines()
+        .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum());
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));

@@ -199,6 +199,15 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     return leaderClock.clampedStamps();
   }
 
+  /**
+   * Outcomes of ops with ids forgotten before their window ended because the table was full
+   * ({@link RecentOps#forgottenEarly}), since the table was last loaded.
+   */
+  public long recentOpsForgottenEarly() {
+    EntryApplier current = applier;
+    return current == null ? 0 : current.recentOps().forgottenEarly();
+  }
+
   @Override
   public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
     LogEntryProto entry = trx.getLogEntry();

@@ -5,7 +5,8 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.MalformedEntryException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,8 +20,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Part of the replicated state, so deterministic: it changes only in apply, with the entries'
  * times; it is kept in apply order, which with one window for all is expiry order; and it goes
- * into every snapshot ({@link #encode}). Memory follows the rate of ops with ids times the
- * window (about 150 bytes an op), not the number of keys.
+ * into every snapshot ({@link #encode}).
+ *
+ * <p>Bounded in bytes whatever the callers send. An op is remembered by a 128-bit digest of its
+ * key and id (SHA-256, so that no caller can make its op collide with another's), so a record
+ * has the same size however long the key and id are; and at most {@link #MAX_REMEMBERED} are
+ * kept, the oldest forgotten first, before its window ends, once the table is full. That holds
+ * the table to about 40 MiB of heap and 13 MiB in a snapshot per group; the window then lasts as
+ * long as that many ops take (at 10,000 ops with ids a second, 26 s). Both bounds are constants,
+ * not settings: replicas with different bounds would answer the same retry differently.
  */
 public final class RecentOps {
   /**
@@ -30,46 +38,81 @@ public final class RecentOps {
    * log), with room for a slow commit.
    */
   public static final long WINDOW_NANOS = TimeUnit.SECONDS.toNanos(30);
-  private static final int RECORD_BYTES = 2 + 8 + 1 + 8 + 8 + 8;
+  /** Outcomes remembered at most; past it the oldest is forgotten early. */
+  public static final int MAX_REMEMBERED = 1 << 18;
+  /** Marks the digest format in {@link #encode}; the format before it began with a count >= 0. */
+  private static final int FORMAT_DIGESTS = -1;
+  private static final int RECORD_BYTES = 8 + 8 + 8 + 1 + 8 + 8 + 8;
+  private static final int LEGACY_RECORD_BYTES = 2 + 8 + 1 + 8 + 8 + 8;
 
-  /** An op's key and id, compared by content. */
-  private record OpKey(byte[] bytes) {
-    static OpKey of(BucketOp op) {
-      byte[] key = op.key();
-      byte[] id = op.id();
-      ByteBuffer bytes = ByteBuffer.allocate(2 + key.length + id.length);
-      bytes.putShort((short) key.length).put(key).put(id);
-      return new OpKey(bytes.array());
+  /** The first 128 bits of SHA-256 over an op's key length, key and id. */
+  private record Digest(long high, long low) {
+    static Digest of(MessageDigest sha256, byte[] key, byte[] id) {
+      sha256.update((byte) (key.length >>> 8));
+      sha256.update((byte) key.length);
+      sha256.update(key);
+      return of(sha256, id);
     }
 
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof OpKey other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
+    /** The digest of {@code keyAndId} as the table before digests stored it. */
+    static Digest of(MessageDigest sha256, byte[] keyAndId) {
+      ByteBuffer hash = ByteBuffer.wrap(sha256.digest(keyAndId));
+      return new Digest(hash.getLong(), hash.getLong());
     }
   }
 
   private record Outcome(Decision decision, long expiresNanos) {}
 
-  private final LinkedHashMap<OpKey, Outcome> outcomes = new LinkedHashMap<>();
+  private final LinkedHashMap<Digest, Outcome> outcomes = new LinkedHashMap<>();
+  /** Used by the one applying thread only, as the whole table is. */
+  private final MessageDigest sha256 = sha256();
+  private final int maxRemembered;
+  /** Written by the applying thread only; volatile for the metrics that read it. */
+  private volatile long forgottenEarly;
+
+  public RecentOps() {
+    this(MAX_REMEMBERED);
+  }
+
+  /** A table with a smaller bound, for tests that reach it. */
+  RecentOps(int maxRemembered) {
+    this.maxRemembered = maxRemembered;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+
+  private Digest digest(BucketOp op) {
+    return Digest.of(sha256, op.key(), op.id());
+  }
 
   /** The first outcome of an op with {@code op}'s key and id, or null when none is remembered. */
   public Decision recall(BucketOp op) {
     if (!op.hasId()) {
       return null;
     }
-    Outcome outcome = outcomes.get(OpKey.of(op));
+    Outcome outcome = outcomes.get(digest(op));
     return outcome == null ? null : outcome.decision();
   }
 
-  /** Remembers the outcome of {@code op}, applied at {@code nowNanos}, if it has an id. */
+  /**
+   * Remembers the outcome of {@code op}, applied at {@code nowNanos}, if it has an id; when the
+   * table is full, the oldest outcome is forgotten.
+   */
   public void remember(BucketOp op, Decision decision, long nowNanos) {
     if (op.hasId()) {
-      outcomes.putIfAbsent(OpKey.of(op), new Outcome(decision, nowNanos + WINDOW_NANOS));
+      outcomes.putIfAbsent(digest(op), new Outcome(decision, nowNanos + WINDOW_NANOS));
+      if (outcomes.size() > maxRemembered) {
+        Iterator<Outcome> oldest = outcomes.values().iterator();
+        oldest.next();
+        oldest.remove();
+        forgottenEarly++;
+      }
     }
   }
 
@@ -89,20 +132,24 @@ public final class RecentOps {
   }
 
   /**
-   * The table as bytes, in apply order:
-   * {@code count:i32 count x { opKeyLength:u16 opKey expiresNanos:i64 allowed:u8 remaining:i64
-   * retryAfterMillis:i64 granted:i64 }}.
+   * Outcomes this replica forgot before their window ended because the table was full, since it
+   * started: when it grows, retries later than the table's span may be charged again.
+   */
+  public long forgottenEarly() {
+    return forgottenEarly;
+  }
+
+  /**
+   * The table as bytes, in apply order: {@code -1:i32 count:i32 count x { digest:i64 i64
+   * expiresNanos:i64 allowed:u8 remaining:i64 retryAfterMillis:i64 granted:i64 }}. At most
+   * {@link #MAX_REMEMBERED} records, so about 13 MiB.
    */
   public byte[] encode() {
-    int size = 4;
-    for (OpKey key : outcomes.keySet()) {
-      size += RECORD_BYTES + key.bytes().length;
-    }
-    ByteBuffer buffer = ByteBuffer.allocate(size);
-    buffer.putInt(outcomes.size());
-    for (Map.Entry<OpKey, Outcome> e : outcomes.entrySet()) {
+    ByteBuffer buffer = ByteBuffer.allocate(8 + outcomes.size() * RECORD_BYTES);
+    buffer.putInt(FORMAT_DIGESTS).putInt(outcomes.size());
+    for (Map.Entry<Digest, Outcome> e : outcomes.entrySet()) {
       Decision d = e.getValue().decision();
-      buffer.putShort((short) e.getKey().bytes().length).put(e.getKey().bytes())
+      buffer.putLong(e.getKey().high()).putLong(e.getKey().low())
           .putLong(e.getValue().expiresNanos())
           .put((byte) (d.allowed() ? 1 : 0)).putLong(d.remaining())
           .putLong(d.retryAfterMillis()).putLong(d.granted());
@@ -110,7 +157,11 @@ public final class RecentOps {
     return buffer.array();
   }
 
-  /** The table {@link #encode} wrote; an empty one for {@code null}. */
+  /**
+   * The table {@link #encode} wrote, or one saved before outcomes were kept by digest (its keys
+   * and ids are digested as they are read); an empty one for {@code null}. A saved table larger
+   * than the bound keeps its newest records.
+   */
   public static RecentOps decode(byte[] encoded) {
     RecentOps table = new RecentOps();
     if (encoded == null) {
@@ -118,18 +169,32 @@ public final class RecentOps {
     }
     try {
       ByteBuffer buffer = ByteBuffer.wrap(encoded);
-      int count = buffer.getInt();
-      if (count < 0 || count > buffer.remaining() / RECORD_BYTES) {
+      int first = buffer.getInt();
+      boolean legacy = first != FORMAT_DIGESTS;
+      int count = legacy ? first : buffer.getInt();
+      int recordBytes = legacy ? LEGACY_RECORD_BYTES : RECORD_BYTES;
+      if (count < 0 || count > buffer.remaining() / recordBytes) {
         throw new MalformedEntryException("bad count of recent ops " + count);
       }
       for (int i = 0; i < count; i++) {
-        byte[] key = new byte[Short.toUnsignedInt(buffer.getShort())];
-        buffer.get(key);
+        Digest digest;
+        if (legacy) {
+          byte[] keyAndId = new byte[Short.toUnsignedInt(buffer.getShort())];
+          buffer.get(keyAndId);
+          digest = Digest.of(table.sha256, keyAndId);
+        } else {
+          digest = new Digest(buffer.getLong(), buffer.getLong());
+        }
         long expires = buffer.getLong();
         byte allowed = buffer.get();
         Decision decision = new Decision(allowed == 1, buffer.getLong(), buffer.getLong(),
             buffer.getLong());
-        table.outcomes.put(new OpKey(key), new Outcome(decision, expires));
+        table.outcomes.put(digest, new Outcome(decision, expires));
+        if (table.outcomes.size() > table.maxRemembered) {
+          Iterator<Digest> oldest = table.outcomes.keySet().iterator();
+          oldest.next();
+          oldest.remove();
+        }
       }
       if (buffer.hasRemaining()) {
         throw new MalformedEntryException(buffer.remaining() + " bytes after the recent ops");

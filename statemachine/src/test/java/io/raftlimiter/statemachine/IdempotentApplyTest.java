@@ -135,4 +135,48 @@ class IdempotentApplyTest {
     assertFalse(apply(restored, T0 + SECOND, acquire("k", "r2")).allowed());
     assertNull(new RecentOps().recall(acquire("k", "r1")));
   }
+
+  /**
+   * Callers choose the length of keys and ids and how many distinct ids they send; the table's
+   * memory and its snapshot do not follow either.
+   */
+  @Test
+  void theTableIsBoundedWhateverTheCallersSend() {
+    RecentOps table = new RecentOps();
+    byte[] longKey = new byte[BucketOp.MAX_KEY_BYTES];
+    Decision allowed = new Decision(true, 0, 0, 1);
+    BucketOp first = null;
+    BucketOp last = null;
+    for (int i = 0; i <= RecentOps.MAX_REMEMBERED; i++) {
+      byte[] id = new byte[BucketOp.MAX_ID_BYTES];
+      java.nio.ByteBuffer.wrap(id).putInt(i);
+      last = new BucketOp(longKey, 1, ONE, OpKind.ACQUIRE, id);
+      first = first == null ? last : first;
+      table.remember(last, allowed, T0);
+    }
+    assertEquals(RecentOps.MAX_REMEMBERED, table.size());
+    assertEquals(1, table.forgottenEarly());
+    assertNull(table.recall(first), "the oldest is forgotten first");
+    assertEquals(allowed, table.recall(last));
+    int recordBytes = 49;
+    assertEquals(8 + RecentOps.MAX_REMEMBERED * recordBytes, table.encode().length,
+        "a record's size does not depend on the key's or the id's");
+    assertEquals(RecentOps.MAX_REMEMBERED, RecentOps.decode(table.encode()).size());
+  }
+
+  @Test
+  void aTableSavedBeforeDigestsIsReadAndAnswersItsRetries() {
+    byte[] key = "k".getBytes(StandardCharsets.UTF_8);
+    byte[] id = "r1".getBytes(StandardCharsets.UTF_8);
+    java.nio.ByteBuffer legacy = java.nio.ByteBuffer.allocate(4 + 2 + 2 + key.length + id.length
+        + 8 + 1 + 8 + 8 + 8);
+    legacy.putInt(1).putShort((short) (2 + key.length + id.length))
+        .putShort((short) key.length).put(key).put(id)
+        .putLong(T0 + RecentOps.WINDOW_NANOS).put((byte) 1).putLong(0).putLong(0).putLong(1);
+
+    RecentOps table = RecentOps.decode(legacy.array());
+
+    assertEquals(new Decision(true, 0, 0, 1), table.recall(acquire("k", "r1")));
+    assertNull(table.recall(acquire("k", "r2")));
+  }
 }
