@@ -5,6 +5,7 @@ import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.control.HostedReplica;
 import io.raftlimiter.server.control.MetadataGroup;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -121,6 +122,9 @@ final class NodeStatusReport {
         .setGroupId(ClusterGroups.metaGroupId().getUuid().toString());
     try {
       configuration(division, builder);
+      if (reportedFailed(division, builder)) {
+        return Optional.of(builder.build());
+      }
       var info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
       builder.setRole(info.getCurrentRole().name())
@@ -143,7 +147,19 @@ final class NodeStatusReport {
     builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
   }
 
-  /** The group's state on this node's replica; empty when this node hosts none. */
+  /**
+   * Marks a replica that Ratis has stopped as {@link HostedReplica#FAILED_ROLE}: it stays
+   * registered with the server, but it applies and answers nothing, and its last role would
+   * read as if it still did.
+   */
+  private static boolean reportedFailed(RaftServer.Division division, GroupStatus.Builder builder) {
+    if (division.getInfo().isAlive()) {
+      return false;
+    }
+    builder.setRole(HostedReplica.FAILED_ROLE).setTerm(division.getInfo().getCurrentTerm());
+    return true;
+  }
+
   /** How long ago {@code writtenMillis} was by this node's clock; -1 for no snapshot. */
   private static long ageMillis(long writtenMillis) {
     return writtenMillis < 0 ? -1 : Math.max(0, System.currentTimeMillis() - writtenMillis);
@@ -161,6 +177,9 @@ final class NodeStatusReport {
         .setGroupId(raftGroup.getGroupId().getUuid().toString());
     try {
       configuration(division, builder);
+      if (reportedFailed(division, builder)) {
+        return Optional.of(builder.build());
+      }
       var info = division.getInfo();
       RaftPeerId leader = info.getLeaderId();
       RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();

@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -13,8 +14,10 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.control.HostedReplica;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.local.LocalCluster;
+import io.raftlimiter.server.ops.Readiness;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +27,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -112,6 +118,74 @@ class ReplicaRecoveryTest {
         assertTrue(cluster.node(node).status().getMetadataProblem().isEmpty());
       }
     }
+  }
+
+  /**
+   * Ratis stops a replica whose state machine threw (apply, snapshot), but the server keeps it
+   * registered. Its node reports it as failed and turns unready, and the controller replaces the
+   * copy; the node is ready again once its copy of the group is a running one.
+   */
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aReplicaThatStoppedIsReportedAndReplaced() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(NODES, dir, b -> b
+        .set(NodeConfigKeys.GROUPS, GROUPS)
+        .set(NodeConfigKeys.REPLICATION, REPLICATION)
+        .set(NodeConfigKeys.DEAD_AFTER_MS, 1_500)
+        .set(NodeConfigKeys.CONTROLLER_INTERVAL_MS, 200));
+         RateLimiterClient client = RateLimiterClient.newBuilder()
+             .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build()) {
+      cluster.awaitLeaders(Duration.ofSeconds(60));
+      List<List<String>> placement = new PlacementRing(List.of("n1", "n2", "n3", "n4"))
+          .placement(GROUPS, REPLICATION);
+      int victim = NODES - 1; // not in the metadata group, so the controller goes on
+      await(cluster, "every group on its " + REPLICATION + " replicas, and no stray copies",
+          () -> placedAsRingSays(cluster, cluster.node(0).metadata(), placement)
+              && hostsExactly(cluster, victim, placement));
+      List<String> drained = keysCoveringEveryGroup();
+      for (String key : drained) {
+        for (int i = 0; i < CAPACITY; i++) {
+          assertTrue(client.acquire(acquire(key)).getAllowed());
+        }
+      }
+      GroupStatus copy = cluster.node(victim).status().getGroupsList().stream()
+          .filter(g -> !g.getRole().equals("LEADER")).findFirst().orElseThrow();
+      RaftGroupId groupId = RaftGroupId.valueOf(UUID.fromString(copy.getGroupId()));
+
+      // What Ratis does to a replica whose state machine threw; closing takes seconds, and the
+      // controller may already act on the report meanwhile, so the report is watched from here.
+      RaftServer.Division division = cluster.node(victim).raftServer().getDivision(groupId);
+      Thread closer = new Thread(division::close, "closer");
+      closer.start();
+      Readiness whenFailed = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (whenFailed == null && System.nanoTime() < deadline) {
+        GroupStatus reported = groupStatus(cluster, victim, copy.getIndex());
+        if (reported != null && reported.getRole().equals(HostedReplica.FAILED_ROLE)) {
+          whenFailed = cluster.node(victim).readiness();
+        }
+        Thread.sleep(2);
+      }
+      closer.join();
+      assertNotNull(whenFailed, "the stopped replica was never reported as failed");
+      assertFalse(whenFailed.ready());
+      assertTrue(whenFailed.reasons().toString().contains("group " + copy.getIndex()),
+          whenFailed.reasons().toString());
+      await(cluster, "the stopped copy replaced by a running one, and its node ready", () -> {
+        GroupStatus now = groupStatus(cluster, victim, copy.getIndex());
+        return placedAsRingSays(cluster, cluster.node(0).metadata(), placement)
+            && now != null && !now.getRole().equals(HostedReplica.FAILED_ROLE)
+            && now.getAppliedIndex() > 0 && cluster.node(victim).readiness().ready();
+      });
+      for (String key : drained) {
+        assertFalse(client.acquire(acquire(key)).getAllowed(), key + " is still drained");
+      }
+    }
+  }
+
+  private static GroupStatus groupStatus(LocalCluster cluster, int node, int group) {
+    return cluster.node(node).status().getGroupsList().stream()
+        .filter(g -> g.getIndex() == group).findFirst().orElse(null);
   }
 
   /** Replica moves counted by the nodes before {@code end}. */

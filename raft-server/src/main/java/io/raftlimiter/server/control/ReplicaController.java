@@ -206,7 +206,8 @@ public final class ReplicaController implements AutoCloseable {
   private static HostedReplica hosted(String node, int group, GroupStatus status) {
     return new HostedReplica(node, group, status.getRole().equals("LEADER"), status.getTerm(),
         status.getConfigurationIndex(), Set.copyOf(status.getPeerIdsList()),
-        Set.copyOf(status.getPreviousPeerIdsList()));
+        Set.copyOf(status.getPreviousPeerIdsList()),
+        status.getRole().equals(HostedReplica.FAILED_ROLE));
   }
 
   /** Asks every member for its status at once; the ones that answer in time are alive. */

@@ -212,9 +212,10 @@ public final class ReplicaPlanner {
   }
 
   /**
-   * The members of {@code leader}'s configuration whose copy is gone: wiped members, and live
-   * ones that answered the probe without a copy of the group (a node stopped between making its
-   * storage and formatting its replicas, or a replica deleted by hand).
+   * The members of {@code leader}'s configuration whose copy is gone: wiped members, live ones
+   * that answered the probe without a copy of the group (a node stopped between making its
+   * storage and formatting its replicas, or a replica deleted by hand), and those whose copy has
+   * failed (its state machine threw, and Ratis stopped it).
    */
   private static Set<String> lostCopies(Situation situation, HostedReplica leader,
       Set<String> wiped) {
@@ -222,7 +223,7 @@ public final class ReplicaPlanner {
     for (String node : leader.peers()) {
       boolean answered = situation.reportedStorage().containsKey(node);
       boolean hosts = situation.replicas().stream()
-          .anyMatch(c -> c.group() == leader.group() && c.node().equals(node));
+          .anyMatch(c -> c.group() == leader.group() && c.node().equals(node) && !c.failed());
       if (wiped.contains(node) || (answered && !hosts)) {
         lost.add(node);
       }

@@ -2,6 +2,7 @@ package io.raftlimiter.server.ops;
 
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.server.control.HostedReplica;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +10,8 @@ import java.util.List;
  * Whether a node is ready to serve, from its status: it has loaded the cluster's metadata, and
  * every group it hosts has a leader it knows (so STRONG decisions can commit, and LEASED and
  * EVENTUAL ones can sync). A group that lost its quorum has no leader after an election timeout,
- * so a node cut off with a minority turns unready. Pure.
+ * so a node cut off with a minority turns unready; and none of its replicas has stopped (a
+ * failed replica still counts as hosted by Ratis, but serves nothing). Pure.
  *
  * @param reasons why it is not ready; empty when it is
  */
@@ -24,12 +26,22 @@ public record Readiness(boolean ready, List<String> reasons) {
       reasons.add("the cluster's metadata is not loaded yet"
           + (status.getMetadataProblem().isEmpty() ? "" : ": " + status.getMetadataProblem()));
     }
+    if (status.getMetadataGroup().getRole().equals(HostedReplica.FAILED_ROLE)) {
+      reasons.add(failed("the metadata group"));
+    }
     for (GroupStatus group : status.getGroupsList()) {
-      if (group.getLeaderId().isEmpty()) {
+      if (group.getRole().equals(HostedReplica.FAILED_ROLE)) {
+        reasons.add(failed("group " + group.getIndex()));
+      } else if (group.getLeaderId().isEmpty()) {
         reasons.add("group " + group.getIndex() + " has no leader (" + group.getRole()
             .toLowerCase(java.util.Locale.ROOT) + " in term " + group.getTerm() + ")");
       }
     }
     return new Readiness(reasons.isEmpty(), reasons);
+  }
+
+  private static String failed(String group) {
+    return "the replica of " + group + " on this node has stopped (its state machine failed, see"
+        + " the node's log); the controller replaces it";
   }
 }

@@ -227,6 +227,37 @@ class ReplicaPlannerTest {
         ReplicaPlanner.plan(s));
   }
 
+  /**
+   * A replica whose state machine threw is stopped by Ratis but still registered with its
+   * server: its node reports it as failed, and it is taken out like a lost copy.
+   */
+  @Test
+  void aFailedCopyIsTakenOutLikeALostOne() {
+    List<String> three = List.of("n1", "n2", "n3");
+    HostedReplica failed = new HostedReplica("n3", 0, false, 3, CURRENT,
+        Set.of("n1", "n2", "n3"), Set.of(), true);
+    Situation s = new Situation(1, 3, three, Set.of(), Set.of(), Map.of(0, three),
+        List.of(leader("n1", 0, 3, "n1", "n2", "n3"), follower("n2", 0, 3, "n1", "n2", "n3"),
+            failed),
+        recordedStorage(three), reported(three, Set.of()));
+
+    assertEquals(List.of(new Move(0, three, List.of("n1", "n2"), List.of(), "n1")),
+        ReplicaPlanner.plan(s));
+  }
+
+  /** Once outside its group's configuration, a failed copy is dropped like any stray one. */
+  @Test
+  void aFailedCopyOutsideTheConfigurationIsDropped() {
+    List<String> three = List.of("n1", "n2", "n3");
+    HostedReplica failed = new HostedReplica("n3", 0, false, 3, CURRENT - 1,
+        Set.of("n1", "n2", "n3"), Set.of(), true);
+    Situation s = new Situation(1, 2, three, Set.of(), Set.of(), Map.of(0, List.of("n1", "n2")),
+        List.of(leader("n1", 0, 4, "n1", "n2"), follower("n2", 0, 4, "n1", "n2"), failed),
+        recordedStorage(three), reported(three, Set.of()));
+
+    assertEquals(List.of(new DropStray("n3", 0)), ReplicaPlanner.plan(s));
+  }
+
   /** Item 3: the metadata group leaves a dead replica for the first eligible member by id. */
   @Test
   void theMetadataGroupMovesOffADeadReplica() {
