@@ -18,6 +18,7 @@ import io.raftlimiter.server.control.HostedReplica;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.local.LocalCluster;
 import io.raftlimiter.server.ops.Readiness;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,16 +51,24 @@ class ReplicaRecoveryTest {
 
   @TempDir Path dir;
 
-  @Test
-  @Timeout(value = 180, unit = TimeUnit.SECONDS)
-  void aDeadNodesReplicasAreReplacedAndItRejoinsWhenItReturns() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(NODES, dir, b -> b
+  private LocalCluster startCluster() throws IOException {
+    return LocalCluster.start(NODES, dir, b -> b
         .set(NodeConfigKeys.GROUPS, GROUPS)
         .set(NodeConfigKeys.REPLICATION, REPLICATION)
         .set(NodeConfigKeys.DEAD_AFTER_MS, 1_500)
         .set(NodeConfigKeys.CONTROLLER_INTERVAL_MS, 200));
-         RateLimiterClient client = RateLimiterClient.newBuilder()
-             .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build()) {
+  }
+
+  private static RateLimiterClient clientOf(LocalCluster cluster) {
+    return RateLimiterClient.newBuilder()
+        .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build();
+  }
+
+  @Test
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  void aDeadNodesReplicasAreReplacedAndItRejoinsWhenItReturns() throws Exception {
+    try (LocalCluster cluster = startCluster();
+         RateLimiterClient client = clientOf(cluster)) {
       cluster.awaitLeaders(Duration.ofSeconds(60));
       List<String> drained = keysCoveringEveryGroup();
       for (String key : drained) {
@@ -128,13 +137,8 @@ class ReplicaRecoveryTest {
   @Test
   @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void aReplicaThatStoppedIsReportedAndReplaced() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(NODES, dir, b -> b
-        .set(NodeConfigKeys.GROUPS, GROUPS)
-        .set(NodeConfigKeys.REPLICATION, REPLICATION)
-        .set(NodeConfigKeys.DEAD_AFTER_MS, 1_500)
-        .set(NodeConfigKeys.CONTROLLER_INTERVAL_MS, 200));
-         RateLimiterClient client = RateLimiterClient.newBuilder()
-             .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build()) {
+    try (LocalCluster cluster = startCluster();
+         RateLimiterClient client = clientOf(cluster)) {
       cluster.awaitLeaders(Duration.ofSeconds(60));
       List<List<String>> placement = new PlacementRing(List.of("n1", "n2", "n3", "n4"))
           .placement(GROUPS, REPLICATION);
