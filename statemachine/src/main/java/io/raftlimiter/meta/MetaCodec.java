@@ -175,7 +175,12 @@ public final class MetaCodec {
       }
       Map<String, BucketLimit> rules = new TreeMap<>();
       for (int i = 0; i < count; i++) {
-        rules.put(readString(in), readLimit(in));
+        String prefix = readString(in);
+        String invalid = ClusterMetadata.invalidPrefix(prefix); // apply kept every one shorter
+        if (invalid != null) {
+          throw new IllegalArgumentException(invalid);
+        }
+        rules.put(prefix, readLimit(in));
       }
       Map<String, String> joined = new TreeMap<>();
       readStrings(in).forEach(spec -> joined.put(ClusterMetadata.idOf(spec), spec));

@@ -112,15 +112,35 @@ public final class MetadataStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext trx = super.startTransaction(request);
     try {
-      MetaCommand command = MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
+      MetaCommand command =
+          MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
       MetaCommand plain = command instanceof MetaCommand.Fenced fenced ? fenced.command() : command;
-      if (plain instanceof MetaCommand.AddMember add && MemberSpec.problem(add.spec()) != null) {
-        throw new IllegalArgumentException(MemberSpec.problem(add.spec()));
+      String invalid = invalidBeforeLogging(plain, metadata);
+      if (invalid != null) {
+        throw new IllegalArgumentException(invalid);
       }
     } catch (IllegalArgumentException e) {
       trx.setException(e); // refused before replication: apply never meets a malformed entry
     }
     return trx;
+  }
+
+  /**
+   * Why the leader refuses {@code command} before it is logged, judged by the metadata it has
+   * applied, or null. Apply checks again, against the metadata the entry meets: this check only
+   * keeps what is bound to be refused out of the log.
+   */
+  private static String invalidBeforeLogging(MetaCommand command, ClusterMetadata applied) {
+    if (command instanceof MetaCommand.AddMember add) {
+      return MemberSpec.problem(add.spec());
+    }
+    if (command instanceof MetaCommand.SetRule set) {
+      return applied.invalidRule(set);
+    }
+    if (command instanceof MetaCommand.RemoveRule remove) {
+      return ClusterMetadata.invalidPrefix(remove.prefix());
+    }
+    return null;
   }
 
   @Override

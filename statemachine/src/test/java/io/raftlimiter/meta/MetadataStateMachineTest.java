@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.bucket.BucketLimit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -52,21 +53,45 @@ class MetadataStateMachineTest {
     assertEquals(1, machine.getLastAppliedTermIndex().getIndex());
   }
 
+  private static RaftClientRequest write(MetaCommand command) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(ClientId.randomId()).setServerId(RaftPeerId.valueOf("n1"))
+        .setGroupId(RaftGroupId.randomId()).setCallId(1)
+        .setMessage(Message.valueOf(ByteString.copyFrom(MetaCodec.encode(command))))
+        .setType(RaftClientRequest.writeRequestType())
+        .build();
+  }
+
   @Test
   void anInvalidMemberIsRefusedBeforeItIsLogged() throws Exception {
     MetadataStateMachine machine = new MetadataStateMachine();
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(ClientId.randomId()).setServerId(RaftPeerId.valueOf("n1"))
-        .setGroupId(RaftGroupId.randomId()).setCallId(1)
-        .setMessage(Message.valueOf(ByteString.copyFrom(
-            MetaCodec.encode(new MetaCommand.AddMember("n3=host:1:99999")))))
-        .setType(RaftClientRequest.writeRequestType())
-        .build();
 
-    TransactionContext trx = machine.startTransaction(request);
+    TransactionContext trx =
+        machine.startTransaction(write(new MetaCommand.AddMember("n3=host:1:99999")));
 
     assertTrue(trx.getException() != null, "refused in startTransaction");
     assertTrue(trx.getException().getMessage().contains("ports must be from 1 to 65535"),
         trx.getException().getMessage());
+  }
+
+  /** A rule apply is bound to refuse never reaches the log, fenced by the controller or not. */
+  @Test
+  void aRuleThatApplyWouldRefuseIsRefusedBeforeItIsLogged() throws Exception {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    String tooLong = "k".repeat(MetaCommand.MAX_PREFIX_BYTES + 1);
+    List<MetaCommand> refused = List.of(
+        new MetaCommand.SetRule(tooLong, BucketLimit.of(1, 1)),
+        new MetaCommand.Fenced(3, new MetaCommand.SetRule(tooLong, BucketLimit.of(1, 1))),
+        new MetaCommand.RemoveRule(tooLong));
+
+    for (MetaCommand command : refused) {
+      TransactionContext trx = machine.startTransaction(write(command));
+
+      assertTrue(trx.getException() instanceof IllegalArgumentException, command.toString());
+      assertTrue(trx.getException().getMessage().contains("513 UTF-8 bytes"),
+          trx.getException().getMessage());
+    }
+    assertNull(machine.startTransaction(write(new MetaCommand.SetRule("k", BucketLimit.of(1, 1))))
+        .getException());
   }
 }
