@@ -39,6 +39,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
+  private volatile EncodedRead lastRead;
 
   /** Calls {@code listener} with the metadata after every change this replica applies. */
   public void onChange(Consumer<ClusterMetadata> listener) {
@@ -171,10 +172,24 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.valueOf(
-        ByteString.copyFrom(
-            MetaCodec.encodeReply(null, metadata))));
+    return CompletableFuture.completedFuture(readReply(metadata));
   }
+
+  /**
+   * The reply to a read of {@code current}, encoded once per version: every node reads the
+   * metadata every second, and it mostly has not changed.
+   */
+  private Message readReply(ClusterMetadata current) {
+    EncodedRead last = lastRead;
+    if (last == null || last.metadata() != current) {
+      last = new EncodedRead(current, Message.valueOf(
+          ByteString.copyFrom(MetaCodec.encodeReply(null, current))));
+      lastRead = last; // a race encodes one version twice, no more
+    }
+    return last.reply();
+  }
+
+  private record EncodedRead(ClusterMetadata metadata, Message reply) {}
 
   /** Installs {@code next} and tells the listeners; a listener that throws is logged, no more. */
   private void publish(ClusterMetadata next) {

@@ -2,6 +2,7 @@ package io.raftlimiter.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
@@ -93,5 +94,20 @@ class MetadataStateMachineTest {
     }
     assertNull(machine.startTransaction(write(new MetaCommand.SetRule("k", BucketLimit.of(1, 1))))
         .getException());
+  }
+
+  /** Nodes read the metadata every second: an unchanged version is not encoded again. */
+  @Test
+  void readsOfAnUnchangedVersionShareOneEncoding() {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    apply(machine, 1, new MetaCommand.SetRule("tenant:", BucketLimit.of(1, 1)));
+
+    Message first = machine.query(Message.EMPTY).join();
+    Message second = machine.query(Message.EMPTY).join();
+    apply(machine, 2, new MetaCommand.SetRule("other:", BucketLimit.of(1, 1)));
+    Message changed = machine.query(Message.EMPTY).join();
+
+    assertSame(first.getContent(), second.getContent());
+    assertEquals(2, MetaCodec.decodeReply(changed.getContent().toByteArray()).metadata().version());
   }
 }

@@ -303,7 +303,9 @@ public final class MetadataGroup implements AutoCloseable {
         throw new IllegalStateException("metadata group: " + reply.getException(),
             reply.getException());
       }
-      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray());
+      // Mostly the metadata this node holds already: then it is reused, not decoded again.
+      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray(),
+          current.get());
       offer(decoded.metadata());
       return decoded;
     });
