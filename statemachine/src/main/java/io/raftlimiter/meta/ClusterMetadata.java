@@ -12,8 +12,8 @@ import java.util.TreeSet;
 
 /**
  * The cluster's metadata at one point of the metadata group's log, immutable: the shape it was
- * created with, the limit rules, and the membership (dead members, where groups' replicas are). {@code version} is the log index of the last change, so a
- * larger version is always newer.
+ * created with, the limit rules, and the membership (dead members, where groups' replicas are).
+ * {@code version} is the log index of the last change, so a larger version is always newer.
  *
  * <p>{@link #apply} is the whole state transition, pure and deterministic, so every replica of the
  * metadata group computes the same metadata from the same log.
@@ -24,6 +24,8 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
       new ClusterMetadata(0, null, LimitRules.NONE, Membership.INITIAL);
   /** How a refusal to remove a rule that does not exist begins. */
   public static final String NO_SUCH_RULE = "no rule for prefix";
+  /** How a refusal of a rule that would take the rule set past its bounds begins. */
+  public static final String RULE_SET_FULL = "the rule set is full";
 
   /**
    * Applies {@code command}, found at log index {@code index} in an entry of {@code term}: a
@@ -78,15 +80,12 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
   }
 
   private MetaReply setRule(MetaCommand.SetRule set, long index) {
-    String invalid = invalidPrefix(set.prefix());
+    String invalid = invalidRule(set);
     if (invalid != null) {
       return refuse(invalid);
     }
     Map<String, BucketLimit> next = new TreeMap<>(rules.asMap());
     next.put(set.prefix(), set.limit());
-    if (next.size() > MetaCommand.MAX_RULES) {
-      return refuse("the cluster holds " + MetaCommand.MAX_RULES + " rules already, the most allowed");
-    }
     Set<String> shadowed = new TreeSet<>(rules.shadowedPrefixes());
     if (set.shadow()) {
       shadowed.add(set.prefix());
@@ -250,9 +249,37 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     return memberIds().contains(node) ? null : node + " is not a member of the cluster";
   }
 
+  /**
+   * Why {@code set} cannot be applied to this metadata, or null when it can: its prefix is too
+   * long, or the rules would be too many or too large ({@link MetaCommand#MAX_RULES},
+   * {@link MetaCommand#MAX_PREFIX_BYTES_TOTAL}). Checked before the rules are copied, so a refused
+   * rule costs apply nothing, and counted from the rules alone, so every replica agrees.
+   */
+  public String invalidRule(MetaCommand.SetRule set) {
+    String invalid = invalidPrefix(set.prefix());
+    if (invalid != null) {
+      return invalid;
+    }
+    if (rules.asMap().containsKey(set.prefix())) {
+      return null; // replaces a rule: the same count and bytes
+    }
+    if (rules.size() >= MetaCommand.MAX_RULES) {
+      return RULE_SET_FULL + ": it holds " + rules.size() + " rules, the most allowed";
+    }
+    long bytes = rules.prefixBytes() + utf8Length(set.prefix());
+    return bytes > MetaCommand.MAX_PREFIX_BYTES_TOTAL
+        ? RULE_SET_FULL + ": its prefixes would total " + bytes + " UTF-8 bytes; at most "
+            + MetaCommand.MAX_PREFIX_BYTES_TOTAL + " are allowed (remove rules to make room)"
+        : null;
+  }
+
+  private static int utf8Length(String value) {
+    return value.getBytes(StandardCharsets.UTF_8).length;
+  }
+
   /** Why {@code prefix} cannot be a rule's prefix, or null when it can. */
   public static String invalidPrefix(String prefix) {
-    int bytes = prefix.getBytes(StandardCharsets.UTF_8).length;
+    int bytes = utf8Length(prefix);
     return bytes > MetaCommand.MAX_PREFIX_BYTES
         ? "prefix is " + bytes + " UTF-8 bytes; at most " + MetaCommand.MAX_PREFIX_BYTES
             + " are allowed"

@@ -4,6 +4,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
@@ -17,22 +18,43 @@ import java.util.TreeSet;
  * shadow mode: decisions under it are made and counted, but refusals are answered as allowed
  * (the node does that; here it is a flag of the rule).
  *
- * <p>Matching walks a byte trie along the key's UTF-8 bytes: no allocation, and at most one step
- * per key byte, however many rules there are. It runs on every acquire without a limit.
+ * <p>Matching runs on every acquire without a limit, over the key's UTF-8 bytes, in a
+ * {@link PrefixIndex}: no allocation, and memory in proportion to the prefixes' bytes, since
+ * every node builds the rules again whenever they change.
  */
 public final class LimitRules {
   public static final LimitRules NONE = new LimitRules(new TreeMap<>(), new TreeSet<>());
 
   private final SortedMap<String, BucketLimit> byPrefix;
   private final SortedSet<String> shadowed;
-  private final Node root;
+  private final PrefixIndex index;
+  /** The limit of each entry of {@link #index}. */
+  private final BucketLimit[] limits;
+  /** Whether each entry of {@link #index} is in shadow mode. */
+  private final boolean[] shadows;
+  private final long prefixBytes;
 
   private LimitRules(SortedMap<String, BucketLimit> byPrefix, SortedSet<String> shadowed) {
     this.byPrefix = Collections.unmodifiableSortedMap(byPrefix);
     this.shadowed = Collections.unmodifiableSortedSet(shadowed);
-    this.root = new Node();
-    byPrefix.forEach((prefix, limit) -> root.insert(prefix.getBytes(StandardCharsets.UTF_8), limit,
-        shadowed.contains(prefix)));
+    // By UTF-8 bytes, unsigned: the order keys are matched in (String order is UTF-16's). Two
+    // prefixes with the same bytes (lone surrogates encode as '?') keep the later one's rule.
+    TreeMap<byte[], String> byBytes = new TreeMap<>(Arrays::compareUnsigned);
+    long total = 0;
+    for (String prefix : byPrefix.keySet()) {
+      byte[] utf8 = prefix.getBytes(StandardCharsets.UTF_8);
+      byBytes.put(utf8, prefix);
+      total += utf8.length;
+    }
+    this.prefixBytes = total;
+    this.index = new PrefixIndex(List.copyOf(byBytes.keySet()));
+    this.limits = new BucketLimit[byBytes.size()];
+    this.shadows = new boolean[byBytes.size()];
+    int entry = 0;
+    for (String prefix : byBytes.values()) {
+      limits[entry] = byPrefix.get(prefix);
+      shadows[entry++] = shadowed.contains(prefix);
+    }
   }
 
   public static LimitRules of(Map<String, BucketLimit> rules) {
@@ -56,8 +78,8 @@ public final class LimitRules {
     if (shadowed.isEmpty()) {
       return false;
     }
-    Node rule = longestMatch(key);
-    return rule != null && rule.shadow;
+    int rule = index.longestMatch(key);
+    return rule != PrefixIndex.NONE && shadows[rule];
   }
 
   /** The prefixes whose rules are in shadow mode, in code point order. */
@@ -67,24 +89,13 @@ public final class LimitRules {
 
   /** The limit of the longest rule prefix {@code key} starts with, or null when none matches. */
   public BucketLimit match(byte[] key) {
-    Node rule = longestMatch(key);
-    return rule == null ? null : rule.limit;
+    int rule = index.longestMatch(key);
+    return rule == PrefixIndex.NONE ? null : limits[rule];
   }
 
-  /** The node of the longest rule prefix {@code key} starts with, or null when none matches. */
-  private Node longestMatch(byte[] key) {
-    Node node = root;
-    Node best = node.limit != null ? node : null;
-    for (int i = 0; i < key.length; i++) {
-      node = node.child(key[i]);
-      if (node == null) {
-        break;
-      }
-      if (node.limit != null) {
-        best = node;
-      }
-    }
-    return best;
+  /** All the rules' prefixes' UTF-8 bytes, as {@link MetaCommand#MAX_PREFIX_BYTES_TOTAL} counts. */
+  public long prefixBytes() {
+    return prefixBytes;
   }
 
   /** Every rule, by prefix in code point order. */
@@ -114,47 +125,5 @@ public final class LimitRules {
   @Override
   public String toString() {
     return "LimitRules" + byPrefix + (shadowed.isEmpty() ? "" : " shadow " + shadowed);
-  }
-
-  /** A trie node: children kept in arrays sorted by byte, found by binary search. */
-  private static final class Node {
-    private byte[] labels = new byte[0];
-    private Node[] children = new Node[0];
-    private BucketLimit limit;
-    private boolean shadow;
-
-    Node child(byte label) {
-      int at = Arrays.binarySearch(labels, label);
-      return at >= 0 ? children[at] : null;
-    }
-
-    void insert(byte[] prefix, BucketLimit value, boolean inShadow) {
-      Node node = this;
-      for (byte label : prefix) {
-        Node next = node.child(label);
-        if (next == null) {
-          next = node.add(label);
-        }
-        node = next;
-      }
-      node.limit = value;
-      node.shadow = inShadow;
-    }
-
-    private Node add(byte label) {
-      int at = -(Arrays.binarySearch(labels, label) + 1);
-      byte[] newLabels = new byte[labels.length + 1];
-      Node[] newChildren = new Node[children.length + 1];
-      System.arraycopy(labels, 0, newLabels, 0, at);
-      System.arraycopy(children, 0, newChildren, 0, at);
-      newLabels[at] = label;
-      Node created = new Node();
-      newChildren[at] = created;
-      System.arraycopy(labels, at, newLabels, at + 1, labels.length - at);
-      System.arraycopy(children, at, newChildren, at + 1, children.length - at);
-      labels = newLabels;
-      children = newChildren;
-      return created;
-    }
   }
 }

@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,7 +176,12 @@ public final class MetaCodec {
       }
       Map<String, BucketLimit> rules = new TreeMap<>();
       for (int i = 0; i < count; i++) {
-        rules.put(readString(in), readLimit(in));
+        String prefix = readString(in);
+        String invalid = ClusterMetadata.invalidPrefix(prefix); // apply kept every one shorter
+        if (invalid != null) {
+          throw new IllegalArgumentException(invalid);
+        }
+        rules.put(prefix, readLimit(in));
       }
       Map<String, String> joined = new TreeMap<>();
       readStrings(in).forEach(spec -> joined.put(ClusterMetadata.idOf(spec), spec));
@@ -225,6 +231,18 @@ public final class MetaCodec {
   }
 
   public static MetaReply decodeReply(byte[] bytes) {
+    return decodeReply(bytes, null);
+  }
+
+  /**
+   * A reply, whose metadata is {@code known} itself when it has {@code known}'s version: a
+   * version is the log index of the last change, so the same version is the same metadata, and
+   * the nodes' periodic reads (every second, mostly of unchanged metadata) skip decoding it and
+   * indexing its rules again.
+   *
+   * @param known the metadata the reader holds, or null
+   */
+  public static MetaReply decodeReply(byte[] bytes, ClusterMetadata known) {
     return read(bytes, in -> {
       readFormat(in);
       String refusal = in.readBoolean() ? readString(in) : null;
@@ -232,8 +250,16 @@ public final class MetaCodec {
       if (length < 0 || length > in.available()) {
         throw new IllegalArgumentException("metadata length " + length + " out of range");
       }
-      return new MetaReply(refusal, decodeMetadata(in.readNBytes(length)));
+      byte[] metadata = in.readNBytes(length);
+      return new MetaReply(refusal, known != null && hasVersion(metadata, known.version())
+          ? known : decodeMetadata(metadata));
     });
+  }
+
+  /** Whether encoded metadata is of {@code version}, read from its header alone. */
+  private static boolean hasVersion(byte[] metadata, long version) {
+    return metadata.length >= 1 + Long.BYTES && metadata[0] == FORMAT
+        && ByteBuffer.wrap(metadata, 1, Long.BYTES).getLong() == version;
   }
 
   private interface Writer {

@@ -9,6 +9,13 @@ public sealed interface MetaCommand {
   int MAX_PREFIX_BYTES = 512;
   /** Rules a cluster may hold: the table is copied to every node and matched on every acquire. */
   int MAX_RULES = 10_000;
+  /**
+   * All rules' prefixes together, in UTF-8 bytes: every node holds the rules, builds their index
+   * again on every change and is sent them whole on every metadata read, so their size is
+   * bounded in bytes, not only in count (10,000 rules of 512 bytes would be 5 MB a read). The
+   * same check in apply on every replica keeps replay deterministic.
+   */
+  int MAX_PREFIX_BYTES_TOTAL = 1 << 20;
 
   /**
    * Keys starting with {@code prefix} run under {@code limit} (unless a longer prefix matches);

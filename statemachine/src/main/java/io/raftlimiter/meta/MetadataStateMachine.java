@@ -39,6 +39,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
+  private volatile EncodedRead lastRead;
 
   /** Calls {@code listener} with the metadata after every change this replica applies. */
   public void onChange(Consumer<ClusterMetadata> listener) {
@@ -112,15 +113,35 @@ public final class MetadataStateMachine extends BaseStateMachine {
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext trx = super.startTransaction(request);
     try {
-      MetaCommand command = MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
+      MetaCommand command =
+          MetaCodec.decodeCommand(request.getMessage().getContent().toByteArray());
       MetaCommand plain = command instanceof MetaCommand.Fenced fenced ? fenced.command() : command;
-      if (plain instanceof MetaCommand.AddMember add && MemberSpec.problem(add.spec()) != null) {
-        throw new IllegalArgumentException(MemberSpec.problem(add.spec()));
+      String invalid = invalidBeforeLogging(plain, metadata);
+      if (invalid != null) {
+        throw new IllegalArgumentException(invalid);
       }
     } catch (IllegalArgumentException e) {
       trx.setException(e); // refused before replication: apply never meets a malformed entry
     }
     return trx;
+  }
+
+  /**
+   * Why the leader refuses {@code command} before it is logged, judged by the metadata it has
+   * applied, or null. Apply checks again, against the metadata the entry meets: this check only
+   * keeps what is bound to be refused out of the log.
+   */
+  private static String invalidBeforeLogging(MetaCommand command, ClusterMetadata applied) {
+    if (command instanceof MetaCommand.AddMember add) {
+      return MemberSpec.problem(add.spec());
+    }
+    if (command instanceof MetaCommand.SetRule set) {
+      return applied.invalidRule(set);
+    }
+    if (command instanceof MetaCommand.RemoveRule remove) {
+      return ClusterMetadata.invalidPrefix(remove.prefix());
+    }
+    return null;
   }
 
   @Override
@@ -151,10 +172,24 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
   @Override
   public CompletableFuture<Message> query(Message request) {
-    return CompletableFuture.completedFuture(Message.valueOf(
-        ByteString.copyFrom(
-            MetaCodec.encodeReply(null, metadata))));
+    return CompletableFuture.completedFuture(readReply(metadata));
   }
+
+  /**
+   * The reply to a read of {@code current}, encoded once per version: every node reads the
+   * metadata every second, and it mostly has not changed.
+   */
+  private Message readReply(ClusterMetadata current) {
+    EncodedRead last = lastRead;
+    if (last == null || last.metadata() != current) {
+      last = new EncodedRead(current, Message.valueOf(
+          ByteString.copyFrom(MetaCodec.encodeReply(null, current))));
+      lastRead = last; // a race encodes one version twice, no more
+    }
+    return last.reply();
+  }
+
+  private record EncodedRead(ClusterMetadata metadata, Message reply) {}
 
   /** Installs {@code next} and tells the listeners; a listener that throws is logged, no more. */
   private void publish(ClusterMetadata next) {

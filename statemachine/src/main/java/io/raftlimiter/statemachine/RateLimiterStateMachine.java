@@ -16,6 +16,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -62,6 +65,9 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   private final RocksDbMemory sharedMemory;
   private volatile WriteBehindBucketStore store;
   private volatile EntryApplier applier;
+  /** Held to close {@link #store}; status reads only try it ({@link #storedBuckets}). */
+  private final ReadWriteLock storeClosing = new ReentrantReadWriteLock();
+  private volatile long lastStoredBuckets;
 
   /** The default allowance for a leader's wall clock against its monotonic clock. */
   public static final long DEFAULT_SKEW_ALLOWANCE_NANOS = 1_000_000_000L;
@@ -267,13 +273,25 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   }
 
   /**
-   * Buckets stored in this replica (an estimate), for status pages. Synchronized with the restore
-   * after a snapshot installation, which closes the store: a closed RocksDB handle must not be
-   * touched from another thread.
+   * Buckets stored in this replica (an estimate), for the node's status, which the controller
+   * reads every 500 ms. Never waits: a snapshot installation holds this state machine for its
+   * whole restore, so while one closes or replaces the store this answers the figure read last.
+   * (A closed RocksDB handle must not be touched, hence the lock around the close.)
    */
-  public synchronized long storedBuckets() {
-    WriteBehindBucketStore current = store;
-    return current == null ? 0 : current.approximateSize();
+  public long storedBuckets() {
+    Lock reading = storeClosing.readLock();
+    if (!reading.tryLock()) {
+      return lastStoredBuckets;
+    }
+    try {
+      WriteBehindBucketStore current = store;
+      if (current != null) {
+        lastStoredBuckets = current.approximateSize();
+      }
+      return lastStoredBuckets;
+    } finally {
+      reading.unlock();
+    }
   }
 
   /** How many snapshots this replica received from a leader since it started. */
@@ -288,11 +306,17 @@ public class RateLimiterStateMachine extends BaseStateMachine {
   }
 
   private synchronized void closeStore() {
-    WriteBehindBucketStore current = store;
-    store = null;
-    applier = null;
-    if (current != null) {
-      current.close();
+    Lock closing = storeClosing.writeLock();
+    closing.lock(); // waits for a status read under way, never the other way round
+    try {
+      WriteBehindBucketStore current = store;
+      store = null;
+      applier = null;
+      if (current != null) {
+        current.close();
+      }
+    } finally {
+      closing.unlock();
     }
   }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
+import java.lang.management.ManagementFactory;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -71,16 +73,84 @@ class LimitRulesTest {
     LimitRules trie = LimitRules.of(rules);
     for (int i = 0; i < 20_000; i++) {
       String key = randomString(random, 1 + random.nextInt(10));
-      BucketLimit expected = null;
-      int longest = -1;
-      for (Map.Entry<String, BucketLimit> rule : rules.entrySet()) {
-        if (key.startsWith(rule.getKey()) && rule.getKey().length() > longest) {
-          longest = rule.getKey().length();
-          expected = rule.getValue();
-        }
-      }
-      assertEquals(expected, match(trie, key), "key " + key);
+      assertEquals(scan(rules, key), match(trie, key), "key " + key);
     }
+  }
+
+  /**
+   * By UTF-8 bytes, where U+FFFF sorts before an emoji (UTF-16 orders them the other way), and
+   * along chains of nested prefixes, where the longest match is several rules back.
+   */
+  @Test
+  void agreesWithAScanAcrossCharacterWidthsAndNestedPrefixes() {
+    Random random = new Random(7);
+    String[] alphabet = {"a", "b", "\uffff", "\ud83d\ude00", "\u00e9"};
+    Map<String, BucketLimit> rules = new HashMap<>();
+    for (int i = 0; i < 400; i++) {
+      StringBuilder prefix = new StringBuilder();
+      for (int length = random.nextInt(7); length > 0; length--) {
+        prefix.append(alphabet[random.nextInt(alphabet.length)]);
+      }
+      rules.put(prefix.toString(), BucketLimit.of(1 + i, 1));
+    }
+    for (int depth = 1; depth <= 40; depth++) {
+      rules.put("b".repeat(depth) + "a", BucketLimit.of(1_000 + depth, 1));
+    }
+    LimitRules index = LimitRules.of(rules);
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder key = new StringBuilder();
+      for (int length = 1 + random.nextInt(12); length > 0; length--) {
+        key.append(alphabet[random.nextInt(alphabet.length)]);
+      }
+      if (i % 10 == 0) {
+        key.insert(0, "b".repeat(random.nextInt(45)));
+      }
+      assertEquals(scan(rules, key.toString()), match(index, key.toString()), "key " + key);
+    }
+  }
+
+  /**
+   * The most and longest rules allowed take memory in proportion to their bytes (5 MB of
+   * prefixes): the byte trie they replaced took about 400 MB, an object and two arrays a byte.
+   */
+  @Test
+  void theMostAndLongestRulesTakeMemoryInProportionToTheirBytes() {
+    Map<String, BucketLimit> rules = new HashMap<>();
+    String tail = "x".repeat(MetaCommand.MAX_PREFIX_BYTES - 5);
+    for (int i = 0; i < MetaCommand.MAX_RULES; i++) {
+      rules.put(String.format("%05d", i) + tail, BucketLimit.of(1 + i, 1));
+    }
+    long prefixBytes = (long) MetaCommand.MAX_RULES * MetaCommand.MAX_PREFIX_BYTES;
+
+    long beforeBytes = usedHeapBytes();
+    LimitRules built = LimitRules.of(rules);
+    long retainedBytes = usedHeapBytes() - beforeBytes;
+
+    assertEquals(BucketLimit.of(43, 1), match(built, "00042" + tail + "-key"));
+    assertEquals(prefixBytes, built.prefixBytes());
+    assertTrue(retainedBytes < 2 * prefixBytes,
+        "retained " + retainedBytes + " bytes for " + prefixBytes + " bytes of prefixes");
+    Reference.reachabilityFence(built);
+  }
+
+  private static long usedHeapBytes() {
+    for (int i = 0; i < 3; i++) {
+      System.gc(); // a full collection with the parallel collector the tests run with
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** The longest rule prefix {@code key} starts with, by trying every rule. */
+  private static BucketLimit scan(Map<String, BucketLimit> rules, String key) {
+    BucketLimit found = null;
+    int longest = -1;
+    for (Map.Entry<String, BucketLimit> rule : rules.entrySet()) {
+      if (key.startsWith(rule.getKey()) && rule.getKey().length() > longest) {
+        longest = rule.getKey().length();
+        found = rule.getValue();
+      }
+    }
+    return found;
   }
 
   private static String randomString(Random random, int length) {

@@ -2,8 +2,10 @@ package io.raftlimiter.meta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.bucket.BucketLimit;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -52,21 +54,60 @@ class MetadataStateMachineTest {
     assertEquals(1, machine.getLastAppliedTermIndex().getIndex());
   }
 
+  private static RaftClientRequest write(MetaCommand command) {
+    return RaftClientRequest.newBuilder()
+        .setClientId(ClientId.randomId()).setServerId(RaftPeerId.valueOf("n1"))
+        .setGroupId(RaftGroupId.randomId()).setCallId(1)
+        .setMessage(Message.valueOf(ByteString.copyFrom(MetaCodec.encode(command))))
+        .setType(RaftClientRequest.writeRequestType())
+        .build();
+  }
+
   @Test
   void anInvalidMemberIsRefusedBeforeItIsLogged() throws Exception {
     MetadataStateMachine machine = new MetadataStateMachine();
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(ClientId.randomId()).setServerId(RaftPeerId.valueOf("n1"))
-        .setGroupId(RaftGroupId.randomId()).setCallId(1)
-        .setMessage(Message.valueOf(ByteString.copyFrom(
-            MetaCodec.encode(new MetaCommand.AddMember("n3=host:1:99999")))))
-        .setType(RaftClientRequest.writeRequestType())
-        .build();
 
-    TransactionContext trx = machine.startTransaction(request);
+    TransactionContext trx =
+        machine.startTransaction(write(new MetaCommand.AddMember("n3=host:1:99999")));
 
     assertTrue(trx.getException() != null, "refused in startTransaction");
     assertTrue(trx.getException().getMessage().contains("ports must be from 1 to 65535"),
         trx.getException().getMessage());
+  }
+
+  /** A rule apply is bound to refuse never reaches the log, fenced by the controller or not. */
+  @Test
+  void aRuleThatApplyWouldRefuseIsRefusedBeforeItIsLogged() throws Exception {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    String tooLong = "k".repeat(MetaCommand.MAX_PREFIX_BYTES + 1);
+    List<MetaCommand> refused = List.of(
+        new MetaCommand.SetRule(tooLong, BucketLimit.of(1, 1)),
+        new MetaCommand.Fenced(3, new MetaCommand.SetRule(tooLong, BucketLimit.of(1, 1))),
+        new MetaCommand.RemoveRule(tooLong));
+
+    for (MetaCommand command : refused) {
+      TransactionContext trx = machine.startTransaction(write(command));
+
+      assertTrue(trx.getException() instanceof IllegalArgumentException, command.toString());
+      assertTrue(trx.getException().getMessage().contains("513 UTF-8 bytes"),
+          trx.getException().getMessage());
+    }
+    assertNull(machine.startTransaction(write(new MetaCommand.SetRule("k", BucketLimit.of(1, 1))))
+        .getException());
+  }
+
+  /** Nodes read the metadata every second: an unchanged version is not encoded again. */
+  @Test
+  void readsOfAnUnchangedVersionShareOneEncoding() {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    apply(machine, 1, new MetaCommand.SetRule("tenant:", BucketLimit.of(1, 1)));
+
+    Message first = machine.query(Message.EMPTY).join();
+    Message second = machine.query(Message.EMPTY).join();
+    apply(machine, 2, new MetaCommand.SetRule("other:", BucketLimit.of(1, 1)));
+    Message changed = machine.query(Message.EMPTY).join();
+
+    assertSame(first.getContent(), second.getContent());
+    assertEquals(2, MetaCodec.decodeReply(changed.getContent().toByteArray()).metadata().version());
   }
 }

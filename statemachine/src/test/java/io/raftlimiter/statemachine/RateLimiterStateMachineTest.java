@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
@@ -19,6 +20,10 @@ import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
@@ -234,5 +239,64 @@ class RateLimiterStateMachineTest {
   void theStoreIsUnavailableAfterClose() throws IOException {
     machine.close();
     assertThrows(IllegalStateException.class, () -> machine.currentStore());
+  }
+
+  /**
+   * The node's status reads these figures every 500 ms while a snapshot installation may hold
+   * the state machine for its whole restore: they answer at once, with the figures from before.
+   */
+  @Test
+  void statusFiguresDoNotWaitForARestoreThatHoldsTheStateMachine() throws Exception {
+    apply(machine, 1, 1, entry(T0, "x", 1));
+    apply(machine, 1, 2, entry(T0, "y", 1));
+    long stored = machine.storedBuckets();
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch released = new CountDownLatch(1);
+    Thread restore = new Thread(() -> {
+      synchronized (machine) { // as pause() and reinitialize() do
+        held.countDown();
+        awaitQuietly(released);
+      }
+    });
+    restore.start();
+    try {
+      held.await();
+      CompletableFuture<Long> read = CompletableFuture.supplyAsync(() -> machine.storedBuckets()
+          + machine.snapshotsInstalled() + machine.clampedStamps());
+
+      assertEquals(stored, read.get(2, TimeUnit.SECONDS));
+    } finally {
+      released.countDown();
+      restore.join();
+    }
+  }
+
+  /** A status read during restores never meets a closed store. */
+  @Test
+  void statusReadsDuringRestoresAnswer() throws Exception {
+    apply(machine, 1, 1, entry(T0, "x", 1));
+    machine.takeSnapshot();
+    AtomicBoolean restoring = new AtomicBoolean(true);
+    CompletableFuture<Long> reads = CompletableFuture.supplyAsync(() -> {
+      long answers = 0;
+      while (restoring.get()) {
+        assertTrue(machine.storedBuckets() >= 0);
+        answers++;
+      }
+      return answers;
+    });
+    for (int i = 0; i < 5; i++) {
+      machine.reinitialize();
+    }
+    restoring.set(false);
+    assertTrue(reads.get(10, TimeUnit.SECONDS) > 0);
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -124,6 +124,7 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
             .withDescription("the metadata group did not answer: " + cause).asRuntimeException());
       } else if (reply.refused()) {
         Status status = reply.refusal().startsWith(ClusterMetadata.NO_SUCH_RULE) ? Status.NOT_FOUND
+            : reply.refusal().startsWith(ClusterMetadata.RULE_SET_FULL) ? Status.INVALID_ARGUMENT
             : Status.FAILED_PRECONDITION;
         observer.onError(status.withDescription(reply.refusal()).asRuntimeException());
       } else {

@@ -42,6 +42,7 @@ import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.StateMachineException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.slf4j.Logger;
@@ -294,14 +295,30 @@ public final class MetadataGroup implements AutoCloseable {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     return chase.decide(request, deadlineNanos)
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).thenApply(reply -> {
+      String refusedBeforeLogging = refusedBeforeLogging(reply);
+      if (refusedBeforeLogging != null) {
+        return new MetaReply(refusedBeforeLogging, current.get());
+      }
       if (!reply.isSuccess()) {
         throw new IllegalStateException("metadata group: " + reply.getException(),
             reply.getException());
       }
-      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray());
+      // Mostly the metadata this node holds already: then it is reused, not decoded again.
+      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray(),
+          current.get());
       offer(decoded.metadata());
       return decoded;
     });
+  }
+
+  /**
+   * Why the leader refused the command before logging it ({@code startTransaction}), or null: a
+   * refusal like apply's, not a failure to reach the group, so the caller is told why.
+   */
+  private static String refusedBeforeLogging(RaftClientReply reply) {
+    StateMachineException refused = reply.getStateMachineException();
+    return refused != null && refused.getCause() instanceof IllegalArgumentException invalid
+        ? invalid.getMessage() : null;
   }
 
   private void offer(ClusterMetadata metadata) {
