@@ -10,6 +10,7 @@ import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.data.forward.ForwardRefusedException;
@@ -115,7 +116,10 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
     // normally the one the caller gets.
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
-        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, linger, transport);
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, linger,
+        new AdmissionBound(config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
+            config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES)),
+        transport);
     Map<String, String> addresses = new HashMap<>();
     config.peers().forEach(peer -> addresses.put(peer.id(), peer.clientAddress()));
     this.clientAddresses = Map.copyOf(addresses);

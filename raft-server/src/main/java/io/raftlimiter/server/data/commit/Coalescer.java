@@ -132,6 +132,15 @@ public final class Coalescer<T, R> {
    * its round.
    */
   public void addAll(List<T> items) {
+    enqueueAll(items);
+    drainQueued();
+  }
+
+  /**
+   * Queues {@code items} together without sending anything yet: for a caller that queues under
+   * a lock of its own ({@link AdmissionBound}) and calls {@link #drainQueued} after it.
+   */
+  public void enqueueAll(List<T> items) {
     if (items.isEmpty()) {
       return;
     }
@@ -142,6 +151,10 @@ public final class Coalescer<T, R> {
     queuedBytes.addAndGet(bytes);
     queue.addAll(items);
     queued.addAndGet(items.size());
+  }
+
+  /** Sends what is queued, as far as the slots in flight allow, on this thread. */
+  public void drainQueued() {
     drain();
   }
 

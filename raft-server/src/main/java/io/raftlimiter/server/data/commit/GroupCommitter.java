@@ -28,15 +28,12 @@ public final class GroupCommitter {
 
   /** No deadline of the caller's: only the request timeout counts. */
   public static final long NO_DEADLINE = Long.MAX_VALUE;
-  /** The retry hint of a shed op: about a Raft round or two. */
-  static final long SHED_RETRY_AFTER_MILLIS = 20;
 
   /** 1 MiB: a quarter of Ratis' 4 MB appender batch, so several entries still fit in one. */
   public static final int DEFAULT_MAX_ENTRY_BYTES = 1 << 20;
 
   private final Coalescer<Pending, List<Decision>> coalescer;
-  private final int maxQueuedAcquires;
-  private final long maxQueuedBytes;
+  private final AdmissionBound admission;
   private final long requestTimeoutNanos;
 
   /**
@@ -59,9 +56,7 @@ public final class GroupCommitter {
    * @param maxEntryBytes an entry stops growing once it reaches this encoded size, so that long
    *     keys cannot make entries larger than Ratis' appender and log buffers
    * @param maxQueuedAcquires callers' acquires that may wait; beyond, an acquire is shed at once
-   *     ({@link OverloadedException}). The node's own ops (EVENTUAL charges, lease grants and
-   *     returns) are never shed: they are few, bounded by their senders, and keep their modes'
-   *     promises.
+   *     ({@link AdmissionBound})
    * @param requestTimeoutNanos an op still queued this long after it arrived is dropped before
    *     it reaches the log ({@link DeadlineExpiredException}), as is one past its caller's deadline
    */
@@ -91,8 +86,8 @@ public final class GroupCommitter {
   public GroupCommitter(EntrySubmitter submitter, int maxOpsPerEntry, int maxEntryBytes,
       int maxInFlight, int pipelineThreshold, int maxQueuedAcquires, long maxQueuedBytes,
       long requestTimeoutNanos, Linger linger, IntConsumer entrySizeListener) {
-    this.maxQueuedAcquires = maxQueuedAcquires;
-    this.maxQueuedBytes = maxQueuedBytes;
+    this.admission = maxQueuedAcquires == Integer.MAX_VALUE && maxQueuedBytes == Long.MAX_VALUE
+        ? AdmissionBound.NONE : new AdmissionBound(maxQueuedAcquires, maxQueuedBytes);
     this.requestTimeoutNanos = requestTimeoutNanos;
     this.coalescer = new Coalescer<>(maxOpsPerEntry, p -> LogEntryCodec.encodedSize(p.op()),
         Math.max(1, maxEntryBytes - LogEntryCodec.HEADER_BYTES), maxInFlight, pipelineThreshold,
@@ -133,38 +128,8 @@ public final class GroupCommitter {
   public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops,
       IntToLongFunction deadlinesNanos) {
     long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
-    boolean shed = false;
-    if (maxQueuedAcquires != Integer.MAX_VALUE || maxQueuedBytes != Long.MAX_VALUE) {
-      int acquires = 0;
-      long acquireBytes = 0;
-      for (BucketOp op : ops) {
-        if (op.kind() == OpKind.ACQUIRE) {
-          acquires++;
-          acquireBytes += LogEntryCodec.encodedSize(op);
-        }
-      }
-      int queued = coalescer.queued();
-      // an idle queue takes any batch: a batch larger than the bound must not be refused forever
-      shed = acquires > 0 && queued > 0 && (queued + acquires > maxQueuedAcquires
-          || coalescer.queuedBytes() + acquireBytes > maxQueuedBytes);
-    }
-    List<Pending> pending = new ArrayList<>(ops.size());
-    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
-    for (int i = 0; i < ops.size(); i++) {
-      BucketOp op = ops.get(i);
-      CompletableFuture<Decision> result = new CompletableFuture<>();
-      if (shed && op.kind() == OpKind.ACQUIRE) {
-        result.completeExceptionally(new OverloadedException("the group's queue holds "
-            + coalescer.queued() + " ops, " + coalescer.queuedBytes() + " bytes (at most "
-            + maxQueuedAcquires + " ops, " + maxQueuedBytes + " bytes): not queued",
-            SHED_RETRY_AFTER_MILLIS));
-      } else {
-        pending.add(new Pending(op, Math.min(deadlinesNanos.applyAsLong(i), timeoutAt), result));
-      }
-      results.add(result);
-    }
-    coalescer.addAll(pending);
-    return results;
+    return admission.admit(coalescer, ops, (i, op, result) ->
+        new Pending(op, Math.min(deadlinesNanos.applyAsLong(i), timeoutAt), result));
   }
 
   private static boolean expired(Pending pending) {

@@ -19,6 +19,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.Coalescer;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
@@ -58,15 +59,21 @@ final class ForwardLink {
   private final ManagedChannel channel;
   private final ForwarderGrpc.ForwarderFutureStub stub;
   private final long timeoutMillis;
+  private final AdmissionBound admission;
   private final Coalescer<Pending, Sent> coalescer;
 
-  /** @param linger when the next call is held back after a large one ({@link Linger}) */
+  /**
+   * @param linger when the next call is held back after a large one ({@link Linger})
+   * @param admission what callers may queue on this link before their acquires are shed, as on
+   *     the leader's own queue: a follower must not hold what its leader would refuse
+   */
   ForwardLink(String target, ManagedChannel channel, long timeoutMillis, int maxOpsPerCall,
-      int maxInFlight, Linger linger) {
+      int maxInFlight, Linger linger, AdmissionBound admission) {
     this.target = target;
     this.channel = channel;
     this.stub = ForwarderGrpc.newFutureStub(channel);
     this.timeoutMillis = timeoutMillis;
+    this.admission = admission;
     this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
         MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, linger, this::send, this::complete);
   }
@@ -77,19 +84,16 @@ final class ForwardLink {
 
   /**
    * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
-   * every failure completes the futures.
+   * every failure completes the futures. Acquires beyond the link's admission bound are shed
+   * ({@link OverloadedException}); an op still queued here at its caller's deadline, or the
+   * forward timeout after now when the caller set none, is dropped unsent.
    */
   List<CompletableFuture<Decision>> forwardAll(int group, List<BucketOp> ops,
       long deadlineNanos) {
-    List<Pending> pending = new ArrayList<>(ops.size());
-    List<CompletableFuture<Decision>> results = new ArrayList<>(ops.size());
-    for (BucketOp op : ops) {
-      CompletableFuture<Decision> result = new CompletableFuture<>();
-      pending.add(new Pending(group, op, deadlineNanos, result));
-      results.add(result);
-    }
-    coalescer.addAll(pending);
-    return results;
+    long timeoutAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    long due = deadlineNanos == GroupCommitter.NO_DEADLINE ? timeoutAt
+        : Math.min(deadlineNanos, timeoutAt);
+    return admission.admit(coalescer, ops, (i, op, result) -> new Pending(group, op, due, result));
   }
 
   /** Drops an op whose caller's deadline passed while it waited for a call: never sent. */
@@ -118,8 +122,7 @@ final class ForwardLink {
       GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
       for (Pending p : pending) {
         ops.add(p.op());
-        group.addBudgetMicros(p.deadlineNanos() == GroupCommitter.NO_DEADLINE ? 0
-            : Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
+        group.addBudgetMicros(Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
       }
       request.addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(
           LogEntryCodec.encode(0, ops))));

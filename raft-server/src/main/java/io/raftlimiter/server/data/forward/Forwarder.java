@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.security.NodeTransport;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ public final class Forwarder implements AutoCloseable {
   private final int maxOpsPerCall;
   private final int maxInFlight;
   private final Linger linger;
+  private final AdmissionBound admission;
   private final Map<String, ForwardLink> links = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -33,13 +35,17 @@ public final class Forwarder implements AutoCloseable {
    */
   public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight,
       NodeTransport transport) {
-    this(timeoutMillis, maxOpsPerCall, maxInFlight, Linger.NONE, transport);
+    this(timeoutMillis, maxOpsPerCall, maxInFlight, Linger.NONE, AdmissionBound.NONE, transport);
   }
 
-  /** @param linger when a link holds its next call back after a large one ({@link Linger}) */
+  /**
+   * @param linger when a link holds its next call back after a large one ({@link Linger})
+   * @param admission what callers may queue on each link before their acquires are shed
+   */
   public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight, Linger linger,
-      NodeTransport transport) {
+      AdmissionBound admission, NodeTransport transport) {
     this.linger = linger;
+    this.admission = admission;
     this.transport = transport;
     this.timeoutMillis = timeoutMillis;
     this.maxOpsPerCall = maxOpsPerCall;
@@ -79,7 +85,8 @@ public final class Forwarder implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(16 << 20)
         .build();
-    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight, linger);
+    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight, linger,
+        admission);
   }
 
   @Override

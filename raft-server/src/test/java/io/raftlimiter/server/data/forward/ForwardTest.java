@@ -11,9 +11,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
+import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
@@ -183,18 +185,49 @@ class ForwardTest {
   @Test
   void theCallersDeadlineTravelsWithEachOp() throws Exception {
     String address = start();
-    long in30s = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    forwarder.forwardAll(address, 0, List.of(op("a", 1)), in30s).get(0).get(10, TimeUnit.SECONDS);
+    long in3s = System.nanoTime() + TimeUnit.SECONDS.toNanos(3); // inside the 5 s forward timeout
+    forwarder.forwardAll(address, 0, List.of(op("a", 1)), in3s).get(0).get(10, TimeUnit.SECONDS);
     forward(address, 0, op("b", 1)).get(10, TimeUnit.SECONDS);
     long budget = groups.budgets.get(0);
-    assertTrue(budget > TimeUnit.SECONDS.toNanos(20) && budget <= TimeUnit.SECONDS.toNanos(30),
-        "about 30 s left on arrival: " + budget);
-    assertEquals(-1L, groups.budgets.get(1), "no deadline, none sent");
+    assertTrue(budget > TimeUnit.SECONDS.toNanos(2) && budget <= TimeUnit.SECONDS.toNanos(3),
+        "about 3 s left on arrival: " + budget);
+    long noDeadline = groups.budgets.get(1);
+    assertTrue(noDeadline > 0 && noDeadline <= TimeUnit.SECONDS.toNanos(5),
+        "a caller without a deadline: the forward's timeout, so the op cannot wait forever in a"
+            + " queue: " + noDeadline);
     long gone = System.nanoTime() - 1;
     assertInstanceOf(DeadlineExpiredException.class,
         failureOf(forwarder.forwardAll(address, 0, List.of(op("c", 1)), gone).get(0)),
         "a caller who already left: not even sent");
     assertEquals(2, groups.budgets.size());
+  }
+
+  /**
+   * A follower's queue towards its leader is bounded like the leader's own: ops beyond it are shed
+   * at once, not held until their callers give up.
+   */
+  @Test
+  void aLinksQueueIsBoundedAndShedsAcquiresBeyondIt() throws Exception {
+    String address = start();
+    forwarder.close();
+    forwarder = new Forwarder(5_000, 1_000, 1, Linger.NONE, new AdmissionBound(10, 1 << 20),
+        NodeTransport.plaintext());
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate; // the call in flight stays in flight, so the rest queue
+    List<CompletableFuture<Decision>> admitted = new ArrayList<>();
+    admitted.add(forward(address, 0, op("first", 1)));
+    for (int i = 0; i < 10; i++) {
+      admitted.add(forward(address, 0, op("queued" + i, 1)));
+    }
+    CompletableFuture<Decision> beyond = forward(address, 0, op("beyond", 1));
+
+    Throwable shed = failureOf(beyond);
+    assertInstanceOf(OverloadedException.class, shed, String.valueOf(shed));
+    gate.complete(null);
+    for (CompletableFuture<Decision> answer : admitted) {
+      assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
+    }
+    assertFalse(groups.committed.get(0).contains("beyond"), "a shed op is never sent");
   }
 
   @Test
