@@ -36,8 +36,9 @@ final class AutoscaleCommand implements Callable<Integer> {
       + "(default ${DEFAULT-VALUE}).")
   int maxNodes;
 
-  @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
-      description = "JVM options of added nodes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
+      description = "JVM options of added nodes, after -XX:+ExitOnOutOfMemoryError "
+          + "(default: ${DEFAULT-VALUE}).")
   String jvmOptions;
 
   @Override

@@ -68,8 +68,9 @@ final class ClusterCommand {
         + "and P+2(i-1)+1 (clients). Default: free ports.")
     Integer basePort;
 
-    @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
-        description = "JVM options of each node (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
+        description = "JVM options of each node, after -XX:+ExitOnOutOfMemoryError "
+        + "(default: ${DEFAULT-VALUE}).")
     String jvmOptions;
 
     @Option(names = "--wait-seconds", defaultValue = "90", description = "How long to wait for the nodes to serve.")

@@ -35,8 +35,9 @@ final class MembershipCommands {
     @Option(names = "--dir", required = true, description = "Cluster directory D.")
     Path dir;
 
-    @Option(names = "--jvm-opts", defaultValue = "-Xmx1g -XX:+UseParallelGC",
-        description = "JVM options of the node (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
+        description = "JVM options of the node, after -XX:+ExitOnOutOfMemoryError "
+        + "(default: ${DEFAULT-VALUE}).")
     String jvmOptions;
 
     @Option(names = "--wait-seconds", defaultValue = "120",

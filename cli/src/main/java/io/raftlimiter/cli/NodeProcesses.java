@@ -19,6 +19,13 @@ import java.util.Optional;
 final class NodeProcesses {
   /** Marks our node processes, so that a stale pid is never mistaken for one. */
   static final String MAIN_CLASS = Rlctl.class.getName();
+  /** The nodes' JVM options when the user gives none ({@code --jvm-opts}). */
+  static final String DEFAULT_JVM_OPTIONS = "-Xmx1g -XX:+UseParallelGC";
+  /**
+   * Always given, before the user's options: a node that ran out of memory must end (and be
+   * restarted) rather than run on with some threads dead and state half updated.
+   */
+  private static final String EXIT_ON_OUT_OF_MEMORY = "-XX:+ExitOnOutOfMemoryError";
 
   private NodeProcesses() {}
 
@@ -34,12 +41,7 @@ final class NodeProcesses {
     if (new File("/usr/bin/setsid").canExecute()) {
       command.add("/usr/bin/setsid");
     }
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String option : jvmOptions.trim().split("\\s+")) {
-      if (!option.isEmpty()) {
-        command.add(option);
-      }
-    }
+    command.addAll(javaCommand(jvmOptions));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "node",
         "--id", peer.id(),
         "--dir", clusterDir.resolve(peer.id()).toAbsolutePath().toString(),
@@ -68,6 +70,19 @@ final class NodeProcesses {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
         .start();
+  }
+
+  /** This JVM's {@code java} and the options of a node's JVM. */
+  static List<String> javaCommand(String jvmOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(EXIT_ON_OUT_OF_MEMORY);
+    for (String option : jvmOptions.trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        command.add(option);
+      }
+    }
+    return command;
   }
 
   static Path logFile(Path clusterDir, String nodeId) {

@@ -46,6 +46,16 @@ class DeployKitTest {
     assertEquals(1, peerLists.size(), "every host lists the same members");
   }
 
+  /** Every file that starts a node's JVM has it exit on an out-of-memory error. */
+  @Test
+  void everyNodeJvmExitsOnOutOfMemory() throws IOException {
+    for (Path file : List.of(DEPLOY.resolve("docker/Dockerfile"),
+        DEPLOY.resolve("k8s/raftlimiter.yaml"), DEPLOY.resolve("systemd/raftlimiter.service"),
+        Path.of("..", "scripts", "rlctl"))) {
+      assertTrue(Files.readString(file).contains("-XX:+ExitOnOutOfMemoryError"), file.toString());
+    }
+  }
+
   @Test
   void containerFilesSetOnlyRealSettings() throws IOException {
     Set<String> known = new HashSet<>();

@@ -28,6 +28,22 @@ class NodeProcessesTest {
   @TempDir Path dir;
 
   /**
+   * A node's JVM exits on an out-of-memory error rather than run on half dead, whatever JVM
+   * options the user gives (a later {@code -XX:-ExitOnOutOfMemoryError} of theirs still wins).
+   */
+  @Test
+  void everyNodeJvmExitsOnOutOfMemory() {
+    for (String options : List.of(NodeProcesses.DEFAULT_JVM_OPTIONS, "-Xmx256m", "  ")) {
+      List<String> command = NodeProcesses.javaCommand(options);
+      assertTrue(command.get(0).endsWith("java"), command.toString());
+      assertEquals("-XX:+ExitOnOutOfMemoryError", command.get(1), command.toString());
+      for (String option : options.trim().split("\\s+")) {
+        assertTrue(option.isEmpty() || command.indexOf(option) > 1, command.toString());
+      }
+    }
+  }
+
+  /**
    * Each process, told to stop, waits for the other to have been told too: stopped one at a
    * time, the first would wait out the grace period and be killed.
    */

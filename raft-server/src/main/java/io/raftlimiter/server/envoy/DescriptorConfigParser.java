@@ -47,6 +47,20 @@ public final class DescriptorConfigParser {
       "unlimited", "name", "replaces");
   /** Deeper than any real descriptor (Envoy sends a handful of entries); bounds the recursion. */
   private static final int MAX_DEPTH = 32;
+  /**
+   * Descriptors in all files together, each use of an alias counted: far more than any real
+   * configuration (tens of megabytes of tree), while anchors and aliases let a file of 2 KB
+   * stand for tens of millions ("billion laughs"), which would take every node down at reload
+   * and at start. Counted while the tree is built, so a bomb is refused after this many.
+   */
+  static final int MAX_DESCRIPTORS = 100_000;
+  /**
+   * Aliases to lists and mappings per file (YAML's own bound, checked while reading the text):
+   * room to share rate_limit blocks, and each alias still counts in {@link #MAX_DESCRIPTORS}.
+   */
+  private static final int MAX_COLLECTION_ALIASES = 50;
+  /** Characters per file: at some 20 a descriptor, room for {@link #MAX_DESCRIPTORS}. */
+  static final int MAX_FILE_CODE_POINTS = 2 << 20;
 
   private DescriptorConfigParser() {}
 
@@ -58,6 +72,7 @@ public final class DescriptorConfigParser {
   public static DescriptorConfig parse(Map<String, String> files)
       throws DescriptorConfigException {
     DescriptorConfig.Builder config = new DescriptorConfig.Builder();
+    Budget budget = new Budget();
     for (Map.Entry<String, String> file : files.entrySet()) {
       String name = file.getKey();
       Map<?, ?> root = map(load(name, file.getValue()), name, "the file");
@@ -66,7 +81,8 @@ public final class DescriptorConfigParser {
       if (domain == null || domain.isEmpty()) {
         throw new DescriptorConfigException(name + ": domain must be set");
       }
-      DescriptorConfig.Level tree = level(root.get("descriptors"), name, "descriptors", 0);
+      DescriptorConfig.Level tree = level(root.get("descriptors"), name, "descriptors", 0,
+          budget);
       if (!config.add(domain, tree)) {
         throw new DescriptorConfigException(name + ": domain '" + domain
             + "' is configured by another file too");
@@ -78,7 +94,8 @@ public final class DescriptorConfigParser {
   private static Object load(String name, String text) throws DescriptorConfigException {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(false);
-    options.setMaxAliasesForCollections(50);
+    options.setMaxAliasesForCollections(MAX_COLLECTION_ALIASES);
+    options.setCodePointLimit(MAX_FILE_CODE_POINTS);
     options.setNestingDepthLimit(4 * MAX_DEPTH);
     try {
       // SafeConstructor: plain maps, lists and scalars only, never objects named by the file.
@@ -102,7 +119,7 @@ public final class DescriptorConfigParser {
   }
 
   private static DescriptorConfig.Level level(Object descriptors, String file, String path,
-      int depth) throws DescriptorConfigException {
+      int depth, Budget budget) throws DescriptorConfigException {
     DescriptorConfig.Level level = new DescriptorConfig.Level();
     if (descriptors == null) {
       return level;
@@ -116,7 +133,8 @@ public final class DescriptorConfigParser {
     }
     for (int i = 0; i < list.size(); i++) {
       String at = path + "[" + i + "]";
-      DescriptorConfig.Node node = node(map(list.get(i), file, at), file, at, depth);
+      budget.take(file);
+      DescriptorConfig.Node node = node(map(list.get(i), file, at), file, at, depth, budget);
       if (!level.add(node)) {
         throw new DescriptorConfigException(file + ": " + at + " repeats key '" + node.key()
             + "'" + (node.value() == null ? "" : " with value '" + node.value() + "'")
@@ -127,7 +145,7 @@ public final class DescriptorConfigParser {
   }
 
   private static DescriptorConfig.Node node(Map<?, ?> fields, String file, String path,
-      int depth) throws DescriptorConfigException {
+      int depth, Budget budget) throws DescriptorConfigException {
     checkFields(fields, DESCRIPTOR_FIELDS, file, path);
     String key = string(fields.get("key"), file, path + ".key");
     if (key == null || key.isEmpty()) {
@@ -144,7 +162,7 @@ public final class DescriptorConfigParser {
         : limit(map(fields.get("rate_limit"), file, path + ".rate_limit"), shadow, file,
             path + ".rate_limit");
     return new DescriptorConfig.Node(key, value, limit,
-        level(fields.get("descriptors"), file, path + ".descriptors", depth + 1));
+        level(fields.get("descriptors"), file, path + ".descriptors", depth + 1, budget));
   }
 
   /** The limit of a {@code rate_limit} block; null for {@code unlimited: true}. */
@@ -200,6 +218,19 @@ public final class DescriptorConfigParser {
       }
     }
     return new ConfiguredLimit(perUnit, unit, name == null ? "" : name, bucket, shadow);
+  }
+
+  /** The descriptors still allowed, over all files of one configuration. */
+  private static final class Budget {
+    private int left = MAX_DESCRIPTORS;
+
+    void take(String file) throws DescriptorConfigException {
+      if (--left < 0) {
+        throw new DescriptorConfigException(file + ": the descriptors expand to more than "
+            + MAX_DESCRIPTORS + " descriptors (the bound for all files together; each use of "
+            + "a YAML alias counts)");
+      }
+    }
   }
 
   private static void checkFields(Map<?, ?> fields, Set<String> known, String file, String path)

@@ -29,8 +29,11 @@ public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>
   private static final Logger LOG = LoggerFactory.getLogger(DescriptorConfigWatcher.class);
   public static final String RELOADS_METRIC = "envoy.config-reloads";
   public static final String RELOAD_FAILURES_METRIC = "envoy.config-reload-failures";
-  /** Files larger than this are refused: a descriptor configuration is a few kilobytes. */
-  static final long MAX_FILE_BYTES = 16 << 20;
+  /**
+   * Files larger than this are refused before they are read: a descriptor configuration is a
+   * few kilobytes, and the parser takes no more characters than this holds in UTF-8.
+   */
+  static final long MAX_FILE_BYTES = 4L * DescriptorConfigParser.MAX_FILE_CODE_POINTS;
 
   private final Path location;
   private final Counter reloads;

@@ -20,7 +20,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -33,25 +35,45 @@ import org.slf4j.LoggerFactory;
  * A node's HTTP listener ({@code node.http-port}) for operations: {@code GET /metrics}
  * (Prometheus text format), {@code GET /healthz} (the process answers) and {@code GET /readyz}
  * (200 once its groups have leaders and the metadata is loaded, else 503 with the reasons, as
- * JSON), and the routes others add with {@link #post}. The JDK's HTTP server on four daemon
- * threads: nothing here blocks, and decisions ({@link #post}) are answered when they are
- * decided. A handler that fails answers 500 and logs; it never takes the listener down.
+ * JSON), and the routes others add with {@link #post}. The JDK's HTTP server: nothing here
+ * blocks, and decisions ({@link #post}) are answered when they are decided. A handler that fails
+ * answers 500 and logs; it never takes the listener down.
+ *
+ * <p>The JDK's server reads each request with blocking reads on a thread of its executor, so a
+ * caller who sends a request a byte at a time (slowloris) holds a thread while it does. With a
+ * fixed pool, a few such callers would keep health probes queued until the orchestrator restarts
+ * the node. So every request in progress gets a thread of its own (up to
+ * {@link #MAX_CONNECTIONS}, which the JDK also enforces on connections, closing any past it at
+ * once), and each request is cut off if it is not read within {@link #MAX_REQUEST_SECONDS} or
+ * answered within {@link #MAX_RESPONSE_SECONDS}. Idle threads beyond the core ones end.
  */
 public final class OpsHttpServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OpsHttpServer.class);
 
-  /** How long a caller may take to send a request (TLS handshake included). */
+  /** How long a caller may take to send a request's line and headers (TLS handshake included). */
   static final int MAX_REQUEST_SECONDS = 5;
+  /**
+   * How long from a request's headers to the end of its answer: bounds a body sent slowly, and
+   * is far beyond any decision's wait.
+   */
+  static final int MAX_RESPONSE_SECONDS = 60;
+  /** Connections open at once, and so threads reading requests; the JDK closes any more. */
+  static final int MAX_CONNECTIONS = 256;
+  private static final int CORE_THREADS = 4;
+  private static final long IDLE_THREAD_SECONDS = 30;
 
   static {
-    // The JDK's server reads each request on one of the listener's four threads: a caller that
-    // opens a request and stalls (or stalls in the TLS handshake) would hold a thread for good,
-    // and four such callers would keep health checks waiting until the node restarts, which a
-    // liveness probe would then do. A request not read in time is cut off instead. The JDK
-    // reads the setting once per process, when its first server starts; one set on the command
-    // line wins.
-    if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
-      System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+    // Without these a caller that stalls in a request (or in the TLS handshake) holds its thread
+    // and connection for good. The JDK reads them once per process, when its first server
+    // starts; one set on the command line wins.
+    defaultProperty("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+    defaultProperty("sun.net.httpserver.maxRspTime", MAX_RESPONSE_SECONDS);
+    defaultProperty("jdk.httpserver.maxConnections", MAX_CONNECTIONS);
+  }
+
+  private static void defaultProperty(String name, int value) {
+    if (System.getProperty(name) == null) {
+      System.setProperty(name, Integer.toString(value));
     }
   }
 
@@ -91,7 +113,7 @@ public final class OpsHttpServer implements AutoCloseable {
       });
       server = https;
     }
-    ExecutorService executor = Executors.newFixedThreadPool(4, DaemonThreads.named("http"));
+    ExecutorService executor = requestThreads();
     server.setExecutor(executor);
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
     server.createContext("/metrics", guarded(exchange -> {
@@ -111,6 +133,16 @@ public final class OpsHttpServer implements AutoCloseable {
     }));
     server.start();
     return new OpsHttpServer(server, executor);
+  }
+
+  /**
+   * A thread for each request in progress, so that slow callers cannot make others wait for one.
+   * Past {@link #MAX_CONNECTIONS} the pool refuses, and the JDK then closes that connection
+   * rather than queue it behind the slow ones.
+   */
+  private static ExecutorService requestThreads() {
+    return new ThreadPoolExecutor(CORE_THREADS, MAX_CONNECTIONS, IDLE_THREAD_SECONDS,
+        TimeUnit.SECONDS, new SynchronousQueue<>(), DaemonThreads.named("http"));
   }
 
   /**

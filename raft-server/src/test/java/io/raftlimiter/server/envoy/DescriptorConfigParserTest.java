@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry;
@@ -11,6 +12,7 @@ import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.RateLimit.Unit
 import io.raftlimiter.bucket.BucketLimit;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,6 +188,35 @@ class DescriptorConfigParserTest {
     }
     yaml.append(indent).append("- key: last\n");
     assertRefused(yaml.toString(), "nested deeper than 32 levels");
+  }
+
+  @Test
+  void refusesAnAliasBombWithoutBuildingIt() {
+    String bomb = AliasBombs.doubling(25);
+    assertTrue(bomb.length() < 3000, "a small file: " + bomb.length() + " characters");
+    // Built in full, this file would be some 67 million descriptors: gigabytes and minutes.
+    DescriptorConfigException e = assertTimeoutPreemptively(Duration.ofSeconds(10),
+        () -> assertThrows(DescriptorConfigException.class,
+            () -> DescriptorConfigParser.parse(Map.of("bomb.yaml", bomb))));
+    assertTrue(e.getMessage().startsWith("bomb.yaml: "), e.getMessage());
+    assertTrue(e.getMessage().contains("more than " + DescriptorConfigParser.MAX_DESCRIPTORS
+        + " descriptors"), e.getMessage());
+  }
+
+  @Test
+  void countsEveryUseOfAnAliasAgainstTheBound() throws Exception {
+    // 50 parents of the same 1,999 leaves: exactly the bound, each alias counted per use
+    int children = DescriptorConfigParser.MAX_DESCRIPTORS / 50 - 1;
+    DescriptorConfig atBound = DescriptorConfigParser.parse(
+        Map.of("f.yaml", AliasBombs.shared(50, children)));
+    assertTrue(atBound.governs("shared"));
+    assertRefused(AliasBombs.shared(50, children + 1), "f.yaml: the descriptors expand to more "
+        + "than " + DescriptorConfigParser.MAX_DESCRIPTORS + " descriptors");
+    // the bound holds for all files together, not for each one
+    Map<String, String> twoFiles = new LinkedHashMap<>();
+    twoFiles.put("a.yaml", AliasBombs.shared(50, children));
+    twoFiles.put("b.yaml", "domain: other\ndescriptors: [{key: k}]\n");
+    assertRefused(twoFiles, "more than " + DescriptorConfigParser.MAX_DESCRIPTORS);
   }
 
   @Test

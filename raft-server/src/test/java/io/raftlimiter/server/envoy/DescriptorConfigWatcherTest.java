@@ -10,7 +10,9 @@ import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.En
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -63,6 +65,25 @@ class DescriptorConfigWatcherTest {
         () -> DescriptorConfigWatcher.open(file, 0, new Counter(), new Counter(), new Counter()));
     assertTrue(e.getMessage().startsWith(file + ": descriptors[0].rate_limit.unit must be set"),
         e.getMessage());
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void anAliasBombKeepsTheLastGoodConfigurationAndStopsAStart() throws Exception {
+    Path file = dir.resolve("edge.yaml");
+    Files.writeString(file, limit("edge", 5));
+    Counter failures = new Counter();
+    try (DescriptorConfigWatcher watcher = DescriptorConfigWatcher.open(file, 0, new Counter(),
+        failures, new Counter())) {
+      Files.writeString(file, AliasBombs.doubling(25));
+      assertFalse(watcher.reloadIfChanged());
+      assertEquals(5, perUnit(watcher, "edge"), "the last good configuration stays");
+      assertEquals(1, failures.getCount());
+    }
+    DescriptorConfigException e = assertThrows(DescriptorConfigException.class,
+        () -> DescriptorConfigWatcher.open(file, 0, new Counter(), new Counter(), new Counter()));
+    assertTrue(e.getMessage().startsWith(file + ": the descriptors expand to more than "
+        + DescriptorConfigParser.MAX_DESCRIPTORS + " descriptors"), e.getMessage());
   }
 
   private static String limit(String domain, int perUnit) {
