@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The outcomes of the ops that carried an id, by key and id, for {@link #WINDOW_NANOS} of entry
+ * The outcomes of the ops that carried an id, by op and id, for {@link #WINDOW_NANOS} of entry
  * time after they were applied: an op seen again within it (a caller's retry through another
  * node, or an attempt that committed after its caller had given up on it) is answered from the
  * first outcome and changes nothing.
@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * into every snapshot ({@link #encode}).
  *
  * <p>Bounded in bytes whatever the callers send. An op is remembered by a 128-bit digest of its
- * key and id (SHA-256, so that no caller can make its op collide with another's), so a record
+ * key, id, kind, permits and limit (SHA-256, so that no caller can make its op collide with
+ * another's; see {@link #recall}), so a record
  * has the same size however long the key and id are; and at most {@link #MAX_REMEMBERED} are
  * kept, the oldest forgotten first, before its window ends, once the table is full. That holds
  * the table to about 40 MiB of heap and 13 MiB in a snapshot per group; the window then lasts as
@@ -43,20 +44,20 @@ public final class RecentOps {
   /** Marks the digest format in {@link #encode}; the format before it began with a count >= 0. */
   private static final int FORMAT_DIGESTS = -1;
   private static final int RECORD_BYTES = 8 + 8 + 8 + 1 + 8 + 8 + 8;
-  private static final int LEGACY_RECORD_BYTES = 2 + 8 + 1 + 8 + 8 + 8;
 
-  /** The first 128 bits of SHA-256 over an op's key length, key and id. */
+  /**
+   * The first 128 bits of SHA-256 over what makes an op the same op: its key, id, kind, permits
+   * and limit. An id reused for another op (more permits, another limit) is another op.
+   */
   private record Digest(long high, long low) {
-    static Digest of(MessageDigest sha256, byte[] key, byte[] id) {
-      sha256.update((byte) (key.length >>> 8));
-      sha256.update((byte) key.length);
-      sha256.update(key);
-      return of(sha256, id);
-    }
-
-    /** The digest of {@code keyAndId} as the table before digests stored it. */
-    static Digest of(MessageDigest sha256, byte[] keyAndId) {
-      ByteBuffer hash = ByteBuffer.wrap(sha256.digest(keyAndId));
+    static Digest of(MessageDigest sha256, BucketOp op) {
+      byte[] key = op.key();
+      byte[] id = op.id();
+      ByteBuffer fields = ByteBuffer.allocate(2 + key.length + 1 + id.length + 1 + 8 + 8 + 8);
+      fields.putShort((short) key.length).put(key).put((byte) id.length).put(id)
+          .put((byte) op.kind().ordinal()).putLong(op.permits())
+          .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
+      ByteBuffer hash = ByteBuffer.wrap(sha256.digest(fields.array()));
       return new Digest(hash.getLong(), hash.getLong());
     }
   }
@@ -88,16 +89,19 @@ public final class RecentOps {
   }
 
   private Digest digest(BucketOp op) {
-    return Digest.of(sha256, op.key(), op.id());
+    return Digest.of(sha256, op);
   }
 
-  /** The first outcome of an op with {@code op}'s key and id, or null when none is remembered. */
+  /**
+   * The first outcome of the op {@code op} repeats (the same id, key, kind, permits and limit),
+   * marked as replayed; null when none is remembered.
+   */
   public Decision recall(BucketOp op) {
     if (!op.hasId()) {
       return null;
     }
     Outcome outcome = outcomes.get(digest(op));
-    return outcome == null ? null : outcome.decision();
+    return outcome == null ? null : outcome.decision().asReplayed();
   }
 
   /**
@@ -158,9 +162,10 @@ public final class RecentOps {
   }
 
   /**
-   * The table {@link #encode} wrote, or one saved before outcomes were kept by digest (its keys
-   * and ids are digested as they are read); an empty one for {@code null}. A saved table larger
-   * than the bound keeps its newest records.
+   * The table {@link #encode} wrote; an empty one for {@code null}, and for a table saved before
+   * outcomes were kept by digest (it began with a count, never negative): its records cannot be
+   * matched to ops any more, so a retry of one of them is charged again, once (under-admission).
+   * A saved table larger than the bound keeps its newest records.
    */
   public static RecentOps decode(byte[] encoded) {
     RecentOps table = new RecentOps();
@@ -169,22 +174,15 @@ public final class RecentOps {
     }
     try {
       ByteBuffer buffer = ByteBuffer.wrap(encoded);
-      int first = buffer.getInt();
-      boolean legacy = first != FORMAT_DIGESTS;
-      int count = legacy ? first : buffer.getInt();
-      int recordBytes = legacy ? LEGACY_RECORD_BYTES : RECORD_BYTES;
-      if (count < 0 || count > buffer.remaining() / recordBytes) {
+      if (buffer.getInt() != FORMAT_DIGESTS) {
+        return table;
+      }
+      int count = buffer.getInt();
+      if (count < 0 || count > buffer.remaining() / RECORD_BYTES) {
         throw new MalformedEntryException("bad count of recent ops " + count);
       }
       for (int i = 0; i < count; i++) {
-        Digest digest;
-        if (legacy) {
-          byte[] keyAndId = new byte[Short.toUnsignedInt(buffer.getShort())];
-          buffer.get(keyAndId);
-          digest = Digest.of(table.sha256, keyAndId);
-        } else {
-          digest = new Digest(buffer.getLong(), buffer.getLong());
-        }
+        Digest digest = new Digest(buffer.getLong(), buffer.getLong());
         long expires = buffer.getLong();
         byte allowed = buffer.get();
         Decision decision = new Decision(allowed == 1, buffer.getLong(), buffer.getLong(),

@@ -49,6 +49,13 @@ class DecisionCodecTest {
   }
 
   @Test
+  void aReplayedDecisionKeepsItsMark() {
+    List<Decision> decisions = List.of(new Decision(true, 3, 0).asReplayed(),
+        new Decision(false, 0, 250).asReplayed(), new Decision(true, 1, 0));
+    assertEquals(decisions, DecisionCodec.decode(ByteBuffer.wrap(DecisionCodec.encode(decisions))));
+  }
+
+  @Test
   void truncatedOrCorruptRepliesAreMalformed() {
     byte[] encoded = DecisionCodec.encode(List.of(new Decision(true, 3, 0), new Decision(false, 0, 250)));
     for (int length = 0; length < encoded.length; length++) {
@@ -56,7 +63,7 @@ class DecisionCodecTest {
       assertThrows(MalformedEntryException.class, () -> DecisionCodec.decode(ByteBuffer.wrap(truncated)),
           "cut to " + length);
     }
-    for (int flag : new int[] {2, -1, 0x7F}) {
+    for (int flag : new int[] {4, -1, 0x7F}) {
       byte[] badFlag = encoded.clone();
       badFlag[4] = (byte) flag;
       assertThrows(MalformedEntryException.class, () -> DecisionCodec.decode(ByteBuffer.wrap(badFlag)));

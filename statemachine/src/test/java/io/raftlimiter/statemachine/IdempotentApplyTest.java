@@ -157,7 +157,7 @@ class IdempotentApplyTest {
     assertEquals(RecentOps.MAX_REMEMBERED, table.size());
     assertEquals(1, table.forgottenEarly());
     assertNull(table.recall(first), "the oldest is forgotten first");
-    assertEquals(allowed, table.recall(last));
+    assertEquals(allowed.asReplayed(), table.recall(last));
     int recordBytes = 49;
     assertEquals(8 + RecentOps.MAX_REMEMBERED * recordBytes, table.encode().length,
         "a record's size does not depend on the key's or the id's");
@@ -165,18 +165,36 @@ class IdempotentApplyTest {
   }
 
   @Test
-  void aTableSavedBeforeDigestsIsReadAndAnswersItsRetries() {
-    byte[] key = "k".getBytes(StandardCharsets.UTF_8);
-    byte[] id = "r1".getBytes(StandardCharsets.UTF_8);
-    java.nio.ByteBuffer legacy = java.nio.ByteBuffer.allocate(4 + 2 + 2 + key.length + id.length
-        + 8 + 1 + 8 + 8 + 8);
-    legacy.putInt(1).putShort((short) (2 + key.length + id.length))
-        .putShort((short) key.length).put(key).put(id)
-        .putLong(T0 + RecentOps.WINDOW_NANOS).put((byte) 1).putLong(0).putLong(0).putLong(1);
+  void aTableSavedBeforeDigestsIsReadAsEmpty() {
+    java.nio.ByteBuffer legacy = java.nio.ByteBuffer.allocate(4 + 2 + 3 + 8 + 1 + 8 + 8 + 8);
+    legacy.putInt(1).putShort((short) 3).put(new byte[] {1, 'k', 'r'})
+        .putLong(T0).put((byte) 1).putLong(0).putLong(0).putLong(1);
 
-    RecentOps table = RecentOps.decode(legacy.array());
+    assertEquals(0, RecentOps.decode(legacy.array()).size());
+  }
 
-    assertEquals(new Decision(true, 0, 0, 1), table.recall(acquire("k", "r1")));
-    assertNull(table.recall(acquire("k", "r2")));
+  /**
+   * A caller reusing an id for another op (a constant id, or a gateway passing its users'
+   * idempotency keys through) gets that op decided, and a true repeat is marked as one.
+   */
+  @Test
+  void anIdBindsItsOpAndARepeatIsMarkedReplayed() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    BucketLimit ten = BucketLimit.of(10, 0.001);
+    BucketOp one = BucketOp.of("k", 1, ten).withId(new byte[] {7});
+
+    Decision first = apply(applier, T0, one);
+    assertTrue(first.allowed());
+    assertFalse(first.replayed());
+    Decision repeat = apply(applier, T0, one);
+    assertTrue(repeat.replayed());
+    assertEquals(first.remaining(), repeat.remaining());
+
+    Decision more = apply(applier, T0, BucketOp.of("k", 4, ten).withId(new byte[] {7}));
+    assertFalse(more.replayed(), "more permits under the same id: another op");
+    assertEquals(5, more.remaining());
+    Decision looser = apply(applier, T0, BucketOp.of("k", 1, BucketLimit.of(20, 0.001))
+        .withId(new byte[] {7}));
+    assertFalse(looser.replayed(), "another limit under the same id: another op");
   }
 }

@@ -206,7 +206,7 @@ class RateLimiterStateMachineTest {
     machine.close();
 
     machine = start();
-    assertEquals(List.of(new Decision(true, 0, 0)),
+    assertEquals(List.of(new Decision(true, 0, 0).asReplayed()),
         apply(machine, 1, 2, new LogEntry(T0, List.of(withId))), "answered, not charged");
     assertEquals(List.of(new Decision(false, 0, 5_000)),
         apply(machine, 1, 3, new LogEntry(T0, List.of(BucketOp.of("k", 5, LIMIT)))));

@@ -295,6 +295,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
         .setAllowed(decision.allowed())
         .setRemaining(decision.remaining())
         .setRetryAfterMillis(decision.retryAfterMillis())
+        .setReplayed(decision.replayed())
         .setLimit(Limit.newBuilder()
             .setCapacity(limit.capacity())
             .setRefillPerSecond(limit.refillPerSecond()))
