@@ -7,8 +7,11 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.commit.DeadlineExpiredException;
+import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.statemachine.RecentOps;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,9 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,9 +38,16 @@ import org.slf4j.LoggerFactory;
  * {@code syncInterval} after a key was first used since the last sync, or as soon as
  * {@code maxKeysPerSync} keys are waiting; each charge's reply brings the bucket's state back
  * into the view. A sync hands each group its charges together ({@link GroupRouter#submitAll}), so
- * that they share log entries and forward calls. A failed charge is owed again and retried with
- * the next sync, so hits are never dropped while the node lives. Nothing is scheduled while no
- * key is used: an idle node's sync thread sleeps.
+ * that they share log entries and forward calls. Nothing is scheduled while no key is used: an
+ * idle node's sync thread sleeps.
+ *
+ * <p>Hits are never dropped while the node lives, and never charged twice. A charge carries an id:
+ * one refused before anything was taken (shed, out of time) is owed again and goes with the next
+ * sync; one whose outcome is unknown (an answer lost, a leader gone) is sent again as it was,
+ * under the same id, so that its group applies it at most once ({@code RecentOps}). Only a charge
+ * still unanswered after {@link #RESEND_WITHIN_NANOS} is charged anew, which may take its hits
+ * twice: under-admission. Each group is synced on its own: while a group's charges are out, its
+ * keys wait for the next sync, and the other groups go on.
  *
  * <p>How far the cluster can over-admit follows from this (docs/DESIGN.md derives it): a node
  * spends at most what its view holds, and a view is at most one sync period old.
@@ -51,9 +63,22 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final int maxViews;
   private final AtomicBoolean evictionQueued = new AtomicBoolean();
   private final Counter overflowed;
+  /**
+   * How long a charge of unknown outcome is sent again under its id: well inside the window in
+   * which its group remembers the id ({@link RecentOps#WINDOW_NANOS}).
+   */
+  static final long RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 2;
+
   private final ConcurrentHashMap<ByteBuffer, LocalBucketView> views = new ConcurrentHashMap<>();
   /** Keys used since their last sync: the next sync looks at these only. */
   private final Set<ByteBuffer> touched = ConcurrentHashMap.newKeySet();
+  /** Charges whose outcome is unknown, by key: the next sync sends each again as it was. */
+  private final ConcurrentHashMap<ByteBuffer, Charge> resends = new ConcurrentHashMap<>();
+  /** Groups whose charges are out: their keys wait for the next sync. */
+  private final Set<Integer> groupsInFlight = ConcurrentHashMap.newKeySet();
+  /** Keys the last sync left waiting for their groups, so that they do not trigger early syncs. */
+  private volatile int keysWaitingForGroups;
+  /** Set while a sync walks the touched keys (one walk at a time). */
   private final AtomicBoolean syncing = new AtomicBoolean();
   private final AtomicBoolean earlySyncQueued = new AtomicBoolean();
   /** Set while a sync is scheduled on the timer (at most one is). */
@@ -122,7 +147,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
     }
     touched.add(key);
     scheduleSync();
-    if (touched.size() >= maxKeysPerSync && !syncing.get()
+    if (touched.size() - keysWaitingForGroups >= maxKeysPerSync && !syncing.get()
         && earlySyncQueued.compareAndSet(false, true)) {
       timer.execute(() -> {
         earlySyncQueued.set(false);
@@ -178,113 +203,170 @@ public final class EventualDecider implements Decider, AutoCloseable {
       sync();
     } catch (RuntimeException e) {
       LOG.error("eventual sync failed; its hits stay owed and go with the next one", e);
-      syncing.set(false);
       scheduleSync();
     }
   }
 
   /**
-   * Charges what is owed, one sync at a time; the next starts when this one has been answered.
-   * Each group gets its charges in one {@link GroupRouter#submitAll}: one by one, each would make
-   * a log entry (or forward call) of its own whenever the group's committer is idle.
+   * Charges what is owed. One walk over the touched keys at a time; each group that has no
+   * charges out gets its keys' charges in one {@link GroupRouter#submitAll} (one by one, each
+   * would make a log entry, or forward call, of its own whenever the group's committer is idle).
+   * The keys of a group whose charges are still out stay touched: that group is synced again
+   * once it has answered, and a slow group holds back no other.
    */
   private void sync() {
     if (closed || !syncing.compareAndSet(false, true)) {
-      return; // the sync in flight schedules the next when it ends
+      return; // the walk under way takes whatever is touched by now, or schedules the next
     }
-    long start = System.nanoTime();
+    try {
+      walk(System.nanoTime());
+    } finally {
+      syncing.set(false);
+    }
+  }
+
+  private void walk(long start) {
     Map<Integer, List<Charge>> byGroup = new HashMap<>();
     // Failed only after the walk: failing puts the key back in touched, where the walk could
     // meet it again.
     List<Runnable> unroutable = new ArrayList<>();
+    int waiting = 0;
     Iterator<ByteBuffer> keys = touched.iterator();
     while (keys.hasNext()) {
       ByteBuffer key = keys.next();
+      int group;
+      try {
+        group = router.groupOf(key.array());
+      } catch (RuntimeException e) {
+        keys.remove();
+        LocalBucketView view = views.get(key);
+        Charge charge = view == null ? null : begin(key, view, start);
+        if (charge != null) {
+          unroutable.add(() -> failed(charge, e, false));
+        }
+        continue;
+      }
+      if (groupsInFlight.contains(group)) {
+        waiting++;
+        continue; // its group's charges are out: synced once they are answered
+      }
       keys.remove();
       LocalBucketView view = views.get(key);
       Charge charge = view == null ? null : begin(key, view, start);
       if (charge != null) {
-        int group;
-        try {
-          group = router.groupOf(charge.op().key());
-        } catch (RuntimeException e) {
-          unroutable.add(() -> failed(charge, e));
-          continue;
-        }
         byGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(charge);
       }
     }
+    keysWaitingForGroups = waiting;
     unroutable.forEach(Runnable::run);
-    if (byGroup.isEmpty()) {
-      syncing.set(false);
-      if (!unroutable.isEmpty()) {
-        scheduleSync(); // owed again
-      }
-      return;
+    if (!unroutable.isEmpty()) {
+      scheduleSync(); // owed again
     }
-    List<CompletableFuture<Void>> answered = new ArrayList<>();
-    byGroup.forEach((group, charges) -> {
-      List<BucketOp> ops = new ArrayList<>(charges.size());
-      charges.forEach(charge -> ops.add(charge.op()));
-      List<CompletableFuture<Decision>> decided;
-      try {
-        decided = router.submitAll(group, ops);
-      } catch (RuntimeException e) {
-        decided = new ArrayList<>();
-        for (int i = 0; i < ops.size(); i++) {
-          decided.add(CompletableFuture.failedFuture(e));
+    byGroup.forEach((group, charges) -> charge(group, charges, start));
+  }
+
+  /** Sends {@code charges} to {@code group} together; the group is out until all are answered. */
+  private void charge(int group, List<Charge> charges, long start) {
+    groupsInFlight.add(group);
+    List<BucketOp> ops = new ArrayList<>(charges.size());
+    charges.forEach(charge -> ops.add(charge.op()));
+    List<CompletableFuture<Decision>> decided;
+    boolean sent = true;
+    try {
+      decided = router.submitAll(group, ops);
+    } catch (RuntimeException e) {
+      sent = false;
+      decided = new ArrayList<>();
+      for (int i = 0; i < ops.size(); i++) {
+        decided.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    boolean mayHaveApplied = sent;
+    List<CompletableFuture<Void>> answered = new ArrayList<>(charges.size());
+    for (int i = 0; i < charges.size(); i++) {
+      Charge charge = charges.get(i);
+      answered.add(decided.get(i).handle((decision, error) -> {
+        if (error == null) {
+          synced(charge, decision);
+        } else {
+          failed(charge, error, mayHaveApplied);
         }
-      }
-      for (int i = 0; i < charges.size(); i++) {
-        Charge charge = charges.get(i);
-        answered.add(decided.get(i).handle((decision, error) -> {
-          if (error == null) {
-            synced(charge, decision);
-          } else {
-            failed(charge, error);
-          }
-          return null;
-        }));
-      }
-    });
+        return null;
+      }));
+    }
     CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
       syncDuration.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-      syncing.set(false);
+      groupsInFlight.remove(group);
       if (!touched.isEmpty()) {
-        scheduleSync(); // used meanwhile, or owed again after a failure
+        scheduleSync(); // used meanwhile, waiting for this group, or owed again
       }
     });
   }
 
-  /** A key's charge in a sync: its hits moved out of the view until the group answers. */
-  private record Charge(ByteBuffer key, LocalBucketView view, long hits, BucketOp op) {}
+  /**
+   * A key's charge in a sync: its hits moved out of the view until the group answers; sent under
+   * {@code op}'s id from {@code firstSentNanos} on, again as it is while its outcome is unknown.
+   */
+  private record Charge(ByteBuffer key, LocalBucketView view, long hits, BucketOp op,
+      long firstSentNanos) {}
 
-  /** Begins {@code view}'s charge, or null when it needs none now. */
+  /**
+   * Begins {@code view}'s charge: a charge of unknown outcome again as it was, else a new one of
+   * its unsynced hits under a new id; null when it needs none now.
+   */
   private Charge begin(ByteBuffer key, LocalBucketView view, long now) {
+    Charge resend = resends.remove(key);
+    if (resend != null) {
+      return resend;
+    }
     synchronized (view) {
       if (view.retired() || !view.wantsSync(now, syncIntervalNanos)) {
         return null;
       }
       long hits = view.beginSync();
+      byte[] id = new byte[16];
+      ThreadLocalRandom.current().nextBytes(id);
       return new Charge(key, view, hits,
-          new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE));
+          new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE, id), now);
     }
   }
 
   private void synced(Charge charge, Decision decision) {
+    boolean owesMore;
     synchronized (charge.view()) {
       charge.view().synced(charge.hits(), decision.remaining(), System.nanoTime());
       charged.inc(charge.hits());
+      owesMore = charge.view().owed() > 0;
+    }
+    if (owesMore) {
+      touched.add(charge.key()); // hits admitted while this charge was out
     }
   }
 
-  private void failed(Charge charge, Throwable error) {
-    synchronized (charge.view()) {
-      charge.view().syncFailed(charge.hits());
-      failedCharges.inc();
+  /**
+   * Puts a failed charge back: sent again as it was when it may have been applied (so its group
+   * applies it once), unless it has been out too long for its group to remember its id; owed
+   * again, to go with the next sync's hits, when it certainly took nothing.
+   */
+  private void failed(Charge charge, Throwable error, boolean mayHaveBeenSent) {
+    failedCharges.inc();
+    boolean tookNothing = !mayHaveBeenSent || tookNothing(error);
+    if (!tookNothing && System.nanoTime() - charge.firstSentNanos() < RESEND_WITHIN_NANOS) {
+      resends.put(charge.key(), charge);
+    } else {
+      synchronized (charge.view()) {
+        charge.view().syncFailed(charge.hits());
+      }
     }
-    touched.add(charge.key()); // owed again: the next sync retries it
+    touched.add(charge.key()); // the next sync retries it
     LOG.debug("charging {} hits failed; retried with the next sync", charge.hits(), error);
+  }
+
+  /** Whether {@code error} says the op was refused before it could take anything. */
+  private static boolean tookNothing(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause instanceof OverloadedException || cause instanceof DeadlineExpiredException;
   }
 
   private void forgetIdleViews() {

@@ -139,4 +139,105 @@ class EventualDeciderTest {
       decider.close();
     }
   }
+
+  /**
+   * Groups that apply a charge once per id, as the state machine does, and whose first answer to
+   * each charge is lost after applying it; group 1 can be held so that it never answers.
+   */
+  private static final class LossyGroups implements GroupRouter {
+    final java.util.Map<String, Decision> appliedById = new java.util.concurrent.ConcurrentHashMap<>();
+    final AtomicLong appliedHits = new AtomicLong();
+    final java.util.Set<String> answeredOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    volatile boolean loseFirstAnswers;
+    volatile boolean holdGroupOne;
+
+    @Override
+    public int groupOf(byte[] key) {
+      return new String(key).startsWith("slow") ? 1 : 0;
+    }
+
+    @Override
+    public boolean leads(int group) {
+      return true;
+    }
+
+    @Override
+    public CompletableFuture<Decision> submit(int group, BucketOp op) {
+      return submitAll(group, List.of(op)).get(0);
+    }
+
+    @Override
+    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
+      List<CompletableFuture<Decision>> decided = new ArrayList<>();
+      for (BucketOp op : ops) {
+        if (group == 1 && holdGroupOne) {
+          decided.add(new CompletableFuture<>()); // never answers
+          continue;
+        }
+        String id = op.hasId() ? java.util.HexFormat.of().formatHex(op.id())
+            : "no id " + java.util.UUID.randomUUID(); // nothing to know it again by
+        Decision decision = appliedById.computeIfAbsent(id, i -> {
+          appliedHits.addAndGet(op.permits());
+          return new Decision(true, 50, 0);
+        });
+        decided.add(loseFirstAnswers && answeredOnce.add(id)
+            ? CompletableFuture.failedFuture(
+                new io.raftlimiter.server.data.commit.GroupUnavailableException("answer lost", null))
+            : CompletableFuture.completedFuture(decision));
+      }
+      return decided;
+    }
+  }
+
+  private static EventualDecider syncingEvery10Ms(GroupRouter groups) {
+    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, new MetricRegistry());
+  }
+
+  /**
+   * A charge whose answer was lost after its group applied it is sent again under its id, so the
+   * group takes its hits once. Without ids the resend took them again, and the debt refused the
+   * key in every mode.
+   */
+  @Test
+  void aChargeWhoseAnswerWasLostIsAppliedOnce() throws Exception {
+    LossyGroups groups = new LossyGroups();
+    groups.loseFirstAnswers = true;
+    EventualDecider decider = syncingEvery10Ms(groups);
+    try {
+      for (int i = 0; i < 7; i++) {
+        assertTrue(decider.decide(op(1)).join().allowed());
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (decider.owedHits() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(0, decider.owedHits(), "acknowledged by the resend");
+      assertEquals(7, groups.appliedHits.get(), "seven hits admitted, seven taken");
+    } finally {
+      decider.close();
+    }
+  }
+
+  /** A group that does not answer holds back its own keys' syncs, not every group's. */
+  @Test
+  void aSlowGroupDoesNotHoldBackTheOthers() throws Exception {
+    LossyGroups groups = new LossyGroups();
+    groups.holdGroupOne = true;
+    EventualDecider decider = syncingEvery10Ms(groups);
+    try {
+      assertTrue(decider.decide(BucketOp.of("slow-key", 1, LIMIT)).join().allowed());
+      for (int round = 1; round <= 3; round++) {
+        assertTrue(decider.decide(op(round)).join().allowed());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (groups.appliedHits.get() < round && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertEquals(round, groups.appliedHits.get(),
+            "group 0's hits of round " + round + " charged while group 1 is silent");
+      }
+      assertEquals(1, decider.owedHits(), "only the silent group's hit is still owed");
+    } finally {
+      decider.abandon();
+    }
+  }
 }
