@@ -15,9 +15,9 @@ import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.WriteBehindBucketStore;
+import io.raftlimiter.testing.FakeRaftServer;
 import io.raftlimiter.testing.StoreDump;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +33,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -57,18 +56,6 @@ class RateLimiterStateMachineTest {
   private final AtomicLong monotonicNanos = new AtomicLong(0);
   private RateLimiterStateMachine machine;
 
-  /** A RaftServer that can only say who it is, which is all BaseStateMachine asks of it. */
-  private static RaftServer server() {
-    return (RaftServer) Proxy.newProxyInstance(RaftServer.class.getClassLoader(),
-        new Class<?>[] {RaftServer.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "getId" -> PEER;
-          case "toString" -> "fake-server-" + PEER;
-          case "hashCode" -> System.identityHashCode(proxy);
-          case "equals" -> proxy == args[0];
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
-  }
-
   private RateLimiterStateMachine start() throws IOException {
     TimeSource clocks = new TimeSource() {
       @Override
@@ -83,7 +70,7 @@ class RateLimiterStateMachineTest {
     };
     RateLimiterStateMachine started = new RateLimiterStateMachine(clocks, 2,
         WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, SECOND);
-    started.initialize(server(), GROUP, storage);
+    started.initialize(FakeRaftServer.withId(PEER), GROUP, storage);
     return started;
   }
 
