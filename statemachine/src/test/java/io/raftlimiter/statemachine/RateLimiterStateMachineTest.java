@@ -151,6 +151,27 @@ class RateLimiterStateMachineTest {
     assertEquals(T0 + 10 * SECOND - SECOND, machine.nextStampNanos(), "refill goes on regardless");
   }
 
+  /**
+   * A founding leader has applied nothing to anchor to: it anchors to its own clock as it takes
+   * office, and a wall-clock step after that moves its stamps by the allowance at most.
+   */
+  @Test
+  void aFoundingLeadersStampsStayWithinTheAllowanceOfItsMonotonicClock() {
+    monotonicNanos.set(100 * SECOND);
+    machine.notifyLeaderReady(); // nothing applied: the store's stamp is 0
+
+    monotonicNanos.set(105 * SECOND);
+    clockNanos.set(T0 - 3_600 * SECOND); // the wall clock steps an hour back
+    assertEquals(T0 + 5 * SECOND - SECOND, machine.nextStampNanos(), "5 s passed, less 1 s allowed");
+    assertEquals(-3_605 * SECOND, machine.clockSkewNanos(), "the skew is reported, not 0");
+
+    monotonicNanos.set(110 * SECOND);
+    clockNanos.set(T0 + 3_600 * SECOND); // and then an hour ahead
+    assertEquals(T0 + 10 * SECOND + SECOND, machine.nextStampNanos(), "10 s passed, plus 1 s");
+    assertEquals(3_590 * SECOND, machine.clockSkewNanos());
+    assertEquals(2, machine.clampedStamps());
+  }
+
   @Test
   void applyTransactionRepliesWithTheDecisionsAndRecordsTheTermIndex() {
     assertEquals(List.of(new Decision(true, 2, 0)), apply(machine, 1, 1, entry(T0, "k", 3)));
