@@ -7,6 +7,7 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.HostedReplica;
 import io.raftlimiter.server.control.MetadataGroup;
+import io.raftlimiter.server.control.PeerListCheck;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.data.DataGroups;
@@ -77,6 +78,7 @@ final class NodeStatusReport {
         .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
         .addAllLeaving(known.membership().leaving())
         .setStorageId(storage.id())
+        .addAllClusterPeers(PeerListCheck.entries(config.peers()))
         .putAllMemberStorageIds(known.membership().storageIds())
         .addAllMetadataReplicas(known.shape() == null ? List.of()
             : ClusterGroups.metadataReplicas(known));

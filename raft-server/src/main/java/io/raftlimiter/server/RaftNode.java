@@ -35,6 +35,8 @@ import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.FormerStorageCheck;
 import io.raftlimiter.server.control.LeaderBalancer;
 import io.raftlimiter.server.control.MetadataGroup;
+import io.raftlimiter.server.control.PeerListCheck;
+import io.raftlimiter.server.control.PeerStatuses;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -106,7 +108,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-  /** How long a node on new storage waits for the others to say whether they knew it. */
+  /** How long a node on new storage waits for the others: did they know it, which peers they list. */
   private static final long FORMER_STORAGE_CHECK_MILLIS = 1_000;
 
   private final NodeConfig config;
@@ -257,21 +259,29 @@ public final class RaftNode implements AutoCloseable {
   /**
    * Whether this start formats the replicas the cluster's shape places on this node: only on the
    * first use of its storage, as a founding member, and only if no other node's metadata records
-   * a storage of this node (then it lost its disk, see {@link FormerStorageCheck}).
+   * a storage of this node (then it lost its disk, see {@link FormerStorageCheck}). A founding
+   * start whose {@code cluster.peers} names other ids than an answering peer's fails
+   * ({@link PeerListCheck}): it would found a second metadata group.
    */
   private boolean formatsFoundingReplicas() {
     if (!storage.created() || raftServer.getGroupIds().iterator().hasNext()
         || config.get(NodeConfigKeys.JOIN).equals("true")) {
       return false;
     }
-    Optional<String> recorded = FormerStorageCheck.recordedStorage(config.nodeId(), config.peers(),
+    Map<String, NodeStatus> answered = PeerStatuses.ask(config.nodeId(), config.peers(),
         FORMER_STORAGE_CHECK_MILLIS, transport);
+    Optional<String> recorded = FormerStorageCheck.recordedStorage(config.nodeId(), answered);
     if (recorded.isPresent()) {
       LOG.warn("node {} starts on new storage {}, but the cluster knows it with storage {}: its "
           + "disk was lost, so it formats no replica; the controller takes its old replicas out "
           + "of their groups and gives it new ones", config.nodeId(), storage.id(),
           recorded.get());
       return false;
+    }
+    Optional<String> disagreement =
+        PeerListCheck.disagreement(config.nodeId(), config.peers(), answered);
+    if (disagreement.isPresent()) {
+      throw new ConfigException(disagreement.get());
     }
     return true;
   }

@@ -1,11 +1,11 @@
 package io.raftlimiter.meta;
 
 import io.raftlimiter.statemachine.SnapshotInstallLifeCycle;
+import io.raftlimiter.store.DurableFiles;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,13 +33,27 @@ import org.slf4j.LoggerFactory;
  * memory and be written whole to one snapshot file. Commands are checked before replication and
  * applied by {@link ClusterMetadata#apply}, deterministically; a refused command changes nothing
  * and its reply says why. Reads ({@code query}) return the whole metadata.
+ *
+ * <p>A snapshot is written to a temp file, forced to disk, moved into place and its directory
+ * forced ({@link DurableFiles}) before Ratis is told of it: Ratis then purges the log, and a power
+ * cut of a majority must not leave them with neither the entries nor the snapshot.
  */
 public final class MetadataStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataStateMachine.class);
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final DurableFiles durable;
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile ClusterMetadata metadata = ClusterMetadata.EMPTY;
   private volatile EncodedRead lastRead;
+
+  public MetadataStateMachine() {
+    this(DurableFiles.system());
+  }
+
+  /** @param durable how snapshots are forced to disk; a recording fake in tests */
+  public MetadataStateMachine(DurableFiles durable) {
+    this.durable = durable;
+  }
 
   /** Calls {@code listener} with the metadata after every change this replica applies. */
   public void onChange(Consumer<ClusterMetadata> listener) {
@@ -102,8 +116,8 @@ public final class MetadataStateMachine extends BaseStateMachine {
     }
     File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
     Path temp = file.toPath().resolveSibling(file.getName() + ".tmp");
-    Files.write(temp, MetaCodec.encode(metadata));
-    Files.move(temp, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    durable.writeAtomically(temp, file.toPath(), MetaCodec.encode(metadata));
+    // A missing digest file reads as no digest (MD5FileUtil), so it may follow the snapshot.
     FileInfo info = new FileInfo(file.toPath(), MD5FileUtil.computeAndSaveMd5ForFile(file));
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(info, last));
     return last.getIndex();

@@ -11,7 +11,8 @@ package io.raftlimiter.statemachine;
  * while it leads. With the bound, a wrong wall clock moves stamps by at most {@code allowance}
  * per term, and between elections time advances as the leader's monotonic clock does. The anchor
  * is the last applied entry and the moment this node applied it, not the moment of taking
- * office, so that a cluster idle for an hour still sees that hour pass.
+ * office, so that a cluster idle for an hour still sees that hour pass; only a leader with no
+ * entry applied anchors to its own wall clock as it takes office.
  *
  * <p>Pure: both clocks are read by the caller and handed in. Thread-safe.
  */

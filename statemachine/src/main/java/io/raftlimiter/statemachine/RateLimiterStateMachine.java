@@ -182,9 +182,11 @@ public class RateLimiterStateMachine extends BaseStateMachine {
 
   /**
    * Ratis calls this once this replica leads and has applied its predecessors' entries: its
-   * stamps are anchored to the last of them from now on. A store that never applied an entry has
-   * no time to anchor to (nor has one being restored from a snapshot): until the next term its
-   * stamps follow the wall clock alone.
+   * stamps are anchored to the last of them from now on. A store that never applied an entry (a
+   * founding leader; or one being restored from a snapshot) has no earlier time: its anchor is
+   * its own wall clock now, so that a later step of that clock moves stamps by the allowance at
+   * most, as for any leader, instead of locking keys out for a step back or refilling every
+   * bucket for a step forward.
    */
   @Override
   public void notifyLeaderReady() {
@@ -192,6 +194,8 @@ public class RateLimiterStateMachine extends BaseStateMachine {
     long lastStamp = current == null ? 0 : current.appliedMarker().stampNanos();
     if (lastStamp != 0) {
       leaderClock.takeOffice(lastStamp, lastAppliedMonotonicNanos);
+    } else {
+      leaderClock.takeOffice(clock.nowNanos(), clock.monotonicNanos());
     }
   }
 

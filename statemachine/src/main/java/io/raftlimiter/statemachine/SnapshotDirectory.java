@@ -1,12 +1,12 @@
 package io.raftlimiter.statemachine;
 
+import io.raftlimiter.store.DurableFiles;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,7 +26,9 @@ import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
  * The snapshots of one group's replica: RocksDB checkpoints in
  * {@code <state machine dir>/snapshots/snapshot.<term>_<index>/}, each written under
  * {@code snapshots-tmp/} first and moved into place atomically, so a snapshot either exists whole
- * or not at all.
+ * or not at all. Every file of a checkpoint and its directory are forced to disk before the move
+ * and the snapshots directory after it ({@link DurableFiles}): Ratis purges the log up to a
+ * snapshot once it is published, so the snapshot must survive a power cut that the purge does.
  *
  * <p>The layout is also what Ratis' snapshot installation expects: it streams every file under
  * {@link #getSnapshotDir()} to a lagging follower, which receives them under {@link #getTmpDir()}
@@ -38,6 +40,7 @@ public final class SnapshotDirectory implements StateMachineStorage {
   private static final String DIGEST_SUFFIX = ".md5";
 
   private final int retained;
+  private final DurableFiles durable;
   private volatile Path stateMachineDir;
   private volatile Latest latest = Latest.NONE;
 
@@ -50,10 +53,16 @@ public final class SnapshotDirectory implements StateMachineStorage {
   }
 
   public SnapshotDirectory(int retained) {
+    this(retained, DurableFiles.system());
+  }
+
+  /** @param durable how files are forced to disk; a recording fake in tests */
+  public SnapshotDirectory(int retained, DurableFiles durable) {
     if (retained < 1) {
       throw new IllegalArgumentException("retained must be >= 1, got " + retained);
     }
     this.retained = retained;
+    this.durable = durable;
   }
 
   @Override
@@ -61,6 +70,7 @@ public final class SnapshotDirectory implements StateMachineStorage {
     stateMachineDir = raftStorage.getStorageDir().getStateMachineDir().toPath();
     Files.createDirectories(snapshots());
     Files.createDirectories(tmp());
+    durable.syncParent(snapshots()); // both were created under the state machine dir
     refresh();
   }
 
@@ -78,13 +88,17 @@ public final class SnapshotDirectory implements StateMachineStorage {
     return tmp().resolve(nameOf(termIndex) + "-" + System.nanoTime());
   }
 
-  /** Moves a complete snapshot into place atomically and drops the oldest beyond retention. */
+  /**
+   * Forces a complete snapshot to disk, moves it into place atomically, forces the move, and
+   * drops the oldest beyond retention. Once this returns, the snapshot survives a power cut.
+   */
   public void publish(Path written, TermIndex termIndex) throws IOException {
     Path target = snapshots().resolve(nameOf(termIndex));
     if (Files.exists(target)) {
       deleteRecursively(written);
     } else {
-      Files.move(written, target, StandardCopyOption.ATOMIC_MOVE);
+      durable.syncTree(written); // RocksDB's checkpoint is not relied on to have synced it
+      durable.moveAtomically(written, target);
     }
     refresh();
     deleteOldSnapshots();

@@ -11,10 +11,10 @@ import org.apache.ratis.server.storage.RaftStorageMetadataFile;
  * Just enough of a Ratis {@link RaftStorage} to hand a state machine its directory: the state
  * machine dir is {@code <root>/current/sm}, as in a real server. No lock file, no metadata.
  */
-final class FakeRaftStorage implements RaftStorage {
+public final class FakeRaftStorage implements RaftStorage {
   private final RaftStorageDirectory directory;
 
-  FakeRaftStorage(Path root) {
+  public FakeRaftStorage(Path root) {
     this.directory = new RaftStorageDirectory() {
       @Override
       public File getRoot() {
@@ -29,7 +29,7 @@ final class FakeRaftStorage implements RaftStorage {
   }
 
   /** Where the state machine keeps its files under this storage. */
-  Path stateMachineDir() {
+  public Path stateMachineDir() {
     return directory.getStateMachineDir().toPath();
   }
 

@@ -15,9 +15,9 @@ import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.WriteBehindBucketStore;
+import io.raftlimiter.testing.FakeRaftServer;
 import io.raftlimiter.testing.StoreDump;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +33,6 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
@@ -57,18 +56,6 @@ class RateLimiterStateMachineTest {
   private final AtomicLong monotonicNanos = new AtomicLong(0);
   private RateLimiterStateMachine machine;
 
-  /** A RaftServer that can only say who it is, which is all BaseStateMachine asks of it. */
-  private static RaftServer server() {
-    return (RaftServer) Proxy.newProxyInstance(RaftServer.class.getClassLoader(),
-        new Class<?>[] {RaftServer.class}, (proxy, method, args) -> switch (method.getName()) {
-          case "getId" -> PEER;
-          case "toString" -> "fake-server-" + PEER;
-          case "hashCode" -> System.identityHashCode(proxy);
-          case "equals" -> proxy == args[0];
-          default -> throw new UnsupportedOperationException(method.getName());
-        });
-  }
-
   private RateLimiterStateMachine start() throws IOException {
     TimeSource clocks = new TimeSource() {
       @Override
@@ -83,7 +70,7 @@ class RateLimiterStateMachineTest {
     };
     RateLimiterStateMachine started = new RateLimiterStateMachine(clocks, 2,
         WriteBehindBucketStore.DEFAULT_MAX_PENDING_KEYS, SECOND);
-    started.initialize(server(), GROUP, storage);
+    started.initialize(FakeRaftServer.withId(PEER), GROUP, storage);
     return started;
   }
 
@@ -162,6 +149,27 @@ class RateLimiterStateMachineTest {
     clockNanos.set(T0 - 3_600 * SECOND); // and then an hour behind
     monotonicNanos.set(110 * SECOND);
     assertEquals(T0 + 10 * SECOND - SECOND, machine.nextStampNanos(), "refill goes on regardless");
+  }
+
+  /**
+   * A founding leader has applied nothing to anchor to: it anchors to its own clock as it takes
+   * office, and a wall-clock step after that moves its stamps by the allowance at most.
+   */
+  @Test
+  void aFoundingLeadersStampsStayWithinTheAllowanceOfItsMonotonicClock() {
+    monotonicNanos.set(100 * SECOND);
+    machine.notifyLeaderReady(); // nothing applied: the store's stamp is 0
+
+    monotonicNanos.set(105 * SECOND);
+    clockNanos.set(T0 - 3_600 * SECOND); // the wall clock steps an hour back
+    assertEquals(T0 + 5 * SECOND - SECOND, machine.nextStampNanos(), "5 s passed, less 1 s allowed");
+    assertEquals(-3_605 * SECOND, machine.clockSkewNanos(), "the skew is reported, not 0");
+
+    monotonicNanos.set(110 * SECOND);
+    clockNanos.set(T0 + 3_600 * SECOND); // and then an hour ahead
+    assertEquals(T0 + 10 * SECOND + SECOND, machine.nextStampNanos(), "10 s passed, plus 1 s");
+    assertEquals(3_590 * SECOND, machine.clockSkewNanos());
+    assertEquals(2, machine.clampedStamps());
   }
 
   @Test

@@ -11,6 +11,7 @@ import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.RocksDbBucketStore;
 import io.raftlimiter.store.WriteSet;
+import io.raftlimiter.testing.RecordingSync;
 import io.raftlimiter.testing.StoreDump;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,6 +109,47 @@ class SnapshotDirectoryTest {
       assertTrue(Files.isRegularFile(file.getPath()), file.getPath().toString());
     }
     assertTrue(files.stream().anyMatch(f -> f.getPath().getFileName().toString().equals("CURRENT")));
+  }
+
+  /**
+   * Ratis purges the log once a snapshot is published: every file of the checkpoint and its
+   * directory are forced while still under the temp path, and the snapshots directory once the
+   * snapshot is in it.
+   */
+  @Test
+  void publishForcesTheCheckpointBeforeTheMoveAndTheDirectoryAfter() throws IOException {
+    RecordingSync recorded = new RecordingSync();
+    snapshots = new SnapshotDirectory(2, recorded.durableFiles());
+    snapshots.init(storage);
+    recorded.clear();
+    TermIndex termIndex = TermIndex.valueOf(2, 9);
+    Path temp = snapshots.newTempPath(termIndex);
+    store.checkpoint(temp);
+    List<String> checkpointFiles = fileNames(temp);
+
+    snapshots.publish(temp, termIndex);
+
+    Path published = smDir.resolve("snapshots").resolve("snapshot.2_9");
+    assertEquals(checkpointFiles, fileNames(published));
+    int lastFileSync = -1;
+    for (String name : checkpointFiles) {
+      int at = recorded.indexOf("file", temp.resolve(name));
+      assertTrue(at >= 0, name + " was forced at its temp path: " + recorded.calls());
+      assertTrue(recorded.calls().get(at).existed());
+      lastFileSync = Math.max(lastFileSync, at);
+    }
+    int tempDirSync = recorded.indexOf("dir", temp);
+    int snapshotsDirSync = recorded.indexOf("dir", smDir.resolve("snapshots"));
+    assertTrue(tempDirSync > lastFileSync, "the checkpoint's directory after its files");
+    assertTrue(recorded.calls().get(tempDirSync).existed(), "before the move");
+    assertTrue(snapshotsDirSync > tempDirSync, "the snapshots directory after the move");
+    assertEquals(List.of("snapshot.2_9"), recorded.listingAt(snapshotsDirSync));
+  }
+
+  private static List<String> fileNames(Path dir) throws IOException {
+    try (Stream<Path> list = Files.list(dir)) {
+      return list.map(p -> p.getFileName().toString()).sorted().toList();
+    }
   }
 
   @Test

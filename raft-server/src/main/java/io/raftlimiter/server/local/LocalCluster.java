@@ -107,7 +107,11 @@ public final class LocalCluster implements AutoCloseable {
     return false;
   }
 
-  private static NodeConfig config(Path baseDir, Consumer<NodeConfig.Builder> settings,
+  /**
+   * The configuration LocalCluster gives node {@code peer} of {@code peers}, its data under
+   * {@code baseDir}; for tests that start nodes by hand (with a list of their own, say).
+   */
+  public static NodeConfig config(Path baseDir, Consumer<NodeConfig.Builder> settings,
       PeerAddress peer, List<PeerAddress> peers, boolean joining) {
     NodeConfig.Builder builder = NodeConfig.newBuilder();
     settings.accept(builder);
