@@ -2,8 +2,11 @@ package io.raftlimiter.server.decide;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
+import io.raftlimiter.server.data.commit.OverloadedException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Decides acquires under one consistency mode. Never throws: a failure completes the future
@@ -12,4 +15,15 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface Decider {
   CompletableFuture<Decision> decide(BucketOp op);
+
+  /**
+   * Whether {@code error}, the failure of an op sent to a group, says the op was refused before
+   * it could take anything (shed, or out of time before the log); any other failure may have
+   * come after the op was applied.
+   */
+  static boolean tookNothing(Throwable error) {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    return cause instanceof OverloadedException || cause instanceof DeadlineExpiredException;
+  }
 }

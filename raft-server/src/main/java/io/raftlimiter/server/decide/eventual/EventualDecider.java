@@ -7,8 +7,6 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.api.GroupRouter;
-import io.raftlimiter.server.data.commit.DeadlineExpiredException;
-import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.statemachine.RecentOps;
@@ -20,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -350,7 +347,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
    */
   private void failed(Charge charge, Throwable error, boolean mayHaveBeenSent) {
     failedCharges.inc();
-    boolean tookNothing = !mayHaveBeenSent || tookNothing(error);
+    boolean tookNothing = !mayHaveBeenSent || Decider.tookNothing(error);
     if (!tookNothing && System.nanoTime() - charge.firstSentNanos() < RESEND_WITHIN_NANOS) {
       resends.put(charge.key(), charge);
     } else {
@@ -360,13 +357,6 @@ public final class EventualDecider implements Decider, AutoCloseable {
     }
     touched.add(charge.key()); // the next sync retries it
     LOG.debug("charging {} hits failed; retried with the next sync", charge.hits(), error);
-  }
-
-  /** Whether {@code error} says the op was refused before it could take anything. */
-  private static boolean tookNothing(Throwable error) {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
-    return cause instanceof OverloadedException || cause instanceof DeadlineExpiredException;
   }
 
   private void forgetIdleViews() {

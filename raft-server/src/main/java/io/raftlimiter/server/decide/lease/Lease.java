@@ -24,6 +24,8 @@ final class Lease {
   /** The last grant left less than a token in the bucket. */
   private boolean lastGrantEmptied;
   private long lastUseNanos;
+  /** When the lease last admitted a request or was granted tokens: what a refusing lease idles by. */
+  private long lastServedNanos;
   /** The grant asked of the group and not answered yet; null when none is. */
   private CompletableFuture<Void> pendingGrant;
   private boolean retired;
@@ -32,6 +34,7 @@ final class Lease {
     this.key = key;
     this.limit = limit;
     this.lastUseNanos = nowNanos;
+    this.lastServedNanos = nowNanos;
   }
 
   /**
@@ -44,6 +47,7 @@ final class Lease {
     lastUseNanos = nowNanos;
     if (tokens >= permits) {
       tokens -= permits;
+      lastServedNanos = nowNanos;
       return new Decision(true, tokens, 0);
     }
     if (nowNanos < emptyUntilNanos) {
@@ -78,15 +82,43 @@ final class Lease {
    * The group granted {@code granted} tokens. A {@code nextTokenMillis} above 0 says the grant
    * left the bucket without a whole token until then: beyond what was granted, requests are
    * refused here until that time instead of each asking the group.
+   *
+   * @return the tokens that do not fit under the capacity (the limit changed while the grant was
+   *     out), which the caller gives back
    */
-  void granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long nowNanos) {
+  long granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long nowNanos) {
     pendingGrant = null;
-    reconcile(grantLimit);
-    tokens = Math.min(tokens + granted, limit.capacity());
     lastGrantEmptied = nextTokenMillis > 0;
     if (lastGrantEmptied) {
       emptyUntilNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(nextTokenMillis);
     }
+    return add(grantLimit, granted, nowNanos);
+  }
+
+  /**
+   * Adds the tokens of a grant whose answer was lost and came back on a resend; the grant now in
+   * flight, if any, is untouched.
+   *
+   * @return the tokens that do not fit under the capacity, which the caller gives back
+   */
+  long recovered(BucketLimit grantLimit, long granted, long nowNanos) {
+    return add(grantLimit, granted, nowNanos);
+  }
+
+  private long add(BucketLimit grantLimit, long granted, long nowNanos) {
+    reconcile(grantLimit);
+    long room = limit.capacity() - tokens;
+    long kept = Math.min(granted, room);
+    tokens += kept;
+    if (kept > 0) {
+      lastServedNanos = nowNanos;
+    }
+    return granted - kept;
+  }
+
+  /** Tokens a grant may add without the lease holding more than the capacity. */
+  long room() {
+    return Math.max(0, limit.capacity() - tokens);
   }
 
   /**
@@ -105,9 +137,14 @@ final class Lease {
     pendingGrant = null;
   }
 
-  /** Whether the lease should end: unused for {@code idleNanos} and no grant in flight. */
+  /**
+   * Whether the lease should end, with no grant in flight: unused for {@code idleNanos}, or empty
+   * and only refusing for that long (its key may be busy, but this node holds nothing of it: the
+   * group decides again, as for a cold key, until a new lease is worth it).
+   */
   boolean expired(long nowNanos, long idleNanos) {
-    return pendingGrant == null && nowNanos - lastUseNanos >= idleNanos;
+    return pendingGrant == null && (nowNanos - lastUseNanos >= idleNanos
+        || tokens == 0 && nowNanos - lastServedNanos >= idleNanos);
   }
 
   /** Ends the lease: the op that gives its unused tokens back, or {@code null} if none are left. */

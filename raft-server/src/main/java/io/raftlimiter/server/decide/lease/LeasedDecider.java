@@ -153,34 +153,96 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     }
   }
 
+  /**
+   * Asks the group for the lease's share, no more than the lease has room for (tokens beyond the
+   * capacity could never be spent here). The ask carries an id: when its answer is lost, the
+   * waiting callers go on without it, and the ask is sent again as it was, in the background, so
+   * that a share the group did take is recovered ({@link #recoverGrant}) instead of lost.
+   */
   private void requestGrant(Lease lease, BucketOp op, CompletableFuture<Void> done) {
-    BucketOp ask = op.as(OpKind.LEASE, share(op));
+    long room;
+    synchronized (lease) {
+      room = lease.room();
+    }
+    if (room == 0) {
+      synchronized (lease) {
+        lease.grantFailed(); // full already: nothing to ask for
+      }
+      done.complete(null);
+      return;
+    }
+    BucketOp ask = op.as(OpKind.LEASE, Math.min(share(op), room)).withId(newId());
     long sentNanos = System.nanoTime();
     router.submit(ask).whenComplete((decision, error) -> {
-      long granted = 0;
+      long excess = 0;
       synchronized (lease) {
         if (error != null) {
           lease.grantFailed();
+        } else if (lease.retired()) {
+          excess = decision.granted(); // the lease ended while the grant was in flight
         } else {
-          granted = decision.granted();
-          if (lease.retired()) {
-            if (granted > 0) { // the lease ended while the grant was in flight
-              giveBack(ask.as(OpKind.RETURN, granted));
-            }
-          } else {
-            lease.granted(ask.limit(), granted, decision.retryAfterMillis(), System.nanoTime());
-          }
+          excess = lease.granted(ask.limit(), decision.granted(), decision.retryAfterMillis(),
+              System.nanoTime());
         }
       }
       if (error == null) {
         grantLatency.update(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
         grants.inc();
-        tokensGranted.inc(granted);
+        tokensGranted.inc(decision.granted());
+        returnExcess(ask, excess);
       } else {
         LOG.debug("lease grant failed", error);
+        if (!Decider.tookNothing(error)) {
+          recoverGrant(lease, ask, sentNanos, 1);
+        }
       }
       done.complete(null);
     });
+  }
+
+  /**
+   * Sends a grant whose answer was lost again, under its id: the group answers from the first
+   * grant if it took one (and takes nothing new), so its tokens reach the lease, or go back if
+   * the lease has ended. Resends stop well inside the group's memory of ids; a grant still
+   * unanswered then is counted as lost (under-admission, as when a node dies holding a lease).
+   */
+  private void recoverGrant(Lease lease, BucketOp ask, long firstSentNanos, int attempt) {
+    if (attempt > MAX_RETURN_ATTEMPTS
+        || System.nanoTime() - firstSentNanos >= RETURN_RESEND_WITHIN_NANOS) {
+      LOG.warn("a lease grant of up to {} tokens went unanswered; what it took is lost",
+          ask.permits());
+      return;
+    }
+    try {
+      timer.schedule(DaemonThreads.guarded("lease grant resend", taskFailures,
+          () -> router.submit(ask).whenComplete((decision, error) -> {
+            if (error != null) {
+              recoverGrant(lease, ask, firstSentNanos, attempt + 1);
+              return;
+            }
+            long excess;
+            synchronized (lease) {
+              excess = lease.retired() ? decision.granted()
+                  : lease.recovered(ask.limit(), decision.granted(), System.nanoTime());
+            }
+            returnExcess(ask, excess);
+          })), RETURN_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException closing) {
+      // closing: what the grant took is lost, as when a node stops holding a lease
+    }
+  }
+
+  /** Gives back the part of a grant the lease could not hold. */
+  private void returnExcess(BucketOp ask, long excess) {
+    if (excess > 0) {
+      giveBack(ask.as(OpKind.RETURN, excess));
+    }
+  }
+
+  private static byte[] newId() {
+    byte[] id = new byte[16];
+    ThreadLocalRandom.current().nextBytes(id);
+    return id;
   }
 
   private long share(BucketOp op) {
@@ -216,9 +278,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    * under-admits, as a node that dies holding a lease does.
    */
   private void giveBack(BucketOp unused) {
-    byte[] id = new byte[16];
-    ThreadLocalRandom.current().nextBytes(id);
-    sendReturn(unused.withId(id), System.nanoTime(), 1);
+    sendReturn(unused.withId(newId()), System.nanoTime(), 1);
   }
 
   private void sendReturn(BucketOp giveBack, long firstSentNanos, int attempt) {
@@ -277,7 +337,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         unused = lease.surrender();
       }
       if (unused != null) {
-        returns.add(router.submit(unused));
+        returns.add(router.submit(unused.withId(newId())));
       }
     }
     leases.clear();

@@ -9,6 +9,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.decide.SingleGroupRouter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -24,21 +25,11 @@ class EventualDeciderTest {
   private static final BucketLimit LIMIT = BucketLimit.of(100, 1);
 
   /** A group that answers every op at once, counting what it was asked. */
-  private static final class CountingGroup implements GroupRouter {
+  private static final class CountingGroup extends SingleGroupRouter {
     final AtomicLong acquires = new AtomicLong();
     final AtomicLong chargedHits = new AtomicLong();
     /** The size of each submitAll, in order. */
     final List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
-
-    @Override
-    public int groupOf(byte[] key) {
-      return 0;
-    }
-
-    @Override
-    public boolean leads(int group) {
-      return true;
-    }
 
     @Override
     public CompletableFuture<Decision> submit(int group, BucketOp op) {
@@ -53,9 +44,7 @@ class EventualDeciderTest {
     @Override
     public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
       batches.add(ops.size());
-      List<CompletableFuture<Decision>> decided = new ArrayList<>();
-      ops.forEach(op -> decided.add(submit(group, op)));
-      return decided;
+      return super.submitAll(group, ops);
     }
   }
 

@@ -79,4 +79,33 @@ class LeaseTest {
     assertFalse(lease.expired(50 * MS, 100 * MS));
     assertTrue(lease.expired(110 * MS, 100 * MS));
   }
+
+  /** Tokens granted beyond the capacity used to be dropped: taken from the bucket, never spent. */
+  @Test
+  void aGrantBeyondTheCapacityHandsTheExcessBack() {
+    Lease lease = new Lease(KEY, LIMIT, 0);
+    assertEquals(0, lease.granted(LIMIT, 80, 0, 0));
+    assertEquals(20, lease.room());
+    assertEquals(10, lease.granted(LIMIT, 30, 0, 0), "30 granted, room for 20");
+    assertEquals(100, lease.tokens());
+    assertEquals(5, lease.recovered(LIMIT, 5, 0), "a recovered grant fits no better");
+  }
+
+  /** A lease that holds nothing and only refuses ends like an unused one, busy key or not. */
+  @Test
+  void aLeaseThatOnlyRefusesEnds() {
+    Lease lease = new Lease(KEY, LIMIT, 0);
+    lease.granted(LIMIT, 0, 50, 0);
+    for (long ms = 10; ms <= 200; ms += 10) {
+      assertFalse(lease.tryTake(1, ms * MS).allowed());
+    }
+    assertTrue(lease.expired(200 * MS, 100 * MS), "in use, but it served nothing for 200 ms");
+
+    Lease serving = new Lease(KEY, LIMIT, 0);
+    serving.granted(LIMIT, 50, 0, 0);
+    for (long ms = 10; ms <= 200; ms += 10) {
+      assertTrue(serving.tryTake(1, ms * MS).allowed());
+    }
+    assertFalse(serving.expired(200 * MS, 100 * MS));
+  }
 }

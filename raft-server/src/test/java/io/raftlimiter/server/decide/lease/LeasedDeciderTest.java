@@ -13,6 +13,7 @@ import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.decide.SingleGroupRouter;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -38,19 +39,9 @@ class LeasedDeciderTest {
   private static final int NODES = 3;
 
   /** One group holding one key's bucket, deciding every op the moment it is submitted. */
-  private static class ExactGroup implements GroupRouter {
+  private static class ExactGroup extends SingleGroupRouter {
     private BucketState state;
     private long firstOpNanos = Long.MIN_VALUE;
-
-    @Override
-    public int groupOf(byte[] key) {
-      return 0;
-    }
-
-    @Override
-    public boolean leads(int group) {
-      return true;
-    }
 
     @Override
     public synchronized CompletableFuture<Decision> submit(int group, BucketOp op) {
@@ -66,13 +57,6 @@ class LeasedDeciderTest {
       };
       state = outcome.state();
       return CompletableFuture.completedFuture(outcome.decision());
-    }
-
-    @Override
-    public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
-      List<CompletableFuture<Decision>> decided = new ArrayList<>();
-      ops.forEach(op -> decided.add(submit(group, op)));
-      return decided;
     }
 
     synchronized long firstOpNanos() {
@@ -284,6 +268,47 @@ class LeasedDeciderTest {
       TimeUnit.MICROSECONDS.sleep(micros);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A grant whose answer is lost after the group took the share: sent again under its id, the
+   * group answers from the first grant, and the tokens reach the lease instead of being lost.
+   */
+  @Test
+  void aGrantWhoseAnswerWasLostIsRecovered() throws Exception {
+    BucketLimit limit = BucketLimit.of(60, 0.001); // no refill to speak of
+    ExactGroup bucket = new ExactGroup();
+    Map<String, Decision> grantsById = new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.Set<String> answered = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    GroupRouter lossy = new SingleGroupRouter() {
+      @Override
+      public CompletableFuture<Decision> submit(int group, BucketOp op) {
+        if (op.kind() != OpKind.LEASE) {
+          return bucket.submit(group, op);
+        }
+        String id = op.hasId() ? HexFormat.of().formatHex(op.id())
+            : "no id " + java.util.UUID.randomUUID(); // nothing to know it again by
+        Decision first = grantsById.computeIfAbsent(id, i -> bucket.submit(group, op).join());
+        return answered.add(id) ? CompletableFuture.failedFuture(
+            new io.raftlimiter.server.data.commit.GroupUnavailableException("answer lost", null))
+            : CompletableFuture.completedFuture(first);
+      }
+    };
+    LeasedDecider node = new LeasedDecider(lossy, () -> 1, 1, 60_000, new MetricRegistry());
+    try {
+      BucketOp op = new BucketOp(KEY, 1, limit);
+      node.decide(op).join(); // makes the key hot
+      node.decide(op).join(); // asks for a lease; the answer is lost, the call goes STRONG
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (node.leasedTokens() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long granted = grantsById.values().stream().mapToLong(Decision::granted).sum();
+      assertTrue(granted > 0, "the group took a share");
+      assertEquals(granted, node.leasedTokens(), "and the lease holds it");
+    } finally {
+      node.abandon();
     }
   }
 }
