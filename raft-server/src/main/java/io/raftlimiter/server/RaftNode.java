@@ -203,7 +203,8 @@ public final class RaftNode implements AutoCloseable {
     this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
         config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
         config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
-        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS), registry);
+        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS),
+        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEW_BYTES), registry);
     AtomicInteger members = new AtomicInteger(config.peers().size());
     metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
     this.leased = new LeasedDecider(groups, members::get,

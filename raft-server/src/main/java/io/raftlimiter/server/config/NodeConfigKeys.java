@@ -165,6 +165,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> EVENTUAL_MAX_VIEWS = ConfigKey.intKey(
       "eventual.max-views", 1_000_000, 1, 100_000_000,
       "keys a node keeps an EVENTUAL view of; a new key beyond is decided by its group");
+  public static final ConfigKey<Integer> EVENTUAL_MAX_VIEW_BYTES = ConfigKey.intKey(
+      "eventual.max-view-bytes", 128 << 20, 1 << 20, Integer.MAX_VALUE,
+      "heap a node's EVENTUAL views may take, counted as each key's bytes plus 200 per view; a "
+          + "new key beyond is decided by its group");
   public static final ConfigKey<Integer> LEASE_HOT_HITS_PER_SECOND = ConfigKey.intKey(
       "lease.hot-hits-per-second", 20, 1, 100_000_000,
       "LEASED requests per second on a node that earn a key a lease (colder keys go as STRONG)");
@@ -221,6 +225,7 @@ public final class NodeConfigKeys {
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
+      EVENTUAL_MAX_VIEW_BYTES,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,
       BATCH_LINGER_ROUND_PERCENT, BATCH_LINGER_MIN_OPS, ADMISSION_MAX_QUEUED_OPS,

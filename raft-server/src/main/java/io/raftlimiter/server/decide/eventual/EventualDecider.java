@@ -58,6 +58,9 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final long idleNanos;
   private final long maxStalenessNanos;
   private final int maxViews;
+  private final long maxViewBytes;
+  /** What the views take, as {@link #viewBytes(ByteBuffer)} counts it. */
+  private final AtomicLong viewBytes = new AtomicLong();
   private final AtomicBoolean evictionQueued = new AtomicBoolean();
   private final Counter overflowed;
   /**
@@ -65,6 +68,8 @@ public final class EventualDecider implements Decider, AutoCloseable {
    * which its group remembers the id ({@link RecentOps#WINDOW_NANOS}).
    */
   static final long RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 2;
+  /** A view's objects besides its key: map entry, buffer, view, bucket state (measured ~190). */
+  static final int VIEW_OVERHEAD_BYTES = 200;
 
   private final ConcurrentHashMap<ByteBuffer, LocalBucketView> views = new ConcurrentHashMap<>();
   /** Keys used since their last sync: the next sync looks at these only. */
@@ -94,12 +99,15 @@ public final class EventualDecider implements Decider, AutoCloseable {
    *     before the key stops admitting on this node ({@link LocalBucketView#tryTake})
    * @param maxViews keys this node keeps a view of; a new key beyond is decided by its group
    *     while views that owe nothing are evicted
+   * @param maxViewBytes the same bound in bytes ({@link #viewBytes(ByteBuffer)}), so that long
+   *     keys cannot make {@code maxViews} views take unbounded memory
    */
   public EventualDecider(GroupRouter router, long syncIntervalMillis, int maxKeysPerSync,
-      long maxStalenessMillis, int maxViews, MetricRegistry metrics) {
+      long maxStalenessMillis, int maxViews, long maxViewBytes, MetricRegistry metrics) {
     this.router = router;
     this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
     this.maxViews = maxViews;
+    this.maxViewBytes = maxViewBytes;
     this.overflowed = metrics.counter("eventual.view-overflows");
     this.syncIntervalNanos = TimeUnit.MILLISECONDS.toNanos(syncIntervalMillis);
     this.maxKeysPerSync = maxKeysPerSync;
@@ -119,7 +127,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
   public CompletableFuture<Decision> decide(BucketOp op) {
     ByteBuffer key = ByteBuffer.wrap(op.key());
     long now = System.nanoTime();
-    if (views.size() >= maxViews && !views.containsKey(key)) {
+    if (full(key) && !views.containsKey(key)) {
       // No room for one more view: the group decides (as for a cold LEASED key) while views
       // that owe nothing make room. Never dropping a view that owes hits keeps the bound.
       overflowed.inc();
@@ -133,7 +141,10 @@ public final class EventualDecider implements Decider, AutoCloseable {
     }
     Decision decision;
     while (true) {
-      LocalBucketView view = views.computeIfAbsent(key, k -> new LocalBucketView(op.limit(), now));
+      LocalBucketView view = views.computeIfAbsent(key, k -> {
+        viewBytes.addAndGet(viewBytes(k));
+        return new LocalBucketView(op.limit(), now);
+      });
       synchronized (view) {
         if (view.retired()) {
           continue; // forgotten between the lookup and the lock: take the fresh one
@@ -171,6 +182,23 @@ public final class EventualDecider implements Decider, AutoCloseable {
       }), syncIntervalNanos, TimeUnit.NANOSECONDS);
     } catch (RejectedExecutionException e) { // closing
       syncScheduled.set(false);
+    }
+  }
+
+  /** The heap a view of {@code key} takes, about: the key and the objects around it. */
+  static long viewBytes(ByteBuffer key) {
+    return key.capacity() + VIEW_OVERHEAD_BYTES;
+  }
+
+  /** Whether one more view would pass the bounds, in views or in bytes. */
+  private boolean full(ByteBuffer key) {
+    return views.size() >= maxViews || viewBytes.get() + viewBytes(key) > maxViewBytes;
+  }
+
+  /** Removes a retired view from the map, and its bytes from the count. */
+  private void drop(ByteBuffer key, LocalBucketView view) {
+    if (views.remove(key, view)) {
+      viewBytes.addAndGet(-viewBytes(key));
     }
   }
 
@@ -366,7 +394,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
       synchronized (view) {
         if (view.forgettable(now, idleNanos)) {
           view.retire();
-          views.remove(entry.getKey(), view);
+          drop(entry.getKey(), view);
         }
       }
     }
@@ -380,15 +408,16 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private void evictViews() {
     long now = System.nanoTime();
     long target = maxViews - Math.max(1, maxViews / 10);
+    long targetBytes = maxViewBytes - Math.max(1, maxViewBytes / 10);
     for (var entry : views.entrySet()) {
-      if (views.size() <= target) {
+      if (views.size() <= target && viewBytes.get() <= targetBytes) {
         return;
       }
       LocalBucketView view = entry.getValue();
       synchronized (view) {
         if (view.owed() == 0 && view.idleFor(now) >= syncIntervalNanos) {
           view.retire();
-          views.remove(entry.getKey(), view);
+          drop(entry.getKey(), view);
         }
       }
     }

@@ -57,7 +57,7 @@ class EventualDeciderTest {
       throws Exception {
     CountingGroup group = new CountingGroup();
     MetricRegistry metrics = new MetricRegistry();
-    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, metrics);
+    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, metrics);
     long allowed = 0;
     try {
       for (int key = 0; key < 10; key++) {
@@ -87,6 +87,29 @@ class EventualDeciderTest {
         "every hit admitted from a view was charged, evicted views' included");
   }
 
+  /** Long keys reach the bound in bytes long before the bound in views. */
+  @Test
+  void viewsAreBoundedInBytesToo() throws Exception {
+    CountingGroup group = new CountingGroup();
+    String longKey = "k".repeat(BucketOp.MAX_KEY_BYTES - 4);
+    long perView = EventualDecider.viewBytes(java.nio.ByteBuffer.wrap(
+        (longKey + "0000").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 1_000_000,
+        10 * perView, new MetricRegistry());
+    try {
+      for (int key = 0; key < 10; key++) {
+        decider.decide(BucketOp.of(longKey + String.format("%04d", key), 1, LIMIT)).join();
+      }
+      assertEquals(10, decider.views());
+      assertEquals(0, group.acquires.get());
+      decider.decide(BucketOp.of(longKey + "9999", 1, LIMIT)).join();
+      assertEquals(1, group.acquires.get(), "the eleventh long key went to its group");
+      assertEquals(10, decider.views());
+    } finally {
+      decider.close();
+    }
+  }
+
   private static void awaitCharged(CountingGroup group, long hits) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (group.chargedHits.get() < hits && System.nanoTime() < deadline) {
@@ -99,7 +122,8 @@ class EventualDeciderTest {
   void aSyncHandsEachGroupItsChargesTogether() throws Exception {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
-        new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, new MetricRegistry());
+        new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, 1L << 30,
+            new MetricRegistry());
     try {
       for (int key = 0; key < 5; key++) {
         assertTrue(decider.decide(op(key)).join().allowed());
@@ -115,7 +139,8 @@ class EventualDeciderTest {
   void anIdleDeciderLeavesItsSyncThreadAsleep() throws Exception {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
-        new EventualDecider(group, 10, 4_096, 60_000, 1_000, new MetricRegistry());
+        new EventualDecider(group, 10, 4_096, 60_000, 1_000, 1L << 30,
+            new MetricRegistry());
     try {
       decider.decide(op(1)).join();
       awaitCharged(group, 1);
@@ -179,7 +204,7 @@ class EventualDeciderTest {
   }
 
   private static EventualDecider syncingEvery10Ms(GroupRouter groups) {
-    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, new MetricRegistry());
+    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, 1L << 30, new MetricRegistry());
   }
 
   /**
