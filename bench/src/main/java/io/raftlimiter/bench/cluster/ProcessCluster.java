@@ -23,10 +23,15 @@ public final class ProcessCluster implements AutoCloseable {
   private static final Duration DOWN_TIMEOUT = Duration.ofMinutes(1);
 
   private final ScratchDirectory scratch;
-  private final List<NodeEndpoints.Node> nodes;
+  private final Rlctl rlctl;
+  private final PrintStream log;
+  private volatile List<NodeEndpoints.Node> nodes;
 
-  private ProcessCluster(ScratchDirectory scratch, List<NodeEndpoints.Node> nodes) {
+  private ProcessCluster(ScratchDirectory scratch, Rlctl rlctl, PrintStream log,
+      List<NodeEndpoints.Node> nodes) {
     this.scratch = scratch;
+    this.rlctl = rlctl;
+    this.log = log;
     this.nodes = nodes;
   }
 
@@ -44,7 +49,7 @@ public final class ProcessCluster implements AutoCloseable {
       if (nodes.size() != spec.nodes()) {
         throw new IOException("rlctl started " + nodes.size() + " nodes, not " + spec.nodes());
       }
-      return new ProcessCluster(scratch, nodes);
+      return new ProcessCluster(scratch, rlctl, log, nodes);
     } catch (IOException | InterruptedException | RuntimeException e) {
       scratch.close();
       throw e;
@@ -70,6 +75,27 @@ public final class ProcessCluster implements AutoCloseable {
 
   public List<Long> pids() {
     return nodes.stream().map(NodeEndpoints.Node::pid).toList();
+  }
+
+  /** Stops every node ({@code cluster down}), keeping their data. */
+  public void stopNodes() {
+    stop(rlctl, scratch.path(), log);
+  }
+
+  /**
+   * Starts every node again on its data ({@code cluster up} on the same directory, which starts
+   * them all at once) and returns once they serve.
+   */
+  public void startNodes() throws IOException, InterruptedException {
+    Path dir = directory();
+    rlctl.run(List.of("cluster", "up", "--dir", dir.toString()),
+        scratch.path().resolve("rlctl-up-again.out"), UP_TIMEOUT, log);
+    nodes = NodeEndpoints.parse(Files.readString(dir.resolve(NodeEndpoints.FILE)));
+  }
+
+  /** Where node {@code id} keeps its data ({@code rlctl} gives each node {@code D/<id>}). */
+  public Path nodeDirectory(String id) {
+    return directory().resolve(id);
   }
 
   /** Stops the nodes and deletes the directory with their data and logs. */
