@@ -63,7 +63,8 @@ class DeployKitTest {
   void theKubernetesNodesRunTlsAndAnAdminTokenFromSecrets() throws IOException {
     Map<String, Object> container = null;
     Map<String, Object> pod = null;
-    for (Object document : new Yaml().loadAll(Files.readString(DEPLOY.resolve("k8s/raftlimiter.yaml")))) {
+    String manifest = Files.readString(DEPLOY.resolve("k8s/raftlimiter.yaml"));
+    for (Object document : new Yaml().loadAll(manifest)) {
       Map<String, Object> resource = (Map<String, Object>) document;
       if ("StatefulSet".equals(resource.get("kind"))) {
         Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) resource
@@ -131,7 +132,8 @@ class DeployKitTest {
     }
     for (Path file : others) {
       String text = Files.readString(file);
-      assertFalse(text.contains("ALLOW_INSECURE") || text.contains("allow-insecure ="), file.toString());
+      assertFalse(text.contains("ALLOW_INSECURE") || text.contains("allow-insecure ="),
+          file.toString());
     }
   }
 

@@ -55,7 +55,8 @@ class NodeProcessesTest {
     ClusterLayout layout = ClusterLayout.create(1, 1, 1, null, 100, 10)
         .withSettings(Map.of("limit.shadow", "true")).withHttpPorts();
     PeerAddress peer = layout.peers().get(0);
-    List<String> plain = NodeProcesses.nodeCommand(dir.resolve("plain"), layout, peer, "", Map.of());
+    List<String> plain = NodeProcesses.nodeCommand(dir.resolve("plain"), layout, peer, "",
+        Map.of());
     int insecure = plain.indexOf("security.allow-insecure=true");
     assertTrue(insecure > 0 && plain.get(insecure - 1).equals("--set"), plain.toString());
     assertTrue(insecure < plain.indexOf("limit.shadow=true"), "the user's settings come later");
