@@ -126,7 +126,7 @@ final class ClusterCommand {
             + "a cluster is created (use a new --dir)");
       }
       if (!ClusterTls.enabled(dir)) {
-        System.err.println(ClusterTls.INSECURE_NOTE.replace("D/", dir + "/"));
+        System.err.println(ClusterTls.insecureNote(dir));
       }
       layout = layout.withHttpPorts(); // clusters made before nodes had one get one now
       layout.save(dir);
