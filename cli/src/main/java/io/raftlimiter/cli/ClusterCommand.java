@@ -125,6 +125,9 @@ final class ClusterCommand {
         throw new UsageException(dir + " holds a cluster made without --tls; TLS is chosen when "
             + "a cluster is created (use a new --dir)");
       }
+      if (!ClusterTls.enabled(dir)) {
+        System.err.println(ClusterTls.insecureNote(dir));
+      }
       layout = layout.withHttpPorts(); // clusters made before nodes had one get one now
       layout.save(dir);
       HttpEndpointsFile.write(dir, layout);

@@ -57,6 +57,20 @@ final class ClusterTls {
         "security.tls-key-file", files.key().toAbsolutePath().toString());
   }
 
+  /**
+   * What a node of a cluster made without {@code --tls} is started with so that it starts at
+   * all: its nodes listen on 127.0.0.1 only, so running without TLS is a choice rlctl makes for
+   * the user and says so ({@link #insecureNote}); the admin token still guards admin calls.
+   */
+  static final Map<String, String> INSECURE_ON_LOOPBACK = Map.of("security.allow-insecure", "true");
+
+  /** What {@code cluster up} prints when the cluster in {@code clusterDir} runs without TLS. */
+  static String insecureNote(Path clusterDir) {
+    return "rlctl: note: no --tls: the nodes run with security.allow-insecure=true (plaintext on "
+        + "127.0.0.1 only; the admin token in " + clusterDir.resolve(AdminToken.FILE)
+        + " still guards the calls that change the cluster); use --tls on a new --dir for TLS";
+  }
+
   /** What rlctl connects to the cluster in {@code clusterDir} with: the admin certificate. */
   static ChannelCredentials adminCredentials(Path clusterDir) {
     if (!enabled(clusterDir)) {

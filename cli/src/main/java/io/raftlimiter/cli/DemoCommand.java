@@ -51,6 +51,8 @@ final class DemoCommand implements Callable<Integer> {
     int killAt = killAtSecond < 0 ? seconds / 2 : killAtSecond;
     Path dir = Files.createTempDirectory("raftlimiter-demo-");
     System.out.println("raftlimiter demo: starting 3 nodes on 127.0.0.1, data in " + dir);
+    System.out.println("  (in this JVM, on 127.0.0.1 only, so without TLS on purpose: "
+        + "security.allow-insecure=true)");
     try (LocalCluster cluster = LocalCluster.start(3, dir, b -> b
             .set(NodeConfigKeys.DEFAULT_CAPACITY, capacity)
             .set(NodeConfigKeys.DEFAULT_REFILL, refill))) {

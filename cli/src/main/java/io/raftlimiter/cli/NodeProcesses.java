@@ -37,6 +37,18 @@ final class NodeProcesses {
   /** Starts a node; {@code extra} settings apply to this launch only (e.g. cluster.join). */
   static Process launch(Path clusterDir, ClusterLayout layout, PeerAddress peer, String jvmOptions,
       Map<String, String> extra) throws IOException {
+    List<String> command = nodeCommand(clusterDir, layout, peer, jvmOptions, extra);
+    Path log = logFile(clusterDir, peer.id());
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .start();
+  }
+
+  /** The command line that runs {@code peer} as a node of the cluster in {@code clusterDir}. */
+  static List<String> nodeCommand(Path clusterDir, ClusterLayout layout, PeerAddress peer,
+      String jvmOptions, Map<String, String> extra) throws IOException {
     List<String> command = new ArrayList<>();
     if (new File("/usr/bin/setsid").canExecute()) {
       command.add("/usr/bin/setsid");
@@ -54,6 +66,11 @@ final class NodeProcesses {
         "--set", "cluster.groups=" + layout.groups(),
         "--set", "cluster.replication=" + layout.replication(),
         "--log-level", "info"));
+    if (!ClusterTls.enabled(clusterDir)) {
+      // Before the layout's settings, so that a user's own --set of it wins.
+      ClusterTls.INSECURE_ON_LOOPBACK
+          .forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
+    }
     layout.settings().forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     Integer httpPort = layout.httpPorts().get(peer.id());
     if (httpPort != null) {
@@ -64,12 +81,7 @@ final class NodeProcesses {
           .forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     }
     extra.forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
-    Path log = logFile(clusterDir, peer.id());
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
+    return command;
   }
 
   /** This JVM's {@code java} and the options of a node's JVM. */

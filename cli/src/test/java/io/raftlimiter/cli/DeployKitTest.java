@@ -4,19 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.server.api.RequestLimitPolicy;
 import io.raftlimiter.server.config.ConfigKey;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The deployment kit in {@code deploy/} says only what a node accepts: every example properties
@@ -41,9 +46,95 @@ class DeployKitTest {
       assertEquals(5, config.peers().size(), "n" + i + " finds itself among the peers");
       assertTrue(config.peers().contains(config.self()), config.self().toString());
       assertEquals(Integer.valueOf(7102), config.get(NodeConfigKeys.HTTP_PORT));
+      assertTrue(config.tls(), "n" + i + " runs TLS");
+      assertFalse(config.get(NodeConfigKeys.ADMIN_TOKEN_FILE) == null, "n" + i + " has a token");
     }
     assertEquals(Set.of("n1", "n2", "n3", "n4", "n5"), ids);
     assertEquals(1, peerLists.size(), "every host lists the same members");
+  }
+
+  /**
+   * The StatefulSet's nodes run TLS and take an admin token, their files mounted from Secrets,
+   * and the settings it gives a node (with the command line's) make a configuration that starts
+   * without security.allow-insecure.
+   */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theKubernetesNodesRunTlsAndAnAdminTokenFromSecrets() throws IOException {
+    Map<String, Object> container = null;
+    Map<String, Object> pod = null;
+    String manifest = Files.readString(DEPLOY.resolve("k8s/raftlimiter.yaml"));
+    for (Object document : new Yaml().loadAll(manifest)) {
+      Map<String, Object> resource = (Map<String, Object>) document;
+      if ("StatefulSet".equals(resource.get("kind"))) {
+        Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) resource
+            .get("spec")).get("template");
+        pod = (Map<String, Object>) template.get("spec");
+        container = ((List<Map<String, Object>>) pod.get("containers")).get(0);
+      }
+    }
+    assertTrue(container != null, "no StatefulSet");
+    Map<String, String> environment = new HashMap<>();
+    for (Map<String, Object> variable : (List<Map<String, Object>>) container.get("env")) {
+      if (variable.get("value") != null) {
+        environment.put((String) variable.get("name"), variable.get("value").toString());
+      }
+    }
+    assertFalse(environment.containsKey(NodeConfigKeys.ALLOW_INSECURE.environmentVariable()));
+    environment.remove(NodeConfigKeys.PEERS.environmentVariable()); // Kubernetes fills $(NAMESPACE)
+    NodeConfig config = NodeConfig.newBuilder()
+        .loadEnvironment(Map.of("RAFTLIMITER_NODE_ID", "n1", "RAFTLIMITER_NODE_DATA_DIR", "/d",
+            "RAFTLIMITER_NODE_RAFT_PORT", "7100", "RAFTLIMITER_NODE_CLIENT_PORT", "7101"))
+        .loadEnvironment(environment).build();
+    assertTrue(config.tls());
+    assertEquals(RequestLimitPolicy.LOWER_ONLY, config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
+
+    Map<String, String> secretByVolume = new HashMap<>();
+    for (Map<String, Object> volume : (List<Map<String, Object>>) pod.get("volumes")) {
+      Map<String, Object> secret = (Map<String, Object>) volume.get("secret");
+      if (secret != null) {
+        secretByVolume.put((String) volume.get("name"), (String) secret.get("secretName"));
+      }
+    }
+    Set<String> secretDirectories = new HashSet<>();
+    for (Map<String, Object> mount : (List<Map<String, Object>>) container.get("volumeMounts")) {
+      if (secretByVolume.containsKey(mount.get("name"))) {
+        secretDirectories.add((String) mount.get("mountPath"));
+      }
+    }
+    for (Path file : List.of(config.get(NodeConfigKeys.TLS_CERT_FILE),
+        config.get(NodeConfigKeys.TLS_KEY_FILE), config.get(NodeConfigKeys.TLS_CA_FILE),
+        config.get(NodeConfigKeys.ADMIN_TOKEN_FILE))) {
+      assertTrue(secretDirectories.contains(file.getParent().toString()),
+          file + " is not in a mounted Secret " + secretDirectories);
+    }
+  }
+
+  /**
+   * Only the single-host try-out (compose) runs without TLS, opting in on purpose, and publishes
+   * its ports on 127.0.0.1 only; no other shipped file opts in.
+   */
+  @Test
+  void onlyTheLocalTryOutRunsInsecureOnPurpose() throws IOException {
+    String compose = Files.readString(DEPLOY.resolve("docker/compose.yaml"));
+    assertTrue(compose.contains("RAFTLIMITER_SECURITY_ALLOW_INSECURE: \"true\""), compose);
+    Matcher published = Pattern.compile("- \"([^\"]*:\\d+:\\d+)\"").matcher(compose);
+    int ports = 0;
+    while (published.find()) {
+      ports++;
+      assertTrue(published.group(1).startsWith("127.0.0.1:"), published.group(1));
+    }
+    assertEquals(10, ports, "two ports of five nodes");
+    List<Path> others = new ArrayList<>(List.of(DEPLOY.resolve("docker/Dockerfile"),
+        DEPLOY.resolve("k8s/raftlimiter.yaml"), DEPLOY.resolve("systemd/raftlimiter.service")));
+    for (int i = 1; i <= 5; i++) {
+      others.add(DEPLOY.resolve("config").resolve("rl-" + i + ".properties"));
+    }
+    for (Path file : others) {
+      String text = Files.readString(file);
+      assertFalse(text.contains("ALLOW_INSECURE") || text.contains("allow-insecure ="),
+          file.toString());
+    }
   }
 
   /** Every file that starts a node's JVM has it exit on an out-of-memory error. */

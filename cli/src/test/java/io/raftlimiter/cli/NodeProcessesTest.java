@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.server.config.PeerAddress;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -41,6 +43,31 @@ class NodeProcessesTest {
         assertTrue(option.isEmpty() || command.indexOf(option) > 1, command.toString());
       }
     }
+  }
+
+  /**
+   * A node refuses to start without TLS unless told it is insecure on purpose: rlctl tells the
+   * nodes of a cluster made without --tls (on 127.0.0.1 only), before the user's own settings so
+   * that theirs win, and tells those of a TLS cluster nothing of the kind.
+   */
+  @Test
+  void onlyNodesOfAClusterWithoutTlsAreStartedInsecureOnPurpose() throws IOException {
+    ClusterLayout layout = ClusterLayout.create(1, 1, 1, null, 100, 10)
+        .withSettings(Map.of("limit.shadow", "true")).withHttpPorts();
+    PeerAddress peer = layout.peers().get(0);
+    List<String> plain = NodeProcesses.nodeCommand(dir.resolve("plain"), layout, peer, "",
+        Map.of());
+    int insecure = plain.indexOf("security.allow-insecure=true");
+    assertTrue(insecure > 0 && plain.get(insecure - 1).equals("--set"), plain.toString());
+    assertTrue(insecure < plain.indexOf("limit.shadow=true"), "the user's settings come later");
+
+    Path tlsDir = dir.resolve("tls");
+    ClusterTls.create(tlsDir);
+    List<String> tls = NodeProcesses.nodeCommand(tlsDir, layout, peer, "", Map.of());
+    assertFalse(tls.stream().anyMatch(arg -> arg.startsWith("security.allow-insecure")),
+        tls.toString());
+    assertTrue(tls.stream().anyMatch(arg -> arg.startsWith("security.tls-cert-file=")),
+        tls.toString());
   }
 
   /**

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.server.local.FreePorts;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Wrong flags and values: a one-line error, a non-zero exit, never a stack trace. */
@@ -101,6 +105,20 @@ class RlctlUsageTest {
         "--client-port", "7001"), "node.id: required");
   }
 
+  /**
+   * A node given neither TLS nor security.allow-insecure=true refuses to start, and says which
+   * setting opts out, before it touches its data directory.
+   */
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // on code without the check, the node would run
+  void aNodeWithoutTlsRefusesToStartUnlessInsecureOnPurpose() {
+    Path data = dir.resolve("n1");
+    Outcome refused = run("node", "--id", "n1", "--dir", data.toString(), "--raft-port",
+        Integer.toString(FreePorts.next()), "--client-port", Integer.toString(FreePorts.next()));
+    assertOneLineError(refused, "security.allow-insecure=true");
+    assertFalse(Files.exists(data), "nothing written");
+  }
+
   @Test
   void environmentVariablesFeedNodeSettings() {
     NodeCommand command = new NodeCommand();
@@ -108,7 +126,8 @@ class RlctlUsageTest {
     command.dir = dir;
     command.raftPort = 7000;
     command.clientPort = 7001;
-    var config = command.buildConfig(Map.of("RAFTLIMITER_LIMIT_DEFAULT_CAPACITY", "42"));
+    var config = command.buildConfig(Map.of("RAFTLIMITER_LIMIT_DEFAULT_CAPACITY", "42",
+        "RAFTLIMITER_SECURITY_ALLOW_INSECURE", "true"));
     assertEquals(42L, config.defaultLimit().capacity());
     Outcome bad = run("cluster", "status", "--dir", dir.toString());
     assertOneLineError(bad, "not a cluster directory");

@@ -250,7 +250,15 @@ public final class RaftNode implements AutoCloseable {
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
+    // 1 while the node runs without TLS (allowed only by security.allow-insecure=true), so
+    // that an insecure node shows on a dashboard and not only in its first log lines.
+    registry.gauge("security.insecure", () -> () -> transport.secure() ? 0 : 1);
     startOperations(registry, taskFailures, decisions);
+    if (!transport.secure()) {
+      LOG.warn("INSECURE: node {} runs with security.allow-insecure=true: {}; set up TLS (see "
+          + "docs/SECURITY.md) for anything but a local test", config.nodeId(),
+          config.openWithoutTls());
+    }
     LOG.info("node {} serving clients on {}, raft on {} ({}), hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(),
         transport.secure() ? "TLS; mutual TLS for nodes" : "plaintext", groups.local().size(),

@@ -75,23 +75,33 @@ public final class Rlctl {
    */
   void run(List<String> args, Path outputFile, Duration timeout, PrintStream log)
       throws IOException, InterruptedException {
+    int exit = exitCode(args, outputFile, timeout);
+    String output = Files.exists(outputFile) ? Files.readString(outputFile) : "";
+    if (exit != 0) {
+      throw new IOException("rlctl " + String.join(" ", args) + " exited with " + exit + ":\n"
+          + output);
+    }
+    output.lines().forEach(line -> log.println("rlctl: " + line));
+  }
+
+  /**
+   * Runs {@code rlctl args}, its output into {@code outputFile}, and returns its exit code (a
+   * command expected to fail, too); fails when it outlasts {@code timeout}.
+   */
+  public int exitCode(List<String> args, Path outputFile, Duration timeout)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(script.toString());
     command.addAll(args);
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(outputFile.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-    boolean exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    String output = Files.exists(outputFile) ? Files.readString(outputFile) : "";
-    if (!exited) {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
+      String output = Files.exists(outputFile) ? Files.readString(outputFile) : "";
       throw new IOException("rlctl " + String.join(" ", args) + ": no exit within "
           + timeout.toSeconds() + " s; output:\n" + output);
     }
-    if (process.exitValue() != 0) {
-      throw new IOException("rlctl " + String.join(" ", args) + " exited with "
-          + process.exitValue() + ":\n" + output);
-    }
-    output.lines().forEach(line -> log.println("rlctl: " + line));
+    return process.exitValue();
   }
 }

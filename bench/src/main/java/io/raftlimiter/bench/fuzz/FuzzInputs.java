@@ -1,5 +1,7 @@
 package io.raftlimiter.bench.fuzz;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import io.raftlimiter.api.admin.v1.LimitRule;
@@ -10,6 +12,7 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.BucketOp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,8 +64,11 @@ public final class FuzzInputs {
       return new FuzzInput(ACQUIRE, mutate(validRequest().toByteArray(), random),
           "mutated valid", false, null);
     }
-    if (pick < 93) {
+    if (pick < 91) {
       return invalidAcquire();
+    }
+    if (pick < 93) {
+      return idAtTheBound();
     }
     if (pick < 95) {
       return oversizedBatch();
@@ -90,6 +96,21 @@ public final class FuzzInputs {
         .toByteArray(), random), "admin rule mutated", false, null);
   }
 
+  /**
+   * A request whose {@code request_id} is exactly {@link BucketOp#MAX_ID_BYTES} UTF-8 bytes,
+   * in one-byte or in two-byte characters: valid, so it must be decided (the bound
+   * counts bytes, and a bound off by one would refuse it).
+   */
+  private FuzzInput idAtTheBound() {
+    boolean wide = random.nextBoolean();
+    String id = wide ? "\u00e9".repeat(BucketOp.MAX_ID_BYTES / 2)
+        : "i".repeat(BucketOp.MAX_ID_BYTES);
+    byte[] request = validRequest().toBuilder().setPermits(1).setRequestId(id).build()
+        .toByteArray();
+    return new FuzzInput(ACQUIRE, request, FuzzInput.VALID + "request_id of 64 bytes"
+        + (wide ? " (2-byte chars)" : ""), false, null);
+  }
+
   /** A valid STRONG acquire on a key of its own namespace, with a limit of its own. */
   private AcquireRequest validRequest() {
     return AcquireRequest.newBuilder()
@@ -105,7 +126,7 @@ public final class FuzzInputs {
     String key = guardKey(random.nextInt(GUARD_KEYS));
     AcquireRequest.Builder request = AcquireRequest.newBuilder().setKey(key).setPermits(1)
         .setLimit(Limit.newBuilder().setCapacity(GUARD_CAPACITY).setRefillPerSecond(0.001));
-    switch (random.nextInt(12)) {
+    switch (random.nextInt(13)) {
       case 0 -> {
         return invalid("permits < 0", request.setPermits(-1 - random.nextInt(1 << 30)), key);
       }
@@ -138,6 +159,12 @@ public final class FuzzInputs {
       case 7 -> {
         return new FuzzInput(ACQUIRE, request.setKey("").build().toByteArray(), "empty key", true,
             null);
+      }
+      case 11 -> { // 64 characters or fewer, more than 64 bytes: the bound counts bytes
+        String wide = random.nextBoolean() ? "\u00e9" : "\ud83d\ude00";
+        int length = BucketOp.MAX_ID_BYTES / wide.getBytes(UTF_8).length + 1;
+        return invalid("request_id past 64 bytes in wide chars",
+            request.setRequestId(wide.repeat(length + random.nextInt(8))), key);
       }
       case 8 -> {
         return new FuzzInput(ACQUIRE,

@@ -62,7 +62,12 @@ import picocli.CommandLine;
  *       rule was well-formed and set;
  *   <li>the cluster still decides exactly: a fresh bucket of 5 admits 5, then refuses;
  *   <li>every log entry was refused before the log or applied, every replica still applies,
- *       and the cluster still decides exactly after them.
+ *       and the cluster still decides exactly after them;
+ *   <li>on a node of its own ({@link HostileInputs}): a replayed request id under
+ *       {@code limit.request-override=deny} takes one token however often it is sent and never
+ *       runs under the caller's limit; {@code /healthz} answers while connections trickle, and
+ *       they are cut off; an Envoy file of YAML alias bombs is refused at reload (the old limits
+ *       kept) and at start.
  * </ul>
  * Exits 0 when all of that holds, 1 otherwise.
  */
@@ -95,6 +100,12 @@ public final class WireFuzz implements Runnable {
       + "propose straight to the Raft port afterwards, as a peer with a node certificate.")
   long raftEntries;
 
+  @Option(names = "--hostile", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Afterwards, on a node of its own (limit.request-override=deny, an Envoy "
+          + "file): replayed request ids, trickling HTTP connections and YAML alias bombs "
+          + "(the default); --no-hostile skips them.")
+  boolean hostile;
+
   @Option(names = "--rlctl", description = "The rlctl script (default: $BENCH_RLCTL, else "
       + "scripts/rlctl of this checkout).")
   Path rlctl;
@@ -111,11 +122,21 @@ public final class WireFuzz implements Runnable {
   public void run() {
     Path script = rlctl != null ? rlctl : System.getenv("BENCH_RLCTL") != null
         ? Path.of(System.getenv("BENCH_RLCTL")) : Rlctl.besideBench();
-    ClusterSpec spec = new ClusterSpec(nodes, 1, 100, 50, Map.of(), "-Xmx" + nodeHeap, tls);
+    // The operator's limit is as large as any the fuzz carries (the guarded buckets'), so that
+    // under the shipped limit.request-override=lower-only every carried limit applies as sent.
+    ClusterSpec spec = new ClusterSpec(nodes, 1, FuzzInputs.GUARD_CAPACITY, 50, Map.of(),
+        "-Xmx" + nodeHeap, tls);
     System.out.printf("starting %d node processes with %s cluster up...%n", nodes, script);
-    try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(script), spec, System.out)) {
-      String token = Files.readString(cluster.directory().resolve("admin.token")).trim();
-      exitCode = fuzz(cluster.directory(), cluster.endpoints(), cluster.pids(), token) ? 0 : 1;
+    try {
+      boolean held;
+      try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(script), spec, System.out)) {
+        String token = Files.readString(cluster.directory().resolve("admin.token")).trim();
+        held = fuzz(cluster.directory(), cluster.endpoints(), cluster.pids(), token);
+      }
+      if (hostile) {
+        held &= HostileInputs.run(new Rlctl(script), nodeHeap, seed, System.out);
+      }
+      exitCode = held ? 0 : 1;
     } catch (IOException | InterruptedException e) {
       System.err.println("fuzz: " + e);
       exitCode = 1;
@@ -237,6 +258,8 @@ public final class WireFuzz implements Runnable {
     boolean refused = status.getCode() == Status.Code.INVALID_ARGUMENT;
     String description = status.getDescription();
     if (input.invalid() && !refused) {
+      violations.add(kind + " answered " + status);
+    } else if (input.valid() && status.getCode() != Status.Code.OK) {
       violations.add(kind + " answered " + status);
     } else if (refused && (description == null || description.isBlank())) {
       violations.add(kind + " refused without a message");

@@ -10,17 +10,30 @@ import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.api.InvalidRequestException;
 import io.raftlimiter.server.api.RequestValidator;
 import io.raftlimiter.server.decide.ConsistencyMode;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FuzzInputsTest {
   private static final RequestValidator VALIDATOR =
       new RequestValidator(key -> BucketLimit.of(100, 50), ConsistencyMode.STRONG);
+
+  private static List<FuzzInput> generated(long seed, int count) {
+    FuzzInputs inputs = new FuzzInputs(seed);
+    List<FuzzInput> all = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      all.add(inputs.next());
+    }
+    return all;
+  }
 
   @Test
   void theSameSeedGivesTheSameInputs() {
@@ -41,10 +54,8 @@ class FuzzInputsTest {
    */
   @Test
   void inputsCalledInvalidAreInvalidByTheNodesRules() throws Exception {
-    FuzzInputs inputs = new FuzzInputs(11);
     Set<String> invalidKinds = new HashSet<>();
-    for (int i = 0; i < 20_000; i++) {
-      FuzzInput input = inputs.next();
+    for (FuzzInput input : generated(11, 20_000)) {
       if (!input.invalid()) {
         assertTrue(input.guardKey() == null, input.kind());
         continue;
@@ -79,6 +90,28 @@ class FuzzInputsTest {
         assertTrue(badPrefix || badLimit, input.kind());
       }
     }
-    assertTrue(invalidKinds.size() >= 12, "every kind of invalid request is made: " + invalidKinds);
+    assertTrue(invalidKinds.size() >= 13, "every kind of invalid request is made: " + invalidKinds);
+    assertTrue(invalidKinds.contains("request_id past 64 bytes in wide chars"),
+        invalidKinds.toString());
+  }
+
+  /**
+   * Requests called valid (request ids at the 64-byte bound, in one- and two-byte characters)
+   * pass the node's validator, so the wire fuzz may demand a decision for them.
+   */
+  @Test
+  void inputsCalledValidAreValidAtTheBound() throws Exception {
+    Set<String> validKinds = new HashSet<>();
+    for (FuzzInput input : generated(13, 20_000)) {
+      if (!input.valid()) {
+        continue;
+      }
+      validKinds.add(input.kind());
+      AcquireRequest request = AcquireRequest.parseFrom(input.bytes());
+      assertEquals(BucketOp.MAX_ID_BYTES,
+          request.getRequestId().getBytes(StandardCharsets.UTF_8).length, input.kind());
+      VALIDATOR.validate(request);
+    }
+    assertEquals(2, validKinds.size(), validKinds.toString());
   }
 }

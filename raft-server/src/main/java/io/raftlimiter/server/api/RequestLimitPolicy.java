@@ -4,18 +4,19 @@ import io.raftlimiter.bucket.BucketLimit;
 
 /**
  * What a limit carried in a request may do against the operator's (the matching rule, or the
- * node's default): setting {@code limit.request-override}. A caller that may not be trusted to
- * pick its own limit is held to the operator's with {@link #DENY}, or may only tighten it with
- * {@link #LOWER_ONLY}. A carried limit is checked for range under every policy, so a malformed
+ * node's default): setting {@code limit.request-override}. By default ({@link #LOWER_ONLY}) a
+ * caller may only tighten the operator's limit, never loosen it: a client is not trusted to pick
+ * its own quota unless the operator says so ({@link #ALLOW}); {@link #DENY} ignores carried
+ * limits altogether. A carried limit is checked for range under every policy, so a malformed
  * request is refused the same way whatever the setting.
  */
 public enum RequestLimitPolicy {
-  /** The request's limit wins over the operator's (the behaviour before the setting existed). */
+  /** The request's limit wins over the operator's: every caller is trusted with its quota. */
   ALLOW,
   /** The request's limit is ignored: the operator's applies. */
   DENY,
   /**
-   * The request may only tighten the operator's limit: each of capacity and refill rate is the
+   * The request may only tighten the operator's limit (the default): each of capacity and refill rate is the
    * lower of the two, so no carried limit ever admits more than the operator's would.
    */
   LOWER_ONLY;

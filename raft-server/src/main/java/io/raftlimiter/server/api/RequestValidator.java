@@ -22,8 +22,9 @@ public final class RequestValidator {
   private final ConsistencyMode defaultConsistency;
   private final RequestLimitPolicy limitPolicy;
 
+  /** Under a node's default policy, {@link RequestLimitPolicy#LOWER_ONLY}. */
   public RequestValidator(LimitResolver limits, ConsistencyMode defaultConsistency) {
-    this(limits, defaultConsistency, RequestLimitPolicy.ALLOW);
+    this(limits, defaultConsistency, RequestLimitPolicy.LOWER_ONLY);
   }
 
   /**

@@ -81,6 +81,22 @@ public final class NodeConfig {
         get(NodeConfigKeys.CLIENT_PORT));
   }
 
+  /** Whether the node runs TLS: all three TLS files are set ({@link Builder#build()} checks). */
+  public boolean tls() {
+    return get(NodeConfigKeys.TLS_CERT_FILE) != null;
+  }
+
+  /**
+   * What a node without TLS leaves open (anyone who reaches it can act as a node, and without
+   * an admin token as an admin): for its refusal to start and its warning when allowed.
+   */
+  public String openWithoutTls() {
+    return "without TLS, its Raft port and Forward (ops proposed into a group's log, with their "
+        + "limits) are open to anyone who reaches them" + (get(NodeConfigKeys.ADMIN_TOKEN_FILE)
+        == null ? ", and so are the calls that change the cluster (no security.admin-token-file)"
+        : ", and the admin token travels in plain text");
+  }
+
   public BucketLimit defaultLimit() {
     return BucketLimit.of(get(NodeConfigKeys.DEFAULT_CAPACITY), get(NodeConfigKeys.DEFAULT_REFILL));
   }
@@ -156,7 +172,18 @@ public final class NodeConfig {
             + " must be greater than " + NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS.name() + " (" + min + ")");
       }
       checkTls(config);
+      checkInsecureOnPurpose(config);
       return config;
+    }
+
+    /** A node without TLS starts only when told it is insecure on purpose. */
+    private static void checkInsecureOnPurpose(NodeConfig config) {
+      if (!config.tls() && !config.get(NodeConfigKeys.ALLOW_INSECURE).equals("true")) {
+        throw new ConfigException(NodeConfigKeys.ALLOW_INSECURE.name() + ": this node would start "
+            + config.openWithoutTls() + "; set security.tls-cert-file, security.tls-key-file and "
+            + "security.tls-ca-file (see docs/SECURITY.md), or set "
+            + NodeConfigKeys.ALLOW_INSECURE.name() + "=true to run it insecure on purpose");
+      }
     }
 
     /** TLS takes all three files, and then must know its nodes. */

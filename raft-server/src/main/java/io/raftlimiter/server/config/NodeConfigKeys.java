@@ -101,11 +101,16 @@ public final class NodeConfigKeys {
 
   // Consistency modes.
   // Security.
+  public static final ConfigKey<String> ALLOW_INSECURE = ConfigKey.stringKey(
+      "security.allow-insecure", "false", "true|false", "true or false", "lets the node start "
+          + "without TLS, insecure on purpose: its Raft port and Forward (and, without "
+          + "security.admin-token-file, the calls that change the cluster) are then open to "
+          + "anyone who reaches them; without TLS and without this, the node refuses to start");
   public static final ConfigKey<Path> ADMIN_TOKEN_FILE = ConfigKey.fileKey(
       "security.admin-token-file", "a file holding the token that calls changing the cluster "
           + "(SetLimit, RemoveLimit, Drain) may carry as 'authorization: Bearer <token>' to have "
           + "the admin role; read again when it changes; with neither this nor TLS set, those "
-          + "calls are open to any client");
+          + "calls are open to any client (only with security.allow-insecure=true)");
   public static final ConfigKey<Path> TLS_CERT_FILE = ConfigKey.fileKey("security.tls-cert-file",
       "PEM certificate chain of this node (leaf first); with tls-key-file and tls-ca-file it "
           + "turns TLS on for the client port and mutual TLS for the Raft port and between nodes");
@@ -139,9 +144,10 @@ public final class NodeConfigKeys {
       "envoy.config-reload-interval-ms", 1_000, 0, 3_600_000,
       "how often envoy.config is read again and, when it changed, installed (0: never)");
   public static final ConfigKey<RequestLimitPolicy> LIMIT_REQUEST_OVERRIDE = ConfigKey.enumKey(
-      "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.ALLOW,
-      "what a limit carried in a request may do: ALLOW (it wins over the rules), DENY (ignored), "
-          + "LOWER_ONLY (it may only lower the rule's capacity and refill)");
+      "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.LOWER_ONLY,
+      "what a limit carried in a request may do: LOWER_ONLY (it may only lower the rule's "
+          + "capacity and refill; the default, so no caller admits itself more than the "
+          + "operator set), DENY (ignored), ALLOW (it wins over the rules)");
   public static final ConfigKey<String> METRICS_JMX = ConfigKey.stringKey("metrics.jmx", "true",
       "true|false", "true or false", "export the node's metrics (domain raftlimiter.<node id>) "
           + "and Ratis' own (domain ratis) as JMX MBeans");
@@ -220,7 +226,7 @@ public final class NodeConfigKeys {
       STORAGE_CACHE_MB, STORAGE_MEMTABLE_MB,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, LIMIT_SHADOW,
       METRICS_JMX,
-      ADMIN_TOKEN_FILE,
+      ALLOW_INSECURE, ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
       EVENTUAL_SYNC_INTERVAL_MS,

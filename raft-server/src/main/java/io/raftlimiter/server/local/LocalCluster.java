@@ -1,6 +1,7 @@
 package io.raftlimiter.server.local;
 
 import io.raftlimiter.server.RaftNode;
+import io.raftlimiter.server.api.RequestLimitPolicy;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -114,6 +115,7 @@ public final class LocalCluster implements AutoCloseable {
   public static NodeConfig config(Path baseDir, Consumer<NodeConfig.Builder> settings,
       PeerAddress peer, List<PeerAddress> peers, boolean joining) {
     NodeConfig.Builder builder = NodeConfig.newBuilder();
+    harnessDefaults(builder);
     settings.accept(builder);
     return builder
         .set(NodeConfigKeys.NODE_ID, peer.id())
@@ -124,6 +126,18 @@ public final class LocalCluster implements AutoCloseable {
         .set(NodeConfigKeys.PEERS, PeerAddress.format(peers))
         .set(NodeConfigKeys.JOIN, Boolean.toString(joining))
         .build();
+  }
+
+  /**
+   * What a local cluster's nodes differ in from a node's own defaults, before the caller's
+   * settings (which win): they listen on 127.0.0.1 only, so they may run without TLS
+   * ({@code security.allow-insecure}); and their callers (tests, the benchmark) carry each key's
+   * limit in their requests as part of the scenario, so a carried limit wins
+   * ({@code limit.request-override=allow}). The demo carries none.
+   */
+  private static void harnessDefaults(NodeConfig.Builder builder) {
+    builder.set(NodeConfigKeys.ALLOW_INSECURE, "true")
+        .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE, RequestLimitPolicy.ALLOW);
   }
 
   /**

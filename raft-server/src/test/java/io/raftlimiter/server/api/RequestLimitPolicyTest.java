@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.decide.ConsistencyMode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,14 @@ class RequestLimitPolicyTest {
       assertTrue(applied.refillMicrosPerSecond() <= RULE.refillMicrosPerSecond(),
           applied.toString());
     }
+  }
+
+  /** As shipped, a caller may tighten its limit but never loosen the operator's. */
+  @Test
+  void theDefaultPolicyNeverLetsACallerLoosenTheOperatorsLimit() throws Exception {
+    RequestLimitPolicy shipped = NodeConfigKeys.LIMIT_REQUEST_OVERRIDE.defaultValue();
+    assertEquals(RULE, limitUnder(shipped, carrying(1_000, 500)));
+    assertEquals(BucketLimit.of(4, 1), limitUnder(shipped, carrying(4, 1)));
   }
 
   @Test

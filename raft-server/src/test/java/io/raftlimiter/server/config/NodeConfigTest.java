@@ -1,9 +1,11 @@
 package io.raftlimiter.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.raftlimiter.server.api.RequestLimitPolicy;
 import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +17,46 @@ import org.junit.jupiter.api.io.TempDir;
 class NodeConfigTest {
   @TempDir Path dir;
 
+  /** A node without TLS, allowed to run so on purpose. */
   private NodeConfig.Builder minimal() {
+    return withoutSecurity().set("security.allow-insecure", "true");
+  }
+
+  private NodeConfig.Builder withoutSecurity() {
     return NodeConfig.newBuilder()
         .set(NodeConfigKeys.NODE_ID, "n1")
         .set(NodeConfigKeys.DATA_DIR, dir)
         .set(NodeConfigKeys.RAFT_PORT, 7000)
         .set(NodeConfigKeys.CLIENT_PORT, 7001);
+  }
+
+  @Test
+  void aNodeWithoutTlsRefusesToStartUnlessInsecureOnPurpose() {
+    ConfigException open = assertThrows(ConfigException.class, () -> withoutSecurity().build());
+    assertTrue(open.getMessage().startsWith("security.allow-insecure: "), open.getMessage());
+    assertTrue(open.getMessage().contains("the calls that change the cluster"), open.getMessage());
+    assertTrue(open.getMessage().contains("security.allow-insecure=true"), open.getMessage());
+    // An admin token guards the admin calls, but without TLS Forward and the Raft port stay open.
+    ConfigException tokenOnly = assertThrows(ConfigException.class, () -> withoutSecurity()
+        .set(NodeConfigKeys.ADMIN_TOKEN_FILE, dir.resolve("admin.token")).build());
+    assertTrue(tokenOnly.getMessage().contains("Forward"), tokenOnly.getMessage());
+    ConfigException notTrue = assertThrows(ConfigException.class, () -> withoutSecurity()
+        .set("security.allow-insecure", "yes"));
+    assertTrue(notTrue.getMessage().startsWith("security.allow-insecure: "), notTrue.getMessage());
+
+    assertFalse(withoutSecurity().set("security.allow-insecure", "true").build().tls());
+    NodeConfig tls = withoutSecurity()
+        .set(NodeConfigKeys.TLS_CERT_FILE, Path.of("n.crt"))
+        .set(NodeConfigKeys.TLS_KEY_FILE, Path.of("n.key"))
+        .set(NodeConfigKeys.TLS_CA_FILE, Path.of("ca.crt"))
+        .set(NodeConfigKeys.NODE_SUBJECTS, "CN=node-*").build();
+    assertTrue(tls.tls(), "TLS needs no opt-in");
+  }
+
+  @Test
+  void aCarriedLimitMayOnlyLowerTheOperatorsByDefault() {
+    assertEquals(RequestLimitPolicy.LOWER_ONLY,
+        minimal().build().get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
   }
 
   @Test
