@@ -220,17 +220,22 @@ public final class ReplaySoak implements Callable<Integer> {
 
   private void quietGapThenTraffic(Connections connections) throws InterruptedException {
     long charged = 0;
+    int failedBatches = 0;
     for (int batch = 0; batch * BATCH < expiringKeys; batch++) {
       AcquireBatchRequest.Builder request = AcquireBatchRequest.newBuilder();
       for (int i = 0; i < BATCH; i++) {
         request.addRequests(acquire("quota-" + batch + "-" + i, MINUTE_LIMIT));
       }
-      charged += connections.data().withDeadlineAfter(30, TimeUnit.SECONDS)
-          .acquireBatch(request.build()).getResponsesList().stream()
-          .filter(AcquireResponse::getAllowed).count();
+      try {
+        charged += connections.data().withDeadlineAfter(30, TimeUnit.SECONDS)
+            .acquireBatch(request.build()).getResponsesList().stream()
+            .filter(AcquireResponse::getAllowed).count();
+      } catch (StatusRuntimeException e) {
+        failedBatches++; // a loaded 2-core machine may miss a commit deadline: counted, not fatal
+      }
     }
-    figures.add(String.format("charged %,d keys (C = 10, full again after 60 s), then %d s quiet",
-        charged, quietSeconds));
+    figures.add(String.format("charged %,d keys (C = 10, full again after 60 s; %d batches of %,d"
+        + " failed), then %d s quiet", charged, failedBatches, BATCH, quietSeconds));
     Thread.sleep(TimeUnit.SECONDS.toMillis(quietSeconds));
     int answered = 0;
     int failed = 0;
