@@ -1,21 +1,21 @@
 package io.raftlimiter.server;
 
+import static io.raftlimiter.server.ClusterChecks.await;
+import static io.raftlimiter.server.ClusterChecks.describe;
+import static io.raftlimiter.server.ClusterChecks.keysCoveringEveryGroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
-import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.client.RateLimiterClient;
-import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Path;
@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,7 +59,7 @@ class WipedFounderRestartTest {
         .set(NodeConfigKeys.DEAD_AFTER_MS, 1_500)
         .set(NodeConfigKeys.CONTROLLER_INTERVAL_MS, 200))) {
       cluster.awaitLeaders(Duration.ofSeconds(60));
-      List<String> drained = keysCoveringEveryGroup();
+      List<String> drained = keysCoveringEveryGroup(GROUPS);
       try (RateLimiterClient client = RateLimiterClient.newBuilder()
           .endpoints(cluster.endpoints()).deadline(Duration.ofSeconds(10)).build()) {
         for (String key : drained) {
@@ -159,48 +158,6 @@ class WipedFounderRestartTest {
       }
     }
     return problems;
-  }
-
-  private static void await(LocalCluster cluster, String what, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within 90 s: " + what + "\n" + describe(cluster));
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static String describe(LocalCluster cluster) {
-    StringBuilder out = new StringBuilder();
-    for (int node = 0; node < cluster.size(); node++) {
-      if (!cluster.isRunning(node)) {
-        out.append("  node ").append(node).append(" down\n");
-        continue;
-      }
-      var status = cluster.node(node).status();
-      out.append("  node ").append(node).append(" storage ").append(status.getStorageId())
-          .append(" metadata v").append(status.getMetadataVersion()).append(' ')
-          .append(cluster.node(node).metadata().membership()).append(" meta-role ")
-          .append(status.getMetadataGroup().getRole()).append(" term ")
-          .append(status.getMetadataGroup().getTerm()).append('\n');
-      for (GroupStatus g : status.getGroupsList()) {
-        out.append("    group ").append(g.getIndex()).append(' ').append(g.getRole())
-            .append(" term ").append(g.getTerm()).append(" peers=").append(g.getPeerIdsList())
-            .append(" applied=").append(g.getAppliedIndex()).append('\n');
-      }
-    }
-    return out.toString();
-  }
-
-  private static List<String> keysCoveringEveryGroup() {
-    KeyToGroup map = new KeyToGroup(GROUPS);
-    Map<Integer, String> byGroup = new TreeMap<>();
-    for (int i = 0; byGroup.size() < GROUPS; i++) {
-      byGroup.putIfAbsent(map.groupOf(("drained-" + i).getBytes()), "drained-" + i);
-    }
-    return new ArrayList<>(byGroup.values());
   }
 
   private static AcquireRequest acquire(String key) {
