@@ -43,7 +43,8 @@ public final class FoundingWait implements AutoCloseable {
   private final NodeTransport transport;
   private final Decided decided;
   private final Consumer<String> waitingBecause;
-  private ScheduledExecutorService timer;
+  /** Set by start() when the first round could not tell; read by close() on any thread. */
+  private volatile ScheduledExecutorService timer;
   private long loggedAtNanos;
   private boolean done;
 
