@@ -78,6 +78,7 @@ final class NodeStatusReport {
         .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
         .addAllLeaving(known.membership().leaving())
         .setStorageId(storage.id())
+        .setStorageReused(!storage.created())
         .addAllClusterPeers(PeerListCheck.entries(config.peers()))
         .putAllMemberStorageIds(known.membership().storageIds())
         .addAllMetadataReplicas(known.shape() == null ? List.of()

@@ -32,11 +32,10 @@ import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
-import io.raftlimiter.server.control.FormerStorageCheck;
+import io.raftlimiter.server.control.FoundingCheck;
+import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
 import io.raftlimiter.server.control.MetadataGroup;
-import io.raftlimiter.server.control.PeerListCheck;
-import io.raftlimiter.server.control.PeerStatuses;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -72,7 +71,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -108,8 +106,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
-  /** How long a node on new storage waits for the others: did they know it, which peers they list. */
-  private static final long FORMER_STORAGE_CHECK_MILLIS = 1_000;
 
   private final NodeConfig config;
   private final NodeMetrics metrics;
@@ -132,6 +128,8 @@ public final class RaftNode implements AutoCloseable {
   private OpsHttpServer ops;
   private JmxReporter jmx;
   private DescriptorConfigWatcher envoyLimits;
+  /** Null unless this is a founding start. */
+  private FoundingWait founding;
   private static final AtomicBoolean RATIS_JMX = new AtomicBoolean();
 
   private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
@@ -177,15 +175,7 @@ public final class RaftNode implements AutoCloseable {
     raftServer.start();
     this.groups = new DataGroups(config, raftServer, metrics, transport);
     this.metadata = new MetadataGroup(config, raftServer, taskFailures, transport);
-    try {
-      boolean formatFounding = formatsFoundingReplicas();
-      groups.joinLocalGroups(formatFounding);
-      metadata.onChange(groups::place);
-      metadata.start(config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS), formatFounding);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly();
-      throw e;
-    }
+    metadata.onChange(groups::place);
     this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures,
         registry.counter(ReplicaController.MOVES_METRIC),
         registry.counter(ReplicaController.FAILED_TICKS_METRIC), transport);
@@ -253,6 +243,12 @@ public final class RaftNode implements AutoCloseable {
     // 1 while the node runs without TLS (allowed only by security.allow-insecure=true), so
     // that an insecure node shows on a dashboard and not only in its first log lines.
     registry.gauge("security.insecure", () -> () -> transport.secure() ? 0 : 1);
+    try {
+      startGroups(taskFailures);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly();
+      throw e;
+    }
     startOperations(registry, taskFailures, decisions);
     if (!transport.secure()) {
       LOG.warn("INSECURE: node {} runs with security.allow-insecure=true: {}; set up TLS (see "
@@ -266,33 +262,24 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /**
-   * Whether this start formats the replicas the cluster's shape places on this node: only on the
-   * first use of its storage, as a founding member, and only if no other node's metadata records
-   * a storage of this node (then it lost its disk, see {@link FormerStorageCheck}). A founding
-   * start whose {@code cluster.peers} names other ids than an answering peer's fails
-   * ({@link PeerListCheck}): it would found a second metadata group.
+   * Founds this node's groups if this is a founding member's first start and the cluster is new
+   * ({@link FoundingWait}, {@link FoundingCheck}), then starts following the metadata. Runs once
+   * the client port listens: nodes started together learn from each other's status whether the
+   * cluster is new, and a node started first must not wait for peers that are started after it.
+   * A restart, a joining node and a node that lost its disk found nothing.
    */
-  private boolean formatsFoundingReplicas() {
+  private void startGroups(Counter taskFailures) throws IOException {
+    long refreshMillis = config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS);
     if (!storage.created() || raftServer.getGroupIds().iterator().hasNext()
         || config.get(NodeConfigKeys.JOIN).equals("true")) {
-      return false;
+      metadata.start(refreshMillis, false);
+      return;
     }
-    Map<String, NodeStatus> answered = PeerStatuses.ask(config.nodeId(), config.peers(),
-        FORMER_STORAGE_CHECK_MILLIS, transport);
-    Optional<String> recorded = FormerStorageCheck.recordedStorage(config.nodeId(), answered);
-    if (recorded.isPresent()) {
-      LOG.warn("node {} starts on new storage {}, but the cluster knows it with storage {}: its "
-          + "disk was lost, so it formats no replica; the controller takes its old replicas out "
-          + "of their groups and gives it new ones", config.nodeId(), storage.id(),
-          recorded.get());
-      return false;
-    }
-    Optional<String> disagreement =
-        PeerListCheck.disagreement(config.nodeId(), config.peers(), answered);
-    if (disagreement.isPresent()) {
-      throw new ConfigException(disagreement.get());
-    }
-    return true;
+    founding = FoundingWait.start(config.nodeId(), config.peers(), transport, taskFailures,
+        found -> {
+          groups.joinLocalGroups(found);
+          metadata.start(refreshMillis, found);
+        }, metadata::notStartedBecause);
   }
 
   /**
@@ -375,7 +362,10 @@ public final class RaftNode implements AutoCloseable {
     return ops == null ? -1 : ops.port();
   }
 
-  /** Starts a node; returns once both its ports listen (its groups may still elect leaders). */
+  /**
+   * Starts a node; returns once both its ports listen (its groups may still elect leaders, and a
+   * node on its founding start may still wait for a majority of its peers before it founds).
+   */
   public static RaftNode start(NodeConfig config) throws IOException {
     return new RaftNode(config, new MetricRegistry());
   }
@@ -567,6 +557,9 @@ public final class RaftNode implements AutoCloseable {
     }
     if (jmx != null) {
       jmx.close();
+    }
+    if (founding != null) {
+      founding.close();
     }
     if (controller != null) {
       controller.close();

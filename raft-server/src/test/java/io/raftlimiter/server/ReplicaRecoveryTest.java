@@ -1,17 +1,17 @@
 package io.raftlimiter.server;
 
+import static io.raftlimiter.server.ClusterChecks.await;
+import static io.raftlimiter.server.ClusterChecks.keysCoveringEveryGroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.meta.ClusterMetadata;
-import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.control.HostedReplica;
@@ -21,16 +21,13 @@ import io.raftlimiter.server.ops.Readiness;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Test;
@@ -70,7 +67,7 @@ class ReplicaRecoveryTest {
     try (LocalCluster cluster = startCluster();
          RateLimiterClient client = clientOf(cluster)) {
       cluster.awaitLeaders(Duration.ofSeconds(60));
-      List<String> drained = keysCoveringEveryGroup();
+      List<String> drained = keysCoveringEveryGroup(GROUPS);
       for (String key : drained) {
         for (int i = 0; i < CAPACITY; i++) {
           assertTrue(client.acquire(acquire(key)).getAllowed());
@@ -146,7 +143,7 @@ class ReplicaRecoveryTest {
       await(cluster, "every group on its " + REPLICATION + " replicas, and no stray copies",
           () -> placedAsRingSays(cluster, cluster.node(0).metadata(), placement)
               && hostsExactly(cluster, victim, placement));
-      List<String> drained = keysCoveringEveryGroup();
+      List<String> drained = keysCoveringEveryGroup(GROUPS);
       for (String key : drained) {
         for (int i = 0; i < CAPACITY; i++) {
           assertTrue(client.acquire(acquire(key)).getAllowed());
@@ -247,44 +244,6 @@ class ReplicaRecoveryTest {
       }
     }
     return conf;
-  }
-
-  private static void await(LocalCluster cluster, String what, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within 90 s: " + what + "\n" + describe(cluster));
-      }
-      Thread.sleep(200);
-    }
-  }
-
-  private static String describe(LocalCluster cluster) {
-    StringBuilder out = new StringBuilder();
-    for (int node = 0; node < NODES; node++) {
-      if (!cluster.isRunning(node)) {
-        out.append("  node ").append(node).append(" down\n");
-        continue;
-      }
-      out.append("  node ").append(node).append(" metadata ")
-          .append(cluster.node(node).metadata().membership()).append('\n');
-      for (GroupStatus g : cluster.node(node).status().getGroupsList()) {
-        out.append("    group ").append(g.getIndex()).append(' ').append(g.getRole())
-            .append(" peers=").append(g.getPeerIdsList()).append(" applied=")
-            .append(g.getAppliedIndex()).append('\n');
-      }
-    }
-    return out.toString();
-  }
-
-  private static List<String> keysCoveringEveryGroup() {
-    KeyToGroup map = new KeyToGroup(GROUPS);
-    Map<Integer, String> byGroup = new TreeMap<>();
-    for (int i = 0; byGroup.size() < GROUPS; i++) {
-      byGroup.putIfAbsent(map.groupOf(("drained-" + i).getBytes()), "drained-" + i);
-    }
-    return new ArrayList<>(byGroup.values());
   }
 
   private static AcquireRequest acquire(String key) {

@@ -12,10 +12,9 @@ import java.util.Optional;
  * (two such votes can elect a leader missing committed decisions). So the node formats nothing,
  * and the controller takes its old replicas out and gives it fresh ones.
  *
- * <p>Nodes that do not answer in time count as not knowing ({@link PeerStatuses}): on a cluster's
- * first start no node knows any storage, and the others may not listen yet. A node that lost its
- * disk while no other node answers (the whole cluster down) is not caught here; the controller
- * then finds its new storage id and replaces its copies the same way, only later.
+ * <p>It is one of the proofs {@link FoundingCheck} asks for before a node founds: it catches a
+ * lost disk while the peers run on; a peer that restarted on its storage catches it when the
+ * whole cluster restarts, before any metadata is loaded.
  */
 public final class FormerStorageCheck {
   private FormerStorageCheck() {}

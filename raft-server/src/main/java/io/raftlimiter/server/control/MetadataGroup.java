@@ -90,6 +90,8 @@ public final class MetadataGroup implements AutoCloseable {
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean shapeChecked;
   private volatile String problem = "";
+  /** Why {@link #start} has not run yet (a founding node waiting for its peers), or "". */
+  private volatile String notStarted = "";
   /** Why this node must not decide (its shape differs from the cluster's), or null. */
   private volatile String shapeMismatch;
   private final Counter taskFailures;
@@ -123,8 +125,8 @@ public final class MetadataGroup implements AutoCloseable {
    * member by id) and this is the founding start, follows the local replica's changes, and
    * starts the periodic refresh.
    *
-   * @param formatFounding whether this is a founding member's first start on storage no other
-   *     node knew: only then is a replica formatted. A node restarted without one (its replica
+   * @param formatFounding whether this is a founding member's first start on a cluster its peers
+   *     showed to be new ({@code FoundingCheck}): only then is a replica formatted. A node restarted without one (its replica
    *     moved away, or chosen otherwise by an older version, whose id order took "n10" before
    *     "n2") or on a lost disk must not start a metadata group of its own: it reads the
    *     metadata from the replicas that hold it, and the controller gives it one when it should.
@@ -246,7 +248,13 @@ public final class MetadataGroup implements AutoCloseable {
   }
 
   public String problem() {
-    return problem;
+    String waiting = notStarted;
+    return waiting.isEmpty() ? problem : waiting;
+  }
+
+  /** Says why this node does not follow the metadata yet; "" once it is about to. */
+  public void notStartedBecause(String reason) {
+    notStarted = reason;
   }
 
   /** The metadata group's leader as this node's replica knows it; null when it has none. */

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One round of status calls to the other peers, all at once, for the checks a node makes before
- * it formats founding replicas ({@link FormerStorageCheck}, {@link PeerListCheck}). A peer that
- * does not answer in time is left out: on a cluster's first start the others may not listen yet.
+ * it formats founding replicas ({@link FoundingCheck}). A peer that does not answer in time is
+ * left out: it may not listen yet, and the check counts who did answer.
  */
 public final class PeerStatuses {
   private PeerStatuses() {}

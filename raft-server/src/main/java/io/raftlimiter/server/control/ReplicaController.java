@@ -41,7 +41,6 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
@@ -75,7 +74,10 @@ import org.slf4j.LoggerFactory;
  * carries that term ({@link MetaCommand.Fenced}); the metadata group applies it only from an
  * entry of that term, so a deposed controller's command, which its successor would log in a
  * later term, is refused. A controller that learns mid-tick that it lost the leadership drops the
- * rest of its steps, and its configuration changes are compare-and-set.
+ * rest of its steps, and its configuration changes are compare-and-set. Its group adds,
+ * configuration changes and copy deletions are made only while it still acts in that term, and a
+ * copy is deleted only if the group's leader, asked right before, does not count it
+ * ({@link ReplicaCopies}, {@link VoterGuard}).
  */
 public final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
@@ -183,12 +185,11 @@ public final class ReplicaController implements AutoCloseable {
 
   /** What this tick saw, for the planner. */
   private ReplicaPlanner.Situation situation(ClusterMetadata current) {
-    List<List<String>> initial = initialPlacement(current);
     Map<Integer, List<String>> recorded = new HashMap<>();
     for (int g = 0; g < current.shape().groups(); g++) {
-      recorded.put(g, current.membership().replicas().getOrDefault(g, initial.get(g)));
+      recorded.put(g, recordedReplicas(current, g));
     }
-    recorded.put(HostedReplica.METADATA, ClusterGroups.metadataReplicas(current));
+    recorded.put(HostedReplica.METADATA, recordedReplicas(current, HostedReplica.METADATA));
     List<HostedReplica> replicas = new ArrayList<>();
     Map<String, String> reportedStorage = new HashMap<>();
     lastStatus.forEach((node, status) -> {
@@ -267,10 +268,14 @@ public final class ReplicaController implements AutoCloseable {
       if (node == null) {
         return; // not a member any more: nothing to reach it by
       }
-      RaftGroupId groupId = groupId(stray.group());
-      try (RaftClient client = adminClient(
-          RaftGroup.valueOf(groupId, List.of(ClusterGroups.raftPeer(node))))) {
-        dropReplica(client, stray.node(), groupId);
+      // The group's leader is asked whether the copy is still counted: among its recorded
+      // replicas, which the Record steps keep equal to what the leaders report.
+      List<String> recorded = recordedReplicas(current, stray.group());
+      Set<String> reachable = new LinkedHashSet<>(recorded);
+      reachable.add(stray.node());
+      try (RaftClient client = adminClient(RaftGroup.valueOf(groupId(stray.group()),
+          peers(List.copyOf(reachable), members)))) {
+        dropReplica(copies(client), stray.node(), groupId(stray.group()), recorded);
       }
     }
   }
@@ -287,6 +292,13 @@ public final class ReplicaController implements AutoCloseable {
   private static MetaCommand setReplicas(int group, List<String> replicas) {
     return group == HostedReplica.METADATA ? new MetaCommand.SetMetadataReplicas(replicas)
         : new MetaCommand.SetReplicas(group, replicas);
+  }
+
+  /** The replicas the metadata records for {@code group}, or where the shape first put it. */
+  private static List<String> recordedReplicas(ClusterMetadata current, int group) {
+    return group == HostedReplica.METADATA ? ClusterGroups.metadataReplicas(current)
+        : current.membership().replicas().getOrDefault(group,
+            initialPlacement(current).get(group));
   }
 
   /** Where the cluster's shape first placed the groups (those the metadata has not moved since). */
@@ -354,10 +366,12 @@ public final class ReplicaController implements AutoCloseable {
     // Addressed to the planned leader: a replica that lost its copy answers "group not found",
     // which a Raft client does not take as a hint to try the next peer.
     try (RaftClient client = adminClient(reach, RaftPeerId.valueOf(move.leader()))) {
+      ReplicaCopies copies = copies(client);
       for (String added : move.format()) {
-        format(client, added, RaftGroup.valueOf(groupId, target));
+        copies.format(added, RaftGroup.valueOf(groupId, target), move.from());
       }
       moveLeadershipOff(client, move);
+      copies.fence("change the configuration of " + groupName(group));
       RaftClientReply reply = client.admin().setConfiguration(
           SetConfigurationRequest.Arguments.newBuilder()
               .setServersInNewConf(target)
@@ -375,7 +389,7 @@ public final class ReplicaController implements AutoCloseable {
       LOG.info("{}: {} now on {}", self, groupName(group), move.to());
       for (String removed : move.from()) {
         if (!move.to().contains(removed) && live.contains(removed)) {
-          dropReplica(client, removed, groupId);
+          dropReplica(copies, removed, groupId, move.to());
         }
       }
     }
@@ -388,31 +402,21 @@ public final class ReplicaController implements AutoCloseable {
         : RaftPeer.newBuilder().setId(id).build()).toList();
   }
 
-  /**
-   * Formats the group on {@code node}, which the plan guarantees is outside the group's
-   * configuration: a stale copy found there (from an earlier membership) is deleted first.
-   */
-  private void format(RaftClient client, String node, RaftGroup group) throws IOException {
-    RaftPeerId id = RaftPeerId.valueOf(node);
-    try {
-      client.getGroupManagementApi(id).add(group, true);
-    } catch (IOException e) {
-      if (!(e instanceof AlreadyExistsException)
-          && !String.valueOf(e.getMessage()).contains("already exists")) {
-        throw e;
-      }
-      client.getGroupManagementApi(id).remove(group.getGroupId(), true, false);
-      client.getGroupManagementApi(id).add(group, true);
-    }
+  /** Group adds and removes made only while this controller acts in {@link #actingTerm}. */
+  private ReplicaCopies copies(RaftClient client) {
+    long term = actingTerm;
+    return new ReplicaCopies(client, () -> term >= 0 && metadata.termIfLeading() == term,
+        "the controller on " + self + " of metadata term " + term);
   }
 
-  private void dropReplica(RaftClient client, String node, RaftGroupId groupId) {
+  private void dropReplica(ReplicaCopies copies, String node, RaftGroupId groupId,
+      List<String> leaderAmong) {
     try {
-      client.getGroupManagementApi(RaftPeerId.valueOf(node)).remove(groupId, true, false);
+      copies.delete(node, groupId, leaderAmong);
       LOG.info("{}: deleted the replica of {} on {}", self, groupId, node);
     } catch (IOException e) {
-      LOG.info("{}: could not delete the replica of {} on {} (next tick): {}", self, groupId,
-          node, e.toString());
+      LOG.info("{}: did not delete the replica of {} on {} (next tick): {}", self, groupId,
+          node, e.getMessage());
     }
   }
 
