@@ -222,7 +222,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
     CompletableFuture<Decision> decided = switch (acquire.consistency()) {
       case STRONG -> strong(acquire.op(), deadlineNanos);
       case EVENTUAL -> eventual.decide(acquire.op());
-      case LEASED -> leased.decide(acquire.op());
+      case LEASED -> leased.decide(acquire.op(), deadlineNanos);
     };
     return respond(decided, acquire, startNanos);
   }
@@ -245,7 +245,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
           yield null; // filled in below
         }
         case EVENTUAL -> eventual.decide(acquire.op());
-        case LEASED -> leased.decide(acquire.op());
+        case LEASED -> leased.decide(acquire.op(), deadlineNanos);
       });
     }
     strongByGroup.forEach((group, positions) -> {

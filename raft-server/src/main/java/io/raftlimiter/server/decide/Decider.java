@@ -17,6 +17,16 @@ public interface Decider {
   CompletableFuture<Decision> decide(BucketOp op);
 
   /**
+   * {@link #decide(BucketOp)} for a caller who waits until {@code deadlineNanos}
+   * ({@link System#nanoTime()}, or {@code GroupCommitter.NO_DEADLINE}): an op this decider sends
+   * to its group on the caller's behalf is dropped if still queued then, as a STRONG op is.
+   * Deciders that never make the caller wait on a group ignore it.
+   */
+  default CompletableFuture<Decision> decide(BucketOp op, long deadlineNanos) {
+    return decide(op);
+  }
+
+  /**
    * Whether {@code error}, the failure of an op sent to a group, says the op was refused before
    * it could take anything (shed, or out of time before the log); any other failure may have
    * come after the op was applied.

@@ -8,6 +8,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.routing.KeyHash;
 import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.statemachine.RecentOps;
@@ -87,25 +88,44 @@ public final class LeasedDecider implements Decider, AutoCloseable {
 
   @Override
   public CompletableFuture<Decision> decide(BucketOp op) {
+    return decide(op, GroupCommitter.NO_DEADLINE);
+  }
+
+  /**
+   * Decides {@code op}; when the group decides it (a cold key, or a lease that could not serve
+   * it), the op goes with the caller's deadline, exactly as a STRONG acquire does, so that an op
+   * the caller has stopped waiting for is dropped before the log instead of taking tokens.
+   */
+  @Override
+  public CompletableFuture<Decision> decide(BucketOp op, long deadlineNanos) {
     ByteBuffer key = ByteBuffer.wrap(op.key());
     Lease lease = leases.get(key);
     if (lease == null) {
       if (hotKeys.record(KeyHash.of(op.key())) < hotHitsPerWindow) {
-        return router.submit(op);
+        return asStrong(op, deadlineNanos);
       }
       long now = System.nanoTime();
       lease = leases.computeIfAbsent(key, k -> new Lease(op.key(), op.limit(), now));
     }
-    return decideWith(lease, op, true);
+    return decideWith(lease, op, true, deadlineNanos);
   }
 
-  private CompletableFuture<Decision> decideWith(Lease lease, BucketOp op, boolean mayWait) {
+  private CompletableFuture<Decision> asStrong(BucketOp op, long deadlineNanos) {
+    try {
+      return router.submitAll(router.groupOf(op.key()), List.of(op), deadlineNanos).get(0);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<Decision> decideWith(Lease lease, BucketOp op, boolean mayWait,
+      long deadlineNanos) {
     long now = System.nanoTime();
     CompletableFuture<Void> grant;
     boolean startGrant = false;
     synchronized (lease) {
       if (lease.retired()) {
-        return decide(op); // the lease ended under us: look again
+        return decide(op, deadlineNanos); // the lease ended under us: look again
       }
       lease.reconcile(op.limit());
       Decision local = lease.tryTake(op.permits(), now);
@@ -130,13 +150,13 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     }
     if (grant == null) {
       // a fresh grant was not enough (others took the tokens first): the group decides
-      return router.submit(op);
+      return asStrong(op, deadlineNanos);
     }
     if (startGrant) {
       requestGrant(lease, op, grant);
     }
     waits.inc();
-    return grant.thenCompose(ignored -> decideWith(lease, op, false));
+    return grant.thenCompose(ignored -> decideWith(lease, op, false, deadlineNanos));
   }
 
   /** Asks for more tokens ahead of need; called holding the lease's monitor. */

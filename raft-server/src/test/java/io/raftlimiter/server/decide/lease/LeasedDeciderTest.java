@@ -263,6 +263,37 @@ class LeasedDeciderTest {
     }
   }
 
+  /**
+   * A cold key is decided by its group as a STRONG acquire is, and so with the caller's deadline:
+   * it used to go without one, so an op the caller had given up on still reached the log (and
+   * took tokens) however long it waited in the queue.
+   */
+  @Test
+  void aColdKeyGoesToItsGroupWithTheCallersDeadline() {
+    List<Long> deadlines = new ArrayList<>();
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public List<CompletableFuture<Decision>> submitAll(int g, List<BucketOp> ops,
+          long deadlineNanos) {
+        synchronized (this) {
+          deadlines.add(deadlineNanos);
+        }
+        return submitAll(g, ops);
+      }
+    };
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1_000, 60_000, new MetricRegistry());
+    try {
+      long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
+      assertTrue(node.decide(new BucketOp(KEY, 1, BucketLimit.of(10, 1)), deadlineNanos)
+          .join().allowed());
+      synchronized (group) {
+        assertEquals(List.of(deadlineNanos), deadlines);
+      }
+    } finally {
+      node.abandon();
+    }
+  }
+
   private static void sleepMicros(long micros) {
     try {
       TimeUnit.MICROSECONDS.sleep(micros);
