@@ -29,9 +29,9 @@ import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.statemachine.SnapshotInfo;
 
 /**
- * A three-node {@link LocalCluster} plus one single-endpoint client per node, so that a test can
- * send a request through a chosen node (a follower too) rather than wherever a client would
- * route it. Also the waiting and inspection helpers the acceptance tests share: every wait polls
+ * A three-node {@link LocalCluster} plus single-endpoint clients per node: one as users have it
+ * (it routes STRONG and LEASED acquires to their group's leader), and one pinned to its node, so
+ * that a test can send a request through a chosen node (a follower too). Also the waiting and inspection helpers the acceptance tests share: every wait polls
  * a condition under a deadline, and a failed wait reports the state of every node.
  */
 final class ClusterFixture implements AutoCloseable {
@@ -42,16 +42,23 @@ final class ClusterFixture implements AutoCloseable {
 
   private final LocalCluster cluster;
   private final RateLimiterClient[] clients;
+  private final RateLimiterClient[] pinned;
   private final List<Runnable> closers = new ArrayList<>();
 
   private ClusterFixture(LocalCluster cluster) {
     this.cluster = cluster;
     this.clients = new RateLimiterClient[cluster.size()];
+    this.pinned = new RateLimiterClient[cluster.size()];
     List<String> endpoints = cluster.endpoints();
     for (int i = 0; i < clients.length; i++) {
       clients[i] = RateLimiterClient.newBuilder()
           .endpoints(List.of(endpoints.get(i)))
           .deadline(CLIENT_DEADLINE)
+          .build();
+      pinned[i] = RateLimiterClient.newBuilder()
+          .endpoints(List.of(endpoints.get(i)))
+          .deadline(CLIENT_DEADLINE)
+          .routeToLeaders(false)
           .build();
     }
   }
@@ -79,9 +86,21 @@ final class ClusterFixture implements AutoCloseable {
     return cluster;
   }
 
-  /** A client that talks to node {@code index} only; it reconnects after a restart. */
+  /**
+   * A client whose one endpoint is node {@code index}; like any {@code RateLimiterClient} it sends
+   * single STRONG and LEASED acquires to their group's leader once it has a view. It reconnects
+   * after a restart.
+   */
   RateLimiterClient client(int index) {
     return clients[index];
+  }
+
+  /**
+   * A client that sends every call to node {@code index} itself, never to a leader: for tests of
+   * what the node taking a call does with it (a LEASED lease lives on that node).
+   */
+  RateLimiterClient pinned(int index) {
+    return pinned[index];
   }
 
   int awaitLeader() throws InterruptedException {
@@ -234,9 +253,11 @@ final class ClusterFixture implements AutoCloseable {
   @Override
   public void close() {
     closers.forEach(Runnable::run);
-    for (RateLimiterClient client : clients) {
-      if (client != null) {
-        client.close();
+    for (RateLimiterClient[] perNode : List.of(clients, pinned)) {
+      for (RateLimiterClient client : perNode) {
+        if (client != null) {
+          client.close();
+        }
       }
     }
     cluster.close();

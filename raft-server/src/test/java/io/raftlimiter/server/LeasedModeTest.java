@@ -96,9 +96,9 @@ class LeasedModeTest {
     try (ClusterFixture fixture = start()) {
       AcquireRequest cold = request("cold", 2, 0.001).toBuilder()
           .setConsistency(Consistency.CONSISTENCY_LEASED).build();
-      assertTrue(fixture.client(1).acquire(cold).getAllowed());
-      assertTrue(fixture.client(2).acquire(cold).getAllowed());
-      AcquireResponse third = fixture.client(0).acquire(cold);
+      assertTrue(fixture.pinned(1).acquire(cold).getAllowed());
+      assertTrue(fixture.pinned(2).acquire(cold).getAllowed());
+      AcquireResponse third = fixture.pinned(0).acquire(cold);
       assertFalse(third.getAllowed(), "a bucket of 2 through three nodes, under the hot threshold");
       assertTrue(third.getRetryAfterMillis() > 0);
       assertEquals(0, leasedTokens(fixture));

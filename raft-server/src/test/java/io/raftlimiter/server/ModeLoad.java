@@ -68,7 +68,7 @@ final class ModeLoad {
   }
 
   private void drive(int node, long endNanos) {
-    RateLimiterClient client = fixture.client(node);
+    RateLimiterClient client = fixture.pinned(node); // through this node, not its leader
     Semaphore inFlight = new Semaphore(outstanding);
     try {
       while (System.nanoTime() < endNanos && !stopped[node].get()) {

@@ -85,7 +85,7 @@ class RequestContractTest {
 
   /** The next node in turn: requests go through the leader and the followers alike. */
   private static RateLimiterClient anyNode() {
-    return fixture.client(nextNode++ % 3);
+    return fixture.pinned(nextNode++ % 3);
   }
 
   private record Invalid(String name, AcquireRequest request, String messagePart) {}
