@@ -46,8 +46,9 @@ import java.util.function.BiConsumer;
  * deadline or the attempt budget runs out. Other errors ({@code INVALID_ARGUMENT}, ...) are final.
  *
  * <p>Any node accepts any request and routes it to the owning group, so the client only needs to
- * know some nodes; by default calls take turns over them, and a single acquire goes straight to
- * its group's leader when the client's cached view of the leaders names it ({@link LeaderView}).
+ * know some nodes; by default calls take turns over them, and a single STRONG or LEASED acquire
+ * goes straight to its group's leader when the client's cached view of the leaders names it
+ * ({@link LeaderView}).
  *
  * <p>Retries are never charged twice: every request is sent with a {@code request_id} (one the
  * caller set, or a random one), kept across its retries, and an attempt that failed but was
@@ -240,9 +241,10 @@ public final class RateLimiterClient implements AutoCloseable {
 
   private CompletableFuture<AcquireResponse> decide(AcquireRequest request) {
     AcquireRequest identified = identified(withDefaultLimit(request));
-    // EVENTUAL and LEASED are decided by whichever node takes the call: no leader to seek out
-    boolean decidedAnywhere = request.getConsistency() == Consistency.CONSISTENCY_EVENTUAL
-        || request.getConsistency() == Consistency.CONSISTENCY_LEASED;
+    // EVENTUAL is decided by whichever node takes the call: no leader to seek out. LEASED goes
+    // to the leader like STRONG: a cold key is decided through the group's log, and keeping a
+    // key on one node keeps its lease there instead of splitting it over every node.
+    boolean decidedAnywhere = request.getConsistency() == Consistency.CONSISTENCY_EVENTUAL;
     String leader = leaders == null || decidedAnywhere ? null : leaders.leaderFor(request.getKey());
     return call(leader, System.nanoTime() + deadline.toNanos(),
         (stub, observer) -> stub.acquire(identified, observer));
@@ -451,9 +453,9 @@ public final class RateLimiterClient implements AutoCloseable {
     }
 
     /**
-     * Whether single STRONG acquires go straight to their group's leader, by a view fetched from
-     * the nodes and refreshed when a node says it had to forward (the default). EVENTUAL and
-     * LEASED acquires go to the endpoints as given: any node decides them locally.
+     * Whether single STRONG and LEASED acquires go straight to their group's leader, by a view
+     * fetched from the nodes and refreshed when a node says it had to forward (the default).
+     * EVENTUAL acquires go to the endpoints as given: any node decides them locally.
      */
     public Builder routeToLeaders(boolean route) {
       this.routeToLeaders = route;

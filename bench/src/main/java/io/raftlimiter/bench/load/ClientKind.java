@@ -5,8 +5,9 @@ import java.util.Locale;
 /**
  * How calls reach the cluster. {@link #PLAIN}: the generated gRPC stub, one channel per node in
  * turn, no routing, as most users' clients will be. {@link #JAVA}: the project's
- * {@code RateLimiterClient}, which sends STRONG calls to their group's leader and retries another
- * node on {@code UNAVAILABLE}. Measured side by side, the two show what the routing buys.
+ * {@code RateLimiterClient}, which sends STRONG and LEASED calls to their group's leader (LEASED
+ * only since 2026-12-05) and retries another node on {@code UNAVAILABLE}. Measured side by side,
+ * the two show what the routing buys.
  */
 public enum ClientKind {
   PLAIN, JAVA;

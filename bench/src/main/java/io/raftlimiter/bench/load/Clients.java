@@ -18,8 +18,8 @@ public final class Clients implements AutoCloseable {
   private final Duration deadline;
 
   public Clients(List<String> endpoints, Limit limit, Duration deadline) {
-    // Taking turns over the nodes spreads EVENTUAL and LEASED calls (any node decides them);
-    // STRONG calls still go to their group's leader.
+    // Taking turns over the nodes spreads EVENTUAL calls (any node decides them); STRONG and
+    // LEASED calls still go to their group's leader.
     // The load's callbacks only record and release a permit: they may run on the transport's
     // thread, as before the client handed answers to an executor, so the figures stay comparable.
     this.java = RateLimiterClient.newBuilder().endpoints(endpoints).roundRobin(true)
