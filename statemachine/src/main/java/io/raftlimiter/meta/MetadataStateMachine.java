@@ -180,8 +180,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     }
     updateLastAppliedTermIndex(termIndex);
     return CompletableFuture.completedFuture(Message.valueOf(
-        ByteString.copyFrom(
-            MetaCodec.encodeReply(refusal, metadata))));
+        ByteString.copyFrom(MetaCodec.encodeOutcome(refusal, metadata.version()))));
   }
 
   @Override

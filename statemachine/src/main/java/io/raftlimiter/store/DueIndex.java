@@ -11,13 +11,18 @@ import java.util.TreeSet;
  * unsigned byte order. Not thread-safe; its owner guards it.
  */
 final class DueIndex {
+  /** The heap an entry takes besides its key's bytes: tree node, array header (about). */
+  static final int ENTRY_OVERHEAD_BYTES = 64;
+
   private final TreeMap<Long, TreeSet<byte[]>> slots = new TreeMap<>();
   private int size;
+  private long bytes;
 
   /** Indexes {@code key} (held, not copied) in {@code slot}. */
   void add(long slot, byte[] key) {
     if (slots.computeIfAbsent(slot, s -> new TreeSet<>(Arrays::compareUnsigned)).add(key)) {
       size++;
+      bytes += key.length + ENTRY_OVERHEAD_BYTES;
     }
   }
 
@@ -26,6 +31,9 @@ final class DueIndex {
     Map<Long, TreeSet<byte[]>> below = slots.headMap(slot);
     for (TreeSet<byte[]> keys : below.values()) {
       size -= keys.size();
+      for (byte[] key : keys) {
+        bytes -= key.length + ENTRY_OVERHEAD_BYTES;
+      }
     }
     below.clear();
   }
@@ -33,11 +41,17 @@ final class DueIndex {
   void clear() {
     slots.clear();
     size = 0;
+    bytes = 0;
   }
 
   /** The number of entries: a key indexed in two slots counts twice. */
   int size() {
     return size;
+  }
+
+  /** The heap the entries take, about: their keys' bytes and their nodes. */
+  long bytes() {
+    return bytes;
   }
 
   /** The entries after {@code after} in slots below {@code toSlot}, in order, at most {@code limit}. */

@@ -21,8 +21,9 @@ import java.util.function.BiConsumer;
  * state: the Raft log is, together with the snapshot it was replayed from, and on every start the
  * working database is rebuilt from the latest snapshot. So the writes only have to reach RocksDB
  * before a {@link #checkpoint}, which flushes first; between checkpoints they are flushed when
- * {@code maxPendingKeys} bucket states and expiry index entries are held together, which bounds
- * the memory this table takes (a hot key is one state but may be indexed in many slots).
+ * {@code maxPendingKeys} bucket states and expiry index entries are held together, or when they
+ * take {@link #MAX_PENDING_BYTES}, which bounds the memory this table takes (a hot key is one
+ * state but may be indexed in many slots, and keys run up to 512 bytes).
  *
  * <p>Reads see the pending writes first (a deleted bucket is held as {@link #DELETED} until the
  * flush), then RocksDB. Used by one applying thread; {@link #get} and {@link #appliedMarker} may
@@ -31,6 +32,13 @@ import java.util.function.BiConsumer;
 public final class WriteBehindBucketStore implements BucketStore {
   /** About 20 MiB of heap per group at ~150 bytes per pending bucket. */
   public static final int DEFAULT_MAX_PENDING_KEYS = 1 << 17;
+  /**
+   * The heap the held states and index entries may take before a flush, about: 131,072 entries
+   * of 512-byte keys would otherwise hold some 85 MiB per group.
+   */
+  public static final long MAX_PENDING_BYTES = 24L << 20;
+  /** A held state's heap besides its key's bytes: map node, buffer, array header, state. */
+  private static final int STATE_OVERHEAD_BYTES = 120;
   /** Stands for a deleted bucket in {@link #pending}, which cannot hold nulls. */
   private static final BucketState DELETED = BucketState.full(BucketLimit.of(1, 1), 0);
 
@@ -41,6 +49,8 @@ public final class WriteBehindBucketStore implements BucketStore {
   private final DueIndex pendingDue = new DueIndex();
   private volatile AppliedMarker marker;
   private volatile ExpiryCursor expiryCursor;
+  /** The heap the held states take, about (the index's is {@link DueIndex#bytes}). */
+  private long pendingStateBytes;
 
   public WriteBehindBucketStore(RocksDbBucketStore durable, int maxPendingKeys) {
     if (maxPendingKeys < 1) {
@@ -63,8 +73,11 @@ public final class WriteBehindBucketStore implements BucketStore {
 
   @Override
   public void commit(WriteSet writes, AppliedMarker newMarker) {
-    writes.forEach((key, state) ->
-        pending.put(ByteBuffer.wrap(key.clone()), state == null ? DELETED : state));
+    writes.forEach((key, state) -> {
+      if (pending.put(ByteBuffer.wrap(key.clone()), state == null ? DELETED : state) == null) {
+        pendingStateBytes += key.length + STATE_OVERHEAD_BYTES;
+      }
+    });
     ExpiryCursor cursor = writes.expiryCursor();
     writes.forEachDue((key, slot) -> {
       if (slot >= cursor.slot()) {
@@ -74,7 +87,8 @@ public final class WriteBehindBucketStore implements BucketStore {
     pendingDue.dropBelow(cursor.slot());
     expiryCursor = cursor;
     marker = newMarker;
-    if (pending.size() + pendingDue.size() >= maxPendingKeys) {
+    if (pending.size() + pendingDue.size() >= maxPendingKeys
+        || pendingStateBytes + pendingDue.bytes() >= MAX_PENDING_BYTES) {
       flush();
     }
   }
@@ -184,6 +198,7 @@ public final class WriteBehindBucketStore implements BucketStore {
     durable.commit(batch, flushedMarker);
     pending.clear();
     pendingDue.clear();
+    pendingStateBytes = 0;
   }
 
   /** Closes RocksDB without flushing: what is held here is rebuilt from the log on restart. */
@@ -191,6 +206,7 @@ public final class WriteBehindBucketStore implements BucketStore {
   public void close() {
     pending.clear();
     pendingDue.clear();
+    pendingStateBytes = 0;
     durable.close();
   }
 }

@@ -25,7 +25,11 @@ class MetadataStateMachineTest {
   private static final ClusterShape SHAPE =
       new ClusterShape(List.of("n1=127.0.0.1:1:2", "n2=127.0.0.1:3:4"), 8, 2);
 
-  private static MetaReply apply(MetadataStateMachine machine, long index, MetaCommand command) {
+  private static MetaOutcome apply(MetadataStateMachine machine, long index, MetaCommand command) {
+    return MetaCodec.decodeOutcome(applyRaw(machine, index, command));
+  }
+
+  private static byte[] applyRaw(MetadataStateMachine machine, long index, MetaCommand command) {
     LogEntryProto entry = LogEntryProto.newBuilder().setTerm(1).setIndex(index)
         .setStateMachineLogEntry(StateMachineLogEntryProto.newBuilder()
             .setLogData(ByteString.copyFrom(MetaCodec.encode(command))))
@@ -33,7 +37,25 @@ class MetadataStateMachineTest {
     TransactionContext trx = TransactionContext.newBuilder().setServerRole(RaftPeerRole.FOLLOWER)
         .setStateMachine(machine).setLogEntry(entry).build();
     Message reply = machine.applyTransaction(trx).join();
-    return MetaCodec.decodeReply(reply.getContent().toByteArray());
+    return reply.getContent().toByteArray();
+  }
+
+  /**
+   * Ratis keeps a write's reply in its retry cache on every replica for a minute: a reply that
+   * carried the whole metadata made 2,000 rule changes of 500-byte prefixes hold a gigabyte
+   * there and ran the nodes out of memory (the replay soak). It carries the version only.
+   */
+  @Test
+  void aWritesReplyStaysSmallWhateverTheRules() {
+    MetadataStateMachine machine = new MetadataStateMachine();
+    String pad = "p".repeat(500);
+    byte[] reply = null;
+    for (int r = 1; r <= 1_000; r++) {
+      reply = applyRaw(machine, r, new MetaCommand.SetRule(pad + r, BucketLimit.of(1, 1)));
+    }
+    assertEquals(1_000, machine.metadata().rules().size());
+    assertTrue(reply.length < 64, "a reply of " + reply.length + " bytes");
+    assertEquals(new MetaOutcome(null, 1_000), MetaCodec.decodeOutcome(reply));
   }
 
   @Test
@@ -46,7 +68,7 @@ class MetadataStateMachineTest {
       }
     });
 
-    MetaReply reply = apply(machine, 1, new MetaCommand.RecordShape(SHAPE));
+    MetaOutcome reply = apply(machine, 1, new MetaCommand.RecordShape(SHAPE));
 
     assertNull(reply.refusal());
     assertEquals(SHAPE, machine.metadata().shape(), "applied all the same");

@@ -2,6 +2,7 @@ package io.raftlimiter.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.testing.RandomValues;
@@ -88,6 +89,28 @@ class WriteBehindBucketStoreTest extends BucketStoreContract {
           "the marker says where the log must be replayed from");
       assertEquals(state(1, 1), reopened.get(key("01")));
       assertNull(reopened.get(key("02")));
+    }
+  }
+
+  /** Long keys reach the bound in bytes long before the bound in keys. */
+  @Test
+  void longKeysAreFlushedByTheBytesTheyHold() throws IOException {
+    try (WriteBehindBucketStore held = holdingEverything(tempDir.resolve("bytes"))) {
+      int keyBytes = 512;
+      long mostHeld = 0;
+      for (int commit = 0; commit < 60; commit++) {
+        WriteSet writes = new WriteSet();
+        for (int i = 0; i < 1_000; i++) {
+          byte[] key = new byte[keyBytes];
+          java.nio.ByteBuffer.wrap(key).putInt(commit).putInt(i);
+          writes.put(key, state(1, commit));
+        }
+        held.commit(writes, new AppliedMarker(1, commit + 1, commit + 1));
+        mostHeld = Math.max(mostHeld, held.pendingKeys());
+      }
+      assertTrue(mostHeld * keyBytes < WriteBehindBucketStore.MAX_PENDING_BYTES,
+          "held " + mostHeld + " keys of " + keyBytes + " bytes");
+      assertTrue(mostHeld > 10_000, "but not flushed for nothing: " + mostHeld);
     }
   }
 

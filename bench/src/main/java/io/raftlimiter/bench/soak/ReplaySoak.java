@@ -113,8 +113,13 @@ public final class ReplaySoak implements Callable<Integer> {
       Connections connections = new Connections(cluster, token);
       try {
         run(cluster, connections);
+      } catch (StatusRuntimeException e) {
+        check(false, "a call failed outright: " + e.getStatus());
       } finally {
         connections.close();
+        if (!failures.isEmpty()) {
+          keepLogs(cluster);
+        }
       }
     }
     out.println();
@@ -365,6 +370,17 @@ public final class ReplaySoak implements Callable<Integer> {
       line.append(String.format(" %s %d MiB", node.id(), rss >> 20));
     }
     figures.add(line.toString());
+  }
+
+  /** Copies the nodes' logs out of the cluster directory, which goes with the cluster. */
+  private void keepLogs(ProcessCluster cluster) throws IOException {
+    Path kept = Files.createTempDirectory("raftlimiter-soak-logs-");
+    try (var files = Files.list(cluster.directory())) {
+      for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+        Files.copy(log, kept.resolve(log.getFileName()));
+      }
+    }
+    out.println("soak: the nodes' logs are kept in " + kept);
   }
 
   private void check(boolean holds, String what) {

@@ -6,6 +6,7 @@ import io.raftlimiter.meta.ClusterShape;
 import io.raftlimiter.meta.LimitRules;
 import io.raftlimiter.meta.MetaCodec;
 import io.raftlimiter.meta.MetaCommand;
+import io.raftlimiter.meta.MetaOutcome;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
 import io.raftlimiter.routing.NodeIdOrder;
@@ -282,8 +283,21 @@ public final class MetadataGroup implements AutoCloseable {
    * exceptionally when the group could not commit within the request timeout.
    */
   public CompletableFuture<MetaReply> submit(MetaCommand command) {
-    return send(Message.valueOf(ByteString.copyFrom(MetaCodec.encode(command))),
-        RaftClientRequest.writeRequestType());
+    return exchange(Message.valueOf(ByteString.copyFrom(MetaCodec.encode(command))),
+        RaftClientRequest.writeRequestType()).thenCompose(reply -> {
+          String refusedBeforeLogging = refusedBeforeLogging(reply);
+          if (refusedBeforeLogging != null) {
+            return CompletableFuture.completedFuture(
+                new MetaReply(refusedBeforeLogging, current.get()));
+          }
+          MetaOutcome outcome = MetaCodec.decodeOutcome(
+              reply.getMessage().getContent().toByteArray());
+          ClusterMetadata known = current.get();
+          // The reply says only how far the metadata got; read it unless this node is there.
+          return known.version() >= outcome.version()
+              ? CompletableFuture.completedFuture(new MetaReply(outcome.refusal(), known))
+              : read().thenApply(after -> new MetaReply(outcome.refusal(), after.metadata()));
+        });
   }
 
   /** A linearizable read of the metadata, through the group's leader. */
@@ -292,6 +306,18 @@ public final class MetadataGroup implements AutoCloseable {
   }
 
   private CompletableFuture<MetaReply> send(Message message, RaftClientRequest.Type type) {
+    return exchange(message, type).thenApply(reply -> {
+      // Mostly the metadata this node holds already: then it is reused, not decoded again.
+      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray(),
+          current.get());
+      offer(decoded.metadata());
+      return decoded;
+    });
+  }
+
+  /** Sends {@code message} to the group's leader; the reply, successful or refused before logging. */
+  private CompletableFuture<RaftClientReply> exchange(Message message,
+      RaftClientRequest.Type type) {
     RaftClientRequest request = RaftClientRequest.newBuilder()
         .setClientId(clientId)
         .setCallId(callIds.incrementAndGet())
@@ -303,20 +329,12 @@ public final class MetadataGroup implements AutoCloseable {
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     return chase.decide(request, deadlineNanos)
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).thenApply(reply -> {
-      String refusedBeforeLogging = refusedBeforeLogging(reply);
-      if (refusedBeforeLogging != null) {
-        return new MetaReply(refusedBeforeLogging, current.get());
-      }
-      if (!reply.isSuccess()) {
-        throw new IllegalStateException("metadata group: " + reply.getException(),
-            reply.getException());
-      }
-      // Mostly the metadata this node holds already: then it is reused, not decoded again.
-      MetaReply decoded = MetaCodec.decodeReply(reply.getMessage().getContent().toByteArray(),
-          current.get());
-      offer(decoded.metadata());
-      return decoded;
-    });
+          if (refusedBeforeLogging(reply) == null && !reply.isSuccess()) {
+            throw new IllegalStateException("metadata group: " + reply.getException(),
+                reply.getException());
+          }
+          return reply;
+        });
   }
 
   /**
