@@ -58,11 +58,32 @@ public final class ReplicaCopies {
     } catch (IOException e) {
       if (!(e instanceof AlreadyExistsException)
           && !String.valueOf(e.getMessage()).contains("already exists")) {
-        throw e;
+        recoverLeftOnDisk(id, group, e);
+        return;
       }
       delete(node, group.getGroupId(), leaderAmong);
       fence("format " + group.getGroupId() + " on " + node);
       client.getGroupManagementApi(id).add(group, true);
+    }
+  }
+
+  /**
+   * Starts the copy of {@code group} that {@code node} still holds on disk with no division
+   * running it (Ratis stops a division taken out of its group's configuration, and a restart
+   * does not open it again): formatting refuses an existing directory, and without this the
+   * controller retried the same format every tick, for ever, and the group stayed a replica
+   * short (found by ChaosIT). The node is outside the group's configuration, so its copy is a
+   * stale follower of the same group that the leader brings up to date once it is added. When
+   * this fails too, the format's own failure is what the caller sees.
+   */
+  private void recoverLeftOnDisk(RaftPeerId node, RaftGroup group, IOException formatFailed)
+      throws IOException {
+    fence("start the copy of " + group.getGroupId() + " left on " + node);
+    try {
+      client.getGroupManagementApi(node).add(group, false);
+    } catch (IOException recoverFailed) {
+      formatFailed.addSuppressed(recoverFailed);
+      throw formatFailed;
     }
   }
 
