@@ -88,8 +88,17 @@ public final class RecentOps {
     }
   }
 
+  /** The op whose digest {@link #lastDigest} is: apply recalls an op, then remembers it. */
+  private BucketOp lastOp;
+  private Digest lastDigest;
+
+  /** {@code op}'s digest, computed once for the recall and the remember that follows it. */
   private Digest digest(BucketOp op) {
-    return Digest.of(sha256, op);
+    if (op != lastOp) {
+      lastDigest = Digest.of(sha256, op);
+      lastOp = op;
+    }
+    return lastDigest;
   }
 
   /**

@@ -183,11 +183,11 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     long room;
     synchronized (lease) {
       room = lease.room();
-    }
-    if (room == 0) {
-      synchronized (lease) {
+      if (room == 0) {
         lease.grantFailed(); // full already: nothing to ask for
       }
+    }
+    if (room == 0) {
       done.complete(null);
       return;
     }
