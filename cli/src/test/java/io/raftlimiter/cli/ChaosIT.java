@@ -259,8 +259,9 @@ class ChaosIT {
     running.onExit().get(10, TimeUnit.SECONDS);
     int hiddenPort = FreePorts.next();
     try (RaftPortProxy proxy = new RaftPortProxy(listed.raftPort(), hiddenPort)) {
-      Process behind = NodeProcesses.launch(clusterDir, layout,
-          new PeerAddress(node, listed.host(), hiddenPort, listed.clientPort()), JVM_OPTIONS);
+      // Reached at its listed Raft port (the proxy), listening behind it on the hidden one.
+      Process behind = NodeProcesses.launch(clusterDir, layout, listed, JVM_OPTIONS,
+          Map.of("node.raft-bind-port", Integer.toString(hiddenPort)));
       try {
         awaitFullReplication(endpoints());
         proxy.isolate();

@@ -51,13 +51,13 @@ class VoterCopyTest {
       List<String> replicas = List.of("n1", "n2", "n3");
       try (RaftClient admin = RaftClient.newBuilder().setRaftGroup(group)
           .setProperties(new RaftProperties()).build()) {
-        ReplicaCopies acting = new ReplicaCopies(admin, () -> true, "a test controller");
+        ReplicaCopies acting = new ReplicaCopies(admin, admin, () -> true, "a test controller");
         IOException kept = assertThrows(IOException.class,
             () -> acting.format("n2", group, replicas));
         assertTrue(kept.getMessage().contains("voter"), kept.getMessage());
         assertThrows(IOException.class, () -> acting.delete("n2", groupId, replicas));
 
-        ReplicaCopies deposed = new ReplicaCopies(admin, () -> false, "a deposed controller");
+        ReplicaCopies deposed = new ReplicaCopies(admin, admin, () -> false, "a deposed controller");
         IOException fenced = assertThrows(IOException.class,
             () -> deposed.format("n3", group, replicas));
         assertTrue(fenced.getMessage().contains("no longer acts"), fenced.getMessage());

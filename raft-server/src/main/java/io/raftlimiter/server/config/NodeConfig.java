@@ -70,6 +70,12 @@ public final class NodeConfig {
     return bind.isEmpty() ? get(NodeConfigKeys.HOST) : bind;
   }
 
+  /** The port the Raft server listens on: {@code node.raft-bind-port}, else {@code node.raft-port}. */
+  public int raftBindPort() {
+    Integer bind = get(NodeConfigKeys.RAFT_BIND_PORT);
+    return bind == null ? get(NodeConfigKeys.RAFT_PORT) : bind;
+  }
+
   /** Where other nodes and clients reach this node: {@code node.advertise}, else {@code node.host}. */
   public String advertisedHost() {
     String advertised = get(NodeConfigKeys.ADVERTISE);

@@ -30,6 +30,10 @@ public final class NodeConfigKeys {
       65535, "the gRPC client API port");
   public static final ConfigKey<Integer> RAFT_PORT = ConfigKey.intKey("node.raft-port", null, 1,
       65535, "the Raft (server-to-server) port");
+  public static final ConfigKey<Integer> RAFT_BIND_PORT = ConfigKey.intKey("node.raft-bind-port",
+      null, 1, 65535, "the port the Raft server listens on, when it differs from the "
+          + "node.raft-port other nodes reach it at (a port forward or proxy in front of it); "
+          + "unset: node.raft-port");
   public static final ConfigKey<Integer> HTTP_PORT = ConfigKey.intKey("node.http-port", null, 0,
       65535, "the HTTP port for /metrics, /healthz and /readyz (0: any free port); unset, the "
           + "node has no HTTP listener");
@@ -218,7 +222,7 @@ public final class NodeConfigKeys {
           + "leads, where they join its group commit; 0: a follower proposes entries of its own");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, ADVERTISE, BIND, CLIENT_PORT, HTTP_PORT,
-      RAFT_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
+      RAFT_PORT, RAFT_BIND_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS,

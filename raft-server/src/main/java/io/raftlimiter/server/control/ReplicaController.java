@@ -42,6 +42,7 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,6 +83,15 @@ import org.slf4j.LoggerFactory;
 public final class ReplicaController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaController.class);
   private static final long RECONFIGURE_TIMEOUT_MILLIS = 15_000;
+  /** A caught-up heir takes over in well under a second; one that does not is tried no longer. */
+  private static final long HANDOVER_TIMEOUT_MILLIS = 5_000;
+  /** Ticks a move waits for a hand-over of its leader before it reconfigures without one. */
+  private static final int HANDOVER_ATTEMPTS = 5;
+  /**
+   * How long the guards' group-info questions wait ({@link ReplicaCopies}): a node that answers
+   * at all answers in milliseconds.
+   */
+  private static final long GROUP_INFO_TIMEOUT_MILLIS = 2_000;
   /** Rounds one tick runs at most while each changes something: it yields to close() then. */
   private static final int MAX_ROUNDS_PER_TICK = 20;
 
@@ -97,6 +107,8 @@ public final class ReplicaController implements AutoCloseable {
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, Long> lastSeenNanos = new HashMap<>();
   private final Map<String, NodeStatus> lastStatus = new HashMap<>();
+  /** Ticks in a row each group's move found no heir to take its leader's place (tick thread). */
+  private final Map<Integer, Integer> failedHandovers = new HashMap<>();
   /**
    * The metadata term this controller acts in, -1 when it does not: every command it commits is
    * fenced by it ({@link MetaCommand.Fenced}), so one that reaches a successor is refused.
@@ -273,9 +285,13 @@ public final class ReplicaController implements AutoCloseable {
       List<String> recorded = recordedReplicas(current, stray.group());
       Set<String> reachable = new LinkedHashSet<>(recorded);
       reachable.add(stray.node());
-      try (RaftClient client = adminClient(RaftGroup.valueOf(groupId(stray.group()),
-          peers(List.copyOf(reachable), members)))) {
-        dropReplica(copies(client), stray.node(), groupId(stray.group()), recorded);
+      RaftGroup reach = RaftGroup.valueOf(groupId(stray.group()),
+          peers(List.copyOf(reachable), members));
+      try (RaftClient client = adminClient(reach); RaftClient probes = probeClient(reach)) {
+        List<String> live = new ArrayList<>(members.keySet());
+        live.removeAll(current.membership().dead());
+        dropReplica(copies(client, probes), stray.node(), groupId(stray.group()),
+            liveAmong(recorded, live));
       }
     }
   }
@@ -330,23 +346,48 @@ public final class ReplicaController implements AutoCloseable {
     }
   }
 
-  /** Hands the group's leadership from a replica about to be taken out to one that stays. */
-  private void moveLeadershipOff(RaftClient client, ReplicaStep.Move move) {
+  /**
+   * Hands the group's leadership from a replica about to be taken out to a live one that stays,
+   * trying each in turn. When none takes it, the move waits for a later tick rather than take
+   * the leader out of the configuration: Ratis then closes that leader itself, and ChaosIT saw
+   * such a close never finish (its apply thread never stopped), holding the copy's directory
+   * locked until the node restarted, so that node could host the group again neither by format
+   * nor by a fresh add, and the controller retried the same move every tick. After
+   * {@link #HANDOVER_ATTEMPTS} ticks without a hand-over the move goes ahead anyway, so that a
+   * group whose heirs never catch up still reaches its planned replicas.
+   */
+  private void moveLeadershipOff(RaftClient client, ReplicaStep.Move move, List<String> live)
+      throws IOException {
     if (move.to().contains(move.leader())) {
       return;
     }
-    String heir = move.to().stream().filter(move.from()::contains).findFirst().orElse(null);
-    if (heir == null) {
+    List<String> heirs = move.to().stream().filter(move.from()::contains)
+        .filter(live::contains).toList();
+    IOException refused = null;
+    for (String heir : heirs) {
+      try {
+        client.admin().transferLeadership(RaftPeerId.valueOf(heir), HANDOVER_TIMEOUT_MILLIS);
+        LOG.info("{}: leadership of {} handed from {} to {}", self, groupName(move.group()),
+            move.leader(), heir);
+        failedHandovers.remove(move.group());
+        return;
+      } catch (IOException e) {
+        refused = e;
+      }
+    }
+    if (heirs.isEmpty()) {
+      LOG.info("{}: no live replica of {} stays to take its leadership; reconfiguring", self,
+          groupName(move.group()));
       return;
     }
-    try {
-      client.admin().transferLeadership(RaftPeerId.valueOf(heir), RECONFIGURE_TIMEOUT_MILLIS);
-      LOG.info("{}: leadership of {} handed from {} to {}", self, groupName(move.group()),
-          move.leader(), heir);
-    } catch (IOException e) {
-      LOG.info("{}: leadership of {} not handed to {} ({}); reconfiguring anyway", self,
-          groupName(move.group()), heir, e.toString());
+    int failed = failedHandovers.merge(move.group(), 1, Integer::sum);
+    if (failed < HANDOVER_ATTEMPTS) {
+      throw new IOException("leadership of " + groupName(move.group()) + " not handed to any of "
+          + heirs + " (" + refused + "); its move waits for the next tick", refused);
     }
+    failedHandovers.remove(move.group());
+    LOG.warn("{}: leadership of {} not handed to any of {} in {} ticks ({}); reconfiguring "
+        + "anyway", self, groupName(move.group()), heirs, failed, refused.toString());
   }
 
   /**
@@ -365,12 +406,13 @@ public final class ReplicaController implements AutoCloseable {
     LOG.info("{}: moving {} from {} to {}", self, groupName(group), move.from(), move.to());
     // Addressed to the planned leader: a replica that lost its copy answers "group not found",
     // which a Raft client does not take as a hint to try the next peer.
-    try (RaftClient client = adminClient(reach, RaftPeerId.valueOf(move.leader()))) {
-      ReplicaCopies copies = copies(client);
+    try (RaftClient client = adminClient(reach, RaftPeerId.valueOf(move.leader()));
+        RaftClient probes = probeClient(reach)) {
+      ReplicaCopies copies = copies(client, probes);
       for (String added : move.format()) {
-        copies.format(added, RaftGroup.valueOf(groupId, target), move.from());
+        copies.format(added, RaftGroup.valueOf(groupId, target), liveAmong(move.from(), live));
       }
-      moveLeadershipOff(client, move);
+      moveLeadershipOff(client, move, live);
       copies.fence("change the configuration of " + groupName(group));
       RaftClientReply reply = client.admin().setConfiguration(
           SetConfigurationRequest.Arguments.newBuilder()
@@ -389,7 +431,7 @@ public final class ReplicaController implements AutoCloseable {
       LOG.info("{}: {} now on {}", self, groupName(group), move.to());
       for (String removed : move.from()) {
         if (!move.to().contains(removed) && live.contains(removed)) {
-          dropReplica(copies, removed, groupId, move.to());
+          dropReplica(copies, removed, groupId, liveAmong(move.to(), live));
         }
       }
     }
@@ -403,9 +445,9 @@ public final class ReplicaController implements AutoCloseable {
   }
 
   /** Group adds and removes made only while this controller acts in {@link #actingTerm}. */
-  private ReplicaCopies copies(RaftClient client) {
+  private ReplicaCopies copies(RaftClient client, RaftClient probes) {
     long term = actingTerm;
-    return new ReplicaCopies(client, () -> term >= 0 && metadata.termIfLeading() == term,
+    return new ReplicaCopies(client, probes, () -> term >= 0 && metadata.termIfLeading() == term,
         "the controller on " + self + " of metadata term " + term);
   }
 
@@ -428,23 +470,39 @@ public final class ReplicaController implements AutoCloseable {
     }
   }
 
+  /** The ones of {@code replicas} not marked dead, in order. */
+  private static List<String> liveAmong(List<String> replicas, List<String> live) {
+    return replicas.stream().filter(live::contains).toList();
+  }
+
   private RaftClient adminClient(RaftGroup group) {
     return adminClient(group, null);
   }
 
   /** A client for admin calls to {@code group}, trying {@code leader} first when it is given. */
   private RaftClient adminClient(RaftGroup group, RaftPeerId leader) {
+    return ratisClient(group, leader, RECONFIGURE_TIMEOUT_MILLIS,
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
+            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)));
+  }
+
+  /** A client for the guards' group-info questions: one short attempt each. */
+  private RaftClient probeClient(RaftGroup group) {
+    return ratisClient(group, null, GROUP_INFO_TIMEOUT_MILLIS, RetryPolicies.noRetry());
+  }
+
+  private RaftClient ratisClient(RaftGroup group, RaftPeerId leader, long timeoutMillis,
+      RetryPolicy retries) {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
-        TimeDuration.valueOf(RECONFIGURE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS));
+        TimeDuration.valueOf(timeoutMillis, TimeUnit.MILLISECONDS));
     return RaftClient.newBuilder()
         .setClientId(ClientId.randomId())
         .setRaftGroup(group)
         .setLeaderId(leader)
         .setProperties(properties)
         .setParameters(transport.ratis())
-        .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3,
-            TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
+        .setRetryPolicy(retries)
         .build();
   }
 

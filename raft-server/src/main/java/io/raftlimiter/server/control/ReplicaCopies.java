@@ -30,16 +30,23 @@ import org.apache.ratis.protocol.exceptions.AlreadyExistsException;
  */
 public final class ReplicaCopies {
   private final RaftClient client;
+  private final RaftClient probes;
   private final BooleanSupplier acting;
   private final String actingAs;
 
   /**
    * @param client reaches the group's replicas and the nodes acted on
+   * @param probes the same, for the group-info questions the guards ask: with a short timeout
+   *     and no retry, so that a node whose Raft port takes connections and never answers (cut
+   *     off behind a firewall, say) costs a guard seconds, not the minutes of three full
+   *     attempts per question
    * @param acting whether the controller still acts in the term it planned in
    * @param actingAs names the controller and its term, for refusals
    */
-  public ReplicaCopies(RaftClient client, BooleanSupplier acting, String actingAs) {
+  public ReplicaCopies(RaftClient client, RaftClient probes, BooleanSupplier acting,
+      String actingAs) {
     this.client = client;
+    this.probes = probes;
     this.acting = acting;
     this.actingAs = actingAs;
   }
@@ -98,7 +105,7 @@ public final class ReplicaCopies {
     RaftPeerId id = RaftPeerId.valueOf(node);
     Optional<VoterGuard.View> copy;
     try {
-      copy = Optional.of(view(client.getGroupManagementApi(id).info(groupId)));
+      copy = Optional.of(view(probes.getGroupManagementApi(id).info(groupId)));
     } catch (IOException | RuntimeException e) {
       // A stopped copy (its state machine failed), one still opening, or none: it cannot say,
       // and the leader's configuration decides alone.
@@ -126,7 +133,7 @@ public final class ReplicaCopies {
     for (String candidate : candidates) {
       try {
         VoterGuard.View view =
-            view(client.getGroupManagementApi(RaftPeerId.valueOf(candidate)).info(groupId));
+            view(probes.getGroupManagementApi(RaftPeerId.valueOf(candidate)).info(groupId));
         if (view.leading() && (best.isEmpty() || view.term() > best.get().term())) {
           best = Optional.of(view);
         }

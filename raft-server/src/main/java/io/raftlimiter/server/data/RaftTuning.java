@@ -23,7 +23,7 @@ public final class RaftTuning {
   public static RaftProperties serverProperties(NodeConfig config) {
     RaftProperties p = new RaftProperties();
     GrpcConfigKeys.Server.setHost(p, config.bindHost());
-    GrpcConfigKeys.Server.setPort(p, config.get(NodeConfigKeys.RAFT_PORT));
+    GrpcConfigKeys.Server.setPort(p, config.raftBindPort());
     RaftServerConfigKeys.setStorageDir(p,
         List.of(config.get(NodeConfigKeys.DATA_DIR).resolve("raft").toFile()));
 

@@ -133,6 +133,19 @@ class NodeConfigTest {
   }
 
   @Test
+  void theRaftServerListensOnItsBindPortAndIsReachedAtItsRaftPort() {
+    NodeConfig plain = minimal().build();
+    assertEquals(plain.get(NodeConfigKeys.RAFT_PORT), plain.raftBindPort());
+    int listed = plain.get(NodeConfigKeys.RAFT_PORT);
+    NodeConfig proxied = minimal().set("node.raft-bind-port", "17001")
+        .set("cluster.peers", "n1=127.0.0.1:" + listed + ":" + plain.get(NodeConfigKeys.CLIENT_PORT))
+        .build();
+    assertEquals(17001, proxied.raftBindPort());
+    assertEquals(listed, proxied.self().raftPort(), "the peers list still names the reached port");
+    assertThrows(ConfigException.class, () -> minimal().set("node.raft-bind-port", "0"));
+  }
+
+  @Test
   void tlsTakesAllThreeFilesAndTheNodeSubjects() {
     ConfigException partial = assertThrows(ConfigException.class, () -> minimal()
         .set(NodeConfigKeys.TLS_CERT_FILE, Path.of("n.crt"))
