@@ -213,16 +213,16 @@ public final class RaftNode implements AutoCloseable {
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            decisions, new RouteHintInterceptor()), metrics::invalidRequest))
+            decisions, new RouteHintInterceptor(), roles), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
-        .addService(InvalidMessages.rejectedAsInvalidArgument(
+        .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new EnvoyRateLimitService(decisions, envoyConfig,
                 config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused)
-                .bindService(), metrics::invalidRequest))
+                .bindService(), roles), metrics::invalidRequest))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();
@@ -284,7 +284,8 @@ public final class RaftNode implements AutoCloseable {
 
   /**
    * Who may make which call on the client port ({@link CallerRoles}): the calls that change the
-   * cluster need the admin role, forwarding needs a node's certificate.
+   * cluster need the admin role, forwarding needs a node's certificate; decisions carry their
+   * caller's certificate subject, which scopes their request ids.
    */
   private CallerRoles callerRoles() {
     Path tokenFile = config.get(NodeConfigKeys.ADMIN_TOKEN_FILE);

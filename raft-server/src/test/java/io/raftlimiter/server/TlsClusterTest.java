@@ -181,6 +181,34 @@ class TlsClusterTest {
     }
   }
 
+  /**
+   * A request_id names a request within its caller's ids: the same id from another certificate
+   * is another request, charged on its own, not answered with the first caller's decision.
+   */
+  @Test
+  void theSameRequestIdFromAnotherCertificateIsChargedOnItsOwn() {
+    ManagedChannel asClient = channel(0, tls(client.ca(), client.cert(), client.key()));
+    ManagedChannel asAdmin = channel(1, tls(admin.ca(), admin.cert(), admin.key()));
+    try {
+      AcquireRequest request = acquire("shared-id-key").toBuilder().setRequestId("order-17")
+          .setLimit(Limit.newBuilder().setCapacity(1).setRefillPerSecond(0.001)).build();
+      AcquireResponse first = RateLimiterGrpc.newBlockingStub(asClient)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).acquire(request);
+      assertTrue(first.getAllowed() && !first.getReplayed(), first.toString());
+      AcquireResponse retried = RateLimiterGrpc.newBlockingStub(asClient)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).acquire(request);
+      assertTrue(retried.getAllowed() && retried.getReplayed(),
+          "the caller's own retry is answered from its first decision: " + retried);
+      AcquireResponse other = RateLimiterGrpc.newBlockingStub(asAdmin)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).acquire(request);
+      assertFalse(other.getReplayed(), "another caller got the first caller's decision: " + other);
+      assertFalse(other.getAllowed(), "the bucket of one token was charged once only: " + other);
+    } finally {
+      asClient.shutdownNow();
+      asAdmin.shutdownNow();
+    }
+  }
+
   @Test
   void theAdminCertificateOrTheTokenChangesTheCluster() {
     ManagedChannel asAdmin = channel(2, tls(admin.ca(), admin.cert(), admin.key()));

@@ -21,6 +21,7 @@ import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.decide.ConsistencyMode;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.NodeMetrics;
+import io.raftlimiter.server.security.CallerSubject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +101,7 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
       if (refused(observer)) {
         return;
       }
-      ValidatedAcquire acquire = validator.validate(request);
+      ValidatedAcquire acquire = validator.validate(request, null, CallerSubject.current());
       decide(acquire, startNanos, deadlineNanos(startNanos)).whenComplete((response, error) -> {
         if (error != null) {
           fail(observer, error);
@@ -206,10 +207,11 @@ public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBas
           + " requests, got " + count);
     }
     List<ValidatedAcquire> acquires = new ArrayList<>(count);
+    String caller = CallerSubject.current();
     for (int i = 0; i < count; i++) {
       try {
         acquires.add(validator.validate(request.getRequests(i),
-            fixedLimits == null ? null : fixedLimits.get(i)));
+            fixedLimits == null ? null : fixedLimits.get(i), caller));
       } catch (InvalidRequestException e) {
         throw new InvalidRequestException("requests[" + i + "]: " + e.getMessage());
       }

@@ -7,6 +7,8 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.decide.ConsistencyMode;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * Turns a public {@link AcquireRequest} into an {@link BucketOp}, or says exactly what is wrong
@@ -49,6 +51,16 @@ public final class RequestValidator {
    */
   public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed)
       throws InvalidRequestException {
+    return validate(request, fixed, null);
+  }
+
+  /**
+   * As {@link #validate(AcquireRequest, BucketLimit)}, for a call made by {@code caller} (its
+   * certificate subject; null when unknown): a {@code request_id} names an op within its
+   * caller's ids only ({@link #scopedId}).
+   */
+  public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed, String caller)
+      throws InvalidRequestException {
     String key = request.getKey();
     if (key.isEmpty()) {
       throw new InvalidRequestException("key must not be empty");
@@ -82,8 +94,30 @@ public final class RequestValidator {
       throw new InvalidRequestException("request_id is " + id.length + " UTF-8 bytes; at most "
           + BucketOp.MAX_ID_BYTES + " are allowed");
     }
-    return new ValidatedAcquire(new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, id),
+    return new ValidatedAcquire(
+        new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, scopedId(caller, id)),
         consistency, operator != null && limit.equals(operator));
+  }
+
+  /**
+   * The id an op carries into the log: the caller's own {@code id} when the caller is unknown or
+   * sent none, else a SHA-256 digest of the caller's subject and the id, so that the same id
+   * from two callers names two ops (each charged, each with its own outcome) while one caller's
+   * retries, through any node, still name one. Computed at the edge, before the op is queued or
+   * forwarded: the log and the replicas see only the scoped id.
+   */
+  static byte[] scopedId(String caller, byte[] id) {
+    if (caller == null || id.length == 0) {
+      return id;
+    }
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(caller.getBytes(StandardCharsets.UTF_8));
+      digest.update((byte) 0); // no subject is a prefix of another's subject-and-id
+      return digest.digest(id);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
   }
 
   private ConsistencyMode consistency(AcquireRequest request) throws InvalidRequestException {

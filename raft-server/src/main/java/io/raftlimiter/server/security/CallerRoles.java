@@ -1,5 +1,7 @@
 package io.raftlimiter.server.security;
 
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -33,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * A call that presents nothing ends {@code UNAUTHENTICATED}; one that presents a wrong token or
  * a certificate without the role ends {@code PERMISSION_DENIED}. If the token file cannot be
  * read, token holders are refused (never let in).
+ *
+ * <p>Every other call made with a client certificate runs with its subject attached
+ * ({@link CallerSubject}).
  */
 public final class CallerRoles implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(CallerRoles.class);
@@ -69,11 +74,13 @@ public final class CallerRoles implements ServerInterceptor {
   public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
       ServerCallHandler<Q, A> next) {
     Role role = guarded.get(call.getMethodDescriptor().getFullMethodName());
-    if (role == null) {
-      return next.startCall(call, headers);
-    }
     X500Principal subject = tls ? subject(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))
         : null;
+    if (role == null) {
+      return subject == null ? next.startCall(call, headers)
+          : Contexts.interceptCall(Context.current().withValue(CallerSubject.KEY,
+              subject.getName()), call, headers, next);
+    }
     Status refusal = role == Role.ADMIN ? adminRefusal(AdminTokenFile.presented(headers), subject)
         : nodeRefusal(subject);
     if (refusal != null) {

@@ -51,6 +51,41 @@ class AdmissionBoundTest {
     assertEquals(4, queue.queued());
   }
 
+  /**
+   * The check and the queuing are one step: a caller held between them (here, while its op is
+   * made) keeps a second caller from checking the queue it is about to fill. Without the lock,
+   * the second passes the check the first already passed, and both are queued past the bound.
+   */
+  @Test
+  void aCallerBetweenItsCheckAndItsQueuingHoldsOffTheNext() throws Exception {
+    AdmissionBound bound = new AdmissionBound(2, 1 << 20);
+    Coalescer<CompletableFuture<Decision>, Void> queue = stuckQueue();
+    BucketOp acquire = BucketOp.of("k", 1, LIMIT);
+    admitOne(bound, queue, acquire); // in flight for good
+    admitOne(bound, queue, acquire); // one waiting: room for one more
+    CountDownLatch firstChecked = new CountDownLatch(1);
+    CountDownLatch secondDone = new CountDownLatch(1);
+    CompletableFuture<CompletableFuture<Decision>> first = CompletableFuture.supplyAsync(
+        () -> bound.admit(queue, List.of(acquire), (i, op, result) -> {
+          firstChecked.countDown();
+          try {
+            // long enough for the second caller to check and queue, were it let in
+            secondDone.await(500, TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return result;
+        }).get(0));
+    assertTrue(firstChecked.await(10, TimeUnit.SECONDS));
+    CompletableFuture<CompletableFuture<Decision>> second = CompletableFuture.supplyAsync(
+        () -> admitOne(bound, queue, acquire));
+    CompletableFuture<Decision> secondResult = second.get(10, TimeUnit.SECONDS);
+    secondDone.countDown();
+    assertTrue(!first.get(10, TimeUnit.SECONDS).isDone(), "the first caller was queued");
+    assertTrue(secondResult.isCompletedExceptionally(), "the second caller was shed");
+    assertEquals(2, queue.queued());
+  }
+
   /** Callers arriving together cannot pass the bound together. */
   @Test
   void concurrentCallersNeverQueueMoreThanTheBound() throws Exception {
