@@ -11,9 +11,12 @@ package io.raftlimiter.bucket;
  * <p>{@code refillRemainder} is the numerator of that fraction over 10^9 (micro-token
  * nanoseconds), in {@code [0, 10^9)}. Carrying it forward is what keeps the refill exact: the
  * tokens added over any split of an interval sum to the tokens added over the whole interval.
+ *
+ * <p>{@code leased} counts tokens granted on lease that nodes may still spend; refill stops at the
+ * capacity less those ({@link LeaseTerm} says why).
  */
-public record BucketState(
-    BucketLimit limit, long tokensMicros, long refillRemainder, long lastRefillNanos) {
+public record BucketState(BucketLimit limit, long tokensMicros, long refillRemainder,
+    long lastRefillNanos, LeasedTokens leased) {
   /**
    * The deepest debt a bucket can hold: far below anything real traffic reaches, and far enough
    * above {@code Long.MIN_VALUE} that the refill and charge arithmetic cannot overflow.
@@ -21,8 +24,8 @@ public record BucketState(
   public static final long MIN_TOKENS_MICROS = -(Long.MAX_VALUE / 4);
 
   public BucketState {
-    if (limit == null) {
-      throw new IllegalArgumentException("limit must not be null");
+    if (limit == null || leased == null) {
+      throw new IllegalArgumentException("limit and leased must not be null");
     }
     if (tokensMicros < MIN_TOKENS_MICROS || tokensMicros > limit.capacityMicros()) {
       throw new IllegalArgumentException("tokensMicros out of range: " + tokensMicros);
@@ -32,14 +35,28 @@ public record BucketState(
     }
   }
 
+  /** A bucket with no lease outstanding. */
+  public BucketState(BucketLimit limit, long tokensMicros, long refillRemainder,
+      long lastRefillNanos) {
+    this(limit, tokensMicros, refillRemainder, lastRefillNanos, LeasedTokens.NONE);
+  }
+
+  /** The same bucket with {@code newLeased} counted as out on lease. */
+  public BucketState withLeased(LeasedTokens newLeased) {
+    return new BucketState(limit, tokensMicros, refillRemainder, lastRefillNanos, newLeased);
+  }
+
   /** A bucket never seen: full, which is also what a bucket refilled to the brim is. */
   public static BucketState full(BucketLimit limit, long nowNanos) {
     return new BucketState(limit, limit.capacityMicros(), 0, nowNanos);
   }
 
-  /** A full bucket is equivalent to no bucket at all, so it need not be stored. */
+  /**
+   * A full bucket with nothing out on lease is equivalent to no bucket at all, so it need not be
+   * stored (one with leases outstanding must be, or their count would be lost).
+   */
   public boolean isFull() {
-    return tokensMicros == limit.capacityMicros();
+    return tokensMicros == limit.capacityMicros() && !leased.any();
   }
 
   /** Whole tokens in the bucket, rounded down (a debt of half a token is -1). */

@@ -13,23 +13,41 @@ public final class TokenBucket {
   /** The result of an acquire: the decision and the bucket's state after it. */
   public record Outcome(Decision decision, BucketState state) {}
 
-  /** The state at {@code nowNanos}: tokens added for the time elapsed, capped at capacity. */
+  /**
+   * The state at {@code nowNanos}: tokens added for the time elapsed, up to the capacity less the
+   * tokens out on lease. The lease terms that ended in between raise that ceiling step by step,
+   * so the refill runs term end by term end.
+   */
   public static BucketState refill(BucketState state, long nowNanos) {
+    if (nowNanos <= state.lastRefillNanos()) {
+      return state;
+    }
+    BucketState current = state;
+    long termNanos = LeaseTerm.termNanos(state.limit());
+    while (current.leased().any() && current.leased().nextDropNanos(termNanos) <= nowNanos) {
+      long dropNanos = current.leased().nextDropNanos(termNanos);
+      current = refillUnder(current, dropNanos).withLeased(current.leased().afterTerm());
+    }
+    return refillUnder(current, nowNanos);
+  }
+
+  private static BucketState refillUnder(BucketState state, long nowNanos) {
     long elapsedNanos = nowNanos - state.lastRefillNanos();
     if (nowNanos <= state.lastRefillNanos() || elapsedNanos <= 0) {
       return state;
     }
-    long capacityMicros = state.limit().capacityMicros();
-    if (state.tokensMicros() == capacityMicros) {
-      return new BucketState(state.limit(), capacityMicros, 0, nowNanos);
+    long ceilingMicros = state.limit().capacityMicros() - state.leased().totalMicros();
+    if (state.tokensMicros() >= ceilingMicros) {
+      return new BucketState(state.limit(), state.tokensMicros(), 0, nowNanos, state.leased());
     }
     long rate = state.limit().refillMicrosPerSecond();
     long added = FixedPoint.mulAddDivByBillion(elapsedNanos, rate, state.refillRemainder());
-    if (added >= capacityMicros - state.tokensMicros()) {
-      return new BucketState(state.limit(), capacityMicros, 0, nowNanos);
+    if (added >= ceilingMicros - state.tokensMicros()) {
+      return new BucketState(state.limit(), ceilingMicros, 0, nowNanos, state.leased());
     }
     long remainder = FixedPoint.mulAddModBillion(elapsedNanos, rate, state.refillRemainder());
-    return new BucketState(state.limit(), state.tokensMicros() + added, remainder, nowNanos);
+    return new BucketState(state.limit(), state.tokensMicros() + added, remainder, nowNanos,
+        state.leased());
   }
 
   /**
@@ -37,16 +55,25 @@ public final class TokenBucket {
    * instant (rounded up to the millisecond), {@code Long.MAX_VALUE} when that is beyond 64 bits.
    */
   public static long fullAtNanos(BucketState state) {
+    long fromNanos = state.lastRefillNanos();
+    long remainder = state.refillRemainder();
+    if (state.leased().any()) {
+      // an upper bound: refill never takes tokens away, so from the moment the last lease
+      // counted drops out, the deficit is at most today's
+      fromNanos = Math.max(fromNanos,
+          state.leased().allDroppedNanos(LeaseTerm.termNanos(state.limit())));
+      remainder = 0;
+    }
     long deficitMicros = state.limit().capacityMicros() - state.tokensMicros();
     if (deficitMicros <= 0) {
-      return state.lastRefillNanos();
+      return fromNanos;
     }
     long millis = FixedPoint.millisToRefill(deficitMicros, state.limit().refillMicrosPerSecond(),
-        state.refillRemainder());
-    if (millis >= (Long.MAX_VALUE - Math.max(0, state.lastRefillNanos())) / 1_000_000L) {
+        remainder);
+    if (millis >= (Long.MAX_VALUE - Math.max(0, fromNanos)) / 1_000_000L) {
       return Long.MAX_VALUE;
     }
-    return state.lastRefillNanos() + millis * 1_000_000L;
+    return fromNanos + millis * 1_000_000L;
   }
 
   /**
@@ -58,12 +85,14 @@ public final class TokenBucket {
     if (refilled.limit().equals(limit)) {
       return refilled;
     }
-    if (refilled.tokensMicros() >= limit.capacityMicros()) {
-      // clipped: the carried fraction would sit above the new capacity
-      return BucketState.full(limit, refilled.lastRefillNanos());
+    long ceilingMicros = Math.max(0, limit.capacityMicros() - refilled.leased().totalMicros());
+    if (refilled.tokensMicros() >= ceilingMicros) {
+      // clipped: the carried fraction would sit above the new ceiling
+      return new BucketState(limit, ceilingMicros, 0, refilled.lastRefillNanos(),
+          refilled.leased());
     }
     return new BucketState(limit, refilled.tokensMicros(), refilled.refillRemainder(),
-        refilled.lastRefillNanos());
+        refilled.lastRefillNanos(), refilled.leased());
   }
 
   /**
@@ -101,8 +130,10 @@ public final class TokenBucket {
     if (granted == 0) {
       return new Outcome(refusal(current, BucketLimit.MICROS_PER_TOKEN), current);
     }
+    long term = LeaseTerm.termOf(nowNanos, LeaseTerm.termNanos(limit));
     BucketState after = withTokens(current,
-        current.tokensMicros() - granted * BucketLimit.MICROS_PER_TOKEN);
+        current.tokensMicros() - granted * BucketLimit.MICROS_PER_TOKEN)
+        .withLeased(current.leased().plus(term, granted));
     // emptied: say when the next whole token comes, so the holder need not ask before then
     long nextTokenMillis = after.tokensMicros() >= BucketLimit.MICROS_PER_TOKEN ? 0
         : refusal(after, BucketLimit.MICROS_PER_TOKEN).retryAfterMillis();
@@ -128,18 +159,21 @@ public final class TokenBucket {
     return new Outcome(new Decision(true, charged.tokens(), retryAfterMillis), charged);
   }
 
-  /** Puts back {@code tokens} a lease did not use, up to the capacity. */
+  /**
+   * Puts back {@code tokens} a lease did not use, up to the capacity less what is out on lease.
+   * Nodes no longer send it (their tokens come back when the lease term ends, and a return
+   * applied after that would count them twice); it is kept for logs written before lease terms.
+   */
   public static Outcome giveBack(BucketState state, BucketLimit limit, long tokens, long nowNanos) {
     if (tokens < 1 || tokens > limit.capacity()) {
       throw new IllegalArgumentException(
           "a return must be between 1 and the capacity " + limit.capacity() + ", got " + tokens);
     }
     BucketState current = current(state, limit, nowNanos);
-    long room = limit.capacityMicros() - current.tokensMicros();
+    long ceilingMicros = limit.capacityMicros() - current.leased().totalMicros();
     long added = tokens * BucketLimit.MICROS_PER_TOKEN;
-    BucketState after = added >= room
-        ? BucketState.full(limit, current.lastRefillNanos())
-        : withTokens(current, current.tokensMicros() + added);
+    BucketState after = withTokens(current, Math.max(current.tokensMicros(),
+        Math.min(ceilingMicros, current.tokensMicros() + added)));
     return new Outcome(new Decision(true, Math.max(0, after.tokens()), 0), after);
   }
 
@@ -149,7 +183,7 @@ public final class TokenBucket {
 
   private static BucketState withTokens(BucketState state, long tokensMicros) {
     return new BucketState(state.limit(), tokensMicros, state.refillRemainder(),
-        state.lastRefillNanos());
+        state.lastRefillNanos(), state.leased());
   }
 
   private static Decision refusal(BucketState current, long neededMicros) {

@@ -38,15 +38,23 @@ class TokenBucketLeaseAndChargeTest {
     assertEquals(1, TokenBucket.lease(empty, LIMIT, 30, T0 + 100 * MILLI).decision().granted());
   }
 
+  /** A return (kept for logs from before lease terms) fills up to the capacity. */
   @Test
   void givingBackRestoresTheTokensUpToTheCapacity() {
-    TokenBucket.Outcome leased = TokenBucket.lease(null, LIMIT, 40, T0);
-    TokenBucket.Outcome back = TokenBucket.giveBack(leased.state(), LIMIT, 15, T0);
+    BucketState sixty = new BucketState(LIMIT, 60 * MICROS, 0, T0);
+    TokenBucket.Outcome back = TokenBucket.giveBack(sixty, LIMIT, 15, T0);
     assertEquals(75, back.state().tokens());
-    // a second later the bucket has refilled to 70 + 10: the 40 returned would overflow it
-    TokenBucket.Outcome late = TokenBucket.giveBack(leased.state(), LIMIT, 40, T0 + 3 * SECOND);
+    // 3 s later the bucket has refilled to 60 + 30: the 40 returned would overflow it
+    TokenBucket.Outcome late = TokenBucket.giveBack(sixty, LIMIT, 40, T0 + 3 * SECOND);
     assertTrue(late.state().isFull());
     assertEquals(100, late.decision().remaining());
+  }
+
+  /** ... but never past tokens still counted out on lease: they may yet be spent. */
+  @Test
+  void givingBackStopsBelowWhatIsOutOnLease() {
+    TokenBucket.Outcome leased = TokenBucket.lease(null, LIMIT, 40, T0);
+    assertEquals(60, TokenBucket.giveBack(leased.state(), LIMIT, 15, T0).state().tokens());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
+import io.raftlimiter.bucket.LeasedTokens;
 import io.raftlimiter.testing.RandomValues;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -31,6 +32,19 @@ class BucketStateCodecTest {
         + "000000000000000a" + "00000000000f4240";
     assertEquals(expected, HexFormat.of().formatHex(BucketStateCodec.encode(state)));
     assertEquals(state, BucketStateCodec.decode(HexFormat.of().parseHex(expected)));
+  }
+
+  @Test
+  void aBucketWithLeasesOutIsVersionTwoAndPinnedToo() {
+    BucketState state = new BucketState(new BucketLimit(10, 1_000_000), 5_000_000, 7,
+        0x0102030405060708L, new LeasedTokens(0x11, 3, 2));
+    String expected = "02" + "00000000004c4b40" + "00000007" + "0102030405060708"
+        + "000000000000000a" + "00000000000f4240"
+        + "0000000000000011" + "0000000000000003" + "0000000000000002";
+    assertEquals(expected, HexFormat.of().formatHex(BucketStateCodec.encode(state)));
+    assertEquals(state, BucketStateCodec.decode(HexFormat.of().parseHex(expected)));
+    assertThrows(IllegalStateException.class,
+        () -> BucketStateCodec.decode(HexFormat.of().parseHex("01" + expected.substring(2))));
   }
 
   @ParameterizedTest

@@ -2,14 +2,19 @@ package io.raftlimiter.server.decide.lease;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.BucketOp;
-import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.bucket.LeaseTerm;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The tokens of one key that this node holds on lease: taken from the bucket by the owning group
  * before any of them is admitted here, which is why LEASED never over-admits.
+ *
+ * <p>Each grant is spent only until {@link LeaseTerm#spendableNanos} after its request was sent;
+ * what is left then is dropped, not spent and not given back: the group counts it out on lease
+ * until its term is over, and takes it back then. That is what keeps the tokens of all leases
+ * plus the bucket under the capacity, so no interval admits more than {@code C + R·t}.
  *
  * <p>Pure and single-threaded: {@link LeasedDecider} holds the lease's monitor around every call.
  * Time is a monotonic nanosecond count handed in.
@@ -19,11 +24,20 @@ final class Lease {
   /** The limit of the last grant: the one the tokens go back under. */
   private BucketLimit limit;
   private long tokens;
+  /** The grants behind {@link #tokens}, oldest first: {tokens, spendable until (nanos)}. */
+  private final ArrayDeque<long[]> grants = new ArrayDeque<>();
   /** The group found the bucket empty: requests are refused here, without asking, until then. */
   private long emptyUntilNanos = Long.MIN_VALUE;
   /** The last grant left less than a token in the bucket. */
   private boolean lastGrantEmptied;
   private long lastUseNanos;
+  /**
+   * Permits asked of this lease in the current window of one spendable time, which started at
+   * {@link #windowStartNanos}, and in the window before it.
+   */
+  private long windowDemand;
+  private long previousWindowDemand;
+  private long windowStartNanos;
   /** When the lease last admitted a request or was granted tokens: what a refusing lease idles by. */
   private long lastServedNanos;
   /** The grant asked of the group and not answered yet; null when none is. */
@@ -35,6 +49,7 @@ final class Lease {
     this.limit = limit;
     this.lastUseNanos = nowNanos;
     this.lastServedNanos = nowNanos;
+    this.windowStartNanos = nowNanos;
   }
 
   /**
@@ -45,8 +60,9 @@ final class Lease {
    */
   Decision tryTake(long permits, long nowNanos) {
     lastUseNanos = nowNanos;
+    dropUnspendable(nowNanos);
     if (tokens >= permits) {
-      tokens -= permits;
+      take(permits);
       lastServedNanos = nowNanos;
       return new Decision(true, tokens, 0);
     }
@@ -60,6 +76,28 @@ final class Lease {
     return null;
   }
 
+  /** Drops the grants whose spendable time is over. */
+  private void dropUnspendable(long nowNanos) {
+    while (!grants.isEmpty() && nowNanos >= grants.peekFirst()[1]) {
+      tokens -= grants.pollFirst()[0];
+    }
+  }
+
+  /** Takes {@code permits} from the oldest grants first, which run out of time first. */
+  private void take(long permits) {
+    tokens -= permits;
+    long left = permits;
+    while (left > 0) {
+      long[] oldest = grants.peekFirst();
+      long taken = Math.min(left, oldest[0]);
+      oldest[0] -= taken;
+      left -= taken;
+      if (oldest[0] == 0) {
+        grants.pollFirst();
+      }
+    }
+  }
+
   private static long ceilMillis(long nanos) {
     return Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
   }
@@ -67,6 +105,35 @@ final class Lease {
   /** Whether to ask for more before running dry: below {@code lowWater}, not known empty, not asking. */
   boolean wantsTopUp(long lowWater, long nowNanos) {
     return pendingGrant == null && tokens < lowWater && nowNanos >= emptyUntilNanos;
+  }
+
+  /**
+   * How many tokens to ask for: what this node's callers asked of the lease within one spendable
+   * time ({@link #noteDemand}, the fuller of the current and the last window), between
+   * {@code permits} and {@code share}. A grant's unspent tokens are dropped when its time is up
+   * and stay counted out of the bucket until their term ends, so a lease that asked for a full
+   * share on a key used a few times a second would keep most of the bucket from everyone; a busy
+   * key still asks for its whole share, refused requests counting as demand too.
+   */
+  long askSize(long share, long permits, long spendableNanos, long nowNanos) {
+    roll(spendableNanos, nowNanos);
+    return Math.max(permits, Math.min(share, Math.max(windowDemand, previousWindowDemand)));
+  }
+
+  /** Counts a request's permits as asked of this lease (once per request, granted or not). */
+  void noteDemand(long permits, long spendableNanos, long nowNanos) {
+    roll(spendableNanos, nowNanos);
+    windowDemand += permits;
+  }
+
+  private void roll(long windowNanos, long nowNanos) {
+    long elapsed = nowNanos - windowStartNanos;
+    if (elapsed < windowNanos) {
+      return;
+    }
+    previousWindowDemand = elapsed < 2 * windowNanos ? windowDemand : 0;
+    windowDemand = 0;
+    windowStartNanos = nowNanos;
   }
 
   /** The grant in flight, if any. */
@@ -83,34 +150,46 @@ final class Lease {
    * left the bucket without a whole token until then: beyond what was granted, requests are
    * refused here until that time instead of each asking the group.
    *
+   * @param sentNanos when the request for the grant was sent: its spendable time starts then
    * @return the tokens that do not fit under the capacity (the limit changed while the grant was
-   *     out), which the caller gives back
+   *     out), which are dropped
    */
-  long granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long nowNanos) {
+  long granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long sentNanos,
+      long nowNanos) {
     pendingGrant = null;
     lastGrantEmptied = nextTokenMillis > 0;
     if (lastGrantEmptied) {
       emptyUntilNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(nextTokenMillis);
     }
-    return add(grantLimit, granted, nowNanos);
+    return add(grantLimit, granted, sentNanos, nowNanos);
   }
 
   /**
    * Adds the tokens of a grant whose answer was lost and came back on a resend; the grant now in
    * flight, if any, is untouched.
    *
-   * @return the tokens that do not fit under the capacity, which the caller gives back
+   * @param firstSentNanos when the grant was first asked for: its spendable time starts then
+   * @return the tokens that do not fit under the capacity, which are dropped
    */
-  long recovered(BucketLimit grantLimit, long granted, long nowNanos) {
-    return add(grantLimit, granted, nowNanos);
+  long recovered(BucketLimit grantLimit, long granted, long firstSentNanos, long nowNanos) {
+    return add(grantLimit, granted, firstSentNanos, nowNanos);
   }
 
-  private long add(BucketLimit grantLimit, long granted, long nowNanos) {
+  private long add(BucketLimit grantLimit, long granted, long sentNanos, long nowNanos) {
     reconcile(grantLimit);
+    dropUnspendable(nowNanos);
+    long spendableUntilNanos = sentNanos + LeaseTerm.spendableNanos(grantLimit);
     long room = limit.capacity() - tokens;
-    long kept = Math.min(granted, room);
-    tokens += kept;
+    long kept = nowNanos < spendableUntilNanos ? Math.min(granted, room) : 0;
     if (kept > 0) {
+      tokens += kept;
+      // a recovered grant may be older than those held: keep the oldest first
+      long[] grant = {kept, spendableUntilNanos};
+      if (grants.isEmpty() || grants.peekLast()[1] <= spendableUntilNanos) {
+        grants.addLast(grant);
+      } else {
+        grants.addFirst(grant);
+      }
       lastServedNanos = nowNanos;
     }
     return granted - kept;
@@ -128,7 +207,9 @@ final class Lease {
   void reconcile(BucketLimit current) {
     if (!current.equals(limit)) {
       limit = current;
-      tokens = Math.min(tokens, current.capacity());
+      if (tokens > current.capacity()) {
+        take(tokens - current.capacity());
+      }
     }
   }
 
@@ -147,12 +228,18 @@ final class Lease {
         || tokens == 0 && nowNanos - lastServedNanos >= idleNanos);
   }
 
-  /** Ends the lease: the op that gives its unused tokens back, or {@code null} if none are left. */
-  BucketOp surrender() {
+  /**
+   * Ends the lease, dropping what it holds: the group takes those tokens back when their term is
+   * over (a return could reach it after that and count them twice).
+   *
+   * @return the tokens dropped
+   */
+  long surrender() {
     retired = true;
-    long unused = Math.min(tokens, limit.capacity()); // more would not fit in the bucket
+    long unused = tokens;
     tokens = 0;
-    return unused == 0 ? null : new BucketOp(key, unused, limit, OpKind.RETURN);
+    grants.clear();
+    return unused;
   }
 
   boolean retired() {

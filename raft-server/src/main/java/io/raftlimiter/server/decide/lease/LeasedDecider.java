@@ -3,7 +3,9 @@ package io.raftlimiter.server.decide.lease;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.LeaseTerm;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.routing.KeyHash;
@@ -13,7 +15,6 @@ import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.statemachine.RecentOps;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,20 +29,22 @@ import org.slf4j.LoggerFactory;
 /**
  * LEASED decisions. A key that is hot on this node gets a {@link Lease}: the owning group takes a
  * share of the bucket's tokens ({@link OpKind#LEASE}, through its log) and hands them to this node,
- * which then decides locally until they run out. Since every token admitted here left the bucket
- * first, the cluster never admits more than the bucket holds. Unused tokens go back
- * ({@link OpKind#RETURN}) when the lease ends, after {@code idle} without use; a node that dies
- * loses what it held (under-admission, never over-admission). Cold keys are decided as STRONG.
+ * which then decides locally until they run out or their spendable time is over
+ * ({@link io.raftlimiter.bucket.LeaseTerm}). Since every token admitted here left the bucket
+ * first, and the bucket counts it out on lease until it can no longer be spent, no interval of
+ * length t admits more than {@code C + R·t} across the cluster. Unused tokens are not sent back:
+ * the group takes them back when their term ends (a return could arrive after that and count
+ * them twice). A lease ends after {@code idle} without use. Cold keys are decided as STRONG.
  *
  * <p>The share is {@code max(permits, capacity / (2 × nodes))}: small enough that the other nodes
  * still find tokens in the bucket, large enough that one grant serves many requests.
  */
 public final class LeasedDecider implements Decider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
-  private static final int MAX_RETURN_ATTEMPTS = 4;
-  private static final long RETURN_RESEND_DELAY_MILLIS = 250;
+  private static final int MAX_GRANT_RESENDS = 4;
+  private static final long GRANT_RESEND_DELAY_MILLIS = 250;
   /** A third of the window in which the group recognises a repeated op by its id. */
-  private static final long RETURN_RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 3;
+  private static final long GRANT_RESEND_WITHIN_NANOS = RecentOps.WINDOW_NANOS / 3;
 
   private final GroupRouter router;
   private final IntSupplier nodes;
@@ -52,8 +55,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Counter grants;
   private final Counter tokensGranted;
-  private final Counter tokensReturned;
-  private final Counter tokensLost;
+  private final Counter tokensDropped;
   private final Counter fallbacks;
   private final Counter waits;
   private final Timer grantLatency;
@@ -71,8 +73,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
     this.grants = metrics.counter("lease.grants");
     this.tokensGranted = metrics.counter("lease.tokens-granted");
-    this.tokensReturned = metrics.counter("lease.tokens-returned");
-    this.tokensLost = metrics.counter("lease.tokens-lost");
+    this.tokensDropped = metrics.counter("lease.tokens-dropped");
     this.fallbacks = metrics.counter("lease.strong-fallbacks");
     this.waits = metrics.counter("lease.waits");
     this.grantLatency = metrics.timer("lease.grant");
@@ -98,6 +99,9 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    */
   @Override
   public CompletableFuture<Decision> decide(BucketOp op, long deadlineNanos) {
+    if (op.permits() > leasablePermits(op.limit())) {
+      return asStrong(op, deadlineNanos);
+    }
     ByteBuffer key = ByteBuffer.wrap(op.key());
     Lease lease = leases.get(key);
     if (lease == null) {
@@ -128,6 +132,10 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         return decide(op, deadlineNanos); // the lease ended under us: look again
       }
       lease.reconcile(op.limit());
+      if (mayWait) {
+        // not again when it comes back after a grant
+        lease.noteDemand(op.permits(), LeaseTerm.spendableNanos(op.limit()), now);
+      }
       Decision local = lease.tryTake(op.permits(), now);
       if (local != null) {
         // Ask ahead of need, and always when the lease cannot serve this request's permits: a
@@ -181,17 +189,20 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    */
   private void requestGrant(Lease lease, BucketOp op, CompletableFuture<Void> done) {
     long room;
+    long size;
     synchronized (lease) {
       room = lease.room();
       if (room == 0) {
         lease.grantFailed(); // full already: nothing to ask for
       }
+      size = lease.askSize(share(op), op.permits(), LeaseTerm.spendableNanos(op.limit()),
+          System.nanoTime());
     }
     if (room == 0) {
       done.complete(null);
       return;
     }
-    BucketOp ask = op.as(OpKind.LEASE, Math.min(share(op), room)).withId(newId());
+    BucketOp ask = op.as(OpKind.LEASE, Math.min(size, room)).withId(newId());
     long sentNanos = System.nanoTime();
     router.submit(ask).whenComplete((decision, error) -> {
       long excess = 0;
@@ -202,14 +213,14 @@ public final class LeasedDecider implements Decider, AutoCloseable {
           excess = decision.granted(); // the lease ended while the grant was in flight
         } else {
           excess = lease.granted(ask.limit(), decision.granted(), decision.retryAfterMillis(),
-              System.nanoTime());
+              sentNanos, System.nanoTime());
         }
       }
       if (error == null) {
         grantLatency.update(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
         grants.inc();
         tokensGranted.inc(decision.granted());
-        returnExcess(ask, excess);
+        tokensDropped.inc(excess);
       } else {
         LOG.debug("lease grant failed", error);
         if (!Decider.tookNothing(error)) {
@@ -227,8 +238,8 @@ public final class LeasedDecider implements Decider, AutoCloseable {
    * unanswered then is counted as lost (under-admission, as when a node dies holding a lease).
    */
   private void recoverGrant(Lease lease, BucketOp ask, long firstSentNanos, int attempt) {
-    if (attempt > MAX_RETURN_ATTEMPTS
-        || System.nanoTime() - firstSentNanos >= RETURN_RESEND_WITHIN_NANOS) {
+    if (attempt > MAX_GRANT_RESENDS
+        || System.nanoTime() - firstSentNanos >= GRANT_RESEND_WITHIN_NANOS) {
       LOG.warn("a lease grant of up to {} tokens went unanswered; what it took is lost",
           ask.permits());
       return;
@@ -243,19 +254,13 @@ public final class LeasedDecider implements Decider, AutoCloseable {
             long excess;
             synchronized (lease) {
               excess = lease.retired() ? decision.granted()
-                  : lease.recovered(ask.limit(), decision.granted(), System.nanoTime());
+                  : lease.recovered(ask.limit(), decision.granted(), firstSentNanos,
+                      System.nanoTime());
             }
-            returnExcess(ask, excess);
-          })), RETURN_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            tokensDropped.inc(excess);
+          })), GRANT_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException closing) {
       // closing: what the grant took is lost, as when a node stops holding a lease
-    }
-  }
-
-  /** Gives back the part of a grant the lease could not hold. */
-  private void returnExcess(BucketOp ask, long excess) {
-    if (excess > 0) {
-      giveBack(ask.as(OpKind.RETURN, excess));
     }
   }
 
@@ -263,6 +268,20 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     byte[] id = new byte[16];
     ThreadLocalRandom.current().nextBytes(id);
     return id;
+  }
+
+  /**
+   * The most permits a request may take from a lease: what one node's lease can gather, on a
+   * busy key, within the time it may spend a grant ({@link LeaseTerm#spendableNanos}, refilled at
+   * the key's rate and shared by the nodes), at least one. A larger request is decided by the
+   * group: on a key the nodes keep near empty, grants come a token or two at a time and are
+   * dropped unspent when their time is up, so a lease would refuse it for as long as the key
+   * stays busy while the tokens it gathered went to nobody.
+   */
+  private long leasablePermits(BucketLimit limit) {
+    double gathered = limit.refillPerSecond() * LeaseTerm.spendableNanos(limit) / 1e9
+        / Math.max(1, nodes.getAsInt());
+    return Math.max(1, (long) gathered);
   }
 
   private long share(BucketOp op) {
@@ -275,53 +294,14 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     long now = System.nanoTime();
     for (var entry : leases.entrySet()) {
       Lease lease = entry.getValue();
-      BucketOp unused;
       synchronized (lease) {
         if (!lease.expired(now, idleNanos)) {
           continue;
         }
         leases.remove(entry.getKey(), lease);
-        unused = lease.surrender();
-      }
-      if (unused != null) {
-        giveBack(unused);
+        tokensDropped.inc(lease.surrender());
       }
     }
-  }
-
-  /**
-   * Puts unused tokens back, exactly once. The return carries an id of its own, so a resend of
-   * one whose answer was lost (its entry may still have committed: a timeout says nothing about
-   * that) is answered from the first and gives nothing back twice, which would put tokens into
-   * the bucket that were never there. Resends stop well inside the group's memory of ids
-   * ({@link RecentOps#WINDOW_NANOS}); a return still failing then is counted as lost, which only
-   * under-admits, as a node that dies holding a lease does.
-   */
-  private void giveBack(BucketOp unused) {
-    sendReturn(unused.withId(newId()), System.nanoTime(), 1);
-  }
-
-  private void sendReturn(BucketOp giveBack, long firstSentNanos, int attempt) {
-    router.submit(giveBack).whenComplete((decision, error) -> {
-      if (error == null) {
-        tokensReturned.inc(giveBack.permits());
-        return;
-      }
-      if (attempt < MAX_RETURN_ATTEMPTS
-          && System.nanoTime() - firstSentNanos < RETURN_RESEND_WITHIN_NANOS) {
-        try {
-          timer.schedule(DaemonThreads.guarded("lease return", taskFailures,
-              () -> sendReturn(giveBack, firstSentNanos, attempt + 1)),
-              RETURN_RESEND_DELAY_MILLIS, TimeUnit.MILLISECONDS);
-          return;
-        } catch (RejectedExecutionException closing) {
-          // closing: counted as lost below
-        }
-      }
-      tokensLost.inc(giveBack.permits());
-      LOG.warn("{} leased tokens may not have been given back after {} attempt(s): {}",
-          giveBack.permits(), attempt, error.toString());
-    });
   }
 
   /** Keys this node holds a lease on. */
@@ -346,25 +326,15 @@ public final class LeasedDecider implements Decider, AutoCloseable {
     leases.clear();
   }
 
-  /** Ends every lease, giving the unused tokens back (waiting up to 2 s for the group). */
+  /** Ends every lease; the group takes their tokens back when their terms end. */
   @Override
   public void close() {
     timer.shutdownNow();
-    List<CompletableFuture<Decision>> returns = new ArrayList<>();
     for (Lease lease : leases.values()) {
-      BucketOp unused;
       synchronized (lease) {
-        unused = lease.surrender();
-      }
-      if (unused != null) {
-        returns.add(router.submit(unused.withId(newId())));
+        tokensDropped.inc(lease.surrender());
       }
     }
     leases.clear();
-    try {
-      CompletableFuture.allOf(returns.toArray(CompletableFuture[]::new)).get(2, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      LOG.debug("not every lease was given back", e);
-    }
   }
 }

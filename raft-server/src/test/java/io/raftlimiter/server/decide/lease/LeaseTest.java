@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
-import io.raftlimiter.entry.BucketOp;
-import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.bucket.LeaseTerm;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class LeaseTest {
   @Test
   void grantedTokensAreSpentLocallyAndNoMore() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 3, 0, 0);
+    lease.granted(LIMIT, 3, 0, 0, 0);
     assertEquals(new Decision(true, 2, 0), lease.tryTake(1, 0));
     assertEquals(new Decision(true, 0, 0), lease.tryTake(2, 0));
     assertNull(lease.tryTake(1, 0), "the bucket had more than granted: only the group knows");
@@ -36,7 +35,7 @@ class LeaseTest {
   @Test
   void anEmptiedBucketIsRefusedLocallyUntilItsNextToken() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 0, 100, 0);
+    lease.granted(LIMIT, 0, 100, 0, 0);
     Decision refused = lease.tryTake(1, 40 * MS);
     assertFalse(refused.allowed());
     assertEquals(60, refused.retryAfterMillis());
@@ -58,23 +57,44 @@ class LeaseTest {
     assertTrue(lease.wantsTopUp(5, 0));
   }
 
+  /** Surrendered tokens are dropped, not sent back: the group takes them back at term end. */
   @Test
-  void surrenderingGivesTheUnusedTokensBackUnderTheGrantsLimit() {
+  void surrenderingDropsTheUnusedTokens() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    BucketLimit newer = BucketLimit.of(50, 5);
-    lease.granted(newer, 7, 0, 0);
+    lease.granted(BucketLimit.of(50, 5), 7, 0, 0, 0);
     lease.tryTake(2, 0);
-    BucketOp giveBack = lease.surrender();
-    assertEquals(new BucketOp(KEY, 5, newer, OpKind.RETURN), giveBack);
+    assertEquals(5, lease.surrender());
     assertTrue(lease.retired());
     assertEquals(0, lease.tokens());
-    assertNull(new Lease(KEY, LIMIT, 0).surrender(), "nothing to give back");
+  }
+
+  /**
+   * A grant is spent only until half a lease term after it was asked for: the bucket counts it
+   * out on lease for at least a whole term, and refills past it after that. Older grants are
+   * spent first, and a top-up does not stretch their time.
+   */
+  @Test
+  void aGrantIsSpentOnlyWithinItsSpendableTime() {
+    long spendableNanos = LeaseTerm.spendableNanos(LIMIT);
+    Lease lease = new Lease(KEY, LIMIT, 0);
+    lease.granted(LIMIT, 5, 0, 0, MS);
+    lease.granted(LIMIT, 5, 0, 100 * MS, 101 * MS);
+    assertTrue(lease.tryTake(2, 102 * MS).allowed(), "from the first grant");
+    assertEquals(8, lease.tokens());
+    assertTrue(lease.tryTake(1, spendableNanos - 1).allowed());
+    assertEquals(7, lease.tokens());
+    assertNull(lease.tryTake(6, spendableNanos), "the first grant's 2 are dropped at its end");
+    assertEquals(5, lease.tokens());
+    assertNull(lease.tryTake(1, 100 * MS + spendableNanos), "the second grant is over too");
+    assertEquals(0, lease.tokens());
+    assertEquals(3, lease.granted(LIMIT, 3, 0, 0, spendableNanos),
+        "a grant answered after its spendable time is dropped whole");
   }
 
   @Test
   void anUnusedLeaseExpires() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 1, 0, 0);
+    lease.granted(LIMIT, 1, 0, 0, 0);
     lease.tryTake(1, 10 * MS);
     assertFalse(lease.expired(50 * MS, 100 * MS));
     assertTrue(lease.expired(110 * MS, 100 * MS));
@@ -84,28 +104,52 @@ class LeaseTest {
   @Test
   void aGrantBeyondTheCapacityHandsTheExcessBack() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    assertEquals(0, lease.granted(LIMIT, 80, 0, 0));
+    assertEquals(0, lease.granted(LIMIT, 80, 0, 0, 0));
     assertEquals(20, lease.room());
-    assertEquals(10, lease.granted(LIMIT, 30, 0, 0), "30 granted, room for 20");
+    assertEquals(10, lease.granted(LIMIT, 30, 0, 0, 0), "30 granted, room for 20");
     assertEquals(100, lease.tokens());
-    assertEquals(5, lease.recovered(LIMIT, 5, 0), "a recovered grant fits no better");
+    assertEquals(5, lease.recovered(LIMIT, 5, 0, 0), "a recovered grant fits no better");
   }
 
   /** A lease that holds nothing and only refuses ends like an unused one, busy key or not. */
   @Test
   void aLeaseThatOnlyRefusesEnds() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 0, 50, 0);
+    lease.granted(LIMIT, 0, 50, 0, 0);
     for (long ms = 10; ms <= 200; ms += 10) {
       assertFalse(lease.tryTake(1, ms * MS).allowed());
     }
     assertTrue(lease.expired(200 * MS, 100 * MS), "in use, but it served nothing for 200 ms");
 
     Lease serving = new Lease(KEY, LIMIT, 0);
-    serving.granted(LIMIT, 50, 0, 0);
+    serving.granted(LIMIT, 50, 0, 0, 0);
     for (long ms = 10; ms <= 200; ms += 10) {
       assertTrue(serving.tryTake(1, ms * MS).allowed());
     }
     assertFalse(serving.expired(200 * MS, 100 * MS));
+  }
+
+  /**
+   * A lease asks for what its callers asked of it in one spendable time: a key used twice a
+   * second asks for a token, not a share it would mostly drop; a busy one asks for its share.
+   */
+  @Test
+  void aLeaseAsksForWhatItsCallersAskedOfItInASpendableTime() {
+    long spendable = 250 * MS;
+    Lease quiet = new Lease(KEY, LIMIT, 0);
+    for (long t = 0; t < 2_000 * MS; t += 500 * MS) {
+      quiet.noteDemand(1, spendable, t);
+      assertEquals(1, quiet.askSize(16, 1, spendable, t), "at " + t / MS + " ms");
+    }
+    Lease busy = new Lease(KEY, LIMIT, 0);
+    for (long t = 0; t < 100 * MS; t += MS) {
+      busy.noteDemand(1, spendable, t);
+    }
+    assertEquals(16, busy.askSize(16, 1, spendable, 100 * MS), "capped at the share");
+    assertEquals(5, new Lease(KEY, LIMIT, 0).askSize(16, 5, spendable, 0),
+        "never less than the request's permits");
+    // the demand of the last window still counts in the next, and is forgotten after that
+    assertEquals(16, busy.askSize(16, 1, spendable, 300 * MS));
+    assertEquals(1, busy.askSize(16, 1, spendable, 900 * MS));
   }
 }
