@@ -65,6 +65,8 @@ public final class ResultJson {
       if (a != null) {
         json.name("admission").beginObject().field("keysAdmitted", a.keysAdmitted())
             .field("overAdmittedTokens", a.overAdmittedTokens()).field("keysOver", a.keysOver())
+            .field("windowOverAdmittedTokens", a.windowOverAdmittedTokens())
+            .field("keysWindowOver", a.keysWindowOver())
             .field("underAdmittedDecisions", a.underAdmittedDecisions()).endObject();
       }
       resources(json, "resources", row.resources(), m.decisions());

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 public final class SummaryTable {
   public static final List<String> HEADER = List.of("target", "decisions/s", "x Redis",
       "call mean ms", "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
-      "over-admitted tokens (keys)", "under-admitted", "CPU cores", "CPU µs/decision",
+      "over-admitted tokens (keys)", "over in a window (keys)", "under-admitted", "CPU cores", "CPU µs/decision",
       "decisions/entry", "entries/s", "ctx switches/decision", "load-gen CPU cores", "heap MiB",
       "RSS MiB");
   /** Columns holding numbers, right-aligned. */
@@ -49,6 +49,8 @@ public final class SummaryTable {
     AdmissionLedger.Summary admission = m.admission();
     cells.add(admission == null ? "n/a" : String.format(Locale.ROOT, "%,d (%,d)",
         admission.overAdmittedTokens(), admission.keysOver()));
+    cells.add(admission == null ? "n/a" : String.format(Locale.ROOT, "%,d (%,d)",
+        admission.windowOverAdmittedTokens(), admission.keysWindowOver()));
     cells.add(admission == null ? "n/a"
         : String.format(Locale.ROOT, "%,d", admission.underAdmittedDecisions()));
     ResourceUsage usage = row.resources();

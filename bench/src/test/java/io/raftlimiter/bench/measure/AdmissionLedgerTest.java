@@ -42,6 +42,19 @@ class AdmissionLedgerTest {
     assertEquals(1, summary.keysOver());
   }
 
+  /** A burst after a quiet second: within C + R·t over the run, 5 over in its moment. */
+  @Test
+  void aBurstIsOverInItsWindowThoughTheRunIsWithin() {
+    call(3, ALLOWED, 0, 1);
+    for (int i = 0; i < 15; i++) {
+      call(3, ALLOWED, 1_000, 1_001);
+    }
+    AdmissionLedger.Summary summary = ledger.summary();
+    assertEquals(0, summary.overAdmittedTokens(), "the run: 16 within 10 + 100/s · 1 s");
+    assertEquals(5, summary.windowOverAdmittedTokens());
+    assertEquals(1, summary.keysWindowOver());
+  }
+
   @Test
   void aRejectionOfAFreshBucketIsUnderAdmission() {
     call(0, REJECTED, 0, 1);
