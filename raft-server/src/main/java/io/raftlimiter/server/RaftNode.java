@@ -392,11 +392,6 @@ public final class RaftNode implements AutoCloseable {
     return groups.all().get(0).getGroupId();
   }
 
-  /** The number of data groups in the cluster. */
-  public int groupCount() {
-    return groups.all().size();
-  }
-
   /** Whether this node leads data group 0 now. */
   public boolean isLeader() {
     return isLeader(0);
@@ -500,11 +495,6 @@ public final class RaftNode implements AutoCloseable {
   /** Tokens this node holds on lease (LEASED), over all keys. */
   public long leasedTokens() {
     return leased.leasedTokens();
-  }
-
-  /** Hits this node admitted under EVENTUAL that their groups have not acknowledged yet. */
-  public long owedEventualHits() {
-    return eventual.owedHits();
   }
 
   /**

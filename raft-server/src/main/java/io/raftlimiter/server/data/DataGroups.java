@@ -5,7 +5,6 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
-import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.api.GroupRouter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
@@ -226,7 +225,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
    * removes replicas from there. A node that joins, or that lost its disk, gets its replicas from
    * the controller too.
    *
-   * @param formatFounding whether this is such a first start ({@code RaftNode} decides)
+   * @param formatFounding whether this is such a first start (the node decides)
    */
   public void joinLocalGroups(boolean formatFounding) throws IOException {
     if (!formatFounding) {
