@@ -19,3 +19,11 @@ stale_jar() {
   done
   return 1
 }
+
+# The commit of this checkout ("-dirty" with uncommitted changes), for the build to record
+# (-Draftlimiter.commit); "unknown" outside a git checkout.
+checkout_commit() {
+  local root
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  git -C "$root" describe --always --dirty --abbrev=12 2>/dev/null || echo unknown
+}

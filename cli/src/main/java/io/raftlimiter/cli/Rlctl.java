@@ -1,5 +1,6 @@
 package io.raftlimiter.cli;
 
+import io.raftlimiter.server.runtime.BuildInfo;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
@@ -61,8 +62,8 @@ public final class Rlctl {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = Rlctl.class.getPackage().getImplementationVersion();
-      return new String[] {"rlctl " + (version == null ? "development build" : version)};
+      BuildInfo build = BuildInfo.current();
+      return new String[] {"rlctl " + build.version() + " (commit " + build.commit() + ")"};
     }
   }
 }

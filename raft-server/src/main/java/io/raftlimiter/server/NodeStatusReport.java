@@ -13,6 +13,7 @@ import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.data.DataGroups;
 import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
+import io.raftlimiter.server.runtime.BuildInfo;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import java.io.IOException;
@@ -79,6 +80,8 @@ final class NodeStatusReport {
         .addAllLeaving(known.membership().leaving())
         .setStorageId(storage.id())
         .setStorageReused(!storage.created())
+        .setBuildVersion(BuildInfo.current().version())
+        .setBuildCommit(BuildInfo.current().commit())
         .addAllClusterPeers(PeerListCheck.entries(config.peers()))
         .putAllMemberStorageIds(known.membership().storageIds())
         .addAllMetadataReplicas(known.shape() == null ? List.of()

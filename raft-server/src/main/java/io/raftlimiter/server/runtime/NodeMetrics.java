@@ -55,6 +55,11 @@ public final class NodeMetrics {
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                 0.1, 0.25, 0.5, 1, 2.5)
             .register(prometheus);
+    BuildInfo build = BuildInfo.current();
+    io.prometheus.metrics.core.metrics.Info.builder().name("raftlimiter_build_info")
+        .help("the raftlimiter version this node runs and the commit it was built from")
+        .labelNames("version", "commit").register(prometheus)
+        .setLabelValues(build.version(), build.commit());
     ConsistencyMode[] modes = ConsistencyMode.values();
     this.decisions = new CounterDataPoint[modes.length][2];
     this.latencySeconds = new DistributionDataPoint[modes.length];
