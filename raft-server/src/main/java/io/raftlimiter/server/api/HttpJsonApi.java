@@ -2,6 +2,7 @@ package io.raftlimiter.server.api;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import com.google.gson.JsonObject;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
 import io.grpc.Status;
@@ -190,8 +191,12 @@ public final class HttpJsonApi {
 
   /** {@code {"code":"INVALID_ARGUMENT","message":"..."}}, as gRPC-JSON gateways answer. */
   static String error(Status.Code code, String message) {
-    return "{\"code\":\"" + code.name() + "\",\"message\":\""
-        + message.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + "\"}";
+    // Gson escapes what JSON requires (control characters included); by hand, a tab or a
+    // carriage return in a message made the reply invalid JSON
+    JsonObject error = new JsonObject();
+    error.addProperty("code", code.name());
+    error.addProperty("message", message);
+    return error.toString();
   }
 
   private static String print(Message message) {

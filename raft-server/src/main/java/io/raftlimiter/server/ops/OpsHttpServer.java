@@ -1,5 +1,7 @@
 package io.raftlimiter.server.ops;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
@@ -206,14 +208,12 @@ public final class OpsHttpServer implements AutoCloseable {
 
   /** {@code {"ready":false,"reasons":["..."]}}. */
   static String json(Readiness readiness) {
-    StringBuilder out = new StringBuilder("{\"ready\":").append(readiness.ready())
-        .append(",\"reasons\":[");
-    for (int i = 0; i < readiness.reasons().size(); i++) {
-      out.append(i == 0 ? "" : ",").append('"')
-          .append(readiness.reasons().get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-          .append('"');
-    }
-    return out.append("]}\n").toString();
+    JsonObject out = new JsonObject();
+    out.addProperty("ready", readiness.ready());
+    JsonArray reasons = new JsonArray();
+    readiness.reasons().forEach(reasons::add);
+    out.add("reasons", reasons);
+    return out + "\n";
   }
 
   private interface Handler {
