@@ -272,9 +272,7 @@ public final class ReplicaController implements AutoCloseable {
       }
       commit(new MetaCommand.RecordStorage(storage.node(), storage.storageId()));
     } else if (step instanceof ReplicaStep.Move move) {
-      List<String> live = new ArrayList<>(members.keySet());
-      live.removeAll(current.membership().dead());
-      move(move, members, live);
+      move(move, members, liveMembers(current, members));
     } else if (step instanceof ReplicaStep.DropStray stray) {
       PeerAddress node = members.get(stray.node());
       if (node == null) {
@@ -288,10 +286,8 @@ public final class ReplicaController implements AutoCloseable {
       RaftGroup reach = RaftGroup.valueOf(groupId(stray.group()),
           peers(List.copyOf(reachable), members));
       try (RaftClient client = adminClient(reach); RaftClient probes = probeClient(reach)) {
-        List<String> live = new ArrayList<>(members.keySet());
-        live.removeAll(current.membership().dead());
         dropReplica(copies(client, probes), stray.node(), groupId(stray.group()),
-            liveAmong(recorded, live));
+            liveAmong(recorded, liveMembers(current, members)));
       }
     }
   }
@@ -468,6 +464,14 @@ public final class ReplicaController implements AutoCloseable {
     if (reply.refused()) {
       throw new IllegalStateException("metadata refused " + command + ": " + reply.refusal());
     }
+  }
+
+  /** The members not marked dead. */
+  private static List<String> liveMembers(ClusterMetadata current,
+      Map<String, PeerAddress> members) {
+    List<String> live = new ArrayList<>(members.keySet());
+    live.removeAll(current.membership().dead());
+    return live;
   }
 
   /** The ones of {@code replicas} not marked dead, in order. */

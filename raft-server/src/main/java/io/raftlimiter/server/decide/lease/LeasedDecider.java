@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * the group takes them back when their term ends (a return could arrive after that and count
  * them twice). A lease ends after {@code idle} without use. Cold keys are decided as STRONG.
  *
- * <p>The share is {@code max(permits, capacity / (2 × nodes))}: small enough that the other nodes
- * still find tokens in the bucket, large enough that one grant serves many requests.
+ * <p>A grant asks for what this node's callers asked of the lease within a spendable time
+ * ({@link Lease#askSize}), at most the share {@code max(permits, capacity / (2 × nodes))}: small
+ * enough that the other nodes still find tokens in the bucket, large enough that one grant serves
+ * many requests.
  */
 public final class LeasedDecider implements Decider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeasedDecider.class);
@@ -233,15 +235,15 @@ public final class LeasedDecider implements Decider, AutoCloseable {
 
   /**
    * Sends a grant whose answer was lost again, under its id: the group answers from the first
-   * grant if it took one (and takes nothing new), so its tokens reach the lease, or go back if
-   * the lease has ended. Resends stop well inside the group's memory of ids; a grant still
-   * unanswered then is counted as lost (under-admission, as when a node dies holding a lease).
+   * grant if it took one (and takes nothing new), so its tokens reach the lease, or are dropped
+   * if the lease has ended. Resends stop well inside the group's memory of ids; what a grant
+   * still unanswered then took comes back to the bucket when its lease term ends.
    */
   private void recoverGrant(Lease lease, BucketOp ask, long firstSentNanos, int attempt) {
     if (attempt > MAX_GRANT_RESENDS
         || System.nanoTime() - firstSentNanos >= GRANT_RESEND_WITHIN_NANOS) {
-      LOG.warn("a lease grant of up to {} tokens went unanswered; what it took is lost",
-          ask.permits());
+      LOG.warn("a lease grant of up to {} tokens went unanswered; what it took comes back to "
+          + "the bucket when its lease term ends", ask.permits());
       return;
     }
     try {

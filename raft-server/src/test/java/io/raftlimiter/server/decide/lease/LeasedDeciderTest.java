@@ -26,6 +26,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -87,29 +88,17 @@ class LeasedDeciderTest {
     AtomicLong admitted = new AtomicLong();
     AtomicLong lastAnswerNanos = new AtomicLong();
     long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-    List<Thread> callers = new ArrayList<>();
-    try {
-      for (LeasedDecider node : nodes) {
-        Thread caller = new Thread(() -> {
-          BucketOp op = new BucketOp(KEY, permits, limit);
-          while (System.nanoTime() < endNanos) {
-            Decision decision = node.decide(op).join();
-            lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
-            if (decision.allowed()) {
-              admitted.addAndGet(permits);
-            }
-            sleepMicros(200);
-          }
-        });
-        callers.add(caller);
-        caller.start();
+    onEveryNode(nodes, node -> {
+      BucketOp op = new BucketOp(KEY, permits, limit);
+      while (System.nanoTime() < endNanos) {
+        Decision decision = node.decide(op).join();
+        lastAnswerNanos.accumulateAndGet(System.nanoTime(), Math::max);
+        if (decision.allowed()) {
+          admitted.addAndGet(permits);
+        }
+        sleepMicros(200);
       }
-      for (Thread caller : callers) {
-        caller.join();
-      }
-    } finally {
-      nodes.forEach(LeasedDecider::abandon);
-    }
+    });
     double seconds = (lastAnswerNanos.get() - group.firstOpNanos()) / 1e9;
     double bucketGave = limit.capacity() + limit.refillPerSecond() * seconds;
     assertTrue(admitted.get() <= bucketGave,
@@ -305,39 +294,45 @@ class LeasedDeciderTest {
     AtomicLong burstStartNanos = new AtomicLong(Long.MAX_VALUE);
     AtomicLong burstEndNanos = new AtomicLong();
     AtomicLong burstAdmitted = new AtomicLong();
-    List<Thread> callers = new ArrayList<>();
-    try {
-      for (LeasedDecider node : nodes) {
-        Thread caller = new Thread(() -> {
-          try {
-            hammer(node, op, 300, null); // every node takes a lease and spends it
-            for (int i = 0; i < 6; i++) { // then trickles while the bucket refills: 3 s
-              node.decide(op).join();
-              Thread.sleep(500);
-            }
-            burst.await();
-            burstStartNanos.accumulateAndGet(System.nanoTime(), Math::min);
-            hammer(node, op, 200, burstAdmitted);
-            burstEndNanos.accumulateAndGet(System.nanoTime(), Math::max);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
-        callers.add(caller);
-        caller.start();
+    onEveryNode(nodes, node -> {
+      try {
+        hammer(node, op, 300, null); // every node takes a lease and spends it
+        for (int i = 0; i < 6; i++) { // then trickles while the bucket refills: 3 s
+          node.decide(op).join();
+          Thread.sleep(500);
+        }
+        burst.await();
+        burstStartNanos.accumulateAndGet(System.nanoTime(), Math::min);
+        hammer(node, op, 200, burstAdmitted);
+        burstEndNanos.accumulateAndGet(System.nanoTime(), Math::max);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
       }
-      for (Thread caller : callers) {
-        caller.join();
-      }
-    } finally {
-      nodes.forEach(LeasedDecider::abandon);
-    }
+    });
     double seconds = (burstEndNanos.get() - burstStartNanos.get()) / 1e9;
     double bound = limit.capacity() + limit.refillPerSecond() * seconds;
     assertTrue(burstAdmitted.get() <= bound, "the burst admitted " + burstAdmitted + " in "
         + seconds + " s, more than C + R·t = " + bound);
     assertTrue(burstAdmitted.get() >= 0.8 * limit.capacity(),
         "the burst got " + burstAdmitted + " of a full bucket of " + limit.capacity());
+  }
+
+  /** Runs {@code caller} on a thread of its own for each node, waits for all, then abandons them. */
+  private static void onEveryNode(List<LeasedDecider> nodes, Consumer<LeasedDecider> caller)
+      throws InterruptedException {
+    List<Thread> callers = new ArrayList<>();
+    try {
+      for (LeasedDecider node : nodes) {
+        Thread thread = new Thread(() -> caller.accept(node));
+        callers.add(thread);
+        thread.start();
+      }
+      for (Thread thread : callers) {
+        thread.join();
+      }
+    } finally {
+      nodes.forEach(LeasedDecider::abandon);
+    }
   }
 
   /** Decides {@code op} on {@code node} as fast as answers come for {@code millis}. */
