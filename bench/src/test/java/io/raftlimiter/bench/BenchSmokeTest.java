@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +27,7 @@ import picocli.CommandLine;
  * when redis-server is installed (skipped rows otherwise), and the three output files; then once
  * with node processes started by {@code scripts/rlctl}, when the CLI jar is built.
  */
+@Tag("cluster")
 class BenchSmokeTest {
   /** Modes the smoke run measures; each must decide without errors. */
   static final List<String> MODES = List.of("STRONG", "EVENTUAL", "LEASED");

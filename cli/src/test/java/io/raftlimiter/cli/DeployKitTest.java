@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftlimiter.server.api.RequestLimitPolicy;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.config.ConfigKey;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;

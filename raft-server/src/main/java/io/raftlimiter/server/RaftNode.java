@@ -60,7 +60,7 @@ import io.raftlimiter.server.runtime.OwnerOnly;
 import io.raftlimiter.server.security.AdminTokenFile;
 import io.raftlimiter.server.security.CallerRoles;
 import io.raftlimiter.server.security.NodeTransport;
-import io.raftlimiter.server.security.SubjectPatterns;
+import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.RocksDbMemory;

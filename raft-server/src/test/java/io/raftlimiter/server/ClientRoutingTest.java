@@ -16,12 +16,14 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Java client routes single acquires to their group's leader and follows leader moves. */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class ClientRoutingTest {
   private static final int GROUPS = 6;
 

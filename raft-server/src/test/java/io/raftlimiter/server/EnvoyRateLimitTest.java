@@ -31,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * under a prefix rule and under their own limit override decide exactly, hits_addend takes that
  * many tokens, and malformed requests are refused.
  */
+@Tag("cluster")
 class EnvoyRateLimitTest {
   @TempDir Path dir;
 

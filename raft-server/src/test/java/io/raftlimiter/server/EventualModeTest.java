@@ -8,10 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.server.config.NodeConfigKeys;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * nodes could admit {@code 3·(C + R·t)}, well above the bound, so the test tells them apart.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class EventualModeTest {
   private static final int NODES = 3;
   private static final double STALENESS_SECONDS = 1.0;

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * timeout). Each bucket must allow exactly its capacity, not one more and not one less, and the
  * {@code remaining} of the allowed answers must count down through every value exactly once.
  */
+@Tag("cluster")
 class ExactLimitTest {
   private static final double REFILL_PER_SECOND = 0.001;
 

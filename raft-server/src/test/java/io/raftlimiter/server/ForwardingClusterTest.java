@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Acquires taken by followers join the leader's group commit: the followers propose no log
  * entry of their own, and the decisions are exactly those of one bucket decided in one place.
  */
+@Tag("cluster")
 class ForwardingClusterTest {
   @TempDir Path dir;
 

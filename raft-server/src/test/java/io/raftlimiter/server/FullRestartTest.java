@@ -10,6 +10,7 @@ import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * by replaying the whole log or from a snapshot plus the log after it. Buckets refill at 0.001
  * tokens per second, so a drained one stays drained across the restart.
  */
+@Tag("cluster")
 class FullRestartTest {
   private static final long CAPACITY = 50;
   private static final double REFILL_PER_SECOND = 0.001;

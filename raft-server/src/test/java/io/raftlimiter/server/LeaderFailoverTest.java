@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * survivors, and no token consumed before the crash may be forgotten: per key, the allowed
  * decisions over the whole run never exceed {@code capacity + refill * elapsed}.
  */
+@Tag("cluster")
 class LeaderFailoverTest {
   private static final long CAPACITY = 30;
   private static final double REFILL_PER_SECOND = 5;

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * had appended may be committed by the next one, so a careless resend would take its tokens
  * again. Afterwards the bucket holds exactly its capacity minus the permits allowed.
  */
+@Tag("cluster")
 class LeadershipTransferTest {
   private static final long CAPACITY = 1_000_000_000L;
   private static final double NO_REFILL = 1e-6; // the minimum: under a thousandth of a token here

@@ -12,6 +12,7 @@ import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a lease is killed. Unused lease tokens go back to the bucket.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class LeasedModeTest {
   private static final int IDLE_MS = 200;
 

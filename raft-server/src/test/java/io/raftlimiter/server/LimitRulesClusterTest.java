@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the longest prefix winning, a limit in the request winning over any rule, invalid rules refused
  * with nothing changed, and the rules surviving a restart of every node.
  */
+@Tag("cluster")
 class LimitRulesClusterTest {
   private static final double SLOW = 0.001;
 

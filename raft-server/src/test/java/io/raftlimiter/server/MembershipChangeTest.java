@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * drained (its leaderships handed over first, its replicas moved back) and removed. Planned
  * changes fail no request: every call gets a decision on its first and only attempt.
  */
+@Tag("cluster")
 class MembershipChangeTest {
   private static final int GROUPS = 4;
   private static final int REPLICATION = 3;

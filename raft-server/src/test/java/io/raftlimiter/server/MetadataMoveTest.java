@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * recorded in the metadata itself: with its founding replicas n1..n3 fixed, losing n3 and then n1
  * left it one replica of three, and no rule could change nor any replica move from then on.
  */
+@Tag("cluster")
 class MetadataMoveTest {
   @TempDir Path dir;
 

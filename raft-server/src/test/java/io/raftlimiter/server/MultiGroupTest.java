@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * others, so requests are decided locally, forwarded to a leader elsewhere, or both in one batch.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class MultiGroupTest {
   private static final int NODES = 4;
   private static final int GROUPS = 8;

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answer without a quorum), while every other group keeps deciding; when one replica returns,
  * the group decides again, with its buckets as they were.
  */
+@Tag("cluster")
 class QuorumLossTest {
   private static final int NODES = 5;
   private static final int GROUPS = 5;

@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * state is lost. The node returns: it is marked alive, the groups move back to where the ring of
  * all nodes puts them, and it keeps only the replicas it is given.
  */
+@Tag("cluster")
 class ReplicaRecoveryTest {
   private static final int NODES = 4;
   private static final int GROUPS = 4;

@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,6 +52,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * keys), and after every test each node must still answer a valid request.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class RequestContractTest {
   private static final long CAPACITY = 5;
   private static final double SLOW_REFILL = 0.001;

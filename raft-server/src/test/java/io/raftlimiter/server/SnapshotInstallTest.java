@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * when the term changes. Small test entries never fill a segment, so the test changes the leader
  * once: every replica then closes its segment, and the next snapshot lets the leader purge it.
  */
+@Tag("cluster")
 class SnapshotInstallTest {
   private static final int KEYS = 40;
 

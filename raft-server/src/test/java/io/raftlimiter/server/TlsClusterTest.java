@@ -27,12 +27,12 @@ import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.client.RateLimiterClient;
+import io.raftlimiter.server.config.ClientAuth;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.local.LocalCluster;
 import io.raftlimiter.server.security.AdminTokenFile;
 import io.raftlimiter.server.security.DevCertificates;
-import io.raftlimiter.server.security.NodeTransport;
 import io.raftlimiter.server.security.TlsFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +70,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -84,6 +85,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class TlsClusterTest {
   private static final String TOKEN = "tls-test-token";
 
@@ -298,7 +300,7 @@ class TlsClusterTest {
         .set(NodeConfigKeys.TLS_CA_FILE, node.ca())
         .set(NodeConfigKeys.NODE_SUBJECTS, DevCertificates.NODE_SUBJECTS)
         .set(NodeConfigKeys.ADMIN_SUBJECTS, DevCertificates.subjectOf("admin"))
-        .set(NodeConfigKeys.CLIENT_AUTH, NodeTransport.ClientAuth.OPTIONAL)
+        .set(NodeConfigKeys.CLIENT_AUTH, ClientAuth.OPTIONAL)
         .set(NodeConfigKeys.HTTP_PORT, 0))) {
       single.awaitLeaders(Duration.ofSeconds(30));
       // HTTP/JSON over HTTPS: without a certificate too, as on the client port here.

@@ -29,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * filled again as a member that lost its disk.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
+@Tag("cluster")
 class WipedFounderRestartTest {
   private static final int GROUPS = 3;
   private static final int CAPACITY = 5;

@@ -14,7 +14,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.api.InvalidRequestException;
 import io.raftlimiter.server.api.RequestValidator;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -18,6 +18,7 @@ import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.envoy.ConfiguredLimit;
 import io.raftlimiter.server.envoy.DescriptorConfig;
 import io.raftlimiter.server.envoy.EnvoyUnits;

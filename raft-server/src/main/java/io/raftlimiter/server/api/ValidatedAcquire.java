@@ -1,7 +1,7 @@
 package io.raftlimiter.server.api;
 
 import io.raftlimiter.entry.BucketOp;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 
 /**
  * An acquire that passed validation: the op to log and the consistency it asked for.

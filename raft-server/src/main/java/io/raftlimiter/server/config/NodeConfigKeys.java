@@ -1,9 +1,8 @@
 package io.raftlimiter.server.config;
 
-import io.raftlimiter.server.api.RequestLimitPolicy;
-import io.raftlimiter.server.decide.ConsistencyMode;
-import io.raftlimiter.server.security.NodeTransport;
-import io.raftlimiter.server.security.SubjectPatterns;
+import io.raftlimiter.server.config.RequestLimitPolicy;
+import io.raftlimiter.server.config.ConsistencyMode;
+import io.raftlimiter.server.config.SubjectPatterns;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -122,8 +121,8 @@ public final class NodeConfigKeys {
       "PEM (PKCS#8) private key of security.tls-cert-file");
   public static final ConfigKey<Path> TLS_CA_FILE = ConfigKey.fileKey("security.tls-ca-file",
       "PEM certificates of the authority that signs the nodes' and the clients' certificates");
-  public static final ConfigKey<NodeTransport.ClientAuth> CLIENT_AUTH = ConfigKey.enumKey(
-      "security.client-auth", NodeTransport.ClientAuth.class, NodeTransport.ClientAuth.REQUIRE,
+  public static final ConfigKey<ClientAuth> CLIENT_AUTH = ConfigKey.enumKey(
+      "security.client-auth", ClientAuth.class, ClientAuth.REQUIRE,
       "with TLS: whether a client of the client port must present a certificate of the "
           + "authority (REQUIRE) or may connect without one (OPTIONAL)");
   public static final ConfigKey<String> ADMIN_SUBJECTS = ConfigKey.stringKey(

@@ -2,6 +2,7 @@ package io.raftlimiter.server.control;
 
 import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
+import io.raftlimiter.server.data.ClusterGroups;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -32,7 +33,7 @@ import java.util.TreeSet;
  * </ul>
  *
  * <p>The metadata group is planned like a data group, as group {@link HostedReplica#METADATA}:
- * it keeps {@link #METADATA_REPLICAS} replicas, and a dead, drained or wiped one is replaced by
+ * it keeps {@link ClusterGroups#META_REPLICAS} replicas, and a dead, drained or wiped one is replaced by
  * the first eligible member in {@link NodeIdOrder}. It moves before any data group, since the
  * controller and every record depend on it.
  *
@@ -43,9 +44,6 @@ import java.util.TreeSet;
  * storage recorded; from there it is an empty member like a new one, and the ring fills it.
  */
 public final class ReplicaPlanner {
-  /** Replicas of the metadata group: enough to survive one failure, few enough to stay cheap. */
-  public static final int METADATA_REPLICAS = 3;
-
   /**
    * One tick's view of the cluster.
    *
@@ -239,7 +237,7 @@ public final class ReplicaPlanner {
       List<String> eligible, Set<String> lost) {
     List<String> current = inOrder(leader.peers(),
         situation.recorded().getOrDefault(HostedReplica.METADATA, List.of()));
-    int wanted = Math.min(METADATA_REPLICAS, situation.members().size());
+    int wanted = Math.min(ClusterGroups.META_REPLICAS, situation.members().size());
     List<String> target = new ArrayList<>(
         current.stream().filter(n -> eligible.contains(n) && !lost.contains(n)).toList());
     eligible.stream().filter(n -> !current.contains(n)).sorted(NodeIdOrder.INSTANCE)

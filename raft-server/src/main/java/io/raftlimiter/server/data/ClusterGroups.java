@@ -4,7 +4,6 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.PeerAddress;
-import io.raftlimiter.server.control.ReplicaPlanner;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,7 +22,7 @@ import org.apache.ratis.protocol.RaftPeerId;
  */
 public final class ClusterGroups {
   /** Replicas of the metadata group: enough to survive one failure, few enough to stay cheap. */
-  public static final int META_REPLICAS = ReplicaPlanner.METADATA_REPLICAS;
+  public static final int META_REPLICAS = 3;
 
   private ClusterGroups() {}
 

@@ -1,7 +1,7 @@
 package io.raftlimiter.server.local;
 
 import io.raftlimiter.server.RaftNode;
-import io.raftlimiter.server.api.RequestLimitPolicy;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;

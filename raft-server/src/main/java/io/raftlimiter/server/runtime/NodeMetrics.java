@@ -7,7 +7,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 import java.util.Locale;
 
 /**

@@ -8,8 +8,10 @@ import io.grpc.InsecureServerCredentials;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.TlsServerCredentials;
+import io.raftlimiter.server.config.ClientAuth;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -35,9 +37,6 @@ import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
  * </ul>
  */
 public final class NodeTransport implements AutoCloseable {
-  /** Whether the client port asks clients for a certificate. */
-  public enum ClientAuth { REQUIRE, OPTIONAL }
-
   private final TlsMaterial tls;
   private final ClientAuth clientAuth;
 

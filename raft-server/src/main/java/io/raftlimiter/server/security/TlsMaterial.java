@@ -5,6 +5,7 @@ import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier;
 import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
 import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.IOException;
 import java.net.Socket;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.bucket.BucketLimit;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftlimiter.server.api.RequestLimitPolicy;
-import io.raftlimiter.server.security.NodeTransport;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +159,7 @@ class NodeConfigTest {
         () -> minimal().set("security.admin-subjects", "CN=admin;not a name"));
     assertTrue(subject.getMessage().contains("security.admin-subjects")
         && subject.getMessage().contains("not a name"), subject.getMessage());
-    assertEquals(NodeTransport.ClientAuth.OPTIONAL,
+    assertEquals(ClientAuth.OPTIONAL,
         minimal().set("security.client-auth", "optional").build()
             .get(NodeConfigKeys.CLIENT_AUTH));
   }

@@ -2,7 +2,7 @@ package io.raftlimiter.server.decide;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
-import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.GroupRouter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

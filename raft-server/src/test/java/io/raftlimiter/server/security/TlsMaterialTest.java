@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Counter;
+import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,7 +15,7 @@ import io.raftlimiter.entry.DecisionCodec;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.MalformedEntryException;
-import io.raftlimiter.server.api.Replies;
+import io.raftlimiter.server.runtime.Replies;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.OverloadedException;

@@ -6,7 +6,7 @@ import com.codahale.metrics.Timer;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
-import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.statemachine.RecentOps;

@@ -9,7 +9,7 @@ import io.raftlimiter.bucket.LeaseTerm;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.routing.KeyHash;
-import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;

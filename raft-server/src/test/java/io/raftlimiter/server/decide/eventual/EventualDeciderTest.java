@@ -8,7 +8,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
-import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.SingleGroupRouter;
 import java.util.ArrayList;
 import java.util.List;

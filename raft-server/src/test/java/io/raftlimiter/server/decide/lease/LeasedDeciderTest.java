@@ -12,7 +12,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
-import io.raftlimiter.server.api.GroupRouter;
+import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.SingleGroupRouter;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package io.raftlimiter.server.api;
+package io.raftlimiter.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
+import io.raftlimiter.server.api.InvalidRequestException;
+import io.raftlimiter.server.api.RequestValidator;
 import io.raftlimiter.server.config.NodeConfigKeys;
-import io.raftlimiter.server.decide.ConsistencyMode;
+import io.raftlimiter.server.config.ConsistencyMode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.raftlimiter.server.api;
+package io.raftlimiter.server.data;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;

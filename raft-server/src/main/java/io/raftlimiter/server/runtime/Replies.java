@@ -1,4 +1,4 @@
-package io.raftlimiter.server.api;
+package io.raftlimiter.server.runtime;
 
 import io.grpc.Metadata;
 import io.grpc.Status;

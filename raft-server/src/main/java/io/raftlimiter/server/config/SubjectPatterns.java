@@ -1,4 +1,4 @@
-package io.raftlimiter.server.security;
+package io.raftlimiter.server.config;
 
 import java.util.ArrayList;
 import java.util.List;

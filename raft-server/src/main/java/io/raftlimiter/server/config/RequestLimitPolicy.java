@@ -1,4 +1,4 @@
-package io.raftlimiter.server.api;
+package io.raftlimiter.server.config;
 
 import io.raftlimiter.bucket.BucketLimit;
 

@@ -1,4 +1,4 @@
-package io.raftlimiter.server.decide;
+package io.raftlimiter.server.config;
 
 /** The consistency a decision is made under (docs/DESIGN.md, "Consistency modes"). */
 public enum ConsistencyMode {

@@ -1,4 +1,4 @@
-package io.raftlimiter.server.security;
+package io.raftlimiter.server.config;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
