@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.config.ConfigKey;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

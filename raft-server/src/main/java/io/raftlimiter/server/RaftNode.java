@@ -20,6 +20,7 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.api.Decisions;
 import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.api.HttpJsonApi;
 import io.raftlimiter.server.api.InvalidMessages;
@@ -29,9 +30,11 @@ import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
 import io.raftlimiter.server.api.RouteHintInterceptor;
 import io.raftlimiter.server.config.ConfigException;
+import io.raftlimiter.server.config.ConsistencyMode;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.server.control.FoundingCheck;
 import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
@@ -44,6 +47,7 @@ import io.raftlimiter.server.data.RaftEntrySubmitter;
 import io.raftlimiter.server.data.RaftTuning;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.forward.ForwardService;
+import io.raftlimiter.server.decide.StrongDecider;
 import io.raftlimiter.server.decide.eventual.EventualDecider;
 import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.envoy.DescriptorConfig;
@@ -60,7 +64,6 @@ import io.raftlimiter.server.runtime.OwnerOnly;
 import io.raftlimiter.server.security.AdminTokenFile;
 import io.raftlimiter.server.security.CallerRoles;
 import io.raftlimiter.server.security.NodeTransport;
-import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.RocksDbMemory;
@@ -93,13 +96,14 @@ import org.slf4j.LoggerFactory;
  *       reaching a group's leader ({@link DataGroups});
  *   <li>{@code server.control}: the metadata group ({@link MetadataGroup}), the replica planner
  *       and the controller that carries its steps out, and the leader balancer;
- *   <li>{@code server.decide}: the consistency modes that decide without a Raft round per
- *       request (LEASED, EVENTUAL); STRONG is a plain op through the data plane;
- *   <li>{@code server.api}: the gRPC services, which validate requests and answer them.
+ *   <li>{@code server.decide}: a {@code Decider} per consistency mode: STRONG through the
+ *       owning group's log, LEASED and EVENTUAL on this node;
+ *   <li>{@code server.api}: {@code Decisions}, the one decide path, and the front ends that
+ *       translate to it (gRPC, HTTP/JSON, Envoy's protocol).
  * </ul>
  *
  * <pre>
- *   gRPC client ──▶ RateLimiterService ──key──▶ GroupCommitter ──entry──▶ RaftEntrySubmitter
+ *   gRPC client ──▶ RateLimiterService ──▶ Decisions ──key──▶ GroupCommitter ──entry──▶ RaftEntrySubmitter
  *                                                                      ├─ leader here: local server
  *                                                                      └─ else: Raft client → leader
  * </pre>
@@ -204,8 +208,13 @@ public final class RaftNode implements AutoCloseable {
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
     CallerRoles roles = callerRoles();
-    RateLimiterService decisions = new RateLimiterService(validator, groups, metrics, eventual,
-        leased, metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
+    StrongDecider strong = new StrongDecider(groups, ops -> {
+      metrics.forwarded(ops);
+      RouteHintInterceptor.markForwarded();
+    });
+    Decisions decisions = new Decisions(validator, Map.of(ConsistencyMode.STRONG, strong,
+        ConsistencyMode.EVENTUAL, eventual, ConsistencyMode.LEASED, leased), metrics,
+        metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
         key -> metadata.rules().shadowed(key));
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bindHost(), self.clientPort()),
@@ -213,7 +222,8 @@ public final class RaftNode implements AutoCloseable {
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            decisions, new RouteHintInterceptor(), roles), metrics::invalidRequest))
+            new RateLimiterService(decisions), new RouteHintInterceptor(), roles),
+            metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
             metrics::invalidRequest))
@@ -306,7 +316,7 @@ public final class RaftNode implements AutoCloseable {
    * metrics, the Dropwizard ones and the status are added.
    */
   private void startOperations(MetricRegistry registry, Counter taskFailures,
-      RateLimiterService decisions) throws IOException {
+      Decisions decisions) throws IOException {
     healthTimer = DaemonThreads.timer(config.nodeId() + "-health");
     DaemonThreads.every(healthTimer, "health", 0, 1_000, TimeUnit.MILLISECONDS, taskFailures,
         () -> {

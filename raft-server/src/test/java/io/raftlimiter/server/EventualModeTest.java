@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Consistency;
-import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.ConsistencyMode;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -10,7 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
-import io.raftlimiter.server.api.RateLimiterService;
+import io.raftlimiter.server.api.Decisions;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,7 +76,7 @@ class OverloadTest {
           code = status.getCode();
           Metadata trailers = Status.trailersFromThrowable(e);
           if (code == Status.Code.RESOURCE_EXHAUSTED && trailers != null
-              && trailers.get(RateLimiterService.RETRY_AFTER_MILLIS) != null) {
+              && trailers.get(Decisions.RETRY_AFTER_MILLIS) != null) {
             retryHints.incrementAndGet();
           }
         }

@@ -22,6 +22,8 @@ import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.envoy.ConfiguredLimit;
 import io.raftlimiter.server.envoy.DescriptorConfig;
 import io.raftlimiter.server.envoy.EnvoyUnits;
+import io.raftlimiter.server.runtime.Replies;
+import io.raftlimiter.server.security.CallerSubject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +47,7 @@ import java.util.function.Supplier;
  * at N per unit) is weighed against that operator's limit by {@code limit.request-override},
  * as any limit a request carries: it wins (ALLOW, Envoy's own behaviour), is ignored (DENY), or
  * may only tighten it (LOWER_ONLY).
- * All descriptors of a request are decided in one batch by the same {@link RateLimiterService}
+ * All descriptors of a request are decided in one batch by the same {@link Decisions}
  * as gRPC calls, in the node's default consistency mode.
  *
  * <p>A descriptor takes {@code hits_addend} tokens (its own if set, else the request's, 0
@@ -58,7 +60,7 @@ import java.util.function.Supplier;
  * {@code failure_mode_deny} decides.
  */
 public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
-  private final RateLimiterService decisions;
+  private final Decisions decisions;
   private final Supplier<DescriptorConfig> configured;
   private final RequestLimitPolicy requestOverride;
   private final Runnable shadowRefused;
@@ -69,7 +71,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
    *     one ({@code limit.request-override}, as for any limit a request carries)
    * @param shadowRefused counts a refusal answered {@code OK} in shadow mode
    */
-  public EnvoyRateLimitService(RateLimiterService decisions,
+  public EnvoyRateLimitService(Decisions decisions,
       Supplier<DescriptorConfig> configured, RequestLimitPolicy requestOverride,
       Runnable shadowRefused) {
     this.decisions = decisions;
@@ -94,9 +96,9 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
       observer.onCompleted();
       return;
     }
-    UnaryCalls.<AcquireBatchRequest, AcquireBatchResponse>call(
-        (batch, answers) -> decisions.acquireBatch(batch, plan.fixedLimits(), answers),
-        plan.batch()).whenComplete((answers, error) -> {
+    long arrivedNanos = System.nanoTime();
+    decisions.acquireBatch(plan.batch(), plan.fixedLimits(), CallerSubject.current(),
+        RateLimiterService.callerDeadlineNanos(arrivedNanos)).whenComplete((answers, error) -> {
       try {
         if (error == null) {
           observer.onNext(toResponse(plan, answers));
@@ -108,7 +110,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
               Status.fromThrowable(error).getDescription()));
           observer.onCompleted();
         } else {
-          observer.onError(Status.fromThrowable(error).asRuntimeException());
+          Replies.fail(observer, Status.fromThrowable(error), Status.trailersFromThrowable(error));
         }
       } catch (RuntimeException e) {
         observer.onError(Status.fromThrowable(e).asRuntimeException());

@@ -1,34 +1,35 @@
 package io.raftlimiter.server.api;
 
+import com.google.gson.JsonObject;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import com.google.gson.JsonObject;
 import com.google.protobuf.util.JsonFormat;
 import com.sun.net.httpserver.HttpExchange;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
-import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
+import io.raftlimiter.server.data.commit.GroupCommitter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.Executor;
-import java.util.function.Predicate;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/acquire} and {@code POST /v1/acquire-batch}: the public API as JSON over HTTP
  * (the proto's JSON mapping, field names in lowerCamelCase), decided by the same
- * {@link RateLimiterService} as gRPC calls: same validation, same errors, no second decide path.
+ * {@link Decisions} as gRPC calls: same validation, same errors, no second decide path.
  *
  * <p>HTTP status: 200 allowed; 429 refused, with {@code Retry-After}; 400 invalid (the message
- * says why); 503 unavailable or overloaded; 504 past the deadline. A single acquire's answer
+ * says why); 503 unavailable or overloaded (overloaded with {@code Retry-After}); 504 past the deadline. A single acquire's answer
  * carries the IETF {@code RateLimit-Policy} and {@code RateLimit} headers: {@code q} the
  * capacity, {@code w} the seconds a bucket takes to refill from empty, {@code r} the tokens
  * left, {@code t} the seconds until the bucket is full again. A batch answers 200 with each
@@ -43,7 +44,7 @@ public final class HttpJsonApi {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .omittingInsignificantWhitespace();
 
-  private final RateLimiterService service;
+  private final Decisions decisions;
   private final Executor replies;
   private final Predicate<HttpExchange> authenticated;
 
@@ -52,9 +53,9 @@ public final class HttpJsonApi {
    *     verified client certificate (as the client port requires); anyone is refused
    *     {@code 401} and nothing is decided otherwise
    */
-  public HttpJsonApi(RateLimiterService service, Executor replies,
+  public HttpJsonApi(Decisions decisions, Executor replies,
       Predicate<HttpExchange> authenticated) {
-    this.service = service;
+    this.decisions = decisions;
     this.replies = replies;
     this.authenticated = authenticated;
   }
@@ -65,10 +66,11 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    UnaryCalls.call(service::acquire, request.build()).whenComplete((response, error) ->
-        onReplies(() -> answer(exchange, () -> {
+    // HTTP callers set no deadline, and have no certificate subject to scope retry ids by.
+    decisions.acquire(request.build(), null, GroupCommitter.NO_DEADLINE)
+        .whenComplete((response, error) -> onReplies(() -> answer(exchange, () -> {
           if (error != null) {
-            fail(exchange, Status.fromThrowable(error));
+            fail(exchange, error);
             return;
           }
           rateLimitHeaders(exchange, response);
@@ -86,11 +88,10 @@ public final class HttpJsonApi {
     if (!parse(exchange, request)) {
       return;
     }
-    UnaryCalls.<AcquireBatchRequest, AcquireBatchResponse>call(service::acquireBatch,
-        request.build()).whenComplete((response, error) ->
-        onReplies(() -> answer(exchange, () -> {
+    decisions.acquireBatch(request.build(), null, null, GroupCommitter.NO_DEADLINE)
+        .whenComplete((response, error) -> onReplies(() -> answer(exchange, () -> {
           if (error != null) {
-            fail(exchange, Status.fromThrowable(error));
+            fail(exchange, error);
           } else {
             reply(exchange, 200, print(response));
           }
@@ -184,7 +185,15 @@ public final class HttpJsonApi {
     }
   }
 
-  private static void fail(HttpExchange exchange, Status status) {
+  /** Answers a call that failed; a shed one says when to try again ({@code Retry-After}). */
+  private static void fail(HttpExchange exchange, Throwable error) {
+    Status status = Status.fromThrowable(error);
+    Metadata trailers = Status.trailersFromThrowable(error);
+    String retryAfterMillis = trailers == null ? null : trailers.get(Decisions.RETRY_AFTER_MILLIS);
+    if (retryAfterMillis != null) {
+      exchange.getResponseHeaders().set("Retry-After",
+          Long.toString(ceilSeconds(Long.parseLong(retryAfterMillis))));
+    }
     reply(exchange, httpStatus(status.getCode()), error(status.getCode(),
         status.getDescription() == null ? status.getCode().name() : status.getDescription()));
   }

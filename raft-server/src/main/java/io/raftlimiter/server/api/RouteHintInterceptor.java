@@ -20,7 +20,7 @@ public final class RouteHintInterceptor implements ServerInterceptor {
   private static final Context.Key<AtomicBoolean> FORWARDED = Context.key("raftlimiter-forwarded");
 
   /** Marks the current call as forwarded; does nothing outside a call. */
-  static void markForwarded() {
+  public static void markForwarded() {
     AtomicBoolean forwarded = FORWARDED.get();
     if (forwarded != null) {
       forwarded.set(true);

@@ -1,8 +1,5 @@
 package io.raftlimiter.server.config;
 
-import io.raftlimiter.server.config.RequestLimitPolicy;
-import io.raftlimiter.server.config.ConsistencyMode;
-import io.raftlimiter.server.config.SubjectPatterns;
 import java.nio.file.Path;
 import java.util.List;
 

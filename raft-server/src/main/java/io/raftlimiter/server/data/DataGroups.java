@@ -5,7 +5,6 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
-import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;

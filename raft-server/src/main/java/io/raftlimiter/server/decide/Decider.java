@@ -5,11 +5,14 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
 import io.raftlimiter.server.data.commit.OverloadedException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * Decides acquires under one consistency mode. Never throws: a failure completes the future
+ * Decides acquires under one consistency mode: {@link StrongDecider} through the owning group's
+ * log, {@code EventualDecider} and {@code LeasedDecider} on this node. Never throws: a failure completes the future
  * exceptionally (with {@code GroupUnavailableException} when the owning group cannot decide),
  * and no failure is ever turned into an allowed decision.
  */
@@ -24,6 +27,18 @@ public interface Decider {
    */
   default CompletableFuture<Decision> decide(BucketOp op, long deadlineNanos) {
     return decide(op);
+  }
+
+  /**
+   * {@link #decide(BucketOp, long)} for several ops of one caller, in op order. Deciders that
+   * send ops to groups send a group's ops together, so that they share entries.
+   */
+  default List<CompletableFuture<Decision>> decideAll(List<BucketOp> ops, long deadlineNanos) {
+    List<CompletableFuture<Decision>> decided = new ArrayList<>(ops.size());
+    for (BucketOp op : ops) {
+      decided.add(decide(op, deadlineNanos));
+    }
+    return decided;
   }
 
   /**

@@ -1,5 +1,7 @@
 /**
- * The consistency modes that decide without a Raft round per request: LEASED ({@code lease}) and
- * EVENTUAL ({@code eventual}), behind {@link io.raftlimiter.server.decide.Decider}.
+ * The consistency modes behind {@link io.raftlimiter.server.decide.Decider}: STRONG
+ * ({@link io.raftlimiter.server.decide.StrongDecider}, through the owning group's log), and the
+ * modes that decide without a Raft round per request, LEASED ({@code lease}) and EVENTUAL
+ * ({@code eventual}).
  */
 package io.raftlimiter.server.decide;

@@ -1,10 +1,10 @@
 package io.raftlimiter.server.local;
 
 import io.raftlimiter.server.RaftNode;
-import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.statemachine.SnapshotDirectory;
 import java.io.IOException;

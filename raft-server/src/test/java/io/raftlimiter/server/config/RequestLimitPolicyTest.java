@@ -9,8 +9,6 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.server.api.InvalidRequestException;
 import io.raftlimiter.server.api.RequestValidator;
-import io.raftlimiter.server.config.NodeConfigKeys;
-import io.raftlimiter.server.config.ConsistencyMode;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
