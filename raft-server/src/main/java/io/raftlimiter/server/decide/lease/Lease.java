@@ -21,7 +21,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class Lease {
   private final byte[] key;
-  /** The limit of the last grant: the one the tokens go back under. */
+  /**
+   * The key's limit as the latest request gave it: the lease never holds more than its capacity.
+   * Grants do not change it: one asked for under an older limit may come back after a request
+   * under a new one.
+   */
   private BucketLimit limit;
   private long tokens;
   /** The grants behind {@link #tokens}, oldest first: {tokens, spendable until (nanos)}. */
@@ -176,9 +180,11 @@ final class Lease {
   }
 
   private long add(BucketLimit grantLimit, long granted, long sentNanos, long nowNanos) {
-    reconcile(grantLimit);
     dropUnspendable(nowNanos);
-    long spendableUntilNanos = sentNanos + LeaseTerm.spendableNanos(grantLimit);
+    // The bucket counts the grant as leased for its own limit's term; the shorter spendable time
+    // of the two limits keeps the tokens inside both.
+    long spendableUntilNanos = sentNanos
+        + Math.min(LeaseTerm.spendableNanos(grantLimit), LeaseTerm.spendableNanos(limit));
     long room = limit.capacity() - tokens;
     long kept = nowNanos < spendableUntilNanos ? Math.min(granted, room) : 0;
     if (kept > 0) {

@@ -47,6 +47,25 @@ class LeaseTest {
     assertTrue(lease.wantsTopUp(5, 150 * MS));
   }
 
+  /**
+   * A grant asked for under the old limit that comes back after the key's capacity shrank does
+   * not bring the old capacity back: it used to, so a late grant could fill the lease past the
+   * new capacity (LeasedDeciderTest.aLeaseEndsAfterItsKeysCapacityShrank, now and then).
+   */
+  @Test
+  void aGrantAskedUnderTheOldLimitFillsNoMoreThanTheNewCapacity() {
+    BucketLimit small = BucketLimit.of(10, 10);
+    Lease lease = new Lease(KEY, LIMIT, 0);
+    lease.granted(LIMIT, 8, 0, 0, 0);
+    lease.grantStarted(new CompletableFuture<>()); // a top-up asked under LIMIT, in flight
+    lease.reconcile(small); // a request under the new limit arrives first
+    long dropped = lease.granted(LIMIT, 30, 0, 0, MS);
+    assertEquals(10, lease.tokens(), "never more than the new capacity");
+    assertEquals(28, dropped);
+    assertEquals(0, lease.room());
+    assertEquals(8, lease.recovered(LIMIT, 8, 0, MS), "a recovered grant neither");
+  }
+
   @Test
   void oneGrantAtATime() {
     Lease lease = new Lease(KEY, LIMIT, 0);
