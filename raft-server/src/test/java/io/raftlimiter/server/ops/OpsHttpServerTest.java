@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * Callers that open requests and trickle them a byte at a time (slowloris), more of them than
  * the listener keeps threads, neither keep health probes waiting nor hold a thread for good.
  */
+@Tag("realtime") // trickling callers over seconds of the real clock: run by verify
 class OpsHttpServerTest {
   /** A kubelet's default probe timeout: a probe slower than this counts as failed. */
   private static final long PROBE_TIMEOUT_MILLIS = 1_000;

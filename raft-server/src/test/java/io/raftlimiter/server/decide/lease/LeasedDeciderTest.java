@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,6 +76,7 @@ class LeasedDeciderTest {
    * grants must be dropped, and go to the group; under 1,000, requests of up to 8 are served from
    * leases, and 1, 3 and 5 are tried there.
    */
+  @Tag("realtime") // seconds of the real clock: run by verify, not by mvn test
   @ParameterizedTest
   @CsvSource({"10, 1", "10, 2", "10, 3", "10, 4", "10, 5", "1000, 1", "1000, 3", "1000, 5"})
   void aSaturatedKeyGetsNinetyPercentOfItsBucketAndNeverMore(long capacity, long permits)
@@ -113,6 +115,7 @@ class LeasedDeciderTest {
    * those given back, plus those taken through the group for cold keys), and the key is not
    * locked out (at least half of what the smallest of the limits would give).
    */
+  @Tag("realtime") // seconds of the real clock: run by verify, not by mvn test
   @ParameterizedTest
   @ValueSource(longs = {1, 2, 3})
   void randomPermitsAndLimitChangesNeverAdmitATokenThatDidNotLeaveTheBucket(long seed)
@@ -281,6 +284,7 @@ class LeasedDeciderTest {
    * refills to full, then all of them and the bucket are spent at once. No interval of length t
    * may admit more than C + R·t; shares held outside a full bucket used to allow about 1.5 C.
    */
+  @Tag("realtime") // seconds of the real clock: run by verify, not by mvn test
   @Test
   void sharesHeldByEveryNodeAndARefilledBucketCannotBurstTogether() throws Exception {
     BucketLimit limit = BucketLimit.of(100, 50);
