@@ -1,11 +1,11 @@
 package io.raftlimiter.client;
 
 import io.grpc.ManagedChannel;
-import io.raftlimiter.api.admin.v1.ClusterView;
-import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
-import io.raftlimiter.api.admin.v1.ViewRequest;
-import io.raftlimiter.routing.KeyToGroup;
 import io.grpc.stub.StreamObserver;
+import io.raftlimiter.api.v1.GetRoutesRequest;
+import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.api.v1.Routes;
+import io.raftlimiter.routing.KeyToGroup;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -14,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * The client's cached view of where each group's leader is, so that an acquire goes straight to
- * the node that decides it. Fetched from any node; refreshed, at most one fetch at a time and not
+ * the node that decides it. Fetched from any node by the public {@code GetRoutes} call; refreshed, at most one fetch at a time and not
  * more often than every {@value #MIN_REFRESH_MILLIS} ms, when a node says it had to forward a
  * call. A stale or missing view costs a hop, never a wrong answer: every node forwards.
  */
@@ -62,11 +62,11 @@ final class LeaderView {
     }
     lastFetchNanos = now;
     String source = endpoints.get(Math.floorMod(nextSource.getAndIncrement(), endpoints.size()));
-    NodeAdminGrpc.newStub(channels.apply(source))
+    RateLimiterGrpc.newStub(channels.apply(source))
         .withDeadlineAfter(2, TimeUnit.SECONDS)
-        .view(ViewRequest.getDefaultInstance(), new StreamObserver<>() {
+        .getRoutes(GetRoutesRequest.getDefaultInstance(), new StreamObserver<>() {
           @Override
-          public void onNext(ClusterView view) {
+          public void onNext(Routes view) {
             if (view.getGroups() > 0 && view.getLeaderAddressesCount() == view.getGroups()) {
               snapshot = new Snapshot(new KeyToGroup(view.getGroups()),
                   List.copyOf(view.getLeaderAddressesList()));

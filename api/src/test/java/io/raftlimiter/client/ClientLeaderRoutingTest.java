@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.raftlimiter.api.admin.v1.ClusterView;
-import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
-import io.raftlimiter.api.admin.v1.ViewRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
+import io.raftlimiter.api.v1.GetRoutesRequest;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.api.v1.Routes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -34,8 +33,9 @@ class ClientLeaderRoutingTest {
   }
 
   /**
-   * A node that allows every acquire and records its key in {@code seen}; its view (a single
-   * group) names {@code leader}, or this node itself when {@code leader} is null.
+   * A node that allows every acquire and records its key in {@code seen}; its routes (a single
+   * group) name {@code leader}, or this node itself when {@code leader} is null. It serves the
+   * public service only: a client routes by the public contract.
    */
   private String node(List<String> seen, String leader) throws Exception {
     Server[] self = new Server[1];
@@ -47,13 +47,11 @@ class ClientLeaderRoutingTest {
             observer.onNext(AcquireResponse.newBuilder().setAllowed(true).build());
             observer.onCompleted();
           }
-        })
-        .addService(new NodeAdminGrpc.NodeAdminImplBase() {
+
           @Override
-          public void view(ViewRequest request, StreamObserver<ClusterView> observer) {
+          public void getRoutes(GetRoutesRequest request, StreamObserver<Routes> observer) {
             String address = leader != null ? leader : "127.0.0.1:" + self[0].getPort();
-            observer.onNext(ClusterView.newBuilder().setGroups(1)
-                .addLeaderAddresses(address).build());
+            observer.onNext(Routes.newBuilder().setGroups(1).addLeaderAddresses(address).build());
             observer.onCompleted();
           }
         }).build().start();

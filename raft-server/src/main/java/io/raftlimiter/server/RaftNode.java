@@ -15,6 +15,7 @@ import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.peer.v1.ForwarderGrpc;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.api.v1.Routes;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
@@ -222,7 +223,7 @@ public final class RaftNode implements AutoCloseable {
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            new RateLimiterService(decisions), new RouteHintInterceptor(), roles),
+            new RateLimiterService(decisions, this::routes), new RouteHintInterceptor(), roles),
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
@@ -468,12 +469,19 @@ public final class RaftNode implements AutoCloseable {
   }
 
   /** Where each group's leader takes clients, as far as this node knows. */
-  public ClusterView view() {
-    ClusterView.Builder view = ClusterView.newBuilder().setGroups(groups.all().size());
+  public Routes routes() {
+    Routes.Builder routes = Routes.newBuilder().setGroups(groups.all().size());
     for (int index = 0; index < groups.all().size(); index++) {
-      view.addLeaderAddresses(groups.leaderClientAddress(index));
+      routes.addLeaderAddresses(groups.leaderClientAddress(index));
     }
-    return view.build();
+    return routes.build();
+  }
+
+  /** {@link #routes()} for operators ({@code admin.v1.View}, which rlctl shows). */
+  public ClusterView view() {
+    Routes routes = routes();
+    return ClusterView.newBuilder().setGroups(routes.getGroups())
+        .addAllLeaderAddresses(routes.getLeaderAddressesList()).build();
   }
 
   /** The state machine of this node's replica of data group 0. */

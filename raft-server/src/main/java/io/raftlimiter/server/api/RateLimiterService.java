@@ -8,7 +8,9 @@ import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.GetRoutesRequest;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.api.v1.Routes;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.runtime.Replies;
 import io.raftlimiter.server.security.CallerSubject;
@@ -18,15 +20,23 @@ import java.util.function.Supplier;
 
 /**
  * The public {@code ratelimiter.v1.RateLimiter} service: translates gRPC calls to
- * {@link Decisions} and back. Handlers run on the transport's threads (a direct executor): they
+ * {@link Decisions} and back, and tells clients where the groups' leaders are. Handlers run on the transport's threads (a direct executor): they
  * hand the request over and return; the answer is written when it is decided. Nothing here
  * blocks, and nothing thrown escapes.
  */
 public final class RateLimiterService extends RateLimiterGrpc.RateLimiterImplBase {
   private final Decisions decisions;
+  private final Supplier<Routes> routes;
 
-  public RateLimiterService(Decisions decisions) {
+  /** @param routes where each group's leader is, as this node knows now */
+  public RateLimiterService(Decisions decisions, Supplier<Routes> routes) {
     this.decisions = decisions;
+    this.routes = routes;
+  }
+
+  @Override
+  public void getRoutes(GetRoutesRequest request, StreamObserver<Routes> observer) {
+    answer(observer, () -> CompletableFuture.completedFuture(routes.get()));
   }
 
   @Override

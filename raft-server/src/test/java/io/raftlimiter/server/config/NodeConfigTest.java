@@ -185,13 +185,4 @@ class NodeConfigTest {
         () -> minimal().set("ratis.server.x", "1"));
     assertTrue(notRatis.getMessage().contains("start with 'raft.'"), notRatis.getMessage());
   }
-
-  @Test
-  void everySettingIsDocumentedInTheReadme() throws IOException {
-    Path readme = Path.of("..", "README.md");
-    String text = Files.readString(readme);
-    for (ConfigKey<?> key : NodeConfigKeys.ALL) {
-      assertTrue(text.contains("`" + key.name() + "`"), "README lacks setting " + key.name());
-    }
-  }
 }
