@@ -168,7 +168,7 @@ class ClusterUpDownIT {
       Path log = clusterDir.resolve(node + ".log");
       if (Files.exists(log)) {
         Files.readAllLines(log).stream()
-            .filter(l -> l.contains("ReplicaController") || l.contains("MetadataGroup"))
+            .filter(l -> l.contains("ReplicaController") || l.contains("MetadataClient"))
             .forEach(l -> out.append('\n').append(node).append(": ").append(l));
       }
     }

@@ -6,7 +6,7 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.HostedReplica;
-import io.raftlimiter.server.control.MetadataGroup;
+import io.raftlimiter.server.control.MetadataClient;
 import io.raftlimiter.server.control.PeerListCheck;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -37,14 +37,14 @@ final class NodeStatusReport {
   private final NodeMetrics metrics;
   private final RaftServer raftServer;
   private final DataGroups groups;
-  private final MetadataGroup metadata;
+  private final MetadataClient metadata;
   private final EventualDecider eventual;
   private final LeasedDecider leased;
   private final StorageIdentity storage;
   private final long startedAtMillis;
 
   NodeStatusReport(NodeConfig config, NodeMetrics metrics, RaftServer raftServer,
-      DataGroups groups, MetadataGroup metadata, EventualDecider eventual, LeasedDecider leased,
+      DataGroups groups, MetadataClient metadata, EventualDecider eventual, LeasedDecider leased,
       StorageIdentity storage, long startedAtMillis) {
     this.config = config;
     this.metrics = metrics;

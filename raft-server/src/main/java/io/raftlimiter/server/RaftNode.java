@@ -39,7 +39,7 @@ import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.server.control.FoundingCheck;
 import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
-import io.raftlimiter.server.control.MetadataGroup;
+import io.raftlimiter.server.control.MetadataClient;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -95,7 +95,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code server.data}: the data groups, their committers, routing keys to groups, and
  *       reaching a group's leader ({@link DataGroups});
- *   <li>{@code server.control}: the metadata group ({@link MetadataGroup}), the replica planner
+ *   <li>{@code server.control}: the metadata group ({@link MetadataClient}), the replica planner
  *       and the controller that carries its steps out, and the leader balancer;
  *   <li>{@code server.decide}: a {@code Decider} per consistency mode: STRONG through the
  *       owning group's log, LEASED and EVENTUAL on this node;
@@ -116,7 +116,7 @@ public final class RaftNode implements AutoCloseable {
   private final NodeMetrics metrics;
   private final RaftServer raftServer;
   private final DataGroups groups;
-  private final MetadataGroup metadata;
+  private final MetadataClient metadata;
   private final ReplicaController controller;
   private final LeaderBalancer balancer;
   private final EventualDecider eventual;
@@ -179,7 +179,7 @@ public final class RaftNode implements AutoCloseable {
         .build();
     raftServer.start();
     this.groups = new DataGroups(config, raftServer, metrics, transport);
-    this.metadata = new MetadataGroup(config, raftServer, taskFailures, transport);
+    this.metadata = new MetadataClient(config, raftServer, taskFailures, transport);
     metadata.onChange(groups::place);
     this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures,
         registry.counter(ReplicaController.MOVES_METRIC),
@@ -232,8 +232,9 @@ public final class RaftNode implements AutoCloseable {
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new EnvoyRateLimitService(decisions, envoyConfig,
-                config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused)
-                .bindService(), roles), metrics::invalidRequest))
+                config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused,
+                config.get(NodeConfigKeys.ENVOY_CONSISTENCY)).bindService(), roles),
+            metrics::invalidRequest))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .build();

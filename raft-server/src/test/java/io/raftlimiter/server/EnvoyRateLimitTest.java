@@ -31,6 +31,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -209,20 +210,50 @@ class EnvoyRateLimitTest {
     try (LocalCluster cluster = LocalCluster.start(1, dir.resolve("nodes"), b -> b
         .set(NodeConfigKeys.ENVOY_CONFIG.name(), config.toString())
         .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE.name(), "LOWER_ONLY"))) {
-      cluster.awaitLeaders(Duration.ofSeconds(30));
-      ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
-          InsecureChannelCredentials.create()).build();
-      try {
-        RateLimitServiceGrpc.RateLimitServiceBlockingStub envoy =
-            RateLimitServiceGrpc.newBlockingStub(channel);
+      onEnvoy(cluster, envoy -> {
         // Tighter than the configured 3 per hour: taken. Looser: held to the configured 3.
         assertEquals(2, admitted(envoy, withLimit(address("10.0.0.1"), 2, RateLimitUnit.HOUR)));
         assertEquals(3, admitted(envoy, withLimit(address("10.0.0.2"), 50, RateLimitUnit.SECOND)));
         // Not limited by the configuration: its own limit is all there is.
         assertEquals(2, admitted(envoy, withLimit(path("/free"), 2, RateLimitUnit.HOUR)));
         assertEquals(6, admitted(envoy, path("/free")), "no limit at all without its own");
-      } finally {
-        channel.shutdownNow();
+      });
+    }
+  }
+
+  /** Runs {@code calls} with Envoy's stub on the first node, once it has its leaders. */
+  private static void onEnvoy(LocalCluster cluster,
+      Consumer<RateLimitServiceGrpc.RateLimitServiceBlockingStub> calls)
+      throws InterruptedException {
+    cluster.awaitLeaders(Duration.ofSeconds(30));
+    ManagedChannel channel = Grpc.newChannelBuilder(cluster.node(0).clientAddress(),
+        InsecureChannelCredentials.create()).build();
+    try {
+      calls.accept(RateLimitServiceGrpc.newBlockingStub(channel));
+    } finally {
+      channel.shutdownNow();
+    }
+  }
+
+  /**
+   * {@code envoy.consistency} picks the mode RLS calls are decided in, whatever the node's
+   * default: EVENTUAL answers from the node's view of each bucket (so the node holds views),
+   * while the default STRONG leaves none.
+   */
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void envoyCallsAreDecidedInTheModeEnvoyConsistencyNames() throws Exception {
+    for (String mode : new String[] {null, "EVENTUAL"}) {
+      Path nodes = dir.resolve("nodes-" + mode);
+      try (LocalCluster cluster = LocalCluster.start(1, nodes, b -> {
+        if (mode != null) {
+          b.set(NodeConfigKeys.ENVOY_CONSISTENCY.name(), mode);
+        }
+      })) {
+        onEnvoy(cluster, envoy -> assertEquals(3,
+            admitted(envoy, withLimit(address("10.0.0.9"), 3, RateLimitUnit.HOUR))));
+        assertEquals(mode == null ? 0 : 1, cluster.node(0).status().getEventualViews(),
+            "EVENTUAL views with envoy.consistency=" + mode);
       }
     }
   }

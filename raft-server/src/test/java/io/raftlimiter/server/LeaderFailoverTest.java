@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.raftlimiter.api.v1.AcquireRequest;
-import io.raftlimiter.server.LoadGenerator.Outcome;
+import io.raftlimiter.server.RecordingLoad.Outcome;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,9 +50,9 @@ class LeaderFailoverTest {
       requests.add(request("key-" + k, CAPACITY, REFILL_PER_SECOND));
     }
     try (ClusterFixture fixture = ClusterFixture.start(dir, b -> b.set(NodeConfigKeys.GROUPS, groups));
-         LoadGenerator load = new LoadGenerator(fixture, requests, 24)) {
+         RecordingLoad load = new RecordingLoad(fixture, requests, 24)) {
       var cluster = fixture.cluster();
-      long firstSentNanos = LoadGenerator.wallNanos();
+      long firstSentNanos = RecordingLoad.wallNanos();
       for (int node = 0; node < cluster.size(); node++) {
         load.start(node);
       }
@@ -65,7 +65,7 @@ class LeaderFailoverTest {
       int leader = fixture.awaitLeader();
       load.halt(leader);
       cluster.stop(leader);
-      long killedNanos = LoadGenerator.wallNanos();
+      long killedNanos = RecordingLoad.wallNanos();
       Set<Integer> survivors = Set.of(0, 1, 2).stream().filter(i -> i != leader)
           .collect(Collectors.toSet());
       // The buckets refill at REFILL_PER_SECOND per key: plenty to allow through both of them.
@@ -111,7 +111,7 @@ class LeaderFailoverTest {
   }
 
   /** The smallest number of allowed decisions sent through any of {@code nodes} after a time. */
-  private static long allowedThroughEachNode(LoadGenerator load, Set<Integer> nodes, long sentAfterNanos) {
+  private static long allowedThroughEachNode(RecordingLoad load, Set<Integer> nodes, long sentAfterNanos) {
     long least = Long.MAX_VALUE;
     for (int node : nodes) {
       least = Math.min(least, load.count(

@@ -408,12 +408,12 @@ class RequestContractTest {
   @Test
   void retryAfterCoversTheWholeDeficit() {
     AcquireRequest one = request("deficit", 1, 10, 1.0);
-    long startNanos = LoadGenerator.wallNanos();
+    long startNanos = RecordingLoad.wallNanos();
     for (int i = 0; i < 10; i++) {
       assertTrue(anyNode().acquire(one).getAllowed());
     }
     AcquireResponse five = anyNode().acquire(request("deficit", 5, 10, 1.0));
-    long elapsedMillis = (LoadGenerator.wallNanos() - startNanos) / 1_000_000;
+    long elapsedMillis = (RecordingLoad.wallNanos() - startNanos) / 1_000_000;
     assertFalse(five.getAllowed(), "the bucket was emptied " + elapsedMillis + " ms ago");
     // At 1 token/s, at most elapsed/1000 tokens came back since the bucket was full.
     assertTrue(five.getRetryAfterMillis() <= 5_000, "five tokens: " + five.getRetryAfterMillis());

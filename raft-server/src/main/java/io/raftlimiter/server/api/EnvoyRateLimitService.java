@@ -15,9 +15,11 @@ import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.server.config.ConsistencyMode;
 import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.envoy.ConfiguredLimit;
 import io.raftlimiter.server.envoy.DescriptorConfig;
@@ -48,7 +50,7 @@ import java.util.function.Supplier;
  * as any limit a request carries: it wins (ALLOW, Envoy's own behaviour), is ignored (DENY), or
  * may only tighten it (LOWER_ONLY).
  * All descriptors of a request are decided in one batch by the same {@link Decisions}
- * as gRPC calls, in the node's default consistency mode.
+ * as gRPC calls, in the mode {@code envoy.consistency} names (unset: the node's default).
  *
  * <p>A descriptor takes {@code hits_addend} tokens (its own if set, else the request's, 0
  * meaning 1). The answer is {@code OVER_LIMIT} if any descriptor is refused; each status carries
@@ -64,20 +66,25 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
   private final Supplier<DescriptorConfig> configured;
   private final RequestLimitPolicy requestOverride;
   private final Runnable shadowRefused;
+  private final Consistency consistency;
 
   /**
    * @param configured the descriptor configuration in force, read on each call
    * @param requestOverride what a descriptor's own {@code limit} may do against a configured
    *     one ({@code limit.request-override}, as for any limit a request carries)
    * @param shadowRefused counts a refusal answered {@code OK} in shadow mode
+   * @param consistency the mode descriptors are decided in ({@code envoy.consistency}; unset,
+   *     the node's default)
    */
   public EnvoyRateLimitService(Decisions decisions,
       Supplier<DescriptorConfig> configured, RequestLimitPolicy requestOverride,
-      Runnable shadowRefused) {
+      Runnable shadowRefused, ConsistencyMode consistency) {
     this.decisions = decisions;
     this.configured = configured;
     this.requestOverride = requestOverride;
     this.shadowRefused = shadowRefused;
+    this.consistency = consistency == null ? Consistency.CONSISTENCY_UNSPECIFIED
+        : Consistency.valueOf("CONSISTENCY_" + consistency.name());
   }
 
   @Override
@@ -198,7 +205,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
         continue;
       }
       AcquireRequest.Builder acquire = AcquireRequest.newBuilder().setKey(key)
-          .setPermits(Math.max(1, hits));
+          .setPermits(Math.max(1, hits)).setConsistency(consistency);
       if (carried != null && limit == null) {
         acquire.setLimit(carried); // weighed against the rules by limit.request-override
       }

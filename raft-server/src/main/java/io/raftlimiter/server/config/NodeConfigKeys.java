@@ -143,6 +143,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> ENVOY_CONFIG_RELOAD_INTERVAL_MS = ConfigKey.intKey(
       "envoy.config-reload-interval-ms", 1_000, 0, 3_600_000,
       "how often envoy.config is read again and, when it changed, installed (0: never)");
+  public static final ConfigKey<ConsistencyMode> ENVOY_CONSISTENCY = ConfigKey.enumKey(
+      "envoy.consistency", ConsistencyMode.class, null,
+      "the mode Envoy's ShouldRateLimit calls are decided in (unset: consistency.default); "
+          + "the Envoy filter's timeout and failure mode should fit it (docs/envoy/envoy.yaml)");
   public static final ConfigKey<RequestLimitPolicy> LIMIT_REQUEST_OVERRIDE = ConfigKey.enumKey(
       "limit.request-override", RequestLimitPolicy.class, RequestLimitPolicy.LOWER_ONLY,
       "what a limit carried in a request may do: LOWER_ONLY (it may only lower the rule's "
@@ -229,6 +233,7 @@ public final class NodeConfigKeys {
       ALLOW_INSECURE, ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
+      ENVOY_CONSISTENCY,
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       EVENTUAL_MAX_VIEW_BYTES,

@@ -100,7 +100,7 @@ public final class ReplicaController implements AutoCloseable {
   private final RaftPeerId self;
   private final Counter moves;
   private final Counter failedTicks;
-  private final MetadataGroup metadata;
+  private final MetadataClient metadata;
   private final long deadAfterNanos;
   private final long probeTimeoutMillis;
   private final ScheduledExecutorService timer;
@@ -120,7 +120,7 @@ public final class ReplicaController implements AutoCloseable {
    * @param moves counts the replica moves this node carried out as the metadata leader
    * @param failedTicks counts ticks whose step failed (retried from a fresh probe next tick)
    */
-  public ReplicaController(NodeConfig config, RaftPeerId self, MetadataGroup metadata,
+  public ReplicaController(NodeConfig config, RaftPeerId self, MetadataClient metadata,
       Counter taskFailures, Counter moves, Counter failedTicks, NodeTransport transport) {
     this.self = self;
     this.moves = moves;

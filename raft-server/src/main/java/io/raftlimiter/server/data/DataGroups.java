@@ -281,14 +281,14 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
       long deadlineNanos) {
     GroupCommitter own = committers.get(group);
     if (forwarder == null || leads(group)) {
-      return own.acquireAll(ops, deadlineNanos);
+      return own.submitAll(ops, deadlineNanos);
     }
     RaftPeerId leader = leaderOf(group);
     String address = leader == null || leader.equals(server.getId()) ? null
         : clientAddresses.get(leader.toString());
     if (address == null) {
       // no leader known: an entry of our own waits the election out
-      return own.acquireAll(ops, deadlineNanos);
+      return own.submitAll(ops, deadlineNanos);
     }
     List<CompletableFuture<Decision>> forwarded =
         forwarder.forwardAll(address, group, ops, deadlineNanos);
@@ -302,7 +302,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
         } else if (unwrap(error) instanceof ForwardRefusedException) {
           // Nothing was queued there: the op goes into an entry of our own, which finds the
           // leader.
-          own.acquireAll(List.of(op), deadlineNanos).get(0).whenComplete((retried, failure) -> {
+          own.submitAll(List.of(op), deadlineNanos).get(0).whenComplete((retried, failure) -> {
             if (failure == null) {
               result.complete(retried);
             } else {
@@ -339,7 +339,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
       @Override
       public List<CompletableFuture<Decision>> commitAll(int group, List<BucketOp> ops,
           IntToLongFunction deadlinesNanos) {
-        return committers.get(group).acquireAll(ops, deadlinesNanos);
+        return committers.get(group).submitAll(ops, deadlinesNanos);
       }
     };
   }

@@ -107,7 +107,7 @@ public final class LeaderChase {
    * server's reply (which may carry a state machine failure), or exceptionally with a
    * {@link TimeoutException} once {@code deadlineNanos} passes.
    */
-  public CompletableFuture<RaftClientReply> decide(RaftClientRequest request, long deadlineNanos) {
+  public CompletableFuture<RaftClientReply> submit(RaftClientRequest request, long deadlineNanos) {
     CompletableFuture<RaftClientReply> result = new CompletableFuture<>();
     attempt(request, request.getServerId(), FIRST_BACKOFF_MILLIS, deadlineNanos, result);
     return result;

@@ -58,7 +58,7 @@ public final class RaftEntrySubmitter implements GroupCommitter.EntrySubmitter {
         .setType(RaftClientRequest.writeRequestType())
         .build();
     long deadlineNanos = System.nanoTime() + timeout.toNanos();
-    CompletableFuture<RaftClientReply> decided = chase.decide(request, deadlineNanos);
+    CompletableFuture<RaftClientReply> decided = chase.submit(request, deadlineNanos);
     inFlight.put(callId, new InFlight(deadlineNanos, decided));
     decided.whenComplete((reply, error) -> inFlight.remove(callId));
     return decided.handle(this::decisions);

@@ -104,13 +104,13 @@ public final class GroupCommitter {
   }
 
   /** Queues {@code op}; the future completes once its entry is committed and applied. */
-  public CompletableFuture<Decision> acquire(BucketOp op) {
-    return acquireAll(List.of(op), NO_DEADLINE).get(0);
+  public CompletableFuture<Decision> submit(BucketOp op) {
+    return submitAll(List.of(op), NO_DEADLINE).get(0);
   }
 
-  /** {@link #acquireAll(List, long)} without a deadline of the caller's. */
-  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops) {
-    return acquireAll(ops, NO_DEADLINE);
+  /** {@link #submitAll(List, long)} without a deadline of the caller's. */
+  public List<CompletableFuture<Decision>> submitAll(List<BucketOp> ops) {
+    return submitAll(ops, NO_DEADLINE);
   }
 
   /**
@@ -120,12 +120,12 @@ public final class GroupCommitter {
    * any number). An op still waiting at
    * {@code deadlineNanos} ({@link System#nanoTime()}), or a request timeout after now, is dropped.
    */
-  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops, long deadlineNanos) {
-    return acquireAll(ops, i -> deadlineNanos);
+  public List<CompletableFuture<Decision>> submitAll(List<BucketOp> ops, long deadlineNanos) {
+    return submitAll(ops, i -> deadlineNanos);
   }
 
-  /** {@link #acquireAll(List, long)} with a deadline per op: {@code deadlinesNanos.applyAsLong(i)}. */
-  public List<CompletableFuture<Decision>> acquireAll(List<BucketOp> ops,
+  /** {@link #submitAll(List, long)} with a deadline per op: {@code deadlinesNanos.applyAsLong(i)}. */
+  public List<CompletableFuture<Decision>> submitAll(List<BucketOp> ops,
       IntToLongFunction deadlinesNanos) {
     long timeoutAt = saturatedAdd(System.nanoTime(), requestTimeoutNanos);
     return admission.admit(coalescer, ops, (i, op, result) ->

@@ -58,7 +58,7 @@ class GroupCommitterTest {
   void anIdleCommitterSubmitsAtOnceAndAnswersEachOp() throws Exception {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, n -> {});
-    CompletableFuture<Decision> decision = committer.acquire(op(7));
+    CompletableFuture<Decision> decision = committer.submit(op(7));
     assertEquals(1, log.entries.size());
     assertEquals(0, log.entries.get(0).stampNanos(), "the leader stamps, not the committer");
     assertFalse(decision.isDone());
@@ -71,7 +71,7 @@ class GroupCommitterTest {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, n -> {});
     List<CompletableFuture<Decision>> decisions =
-        committer.acquireAll(List.of(op(1), op(2), op(3), op(4), op(5)));
+        committer.submitAll(List.of(op(1), op(2), op(3), op(4), op(5)));
     assertEquals(1, log.entries.size(), "one entry, not a first op alone and the rest after it");
     assertEquals(5, log.size(0));
     log.commit(0);
@@ -85,10 +85,10 @@ class GroupCommitterTest {
     FakeLog log = new FakeLog();
     List<Integer> sizes = new ArrayList<>();
     GroupCommitter committer = new GroupCommitter(log, 100, 4, 64, sizes::add);
-    CompletableFuture<Decision> first = committer.acquire(op(1));
+    CompletableFuture<Decision> first = committer.submit(op(1));
     List<CompletableFuture<Decision>> waiting = new ArrayList<>();
     for (int i = 2; i <= 11; i++) {
-      waiting.add(committer.acquire(op(i)));
+      waiting.add(committer.submit(op(i)));
     }
     assertEquals(1, log.entries.size(), "below the pipelining threshold nothing else goes out");
     assertEquals(10, committer.queued());
@@ -108,16 +108,16 @@ class GroupCommitterTest {
   void pipelinesOnlyAboveTheThresholdAndUpToMaxInFlight() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 5, 3, 5, n -> {});
-    committer.acquire(op(1));
+    committer.submit(op(1));
     for (int i = 0; i < 4; i++) {
-      committer.acquire(op(1));
+      committer.submit(op(1));
     }
     assertEquals(1, log.entries.size());
-    committer.acquire(op(1)); // the fifth waiting acquire reaches the threshold
+    committer.submit(op(1)); // the fifth waiting acquire reaches the threshold
     assertEquals(2, log.entries.size());
     assertEquals(5, log.size(1), "an entry holds at most maxOps");
     for (int i = 0; i < 20; i++) {
-      committer.acquire(op(1));
+      committer.submit(op(1));
     }
     assertEquals(3, log.entries.size(), "never more than maxInFlight entries out");
     assertEquals(15, committer.queued());
@@ -132,9 +132,9 @@ class GroupCommitterTest {
     GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});
     BucketOp longKey = BucketOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
     assertEquals(500, LogEntryCodec.encodedSize(longKey));
-    committer.acquire(longKey);
+    committer.submit(longKey);
     for (int i = 0; i < 10; i++) {
-      committer.acquire(longKey);
+      committer.submit(longKey);
     }
     log.commit(0);
     assertEquals(4, log.size(1), "14 + 4 x 500 bytes reach the 2,000-byte cap");
@@ -148,8 +148,8 @@ class GroupCommitterTest {
   void aFailedEntryFailsEveryOpInItAndTheNextEntryStillGoesOut() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
-    CompletableFuture<Decision> first = committer.acquire(op(1));
-    CompletableFuture<Decision> second = committer.acquire(op(2));
+    CompletableFuture<Decision> first = committer.submit(op(1));
+    CompletableFuture<Decision> second = committer.submit(op(2));
     GroupUnavailableException unavailable = new GroupUnavailableException("no quorum", null);
     log.replies.get(0).completeExceptionally(unavailable);
     ExecutionException e = assertThrows(ExecutionException.class, first::get);
@@ -162,7 +162,7 @@ class GroupCommitterTest {
   void aReplyOfTheWrongLengthIsAnErrorNotADecision() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
-    CompletableFuture<Decision> decision = committer.acquire(op(1));
+    CompletableFuture<Decision> decision = committer.submit(op(1));
     log.replies.get(0).complete(List.of());
     ExecutionException e = assertThrows(ExecutionException.class, decision::get);
     assertInstanceOf(IllegalStateException.class, e.getCause());
@@ -180,7 +180,7 @@ class GroupCommitterTest {
     }, 1, 1, 1, n -> {});
     List<CompletableFuture<Decision>> all = new ArrayList<>();
     for (int i = 0; i < 50_000; i++) {
-      all.add(committer.acquire(op(1)));
+      all.add(committer.submit(op(1)));
     }
     assertEquals(49_999, committer.queued());
     closed[0] = true;
@@ -199,16 +199,16 @@ class GroupCommitterTest {
   void acquiresBeyondTheQueueBoundAreShedAndNothingOfThemIsQueued() throws Exception {
     FakeLog log = new FakeLog();
     GroupCommitter committer = bounded(log, 3, GroupCommitter.NO_DEADLINE);
-    committer.acquire(op(1)); // in flight
-    List<CompletableFuture<Decision>> waiting = committer.acquireAll(List.of(op(2), op(3)));
-    List<CompletableFuture<Decision>> shed = committer.acquireAll(List.of(op(4), op(5)));
+    committer.submit(op(1)); // in flight
+    List<CompletableFuture<Decision>> waiting = committer.submitAll(List.of(op(2), op(3)));
+    List<CompletableFuture<Decision>> shed = committer.submitAll(List.of(op(4), op(5)));
     for (CompletableFuture<Decision> decision : shed) {
       ExecutionException e = assertThrows(ExecutionException.class, decision::get);
       OverloadedException overloaded = assertInstanceOf(OverloadedException.class, e.getCause());
       assertTrue(overloaded.retryAfterMillis() > 0);
     }
     BucketOp charge = op(6).as(OpKind.CHARGE, 6);
-    CompletableFuture<Decision> charged = committer.acquire(charge);
+    CompletableFuture<Decision> charged = committer.submit(charge);
     assertFalse(charged.isDone(), "the node's own ops are never shed");
 
     log.commit(0);
@@ -226,10 +226,10 @@ class GroupCommitterTest {
     GroupCommitter committer = new GroupCommitter(log, 100, GroupCommitter.DEFAULT_MAX_ENTRY_BYTES,
         1, 64, 1_000, 1_200, GroupCommitter.NO_DEADLINE, n -> {});
     BucketOp longKey = BucketOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
-    committer.acquire(op(1)); // in flight
-    CompletableFuture<Decision> first = committer.acquire(longKey);
-    CompletableFuture<Decision> second = committer.acquire(longKey);
-    CompletableFuture<Decision> third = committer.acquire(longKey);
+    committer.submit(op(1)); // in flight
+    CompletableFuture<Decision> first = committer.submit(longKey);
+    CompletableFuture<Decision> second = committer.submit(longKey);
+    CompletableFuture<Decision> third = committer.submit(longKey);
 
     ExecutionException e = assertThrows(ExecutionException.class, third::get);
     assertInstanceOf(OverloadedException.class, e.getCause());
@@ -247,7 +247,7 @@ class GroupCommitterTest {
     for (int i = 1; i <= 10; i++) {
       ten.add(op(i));
     }
-    committer.acquireAll(ten).forEach(d -> assertFalse(d.isCompletedExceptionally()));
+    committer.submitAll(ten).forEach(d -> assertFalse(d.isCompletedExceptionally()));
     assertEquals(10, log.size(0));
   }
 
@@ -255,11 +255,11 @@ class GroupCommitterTest {
   void opsWhoseDeadlinePassedInTheQueueAreDroppedBeforeTheLog() throws Exception {
     FakeLog log = new FakeLog();
     GroupCommitter committer = bounded(log, 100, GroupCommitter.NO_DEADLINE);
-    committer.acquire(op(1)); // in flight
+    committer.submit(op(1)); // in flight
     long now = System.nanoTime();
-    CompletableFuture<Decision> gaveUp = committer.acquireAll(List.of(op(2)), now - 1).get(0);
+    CompletableFuture<Decision> gaveUp = committer.submitAll(List.of(op(2)), now - 1).get(0);
     CompletableFuture<Decision> patient =
-        committer.acquireAll(List.of(op(3)), now + 60_000_000_000L).get(0);
+        committer.submitAll(List.of(op(3)), now + 60_000_000_000L).get(0);
     log.commit(0);
     assertEquals(List.of(op(3)), log.entries.get(1).ops());
     ExecutionException e = assertThrows(ExecutionException.class, gaveUp::get);
@@ -272,8 +272,8 @@ class GroupCommitterTest {
   void theRequestTimeoutCountsFromArrival() throws Exception {
     FakeLog log = new FakeLog();
     GroupCommitter committer = bounded(log, 100, 5_000_000); // 5 ms
-    committer.acquire(op(1)); // in flight
-    CompletableFuture<Decision> queued = committer.acquire(op(2));
+    committer.submit(op(1)); // in flight
+    CompletableFuture<Decision> queued = committer.submit(op(2));
     Thread.sleep(50);
     log.commit(0);
     assertEquals(1, log.entries.size(), "nothing left to send");

@@ -19,7 +19,7 @@ import java.util.function.Predicate;
  * it was sent and answered. The wall clock is the one the leader stamps entries with, so the
  * times bound the stamps of the decisions.
  */
-final class LoadGenerator implements AutoCloseable {
+final class RecordingLoad implements AutoCloseable {
   /** One answered call: a response, or the status code it failed with. */
   record Outcome(int node, String key, long sentNanos, long answeredNanos,
       AcquireResponse response, Status.Code error, String errorDescription) {
@@ -34,7 +34,7 @@ final class LoadGenerator implements AutoCloseable {
   private final Driver[] drivers;
   private final ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
 
-  LoadGenerator(ClusterFixture fixture, List<AcquireRequest> requests, int outstandingPerNode) {
+  RecordingLoad(ClusterFixture fixture, List<AcquireRequest> requests, int outstandingPerNode) {
     this.fixture = fixture;
     this.requests = List.copyOf(requests);
     this.outstandingPerNode = outstandingPerNode;

@@ -63,8 +63,8 @@ import org.slf4j.LoggerFactory;
  * replication) if none is recorded yet, and reports a mismatch if one is: a node started with a
  * different {@code cluster.groups} would route keys to the wrong groups.
  */
-public final class MetadataGroup implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(MetadataGroup.class);
+public final class MetadataClient implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(MetadataClient.class);
   /** In the data directory: the metadata group's replicas as this node last learned them. */
   static final String REPLICAS_FILE = "metadata-replicas";
 
@@ -97,7 +97,7 @@ public final class MetadataGroup implements AutoCloseable {
   private volatile String shapeMismatch;
   private final Counter taskFailures;
 
-  public MetadataGroup(NodeConfig config, RaftServer server, Counter taskFailures,
+  public MetadataClient(NodeConfig config, RaftServer server, Counter taskFailures,
       NodeTransport transport) {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
@@ -327,7 +327,7 @@ public final class MetadataGroup implements AutoCloseable {
         .setType(type)
         .build();
     long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    return chase.decide(request, deadlineNanos)
+    return chase.submit(request, deadlineNanos)
         .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS).thenApply(reply -> {
           if (refusedBeforeLogging(reply) == null && !reply.isSuccess()) {
             throw new IllegalStateException("metadata group: " + reply.getException(),
