@@ -41,9 +41,13 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
- * A client for a raftlimiter cluster. Every call has a deadline; a call answered
- * {@code UNAVAILABLE} (a node down, a group without quorum) is retried on the next node until the
- * deadline or the attempt budget runs out. Other errors ({@code INVALID_ARGUMENT}, ...) are final.
+ * A client for a raftlimiter cluster. Every call has a deadline. A call answered
+ * {@code UNAVAILABLE} (a node down, a group without quorum) moves at once to the next node; if
+ * that fails too, further tries wait a jittered backoff. A call a node shed
+ * ({@code RESOURCE_EXHAUSTED}, nothing taken) is tried again after the wait the node asked for,
+ * plus jitter ({@link RetryPolicy}). Retries stop at the deadline, at {@code maxAttempts}, and
+ * when the client's {@link RetryBudget} is spent (the first move to another node is free). Other
+ * errors ({@code INVALID_ARGUMENT}, ...) are final.
  *
  * <p>Any node accepts any request and routes it to the owning group, so the client only needs to
  * know some nodes; by default calls take turns over them, and a single STRONG or LEASED acquire
@@ -59,6 +63,9 @@ public final class RateLimiterClient implements AutoCloseable {
   /** A full batch answer is ~0.4 MB; leave room above gRPC's 4 MB default all the same. */
   private static final int MAX_RESPONSE_BYTES = 16 << 20;
   private static final HexFormat HEX = HexFormat.of();
+  /** The trailer in which a node that shed a call says when to try again (milliseconds). */
+  static final Metadata.Key<String> RETRY_AFTER_MILLIS =
+      Metadata.Key.of("retry-after-millis", Metadata.ASCII_STRING_MARSHALLER);
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, RateLimiterGrpc.RateLimiterStub> stubs = new ConcurrentHashMap<>();
   private final List<String> endpoints;
@@ -72,6 +79,7 @@ public final class RateLimiterClient implements AutoCloseable {
   private final FailurePolicy failurePolicy;
   private final Executor callbacks;
   private final AtomicLong undecided = new AtomicLong();
+  private final RetryBudget budget;
 
   /** What {@link #tryAcquire} answers when no node can decide within the deadline. */
   public enum FailurePolicy {
@@ -90,6 +98,7 @@ public final class RateLimiterClient implements AutoCloseable {
     this.defaultLimit = builder.defaultLimit;
     this.failurePolicy = builder.failurePolicy;
     this.callbacks = builder.callbacks;
+    this.budget = new RetryBudget(builder.retryRatio, builder.retriesPerSecond, System::nanoTime);
     this.leaders = builder.routeToLeaders ? new LeaderView(this.endpoints, this::channel) : null;
     if (leaders != null) {
       leaders.refresh();
@@ -312,6 +321,7 @@ public final class RateLimiterClient implements AutoCloseable {
   private <T> CompletableFuture<T> call(String leader, long deadlineNanos,
       BiConsumer<RateLimiterGrpc.RateLimiterStub, StreamObserver<T>> rpc) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    budget.called();
     int first = roundRobin ? preferred.getAndIncrement() : preferred.get();
     attempt(rpc, result, deadlineNanos, 1, first, leader);
     return result;
@@ -346,18 +356,38 @@ public final class RateLimiterClient implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        Status status = Status.fromThrowable(t);
-        if (status.getCode() == Status.Code.UNAVAILABLE && attempt < maxAttempts) {
+        Status.Code code = Status.fromThrowable(t).getCode();
+        long delayMillis = attempt < maxAttempts
+            ? RetryPolicy.delayBefore(attempt + 1, code, retryAfterMillis(t),
+                ThreadLocalRandom.current().nextDouble())
+            : RetryPolicy.NEVER;
+        boolean free = attempt == 1 && RetryPolicy.movesOn(code); // failing over costs nothing
+        if (delayMillis == RetryPolicy.NEVER
+            || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis) >= deadlineNanos
+            || !free && !budget.tryRetry()) {
+          result.completeExceptionally(t);
+          return;
+        }
+        int next = index;
+        String retryAt = leader;
+        if (RetryPolicy.movesOn(code)) {
           if (leaders != null) {
             leaders.refresh(); // the leader we were told of may be down
           }
-          int next = leader != null ? index : index + 1;
+          next = leader != null ? index : index + 1;
+          retryAt = null;
           if (!roundRobin) {
             preferred.compareAndSet(index, next % endpoints.size());
           }
-          attempt(rpc, result, deadlineNanos, attempt + 1, next, null);
+        }
+        int nextIndex = next;
+        String nextLeader = retryAt;
+        Runnable retry = () -> attempt(rpc, result, deadlineNanos, attempt + 1, nextIndex,
+            nextLeader);
+        if (delayMillis == 0) {
+          retry.run();
         } else {
-          result.completeExceptionally(t);
+          CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(retry);
         }
       }
 
@@ -370,6 +400,20 @@ public final class RateLimiterClient implements AutoCloseable {
         result.complete(value);
       }
     });
+  }
+
+  /** The wait a shedding node asked for ({@code retry-after-millis}), or -1 when none. */
+  private static long retryAfterMillis(Throwable error) {
+    Metadata trailers = Status.trailersFromThrowable(error);
+    String millis = trailers == null ? null : trailers.get(RETRY_AFTER_MILLIS);
+    if (millis == null) {
+      return -1;
+    }
+    try {
+      return Math.max(0, Long.parseLong(millis));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private static <T> T await(CompletableFuture<T> future) {
@@ -419,6 +463,8 @@ public final class RateLimiterClient implements AutoCloseable {
     private Limit defaultLimit;
     private FailurePolicy failurePolicy = FailurePolicy.FAIL_CLOSED;
     private Executor callbacks = ForkJoinPool.commonPool();
+    private double retryRatio = 0.2;
+    private double retriesPerSecond = 10;
 
     public Builder endpoints(List<String> hostPorts) {
       this.endpoints = List.copyOf(hostPorts);
@@ -502,6 +548,21 @@ public final class RateLimiterClient implements AutoCloseable {
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbacks = java.util.Objects.requireNonNull(executor);
+      return this;
+    }
+
+    /**
+     * Bounds retries beyond a call's first move to another node: each call earns {@code ratio}
+     * of a retry and {@code perSecond} come in regardless (defaults 0.2 and 10), so a cluster in
+     * trouble sees at most about a fifth more calls, not a storm. 0 and 0: only the free move.
+     */
+    public Builder retryBudget(double ratio, double perSecond) {
+      if (!(ratio >= 0) || !(perSecond >= 0)) {
+        throw new IllegalArgumentException("retryBudget needs ratio >= 0 and perSecond >= 0, got "
+            + ratio + " and " + perSecond);
+      }
+      this.retryRatio = ratio;
+      this.retriesPerSecond = perSecond;
       return this;
     }
 

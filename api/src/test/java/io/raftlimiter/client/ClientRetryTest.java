@@ -2,10 +2,13 @@ package io.raftlimiter.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
@@ -115,6 +118,59 @@ class ClientRetryTest {
       assertFalse(answer.getResponses(1).hasError());
       assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(),
           answer.getResponses(2).getError().getCode(), "not retried: its caller decides when");
+    }
+  }
+
+  /** A shed call is tried again on the same node, no sooner than the node asked. */
+  @Test
+  void aShedAcquireIsRetriedAfterTheWaitTheNodeAskedFor() throws Exception {
+    List<Long> arrivals = new CopyOnWriteArrayList<>();
+    String node = node(new RateLimiterGrpc.RateLimiterImplBase() {
+      @Override
+      public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
+        arrivals.add(System.nanoTime());
+        if (arrivals.size() == 1) {
+          Metadata trailers = new Metadata();
+          trailers.put(RateLimiterClient.RETRY_AFTER_MILLIS, "80");
+          observer.onError(Status.RESOURCE_EXHAUSTED.withDescription("queue full")
+              .asRuntimeException(trailers));
+          return;
+        }
+        observer.onNext(AcquireResponse.newBuilder().setAllowed(true).build());
+        observer.onCompleted();
+      }
+    });
+    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(List.of(node))
+        .deadline(Duration.ofSeconds(5)).build()) {
+      assertTrue(client.acquire("k").getAllowed());
+      assertEquals(2, arrivals.size());
+      long waitedMillis = (arrivals.get(1) - arrivals.get(0)) / 1_000_000;
+      assertTrue(waitedMillis >= 80, "retried after " + waitedMillis + " ms");
+    }
+  }
+
+  /** Beyond the free move to another node, retries spend the client's budget. */
+  @Test
+  void anEmptyRetryBudgetLeavesOnlyTheMoveToAnotherNode() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    RateLimiterGrpc.RateLimiterImplBase unavailable = new RateLimiterGrpc.RateLimiterImplBase() {
+      @Override
+      public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
+        attempts.incrementAndGet();
+        observer.onError(Status.UNAVAILABLE.withDescription("no quorum").asRuntimeException());
+      }
+    };
+    List<String> nodes = List.of(node(unavailable), node(unavailable), node(unavailable));
+    try (RateLimiterClient budgeted = RateLimiterClient.newBuilder().endpoints(nodes)
+        .retryBudget(0, 0).deadline(Duration.ofSeconds(5)).build()) {
+      assertThrows(StatusRuntimeException.class, () -> budgeted.acquire("k"));
+      assertEquals(2, attempts.get(), "the first attempt and the free move");
+    }
+    attempts.set(0);
+    try (RateLimiterClient client = RateLimiterClient.newBuilder().endpoints(nodes)
+        .deadline(Duration.ofSeconds(5)).build()) {
+      assertThrows(StatusRuntimeException.class, () -> client.acquire("k"));
+      assertEquals(4, attempts.get(), "one more than the nodes, within the default budget");
     }
   }
 }
