@@ -1,5 +1,12 @@
 package io.raftlimiter.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -10,6 +17,9 @@ import java.util.Map;
 final class Json {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
       .includingDefaultValueFields().omittingInsignificantWhitespace();
+  /** Compact, as the proto printer is; nulls kept ("pid": null for a node of another host). */
+  private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping()
+      .create();
 
   private Json() {}
 
@@ -26,39 +36,26 @@ final class Json {
    * entry per node, {@code status} absent for a node that did not answer.
    */
   static void printStatuses(ClusterTarget.Known cluster, Map<String, NodeStatus> statuses) {
-    StringBuilder out = new StringBuilder("{\"groups\":").append(cluster.groups())
-        .append(",\"nodes\":[");
-    boolean first = true;
-    for (ClusterTarget.Node node : cluster.nodes()) {
-      out.append(first ? "" : ",").append("{\"id\":").append(quote(node.id()))
-          .append(",\"clientAddress\":").append(quote(node.clientAddress()))
-          .append(",\"pid\":").append(node.pid() == null ? "null" : node.pid().toString())
-          .append(",\"up\":").append(statuses.containsKey(node.id()));
-      NodeStatus status = statuses.get(node.id());
-      if (status != null) {
-        out.append(",\"status\":").append(of(status));
-      }
-      out.append('}');
-      first = false;
-    }
-    System.out.println(out.append("]}"));
+    System.out.println(statuses(cluster, statuses));
   }
 
-  static String quote(String text) {
-    StringBuilder out = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
+  static String statuses(ClusterTarget.Known cluster, Map<String, NodeStatus> statuses) {
+    JsonObject out = new JsonObject();
+    out.addProperty("groups", cluster.groups());
+    JsonArray nodes = new JsonArray();
+    for (ClusterTarget.Node node : cluster.nodes()) {
+      JsonObject entry = new JsonObject();
+      entry.addProperty("id", node.id());
+      entry.addProperty("clientAddress", node.clientAddress());
+      entry.add("pid", node.pid() == null ? JsonNull.INSTANCE : new JsonPrimitive(node.pid()));
+      entry.addProperty("up", statuses.containsKey(node.id()));
+      NodeStatus status = statuses.get(node.id());
+      if (status != null) {
+        entry.add("status", JsonParser.parseString(of(status)));
       }
+      nodes.add(entry);
     }
-    return out.append('"').toString();
+    out.add("nodes", nodes);
+    return GSON.toJson(out);
   }
 }

@@ -1,100 +1,90 @@
 package io.raftlimiter.bench.report;
 
-import java.math.BigDecimal;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 
 /**
- * A small streaming JSON writer, indented two spaces. It tracks only whether a comma is due;
- * callers nest begin/end calls correctly (the result file has one fixed shape). Non-finite
- * numbers, which JSON cannot carry, are written as {@code null}.
+ * The result file's writer: Gson's streaming writer, indented two spaces, behind the few calls
+ * the file needs. Gson escapes what JSON requires; non-finite numbers, which JSON cannot carry,
+ * are written as {@code null}, as is a null value.
  */
 public final class JsonWriter {
-  private final StringBuilder out = new StringBuilder();
-  private final Deque<Boolean> hasItems = new ArrayDeque<>();
-  private boolean afterName;
+  private final StringWriter out = new StringWriter();
+  private final com.google.gson.stream.JsonWriter json = new com.google.gson.stream.JsonWriter(out);
+  private String written;
+
+  public JsonWriter() {
+    json.setIndent("  ");
+    json.setSerializeNulls(true);
+  }
+
+  /** A step of the writer; a misuse (a value where a name is due) is an IllegalStateException. */
+  private interface Step {
+    void run() throws IOException;
+  }
+
+  private JsonWriter step(Step step) {
+    try {
+      step.run();
+      return this;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+  }
 
   public JsonWriter beginObject() {
-    open('{');
-    return this;
+    return step(json::beginObject);
   }
 
   public JsonWriter endObject() {
-    close('}');
-    return this;
+    return step(json::endObject);
   }
 
   public JsonWriter beginArray() {
-    open('[');
-    return this;
+    return step(json::beginArray);
   }
 
   public JsonWriter endArray() {
-    close(']');
-    return this;
+    return step(json::endArray);
   }
 
   public JsonWriter name(String name) {
-    separate();
-    string(name);
-    out.append(": ");
-    afterName = true;
-    return this;
+    return step(() -> json.name(name));
   }
 
   public JsonWriter value(String value) {
-    separate();
-    if (value == null) {
-      out.append("null");
-    } else {
-      string(value);
-    }
-    return this;
+    return step(() -> json.value(value));
   }
 
   public JsonWriter value(long value) {
-    separate();
-    out.append(value);
-    return this;
+    return step(() -> json.value(value));
   }
 
   public JsonWriter value(double value) {
-    separate();
-    out.append(number(value));
-    return this;
-  }
-
-  private static String number(double value) {
-    if (!Double.isFinite(value)) {
-      return "null";
-    }
-    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-      return Long.toString((long) value);
-    }
-    // Six significant digits are plenty for measurements; drop the padding zeros.
-    return new BigDecimal(String.format(Locale.ROOT, "%.6g", value)).stripTrailingZeros()
-        .toPlainString();
+    return step(() -> {
+      if (Double.isFinite(value)) {
+        json.value(value);
+      } else {
+        json.nullValue();
+      }
+    });
   }
 
   public JsonWriter value(boolean value) {
-    separate();
-    out.append(value);
-    return this;
+    return step(() -> json.value(value));
   }
 
-  /** A short array of numbers on one line, e.g. a point {@code [99.9, 12.5]} or a series. */
+  /** An array of numbers (percentiles and the like). */
   public JsonWriter inlineArray(double... values) {
-    separate();
-    out.append('[');
-    for (int i = 0; i < values.length; i++) {
-      out.append(i == 0 ? "" : ", ").append(number(values[i]));
+    beginArray();
+    for (double value : values) {
+      value(value);
     }
-    out.append(']');
-    return this;
+    return endArray();
   }
 
-  /** Writes {@code name: value} for a string, long or double. */
+  /** Writes {@code name: value} for a string, integer, floating-point number, boolean or null. */
   public JsonWriter field(String name, Object value) {
     name(name);
     if (value instanceof Integer || value instanceof Long) {
@@ -109,67 +99,17 @@ public final class JsonWriter {
     return value(value == null ? null : value.toString());
   }
 
+  /** The document, once every object and array is closed. */
   @Override
   public String toString() {
-    if (!hasItems.isEmpty()) {
-      throw new IllegalStateException("unclosed object or array");
-    }
-    return out.append('\n').toString();
-  }
-
-  private void open(char bracket) {
-    separate();
-    out.append(bracket);
-    hasItems.push(false);
-  }
-
-  private void close(char bracket) {
-    boolean any = hasItems.pop();
-    if (any) {
-      newline();
-    }
-    out.append(bracket);
-  }
-
-  private void separate() {
-    if (afterName) {
-      afterName = false;
-      return;
-    }
-    if (!hasItems.isEmpty()) {
-      if (hasItems.peek()) {
-        out.append(',');
+    if (written == null) {
+      try {
+        json.close(); // refuses an unclosed document
+      } catch (IOException e) {
+        throw new IllegalStateException("unclosed object or array: " + e.getMessage(), e);
       }
-      hasItems.pop();
-      hasItems.push(true);
-      newline();
+      written = out + "\n";
     }
-  }
-
-  private void newline() {
-    out.append('\n');
-    out.append("  ".repeat(hasItems.size()));
-  }
-
-  private void string(String value) {
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
+    return written;
   }
 }
