@@ -39,6 +39,7 @@ import io.raftlimiter.server.config.SubjectPatterns;
 import io.raftlimiter.server.control.FoundingCheck;
 import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
+import io.raftlimiter.server.control.LeadershipHandover;
 import io.raftlimiter.server.control.MetadataClient;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
@@ -113,6 +114,8 @@ public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
 
   private final NodeConfig config;
+  /** Set when {@link #close} starts: the node reports not ready from then on. */
+  private volatile boolean stopping;
   private final NodeMetrics metrics;
   private final RaftServer raftServer;
   private final DataGroups groups;
@@ -367,7 +370,8 @@ public final class RaftNode implements AutoCloseable {
 
   /** Whether this node serves: its groups have leaders, and the metadata is loaded. */
   public Readiness readiness() {
-    return Readiness.of(status());
+    return stopping ? new Readiness(false, List.of("the node is stopping"))
+        : Readiness.of(status());
   }
 
   /** The port of the HTTP listener, or -1 when there is none. */
@@ -505,9 +509,48 @@ public final class RaftNode implements AutoCloseable {
     return report.status();
   }
 
+  /**
+   * Stops the node at once, without the grace period or the hand-over of {@link #close}: its
+   * peers learn of it by silence and elect new leaders, as after a crash, though what it owed
+   * its groups (EVENTUAL hits, leases) is settled first. For tests of failover.
+   */
+  public void closeAbruptly() {
+    LOG.info("node {} stopping at once", config.nodeId());
+    closeQuietly();
+  }
+
+  /**
+   * Stops the node without a blip for its callers: it reports not ready at once (gRPC health,
+   * {@code /readyz}) and goes on serving for {@code node.shutdown-grace-ms}, so that load
+   * balancers move away; then it stops moving replicas and leaders, hands the leadership of
+   * each group it leads to a follower that keeps up ({@link LeadershipHandover}), lets the calls
+   * in flight finish, and closes.
+   */
   @Override
   public void close() {
     LOG.info("node {} stopping", config.nodeId());
+    stopping = true;
+    if (healthTimer != null) {
+      health.setStatus("", HealthCheckResponse.ServingStatus.NOT_SERVING);
+      health.setStatus(RateLimiterGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.NOT_SERVING);
+    }
+    int graceMillis = config.get(NodeConfigKeys.SHUTDOWN_GRACE_MS);
+    if (graceMillis > 0) {
+      try {
+        Thread.sleep(graceMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (balancer != null) {
+      balancer.close(); // no leadership handed back to this node while it stops
+    }
+    if (controller != null) {
+      controller.close();
+    }
+    int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
+    LeadershipHandover.handOver(raftServer, electionMin,
+        2L * config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS));
     closeQuietly();
   }
 
@@ -579,6 +622,14 @@ public final class RaftNode implements AutoCloseable {
     }
     if (grpcServer != null) {
       grpcServer.shutdown();
+      if (stopping) { // the calls in flight finish while the groups still run
+        try {
+          grpcServer.awaitTermination(config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS),
+              TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
     // while the groups still run: charge the EVENTUAL hits owed, give leased tokens back
     if (eventual != null) {

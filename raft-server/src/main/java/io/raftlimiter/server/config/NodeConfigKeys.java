@@ -186,6 +186,11 @@ public final class NodeConfigKeys {
       10, 3_600_000, "how long a lease may go unused before its tokens go back to the bucket");
 
   // Request path.
+  public static final ConfigKey<Integer> SHUTDOWN_GRACE_MS = ConfigKey.intKey(
+      "node.shutdown-grace-ms", 1_000, 0, 600_000,
+      "on SIGTERM, how long the node reports not ready (gRPC health, /readyz) while it still "
+          + "serves, so that load balancers stop sending to it, before it hands its groups' "
+          + "leadership over and stops");
   public static final ConfigKey<Integer> REQUEST_TIMEOUT_MS = ConfigKey.intKey(
       "request.timeout-ms", 3_000, 100, 600_000,
       "how long a decision may wait for its group to commit before UNAVAILABLE");
@@ -233,7 +238,7 @@ public final class NodeConfigKeys {
       ALLOW_INSECURE, ADMIN_TOKEN_FILE,
       TLS_CERT_FILE, TLS_KEY_FILE, TLS_CA_FILE, CLIENT_AUTH, ADMIN_SUBJECTS, NODE_SUBJECTS,
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
-      ENVOY_CONSISTENCY,
+      ENVOY_CONSISTENCY, SHUTDOWN_GRACE_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       EVENTUAL_MAX_VIEW_BYTES,

@@ -133,11 +133,14 @@ public final class LocalCluster implements AutoCloseable {
    * settings (which win): they listen on 127.0.0.1 only, so they may run without TLS
    * ({@code security.allow-insecure}); and their callers (tests, the benchmark) carry each key's
    * limit in their requests as part of the scenario, so a carried limit wins
-   * ({@code limit.request-override=allow}). The demo carries none.
+   * ({@code limit.request-override=allow}). The demo carries none. Nobody balances load over
+   * them, so a stopping node does not wait for load balancers to move away
+   * ({@code node.shutdown-grace-ms=0}); it still hands its leaderships over.
    */
   private static void harnessDefaults(NodeConfig.Builder builder) {
     builder.set(NodeConfigKeys.ALLOW_INSECURE, "true")
-        .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE, RequestLimitPolicy.ALLOW);
+        .set(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE, RequestLimitPolicy.ALLOW)
+        .set(NodeConfigKeys.SHUTDOWN_GRACE_MS, 0);
   }
 
   /**
@@ -248,6 +251,17 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Stops a node abruptly (its peers learn of it by silence). */
   public void stop(int index) {
+    RaftNode node = nodes.get(index).getAndSet(null);
+    if (node != null) {
+      node.closeAbruptly();
+    }
+  }
+
+  /**
+   * Stops a node as SIGTERM does: it reports not ready, hands its leaderships to followers that
+   * keep up, lets its calls finish, and closes ({@link RaftNode#close}).
+   */
+  public void stopGracefully(int index) {
     RaftNode node = nodes.get(index).getAndSet(null);
     if (node != null) {
       node.close();

@@ -1,0 +1,99 @@
+package io.raftlimiter.server.control;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.server.RaftServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Before a node stops, hands the leadership of every group it leads (data groups and the
+ * metadata group) to a follower that is keeping up, so that the group goes on without waiting
+ * an election timeout for the missing leader to be noticed. Ratis moves leadership only once the
+ * heir's log has caught up, so nothing committed is lost; a group whose followers are all
+ * silent, or whose transfer times out, is left to elect a leader the usual way.
+ */
+public final class LeadershipHandover {
+  private static final Logger LOG = LoggerFactory.getLogger(LeadershipHandover.class);
+  private static final AtomicLong CALL_IDS = new AtomicLong();
+
+  private LeadershipHandover() {}
+
+  /**
+   * The followers to try as heirs, best first: those heard from within {@code freshMillis}, the
+   * most recently heard from first (ties by id, so the choice is the same for the same view).
+   *
+   * @param lastHeardMillis how long ago each follower last answered the leader
+   */
+  static List<String> heirs(Map<String, Long> lastHeardMillis, long freshMillis) {
+    List<String> heirs = new ArrayList<>();
+    lastHeardMillis.forEach((peer, elapsed) -> {
+      if (elapsed < freshMillis) {
+        heirs.add(peer);
+      }
+    });
+    heirs.sort(Comparator.<String>comparingLong(lastHeardMillis::get)
+        .thenComparing(Comparator.naturalOrder()));
+    return heirs;
+  }
+
+  /**
+   * Hands over every group {@code server} leads, one after the other. Never throws.
+   *
+   * @return the groups handed over
+   */
+  public static int handOver(RaftServer server, long freshMillis, long timeoutMillis) {
+    int handed = 0;
+    for (RaftGroupId group : server.getGroupIds()) {
+      try {
+        RaftServer.Division division = server.getDivision(group);
+        if (!division.getInfo().isLeader()) {
+          continue;
+        }
+        for (String heir : heirs(lastHeard(division.getInfo().getRoleInfoProto()), freshMillis)) {
+          RaftClientReply reply = server.transferLeadershipAsync(new TransferLeadershipRequest(
+                  ClientId.randomId(), server.getId(), group, CALL_IDS.incrementAndGet(),
+                  RaftPeerId.valueOf(heir), timeoutMillis))
+              .get(timeoutMillis + 1_000, TimeUnit.MILLISECONDS);
+          if (reply.isSuccess()) {
+            LOG.info("{}: leadership of {} handed to {} before stopping", server.getId(), group,
+                heir);
+            handed++;
+            break;
+          }
+          LOG.info("{}: {} did not take the leadership of {}: {}", server.getId(), heir, group,
+              reply.getException());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return handed;
+      } catch (Exception e) { // a group that cannot be handed over elects a leader as usual
+        LOG.warn("{}: leadership of {} not handed over: {}", server.getId(), group,
+            e.toString());
+      }
+    }
+    return handed;
+  }
+
+  private static Map<String, Long> lastHeard(RoleInfoProto role) {
+    Map<String, Long> heard = new HashMap<>();
+    if (role.hasLeaderInfo()) {
+      for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
+        heard.put(follower.getId().getId().toStringUtf8(), follower.getLastRpcElapsedTimeMs());
+      }
+    }
+    return heard;
+  }
+}
