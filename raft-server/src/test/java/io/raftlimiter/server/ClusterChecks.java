@@ -19,6 +19,17 @@ final class ClusterChecks {
 
   private ClusterChecks() {}
 
+  /** Polls {@code condition} for up to 90 s; a failure says {@code what} was awaited. */
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(AWAIT_SECONDS);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("not within " + AWAIT_SECONDS + " s: " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
   /** Polls {@code condition} for up to 90 s; a failure dumps every node's state. */
   static void await(LocalCluster cluster, String what, BooleanSupplier condition)
       throws InterruptedException {

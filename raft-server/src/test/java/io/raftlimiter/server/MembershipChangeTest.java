@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import static io.raftlimiter.server.ClusterChecks.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -28,7 +29,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -140,24 +140,6 @@ class MembershipChangeTest {
       }
     }
     return Set.copyOf(hosted).equals(Set.copyOf(wanted));
-  }
-
-  private static void await(LocalCluster cluster, String what, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        StringBuilder state = new StringBuilder();
-        for (int i = 0; i < cluster.size(); i++) {
-          if (cluster.isRunning(i)) {
-            state.append("\n  ").append(cluster.node(i).id()).append(' ')
-                .append(cluster.node(i).metadata().membership());
-          }
-        }
-        fail("not within 90 s: " + what + state);
-      }
-      Thread.sleep(200);
-    }
   }
 
   private static AcquireRequest acquire(String key) {

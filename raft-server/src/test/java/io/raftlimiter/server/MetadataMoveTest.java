@@ -1,8 +1,7 @@
 package io.raftlimiter.server;
 
+import static io.raftlimiter.server.ClusterChecks.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -19,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -95,23 +93,5 @@ class MetadataMoveTest {
       }
     }
     return true;
-  }
-
-  private static void await(LocalCluster cluster, String what, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        StringBuilder state = new StringBuilder();
-        for (int i = 0; i < cluster.size(); i++) {
-          if (cluster.isRunning(i)) {
-            state.append('\n').append(cluster.node(i).status());
-          }
-        }
-        fail("timed out waiting until " + what + state);
-      }
-      Thread.sleep(100);
-    }
-    assertTrue(condition.getAsBoolean());
   }
 }

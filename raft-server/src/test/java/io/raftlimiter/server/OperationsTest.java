@@ -1,5 +1,6 @@
 package io.raftlimiter.server;
 
+import static io.raftlimiter.server.ClusterChecks.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +25,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
@@ -53,9 +53,9 @@ class OperationsTest {
       RaftNode survivor = cluster.node(0);
       String base = "http://127.0.0.1:" + survivor.httpPort();
       assertEquals(200, get(base + "/healthz").statusCode());
-      await(() -> get(base + "/readyz").statusCode() == 200, "n1 never became ready");
+      await("n1 never became ready", () -> get(base + "/readyz").statusCode() == 200);
       // gRPC health follows readiness on the node's health timer, up to a second behind /readyz.
-      await(() -> health(survivor) == ServingStatus.SERVING, "gRPC health never SERVING");
+      await("gRPC health never SERVING", () -> health(survivor) == ServingStatus.SERVING);
       javax.management.MBeanServer beans =
           java.lang.management.ManagementFactory.getPlatformMBeanServer();
       assertTrue(beans.isRegistered(new javax.management.ObjectName(
@@ -132,11 +132,11 @@ class OperationsTest {
       // Two of three nodes gone: n1's group has no quorum, so no leader, and n1 is not ready.
       cluster.stop(1);
       cluster.stop(2);
-      await(() -> get(base + "/readyz").statusCode() == 503, "n1 stayed ready without quorum");
+      await("n1 stayed ready without quorum", () -> get(base + "/readyz").statusCode() == 503);
       String reasons = get(base + "/readyz").body();
       assertTrue(reasons.contains("\"ready\":false") && reasons.contains("group 0 has no leader"),
           reasons);
-      await(() -> health(survivor) == ServingStatus.NOT_SERVING, "gRPC health stayed SERVING");
+      await("gRPC health stayed SERVING", () -> health(survivor) == ServingStatus.NOT_SERVING);
       assertEquals(0, value(get(base + "/metrics").body(), "raftlimiter_ready"));
       assertEquals(200, get(base + "/healthz").statusCode(), "the process still answers");
       assertEquals(404, get(base + "/nothing-here").statusCode());
@@ -185,17 +185,6 @@ class OperationsTest {
           .build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError("GET " + url + ": " + e, e);
-    }
-  }
-
-  private static void await(BooleanSupplier condition, String failure)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(failure);
-      }
-      Thread.sleep(200);
     }
   }
 }
