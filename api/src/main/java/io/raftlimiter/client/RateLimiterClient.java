@@ -374,7 +374,7 @@ public final class RateLimiterClient implements AutoCloseable {
           if (leaders != null) {
             leaders.refresh(); // the leader we were told of may be down
           }
-          next = leader != null ? index : index + 1;
+          next = otherThan(address, leader != null ? index : index + 1);
           retryAt = null;
           if (!roundRobin) {
             preferred.compareAndSet(index, next % endpoints.size());
@@ -400,6 +400,20 @@ public final class RateLimiterClient implements AutoCloseable {
         result.complete(value);
       }
     });
+  }
+
+  /**
+   * The first endpoint from {@code from} on (in turn) that is not {@code failed}: a call that
+   * failed at a group's leader moves to another node, not to the same one listed again.
+   */
+  private int otherThan(String failed, int from) {
+    for (int i = 0; i < endpoints.size(); i++) {
+      int candidate = from + i;
+      if (!endpoints.get(Math.floorMod(candidate, endpoints.size())).equals(failed)) {
+        return candidate;
+      }
+    }
+    return from; // only that node is known
   }
 
   /** The wait a shedding node asked for ({@code retry-after-millis}), or -1 when none. */

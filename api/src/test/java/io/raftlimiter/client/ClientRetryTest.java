@@ -15,7 +15,9 @@ import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
+import io.raftlimiter.api.v1.GetRoutesRequest;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
+import io.raftlimiter.api.v1.Routes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -171,6 +173,48 @@ class ClientRetryTest {
         .deadline(Duration.ofSeconds(5)).build()) {
       assertThrows(StatusRuntimeException.class, () -> client.acquire("k"));
       assertEquals(4, attempts.get(), "one more than the nodes, within the default budget");
+    }
+  }
+
+  /**
+   * A call that fails at its group's leader moves to another node. It used to move to the
+   * endpoint whose turn it was, which could be that same leader again: with no retry budget
+   * left, the call then failed although another node would have decided it.
+   */
+  @Test
+  void aCallThatFailsAtTheLeaderMovesToAnotherNode() throws Exception {
+    String[] self = new String[1];
+    RateLimiterGrpc.RateLimiterImplBase down = new RateLimiterGrpc.RateLimiterImplBase() {
+      @Override
+      public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
+        observer.onError(Status.UNAVAILABLE.withDescription("stopping").asRuntimeException());
+      }
+
+      @Override
+      public void getRoutes(GetRoutesRequest request, StreamObserver<Routes> observer) {
+        observer.onNext(Routes.newBuilder().setGroups(1).addLeaderAddresses(self[0]).build());
+        observer.onCompleted();
+      }
+    };
+    self[0] = node(down);
+    String up = node(new RateLimiterGrpc.RateLimiterImplBase() {
+      @Override
+      public void acquire(AcquireRequest request, StreamObserver<AcquireResponse> observer) {
+        observer.onNext(AcquireResponse.newBuilder().setAllowed(true).build());
+        observer.onCompleted();
+      }
+    });
+    try (RateLimiterClient client = RateLimiterClient.newBuilder()
+        .endpoints(List.of(self[0], up)).retryBudget(0, 0)
+        .deadline(Duration.ofSeconds(5)).build()) {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!client.hasLeaderView() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(client.hasLeaderView(), "the client fetched the routes");
+      for (int i = 0; i < 4; i++) {
+        assertTrue(client.acquire("k" + i).getAllowed(), "call " + i);
+      }
     }
   }
 }
