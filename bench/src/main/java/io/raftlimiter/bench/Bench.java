@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -154,8 +155,10 @@ public final class Bench implements Callable<Integer> {
   Path rlctl;
 
   @Option(names = "--node-jvm-opts",
-      description = "JVM options of each node process (default: rlctl's, -Xmx1g -XX:+UseParallelGC).")
-  String nodeJvmOptions;
+      description = "JVM options of each node process (default: rlctl's). Repeat it to compare "
+          + "option sets (e.g. garbage collectors): the modes run on one fresh cluster per set, "
+          + "in turn, and each row names its set.")
+  List<String> nodeJvmOptions = new ArrayList<>();
 
   @Option(names = "--nodes", defaultValue = "3", description = "Cluster size.")
   int nodes;
@@ -254,7 +257,9 @@ public final class Bench implements Callable<Integer> {
   private static String describe(BenchPlan plan) {
     return switch (plan.cluster()) {
       case PROCESS -> String.format(Locale.ROOT, "%d node processes (rlctl cluster up) on "
-          + "loopback, group(s) %s, load from the bench's JVM", plan.nodes(), plan.groupCounts());
+          + "loopback, group(s) %s, node JVM options %s, load from the bench's JVM",
+          plan.nodes(), plan.groupCounts(), plan.nodeJvmOptions().stream()
+              .map(o -> o == null ? "rlctl's default" : "'" + o + "'").toList());
       case EMBEDDED -> String.format(Locale.ROOT, "embedded %d-node cluster in this JVM on "
           + "loopback, group(s) %s", plan.nodes(), plan.groupCounts());
       case EXISTING -> "cluster at " + plan.endpoints();
@@ -327,6 +332,9 @@ public final class Bench implements Callable<Integer> {
     require(nodes >= 1 && nodes <= 9, "--nodes must be 1 to 9");
     require(groupCounts.stream().allMatch(g -> g >= 1 && g <= 1024),
         "--groups values must be 1 to 1024");
+    require(nodeJvmOptions.isEmpty() || clusterKind == ClusterKind.PROCESS,
+        "--node-jvm-opts needs node processes (--cluster process)");
+    require(nodeJvmOptions.stream().noneMatch(String::isBlank), "--node-jvm-opts: empty value");
     require(redisConnections >= 1 && redisConnections <= 64, "--redis-connections must be 1 to 64");
     require(deadlineMillis >= 1, "--deadline-ms must be positive");
     require(killAt < 0 || killAt < seconds, "--kill-at must be within --seconds");
@@ -353,7 +361,8 @@ public final class Bench implements Callable<Integer> {
         warmupSeconds, warmupTolerancePercent / 100);
     return new BenchPlan(workload, parsedModes, clientKinds, redisRows, redisBinary,
         redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
-        limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript, nodeJvmOptions, nodes,
+        limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript,
+        nodeJvmOptions.isEmpty() ? Collections.singletonList(null) : List.copyOf(nodeJvmOptions), nodes,
         groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
         seed != null ? seed : ThreadLocalRandom.current().nextLong(),
         ping && !parsedModes.isEmpty() && batch == 1);

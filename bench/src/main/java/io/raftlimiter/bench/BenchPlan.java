@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A validated benchmark run: the workload, the raftlimiter modes, client kinds and Redis rows
@@ -17,7 +19,8 @@ import java.util.Map;
  *
  * @param cluster node processes started with rlctl, an embedded cluster, or an existing one
  * @param rlctl {@code scripts/rlctl}, for process clusters
- * @param nodeJvmOptions JVM options of each node process, or null for rlctl's default
+ * @param nodeJvmOptions JVM option sets of the node processes, one cluster per set, in turn; a
+ *     null set is rlctl's default
  * @param endpoints an existing cluster's nodes, or empty
  * @param groupCounts data groups of the started cluster; one cluster per value, in turn
  * @param warmupSeconds the embedded cluster's fixed warm-up (shared out over the targets)
@@ -32,11 +35,32 @@ record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> cl
     List<RedisBaseline> redis, String redisBinary, int redisConnections,
     double seconds, double warmupSeconds, SettleRule settle, double modeWarmupSeconds, int runs,
     long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
-    Path rlctl, String nodeJvmOptions, int nodes, List<Integer> groupCounts,
+    Path rlctl, List<String> nodeJvmOptions, int nodes, List<Integer> groupCounts,
     Map<String, String> settings, List<String> endpoints, double killAtSeconds,
     Duration callDeadline, long seed, boolean ping) {
 
+  private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use(\\w+)GC\\b");
+
   static String modeName(Consistency mode) {
     return mode.name().replace("CONSISTENCY_", "");
+  }
+
+  /**
+   * A short name for a set of node JVM options, for row names: the collector it chooses (the
+   * last {@code -XX:+Use...GC}, as the JVM reads them), else its place among the sets.
+   *
+   * @param options the set, or null for rlctl's default
+   * @param index its place among the sets, from 0
+   */
+  static String jvmLabel(String options, int index) {
+    if (options == null) {
+      return "default-jvm";
+    }
+    Matcher matcher = COLLECTOR.matcher(options);
+    String collector = null;
+    while (matcher.find()) {
+      collector = matcher.group(1);
+    }
+    return collector != null ? collector + "GC" : "jvm" + (index + 1);
   }
 }

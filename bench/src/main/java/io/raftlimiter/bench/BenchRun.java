@@ -74,9 +74,11 @@ final class BenchRun {
       if (plan.cluster() == ClusterKind.EXISTING) {
         rows.addAll(existing());
       } else {
-        for (int groups : plan.groupCounts()) {
-          rows.addAll(plan.cluster() == ClusterKind.PROCESS ? processes(groups)
-              : embedded(groups));
+        for (String jvmOptions : plan.nodeJvmOptions()) {
+          for (int groups : plan.groupCounts()) {
+            rows.addAll(plan.cluster() == ClusterKind.PROCESS ? processes(groups, jvmOptions)
+                : embedded(groups));
+          }
         }
       }
     }
@@ -86,16 +88,18 @@ final class BenchRun {
     return rows;
   }
 
-  private List<PhaseResult> processes(int groups) throws Exception {
+  private List<PhaseResult> processes(int groups, String jvmOptions) throws Exception {
     ClusterSpec spec = new ClusterSpec(plan.nodes(), groups, plan.capacity(),
-        plan.refillPerSecond(), plan.settings(), plan.nodeJvmOptions(), false);
-    log.printf("starting %d node processes, %d group(s): %s cluster up...%n", plan.nodes(), groups,
+        plan.refillPerSecond(), plan.settings(), jvmOptions, false);
+    log.printf("starting %d node processes, %d group(s), JVM options %s: %s cluster up...%n",
+        plan.nodes(), groups, jvmOptions == null ? "rlctl's default" : "'" + jvmOptions + "'",
         plan.rlctl());
     try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(plan.rlctl()), spec, log)) {
       log.printf("node processes: %s%n", cluster.nodes());
       ResourceProbe nodes = ResourceProbe.processes(cluster.pids(),
           plan.nodes() + " node processes, pids " + cluster.pids());
-      return modes(null, cluster.endpoints(), groups, nodes, loadGenerator());
+      return modes(null, cluster.endpoints(), groups, rowSuffix(groups, jvmOptions), nodes,
+          loadGenerator());
     }
   }
 
@@ -110,7 +114,7 @@ final class BenchRun {
       cluster.awaitLeaders(Duration.ofSeconds(60));
       log.printf("embedded cluster: %d nodes, %d group(s), %s%n", plan.nodes(), groups,
           cluster.endpoints());
-      return modes(cluster, cluster.endpoints(), groups,
+      return modes(cluster, cluster.endpoints(), groups, rowSuffix(groups, null),
           ResourceProbe.thisJvm("this JVM: " + plan.nodes() + " nodes and the load generator"),
           null);
     }
@@ -118,7 +122,7 @@ final class BenchRun {
 
   private List<PhaseResult> existing() throws Exception {
     log.printf("existing cluster: %s%n", plan.endpoints());
-    return modes(null, plan.endpoints(), 0, null, loadGenerator());
+    return modes(null, plan.endpoints(), 0, "", null, loadGenerator());
   }
 
   private static ResourceProbe loadGenerator() {
@@ -133,12 +137,10 @@ final class BenchRun {
    * @param generator the load generator's process when apart from the nodes, else null
    */
   private List<PhaseResult> modes(LocalCluster cluster, List<String> endpoints, int groups,
-      ResourceProbe serving, ResourceProbe generator) throws Exception {
+      String suffix, ResourceProbe serving, ResourceProbe generator) throws Exception {
     List<PhaseResult> rows = new ArrayList<>();
     Limit limit = plan.limitInRequest() ? Limit.newBuilder().setCapacity(plan.capacity())
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
-    String suffix = plan.groupCounts().size() > 1 && plan.cluster() != ClusterKind.EXISTING
-        ? " g" + groups : "";
     try (Clients clients = new Clients(endpoints, limit, plan.callDeadline())) {
       RaftEntryCounter entries = clients.raftEntries();
       List<Planned> planned = new ArrayList<>();
@@ -153,7 +155,7 @@ final class BenchRun {
         planned.add(new Planned("PING", ClientKind.PLAIN,
             new SettlingWarmup.Labelled("ping" + suffix, clients.ping())));
       }
-      warmUp(clusterLabel(groups), planned.stream().map(Planned::target).toList());
+      warmUp(clusterLabel(groups) + suffix, planned.stream().map(Planned::target).toList());
       for (Planned p : planned) {
         String name = p.target().label();
         runner.warmUp(name, p.target().target(), plan.modeWarmupSeconds());
@@ -164,6 +166,14 @@ final class BenchRun {
       }
     }
     return rows;
+  }
+
+  /** What tells this cluster's rows apart from the other clusters' of the run, if any. */
+  private String rowSuffix(int groups, String jvmOptions) {
+    String suffix = plan.groupCounts().size() > 1 ? " g" + groups : "";
+    return plan.nodeJvmOptions().size() > 1
+        ? suffix + " " + BenchPlan.jvmLabel(jvmOptions, plan.nodeJvmOptions().indexOf(jvmOptions))
+        : suffix;
   }
 
   private String clusterLabel(int groups) {

@@ -10,8 +10,10 @@ import io.raftlimiter.bench.redis.RedisServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,7 +90,7 @@ class BenchSmokeTest {
    * rather than building it from inside a test.
    */
   @Test
-  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  @Timeout(value = 180, unit = TimeUnit.SECONDS)
   void runsNodeProcessesStartedWithRlctl() throws Exception {
     Path root = Path.of("").toAbsolutePath().getParent();
     Path rlctl = root.resolve("scripts/rlctl");
@@ -97,13 +99,16 @@ class BenchSmokeTest {
     assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "needs Linux's /proc");
     int exit = Bench.commandLine().execute("--cluster", "process", "--rlctl", rlctl.toString(),
         "--node-jvm-opts", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
+        "--node-jvm-opts", "-Xmx256m -XX:+UseParallelGC -XX:TieredStopAtLevel=1",
         "--modes", "STRONG", "--clients", "plain,java", "--redis", "none", "--seconds", "2",
         "--warmup", "4", "--warmup-min", "2", "--warmup-window", "1", "--mode-warmup", "0",
         "--keys", "2000", "--concurrency", "16", "--seed", "1", "--out", out.toString());
     assertEquals(0, exit);
 
     String json = Files.readString(out.resolve("result.json"));
-    for (String name : List.of("STRONG plain", "STRONG java")) {
+    // One cluster per option set, its rows named by the set's collector.
+    for (String name : List.of("STRONG plain SerialGC", "STRONG java SerialGC",
+        "STRONG plain ParallelGC", "STRONG java ParallelGC")) {
       String row = row(json, name);
       assertTrue(number(row, "decisions") > 0, name + " decided nothing: " + row);
       assertEquals(0, number(row, "errors"), name + " had errors: " + row);
@@ -116,11 +121,21 @@ class BenchSmokeTest {
     assertTrue(Files.readString(out.resolve("summary.md")).contains("Warm-up: 1 group "));
 
     Matcher pids = Pattern.compile("pids \\[([0-9, ]+)\\]").matcher(json);
-    assertTrue(pids.find(), "no node pids in " + json);
+    Set<String> clusters = new HashSet<>();
+    while (pids.find()) {
+      clusters.add(pids.group(1));
+    }
+    assertEquals(2, clusters.size(), "not two clusters' node pids in " + json);
+    for (String cluster : clusters) {
+      assertNoneOutlivedTheBench(cluster);
+    }
+  }
+
+  private static void assertNoneOutlivedTheBench(String pids) throws InterruptedException {
     // An exited node stays a zombie until its parent (init here) reaps it, which the JDK
     // counts as alive: a leak is a node still there after that.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    for (String pid : pids.group(1).split(",\\s*")) {
+    for (String pid : pids.split(",\\s*")) {
       Optional<ProcessHandle> node = ProcessHandle.of(Long.parseLong(pid));
       while (node.isPresent() && node.get().isAlive() && System.nanoTime() < deadline) {
         Thread.sleep(50);
@@ -142,7 +157,9 @@ class BenchSmokeTest {
         new String[] {"--runs", "0"}, new String[] {"--kill-at", "1", "--cluster", "process"},
         new String[] {"--warmup", "10", "--warmup-min", "20"},
         new String[] {"--warmup-tolerance", "0"},
-        new String[] {"--rlctl", "/no/such/rlctl", "--cluster", "process"})) {
+        new String[] {"--rlctl", "/no/such/rlctl", "--cluster", "process"},
+        new String[] {"--cluster", "embedded", "--node-jvm-opts", "-Xmx1g"},
+        new String[] {"--node-jvm-opts", " "})) {
       CommandLine cli = Bench.commandLine();
       cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
       assertEquals(2, cli.execute(args), String.join(" ", args));
