@@ -8,8 +8,14 @@ import io.raftlimiter.api.admin.v1.LimitRules;
 import io.raftlimiter.api.admin.v1.ListLimitsRequest;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.RemoveLimitRequest;
+import io.raftlimiter.api.admin.v1.ReplaceLimitsRequest;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
+import io.raftlimiter.meta.RuleDiff;
+import io.raftlimiter.server.api.InvalidRequestException;
+import io.raftlimiter.server.api.RuleSets;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -21,12 +27,12 @@ import picocli.CommandLine.Parameters;
 
 /** The cluster's limit rules by key prefix, kept in its metadata group. */
 @Command(name = "limits", mixinStandardHelpOptions = true,
-    header = "Set, list and remove limit rules by key prefix.",
+    header = "Set, list, remove, export and apply limit rules by key prefix.",
     description = {"Limit rules by key prefix: a key without a limit in its request runs under the",
         "longest matching prefix's rule; the empty prefix '' is the cluster default.",
         "Exit code 0: done; 1: refused (e.g. no such rule); 2: invalid; 3: cluster unavailable."},
     subcommands = {LimitsCommand.Set.class, LimitsCommand.ListRules.class,
-        LimitsCommand.Remove.class})
+        LimitsCommand.Remove.class, LimitsCommand.Export.class, LimitsCommand.Apply.class})
 final class LimitsCommand {
 
   /** Which nodes to ask ({@link ClusterTarget}), and how. */
@@ -37,7 +43,7 @@ final class LimitsCommand {
     long timeoutMillis;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table",
-        description = "table (default) or json (the rules as the admin API returns them).")
+        description = "table (default) or json (as the admin API answers).")
     String output;
 
     List<String> addresses() {
@@ -48,26 +54,42 @@ final class LimitsCommand {
       }
     }
 
-    /** Sends the call to each node in turn until one answers other than UNAVAILABLE. */
+    /** Sends the call to each node in turn and prints the rules the first answer holds. */
     int call(Function<NodeAdminGrpc.NodeAdminBlockingStub, LimitRules> rpc) {
-      if (timeoutMillis <= 0) {
-        throw new UsageException("--timeout-ms must be > 0, got " + timeoutMillis);
+      checkOutput();
+      try {
+        LimitRules rules = ask(rpc);
+        if (output.equals("json")) {
+          System.out.println(Json.of(rules));
+        } else {
+          print(rules);
+        }
+        return 0;
+      } catch (CallFailed e) {
+        return e.exitCode;
       }
+    }
+
+    void checkOutput() {
       if (!output.equals("table") && !output.equals("json")) {
         throw new UsageException("--output must be table or json, got " + output);
+      }
+    }
+
+    /**
+     * Sends the call to each node in turn until one answers other than UNAVAILABLE; a failure
+     * is printed and thrown as {@link CallFailed} with the exit code it means.
+     */
+    <T> T ask(Function<NodeAdminGrpc.NodeAdminBlockingStub, T> rpc) {
+      if (timeoutMillis <= 0) {
+        throw new UsageException("--timeout-ms must be > 0, got " + timeoutMillis);
       }
       StatusRuntimeException last = null;
       for (String address : addresses()) {
         ManagedChannel channel = cluster.channel(address);
         try {
-          LimitRules rules = rpc.apply(cluster.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
+          return rpc.apply(cluster.asAdmin(NodeAdminGrpc.newBlockingStub(channel))
               .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS));
-          if (output.equals("json")) {
-            System.out.println(Json.of(rules));
-          } else {
-            print(rules);
-          }
-          return 0;
         } catch (StatusRuntimeException e) {
           last = e;
           if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
@@ -80,12 +102,23 @@ final class LimitsCommand {
       String description = last.getStatus().getDescription();
       System.err.println("rlctl: " + last.getStatus().getCode()
           + (description == null ? "" : ": " + description));
-      return switch (last.getStatus().getCode()) {
+      throw new CallFailed(switch (last.getStatus().getCode()) {
         case INVALID_ARGUMENT -> Rlctl.EXIT_USAGE;
         case NOT_FOUND, FAILED_PRECONDITION, UNAUTHENTICATED, PERMISSION_DENIED ->
             Rlctl.EXIT_FAILURE;
         default -> Rlctl.EXIT_UNAVAILABLE;
-      };
+      });
+    }
+
+    /** A call no node answered with success, already reported; the exit code it means. */
+    static final class CallFailed extends RuntimeException {
+      private static final long serialVersionUID = 1L;
+      final int exitCode;
+
+      CallFailed(int exitCode) {
+        super(null, null, false, false);
+        this.exitCode = exitCode;
+      }
     }
 
     private static void print(LimitRules rules) {
@@ -151,6 +184,95 @@ final class LimitsCommand {
     public Integer call() {
       RemoveLimitRequest request = RemoveLimitRequest.newBuilder().setPrefix(prefix).build();
       return target.call(admin -> admin.removeLimit(request));
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = {"Write the rules as YAML, to FILE or standard output.",
+          "Keep the file under review; 'rlctl limits apply -f FILE' makes it the rules again."})
+  static final class Export implements Callable<Integer> {
+    @Option(names = {"-f", "--file"}, paramLabel = "FILE",
+        description = "Write here instead of standard output (replaced if it exists).")
+    Path file;
+
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      LimitRules rules;
+      try {
+        rules = target.ask(admin -> admin.listLimits(ListLimitsRequest.getDefaultInstance()));
+      } catch (Target.CallFailed e) {
+        return e.exitCode;
+      }
+      String yaml = RuleFile.render(rules);
+      if (file == null) {
+        System.out.print(yaml);
+        return 0;
+      }
+      try {
+        Files.writeString(file, yaml);
+      } catch (IOException e) {
+        System.err.println("rlctl: cannot write " + file + ": " + e.getMessage());
+        return Rlctl.EXIT_FAILURE;
+      }
+      System.out.printf("%d rule(s) written to %s%n", rules.getRulesCount(), file);
+      return 0;
+    }
+  }
+
+  @Command(name = "apply", mixinStandardHelpOptions = true,
+      description = {"Make the cluster's rules exactly those of FILE, in one step.",
+          "FILE is YAML as 'limits export' writes it; rules not in it are removed. The change",
+          "is shown first; it is refused, changing nothing, if the rules changed since read."})
+  static final class Apply implements Callable<Integer> {
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+        description = "The rules file.")
+    Path file;
+
+    @Option(names = "--dry-run", description = "Show the change; change nothing.")
+    boolean dryRun;
+
+    @Mixin Target target;
+
+    @Override
+    public Integer call() {
+      io.raftlimiter.meta.LimitRules wanted;
+      List<LimitRule> parsed;
+      try {
+        parsed = RuleFile.parse(Files.readString(file));
+        wanted = RuleSets.fromProto(parsed);
+      } catch (IOException e) {
+        throw new UsageException("cannot read " + file + ": " + e.getMessage());
+      } catch (IllegalArgumentException | InvalidRequestException e) {
+        throw new UsageException(file + ": " + e.getMessage());
+      }
+      try {
+        LimitRules current = target.ask(
+            admin -> admin.listLimits(ListLimitsRequest.getDefaultInstance()));
+        RuleDiff diff = RuleDiff.between(RuleSets.fromProto(current.getRulesList()), wanted);
+        diff.lines().forEach(System.out::println);
+        if (diff.isEmpty()) {
+          System.out.printf("no change: the cluster's rules are those of %s (metadata version "
+              + "%d)%n", file, current.getVersion());
+          return 0;
+        }
+        if (dryRun) {
+          System.out.println("dry run: " + diff + "; nothing changed");
+          return 0;
+        }
+        ReplaceLimitsRequest request = ReplaceLimitsRequest.newBuilder().addAllRules(parsed)
+            .setExpectedDigest(current.getDigest()).build();
+        LimitRules after = target.ask(admin -> admin.replaceLimits(request));
+        System.out.printf("applied: %s; metadata version %d%n", diff, after.getVersion());
+        return 0;
+      } catch (Target.CallFailed e) {
+        return e.exitCode;
+      } catch (InvalidRequestException e) {
+        System.err.println("rlctl: the cluster holds rules this rlctl cannot read: "
+            + e.getMessage());
+        return Rlctl.EXIT_FAILURE;
+      }
     }
   }
 }

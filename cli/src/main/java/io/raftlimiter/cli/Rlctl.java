@@ -21,6 +21,7 @@ import picocli.CommandLine;
         ClusterCommand.class,
         AcquireCommand.class,
         LimitsCommand.class,
+        BucketCommand.class,
         AutoscaleCommand.class,
         CommandLine.HelpCommand.class,
         AutoComplete.GenerateCompletion.class

@@ -18,9 +18,11 @@ import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.api.v1.Routes;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
+import io.raftlimiter.meta.LimitRules;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
 import io.raftlimiter.meta.MetadataStateMachine;
+import io.raftlimiter.server.api.BucketOperations;
 import io.raftlimiter.server.api.Decisions;
 import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.api.HttpJsonApi;
@@ -55,6 +57,7 @@ import io.raftlimiter.server.decide.lease.LeasedDecider;
 import io.raftlimiter.server.envoy.DescriptorConfig;
 import io.raftlimiter.server.envoy.DescriptorConfigException;
 import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
+import io.raftlimiter.server.ops.AuditLog;
 import io.raftlimiter.server.ops.DropwizardCollector;
 import io.raftlimiter.server.ops.OpsHttpServer;
 import io.raftlimiter.server.ops.RatisCollector;
@@ -73,6 +76,7 @@ import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +136,8 @@ public final class RaftNode implements AutoCloseable {
   /** The bucket stores' shared RocksDB cache and memtable budget. */
   private final RocksDbMemory storeMemory;
   private final HealthStatusManager health = notServingYet();
+  /** Every change an operator asked of the cluster through this node. */
+  private final AuditLog audit = new AuditLog(Clock.systemUTC());
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
   private JmxReporter jmx;
@@ -229,7 +235,8 @@ public final class RaftNode implements AutoCloseable {
             new RateLimiterService(decisions, this::routes), new RouteHintInterceptor(), roles),
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
-            new NodeAdminService(this::status, this::view, limitAdmin(), this::drain), roles),
+            new NodeAdminService(this::status, this::view, limitAdmin(), this::drain,
+                new BucketOperations(groups, metadata::rules, defaultLimit), audit), roles),
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
@@ -308,6 +315,8 @@ public final class RaftNode implements AutoCloseable {
         NodeAdminGrpc.getSetLimitMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
         NodeAdminGrpc.getRemoveLimitMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
         NodeAdminGrpc.getDrainMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
+        NodeAdminGrpc.getReplaceLimitsMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
+        NodeAdminGrpc.getResetBucketMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
         ForwarderGrpc.getForwardMethod().getFullMethodName(), CallerRoles.Role.NODE),
         tokenFile == null ? null : new AdminTokenFile(tokenFile),
         SubjectPatterns.parse(config.get(NodeConfigKeys.ADMIN_SUBJECTS)),
@@ -399,6 +408,11 @@ public final class RaftNode implements AutoCloseable {
     return config.self().clientAddress();
   }
 
+  /** The changes operators asked of the cluster through this node. */
+  public AuditLog audit() {
+    return audit;
+  }
+
   public NodeMetrics metrics() {
     return metrics;
   }
@@ -453,6 +467,16 @@ public final class RaftNode implements AutoCloseable {
       @Override
       public CompletableFuture<MetaReply> rules() {
         return metadata.read();
+      }
+
+      @Override
+      public CompletableFuture<MetaReply> replaceRules(LimitRules rules, String expectedDigest) {
+        return metadata.submit(new MetaCommand.ReplaceRules(rules, expectedDigest));
+      }
+
+      @Override
+      public LimitRules current() {
+        return metadata.rules();
       }
     };
   }

@@ -11,17 +11,22 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.raftlimiter.api.admin.v1.DrainRequest;
+import io.raftlimiter.api.admin.v1.GetBucketRequest;
 import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.ListLimitsRequest;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.admin.v1.ReplaceLimitsRequest;
+import io.raftlimiter.api.admin.v1.ResetBucketRequest;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.admin.v1.StatusRequest;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.local.LocalCluster;
+import io.raftlimiter.server.ops.AuditLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -80,6 +85,31 @@ class AdminTokenTest {
         assertRefused(Status.Code.PERMISSION_DENIED,
             () -> as(open, "first-token").setLimit(rule("other:")));
         assertEquals(2, as(open, "second-token").setLimit(rule("other:")).getRulesCount());
+
+        // Limits as code and bucket resets are changes too; a look at a bucket is not.
+        ReplaceLimitsRequest replace = ReplaceLimitsRequest.newBuilder()
+            .addRules(rule("only:").getRule()).build();
+        assertRefused(Status.Code.UNAUTHENTICATED, () -> open.replaceLimits(replace));
+        ResetBucketRequest reset = ResetBucketRequest.newBuilder().setKey("only:k").build();
+        assertRefused(Status.Code.UNAUTHENTICATED, () -> open.resetBucket(reset));
+        assertEquals(5, open.getBucket(GetBucketRequest.newBuilder().setKey("tenant:k").build())
+            .getRemaining());
+        assertEquals(List.of("only:"), as(open, "second-token").replaceLimits(replace)
+            .getRulesList().stream().map(LimitRule::getPrefix).toList());
+        assertEquals(5, as(open, "second-token").resetBucket(reset).getRemaining());
+
+        // Each admitted change is in the audit log, with how its caller proved the role.
+        List<AuditLog.Entry> audit = cluster.node(0).audit().recent();
+        assertEquals(List.of("limits.set", "limits.set", "limits.replace", "bucket.reset"),
+            audit.stream().map(AuditLog.Entry::action).toList());
+        for (AuditLog.Entry entry : audit) {
+          assertTrue(entry.caller().startsWith("admin token from /127.0.0.1:"), entry.caller());
+          assertEquals("ok", entry.outcome());
+        }
+        assertEquals("none", audit.get(0).before());
+        assertEquals("capacity 5, refill 1/s", audit.get(0).after());
+        assertTrue(audit.get(2).after().contains("1 added, 0 changed, 2 removed"),
+            audit.get(2).after());
       } finally {
         channel.shutdownNow();
       }

@@ -177,6 +177,36 @@ public final class TokenBucket {
     return new Outcome(new Decision(true, Math.max(0, after.tokens()), 0), after);
   }
 
+  /**
+   * The bucket as it stands at {@code nowNanos}, under the limit it was last used with, for an
+   * operator's look ({@code rlctl bucket get}): nothing is taken and nothing is stored. The
+   * decision's {@code remaining} is signed (a bucket in debt from EVENTUAL hits is below zero)
+   * and {@code retryAfterMillis} says when a whole token will be there, 0 if one is.
+   *
+   * @param state the stored state, or {@code null} for a bucket never seen (full under
+   *     {@code limit})
+   */
+  public static Decision peek(BucketState state, BucketLimit limit, long nowNanos) {
+    BucketState current = state == null ? BucketState.full(limit, nowNanos)
+        : refill(state, nowNanos);
+    long retryAfterMillis = current.tokensMicros() >= BucketLimit.MICROS_PER_TOKEN ? 0
+        : refusal(current, BucketLimit.MICROS_PER_TOKEN).retryAfterMillis();
+    return new Decision(true, current.tokens(), retryAfterMillis);
+  }
+
+  /**
+   * An operator's reset: the bucket holds its capacity again, less the tokens still out on
+   * lease (those are spent or come back when their term ends, so counting them again would let
+   * LEASED admit past the bucket); any debt is forgiven. Repeating it changes nothing more.
+   */
+  public static Outcome reset(BucketState state, BucketLimit limit, long nowNanos) {
+    BucketState current = current(state, limit, nowNanos);
+    BucketState after = new BucketState(current.limit(),
+        current.limit().capacityMicros() - current.leased().totalMicros(), 0, nowNanos,
+        current.leased());
+    return new Outcome(new Decision(true, Math.max(0, after.tokens()), 0), after);
+  }
+
   private static BucketState current(BucketState state, BucketLimit limit, long nowNanos) {
     return state == null ? BucketState.full(limit, nowNanos) : withLimit(state, limit, nowNanos);
   }

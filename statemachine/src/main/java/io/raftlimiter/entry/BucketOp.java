@@ -36,7 +36,11 @@ public record BucketOp(byte[] key, long permits, BucketLimit limit, OpKind kind,
       throw new IllegalArgumentException(
           "an op id takes at most " + MAX_ID_BYTES + " bytes, got " + id.length);
     }
-    if (kind == OpKind.CHARGE) {
+    if (kind == OpKind.RESET || kind == OpKind.PEEK) {
+      if (permits != 0) {
+        throw new IllegalArgumentException("a " + kind + " takes no permits, got " + permits);
+      }
+    } else if (kind == OpKind.CHARGE) {
       // aggregated hits: may exceed the capacity, may be 0 (a read)
       if (permits < 0 || permits > BucketLimit.MAX_CAPACITY) {
         throw new IllegalArgumentException("a charge must be between 0 and "

@@ -16,7 +16,19 @@ public enum OpKind {
    */
   CHARGE((byte) 2),
   /** Put back {@code permits} unused lease tokens, up to the capacity. */
-  RETURN((byte) 3);
+  RETURN((byte) 3),
+  /**
+   * An operator's reset: the bucket holds its capacity again (less what is out on lease);
+   * {@code permits} is 0. Nodes older than this kind cannot apply it: reset only once every
+   * node runs a version that knows it.
+   */
+  RESET((byte) 4),
+  /**
+   * An operator's look at the bucket: changes nothing, answers its tokens at the entry's time
+   * under the limit it was last used with; {@code permits} is 0. Like {@link #RESET}, only for a
+   * cluster whose every node knows it.
+   */
+  PEEK((byte) 5);
 
   private final byte code;
 

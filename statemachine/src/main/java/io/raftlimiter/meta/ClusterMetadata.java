@@ -24,6 +24,8 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
       new ClusterMetadata(0, null, LimitRules.NONE, Membership.INITIAL);
   /** How a refusal to remove a rule that does not exist begins. */
   public static final String NO_SUCH_RULE = "no rule for prefix";
+  /** How a refusal to replace rules that changed since the caller read them begins. */
+  public static final String RULES_CHANGED = "the rules changed since they were read";
   /** How a refusal of a rule that would take the rule set past its bounds begins. */
   public static final String RULE_SET_FULL = "the rule set is full";
 
@@ -50,6 +52,9 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
     }
     if (command instanceof MetaCommand.RemoveRule remove) {
       return removeRule(remove, index);
+    }
+    if (command instanceof MetaCommand.ReplaceRules replace) {
+      return replaceRules(replace, index);
     }
     if (command instanceof MetaCommand.MarkDead mark) {
       return markDead(mark.node(), mark.dead(), index);
@@ -93,6 +98,20 @@ public record ClusterMetadata(long version, ClusterShape shape, LimitRules rules
       shadowed.remove(set.prefix());
     }
     return changed(shape, LimitRules.of(next, shadowed), membership, index);
+  }
+
+  private MetaReply replaceRules(MetaCommand.ReplaceRules replace, long index) {
+    if (!replace.expectedDigest().isEmpty()
+        && !replace.expectedDigest().equals(rules.digest())) {
+      return refuse(RULES_CHANGED + ": they were read at digest " + replace.expectedDigest()
+          + " and are now at " + rules.digest() + "; read them again and apply again");
+    }
+    LimitRules next = replace.rules();
+    if (next.prefixBytes() > MetaCommand.MAX_PREFIX_BYTES_TOTAL) {
+      return refuse(RULE_SET_FULL + ": its prefixes would total " + next.prefixBytes()
+          + " UTF-8 bytes; at most " + MetaCommand.MAX_PREFIX_BYTES_TOTAL + " are allowed");
+    }
+    return changed(shape, next, membership, index);
   }
 
   private MetaReply removeRule(MetaCommand.RemoveRule remove, long index) {

@@ -1,9 +1,13 @@
 package io.raftlimiter.meta;
 
 import io.raftlimiter.bucket.BucketLimit;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +36,11 @@ public final class LimitRules {
   private final BucketLimit[] limits;
   /** Whether each entry of {@link #index} is in shadow mode. */
   private final boolean[] shadows;
+  /** The prefix of each entry of {@link #index}. */
+  private final String[] prefixes;
   private final long prefixBytes;
+  /** {@link #digest()}, computed once when first asked (racing threads compute the same). */
+  private volatile String digest;
 
   private LimitRules(SortedMap<String, BucketLimit> byPrefix, SortedSet<String> shadowed) {
     this.byPrefix = Collections.unmodifiableSortedMap(byPrefix);
@@ -50,8 +58,10 @@ public final class LimitRules {
     this.index = new PrefixIndex(List.copyOf(byBytes.keySet()));
     this.limits = new BucketLimit[byBytes.size()];
     this.shadows = new boolean[byBytes.size()];
+    this.prefixes = new String[byBytes.size()];
     int entry = 0;
     for (String prefix : byBytes.values()) {
+      prefixes[entry] = prefix;
       limits[entry] = byPrefix.get(prefix);
       shadows[entry++] = shadowed.contains(prefix);
     }
@@ -91,6 +101,41 @@ public final class LimitRules {
   public BucketLimit match(byte[] key) {
     int rule = index.longestMatch(key);
     return rule == PrefixIndex.NONE ? null : limits[rule];
+  }
+
+  /** The prefix of the rule {@code key} runs under (the longest it starts with), or null. */
+  public String matchingPrefix(byte[] key) {
+    int rule = index.longestMatch(key);
+    return rule == PrefixIndex.NONE ? null : prefixes[rule];
+  }
+
+  /**
+   * SHA-256 (lowercase hex) of the rules alone, not of the metadata version: what a caller who
+   * read the rules passes back to replace them only if nobody changed them since
+   * ({@link MetaCommand.ReplaceRules}). Every replica computes the same from the same rules.
+   */
+  public String digest() {
+    String computed = digest;
+    if (computed == null) {
+      MessageDigest sha;
+      try {
+        sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every Java platform has SHA-256", e);
+      }
+      ByteBuffer fields = ByteBuffer.allocate(4 + 8 + 8 + 1);
+      for (Map.Entry<String, BucketLimit> rule : byPrefix.entrySet()) {
+        byte[] prefix = rule.getKey().getBytes(StandardCharsets.UTF_8);
+        sha.update(fields.clear().putInt(prefix.length).flip());
+        sha.update(prefix);
+        sha.update(fields.clear().putLong(rule.getValue().capacity())
+            .putLong(rule.getValue().refillMicrosPerSecond())
+            .put((byte) (shadowed.contains(rule.getKey()) ? 1 : 0)).flip());
+      }
+      computed = HexFormat.of().formatHex(sha.digest());
+      digest = computed;
+    }
+    return computed;
   }
 
   /** All the rules' prefixes' UTF-8 bytes, as {@link MetaCommand#MAX_PREFIX_BYTES_TOTAL} counts. */

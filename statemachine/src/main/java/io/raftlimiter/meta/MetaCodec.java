@@ -38,6 +38,7 @@ public final class MetaCodec {
   private static final byte RECORD_STORAGE = 11;
   /** A {@link MetaCommand.SetRule} in shadow mode; an enforced one stays {@link #SET_RULE}. */
   private static final byte SET_SHADOW_RULE = 12;
+  private static final byte REPLACE_RULES = 13;
   /** No string in metadata comes near this; a larger length means a corrupt input. */
   private static final int MAX_STRING_BYTES = 1 << 20;
   private static final int MAX_MEMBERS = 10_000;
@@ -51,6 +52,10 @@ public final class MetaCodec {
         out.writeByte(set.shadow() ? SET_SHADOW_RULE : SET_RULE);
         writeString(out, set.prefix());
         writeLimit(out, set.limit());
+      } else if (command instanceof MetaCommand.ReplaceRules replace) {
+        out.writeByte(REPLACE_RULES);
+        writeString(out, replace.expectedDigest());
+        writeRules(out, replace.rules());
       } else if (command instanceof MetaCommand.RemoveRule remove) {
         out.writeByte(REMOVE_RULE);
         writeString(out, remove.prefix());
@@ -100,6 +105,7 @@ public final class MetaCodec {
         case SET_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in), false);
         case SET_SHADOW_RULE -> new MetaCommand.SetRule(readString(in), readLimit(in), true);
         case REMOVE_RULE -> new MetaCommand.RemoveRule(readString(in));
+        case REPLACE_RULES -> readReplaceRules(in);
         case RECORD_SHAPE -> new MetaCommand.RecordShape(readShape(in));
         case MARK_DEAD -> new MetaCommand.MarkDead(readString(in), in.readBoolean());
         case SET_REPLICAS -> new MetaCommand.SetReplicas(in.readInt(), readStrings(in));
@@ -368,6 +374,49 @@ public final class MetaCodec {
   private static void writeLimit(DataOutputStream out, BucketLimit limit) throws IOException {
     out.writeLong(limit.capacity());
     out.writeLong(limit.refillMicrosPerSecond());
+  }
+
+  private static void writeRules(DataOutputStream out, LimitRules rules) throws IOException {
+    out.writeInt(rules.size());
+    for (Map.Entry<String, BucketLimit> rule : rules.asMap().entrySet()) {
+      writeString(out, rule.getKey());
+      writeLimit(out, rule.getValue());
+      out.writeBoolean(rules.shadowedPrefixes().contains(rule.getKey()));
+    }
+  }
+
+  /**
+   * A {@link MetaCommand.ReplaceRules}, bounded as the rules are everywhere: at most
+   * {@link MetaCommand#MAX_RULES} rules, each prefix valid and given once (their total bytes are
+   * checked where the command is applied, as a refusal).
+   */
+  private static MetaCommand.ReplaceRules readReplaceRules(DataInputStream in)
+      throws IOException {
+    String expected = readString(in);
+    if (expected.length() > MetaCommand.ReplaceRules.DIGEST_CHARS) {
+      throw new IllegalArgumentException("a rules digest is at most "
+          + MetaCommand.ReplaceRules.DIGEST_CHARS + " characters, got " + expected.length());
+    }
+    int count = in.readInt();
+    if (count < 0 || count > MetaCommand.MAX_RULES) {
+      throw new IllegalArgumentException("rule count " + count + " out of range");
+    }
+    Map<String, BucketLimit> rules = new TreeMap<>();
+    Set<String> shadowed = new TreeSet<>();
+    for (int i = 0; i < count; i++) {
+      String prefix = readString(in);
+      String invalid = ClusterMetadata.invalidPrefix(prefix);
+      if (invalid != null) {
+        throw new IllegalArgumentException(invalid);
+      }
+      if (rules.put(prefix, readLimit(in)) != null) {
+        throw new IllegalArgumentException("prefix \"" + prefix + "\" is given twice");
+      }
+      if (in.readBoolean()) {
+        shadowed.add(prefix);
+      }
+    }
+    return new MetaCommand.ReplaceRules(LimitRules.of(rules, shadowed), expected);
   }
 
   private static BucketLimit readLimit(DataInputStream in) throws IOException {

@@ -28,6 +28,22 @@ public sealed interface MetaCommand {
     }
   }
 
+  /**
+   * Replaces every rule at once with {@code rules} (limits as code: one entry, so no node ever
+   * sees half a change), but only while the current rules have {@code expectedDigest}
+   * ({@link LimitRules#digest()}); an empty one replaces whatever is there.
+   */
+  record ReplaceRules(LimitRules rules, String expectedDigest) implements MetaCommand {
+    /** Longest digest: SHA-256 in hex. */
+    public static final int DIGEST_CHARS = 64;
+
+    public ReplaceRules {
+      if (rules == null || expectedDigest == null) {
+        throw new IllegalArgumentException("rules and expected digest must not be null");
+      }
+    }
+  }
+
   /** Drops the rule for exactly {@code prefix}. */
   record RemoveRule(String prefix) implements MetaCommand {}
 

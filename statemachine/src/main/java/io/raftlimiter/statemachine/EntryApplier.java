@@ -5,6 +5,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.ExpiryCursor;
@@ -96,17 +97,23 @@ public final class EntryApplier {
       }
       byte[] key = op.key();
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
+      if (op.kind() == OpKind.PEEK) {
+        decisions.add(TokenBucket.peek(stored, op.limit(), nowNanos)); // a look writes nothing
+        continue;
+      }
       TokenBucket.Outcome outcome = switch (op.kind()) {
         case ACQUIRE -> TokenBucket.tryAcquire(stored, op.limit(), op.permits(), nowNanos);
         case LEASE -> TokenBucket.lease(stored, op.limit(), op.permits(), nowNanos);
         case CHARGE -> TokenBucket.charge(stored, op.limit(), op.permits(), nowNanos);
         case RETURN -> TokenBucket.giveBack(stored, op.limit(), op.permits(), nowNanos);
+        case RESET -> TokenBucket.reset(stored, op.limit(), nowNanos);
+        case PEEK -> throw new AssertionError("answered above");
       };
       if (!outcome.state().isFull()) {
         writes.put(key, outcome.state());
         writes.expireAt(ExpirySlots.slotOf(TokenBucket.fullAtNanos(outcome.state())), key);
       } else if (stored != null) {
-        writes.put(key, null); // a read or a return left it full, and a full bucket is no bucket
+        writes.put(key, null); // a read, a return or a reset left it full, and a full bucket is no bucket
       }
       decisions.add(outcome.decision());
       recent.remember(op, outcome.decision(), nowNanos);

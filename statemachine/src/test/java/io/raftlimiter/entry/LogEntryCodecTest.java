@@ -33,9 +33,11 @@ class LogEntryCodecTest {
     };
     BucketLimit limit = randomLimit(rnd);
     OpKind kind = OpKind.values()[rnd.nextInt(OpKind.values().length)];
-    long permits = kind == OpKind.CHARGE
-        ? RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY)
-        : RandomValues.spread(rnd, 1, limit.capacity());
+    long permits = switch (kind) {
+      case CHARGE -> RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY);
+      case RESET, PEEK -> 0;
+      default -> RandomValues.spread(rnd, 1, limit.capacity());
+    };
     byte[] id = rnd.nextBoolean() ? new byte[0]
         : RandomValues.bytes(rnd, 1, BucketOp.MAX_ID_BYTES);
     return new BucketOp(key, permits, limit, kind, id);
@@ -78,6 +80,9 @@ class LogEntryCodecTest {
     assertEquals(entry, LogEntryCodec.decode(HexFormat.of().parseHex(expected)));
     LogEntry lease = new LogEntry(0, List.of(BucketOp.of("ab", 3, limit).as(OpKind.LEASE, 3)));
     assertEquals("01", HexFormat.of().formatHex(LogEntryCodec.encode(lease), 14, 15));
+    LogEntry reset = new LogEntry(0, List.of(BucketOp.of("ab", 3, limit).as(OpKind.RESET, 0)));
+    assertEquals("04", HexFormat.of().formatHex(LogEntryCodec.encode(reset), 14, 15));
+    assertEquals(reset, LogEntryCodec.decode(LogEntryCodec.encode(reset)));
     LogEntry withId = new LogEntry(0, List.of(BucketOp.of("ab", 3, limit)
         .withId("r7".getBytes(java.nio.charset.StandardCharsets.UTF_8))));
     String encoded = HexFormat.of().formatHex(LogEntryCodec.encode(withId));

@@ -11,6 +11,7 @@ import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.store.AppliedMarker;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.ExpirySlots;
@@ -202,6 +203,40 @@ class EntryApplierTest {
         new Decision(false, 0, 1_000)), decisions);
     assertEquals(new BucketState(limit, 0, 0, T0), store.get(key("k")));
     assertEquals(new BucketState(limit, 1_000_000, 0, T0), store.get(key("other")));
+  }
+
+  @Test
+  void aResetFillsTheBucketAndDeletesIt() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(10, 1);
+    BucketOp ten = BucketOp.of("k", 10, limit);
+    applier.apply(new LogEntry(T0, List.of(ten)), 1, 1);
+    assertEquals(0, store.get(key("k")).tokens());
+
+    List<Decision> decisions = applier.apply(new LogEntry(T0 + MILLI,
+        List.of(ten.as(OpKind.RESET, 0), ten)), 1, 2);
+    assertEquals(List.of(new Decision(true, 10, 0), new Decision(true, 0, 0)), decisions,
+        "the reset filled the bucket for the acquire after it in the same entry");
+    applier.apply(new LogEntry(T0 + 2 * MILLI, List.of(ten.as(OpKind.RESET, 0))), 1, 3);
+    assertNull(store.get(key("k")), "a reset bucket is full, and a full bucket is no bucket");
+  }
+
+  @Test
+  void aLookAnswersTheTokensAndWritesNothing() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(10, 1);
+    BucketOp four = BucketOp.of("k", 4, limit);
+    applier.apply(new LogEntry(T0, List.of(four)), 1, 1);
+    BucketState before = store.get(key("k"));
+
+    List<Decision> decisions = applier.apply(new LogEntry(T0 + 2 * SECOND,
+        List.of(four.as(OpKind.PEEK, 0), BucketOp.of("never", 1, limit).as(OpKind.PEEK, 0))),
+        1, 2);
+    assertEquals(List.of(new Decision(true, 8, 0), new Decision(true, 10, 0)), decisions);
+    assertEquals(before, store.get(key("k")), "the look did not store the refill");
+    assertNull(store.get(key("never")));
   }
 
   @Test

@@ -47,7 +47,8 @@ final class RaftEntryInputs {
     for (int i = 0; i < count; i++) {
       BucketOp op = BucketOp.of(KEY_PREFIX + random.nextInt(1_000), 1 + random.nextInt(5),
           BucketLimit.of(5 + random.nextInt(100), 0.5 + random.nextInt(10)));
-      ops.add(op.as(kinds[random.nextInt(kinds.length)], op.permits()));
+      OpKind kind = kinds[random.nextInt(kinds.length)];
+      ops.add(op.as(kind, kind == OpKind.RESET || kind == OpKind.PEEK ? 0 : op.permits()));
     }
     return LogEntryCodec.encode(random.nextLong(), ops);
   }

@@ -62,15 +62,7 @@ public final class RequestValidator {
    */
   public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed, String caller)
       throws InvalidRequestException {
-    String key = request.getKey();
-    if (key.isEmpty()) {
-      throw new InvalidRequestException("key must not be empty");
-    }
-    byte[] keyBytes = key.getBytes(StandardCharsets.UTF_8);
-    if (keyBytes.length > BucketOp.MAX_KEY_BYTES) {
-      throw new InvalidRequestException("key is " + keyBytes.length + " UTF-8 bytes; at most "
-          + BucketOp.MAX_KEY_BYTES + " are allowed");
-    }
+    byte[] keyBytes = key(request.getKey());
     long permits = request.getPermits();
     if (permits < 0) {
       throw new InvalidRequestException("permits must be >= 0 (0 means 1), got " + permits);
@@ -98,6 +90,19 @@ public final class RequestValidator {
     return new ValidatedAcquire(
         new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, scopedId(caller, id)),
         consistency, operator != null && limit.equals(operator));
+  }
+
+  /** A key's UTF-8 bytes, or what is wrong with it: empty, or longer than a key may be. */
+  public static byte[] key(String key) throws InvalidRequestException {
+    if (key.isEmpty()) {
+      throw new InvalidRequestException("key must not be empty");
+    }
+    byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length > BucketOp.MAX_KEY_BYTES) {
+      throw new InvalidRequestException("key is " + bytes.length + " UTF-8 bytes; at most "
+          + BucketOp.MAX_KEY_BYTES + " are allowed");
+    }
+    return bytes;
   }
 
   /**

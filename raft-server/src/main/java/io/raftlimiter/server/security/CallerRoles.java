@@ -10,6 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
+import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
@@ -38,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * read, token holders are refused (never let in).
  *
  * <p>Every other call made with a client certificate runs with its subject attached
- * ({@link CallerSubject}).
+ * ({@link CallerSubject}); an admitted admin call runs with who it came from attached
+ * ({@link AdminCaller}), for the audit log.
  */
 public final class CallerRoles implements ServerInterceptor {
   private static final Logger LOG = LoggerFactory.getLogger(CallerRoles.class);
@@ -88,7 +90,20 @@ public final class CallerRoles implements ServerInterceptor {
       call.close(refusal, new Metadata());
       return new ServerCall.Listener<>() {};
     }
+    if (role == Role.ADMIN) {
+      return Contexts.interceptCall(Context.current().withValue(AdminCaller.KEY,
+          admittedAs(subject, AdminTokenFile.presented(headers) != null,
+              call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR))), call, headers, next);
+    }
     return next.startCall(call, headers);
+  }
+
+  /** Who an admitted admin call came from, as the audit log names it. */
+  private String admittedAs(X500Principal subject, boolean sentToken, SocketAddress from) {
+    String who = subject != null && adminSubjects.matches(subject) ? "certificate " + subject
+        : sentToken && token != null ? "admin token"
+        : "anyone (admin calls are open: no TLS and no admin token file)";
+    return who + " from " + from;
   }
 
   /** Why a caller with this token and certificate may not change the cluster; null if it may. */

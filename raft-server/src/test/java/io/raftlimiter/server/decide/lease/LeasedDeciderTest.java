@@ -57,6 +57,7 @@ class LeasedDeciderTest {
         case LEASE -> TokenBucket.lease(state, op.limit(), op.permits(), now);
         case CHARGE -> TokenBucket.charge(state, op.limit(), op.permits(), now);
         case RETURN -> TokenBucket.giveBack(state, op.limit(), op.permits(), now);
+        case RESET, PEEK -> throw new AssertionError("the decider sends no " + op.kind());
       };
       state = outcome.state();
       return CompletableFuture.completedFuture(outcome.decision());
