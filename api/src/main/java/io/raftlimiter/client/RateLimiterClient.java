@@ -64,8 +64,7 @@ public final class RateLimiterClient implements AutoCloseable {
   private static final int MAX_RESPONSE_BYTES = 16 << 20;
   private static final HexFormat HEX = HexFormat.of();
   /** The trailer in which a node that shed a call says when to try again (milliseconds). */
-  static final Metadata.Key<String> RETRY_AFTER_MILLIS =
-      Metadata.Key.of("retry-after-millis", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> RETRY_AFTER_MILLIS = RouteHints.RETRY_AFTER_MILLIS;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, RateLimiterGrpc.RateLimiterStub> stubs = new ConcurrentHashMap<>();
   private final List<String> endpoints;

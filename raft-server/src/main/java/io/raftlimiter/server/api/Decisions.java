@@ -10,6 +10,7 @@ import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.routing.RouteHints;
 import io.raftlimiter.server.config.ConsistencyMode;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
@@ -41,8 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class Decisions {
   private static final Logger LOG = LoggerFactory.getLogger(Decisions.class);
   /** The trailer of a RESOURCE_EXHAUSTED answer saying when to try again. */
-  public static final Metadata.Key<String> RETRY_AFTER_MILLIS =
-      Metadata.Key.of("retry-after-millis", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> RETRY_AFTER_MILLIS = RouteHints.RETRY_AFTER_MILLIS;
   /** The same, in gRPC's own trailer, which clients with a retry policy obey. */
   private static final Metadata.Key<String> RETRY_PUSHBACK_MS =
       Metadata.Key.of("grpc-retry-pushback-ms", Metadata.ASCII_STRING_MARSHALLER);

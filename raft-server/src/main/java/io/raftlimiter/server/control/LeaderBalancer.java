@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
-import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -70,17 +68,11 @@ public final class LeaderBalancer implements AutoCloseable {
   }
 
   private boolean recentlyHeardFrom(RaftServer.Division division, RaftPeerId peer) {
-    RoleInfoProto role = division.getInfo().getRoleInfoProto();
-    if (!role.hasLeaderInfo()) {
-      return false;
-    }
-    for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
-      if (RaftPeerId.valueOf(follower.getId().getId()).equals(peer)) {
-        return follower.getLastRpcElapsedTimeMs() < freshRpcMillis;
-      }
-    }
-    return false;
+    Long elapsed = LeadershipHandover.lastHeard(division.getInfo().getRoleInfoProto())
+        .get(peer.toString());
+    return elapsed != null && elapsed < freshRpcMillis;
   }
+
 
   @Override
   public void close() {

@@ -87,7 +87,8 @@ public final class LeadershipHandover {
     return handed;
   }
 
-  private static Map<String, Long> lastHeard(RoleInfoProto role) {
+  /** How long ago each follower last answered, by peer id; empty when not the leader. */
+  static Map<String, Long> lastHeard(RoleInfoProto role) {
     Map<String, Long> heard = new HashMap<>();
     if (role.hasLeaderInfo()) {
       for (ServerRpcProto follower : role.getLeaderInfo().getFollowerInfoList()) {
