@@ -63,6 +63,7 @@ import io.raftlimiter.server.ops.OpsHttpServer;
 import io.raftlimiter.server.ops.RatisCollector;
 import io.raftlimiter.server.ops.Readiness;
 import io.raftlimiter.server.ops.StatusCollector;
+import io.raftlimiter.server.ops.StatusPage;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.runtime.OwnerOnly;
@@ -75,10 +76,14 @@ import io.raftlimiter.store.RocksDbMemory;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -368,6 +373,24 @@ public final class RaftNode implements AutoCloseable {
         exchange -> transport.httpCallerVerified(OpsHttpServer.verifiedPeer(exchange)));
     ops.post("/v1/acquire", json::acquire);
     ops.post("/v1/acquire-batch", json::acquireBatch);
+    // The status page: open to whoever may read /metrics, as it shows no more than they do.
+    StatusPage page = StatusPage.load();
+    ops.get("/ui", "text/html; charset=utf-8",
+        Map.of("Content-Security-Policy", page.contentSecurityPolicy()), page::html);
+    ops.get("/ui/data", "application/json", Map.of("Cache-Control", "no-store"),
+        () -> StatusPage.json(statusSnapshot()).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What the status page shows now. */
+  private StatusPage.Snapshot statusSnapshot() {
+    List<StatusPage.ModeCounts> decided = new ArrayList<>();
+    for (ConsistencyMode mode : ConsistencyMode.values()) {
+      decided.add(new StatusPage.ModeCounts(mode.name().toLowerCase(Locale.ROOT),
+          metrics.decisions(mode, true), metrics.decisions(mode, false)));
+    }
+    return new StatusPage.Snapshot(Instant.now(), status(), view(),
+        metadata.current().membership().replicas(), decided, metrics.shedCount(),
+        metrics.shadowRefusedCount(), audit.recent());
   }
 
   /** gRPC health starts SERVING; a node is not until {@link Readiness} says so. */

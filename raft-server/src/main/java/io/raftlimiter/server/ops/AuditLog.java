@@ -29,6 +29,10 @@ public final class AuditLog {
   public record Entry(Instant time, String caller, String action, String target, String before,
       String after, String outcome) {
     String toJson() {
+      return json().toString();
+    }
+
+    JsonObject json() {
       JsonObject json = new JsonObject();
       json.addProperty("time", time.toString());
       json.addProperty("caller", caller);
@@ -37,7 +41,7 @@ public final class AuditLog {
       json.addProperty("before", before);
       json.addProperty("after", after);
       json.addProperty("outcome", outcome);
-      return json.toString();
+      return json;
     }
   }
 

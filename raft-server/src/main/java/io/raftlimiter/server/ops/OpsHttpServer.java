@@ -26,6 +26,7 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -162,6 +163,19 @@ public final class OpsHttpServer implements AutoCloseable {
       }
       handler.accept(exchange);
     });
+  }
+
+  /**
+   * Serves {@code GET path} (and HEAD) with what {@code body} gives at each request, with
+   * {@code headers} besides its content type; other methods and paths answer 405 and 404.
+   */
+  public void get(String path, String contentType, Map<String, String> headers,
+      Supplier<byte[]> body) {
+    server.createContext(path, guarded(exchange -> {
+      headers.forEach(exchange.getResponseHeaders()::set);
+      exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+      send(exchange, 200, contentType, body.get());
+    }));
   }
 
   /**

@@ -85,6 +85,15 @@ public final class NodeMetrics {
     latencySeconds[mode.ordinal()].observe(latencyNanos / 1e9);
   }
 
+  /** Decisions this node answered in {@code mode}, allowed or refused, since it started. */
+  public long decisions(ConsistencyMode mode, boolean allowed) {
+    return decisions[mode.ordinal()][allowed ? 0 : 1].getLongValue();
+  }
+
+  public long shadowRefusedCount() {
+    return shadowRefused.getCount();
+  }
+
   /** A refusal answered as allowed, in shadow mode ({@code limit.shadow}). */
   public void shadowRefused() {
     shadowRefused.inc();
