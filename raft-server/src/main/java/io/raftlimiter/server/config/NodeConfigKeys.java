@@ -75,6 +75,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> LEADER_BALANCE_INTERVAL_MS = ConfigKey.intKey(
       "raft.leader-balance-interval-ms", 2_000, 0, 3_600_000,
       "how often a node hands groups it should not lead to their preferred leader (0: never)");
+  public static final ConfigKey<Integer> LEADER_BALANCE_SETTLE_MS = ConfigKey.intKey(
+      "raft.leader-balance-settle-ms", 10_000, 0, 3_600_000,
+      "how long a preferred leader must have answered without a break before it is handed "
+          + "leadership (a node back from a restart catches up and warms up first)");
   public static final ConfigKey<Long> SNAPSHOT_THRESHOLD_ENTRIES = ConfigKey.longKey(
       "raft.snapshot.threshold-entries", 20_000L, 1, Long.MAX_VALUE,
       "log entries applied between automatic snapshots");
@@ -230,7 +234,7 @@ public final class NodeConfigKeys {
       RAFT_PORT, RAFT_BIND_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
-      LEADER_BALANCE_INTERVAL_MS,
+      LEADER_BALANCE_INTERVAL_MS, LEADER_BALANCE_SETTLE_MS,
       SNAPSHOT_THRESHOLD_ENTRIES, LOG_PURGE_GAP, LOG_SEGMENT_SIZE_MB, SNAPSHOTS_RETAINED,
       STORAGE_CACHE_MB, STORAGE_MEMTABLE_MB,
       METADATA_REFRESH_INTERVAL_MS, DEFAULT_CONSISTENCY, LIMIT_REQUEST_OVERRIDE, LIMIT_SHADOW,

@@ -20,24 +20,32 @@ import org.slf4j.LoggerFactory;
  * one node tends to lead most groups and does most of the work. Each group's placement names a
  * preferred leader (its first replica, spread evenly by the ring); a node that leads a group it
  * is not preferred for hands the leadership over, one group per tick, and only to a preferred
- * replica that has answered recently — a transfer stops the group's writes until it completes,
- * so it must not wait on a replica that is down or far behind.
+ * replica that has answered without a break for the settle time — a transfer stops the group's
+ * writes until it completes, so it must not wait on a replica that is down, far behind, or just
+ * back from a restart (still catching up, its JIT cold), nor bounce leadership to one that
+ * comes and goes. A node that is down for less than a tick may go unnoticed; a restart of a
+ * node process takes longer.
  */
 public final class LeaderBalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderBalancer.class);
 
   private final RaftServer server;
   private final DataGroups groups;
-  private final long freshRpcMillis;
   private final long transferTimeoutMillis;
+  private final SettledPeers settled;
   private final ScheduledExecutorService timer;
 
-  public LeaderBalancer(RaftServer server, DataGroups groups, long intervalMillis, long freshRpcMillis,
-      long transferTimeoutMillis, Counter taskFailures) {
+  /**
+   * @param freshRpcMillis a replica that answered longer ago than this is not taken as up
+   * @param settleMillis how long a preferred replica must have been up, by this node's samples,
+   *     before it is handed leadership
+   */
+  public LeaderBalancer(RaftServer server, DataGroups groups, long intervalMillis,
+      long freshRpcMillis, long settleMillis, long transferTimeoutMillis, Counter taskFailures) {
     this.server = server;
     this.groups = groups;
-    this.freshRpcMillis = freshRpcMillis;
     this.transferTimeoutMillis = transferTimeoutMillis;
+    this.settled = new SettledPeers(freshRpcMillis, settleMillis);
     this.timer = DaemonThreads.timer(server.getId() + "-leader-balancer");
     DaemonThreads.every(timer, "balance leaders", intervalMillis, intervalMillis,
         TimeUnit.MILLISECONDS, taskFailures, this::balanceOne);
@@ -53,7 +61,14 @@ public final class LeaderBalancer implements AutoCloseable {
           continue;
         }
         RaftServer.Division division = server.getDivision(group.getGroupId());
-        if (!division.getInfo().isLeader() || !recentlyHeardFrom(division, preferred)) {
+        String sampled = group.getGroupId() + "/" + preferred;
+        if (!division.getInfo().isLeader()) {
+          settled.forget(sampled);
+          continue;
+        }
+        Long lastHeard = LeadershipHandover.lastHeard(division.getInfo().getRoleInfoProto())
+            .get(preferred.toString());
+        if (!settled.sample(sampled, lastHeard, System.nanoTime() / 1_000_000)) {
           continue;
         }
         RaftClient client = groups.client(index);
@@ -65,12 +80,6 @@ public final class LeaderBalancer implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.debug("{}: leader balancing skipped a round: {}", server.getId(), e.toString());
     }
-  }
-
-  private boolean recentlyHeardFrom(RaftServer.Division division, RaftPeerId peer) {
-    Long elapsed = LeadershipHandover.lastHeard(division.getInfo().getRoleInfoProto())
-        .get(peer.toString());
-    return elapsed != null && elapsed < freshRpcMillis;
   }
 
 
