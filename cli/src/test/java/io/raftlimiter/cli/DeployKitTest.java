@@ -168,4 +168,29 @@ class DeployKitTest {
     assertTrue(unit.contains(Rlctl.class.getName() + " node --config"), unit);
     assertFalse(unit.contains("--host"), "the unit takes everything from the properties file");
   }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyAlertLinksToItsRunbookEntry() throws IOException {
+    Map<String, Object> rules = new Yaml().load(Files.readString(
+        MonitoringKit.DIR.resolve("alerts.yaml")));
+    String operations = Files.readString(Path.of("..", "docs", "OPERATIONS.md"));
+    List<String> alerts = new ArrayList<>();
+    for (Map<String, Object> group : (List<Map<String, Object>>) rules.get("groups")) {
+      for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+        String name = (String) rule.get("alert");
+        alerts.add(name);
+        Map<String, String> annotations = (Map<String, String>) rule.get("annotations");
+        assertEquals("docs/OPERATIONS.md#" + name.toLowerCase(java.util.Locale.ROOT),
+            annotations.get("runbook"), name);
+        assertTrue(operations.contains("\n#### " + name + "\n"), name + " has no runbook entry");
+      }
+    }
+    // The conditions an on-call engineer must hear of (issue 24): each has an alert.
+    for (String wanted : List.of("RaftlimiterGroupWithoutLeader", "RaftlimiterQuorumLost",
+        "RaftlimiterUnderReplicated", "RaftlimiterShedding", "RaftlimiterSlowDecisions",
+        "RaftlimiterClockSkew", "RaftlimiterTlsReloadFailing", "RaftlimiterDiskFilling")) {
+      assertTrue(alerts.contains(wanted), wanted);
+    }
+  }
 }

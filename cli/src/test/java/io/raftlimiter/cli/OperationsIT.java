@@ -97,6 +97,13 @@ class OperationsIT {
       }
       before.put(node.getKey(), scrape);
     }
+    // What the dashboard and the alerting rules of deploy/monitoring read is really exported.
+    assertTrue(MonitoringKit.seriesRead().size() >= 20, MonitoringKit.seriesRead().toString());
+    for (String series : MonitoringKit.seriesRead()) {
+      assertTrue(before.values().stream().anyMatch(scrape -> scrape.contains("\n" + series + "{")
+          || scrape.contains("\n" + series + " ")),
+          "deploy/monitoring reads " + series + ", which no node exports");
+    }
     for (String client : clients) {
       // gRPC health follows readiness on the node's health timer, up to a second behind /readyz.
       await(() -> health(client) == ServingStatus.SERVING, client + " never SERVING over gRPC");

@@ -46,7 +46,7 @@ class StatusPageBrowserIT {
     assertTrue(out.contains("status-page: ok (n1: every member"), out);
   }
 
-  private static boolean onPath(String command) {
+  static boolean onPath(String command) {
     for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
       if (Files.isExecutable(Path.of(dir, command))) {
         return true;

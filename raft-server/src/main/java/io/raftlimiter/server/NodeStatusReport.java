@@ -77,6 +77,7 @@ final class NodeStatusReport {
         .addAllDeadNodes(known.membership().dead())
         .addAllMembers(known.memberIds())
         .setClusterGroups(known.shape() == null ? groups.all().size() : known.shape().groups())
+        .setClusterReplication(known.shape() == null ? 0 : known.shape().replication())
         .addAllLeaving(known.membership().leaving())
         .setStorageId(storage.id())
         .setStorageReused(!storage.created())

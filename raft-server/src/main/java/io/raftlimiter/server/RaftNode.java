@@ -64,6 +64,7 @@ import io.raftlimiter.server.ops.RatisCollector;
 import io.raftlimiter.server.ops.Readiness;
 import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.ops.StatusPage;
+import io.raftlimiter.server.ops.StorageCollector;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.runtime.OwnerOnly;
@@ -201,8 +202,8 @@ public final class RaftNode implements AutoCloseable {
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
-        : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin, 2L * electionMin,
-            taskFailures);
+        : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin,
+            config.get(NodeConfigKeys.LEADER_BALANCE_SETTLE_MS), 2L * electionMin, taskFailures);
     BucketLimit defaultLimit = config.defaultLimit();
     RequestValidator validator = new RequestValidator(key -> {
       BucketLimit ruled = metadata.rules().match(key);
@@ -360,6 +361,7 @@ public final class RaftNode implements AutoCloseable {
     prometheus.register(new DropwizardCollector(registry));
     prometheus.register(new StatusCollector(this::status));
     prometheus.register(new RatisCollector(config.nodeId()));
+    prometheus.register(new StorageCollector(config.get(NodeConfigKeys.DATA_DIR)));
     try {
       ops = OpsHttpServer.start(config.bindHost(), httpPort, prometheus,
           this::readiness, transport.httpListener());

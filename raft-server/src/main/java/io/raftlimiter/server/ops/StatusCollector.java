@@ -56,6 +56,9 @@ public final class StatusCollector implements MultiCollector {
     snapshots.add(gauge("raftlimiter_limit_rules", "limit rules in force",
         now.getLimitRules()));
     snapshots.add(gauge("raftlimiter_members", "the cluster's members", now.getMembersCount()));
+    snapshots.add(gauge("raftlimiter_cluster_replication",
+        "the replicas each data group should have (0 before the cluster's shape is recorded)",
+        now.getClusterReplication()));
     snapshots.add(gauge("raftlimiter_dead_nodes",
         "members the controller has marked dead", now.getDeadNodesCount()));
     snapshots.add(gauge("raftlimiter_eventual_owed_hits",

@@ -60,6 +60,9 @@ public final class NodeTransport implements AutoCloseable {
    */
   public static NodeTransport open(NodeConfig config, MetricRegistry registry,
       Counter taskFailures) throws IOException {
+    // Registered (at 0) on a plaintext node too: dashboards and alerts read them on every node.
+    Counter reloads = registry.counter(TlsMaterial.RELOADS_METRIC);
+    Counter reloadFailures = registry.counter(TlsMaterial.RELOAD_FAILURES_METRIC);
     Path cert = config.get(NodeConfigKeys.TLS_CERT_FILE);
     if (cert == null) {
       return plaintext();
@@ -69,8 +72,7 @@ public final class NodeTransport implements AutoCloseable {
     TlsMaterial material = TlsMaterial.open(files,
         SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)),
         config.get(NodeConfigKeys.TLS_RELOAD_INTERVAL_MS),
-        registry.counter(TlsMaterial.RELOADS_METRIC),
-        registry.counter(TlsMaterial.RELOAD_FAILURES_METRIC), taskFailures);
+        reloads, reloadFailures, taskFailures);
     return tls(material, config.get(NodeConfigKeys.CLIENT_AUTH));
   }
 
