@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# apt_install COMMAND PACKAGE...: installs PACKAGE(s) from Debian when COMMAND is missing, as root
-# or through password-less sudo. Returns non-zero, saying why on standard error, when it cannot.
+# apt_install COMMAND PACKAGE...: installs PACKAGE(s) from Debian when COMMAND is missing.
+# apt_install_packages PACKAGE...: installs them (apt-get skips those already there).
+# Both run as root or through password-less sudo, and return non-zero, saying why on standard
+# error, when they cannot.
 apt_install() {
   local command="$1"
   shift
   if command -v "$command" >/dev/null; then
     return 0
   fi
+  apt_install_packages "$@" || return 1
+  command -v "$command" >/dev/null
+}
+
+apt_install_packages() {
   if ! command -v apt-get >/dev/null; then
     echo "apt_install: no apt-get here; install $* yourself" >&2
     return 1
@@ -21,7 +28,5 @@ apt_install() {
   fi
   echo "apt_install: apt-get install -y $* ..." >&2
   $sudo apt-get update -qq >&2 || return 1
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2 \
-    || return 1
-  command -v "$command" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2
 }
