@@ -62,6 +62,7 @@ import io.raftlimiter.server.ops.DropwizardCollector;
 import io.raftlimiter.server.ops.OpsHttpServer;
 import io.raftlimiter.server.ops.RatisCollector;
 import io.raftlimiter.server.ops.Readiness;
+import io.raftlimiter.server.ops.RpcMetrics;
 import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.ops.StatusPage;
 import io.raftlimiter.server.ops.StorageCollector;
@@ -237,6 +238,7 @@ public final class RaftNode implements AutoCloseable {
             transport.clientPort())
         .directExecutor() // handlers never block: they queue and return
         .maxInboundMessageSize(RequestValidator.MAX_REQUEST_BYTES)
+        .intercept(new RpcMetrics(metrics.prometheus())) // outermost: refusals count too
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new RateLimiterService(decisions, this::routes), new RouteHintInterceptor(), roles),
             metrics::invalidRequest))
