@@ -18,7 +18,6 @@ import io.raftlimiter.api.admin.v1.ResetBucketRequest;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.admin.v1.StatusRequest;
 import io.raftlimiter.api.admin.v1.ViewRequest;
-import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
@@ -105,12 +104,8 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
       if (!request.hasRule()) {
         throw new InvalidRequestException("rule is required");
       }
-      String invalidPrefix = ClusterMetadata.invalidPrefix(rule.getPrefix());
-      if (invalidPrefix != null) {
-        throw new InvalidRequestException(invalidPrefix);
-      }
-      limit = RequestValidator.limit(Limit.newBuilder().setCapacity(rule.getCapacity())
-          .setRefillPerSecond(rule.getRefillPerSecond()).build());
+      RuleSets.checkPrefix(rule.getPrefix());
+      limit = RuleSets.limitOf(rule);
     } catch (InvalidRequestException e) {
       change.refused(e.getMessage());
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
@@ -135,20 +130,19 @@ public final class NodeAdminService extends NodeAdminGrpc.NodeAdminImplBase {
   public void replaceLimits(ReplaceLimitsRequest request, StreamObserver<LimitRules> observer) {
     io.raftlimiter.meta.LimitRules before = limits.current();
     io.raftlimiter.meta.LimitRules rules;
-    Change change;
     try {
-      rules = RuleSets.fromProto(request.getRulesList());
-      change = new Change("limits.replace", "all rules", summary(before),
-          summary(rules) + ": " + RuleDiff.between(before, rules));
       if (request.getExpectedDigest().length() > MetaCommand.ReplaceRules.DIGEST_CHARS) {
         throw new InvalidRequestException("expected_digest is a SHA-256 in hex, at most "
             + MetaCommand.ReplaceRules.DIGEST_CHARS + " characters");
       }
+      rules = RuleSets.fromProto(request.getRulesList());
     } catch (InvalidRequestException e) {
       new Change("limits.replace", "all rules", summary(before), "").refused(e.getMessage());
       observer.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
       return;
     }
+    Change change = new Change("limits.replace", "all rules", summary(before),
+        summary(rules) + ": " + RuleDiff.between(before, rules));
     reply(observer, () -> limits.replaceRules(rules, request.getExpectedDigest()), change);
   }
 

@@ -30,14 +30,10 @@ public final class RuleSets {
     Set<String> shadowed = new HashSet<>();
     long prefixBytes = 0;
     for (LimitRule rule : rules) {
-      String invalid = ClusterMetadata.invalidPrefix(rule.getPrefix());
-      if (invalid != null) {
-        throw new InvalidRequestException(invalid);
-      }
+      checkPrefix(rule.getPrefix());
       BucketLimit limit;
       try {
-        limit = RequestValidator.limit(Limit.newBuilder().setCapacity(rule.getCapacity())
-            .setRefillPerSecond(rule.getRefillPerSecond()).build());
+        limit = limitOf(rule);
       } catch (InvalidRequestException e) {
         throw new InvalidRequestException("rule '" + rule.getPrefix() + "': " + e.getMessage());
       }
@@ -54,6 +50,20 @@ public final class RuleSets {
           + "most " + MetaCommand.MAX_PREFIX_BYTES_TOTAL + " are allowed");
     }
     return LimitRules.of(limits, shadowed);
+  }
+
+  /** Refuses a prefix no rule may have (longer than a key may be). */
+  static void checkPrefix(String prefix) throws InvalidRequestException {
+    String invalid = ClusterMetadata.invalidPrefix(prefix);
+    if (invalid != null) {
+      throw new InvalidRequestException(invalid);
+    }
+  }
+
+  /** A rule's limit, checked as a limit carried in a request is. */
+  static BucketLimit limitOf(LimitRule rule) throws InvalidRequestException {
+    return RequestValidator.limit(Limit.newBuilder().setCapacity(rule.getCapacity())
+        .setRefillPerSecond(rule.getRefillPerSecond()).build());
   }
 
   /** The rules as the admin API carries them, in prefix order. */
