@@ -4,6 +4,7 @@ import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.runtime.NettyLeakDetection;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -76,6 +77,7 @@ final class NodeCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new UsageException(e.getMessage());
     }
+    NettyLeakDetection.disableUnlessConfigured();
     RaftNode node = RaftNode.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

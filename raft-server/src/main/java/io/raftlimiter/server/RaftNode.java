@@ -28,6 +28,7 @@ import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.api.HttpJsonApi;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
+import io.raftlimiter.server.api.LimitResolver;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
@@ -67,6 +68,7 @@ import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.ops.StatusPage;
 import io.raftlimiter.server.ops.StorageCollector;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.LimitLabel;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.runtime.OwnerOnly;
 import io.raftlimiter.server.security.AdminTokenFile;
@@ -206,9 +208,18 @@ public final class RaftNode implements AutoCloseable {
         : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin,
             config.get(NodeConfigKeys.LEADER_BALANCE_SETTLE_MS), 2L * electionMin, taskFailures);
     BucketLimit defaultLimit = config.defaultLimit();
-    RequestValidator validator = new RequestValidator(key -> {
-      BucketLimit ruled = metadata.rules().match(key);
-      return ruled != null ? ruled : defaultLimit;
+    RequestValidator validator = new RequestValidator(new LimitResolver() {
+      @Override
+      public BucketLimit limitFor(byte[] key) {
+        BucketLimit ruled = metadata.rules().match(key);
+        return ruled != null ? ruled : defaultLimit;
+      }
+
+      @Override
+      public LimitLabel labelFor(byte[] key) {
+        String prefix = metadata.rules().matchingPrefix(key);
+        return prefix == null ? LimitLabel.DEFAULT : LimitLabel.rule(prefix);
+      }
     }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY),
         config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
     this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),

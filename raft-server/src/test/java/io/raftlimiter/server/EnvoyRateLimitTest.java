@@ -17,6 +17,8 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.raftlimiter.api.admin.v1.LimitRule;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
@@ -68,6 +70,11 @@ class EnvoyRateLimitTest {
           assertTrue(answer.getResponseHeadersToAddList().stream()
               .anyMatch(h -> h.getKey().equals("RateLimit")), answer.toString());
         }
+        // Counted under the rule that limited them, for "which limit is refusing".
+        assertEquals(3, count(cluster, "raftlimiter_limit_decisions", "source", "rule",
+            "limit", "edge|remote_address=", "outcome", "allowed"));
+        assertEquals(1, count(cluster, "raftlimiter_limit_decisions", "source", "rule",
+            "limit", "edge|remote_address=", "outcome", "rejected"));
         // One descriptor over the limit makes the answer OVER_LIMIT; the other is still charged.
         RateLimitResponse mixed = call(envoy, request("edge", 0, address("10.0.0.1"),
             address("10.0.0.2")));
@@ -148,6 +155,14 @@ class EnvoyRateLimitTest {
           assertEquals(RateLimit.newBuilder().setRequestsPerUnit(3)
               .setUnit(RateLimit.Unit.HOUR).build(), answer.getStatuses(0).getCurrentLimit());
         }
+        // Counted under the descriptor's stat key, as Envoy's ratelimit service names it; the
+        // third left none of 3, near the limit.
+        assertEquals(3, count(cluster, "raftlimiter_limit_decisions", "source", "envoy",
+            "limit", "edge.remote_address", "outcome", "allowed"));
+        assertEquals(1, count(cluster, "raftlimiter_limit_decisions", "source", "envoy",
+            "limit", "edge.remote_address", "outcome", "rejected"));
+        assertEquals(1, count(cluster, "raftlimiter_limit_near_limit", "source", "envoy",
+            "limit", "edge.remote_address"));
         // A descriptor's own looser limit is ignored under DENY: the configured one holds.
         RateLimitDescriptor loosened = withLimit(address("10.0.0.2"), 1000, RateLimitUnit.SECOND);
         for (int i = 0; i < 4; i++) {
@@ -315,6 +330,16 @@ class EnvoyRateLimitTest {
       Thread.sleep(50);
     }
     throw new AssertionError("the edited configuration was not taken within 20 s");
+  }
+
+  /** A counter of node 0's, without _total, with exactly {@code labels}; 0 when absent. */
+  private static double count(LocalCluster cluster, String series, String... labels) {
+    Labels wanted = Labels.of(labels);
+    return cluster.node(0).metrics().prometheus().scrape().stream()
+        .filter(s -> s.getMetadata().getName().equals(series))
+        .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
+        .filter(point -> point.getLabels().equals(wanted))
+        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
   }
 
   private static String edgeConfig(int perHour) {

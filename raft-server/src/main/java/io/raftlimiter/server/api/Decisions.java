@@ -117,7 +117,7 @@ public final class Decisions {
    *     carries, as an Envoy descriptor's configured limit is
    */
   public CompletableFuture<AcquireBatchResponse> acquireBatch(AcquireBatchRequest request,
-      List<BucketLimit> fixedLimits, String caller, long deadlineNanos) {
+      List<FixedLimit> fixedLimits, String caller, long deadlineNanos) {
     long startNanos = System.nanoTime();
     try {
       Status refusal = refusal();
@@ -156,7 +156,7 @@ public final class Decisions {
   }
 
   private List<ValidatedAcquire> validateBatch(AcquireBatchRequest request,
-      List<BucketLimit> fixedLimits, String caller) throws InvalidRequestException {
+      List<FixedLimit> fixedLimits, String caller) throws InvalidRequestException {
     int count = request.getRequestsCount();
     if (count > RequestValidator.MAX_BATCH) {
       throw new InvalidRequestException("a batch holds at most " + RequestValidator.MAX_BATCH
@@ -199,8 +199,11 @@ public final class Decisions {
     return decided.thenApply(decision -> {
       metrics.decided(acquire.consistency(), decision.allowed(), System.nanoTime() - startNanos);
       AcquireResponse response = toResponse(decision, acquire.op().limit());
-      if (!decision.allowed() && (nodeShadow || acquire.underOperatorLimit()
-          && ruleShadowed.test(acquire.op().key()))) {
+      boolean shadowRefused = !decision.allowed() && (nodeShadow
+          || acquire.underOperatorLimit() && ruleShadowed.test(acquire.op().key()));
+      metrics.limits().decided(acquire.label(), decision.allowed(), shadowRefused,
+          decision.remaining(), acquire.op().limit().capacity());
+      if (shadowRefused) {
         metrics.shadowRefused();
         return response.toBuilder().setAllowed(true).setShadowRefused(true).build();
       }

@@ -24,6 +24,7 @@ import io.raftlimiter.server.config.RequestLimitPolicy;
 import io.raftlimiter.server.envoy.ConfiguredLimit;
 import io.raftlimiter.server.envoy.DescriptorConfig;
 import io.raftlimiter.server.envoy.EnvoyUnits;
+import io.raftlimiter.server.runtime.LimitLabel;
 import io.raftlimiter.server.runtime.Replies;
 import io.raftlimiter.server.security.CallerSubject;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +130,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
    * The acquires to decide, with the limit the descriptor configuration fixes for each (or
    * null), and what became of each descriptor.
    */
-  private record Plan(AcquireBatchRequest batch, List<BucketLimit> fixedLimits, List<Slot> slots) {}
+  private record Plan(AcquireBatchRequest batch, List<FixedLimit> fixedLimits, List<Slot> slots) {}
 
   /**
    * One descriptor: decided as acquire {@code position} of the batch, or answered {@code preset}
@@ -174,7 +175,7 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
     DescriptorConfig config = configured.get();
     boolean governed = config.governs(domain);
     AcquireBatchRequest.Builder batch = AcquireBatchRequest.newBuilder();
-    List<BucketLimit> fixedLimits = new ArrayList<>();
+    List<FixedLimit> fixedLimits = new ArrayList<>();
     List<Slot> slots = new ArrayList<>(request.getDescriptorsCount());
     for (int i = 0; i < request.getDescriptorsCount(); i++) {
       RateLimitDescriptor descriptor = request.getDescriptors(i);
@@ -210,7 +211,10 @@ public final class EnvoyRateLimitService extends RateLimitServiceGrpc.RateLimitS
         acquire.setLimit(carried); // weighed against the rules by limit.request-override
       }
       slots.add(Slot.asked(batch.getRequestsCount(), limit == null ? null : limit.configured()));
-      fixedLimits.add(limit == null ? null : limit.bucket());
+      fixedLimits.add(limit == null ? null : new FixedLimit(limit.bucket(),
+          limit.configured() == null ? LimitLabel.REQUEST
+              : LimitLabel.envoy(limit.configured().metricName(domain,
+                  descriptor.getEntriesList()))));
       batch.addRequests(acquire);
     }
     return new Plan(batch.build(), fixedLimits, slots);

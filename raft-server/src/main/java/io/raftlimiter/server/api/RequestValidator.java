@@ -7,6 +7,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.config.ConsistencyMode;
 import io.raftlimiter.server.config.RequestLimitPolicy;
+import io.raftlimiter.server.runtime.LimitLabel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,17 +51,17 @@ public final class RequestValidator {
    * the operator set for this call (an Envoy descriptor's configured limit), which neither the
    * rules nor a limit the request carries change. A rule's shadow mode does not apply to it.
    */
-  public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed)
+  public ValidatedAcquire validate(AcquireRequest request, FixedLimit fixed)
       throws InvalidRequestException {
     return validate(request, fixed, null);
   }
 
   /**
-   * As {@link #validate(AcquireRequest, BucketLimit)}, for a call made by {@code caller} (its
+   * As {@link #validate(AcquireRequest, FixedLimit)}, for a call made by {@code caller} (its
    * certificate subject; null when unknown): a {@code request_id} names an op within its
    * caller's ids only ({@link #scopedId}).
    */
-  public ValidatedAcquire validate(AcquireRequest request, BucketLimit fixed, String caller)
+  public ValidatedAcquire validate(AcquireRequest request, FixedLimit fixed, String caller)
       throws InvalidRequestException {
     byte[] keyBytes = key(request.getKey());
     long permits = request.getPermits();
@@ -76,8 +77,9 @@ public final class RequestValidator {
     BucketLimit operator = fixed != null
         || carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? null
         : limits.limitFor(keyBytes);
-    BucketLimit limit = fixed != null ? fixed
+    BucketLimit limit = fixed != null ? fixed.bucket()
         : operator == null ? carried : limitPolicy.apply(carried, operator);
+    boolean underOperatorLimit = operator != null && limit.equals(operator);
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
@@ -87,9 +89,11 @@ public final class RequestValidator {
       throw new InvalidRequestException("request_id is " + id.length + " UTF-8 bytes; at most "
           + BucketOp.MAX_ID_BYTES + " are allowed");
     }
+    LimitLabel label = fixed != null ? fixed.label()
+        : underOperatorLimit ? limits.labelFor(keyBytes) : LimitLabel.REQUEST;
     return new ValidatedAcquire(
         new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, scopedId(caller, id)),
-        consistency, operator != null && limit.equals(operator));
+        consistency, underOperatorLimit, label);
   }
 
   /** A key's UTF-8 bytes, or what is wrong with it: empty, or longer than a key may be. */

@@ -33,8 +33,10 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * </pre>
  *
  * A {@code rate_limit} has a {@code unit} and {@code requests_per_unit}, or {@code unlimited:
- * true}. {@code detailed_metric} and {@code value_to_metric} (metrics of Envoy's service) are
- * accepted and have no effect, and {@code name} is named in answers;
+ * true}. A descriptor's decisions are counted under its stat key as Envoy's service names it
+ * ({@code domain.key_value.key}), or with {@code detailed_metric: true} under the values each
+ * request sent; {@code value_to_metric} is accepted and has no effect, and {@code name} is named
+ * in answers;
  * {@code replaces} is refused, since this service does not implement it. Anything else
  * unknown is refused rather than ignored, so that a misspelt field cannot silently leave a route
  * unlimited. Pure: the caller reads the files.
@@ -82,7 +84,7 @@ public final class DescriptorConfigParser {
         throw new DescriptorConfigException(name + ": domain must be set");
       }
       DescriptorConfig.Level tree = level(root.get("descriptors"), name, "descriptors", 0,
-          budget);
+          budget, domain);
       if (!config.add(domain, tree)) {
         throw new DescriptorConfigException(name + ": domain '" + domain
             + "' is configured by another file too");
@@ -118,8 +120,12 @@ public final class DescriptorConfigParser {
     }
   }
 
+  /**
+   * @param statKey the stat key of the level's parent ({@code domain}, or
+   *     {@code domain.key_value...} below it), which its descriptors' stat keys extend
+   */
   private static DescriptorConfig.Level level(Object descriptors, String file, String path,
-      int depth, Budget budget) throws DescriptorConfigException {
+      int depth, Budget budget, String statKey) throws DescriptorConfigException {
     DescriptorConfig.Level level = new DescriptorConfig.Level();
     if (descriptors == null) {
       return level;
@@ -134,7 +140,8 @@ public final class DescriptorConfigParser {
     for (int i = 0; i < list.size(); i++) {
       String at = path + "[" + i + "]";
       budget.take(file);
-      DescriptorConfig.Node node = node(map(list.get(i), file, at), file, at, depth, budget);
+      DescriptorConfig.Node node = node(map(list.get(i), file, at), file, at, depth, budget,
+          statKey);
       if (!level.add(node)) {
         throw new DescriptorConfigException(file + ": " + at + " repeats key '" + node.key()
             + "'" + (node.value() == null ? "" : " with value '" + node.value() + "'")
@@ -145,7 +152,7 @@ public final class DescriptorConfigParser {
   }
 
   private static DescriptorConfig.Node node(Map<?, ?> fields, String file, String path,
-      int depth, Budget budget) throws DescriptorConfigException {
+      int depth, Budget budget, String parentStatKey) throws DescriptorConfigException {
     checkFields(fields, DESCRIPTOR_FIELDS, file, path);
     String key = string(fields.get("key"), file, path + ".key");
     if (key == null || key.isEmpty()) {
@@ -156,18 +163,22 @@ public final class DescriptorConfigParser {
       value = null; // no value: any value, as for Envoy's ratelimit service
     }
     boolean shadow = bool(fields.get("shadow_mode"), file, path + ".shadow_mode");
-    bool(fields.get("detailed_metric"), file, path + ".detailed_metric");
+    boolean detailed = bool(fields.get("detailed_metric"), file, path + ".detailed_metric");
     bool(fields.get("value_to_metric"), file, path + ".value_to_metric");
+    // Envoy's ratelimit service names a descriptor's stats this way: its parent's key, then
+    // ".key", then "_value" when the file gives a value.
+    String statKey = parentStatKey + "." + key + (value == null ? "" : "_" + value);
     ConfiguredLimit limit = fields.get("rate_limit") == null ? null
-        : limit(map(fields.get("rate_limit"), file, path + ".rate_limit"), shadow, file,
-            path + ".rate_limit");
+        : limit(map(fields.get("rate_limit"), file, path + ".rate_limit"), shadow, statKey,
+            detailed, file, path + ".rate_limit");
     return new DescriptorConfig.Node(key, value, limit,
-        level(fields.get("descriptors"), file, path + ".descriptors", depth + 1, budget));
+        level(fields.get("descriptors"), file, path + ".descriptors", depth + 1, budget,
+            statKey));
   }
 
   /** The limit of a {@code rate_limit} block; null for {@code unlimited: true}. */
-  private static ConfiguredLimit limit(Map<?, ?> fields, boolean shadow, String file,
-      String path) throws DescriptorConfigException {
+  private static ConfiguredLimit limit(Map<?, ?> fields, boolean shadow, String statKey,
+      boolean detailedMetric, String file, String path) throws DescriptorConfigException {
     checkFields(fields, LIMIT_FIELDS, file, path);
     if (fields.containsKey("replaces")) {
       throw new DescriptorConfigException(file + ": " + path + ".replaces is not supported: "
@@ -217,7 +228,8 @@ public final class DescriptorConfigParser {
             + e.getMessage() + "): give more requests per unit");
       }
     }
-    return new ConfiguredLimit(perUnit, unit, name == null ? "" : name, bucket, shadow);
+    return new ConfiguredLimit(perUnit, unit, name == null ? "" : name, bucket, shadow, statKey,
+        detailedMetric);
   }
 
   /** The descriptors still allowed, over all files of one configuration. */

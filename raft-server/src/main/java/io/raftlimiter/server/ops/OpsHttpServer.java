@@ -84,10 +84,12 @@ public final class OpsHttpServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final HttpMetrics metrics;
 
-  private OpsHttpServer(HttpServer server, ExecutorService executor) {
+  private OpsHttpServer(HttpServer server, ExecutorService executor, HttpMetrics metrics) {
     this.server = server;
     this.executor = executor;
+    this.metrics = metrics;
   }
 
   /**
@@ -119,23 +121,25 @@ public final class OpsHttpServer implements AutoCloseable {
     ExecutorService executor = requestThreads();
     server.setExecutor(executor);
     PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
-    server.createContext("/metrics", guarded(exchange -> {
+    HttpMetrics metrics = new HttpMetrics(registry);
+    server.createContext("/metrics", metrics.metered("/metrics", guarded(exchange -> {
       ByteArrayOutputStream body = new ByteArrayOutputStream(64 * 1024);
       MetricSnapshots.Builder all = MetricSnapshots.builder();
       registry.scrape().forEach(all::metricSnapshot);
       jvm.scrape().forEach(all::metricSnapshot);
       writer.write(body, all.build(), EscapingScheme.DEFAULT);
       send(exchange, 200, writer.getContentType(), body.toByteArray());
-    }));
-    server.createContext("/healthz", guarded(exchange ->
-        send(exchange, 200, "text/plain; charset=utf-8", "ok\n".getBytes(StandardCharsets.UTF_8))));
-    server.createContext("/readyz", guarded(exchange -> {
+    })));
+    server.createContext("/healthz", metrics.metered("/healthz", guarded(exchange ->
+        send(exchange, 200, "text/plain; charset=utf-8",
+            "ok\n".getBytes(StandardCharsets.UTF_8)))));
+    server.createContext("/readyz", metrics.metered("/readyz", guarded(exchange -> {
       Readiness now = readiness.get();
       send(exchange, now.ready() ? 200 : 503, "application/json",
           json(now).getBytes(StandardCharsets.UTF_8));
-    }));
+    })));
     server.start();
-    return new OpsHttpServer(server, executor);
+    return new OpsHttpServer(server, executor, metrics);
   }
 
   /**
@@ -153,7 +157,7 @@ public final class OpsHttpServer implements AutoCloseable {
    * (from any thread, later if it likes) and must not throw.
    */
   public void post(String path, Consumer<HttpExchange> handler) {
-    server.createContext(path, exchange -> {
+    server.createContext(path, metrics.metered(path, exchange -> {
       if (!exchange.getRequestURI().getPath().equals(path)) {
         try (exchange) {
           send(exchange, 404, "text/plain; charset=utf-8",
@@ -162,7 +166,7 @@ public final class OpsHttpServer implements AutoCloseable {
         return;
       }
       handler.accept(exchange);
-    });
+    }));
   }
 
   /**
@@ -171,11 +175,11 @@ public final class OpsHttpServer implements AutoCloseable {
    */
   public void get(String path, String contentType, Map<String, String> headers,
       Supplier<byte[]> body) {
-    server.createContext(path, guarded(exchange -> {
+    server.createContext(path, metrics.metered(path, guarded(exchange -> {
       headers.forEach(exchange.getResponseHeaders()::set);
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
       send(exchange, 200, contentType, body.get());
-    }));
+    })));
   }
 
   /**

@@ -31,6 +31,7 @@ public final class NodeMetrics {
   /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
   private final CounterDataPoint[][] decisions;
   private final DistributionDataPoint[] latencySeconds;
+  private final LimitMetrics limits;
 
   public NodeMetrics(MetricRegistry registry) {
     this.registry = registry;
@@ -55,6 +56,7 @@ public final class NodeMetrics {
             .classicUpperBounds(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                 0.1, 0.25, 0.5, 1, 2.5)
             .register(prometheus);
+    this.limits = new LimitMetrics(prometheus);
     BuildInfo build = BuildInfo.current();
     io.prometheus.metrics.core.metrics.Info.builder().name("raftlimiter_build_info")
         .help("the raftlimiter version this node runs and the commit it was built from")
@@ -83,6 +85,11 @@ public final class NodeMetrics {
   public void decided(ConsistencyMode mode, boolean wasAllowed, long latencyNanos) {
     decisions[mode.ordinal()][wasAllowed ? 0 : 1].inc();
     latencySeconds[mode.ordinal()].observe(latencyNanos / 1e9);
+  }
+
+  /** Decisions by the limit they ran under. */
+  public LimitMetrics limits() {
+    return limits;
   }
 
   /** Decisions this node answered in {@code mode}, allowed or refused, since it started. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.MetricRegistry;
 import io.grpc.Status;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
@@ -34,6 +35,7 @@ class DecisionsTest {
   private static final BucketLimit LIMIT = BucketLimit.of(10, 1);
 
   private final MetricRegistry registry = new MetricRegistry();
+  private final NodeMetrics metrics = new NodeMetrics(registry);
   private final Map<ConsistencyMode, List<String>> asked = new EnumMap<>(ConsistencyMode.class);
   private Function<String, CompletableFuture<Decision>> answer =
       key -> CompletableFuture.completedFuture(new Decision(true, 9, 0));
@@ -50,7 +52,7 @@ class DecisionsTest {
       });
     }
     return new Decisions(new RequestValidator(key -> LIMIT, ConsistencyMode.STRONG), deciders,
-        new NodeMetrics(registry), () -> notServing, nodeShadow, key -> false);
+        metrics, () -> notServing, nodeShadow, key -> false);
   }
 
   private static AcquireRequest acquire(String key, Consistency consistency) {
@@ -183,5 +185,30 @@ class DecisionsTest {
     } catch (IllegalArgumentException expected) {
       assertTrue(expected.getMessage().contains("LEASED"));
     }
+  }
+
+  /** The decisions of each limit, as the decide path counts them (a resolver without rules). */
+  private double limitDecisions(String outcome) {
+    return metrics.prometheus().scrape().stream()
+        .filter(s -> s.getMetadata().getName().equals("raftlimiter_limit_decisions"))
+        .flatMap(s -> ((CounterSnapshot) s).getDataPoints().stream())
+        .filter(p -> p.getLabels().get("source").equals("default")
+            && p.getLabels().get("outcome").equals(outcome))
+        .mapToDouble(CounterSnapshot.CounterDataPointSnapshot::getValue).sum();
+  }
+
+  @Test
+  void countsEachDecisionUnderItsLimitAndShadowRefusalsApart() throws Exception {
+    Decisions strict = decisions(false);
+    strict.acquire(acquire("a", Consistency.CONSISTENCY_STRONG), null, GroupCommitter.NO_DEADLINE).join();
+    answer = key -> CompletableFuture.completedFuture(new Decision(false, 0, 100));
+    strict.acquire(acquire("a", Consistency.CONSISTENCY_STRONG), null, GroupCommitter.NO_DEADLINE).join();
+    AcquireResponse shadowed = decisions(true)
+        .acquire(acquire("a", Consistency.CONSISTENCY_STRONG), null, GroupCommitter.NO_DEADLINE).join();
+
+    assertTrue(shadowed.getAllowed() && shadowed.getShadowRefused());
+    assertEquals(1, limitDecisions("allowed"));
+    assertEquals(1, limitDecisions("rejected"));
+    assertEquals(1, limitDecisions("shadow_refused"));
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.server.config.ConsistencyMode;
+import io.raftlimiter.server.runtime.LimitLabel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -39,5 +40,40 @@ class RequestValidatorTest {
   void withoutAKnownCallerOrAnIdTheIdIsKeptAsSent() throws Exception {
     assertArrayEquals("order-17".getBytes(StandardCharsets.UTF_8), idOf("order-17", null));
     assertEquals(0, idOf("", "CN=alice").length, "no id, no op to name: nothing to scope");
+  }
+
+  /** Which limit a decision ran under, for the metrics: the one actually in force. */
+  @Test
+  void labelsEachAcquireWithTheLimitInForce() throws Exception {
+    BucketLimit rule = BucketLimit.of(10, 1);
+    LimitResolver rules = new LimitResolver() {
+      @Override
+      public BucketLimit limitFor(byte[] key) {
+        return rule;
+      }
+
+      @Override
+      public LimitLabel labelFor(byte[] key) {
+        return LimitLabel.rule("api:");
+      }
+    };
+    RequestValidator lowerOnly = new RequestValidator(rules, ConsistencyMode.STRONG);
+    AcquireRequest plain = AcquireRequest.newBuilder().setKey("api:1").build();
+    assertEquals(LimitLabel.rule("api:"), lowerOnly.validate(plain).label());
+
+    AcquireRequest tighter = plain.toBuilder().setLimit(
+        io.raftlimiter.api.v1.Limit.newBuilder().setCapacity(5).setRefillPerSecond(1)).build();
+    assertEquals(LimitLabel.REQUEST, lowerOnly.validate(tighter).label(),
+        "a tighter carried limit wins under LOWER_ONLY, and is the request's");
+    AcquireRequest looser = plain.toBuilder().setLimit(
+        io.raftlimiter.api.v1.Limit.newBuilder().setCapacity(50).setRefillPerSecond(1)).build();
+    assertEquals(LimitLabel.rule("api:"), lowerOnly.validate(looser).label(),
+        "a looser carried limit is ignored under LOWER_ONLY: the rule decides");
+
+    FixedLimit descriptor = new FixedLimit(BucketLimit.of(3, 1),
+        LimitLabel.envoy("edge.remote_address"));
+    assertEquals(descriptor.label(), lowerOnly.validate(plain, descriptor).label());
+    assertEquals(LimitLabel.DEFAULT, validator.validate(plain).label(),
+        "a resolver that names no rule gives the default");
   }
 }

@@ -100,6 +100,35 @@ class DescriptorConfigParserTest {
     assertEquals(Unit.WEEK, config.limitOf("edge", entries("port", "08")).unit());
   }
 
+  /**
+   * Metrics name a descriptor as Envoy's ratelimit service names its stats: the domain, then
+   * each level's key, with "_value" where the file gives a value; with detailed_metric, the
+   * values the request sent.
+   */
+  @Test
+  void namesDescriptorsForMetricsAsEnvoysRatelimitServiceDoes() throws Exception {
+    DescriptorConfig config = DescriptorConfigParser.parse(Map.of("edge.yaml", EDGE
+        + """
+          - key: user
+            detailed_metric: true
+            rate_limit: {unit: second, requests_per_unit: 3}
+        """));
+    List<Entry> address = entries("remote_address", "10.9.9.9");
+    assertEquals("edge.remote_address",
+        config.limitOf("edge", address).metricName("edge", address));
+    List<Entry> trusted = entries("remote_address", "10.0.0.1");
+    assertEquals("edge.remote_address_10.0.0.1",
+        config.limitOf("edge", trusted).metricName("edge", trusted));
+    List<Entry> nested = entries("path", "/login", "remote_address", "1.2.3.4");
+    assertEquals("edge.path_/login.remote_address",
+        config.limitOf("edge", nested).metricName("edge", nested));
+    List<Entry> user = entries("user", "alice");
+    ConfiguredLimit detailed = config.limitOf("edge", user);
+    assertTrue(detailed.detailedMetric());
+    assertEquals("edge.user", detailed.statKey());
+    assertEquals("edge.user_alice", detailed.metricName("edge", user));
+  }
+
   @Test
   void anEmptyOrNullValueIsAnyValueAsInEnvoy() throws Exception {
     DescriptorConfig config = DescriptorConfigParser.parse(Map.of("f.yaml", """
