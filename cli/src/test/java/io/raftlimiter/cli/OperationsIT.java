@@ -60,7 +60,10 @@ class OperationsIT {
       "raftlimiter_metadata_version",
       "raftlimiter_dead_nodes", "raftlimiter_eventual_owed_hits", "raftlimiter_eventual_views",
       "raftlimiter_leases", "raftlimiter_leased_tokens", "raftlimiter_ready",
-      "raftlimiter_background_task_failures_total", "jvm_memory_used_bytes");
+      "raftlimiter_background_task_failures_total", "jvm_memory_used_bytes",
+      "raftlimiter_limit_decisions_total", "raftlimiter_http_requests_total",
+      "raftlimiter_entry_ops_bucket", "raftlimiter_time_stamps_clamped_total",
+      "ratis_log_worker_flush_time_seconds", "ratis_leader_election_election_count_total");
 
   @TempDir Path work;
   private Path clusterDir;
@@ -94,6 +97,12 @@ class OperationsIT {
       String scrape = get(node.getValue() + "/metrics").body();
       for (String series : DOCUMENTED) {
         assertTrue(scrape.contains(series), node.getKey() + " lacks " + series);
+      }
+      // Prometheus' conventions: snake_case names, no node ids in them (those are labels)
+      for (String line : scrape.split("\n")) {
+        String name = line.startsWith("#") ? "" : line.split("[{ ]")[0];
+        assertTrue(name.equals(name.toLowerCase(java.util.Locale.ROOT)), "not snake_case: " + line);
+        assertTrue(!name.matches(".*_n[0-9]+_.*"), "a node id in a name: " + line);
       }
       before.put(node.getKey(), scrape);
     }

@@ -9,6 +9,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
@@ -274,10 +275,17 @@ public final class RaftNode implements AutoCloseable {
       throw new IOException("cannot listen on " + config.bindHost() + ":" + self.clientPort()
           + ": " + e.getMessage(), e);
     }
-    registry.gauge("time.stamps-clamped", () -> () -> report.dataStateMachines()
-        .mapToLong(RateLimiterStateMachine::clampedStamps).sum());
-    registry.gauge("dedup.forgotten-early", () -> () -> report.dataStateMachines()
-        .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum());
+    // Counts, so counters (a replica that leaves takes its share: Prometheus reads a reset)
+    CounterWithCallback.builder().name("raftlimiter_time_stamps_clamped")
+        .help("entry stamps this node's replicas raised to the last applied stamp")
+        .callback(count -> count.call(report.dataStateMachines()
+            .mapToLong(RateLimiterStateMachine::clampedStamps).sum()))
+        .register(metrics.prometheus());
+    CounterWithCallback.builder().name("raftlimiter_dedup_forgotten_early")
+        .help("outcomes of ops with ids forgotten before their window ended (the table was full)")
+        .callback(count -> count.call(report.dataStateMachines()
+            .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum()))
+        .register(metrics.prometheus());
     registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
         .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
         .max().orElse(0));
@@ -373,7 +381,8 @@ public final class RaftNode implements AutoCloseable {
     PrometheusRegistry prometheus = metrics.prometheus();
     prometheus.register(new DropwizardCollector(registry));
     prometheus.register(new StatusCollector(this::status));
-    prometheus.register(new RatisCollector(config.nodeId()));
+    prometheus.register(new RatisCollector(config.nodeId(),
+        () -> metadata.current().memberIds()));
     prometheus.register(new StorageCollector(config.get(NodeConfigKeys.DATA_DIR)));
     try {
       ops = OpsHttpServer.start(config.bindHost(), httpPort, prometheus,

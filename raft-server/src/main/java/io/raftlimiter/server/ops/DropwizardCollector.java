@@ -6,6 +6,7 @@ import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Sampling;
 import com.codahale.metrics.Snapshot;
+import com.codahale.metrics.Timer;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
@@ -26,7 +27,8 @@ import java.util.regex.Pattern;
  * The node's Dropwizard metrics (its own registry, never a global one) in Prometheus form, read at
  * scrape time: {@code requests.shed} becomes {@code raftlimiter_requests_shed_total}. Counters and
  * meters are counters; numeric gauges are gauges; histograms are summaries of their reservoir
- * (quantiles 0.5, 0.9, 0.99 and a count).
+ * (quantiles 0.5, 0.9, 0.99 and a count), timers the same in seconds ({@code eventual.sync}
+ * becomes {@code raftlimiter_eventual_sync_seconds}).
  */
 public final class DropwizardCollector implements MultiCollector {
   private static final Pattern NOT_ALLOWED = Pattern.compile("[^a-zA-Z0-9_]");
@@ -61,7 +63,6 @@ public final class DropwizardCollector implements MultiCollector {
       Map.entry("requests.expired", "requests dropped at their deadline (DEADLINE_EXCEEDED)"),
       Map.entry("requests.unavailable", "requests answered UNAVAILABLE"),
       Map.entry("acquires.forwarded", "acquires sent on to their group's leader"),
-      Map.entry("entries.ops", "ops per log entry this node proposed"),
       Map.entry("background.task-failures", "periodic tasks that threw and were kept running"),
       Map.entry("security.tls-reloads", "TLS files reloaded"),
       Map.entry("envoy.config-reloads", "Envoy descriptor configurations reloaded"),
@@ -76,12 +77,15 @@ public final class DropwizardCollector implements MultiCollector {
     String help = HELP.getOrDefault(dropwizardName, "the node's " + dropwizardName);
     if (metric instanceof Sampling sampling && metric instanceof Counting counting) {
       Snapshot reservoir = sampling.getSnapshot();
-      return SummarySnapshot.builder().name(name).help(help)
+      // a timer's reservoir holds nanoseconds: exported in seconds, the base unit
+      boolean timer = metric instanceof Timer;
+      double scale = timer ? 1e-9 : 1;
+      return SummarySnapshot.builder().name(timer ? name + "_seconds" : name).help(help)
           .dataPoint(SummaryDataPointSnapshot.builder()
               .count(counting.getCount())
-              .quantiles(Quantiles.of(new Quantile(0.5, reservoir.getMedian()),
-                  new Quantile(0.9, reservoir.getValue(0.9)),
-                  new Quantile(0.99, reservoir.get99thPercentile())))
+              .quantiles(Quantiles.of(new Quantile(0.5, reservoir.getMedian() * scale),
+                  new Quantile(0.9, reservoir.getValue(0.9) * scale),
+                  new Quantile(0.99, reservoir.get99thPercentile() * scale)))
               .build())
           .build();
     }

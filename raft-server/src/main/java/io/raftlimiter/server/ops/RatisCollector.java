@@ -13,10 +13,13 @@ import io.prometheus.metrics.model.snapshots.Quantiles;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.SummarySnapshot;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.metrics.MetricRegistryInfo;
 import org.apache.ratis.metrics.RatisMetricRegistry;
@@ -31,19 +34,25 @@ import org.apache.ratis.thirdparty.com.codahale.metrics.Timer;
 /**
  * Ratis' own metrics (log, appenders, elections, state machine, server) of one node, read at
  * scrape time from Ratis' process-wide registries: those whose member id is this node's
- * ({@code n1} or {@code n1@group-...}). Ratis' {@code ratis.leader_election.n1@group-X.
- * electionCount} becomes {@code ratis_leader_election_electionCount_total{member="n1@group-X"}};
- * counters are counters, numeric gauges gauges, timers summaries in seconds. A metric that
- * cannot be read, or whose name another type already took, is left out rather than failing
- * the scrape.
+ * ({@code n1} or {@code n1@group-...}). Named in Prometheus' conventions by
+ * {@link RatisMetricName}: Ratis' {@code ratis.leader_election.n1@group-X.electionCount} becomes
+ * {@code ratis_leader_election_election_count_total{member="n1@group-X"}}, and
+ * {@code follower_n2_match_index} {@code ratis_log_appender_follower_match_index{peer="n2"}};
+ * counters are counters, numeric gauges gauges (elapsed times in seconds), timers summaries in
+ * seconds. A metric that cannot be read, or whose name another type already took, is left out
+ * rather than failing the scrape.
  */
 public final class RatisCollector implements MultiCollector {
-  private static final Pattern NOT_ALLOWED = Pattern.compile("[^a-zA-Z0-9_]");
-
   private final String nodeId;
+  private final Supplier<? extends Collection<String>> peerIds;
 
-  public RatisCollector(String nodeId) {
+  /**
+   * @param peerIds the ids of the cluster's nodes, read at each scrape: Ratis names some metrics
+   *     after the peer they are about, and those names are taken apart with these
+   */
+  public RatisCollector(String nodeId, Supplier<? extends Collection<String>> peerIds) {
     this.nodeId = nodeId;
+    this.peerIds = peerIds;
   }
 
   /** One family being gathered: its kind and data points by member. */
@@ -52,6 +61,8 @@ public final class RatisCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     Map<String, Family> families = new TreeMap<>();
+    Set<String> peers = new HashSet<>(peerIds.get());
+    peers.add(nodeId);
     for (RatisMetricRegistry registry : MetricRegistries.global().getMetricRegistries()) {
       MetricRegistryInfo info = registry.getMetricRegistryInfo();
       String member = info.getPrefix();
@@ -59,8 +70,6 @@ public final class RatisCollector implements MultiCollector {
           || !(member.equals(nodeId) || member.startsWith(nodeId + "@"))) {
         continue;
       }
-      String family = clean(info.getApplicationName()) + "_"
-          + clean(info.getMetricsComponentName()) + "_";
       // Ratis names each metric <application>.<component>.<member>.<metric>: the member goes
       // into a label, so that one series family serves every group
       String registryName = info.getApplicationName() + "." + info.getMetricsComponentName()
@@ -69,8 +78,10 @@ public final class RatisCollector implements MultiCollector {
           : impl.getDropWizardMetricRegistry().getMetrics().entrySet()) {
         String metric = entry.getKey().startsWith(registryName)
             ? entry.getKey().substring(registryName.length()) : entry.getKey();
+        RatisMetricName name = RatisMetricName.of(info.getApplicationName(),
+            info.getMetricsComponentName(), metric, peers);
         try {
-          add(families, family + clean(metric), Labels.of("member", member), entry.getValue());
+          add(families, name, labels(member, name), entry.getValue());
         } catch (RuntimeException e) {
           // a gauge whose supplier failed: left out of this scrape
         }
@@ -87,8 +98,23 @@ public final class RatisCollector implements MultiCollector {
     return new MetricSnapshots(snapshots);
   }
 
-  private static void add(Map<String, Family> families, String name, Labels labels,
-      Metric metric) {
+  private static Labels labels(String member, RatisMetricName name) {
+    Labels labels = Labels.of("member", member);
+    if (name.peer() != null) {
+      labels = labels.add("peer", name.peer());
+    }
+    if (name.service() != null) {
+      labels = labels.add("service", name.service()).add("method", name.method());
+      if (name.code() != null) {
+        labels = labels.add("code", name.code());
+      }
+    }
+    return labels;
+  }
+
+  private static void add(Map<String, Family> families, RatisMetricName ratisName,
+      Labels labels, Metric metric) {
+    String name = ratisName.name();
     String kind;
     Object point;
     if (metric instanceof Timer timer) {
@@ -106,8 +132,10 @@ public final class RatisCollector implements MultiCollector {
           .build();
     } else if (((Gauge<?>) metric).getValue() instanceof Number number) {
       kind = "gauge";
-      point = GaugeDataPointSnapshot.builder().labels(labels).value(number.doubleValue())
-          .build();
+      double value = number.doubleValue();
+      // scaled to the base unit; Ratis' -1 (none yet) stays -1
+      point = GaugeDataPointSnapshot.builder().labels(labels)
+          .value(value < 0 ? value : value * ratisName.scale()).build();
     } else {
       return;
     }
@@ -139,9 +167,5 @@ public final class RatisCollector implements MultiCollector {
         yield b.build();
       }
     };
-  }
-
-  private static String clean(String name) {
-    return NOT_ALLOWED.matcher(name).replaceAll("_");
   }
 }

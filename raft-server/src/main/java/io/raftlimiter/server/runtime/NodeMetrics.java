@@ -1,14 +1,13 @@
 package io.raftlimiter.server.runtime;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.Histogram;
-import com.codahale.metrics.LockFreeExponentiallyDecayingReservoir;
 import com.codahale.metrics.MetricRegistry;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.server.config.ConsistencyMode;
 import java.util.Locale;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A node's metrics, in registries owned by the node (never a static global, so that several nodes
@@ -26,7 +25,8 @@ public final class NodeMetrics {
   private final Counter shed;
   private final Counter expired;
   private final Counter shadowRefused;
-  private final Histogram opsPerEntry;
+  private final DistributionDataPoint opsPerEntry;
+  private final LongAdder entriesSubmitted = new LongAdder();
   private final PrometheusRegistry prometheus = new PrometheusRegistry();
   /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
   private final CounterDataPoint[][] decisions;
@@ -41,9 +41,12 @@ public final class NodeMetrics {
     this.shed = registry.counter("requests.shed");
     this.expired = registry.counter("requests.expired");
     this.shadowRefused = registry.counter("decisions.shadow-refused");
-    // Updated on every decision: the lock-free reservoir, not the default skip-list one.
-    this.opsPerEntry = registry.histogram("entries.ops",
-        () -> new Histogram(LockFreeExponentiallyDecayingReservoir.builder().build()));
+    this.opsPerEntry = io.prometheus.metrics.core.metrics.Histogram.builder()
+        .name("raftlimiter_entry_ops")
+        .help("ops per log entry this node proposed (its group commit)")
+        .classicOnly()
+        .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+        .register(prometheus);
     io.prometheus.metrics.core.metrics.Counter byMode =
         io.prometheus.metrics.core.metrics.Counter.builder().name("raftlimiter_decisions")
             .help("decisions answered, by consistency mode and outcome")
@@ -138,12 +141,13 @@ public final class NodeMetrics {
   }
 
   public void entrySubmitted(int ops) {
-    opsPerEntry.update(ops);
+    opsPerEntry.observe(ops);
+    entriesSubmitted.increment();
   }
 
   /** Log entries this node proposed (its own group commit, as leader or while no leader is known). */
   public long entriesSubmittedCount() {
-    return opsPerEntry.getCount();
+    return entriesSubmitted.sum();
   }
 
   public long allowedCount() {
