@@ -487,21 +487,11 @@ class ChaosIT {
   }
 
   private Map<String, String> endpoints() throws IOException {
-    Map<String, String> addresses = new TreeMap<>();
-    for (String line : Files.readAllLines(clusterDir.resolve("endpoints"))) {
-      String[] parts = line.split(" ");
-      addresses.put(parts[0], parts[1]);
-    }
-    return addresses;
+    return RlctlProcess.addresses(clusterDir);
   }
 
   private Map<String, Long> pids() throws IOException {
-    Map<String, Long> pids = new TreeMap<>();
-    for (String line : Files.readAllLines(clusterDir.resolve("endpoints"))) {
-      String[] parts = line.split(" ");
-      pids.put(parts[0], Long.parseLong(parts[2]));
-    }
-    return pids;
+    return RlctlProcess.pids(clusterDir);
   }
 
   private static AcquireRequest request(String key) {

@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,5 +87,19 @@ final class RlctlProcess {
     if (clusterDir != null && Files.exists(clusterDir.resolve("endpoints"))) {
       run("cluster", "down", "--dir", clusterDir.toString());
     }
+  }
+
+  /** Each node's client address, by node id, from {@code clusterDir}'s endpoints file. */
+  static Map<String, String> addresses(Path clusterDir) throws IOException {
+    Map<String, String> addresses = new TreeMap<>();
+    EndpointsFile.read(clusterDir).forEach(e -> addresses.put(e.nodeId(), e.clientAddress()));
+    return addresses;
+  }
+
+  /** Each node's process id, by node id, from {@code clusterDir}'s endpoints file. */
+  static Map<String, Long> pids(Path clusterDir) throws IOException {
+    Map<String, Long> pids = new TreeMap<>();
+    EndpointsFile.read(clusterDir).forEach(e -> pids.put(e.nodeId(), e.pid()));
+    return pids;
   }
 }

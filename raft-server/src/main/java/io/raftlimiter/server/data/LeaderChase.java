@@ -40,8 +40,14 @@ import org.apache.ratis.server.RaftServer;
  * <p>A server in this process is reached by a direct call, any other by {@link RaftRequestRpc}.
  */
 public final class LeaderChase {
-  private static final long FIRST_BACKOFF_MILLIS = 5;
-  private static final long MAX_BACKOFF_MILLIS = 200;
+  static final long FIRST_BACKOFF_MILLIS = 5;
+  static final long MAX_BACKOFF_MILLIS = 200;
+  /**
+   * The longest wait before asking again a server that leads or is handing over but is not ready:
+   * it becomes ready within one commit round, so a longer wait only delays the entry (a new
+   * leader found not ready 4 ms before it was cost 160 ms more at the backoff's pace).
+   */
+  static final long SETTLING_MAX_MILLIS = 20;
 
   private final RaftServer server;
   private volatile RaftGroup group;
@@ -129,7 +135,9 @@ public final class LeaderChase {
     }
     sendTo(request, target).whenComplete((reply, error) -> {
       if (error != null) { // unreachable or silent: try the next server
-        retryLater(request, next(target), backoffMillis, deadlineNanos, result);
+        Backoff backoff = Backoff.after(null, false, backoffMillis);
+        retryLater(request, next(target), backoff.waitMillis(), backoff.nextMillis(),
+            deadlineNanos, result);
         return;
       }
       RaftException refusal = reply.getException();
@@ -141,8 +149,9 @@ public final class LeaderChase {
         return;
       }
       RaftPeerId suggested = suggestedLeader(reply);
+      boolean hinted = suggested != null && !suggested.equals(target);
       RaftPeerId nextTarget;
-      if (suggested != null && !suggested.equals(target)) {
+      if (hinted) {
         lastLeader = suggested;
         nextTarget = suggested;
       } else if (refusal instanceof NotLeaderException || refusal instanceof GroupMismatchException) {
@@ -150,23 +159,50 @@ public final class LeaderChase {
       } else {
         nextTarget = target; // a leader getting ready or handing over: ask it again
       }
-      retryLater(request, nextTarget, backoffMillis, deadlineNanos, result);
+      Backoff backoff = Backoff.after(refusal, hinted, backoffMillis);
+      retryLater(request, nextTarget, backoff.waitMillis(), backoff.nextMillis(), deadlineNanos,
+          result);
     });
   }
 
-  private void retryLater(RaftClientRequest request, RaftPeerId target, long backoffMillis,
-      long deadlineNanos, CompletableFuture<RaftClientReply> result) {
+  /**
+   * How long to wait before the next attempt, and the backoff after it. Pure.
+   *
+   * @param waitMillis before the next attempt
+   * @param nextMillis the backoff the attempt after it starts from
+   */
+  record Backoff(long waitMillis, long nextMillis) {
+    /**
+     * After {@code refusal} at backoff {@code backoffMillis}: at once when the refusal named
+     * another leader ({@code hinted}); at most {@link #SETTLING_MAX_MILLIS} when the server leads
+     * or led an instant ago and settles within a commit round (not ready yet, stepping down);
+     * else doubling up to {@link #MAX_BACKOFF_MILLIS} (an election under way, a server gone).
+     */
+    static Backoff after(RaftException refusal, boolean hinted, long backoffMillis) {
+      if (hinted) {
+        return new Backoff(0, FIRST_BACKOFF_MILLIS);
+      }
+      if (refusal instanceof LeaderNotReadyException
+          || refusal instanceof LeaderSteppingDownException) {
+        long wait = Math.min(backoffMillis, SETTLING_MAX_MILLIS);
+        return new Backoff(wait, Math.min(SETTLING_MAX_MILLIS, wait * 2));
+      }
+      return new Backoff(backoffMillis, Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2));
+    }
+  }
+
+  private void retryLater(RaftClientRequest request, RaftPeerId target, long waitMillis,
+      long nextBackoffMillis, long deadlineNanos, CompletableFuture<RaftClientReply> result) {
     long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
     Executor later = CompletableFuture.delayedExecutor(
-        Math.max(0, Math.min(backoffMillis, leftMillis)), TimeUnit.MILLISECONDS, task -> {
+        Math.max(0, Math.min(waitMillis, leftMillis)), TimeUnit.MILLISECONDS, task -> {
           try {
             resends.execute(task);
           } catch (RejectedExecutionException e) {
             result.completeExceptionally(new IOException("node shutting down", e));
           }
         });
-    long nextBackoff = Math.min(MAX_BACKOFF_MILLIS, backoffMillis * 2);
-    later.execute(() -> attempt(request, target, nextBackoff, deadlineNanos, result));
+    later.execute(() -> attempt(request, target, nextBackoffMillis, deadlineNanos, result));
   }
 
   private CompletableFuture<RaftClientReply> sendTo(RaftClientRequest request, RaftPeerId target) {
