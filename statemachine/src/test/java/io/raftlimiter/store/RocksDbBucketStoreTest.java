@@ -41,6 +41,26 @@ class RocksDbBucketStoreTest extends BucketStoreContract {
     assertArrayEquals(key, due.get(0), "the expiry index survives");
   }
 
+  /**
+   * Reads answer from the memtables and from flushed files alike, whether the key was never
+   * written, is there, or was deleted or overwritten in the memtable after its flush: the
+   * "certainly absent" short cut on reads must never hide a value or resurrect a deleted one.
+   */
+  @Test
+  void readsAgreeAcrossMemtablesAndFlushedFiles() {
+    store.commit(writes(key("01"), state(1, 1), key("02"), state(2, 2), key("03"), state(3, 3)),
+        new AppliedMarker(1, 1, 10));
+    rocks().flush();
+    store.commit(writes(key("02"), null, key("03"), state(9, 9), key("04"), state(4, 4)),
+        new AppliedMarker(1, 2, 20));
+
+    assertEquals(state(1, 1), store.get(key("01")), "only on disk");
+    assertNull(store.get(key("02")), "deleted in the memtable over a value on disk");
+    assertEquals(state(9, 9), store.get(key("03")), "overwritten in the memtable");
+    assertEquals(state(4, 4), store.get(key("04")), "only in the memtable");
+    assertNull(store.get(key("05")), "never written");
+  }
+
   @Test
   void reopeningAfterFlushKeepsTheDataAndTheMarker() throws IOException {
     fill();
