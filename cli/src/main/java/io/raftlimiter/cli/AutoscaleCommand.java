@@ -1,11 +1,11 @@
 package io.raftlimiter.cli;
 
 import io.raftlimiter.api.admin.v1.NodeStatus;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Grows and shrinks a local cluster with its load, until stopped (Ctrl-C). */
@@ -15,8 +15,7 @@ import picocli.CommandLine.Option;
         "--high for --window seconds, drain one when they stay below --low, within",
         "--min-nodes..--max-nodes. Runs in the foreground until stopped."})
 final class AutoscaleCommand implements Callable<Integer> {
-  @Option(names = "--dir", required = true, description = "Cluster directory D.")
-  Path dir;
+  @Mixin ClusterDirectory cluster;
 
   @Option(names = "--high", required = true, description = "Decisions/s per node that add a node.")
   double high;
@@ -36,14 +35,11 @@ final class AutoscaleCommand implements Callable<Integer> {
       + "(default ${DEFAULT-VALUE}).")
   int maxNodes;
 
-  @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
-      description = "JVM options of added nodes, after -XX:+ExitOnOutOfMemoryError "
-          + "(default: ${DEFAULT-VALUE}).")
-  String jvmOptions;
+  @Mixin NodeJvmOptions jvm;
 
   @Override
   public Integer call() throws Exception {
-    ClusterCommand.requireClusterDirectory(dir);
+    ClusterCommand.requireClusterDirectory(cluster.dir);
     ScalingPolicy policy;
     try {
       policy = new ScalingPolicy(high, low, TimeUnit.SECONDS.toNanos(windowSeconds), minNodes,
@@ -51,15 +47,15 @@ final class AutoscaleCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new UsageException(e.getMessage());
     }
-    NodeLauncher launcher = new LocalProcessLauncher(dir, jvmOptions);
+    NodeLauncher launcher = new LocalProcessLauncher(cluster.dir, jvm.value);
     System.out.printf("autoscaling %s: add above %.0f, drain below %.0f decisions/s per node "
-        + "over %d s, %d..%d nodes%n", dir, high, low, windowSeconds, minNodes, maxNodes);
+        + "over %d s, %d..%d nodes%n", cluster.dir, high, low, windowSeconds, minNodes, maxNodes);
     while (!Thread.currentThread().isInterrupted()) {
       long decisions = 0;
       int serving = 0;
       for (String address : launcher.nodes()) {
         Optional<NodeStatus> status =
-            AdminClient.status(address, ClusterTls.adminCredentials(dir), 1000);
+            AdminClient.status(address, ClusterTls.adminCredentials(cluster.dir), 1000);
         if (status.isPresent()) {
           serving++;
           decisions += status.get().getDecisionsAllowed() + status.get().getDecisionsRejected();

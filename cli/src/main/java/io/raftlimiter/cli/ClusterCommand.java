@@ -48,8 +48,7 @@ final class ClusterCommand {
     @Option(names = "--nodes", description = "Number of nodes (default 3; fixed once D exists).")
     Integer nodes;
 
-    @Option(names = "--dir", required = true, description = "Cluster directory D.")
-    Path dir;
+    @Mixin ClusterDirectory cluster;
 
     @Option(names = "--groups", description = "Data groups (Raft groups) the key space is split "
         + "into (default 1; fixed once D exists).")
@@ -68,10 +67,7 @@ final class ClusterCommand {
         + "and P+2(i-1)+1 (clients). Default: free ports.")
     Integer basePort;
 
-    @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
-        description = "JVM options of each node, after -XX:+ExitOnOutOfMemoryError "
-        + "(default: ${DEFAULT-VALUE}).")
-    String jvmOptions;
+    @Mixin NodeJvmOptions jvm;
 
     @Option(names = "--wait-seconds", defaultValue = "90", description = "How long to wait for the nodes to serve.")
     int waitSeconds;
@@ -110,29 +106,30 @@ final class ClusterCommand {
     @Override
     public Integer call() throws Exception {
       settings.forEach(Up::checkSetting);
-      boolean created = !ClusterLayout.existsIn(dir);
+      boolean created = !ClusterLayout.existsIn(cluster.dir);
       ClusterLayout layout = layout().withSettings(settings);
       if (created && !settings.containsKey(ADMIN_TOKEN_SETTING)) {
         // A new cluster gets an admin token: rlctl on this directory sends it by itself.
-        Files.createDirectories(dir);
+        Files.createDirectories(cluster.dir);
         layout = layout.withSettings(Map.of(ADMIN_TOKEN_SETTING,
-            AdminToken.create(dir).toAbsolutePath().toString()));
+            AdminToken.create(cluster.dir).toAbsolutePath().toString()));
       }
       if (created && tls) {
-        Files.createDirectories(dir);
-        layout = layout.withSettings(ClusterTls.create(dir));
-      } else if (tls && !ClusterTls.enabled(dir)) {
-        throw new UsageException(dir + " holds a cluster made without --tls; TLS is chosen when "
+        Files.createDirectories(cluster.dir);
+        layout = layout.withSettings(ClusterTls.create(cluster.dir));
+      } else if (tls && !ClusterTls.enabled(cluster.dir)) {
+        throw new UsageException(cluster.dir
+            + " holds a cluster made without --tls; TLS is chosen when "
             + "a cluster is created (use a new --dir)");
       }
-      if (!ClusterTls.enabled(dir)) {
-        System.err.println(ClusterTls.insecureNote(dir));
+      if (!ClusterTls.enabled(cluster.dir)) {
+        System.err.println(ClusterTls.insecureNote(cluster.dir));
       }
       layout = layout.withHttpPorts(); // clusters made before nodes had one get one now
-      layout.save(dir);
-      HttpEndpointsFile.write(dir, layout);
+      layout.save(cluster.dir);
+      HttpEndpointsFile.write(cluster.dir, layout);
       Map<String, Long> running = new HashMap<>();
-      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
+      for (EndpointsFile.Entry e : EndpointsFile.read(cluster.dir)) {
         if (NodeProcesses.find(e.pid()).isPresent()) {
           running.put(e.nodeId(), e.pid());
         }
@@ -142,38 +139,38 @@ final class ClusterCommand {
       for (PeerAddress peer : layout.peers()) {
         Long pid = running.get(peer.id());
         if (pid == null) {
-          Process process = NodeProcesses.launch(dir, layout, peer, jvmOptions);
+          Process process = NodeProcesses.launch(cluster.dir, layout, peer, jvm.value);
           started.put(peer.id(), process);
           pid = process.pid();
         }
         entries.add(new EndpointsFile.Entry(peer.id(), peer.clientAddress(), pid));
       }
-      EndpointsFile.write(dir, entries);
+      EndpointsFile.write(cluster.dir, entries);
       awaitServing(layout, started, created);
       for (EndpointsFile.Entry e : entries) {
         System.out.printf("%s %s pid %d%s%n", e.nodeId(), e.clientAddress(), e.pid(),
             started.containsKey(e.nodeId()) ? "" : " (already running)");
       }
       System.out.println("cluster up: " + entries.size() + " nodes serving; endpoints in "
-          + dir.resolve(EndpointsFile.FILE));
+          + cluster.dir.resolve(EndpointsFile.FILE));
       return 0;
     }
 
     private ClusterLayout layout() throws IOException {
-      if (ClusterLayout.existsIn(dir)) {
-        ClusterLayout existing = ClusterLayout.load(dir);
+      if (ClusterLayout.existsIn(cluster.dir)) {
+        ClusterLayout existing = ClusterLayout.load(cluster.dir);
         if (nodes != null && nodes != existing.peers().size()) {
-          throw new UsageException(dir + " holds a cluster of " + existing.peers().size()
+          throw new UsageException(cluster.dir + " holds a cluster of " + existing.peers().size()
               + " nodes; --nodes " + nodes + " does not match (use a new --dir)");
         }
         if ((groups != null && groups != existing.groups())
             || (replication != null && replication != existing.replication())) {
-          throw new UsageException(dir + " holds " + existing.groups() + " groups of "
+          throw new UsageException(cluster.dir + " holds " + existing.groups() + " groups of "
               + existing.replication() + " replicas; --groups and --replication are fixed when a "
               + "cluster is created (use a new --dir)");
         }
         if (capacity != null || refill != null) {
-          System.err.println("rlctl: note: " + dir + " exists; keeping its limit "
+          System.err.println("rlctl: note: " + cluster.dir + " exists; keeping its limit "
               + existing.capacity() + "@" + existing.refillPerSecond() + "/s");
         }
         return existing;
@@ -224,11 +221,12 @@ final class ClusterCommand {
           Process process = started.get(peer.id());
           if (process != null && !process.isAlive()) {
             throw new IOException("node " + peer.id() + " exited with code " + process.exitValue()
-                + "; last lines of " + NodeProcesses.logFile(dir, peer.id()) + ":\n"
-                + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
+                + "; last lines of " + NodeProcesses.logFile(cluster.dir, peer.id()) + ":\n"
+                + NodeProcesses.tail(NodeProcesses.logFile(cluster.dir, peer.id()), 15));
           }
           Optional<NodeStatus> status =
-              AdminClient.status(peer.clientAddress(), ClusterTls.adminCredentials(dir), 1000);
+              AdminClient.status(peer.clientAddress(),
+                  ClusterTls.adminCredentials(cluster.dir), 1000);
           if (status.isEmpty()) {
             silent.add(peer.id());
             continue;
@@ -254,7 +252,7 @@ final class ClusterCommand {
               + (silent.isEmpty() ? "" : "no answer from " + silent + "; ")
               + (layout.groups() - led.size()) + " group(s) without a leader"
               + (formation ? " of all its replicas" : "")
-              + leaderless(layout.groups(), led, copies) + "; see the logs in " + dir);
+              + leaderless(layout.groups(), led, copies) + "; see the logs in " + cluster.dir);
         }
         Thread.sleep(200);
       }
@@ -276,19 +274,18 @@ final class ClusterCommand {
   @Command(name = "down", mixinStandardHelpOptions = true,
       description = "Stop the node processes of a local cluster (their data stays in D).")
   static final class Down implements Callable<Integer> {
-    @Option(names = "--dir", required = true, description = "Cluster directory D.")
-    Path dir;
+    @Mixin ClusterDirectory cluster;
 
     @Override
     public Integer call() throws Exception {
-      requireClusterDirectory(dir);
+      requireClusterDirectory(cluster.dir);
       // All at once, so that no stop waits on another (one at a time took about 3 s a node).
       // Each node first charges the EVENTUAL hits it owes and gives its leased tokens back,
       // then closes; what it cannot commit before its groups lose their quorum is lost as in a
       // crash: uncharged hits are within the EVENTUAL bound, unreturned tokens under-admit.
       List<EndpointsFile.Entry> running = new ArrayList<>();
       List<ProcessHandle> processes = new ArrayList<>();
-      for (EndpointsFile.Entry e : EndpointsFile.read(dir)) {
+      for (EndpointsFile.Entry e : EndpointsFile.read(cluster.dir)) {
         Optional<ProcessHandle> process = NodeProcesses.find(e.pid());
         if (process.isEmpty()) {
           System.out.printf("%s was not running%n", e.nodeId());
@@ -302,10 +299,10 @@ final class ClusterCommand {
         System.out.printf("%s stopped (pid %d%s)%n", running.get(i).nodeId(),
             running.get(i).pid(), graceful.get(i) ? "" : ", killed after 15 s");
       }
-      EndpointsFile.delete(dir);
-      Files.deleteIfExists(dir.resolve(HttpEndpointsFile.FILE));
+      EndpointsFile.delete(cluster.dir);
+      Files.deleteIfExists(cluster.dir.resolve(HttpEndpointsFile.FILE));
       System.out.println("cluster down: " + running.size() + " nodes stopped; data kept in "
-          + dir);
+          + cluster.dir);
       return 0;
     }
   }

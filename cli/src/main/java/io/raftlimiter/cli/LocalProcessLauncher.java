@@ -25,8 +25,8 @@ final class LocalProcessLauncher implements NodeLauncher {
   public String add() throws Exception {
     List<String> before = ids();
     MembershipCommands.AddNode add = new MembershipCommands.AddNode();
-    add.dir = dir;
-    add.jvmOptions = jvmOptions;
+    add.cluster = ClusterDirectory.of(dir);
+    add.jvm = NodeJvmOptions.of(jvmOptions);
     add.waitSeconds = 120;
     if (add.call() != 0) {
       throw new IllegalStateException("add-node failed");

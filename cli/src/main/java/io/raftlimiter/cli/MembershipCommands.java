@@ -32,13 +32,9 @@ final class MembershipCommands {
       description = {"Start one more node that joins the running cluster in D. The controller",
           "moves onto it the replicas the placement ring gives it and rebalances leadership."})
   static final class AddNode implements Callable<Integer> {
-    @Option(names = "--dir", required = true, description = "Cluster directory D.")
-    Path dir;
+    @Mixin ClusterDirectory cluster;
 
-    @Option(names = "--jvm-opts", defaultValue = NodeProcesses.DEFAULT_JVM_OPTIONS,
-        description = "JVM options of the node, after -XX:+ExitOnOutOfMemoryError "
-        + "(default: ${DEFAULT-VALUE}).")
-    String jvmOptions;
+    @Mixin NodeJvmOptions jvm;
 
     @Option(names = "--wait-seconds", defaultValue = "120",
         description = "How long to wait until it holds its replicas.")
@@ -46,27 +42,28 @@ final class MembershipCommands {
 
     @Override
     public Integer call() throws Exception {
-      ClusterCommand.requireClusterDirectory(dir);
-      ClusterLayout layout = ClusterLayout.load(dir);
-      List<EndpointsFile.Entry> entries = new ArrayList<>(EndpointsFile.read(dir));
+      ClusterCommand.requireClusterDirectory(cluster.dir);
+      ClusterLayout layout = ClusterLayout.load(cluster.dir);
+      List<EndpointsFile.Entry> entries = new ArrayList<>(EndpointsFile.read(cluster.dir));
       if (entries.isEmpty()) {
-        throw new UsageException("the cluster in " + dir + " is not running; 'cluster up' first");
+        throw new UsageException("the cluster in " + cluster.dir
+            + " is not running; 'cluster up' first");
       }
       PeerAddress added = new PeerAddress(layout.nextId(), "127.0.0.1", FreePorts.next(),
           FreePorts.next());
       ClusterLayout grown = layout.withPeer(added);
-      grown.save(dir);
-      HttpEndpointsFile.write(dir, grown);
-      Process process = NodeProcesses.launch(dir, grown, added, jvmOptions,
+      grown.save(cluster.dir);
+      HttpEndpointsFile.write(cluster.dir, grown);
+      Process process = NodeProcesses.launch(cluster.dir, grown, added, jvm.value,
           Map.of("cluster.join", "true"));
       entries.add(new EndpointsFile.Entry(added.id(), added.clientAddress(), process.pid()));
-      EndpointsFile.write(dir, entries);
+      EndpointsFile.write(cluster.dir, entries);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
       // A member, holding at least one replica (the controller moves one group per tick).
       awaitStatus(added, deadline, process,
           s -> s.getMembersList().contains(added.id()) && s.getGroupsCount() > 0);
       System.out.printf("%s %s pid %d joined; see 'rlctl cluster status --dir %s'%n", added.id(),
-          added.clientAddress(), process.pid(), dir);
+          added.clientAddress(), process.pid(), cluster.dir);
       return 0;
     }
 
@@ -75,16 +72,16 @@ final class MembershipCommands {
       while (true) {
         if (!process.isAlive()) {
           throw new IOException("node " + peer.id() + " exited; last lines of its log:\n"
-              + NodeProcesses.tail(NodeProcesses.logFile(dir, peer.id()), 15));
+              + NodeProcesses.tail(NodeProcesses.logFile(cluster.dir, peer.id()), 15));
         }
         Optional<NodeStatus> status = AdminClient.status(peer.clientAddress(),
-            ClusterTls.adminCredentials(dir), 1000);
+            ClusterTls.adminCredentials(cluster.dir), 1000);
         if (status.isPresent() && done.test(status.get())) {
           return;
         }
         if (System.nanoTime() > deadline) {
           throw new IOException(peer.id() + " did not join in time; see "
-              + NodeProcesses.logFile(dir, peer.id()));
+              + NodeProcesses.logFile(cluster.dir, peer.id()));
         }
         Thread.sleep(300);
       }
