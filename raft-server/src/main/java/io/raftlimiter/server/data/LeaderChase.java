@@ -135,7 +135,7 @@ public final class LeaderChase {
     }
     sendTo(request, target).whenComplete((reply, error) -> {
       if (error != null) { // unreachable or silent: try the next server
-        Backoff backoff = Backoff.after(null, false, backoffMillis);
+        Backoff backoff = Backoff.after(null, backoffMillis);
         retryLater(request, next(target), backoff.waitMillis(), backoff.nextMillis(),
             deadlineNanos, result);
         return;
@@ -149,9 +149,8 @@ public final class LeaderChase {
         return;
       }
       RaftPeerId suggested = suggestedLeader(reply);
-      boolean hinted = suggested != null && !suggested.equals(target);
       RaftPeerId nextTarget;
-      if (hinted) {
+      if (suggested != null && !suggested.equals(target)) {
         lastLeader = suggested;
         nextTarget = suggested;
       } else if (refusal instanceof NotLeaderException || refusal instanceof GroupMismatchException) {
@@ -159,7 +158,7 @@ public final class LeaderChase {
       } else {
         nextTarget = target; // a leader getting ready or handing over: ask it again
       }
-      Backoff backoff = Backoff.after(refusal, hinted, backoffMillis);
+      Backoff backoff = Backoff.after(refusal, backoffMillis);
       retryLater(request, nextTarget, backoff.waitMillis(), backoff.nextMillis(), deadlineNanos,
           result);
     });
@@ -173,15 +172,14 @@ public final class LeaderChase {
    */
   record Backoff(long waitMillis, long nextMillis) {
     /**
-     * After {@code refusal} at backoff {@code backoffMillis}: at once when the refusal named
-     * another leader ({@code hinted}); at most {@link #SETTLING_MAX_MILLIS} when the server leads
-     * or led an instant ago and settles within a commit round (not ready yet, stepping down);
-     * else doubling up to {@link #MAX_BACKOFF_MILLIS} (an election under way, a server gone).
+     * After {@code refusal} at backoff {@code backoffMillis}: at most
+     * {@link #SETTLING_MAX_MILLIS} when the server leads or led an instant ago and settles within
+     * a commit round (not ready yet, stepping down); else doubling up to
+     * {@link #MAX_BACKOFF_MILLIS} (an election under way, a server gone, another server named:
+     * servers with stale views can name each other, and asking at once would bounce between
+     * them as fast as the network allows until the election ends).
      */
-    static Backoff after(RaftException refusal, boolean hinted, long backoffMillis) {
-      if (hinted) {
-        return new Backoff(0, FIRST_BACKOFF_MILLIS);
-      }
+    static Backoff after(RaftException refusal, long backoffMillis) {
       if (refusal instanceof LeaderNotReadyException
           || refusal instanceof LeaderSteppingDownException) {
         long wait = Math.min(backoffMillis, SETTLING_MAX_MILLIS);
