@@ -14,6 +14,8 @@ import ch.qos.logback.core.rolling.RollingFileAppender;
 import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import ch.qos.logback.core.util.FileSize;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * rlctl's and the node's logging, configured from {@link LogOptions}' system properties (found
@@ -23,12 +25,15 @@ import ch.qos.logback.core.util.FileSize;
  *       and its client's expected failover errors are off);
  *   <li>where: standard error, or with {@code --log-file FILE} a file rolled daily and at
  *       100 MB, gzipped, kept 7 days and at most 1 GB;
- *   <li>format: dated text lines, or with {@code --log-format json} one JSON object per event.
+ *   <li>format: dated text lines, or with {@code --log-format json} one JSON object per event;
+ *   <li>repeats: a Raft leader's warning that a follower cannot be reached is logged once per
+ *       follower every 10 s, not at every attempt ({@link RepeatedWarningFilter}).
  * </ul>
  * rlctl's own output goes to standard output, apart from the logs. An operator's own Logback
  * file ({@code -Dlogback.configurationFile=...}) replaces all of this.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
+  static final String RATIS_APPENDER = "org.apache.ratis.grpc.server.GrpcLogAppender";
   private static final String PATTERN =
       "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level [%thread] %logger{36} - %msg%n";
 
@@ -55,6 +60,12 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     // The Raft client logs every request that failed over to another node with a stack trace,
     // at ERROR; failover is expected and shows in rlctl's own output instead.
     context.getLogger("org.apache.ratis.client.impl.OrderedAsync").setLevel(Level.OFF);
+    // A leader logs every failed attempt to reach a follower that is down, hundreds a second.
+    RepeatedWarningFilter repeats = new RepeatedWarningFilter(Set.of(RATIS_APPENDER),
+        TimeUnit.SECONDS.toNanos(10), System::nanoTime);
+    repeats.setContext(context);
+    repeats.start();
+    context.addTurboFilter(repeats);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 

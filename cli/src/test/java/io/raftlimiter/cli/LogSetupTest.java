@@ -38,11 +38,17 @@ class LogSetupTest {
         context.getLogger("org.apache.ratis.client.impl.OrderedAsync").getEffectiveLevel());
     context.getLogger("io.raftlimiter.test").info("hello {}", "there");
     context.getLogger("io.raftlimiter.test").debug("not at info");
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      context.getLogger(LogSetup.RATIS_APPENDER).warn(
+          "{}: Follower failed (request=null, errorCount={})", "n1@g->n3", attempt);
+    }
     context.stop();
     String written = Files.readString(file);
     assertTrue(written.startsWith("{") && written.contains("\"formattedMessage\":\"hello there\""),
         written);
     assertTrue(!written.contains("not at info"), written);
+    assertTrue(written.contains("errorCount=1)") && !written.contains("errorCount=2)")
+        && !written.contains("errorCount=3)"), "repeats dropped: " + written);
   }
 
   @Test
