@@ -10,6 +10,7 @@ import io.raftlimiter.client.RateLimiterClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +35,14 @@ class RollingRestartIT {
   private static final String JVM_OPTIONS = "-Xmx192m -XX:TieredStopAtLevel=1";
   private static final int IN_FLIGHT = 8;
   /**
-   * The longest time without a decision this test accepts: a stall, not a failover. Issue 24
-   * asks for 300 ms; on this 2-core machine, with three nodes and the load sharing it, gaps of
-   * 150-400 ms occur between restarts too, so the figure is measured and reported (docs/
-   * OPERATIONS.md: 225-375 ms at a handover), and a bound that tight would fail at random.
+   * The longest time without a decision this test accepts. Issue 24 asks for 300 ms; on this
+   * 2-core machine, with three nodes, the load and a starting JVM sharing it, twelve runs of
+   * this test had their longest gap at 198-307 ms (docs/OPERATIONS.md), so 300 ms would fail now
+   * and then. 400 ms still fails on each fault this test has found: leadership moved back to a
+   * returning node mid-restart (483 ms), a leader spinning on a missing follower (537 ms), a
+   * returning follower that never caught up (8 s and 22 errors).
    */
-  private static final long MAX_GAP_MILLIS = 2_000;
+  private static final long MAX_GAP_MILLIS = 400;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work;
   private Path clusterDir;
@@ -78,7 +81,7 @@ class RollingRestartIT {
       }
       load.stop();
       loader.join(30_000);
-      String summary = load.summary() + "; " + log + "; dir " + clusterDir;
+      String summary = "load from " + load.startedAt + ": " + load.summary() + "; " + log + "; dir " + clusterDir;
       System.out.println("rolling restart: " + summary);
       assertEquals(List.of(), List.copyOf(load.errors), summary);
       assertTrue(load.decided.get() > 1_000, summary);
@@ -95,6 +98,8 @@ class RollingRestartIT {
     private final ConcurrentLinkedQueue<Long> decidedAtNanos = new ConcurrentLinkedQueue<>();
     private volatile boolean stopped;
     final long startNanos = System.nanoTime();
+    /** The wall clock at {@link #startNanos}, to find a gap in the nodes' logs. */
+    final Instant startedAt = Instant.now();
 
     Load(RateLimiterClient client) {
       this.client = client;

@@ -620,7 +620,7 @@ public final class RaftNode implements AutoCloseable {
       controller.close();
     }
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
-    LeadershipHandover.handOver(raftServer, electionMin,
+    LeadershipHandover.handOver(raftServer, ClusterGroups.metaGroupId(), electionMin,
         2L * config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS));
     closeQuietly();
   }

@@ -77,8 +77,8 @@ public final class NodeConfigKeys {
       "how often a node hands groups it should not lead to their preferred leader (0: never)");
   public static final ConfigKey<Integer> LEADER_BALANCE_SETTLE_MS = ConfigKey.intKey(
       "raft.leader-balance-settle-ms", 10_000, 0, 3_600_000,
-      "how long a preferred leader must have answered without a break before it is handed "
-          + "leadership (a node back from a restart catches up and warms up first)");
+      "how long every replica of a group, its preferred leader included, must have answered "
+          + "without a break before the group's leadership moves to the preferred leader");
   public static final ConfigKey<Long> SNAPSHOT_THRESHOLD_ENTRIES = ConfigKey.longKey(
       "raft.snapshot.threshold-entries", 20_000L, 1, Long.MAX_VALUE,
       "log entries applied between automatic snapshots");

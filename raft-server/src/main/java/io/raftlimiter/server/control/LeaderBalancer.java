@@ -5,6 +5,7 @@ import io.raftlimiter.server.data.DataGroups;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -19,12 +20,14 @@ import org.slf4j.LoggerFactory;
  * Spreads leadership over nodes. Ratis elects whichever replica times out first, so without help
  * one node tends to lead most groups and does most of the work. Each group's placement names a
  * preferred leader (its first replica, spread evenly by the ring); a node that leads a group it
- * is not preferred for hands the leadership over, one group per tick, and only to a preferred
- * replica that has answered without a break for the settle time — a transfer stops the group's
- * writes until it completes, so it must not wait on a replica that is down, far behind, or just
- * back from a restart (still catching up, its JIT cold), nor bounce leadership to one that
- * comes and goes. A node that is down for less than a tick may go unnoticed; a restart of a
- * node process takes longer.
+ * is not preferred for hands the leadership over, one group per tick, and only once every other
+ * replica of the group, the preferred one included, has answered without a break for the settle
+ * time. A transfer stops the group's writes until it completes, so it must not wait on a replica
+ * that is down, far behind, or just back from a restart (still catching up, its JIT cold), nor
+ * bounce leadership to one that comes and goes; and while any replica is away (a rolling
+ * restart), moving leadership back to one that returned would only stop the writes once more
+ * before the next node leaves. A node that is down for less than a tick may go unnoticed; a
+ * restart of a node process takes longer.
  */
 public final class LeaderBalancer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderBalancer.class);
@@ -61,14 +64,16 @@ public final class LeaderBalancer implements AutoCloseable {
           continue;
         }
         RaftServer.Division division = server.getDivision(group.getGroupId());
-        String sampled = group.getGroupId() + "/" + preferred;
+        String groupKey = group.getGroupId().toString();
+        List<String> others = group.getPeers().stream().map(p -> p.getId().toString())
+            .filter(id -> !id.equals(server.getId().toString())).toList();
         if (!division.getInfo().isLeader()) {
-          settled.forget(sampled);
+          settled.forgetGroup(groupKey, others);
           continue;
         }
-        Long lastHeard = LeadershipHandover.lastHeard(division.getInfo().getRoleInfoProto())
-            .get(preferred.toString());
-        if (!settled.sample(sampled, lastHeard, System.nanoTime() / 1_000_000)) {
+        Map<String, Long> lastHeard =
+            LeadershipHandover.lastHeard(division.getInfo().getRoleInfoProto());
+        if (!settled.allSettled(groupKey, others, lastHeard, System.nanoTime() / 1_000_000)) {
           continue;
         }
         RaftClient client = groups.client(index);

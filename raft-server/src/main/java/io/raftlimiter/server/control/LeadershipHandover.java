@@ -50,13 +50,35 @@ public final class LeadershipHandover {
   }
 
   /**
-   * Hands over every group {@code server} leads, one after the other. Never throws.
+   * The groups in the order to hand them over: {@code first} before the others, which keep
+   * their order.
+   */
+  static List<RaftGroupId> order(Iterable<RaftGroupId> groups, RaftGroupId first) {
+    List<RaftGroupId> ordered = new ArrayList<>();
+    for (RaftGroupId group : groups) {
+      if (group.equals(first)) {
+        ordered.add(0, group);
+      } else {
+        ordered.add(group);
+      }
+    }
+    return ordered;
+  }
+
+  /**
+   * Hands over every group {@code server} leads, one after the other, {@code first} first.
+   * Never throws.
    *
+   * @param first the group to hand over before the others: the metadata group, which no
+   *     decision waits on, so that its election is over before the data groups' begin; handed
+   *     over last, its election ran while the data group's new leader committed its first
+   *     entry, on the same heir (node logs of a rolling restart on two cores)
    * @return the groups handed over
    */
-  public static int handOver(RaftServer server, long freshMillis, long timeoutMillis) {
+  public static int handOver(RaftServer server, RaftGroupId first, long freshMillis,
+      long timeoutMillis) {
     int handed = 0;
-    for (RaftGroupId group : server.getGroupIds()) {
+    for (RaftGroupId group : order(server.getGroupIds(), first)) {
       try {
         RaftServer.Division division = server.getDivision(group);
         if (!division.getInfo().isLeader()) {

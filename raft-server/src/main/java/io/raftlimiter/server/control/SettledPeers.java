@@ -1,5 +1,6 @@
 package io.raftlimiter.server.control;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -32,6 +33,27 @@ final class SettledPeers {
     }
     long since = freshSince.computeIfAbsent(peer, p -> nowMillis - lastHeardMillis);
     return nowMillis - since >= settleMillis;
+  }
+
+  /**
+   * Records a sample of each of {@code peers} in {@code group} and says whether all of them are
+   * settled. Every peer is sampled, settled or not, so that one that stayed up keeps its
+   * history while another is down.
+   *
+   * @param lastHeardMillis how long ago each peer last answered, by id (absent: never)
+   */
+  boolean allSettled(String group, Collection<String> peers, Map<String, Long> lastHeardMillis,
+      long nowMillis) {
+    boolean all = true;
+    for (String peer : peers) {
+      all &= sample(group + "/" + peer, lastHeardMillis.get(peer), nowMillis);
+    }
+    return all;
+  }
+
+  /** Forgets each of {@code peers} in {@code group} ({@link #forget}). */
+  void forgetGroup(String group, Collection<String> peers) {
+    peers.forEach(peer -> forget(group + "/" + peer));
   }
 
   /** Forgets {@code peer}: its next fresh sample starts its settling again. */

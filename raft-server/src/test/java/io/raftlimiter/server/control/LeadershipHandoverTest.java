@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import java.util.Map;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.Test;
 
 class LeadershipHandoverTest {
@@ -12,5 +13,15 @@ class LeadershipHandoverTest {
     assertEquals(List.of("n3", "n2", "n4"),
         LeadershipHandover.heirs(Map.of("n2", 40L, "n3", 5L, "n4", 40L, "n5", 900L), 300));
     assertEquals(List.of(), LeadershipHandover.heirs(Map.of("n2", 300L), 300), "silent: none");
+  }
+
+  @Test
+  void theGroupNamedFirstIsHandedOverBeforeTheOthersWhichKeepTheirOrder() {
+    RaftGroupId meta = RaftGroupId.randomId();
+    RaftGroupId a = RaftGroupId.randomId();
+    RaftGroupId b = RaftGroupId.randomId();
+    assertEquals(List.of(meta, a, b), LeadershipHandover.order(List.of(a, b, meta), meta));
+    assertEquals(List.of(meta, a, b), LeadershipHandover.order(List.of(a, meta, b), meta));
+    assertEquals(List.of(a, b), LeadershipHandover.order(List.of(a, b), meta), "not a member");
   }
 }
