@@ -29,7 +29,7 @@ import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.api.HttpJsonApi;
 import io.raftlimiter.server.api.InvalidMessages;
 import io.raftlimiter.server.api.LimitAdmin;
-import io.raftlimiter.server.api.LimitResolver;
+import io.raftlimiter.server.api.OperatorLimit;
 import io.raftlimiter.server.api.NodeAdminService;
 import io.raftlimiter.server.api.RateLimiterService;
 import io.raftlimiter.server.api.RequestValidator;
@@ -209,18 +209,11 @@ public final class RaftNode implements AutoCloseable {
         : new LeaderBalancer(raftServer, groups, balanceInterval, electionMin,
             config.get(NodeConfigKeys.LEADER_BALANCE_SETTLE_MS), 2L * electionMin, taskFailures);
     BucketLimit defaultLimit = config.defaultLimit();
-    RequestValidator validator = new RequestValidator(new LimitResolver() {
-      @Override
-      public BucketLimit limitFor(byte[] key) {
-        BucketLimit ruled = metadata.rules().match(key);
-        return ruled != null ? ruled : defaultLimit;
-      }
-
-      @Override
-      public LimitLabel labelFor(byte[] key) {
-        String prefix = metadata.rules().matchingPrefix(key);
-        return prefix == null ? LimitLabel.DEFAULT : LimitLabel.rule(prefix);
-      }
+    OperatorLimit byDefault = new OperatorLimit(defaultLimit, LimitLabel.DEFAULT, false);
+    RequestValidator validator = new RequestValidator(key -> {
+      LimitRules.Rule rule = metadata.rules().ruleFor(key);
+      return rule == null ? byDefault
+          : new OperatorLimit(rule.limit(), LimitLabel.rule(rule.prefix()), rule.shadow());
     }, config.get(NodeConfigKeys.DEFAULT_CONSISTENCY),
         config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
     this.eventual = new EventualDecider(groups, config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
@@ -243,8 +236,7 @@ public final class RaftNode implements AutoCloseable {
     });
     Decisions decisions = new Decisions(validator, Map.of(ConsistencyMode.STRONG, strong,
         ConsistencyMode.EVENTUAL, eventual, ConsistencyMode.LEASED, leased), metrics,
-        metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"),
-        key -> metadata.rules().shadowed(key));
+        metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
     this.grpcServer = NettyServerBuilder
         .forAddress(new InetSocketAddress(config.bindHost(), self.clientPort()),
             transport.clientPort())

@@ -32,12 +32,8 @@ public final class LimitRules {
   private final SortedMap<String, BucketLimit> byPrefix;
   private final SortedSet<String> shadowed;
   private final PrefixIndex index;
-  /** The limit of each entry of {@link #index}. */
-  private final BucketLimit[] limits;
-  /** Whether each entry of {@link #index} is in shadow mode. */
-  private final boolean[] shadows;
-  /** The prefix of each entry of {@link #index}. */
-  private final String[] prefixes;
+  /** The rule of each entry of {@link #index}. */
+  private final Rule[] rules;
   private final long prefixBytes;
   /** {@link #digest()}, computed once when first asked (racing threads compute the same). */
   private volatile String digest;
@@ -56,16 +52,18 @@ public final class LimitRules {
     }
     this.prefixBytes = total;
     this.index = new PrefixIndex(List.copyOf(byBytes.keySet()));
-    this.limits = new BucketLimit[byBytes.size()];
-    this.shadows = new boolean[byBytes.size()];
-    this.prefixes = new String[byBytes.size()];
+    this.rules = new Rule[byBytes.size()];
     int entry = 0;
     for (String prefix : byBytes.values()) {
-      prefixes[entry] = prefix;
-      limits[entry] = byPrefix.get(prefix);
-      shadows[entry++] = shadowed.contains(prefix);
+      rules[entry++] = new Rule(prefix, byPrefix.get(prefix), shadowed.contains(prefix));
     }
   }
+
+  /**
+   * One rule: keys starting with {@code prefix} run under {@code limit}, and when {@code shadow},
+   * their refusals are answered as allowed.
+   */
+  public record Rule(String prefix, BucketLimit limit, boolean shadow) {}
 
   public static LimitRules of(Map<String, BucketLimit> rules) {
     return of(rules, Set.of());
@@ -83,13 +81,20 @@ public final class LimitRules {
     return new LimitRules(new TreeMap<>(rules), kept);
   }
 
+  /**
+   * The rule {@code key} runs under: the one with the longest prefix it starts with, or null when
+   * none matches. One lookup gives the limit, the prefix and the shadow flag together, all of the
+   * same rules.
+   */
+  public Rule ruleFor(byte[] key) {
+    int rule = index.longestMatch(key);
+    return rule == PrefixIndex.NONE ? null : rules[rule];
+  }
+
   /** Whether the rule {@code key} runs under (the longest matching prefix) is in shadow mode. */
   public boolean shadowed(byte[] key) {
-    if (shadowed.isEmpty()) {
-      return false;
-    }
-    int rule = index.longestMatch(key);
-    return rule != PrefixIndex.NONE && shadows[rule];
+    Rule rule = shadowed.isEmpty() ? null : ruleFor(key);
+    return rule != null && rule.shadow();
   }
 
   /** The prefixes whose rules are in shadow mode, in code point order. */
@@ -99,14 +104,8 @@ public final class LimitRules {
 
   /** The limit of the longest rule prefix {@code key} starts with, or null when none matches. */
   public BucketLimit match(byte[] key) {
-    int rule = index.longestMatch(key);
-    return rule == PrefixIndex.NONE ? null : limits[rule];
-  }
-
-  /** The prefix of the rule {@code key} runs under (the longest it starts with), or null. */
-  public String matchingPrefix(byte[] key) {
-    int rule = index.longestMatch(key);
-    return rule == PrefixIndex.NONE ? null : prefixes[rule];
+    Rule rule = ruleFor(key);
+    return rule == null ? null : rule.limit();
   }
 
   /**

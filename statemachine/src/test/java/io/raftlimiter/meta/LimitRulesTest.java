@@ -47,6 +47,17 @@ class LimitRulesTest {
   }
 
   @Test
+  void oneLookupGivesTheRuleWithItsPrefixLimitAndShadowFlag() {
+    LimitRules rules = LimitRules.of(Map.of("a:", BucketLimit.of(2, 1), "a:b:", VIP),
+        Set.of("a:"));
+    assertEquals(new LimitRules.Rule("a:", BucketLimit.of(2, 1), true),
+        rules.ruleFor(bytes("a:x")));
+    assertEquals(new LimitRules.Rule("a:b:", VIP, false), rules.ruleFor(bytes("a:b:x")));
+    assertNull(rules.ruleFor(bytes("b:x")));
+    assertNull(LimitRules.NONE.ruleFor(bytes("a:x")));
+  }
+
+  @Test
   void theEmptyPrefixIsTheDefaultForEveryOtherKey() {
     LimitRules rules = LimitRules.of(Map.of("", DEFAULT, "tenant-42:", TENANT));
     assertEquals(DEFAULT, match(rules, "anything"));

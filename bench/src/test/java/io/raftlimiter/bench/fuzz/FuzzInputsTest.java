@@ -13,6 +13,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.api.InvalidRequestException;
+import io.raftlimiter.server.api.LimitResolver;
 import io.raftlimiter.server.api.RequestValidator;
 import io.raftlimiter.server.config.ConsistencyMode;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 class FuzzInputsTest {
   private static final RequestValidator VALIDATOR =
-      new RequestValidator(key -> BucketLimit.of(100, 50), ConsistencyMode.STRONG);
+      new RequestValidator(LimitResolver.always(BucketLimit.of(100, 50)), ConsistencyMode.STRONG);
 
   private static List<FuzzInput> generated(long seed, int count) {
     FuzzInputs inputs = new FuzzInputs(seed);

@@ -42,13 +42,12 @@ public final class BucketOperations {
   private CompletableFuture<BucketReport> submit(String key, OpKind kind)
       throws InvalidRequestException {
     byte[] keyBytes = RequestValidator.key(key);
-    LimitRules current = rules.get();
-    String prefix = current.matchingPrefix(keyBytes);
-    BucketLimit limit = prefix != null ? current.match(keyBytes) : defaultLimit;
+    LimitRules.Rule rule = rules.get().ruleFor(keyBytes);
+    BucketLimit limit = rule != null ? rule.limit() : defaultLimit;
     int group = router.groupOf(keyBytes);
     BucketReport.Builder report = BucketReport.newBuilder().setKey(key).setGroup(group)
         .setCapacity(limit.capacity()).setRefillPerSecond(limit.refillPerSecond())
-        .setHasRule(prefix != null).setRulePrefix(prefix != null ? prefix : "");
+        .setHasRule(rule != null).setRulePrefix(rule != null ? rule.prefix() : "");
     return router.submit(group, new BucketOp(keyBytes, 0, limit, kind))
         .thenApply(decision -> withDecision(report, decision));
   }

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +51,6 @@ public final class Decisions {
   private final NodeMetrics metrics;
   private final Supplier<String> notServing;
   private final boolean nodeShadow;
-  private final Predicate<byte[]> ruleShadowed;
 
   /**
    * @param deciders one for each consistency mode
@@ -60,13 +58,11 @@ public final class Decisions {
    *     answered {@code UNAVAILABLE}, so that clients go to another node, with nothing taken
    * @param nodeShadow whether every refusal is answered as allowed ({@code limit.shadow}):
    *     decided and counted as usual, marked {@code shadow_refused}, so that limits can be tried
-   *     on live traffic before they are enforced
-   * @param ruleShadowed whether the rule a key runs under is in shadow mode; it applies when the
-   *     decision ran under that rule's limit, not under one the request carried
+   *     on live traffic before they are enforced; a rule in shadow mode does the same for the
+   *     decisions under it ({@link ValidatedAcquire#ruleShadowed})
    */
   public Decisions(RequestValidator validator, Map<ConsistencyMode, Decider> deciders,
-      NodeMetrics metrics, Supplier<String> notServing, boolean nodeShadow,
-      Predicate<byte[]> ruleShadowed) {
+      NodeMetrics metrics, Supplier<String> notServing, boolean nodeShadow) {
     this.validator = validator;
     this.deciders = new EnumMap<>(deciders);
     for (ConsistencyMode mode : ConsistencyMode.values()) {
@@ -77,7 +73,6 @@ public final class Decisions {
     this.metrics = metrics;
     this.notServing = notServing;
     this.nodeShadow = nodeShadow;
-    this.ruleShadowed = ruleShadowed;
   }
 
   /**
@@ -199,8 +194,7 @@ public final class Decisions {
     return decided.thenApply(decision -> {
       metrics.decided(acquire.consistency(), decision.allowed(), System.nanoTime() - startNanos);
       AcquireResponse response = toResponse(decision, acquire.op().limit());
-      boolean shadowRefused = !decision.allowed() && (nodeShadow
-          || acquire.underOperatorLimit() && ruleShadowed.test(acquire.op().key()));
+      boolean shadowRefused = !decision.allowed() && (nodeShadow || acquire.ruleShadowed());
       metrics.limits().decided(acquire.label(), decision.allowed(), shadowRefused,
           decision.remaining(), acquire.op().limit().capacity());
       if (shadowRefused) {

@@ -74,12 +74,12 @@ public final class RequestValidator {
     ConsistencyMode consistency = consistency(request);
     BucketLimit carried = request.hasLimit() ? limit(request.getLimit()) : null;
     // the rules are not looked up when the carried limit wins anyway
-    BucketLimit operator = fixed != null
+    OperatorLimit operator = fixed != null
         || carried != null && limitPolicy == RequestLimitPolicy.ALLOW ? null
         : limits.limitFor(keyBytes);
     BucketLimit limit = fixed != null ? fixed.bucket()
-        : operator == null ? carried : limitPolicy.apply(carried, operator);
-    boolean underOperatorLimit = operator != null && limit.equals(operator);
+        : operator == null ? carried : limitPolicy.apply(carried, operator.bucket());
+    boolean underOperatorLimit = operator != null && limit.equals(operator.bucket());
     if (permits > limit.capacity()) {
       throw new InvalidRequestException(
           "permits " + permits + " exceed the bucket capacity " + limit.capacity());
@@ -90,10 +90,10 @@ public final class RequestValidator {
           + BucketOp.MAX_ID_BYTES + " are allowed");
     }
     LimitLabel label = fixed != null ? fixed.label()
-        : underOperatorLimit ? limits.labelFor(keyBytes) : LimitLabel.REQUEST;
+        : underOperatorLimit ? operator.label() : LimitLabel.REQUEST;
     return new ValidatedAcquire(
         new BucketOp(keyBytes, permits, limit, OpKind.ACQUIRE, scopedId(caller, id)),
-        consistency, underOperatorLimit, label);
+        consistency, underOperatorLimit && operator.shadowed(), label);
   }
 
   /** A key's UTF-8 bytes, or what is wrong with it: empty, or longer than a key may be. */

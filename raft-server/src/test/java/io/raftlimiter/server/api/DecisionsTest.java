@@ -51,8 +51,8 @@ class DecisionsTest {
         return answer.apply(key);
       });
     }
-    return new Decisions(new RequestValidator(key -> LIMIT, ConsistencyMode.STRONG), deciders,
-        metrics, () -> notServing, nodeShadow, key -> false);
+    return new Decisions(new RequestValidator(LimitResolver.always(LIMIT), ConsistencyMode.STRONG),
+        deciders, metrics, () -> notServing, nodeShadow);
   }
 
   private static AcquireRequest acquire(String key, Consistency consistency) {
@@ -179,8 +179,8 @@ class DecisionsTest {
     two.put(ConsistencyMode.STRONG, op -> null);
     two.put(ConsistencyMode.EVENTUAL, op -> null);
     try {
-      new Decisions(new RequestValidator(key -> LIMIT, ConsistencyMode.STRONG), two,
-          new NodeMetrics(registry), () -> null, false, key -> false);
+      new Decisions(new RequestValidator(LimitResolver.always(LIMIT), ConsistencyMode.STRONG), two,
+          new NodeMetrics(registry), () -> null, false);
       throw new AssertionError("built without a LEASED decider");
     } catch (IllegalArgumentException expected) {
       assertTrue(expected.getMessage().contains("LEASED"));

@@ -49,8 +49,8 @@ class HttpJsonApiTest {
       deciders.put(mode, decider);
     }
     Decisions decisions = new Decisions(
-        new RequestValidator(key -> BucketLimit.of(10, 1), ConsistencyMode.STRONG), deciders,
-        new NodeMetrics(new MetricRegistry()), () -> null, false, key -> false);
+        new RequestValidator(LimitResolver.always(BucketLimit.of(10, 1)), ConsistencyMode.STRONG),
+        deciders, new NodeMetrics(new MetricRegistry()), () -> null, false);
     HttpJsonApi json = new HttpJsonApi(decisions, replies,
         exchange -> true);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class RequestValidatorTest {
   private final RequestValidator validator =
-      new RequestValidator(key -> BucketLimit.of(10, 1), ConsistencyMode.STRONG);
+      new RequestValidator(LimitResolver.always(BucketLimit.of(10, 1)), ConsistencyMode.STRONG);
 
   private byte[] idOf(String requestId, String caller) throws InvalidRequestException {
     AcquireRequest request = AcquireRequest.newBuilder().setKey("k").setRequestId(requestId)
@@ -46,17 +46,7 @@ class RequestValidatorTest {
   @Test
   void labelsEachAcquireWithTheLimitInForce() throws Exception {
     BucketLimit rule = BucketLimit.of(10, 1);
-    LimitResolver rules = new LimitResolver() {
-      @Override
-      public BucketLimit limitFor(byte[] key) {
-        return rule;
-      }
-
-      @Override
-      public LimitLabel labelFor(byte[] key) {
-        return LimitLabel.rule("api:");
-      }
-    };
+    LimitResolver rules = key -> new OperatorLimit(rule, LimitLabel.rule("api:"), false);
     RequestValidator lowerOnly = new RequestValidator(rules, ConsistencyMode.STRONG);
     AcquireRequest plain = AcquireRequest.newBuilder().setKey("api:1").build();
     assertEquals(LimitLabel.rule("api:"), lowerOnly.validate(plain).label());
@@ -75,5 +65,33 @@ class RequestValidatorTest {
     assertEquals(descriptor.label(), lowerOnly.validate(plain, descriptor).label());
     assertEquals(LimitLabel.DEFAULT, validator.validate(plain).label(),
         "a resolver that names no rule gives the default");
+  }
+
+  /**
+   * The limit, its label and its shadow flag come from one lookup of the rules: read apart, a
+   * change of the rules in between could count a decision under one rule and decide it under
+   * another, and each acquire paid two prefix lookups.
+   */
+  @Test
+  void theOperatorLimitIsLookedUpOncePerAcquireWithItsShadowFlag() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger lookups =
+        new java.util.concurrent.atomic.AtomicInteger();
+    BucketLimit rule = BucketLimit.of(10, 1);
+    RequestValidator shadowedRule = new RequestValidator(key -> {
+      lookups.incrementAndGet();
+      return new OperatorLimit(rule, LimitLabel.rule("trial:"), true);
+    }, ConsistencyMode.STRONG, io.raftlimiter.server.config.RequestLimitPolicy.LOWER_ONLY);
+    AcquireRequest plain = AcquireRequest.newBuilder().setKey("trial:1").build();
+    ValidatedAcquire underRule = shadowedRule.validate(plain);
+    assertEquals(1, lookups.get());
+    assertEquals(true, underRule.ruleShadowed());
+    assertEquals(LimitLabel.rule("trial:"), underRule.label());
+
+    AcquireRequest tighter = plain.toBuilder().setLimit(
+        io.raftlimiter.api.v1.Limit.newBuilder().setCapacity(5).setRefillPerSecond(1)).build();
+    ValidatedAcquire underRequest = shadowedRule.validate(tighter);
+    assertFalse(underRequest.ruleShadowed(), "the request's own limit is enforced");
+    assertEquals(LimitLabel.REQUEST, underRequest.label());
+    assertEquals(2, lookups.get());
   }
 }

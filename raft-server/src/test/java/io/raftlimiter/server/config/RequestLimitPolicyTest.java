@@ -8,6 +8,7 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.server.api.InvalidRequestException;
+import io.raftlimiter.server.api.LimitResolver;
 import io.raftlimiter.server.api.RequestValidator;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class RequestLimitPolicyTest {
 
   private static BucketLimit limitUnder(RequestLimitPolicy policy, AcquireRequest request)
       throws InvalidRequestException {
-    return new RequestValidator(key -> RULE, ConsistencyMode.STRONG, policy).validate(request)
+    return new RequestValidator(LimitResolver.always(RULE), ConsistencyMode.STRONG, policy).validate(request)
         .op().limit();
   }
 
