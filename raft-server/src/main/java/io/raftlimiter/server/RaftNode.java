@@ -1,8 +1,6 @@
 package io.raftlimiter.server;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.jmx.JmxReporter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse;
@@ -60,7 +58,7 @@ import io.raftlimiter.server.envoy.DescriptorConfig;
 import io.raftlimiter.server.envoy.DescriptorConfigException;
 import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
 import io.raftlimiter.server.ops.AuditLog;
-import io.raftlimiter.server.ops.DropwizardCollector;
+import io.raftlimiter.server.ops.MetricsMBean;
 import io.raftlimiter.server.ops.OpsHttpServer;
 import io.raftlimiter.server.ops.RatisCollector;
 import io.raftlimiter.server.ops.Readiness;
@@ -80,6 +78,7 @@ import io.raftlimiter.statemachine.TimeSource;
 import io.raftlimiter.store.RocksDbMemory;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -96,6 +95,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import javax.management.JMException;
+import javax.management.ObjectName;
 import org.apache.ratis.metrics.MetricRegistries;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -150,15 +151,16 @@ public final class RaftNode implements AutoCloseable {
   private final AuditLog audit = new AuditLog(Clock.systemUTC());
   private ScheduledExecutorService healthTimer;
   private OpsHttpServer ops;
-  private JmxReporter jmx;
+  /** The node's metrics over JMX, or null when {@code metrics.jmx} is off. */
+  private ObjectName jmx;
   private DescriptorConfigWatcher envoyLimits;
   /** Null unless this is a founding start. */
   private FoundingWait founding;
   private static final AtomicBoolean RATIS_JMX = new AtomicBoolean();
 
-  private RaftNode(NodeConfig config, MetricRegistry registry) throws IOException {
+  private RaftNode(NodeConfig config) throws IOException {
     this.config = config;
-    this.metrics = new NodeMetrics(registry);
+    this.metrics = new NodeMetrics();
     int cacheMb = config.get(NodeConfigKeys.STORAGE_CACHE_MB);
     int memtableMb = config.get(NodeConfigKeys.STORAGE_MEMTABLE_MB);
     if (memtableMb > cacheMb) {
@@ -166,14 +168,14 @@ public final class RaftNode implements AutoCloseable {
           + memtableMb + " must be at most " + NodeConfigKeys.STORAGE_CACHE_MB.name() + "="
           + cacheMb + ": memtables are charged to the cache");
     }
-    Counter taskFailures = registry.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    CounterDataPoint taskFailures = metrics.taskFailures();
     // First: a bad file stops the node before it formats storage or founds a group.
-    Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(registry, taskFailures);
+    Supplier<DescriptorConfig> envoyConfig = envoyDescriptorConfig(taskFailures);
     Path dataDir = config.get(NodeConfigKeys.DATA_DIR);
     try {
       OwnerOnly.directory(dataDir);
       this.storage = StorageIdentity.open(dataDir);
-      this.transport = NodeTransport.open(config, registry, taskFailures);
+      this.transport = NodeTransport.open(config, metrics);
     } catch (IOException | RuntimeException e) {
       if (envoyLimits != null) {
         envoyLimits.close();
@@ -201,8 +203,10 @@ public final class RaftNode implements AutoCloseable {
     this.metadata = new MetadataClient(config, raftServer, taskFailures, transport);
     metadata.onChange(groups::place);
     this.controller = new ReplicaController(config, raftServer.getId(), metadata, taskFailures,
-        registry.counter(ReplicaController.MOVES_METRIC),
-        registry.counter(ReplicaController.FAILED_TICKS_METRIC), transport);
+        metrics.counter(ReplicaController.MOVES_METRIC,
+            "replica moves carried out as the metadata leader"),
+        metrics.counter(ReplicaController.FAILED_TICKS_METRIC,
+            "controller rounds that failed (retried next tick)"), transport);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
@@ -220,12 +224,12 @@ public final class RaftNode implements AutoCloseable {
         config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
         config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
         config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS),
-        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEW_BYTES), registry);
+        config.get(NodeConfigKeys.EVENTUAL_MAX_VIEW_BYTES), metrics);
     AtomicInteger members = new AtomicInteger(config.peers().size());
     metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
     this.leased = new LeasedDecider(groups, members::get,
         config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
-        config.get(NodeConfigKeys.LEASE_IDLE_MS), registry);
+        config.get(NodeConfigKeys.LEASE_IDLE_MS), metrics);
     PeerAddress self = config.self();
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
         leased, storage, startedAtMillis);
@@ -278,19 +282,22 @@ public final class RaftNode implements AutoCloseable {
         .callback(count -> count.call(report.dataStateMachines()
             .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum()))
         .register(metrics.prometheus());
-    registry.gauge("time.clock-skew-max-ms", () -> () -> report.dataStateMachines()
-        .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
-        .max().orElse(0));
+    metrics.gauge("raftlimiter_time_clock_skew_max_ms",
+        "the largest gap, over this node's groups, between a leader's stamps and its wall clock",
+        () -> report.dataStateMachines()
+            .mapToLong(sm -> Math.abs(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos())))
+            .max().orElse(0));
     // 1 while the node runs without TLS (allowed only by security.allow-insecure=true), so
     // that an insecure node shows on a dashboard and not only in its first log lines.
-    registry.gauge("security.insecure", () -> () -> transport.secure() ? 0 : 1);
+    metrics.gauge("raftlimiter_security_insecure", "1 while this node runs without TLS",
+        () -> transport.secure() ? 0 : 1);
     try {
       startGroups(taskFailures);
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;
     }
-    startOperations(registry, taskFailures, decisions);
+    startOperations(taskFailures, decisions);
     if (!transport.secure()) {
       LOG.warn("INSECURE: node {} runs with security.allow-insecure=true: {}; set up TLS (see "
           + "docs/SECURITY.md) for anything but a local test", config.nodeId(),
@@ -309,7 +316,7 @@ public final class RaftNode implements AutoCloseable {
    * cluster is new, and a node started first must not wait for peers that are started after it.
    * A restart, a joining node and a node that lost its disk found nothing.
    */
-  private void startGroups(Counter taskFailures) throws IOException {
+  private void startGroups(CounterDataPoint taskFailures) throws IOException {
     long refreshMillis = config.get(NodeConfigKeys.METADATA_REFRESH_INTERVAL_MS);
     if (!storage.created() || raftServer.getGroupIds().iterator().hasNext()
         || config.get(NodeConfigKeys.JOIN).equals("true")) {
@@ -346,10 +353,10 @@ public final class RaftNode implements AutoCloseable {
    * Health and metrics: {@code grpc.health.v1.Health} on the client port (SERVING while
    * {@link Readiness} holds, checked every second), and with {@code node.http-port} the HTTP
    * listener ({@link OpsHttpServer}) with the node's Prometheus registry, to which the JVM's
-   * metrics, the Dropwizard ones and the status are added.
+   * metrics, Ratis' and the status are added.
    */
-  private void startOperations(MetricRegistry registry, Counter taskFailures,
-      Decisions decisions) throws IOException {
+  private void startOperations(CounterDataPoint taskFailures, Decisions decisions)
+      throws IOException {
     healthTimer = DaemonThreads.timer(config.nodeId() + "-health");
     DaemonThreads.every(healthTimer, "health", 0, 1_000, TimeUnit.MILLISECONDS, taskFailures,
         () -> {
@@ -360,8 +367,13 @@ public final class RaftNode implements AutoCloseable {
           health.setStatus(RateLimiterGrpc.SERVICE_NAME, serving);
         });
     if (config.get(NodeConfigKeys.METRICS_JMX).equals("true")) {
-      jmx = JmxReporter.forRegistry(registry).inDomain("raftlimiter." + config.nodeId()).build();
-      jmx.start();
+      try {
+        ManagementFactory.getPlatformMBeanServer().registerMBean(
+            new MetricsMBean(metrics.prometheus()), MetricsMBean.name(config.nodeId()));
+        jmx = MetricsMBean.name(config.nodeId());
+      } catch (JMException e) {
+        LOG.warn("node {}: its metrics are not on JMX: {}", config.nodeId(), e.toString());
+      }
       if (RATIS_JMX.compareAndSet(false, true)) {
         MetricRegistries.global().enableJmxReporter(); // Ratis' own: one registry per process
       }
@@ -371,7 +383,6 @@ public final class RaftNode implements AutoCloseable {
       return;
     }
     PrometheusRegistry prometheus = metrics.prometheus();
-    prometheus.register(new DropwizardCollector(registry));
     prometheus.register(new StatusCollector(this::status));
     prometheus.register(new RatisCollector(config.nodeId(),
         () -> metadata.current().memberIds()));
@@ -432,7 +443,7 @@ public final class RaftNode implements AutoCloseable {
    * node on its founding start may still wait for a majority of its peers before it founds).
    */
   public static RaftNode start(NodeConfig config) throws IOException {
-    return new RaftNode(config, new MetricRegistry());
+    return new RaftNode(config);
   }
 
   public String id() {
@@ -638,8 +649,12 @@ public final class RaftNode implements AutoCloseable {
    *
    * @throws ConfigException when the files cannot be read or used
    */
-  private Supplier<DescriptorConfig> envoyDescriptorConfig(MetricRegistry registry,
-      Counter taskFailures) {
+  private Supplier<DescriptorConfig> envoyDescriptorConfig(CounterDataPoint taskFailures) {
+    // Registered (at 0) without Envoy limits too: dashboards and alerts read them on every node.
+    CounterDataPoint reloads = metrics.counter(DescriptorConfigWatcher.RELOADS_METRIC,
+        "Envoy descriptor configurations reloaded");
+    CounterDataPoint reloadFailures = metrics.counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC,
+        "Envoy descriptor configuration changes refused (the last good one kept)");
     Path location = config.get(NodeConfigKeys.ENVOY_CONFIG);
     if (location == null) {
       return () -> DescriptorConfig.EMPTY;
@@ -647,8 +662,7 @@ public final class RaftNode implements AutoCloseable {
     try {
       envoyLimits = DescriptorConfigWatcher.open(location,
           config.get(NodeConfigKeys.ENVOY_CONFIG_RELOAD_INTERVAL_MS),
-          registry.counter(DescriptorConfigWatcher.RELOADS_METRIC),
-          registry.counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC), taskFailures);
+          reloads, reloadFailures, taskFailures);
       return envoyLimits;
     } catch (IOException | DescriptorConfigException e) {
       throw new ConfigException("envoy.config: " + e.getMessage());
@@ -672,7 +686,11 @@ public final class RaftNode implements AutoCloseable {
       ops.close();
     }
     if (jmx != null) {
-      jmx.close();
+      try {
+        ManagementFactory.getPlatformMBeanServer().unregisterMBean(jmx);
+      } catch (JMException e) {
+        LOG.debug("node {}: {}", config.nodeId(), e.toString());
+      }
     }
     if (founding != null) {
       founding.close();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Counter;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitResponse.Code;
@@ -26,6 +25,7 @@ import io.raftlimiter.server.api.EnvoyRateLimitService;
 import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.envoy.DescriptorConfigWatcher;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,13 +176,12 @@ class EnvoyRateLimitTest {
           assertTrue(!free.getStatuses(0).hasCurrentLimit(), free.toString());
         }
         // Shadow mode: the second is over, counted, and answered OK.
-        Counter shadowed = cluster.node(0).metrics().registry()
-            .counter("decisions.shadow-refused");
+        NodeMetrics shadowed = cluster.node(0).metrics();
         long rejected = cluster.node(0).metrics().rejectedCount();
         assertEquals(Code.OK, call(envoy, request("edge", 0, path("/try"))).getOverallCode());
-        assertEquals(0, shadowed.getCount());
+        assertEquals(0, shadowed.shadowRefusedCount());
         assertEquals(Code.OK, call(envoy, request("edge", 0, path("/try"))).getOverallCode());
-        assertEquals(1, shadowed.getCount());
+        assertEquals(1, shadowed.shadowRefusedCount());
         assertEquals(rejected + 1, cluster.node(0).metrics().rejectedCount(),
             "decided and counted as a refusal");
 
@@ -196,15 +195,14 @@ class EnvoyRateLimitTest {
         assertEquals(Code.OVER_LIMIT, call(envoy, request("edge", 0, address("10.0.1.99")))
             .getOverallCode());
         // A broken edit is refused and counted; the last good configuration stays.
-        Counter failures = cluster.node(0).metrics().registry()
-            .counter(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC);
+        NodeMetrics failures = cluster.node(0).metrics();
         replace(config, "domain: edge\ndescriptors: [{key: remote_address, "
             + "rate_limit: {unit: second}}]\n");
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (failures.getCount() == 0 && System.nanoTime() < until) {
+        while (failures.count(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC) == 0 && System.nanoTime() < until) {
           Thread.sleep(50);
         }
-        assertEquals(1, failures.getCount());
+        assertEquals(1, failures.count(DescriptorConfigWatcher.RELOAD_FAILURES_METRIC));
         assertEquals(4, call(envoy, request("edge", 0, address("10.0.2.1")))
             .getStatuses(0).getLimitRemaining());
       } finally {

@@ -169,7 +169,7 @@ class EventualModeTest {
     long total = 0;
     for (int i = 0; i < fixture.cluster().size(); i++) {
       if (fixture.cluster().isRunning(i)) {
-        total += LeasedModeTest.counter(fixture, i, "eventual.hits-charged");
+        total += LeasedModeTest.counter(fixture, i, "raftlimiter_eventual_hits_charged");
       }
     }
     return total;

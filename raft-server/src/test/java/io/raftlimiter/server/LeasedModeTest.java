@@ -46,7 +46,7 @@ class LeasedModeTest {
       assertTrue(load.allowed() <= allowance, load + ": more than C + R·t = " + allowance);
       // leases were granted on every node, and they served requests without the log
       for (int i = 0; i < fixture.cluster().size(); i++) {
-        assertTrue(counter(fixture, i, "lease.grants") > 0, "node " + i + " got no lease");
+        assertTrue(counter(fixture, i, "raftlimiter_lease_grants") > 0, "node " + i + " got no lease");
         assertTrue(load.allowedThrough(i) > 0, "node " + i + " admitted nothing: " + load);
       }
       // the tokens are used, not locked away in leases
@@ -129,6 +129,6 @@ class LeasedModeTest {
   }
 
   static long counter(ClusterFixture fixture, int node, String name) {
-    return fixture.cluster().node(node).metrics().registry().counter(name).getCount();
+    return fixture.cluster().node(node).metrics().count(name);
   }
 }

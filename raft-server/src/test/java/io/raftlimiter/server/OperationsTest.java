@@ -58,9 +58,12 @@ class OperationsTest {
       await("gRPC health never SERVING", () -> health(survivor) == ServingStatus.SERVING);
       javax.management.MBeanServer beans =
           java.lang.management.ManagementFactory.getPlatformMBeanServer();
-      assertTrue(beans.isRegistered(new javax.management.ObjectName(
-          "raftlimiter.n1:name=requests.shed,type=counters")),
-          java.util.Arrays.toString(beans.getDomains()));
+      javax.management.ObjectName n1 = new javax.management.ObjectName(
+          "raftlimiter.n1:type=metrics");
+      assertTrue(beans.isRegistered(n1), java.util.Arrays.toString(beans.getDomains()));
+      assertEquals(0.0, beans.getAttribute(n1, "raftlimiter_requests_shed_total"));
+      assertTrue((Double) beans.getAttribute(n1,
+          "raftlimiter_decisions_total{mode=\"strong\",outcome=\"allowed\"}") >= 0);
       assertTrue(java.util.Arrays.stream(beans.getDomains()).anyMatch(d -> d.startsWith("ratis")),
           "Ratis' metrics over JMX: " + java.util.Arrays.toString(beans.getDomains()));
 
@@ -72,7 +75,7 @@ class OperationsTest {
       assertEquals(0, value(before, "raftlimiter_group_queued_ops{group=\"0\"}"));
       // present (the founding groups' moves to their full replica sets may already count)
       assertTrue(value(before, "raftlimiter_controller_moves_total") >= 0);
-      assertTrue(before.contains("raftlimiter_requests_shed_total"), "no Dropwizard bridge");
+      assertTrue(before.contains("raftlimiter_requests_shed_total"), "no node counters");
       assertTrue(before.contains("member=\"n1@group-"), "no Ratis metrics of n1");
       assertFalse(before.contains("member=\"n2@"), "another node's Ratis metrics");
       try (RateLimiterClient client = RateLimiterClient.newBuilder()

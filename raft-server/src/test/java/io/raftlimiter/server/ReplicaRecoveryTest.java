@@ -2,7 +2,6 @@ package io.raftlimiter.server;
 
 import static io.raftlimiter.server.ClusterChecks.await;
 import static io.raftlimiter.server.ClusterChecks.keysCoveringEveryGroup;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -195,8 +194,7 @@ class ReplicaRecoveryTest {
   private static long moves(LocalCluster cluster, int end) {
     long moves = 0;
     for (int node = 0; node < end; node++) {
-      moves += cluster.node(node).metrics().registry()
-          .counter(ReplicaController.MOVES_METRIC).getCount();
+      moves += cluster.node(node).metrics().count(ReplicaController.MOVES_METRIC);
     }
     return moves;
   }

@@ -54,7 +54,7 @@ class ShadowModeTest {
       }
       assertEquals(2, node.metrics().rejectedCount(), "refusals are counted as refusals");
       assertEquals(2, node.metrics().allowedCount());
-      assertEquals(2, node.metrics().registry().counter("decisions.shadow-refused").getCount());
+      assertEquals(2, node.metrics().shadowRefusedCount());
     }
   }
 

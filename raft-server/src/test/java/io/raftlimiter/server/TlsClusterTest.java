@@ -34,6 +34,7 @@ import io.raftlimiter.server.local.LocalCluster;
 import io.raftlimiter.server.security.AdminTokenFile;
 import io.raftlimiter.server.security.DevCertificates;
 import io.raftlimiter.server.security.TlsFiles;
+import io.raftlimiter.server.security.TlsMaterial;
 import java.io.IOException;
 import java.io.InputStream;
 import java.math.BigInteger;
@@ -285,7 +286,7 @@ class TlsClusterTest {
       }
       Thread.sleep(100);
     }
-    assertTrue(cluster.node(0).metrics().registry().counter("security.tls-reloads").getCount() > 0);
+    assertTrue(cluster.node(0).metrics().count(TlsMaterial.RELOADS_METRIC) > 0);
     try (RateLimiterClient decider = RateLimiterClient.newBuilder()
         .endpoints(cluster.endpoints()).tls(client.ca(), client.cert(), client.key()).build()) {
       assertTrue(decider.acquire(acquire("after-reload")).getAllowed());

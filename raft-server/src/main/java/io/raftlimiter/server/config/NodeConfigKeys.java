@@ -157,8 +157,8 @@ public final class NodeConfigKeys {
           + "capacity and refill; the default, so no caller admits itself more than the "
           + "operator set), DENY (ignored), ALLOW (it wins over the rules)");
   public static final ConfigKey<String> METRICS_JMX = ConfigKey.stringKey("metrics.jmx", "true",
-      "true|false", "true or false", "export the node's metrics (domain raftlimiter.<node id>) "
-          + "and Ratis' own (domain ratis) as JMX MBeans");
+      "true|false", "true or false", "export the node's metrics (MBean raftlimiter.<node id>:type="
+          + "metrics, an attribute per series) and Ratis' own (domain ratis) over JMX");
   public static final ConfigKey<String> LIMIT_SHADOW = ConfigKey.stringKey("limit.shadow",
       "false", "true|false", "true or false", "shadow mode: every decision is made and counted "
           + "as usual, but a refusal is answered as allowed, marked shadow_refused (and counted "

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.PeerAddress;
@@ -65,7 +65,7 @@ public final class FoundingWait implements AutoCloseable {
    * @throws ConfigException when an answering peer lists other ids
    */
   public static FoundingWait start(String self, List<PeerAddress> peers, NodeTransport transport,
-      Counter taskFailures, Decided decided, Consumer<String> waitingBecause)
+      CounterDataPoint taskFailures, Decided decided, Consumer<String> waitingBecause)
       throws IOException {
     FoundingWait wait = new FoundingWait(self, peers, transport, decided, waitingBecause);
     FoundingCheck.Outcome first = wait.ask();

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.raftlimiter.server.data.DataGroups;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.IOException;
@@ -44,7 +44,7 @@ public final class LeaderBalancer implements AutoCloseable {
    *     before it is handed leadership
    */
   public LeaderBalancer(RaftServer server, DataGroups groups, long intervalMillis,
-      long freshRpcMillis, long settleMillis, long transferTimeoutMillis, Counter taskFailures) {
+      long freshRpcMillis, long settleMillis, long transferTimeoutMillis, CounterDataPoint taskFailures) {
     this.server = server;
     this.groups = groups;
     this.transferTimeoutMillis = transferTimeoutMillis;

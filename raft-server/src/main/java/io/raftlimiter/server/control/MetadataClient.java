@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.ClusterShape;
 import io.raftlimiter.meta.LimitRules;
@@ -95,9 +95,9 @@ public final class MetadataClient implements AutoCloseable {
   private volatile String notStarted = "";
   /** Why this node must not decide (its shape differs from the cluster's), or null. */
   private volatile String shapeMismatch;
-  private final Counter taskFailures;
+  private final CounterDataPoint taskFailures;
 
-  public MetadataClient(NodeConfig config, RaftServer server, Counter taskFailures,
+  public MetadataClient(NodeConfig config, RaftServer server, CounterDataPoint taskFailures,
       NodeTransport transport) {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.raftlimiter.api.admin.v1.GroupStatus;
@@ -95,11 +95,11 @@ public final class ReplicaController implements AutoCloseable {
   /** Rounds one tick runs at most while each changes something: it yields to close() then. */
   private static final int MAX_ROUNDS_PER_TICK = 20;
 
-  public static final String MOVES_METRIC = "controller.moves";
-  public static final String FAILED_TICKS_METRIC = "controller.failed-ticks";
+  public static final String MOVES_METRIC = "raftlimiter_controller_moves";
+  public static final String FAILED_TICKS_METRIC = "raftlimiter_controller_failed_ticks";
   private final RaftPeerId self;
-  private final Counter moves;
-  private final Counter failedTicks;
+  private final CounterDataPoint moves;
+  private final CounterDataPoint failedTicks;
   private final MetadataClient metadata;
   private final long deadAfterNanos;
   private final long probeTimeoutMillis;
@@ -121,7 +121,7 @@ public final class ReplicaController implements AutoCloseable {
    * @param failedTicks counts ticks whose step failed (retried from a fresh probe next tick)
    */
   public ReplicaController(NodeConfig config, RaftPeerId self, MetadataClient metadata,
-      Counter taskFailures, Counter moves, Counter failedTicks, NodeTransport transport) {
+      CounterDataPoint taskFailures, CounterDataPoint moves, CounterDataPoint failedTicks, NodeTransport transport) {
     this.self = self;
     this.moves = moves;
     this.failedTicks = failedTicks;

@@ -143,7 +143,7 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     // A tenth of the timeout: an unanswered entry fails within 110% of it.
     long sweepMillis = Math.max(10, timeout.toMillis() / 10);
     DaemonThreads.every(entryTimer, "entry timeout sweep", sweepMillis, sweepMillis,
-        TimeUnit.MILLISECONDS, metrics.registry().counter(DaemonThreads.TASK_FAILURES_METRIC),
+        TimeUnit.MILLISECONDS, metrics.taskFailures(),
         () -> {
           long now = System.nanoTime();
           submitters.forEach(submitter -> submitter.expire(now));

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.envoy;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DescriptorConfigWatcher.class);
-  public static final String RELOADS_METRIC = "envoy.config-reloads";
-  public static final String RELOAD_FAILURES_METRIC = "envoy.config-reload-failures";
+  public static final String RELOADS_METRIC = "raftlimiter_envoy_config_reloads";
+  public static final String RELOAD_FAILURES_METRIC = "raftlimiter_envoy_config_reload_failures";
   /**
    * Files larger than this are refused before they are read: a descriptor configuration is a
    * few kilobytes, and the parser takes no more characters than this holds in UTF-8.
@@ -36,16 +36,16 @@ public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>
   static final long MAX_FILE_BYTES = 4L * DescriptorConfigParser.MAX_FILE_CODE_POINTS;
 
   private final Path location;
-  private final Counter reloads;
-  private final Counter reloadFailures;
+  private final CounterDataPoint reloads;
+  private final CounterDataPoint reloadFailures;
   private final ScheduledExecutorService timer;
   private volatile DescriptorConfig current;
   private Map<String, String> loadedText;
   /** The text last refused, so that a bad file is reported once, not every interval. */
   private Map<String, String> refusedText;
 
-  private DescriptorConfigWatcher(Path location, long intervalMillis, Counter reloads,
-      Counter reloadFailures, Counter taskFailures) throws IOException, DescriptorConfigException {
+  private DescriptorConfigWatcher(Path location, long intervalMillis, CounterDataPoint reloads,
+      CounterDataPoint reloadFailures, CounterDataPoint taskFailures) throws IOException, DescriptorConfigException {
     this.location = location;
     this.reloads = reloads;
     this.reloadFailures = reloadFailures;
@@ -70,8 +70,8 @@ public final class DescriptorConfigWatcher implements Supplier<DescriptorConfig>
    * @throws DescriptorConfigException when they do not hold a valid configuration (a node must
    *     not start with limits other than those configured)
    */
-  public static DescriptorConfigWatcher open(Path location, long intervalMillis, Counter reloads,
-      Counter reloadFailures, Counter taskFailures) throws IOException, DescriptorConfigException {
+  public static DescriptorConfigWatcher open(Path location, long intervalMillis, CounterDataPoint reloads,
+      CounterDataPoint reloadFailures, CounterDataPoint taskFailures) throws IOException, DescriptorConfigException {
     return new DescriptorConfigWatcher(location, intervalMillis, reloads, reloadFailures,
         taskFailures);
   }

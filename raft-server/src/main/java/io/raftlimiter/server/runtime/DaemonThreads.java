@@ -1,6 +1,6 @@
 package io.raftlimiter.server.runtime;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -15,9 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DaemonThreads {
   private static final Logger LOG = LoggerFactory.getLogger(DaemonThreads.class);
-  /** The counter of background task failures in a node's metric registry. */
-  public static final String TASK_FAILURES_METRIC = "background.task-failures";
-
   private DaemonThreads() {}
 
   /**
@@ -28,7 +25,7 @@ public final class DaemonThreads {
    * {@link #guarded}.
    */
   public static void every(ScheduledExecutorService timer, String name, long initialDelay,
-      long period, TimeUnit unit, Counter failures, Runnable task) {
+      long period, TimeUnit unit, CounterDataPoint failures, Runnable task) {
     timer.scheduleWithFixedDelay(guarded(name, failures, task), initialDelay, period, unit);
   }
 
@@ -39,7 +36,7 @@ public final class DaemonThreads {
    * look alive while half of it is dead; nodes run with {@code -XX:+ExitOnOutOfMemoryError} so
    * that the JVM ends instead.
    */
-  public static Runnable guarded(String name, Counter failures, Runnable task) {
+  public static Runnable guarded(String name, CounterDataPoint failures, Runnable task) {
     return () -> {
       try {
         task.run();

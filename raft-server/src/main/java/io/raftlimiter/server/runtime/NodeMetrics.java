@@ -1,56 +1,68 @@
 package io.raftlimiter.server.runtime;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Summary;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.server.config.ConsistencyMode;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 /**
- * A node's metrics, in registries owned by the node (never a static global, so that several nodes
- * in one JVM keep theirs apart). Most are Dropwizard metrics, which the status and the Prometheus
- * export ({@code server.ops}) both read. Decisions by mode and outcome and their latency are
- * Prometheus metrics only ({@link #prometheus()}), with labels and histogram buckets that
- * Dropwizard has no form for; the status's totals are summed from them, so each decision is
- * counted once.
+ * A node's metrics, in a Prometheus registry owned by the node (never a static global, so that
+ * several nodes in one JVM keep theirs apart): the one source of the node's own metrics, which
+ * the Prometheus export, JMX ({@code server.ops}) and the status all read. The planes register
+ * their counters, gauges and timers here; a name registered twice gives the same counter, so
+ * that every background task counts its failures in one series.
  */
 public final class NodeMetrics {
-  private final MetricRegistry registry;
-  private final Counter invalid;
-  private final Counter unavailable;
-  private final Counter forwarded;
-  private final Counter shed;
-  private final Counter expired;
-  private final Counter shadowRefused;
+  /** Periodic tasks that threw and were kept running ({@link DaemonThreads}). */
+  public static final String TASK_FAILURES = "raftlimiter_background_task_failures";
+
+  private final PrometheusRegistry prometheus = new PrometheusRegistry();
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final CounterDataPoint invalid;
+  private final CounterDataPoint unavailable;
+  private final CounterDataPoint forwarded;
+  private final CounterDataPoint shed;
+  private final CounterDataPoint expired;
+  private final CounterDataPoint shadowRefused;
+  private final CounterDataPoint taskFailures;
   private final DistributionDataPoint opsPerEntry;
   private final LongAdder entriesSubmitted = new LongAdder();
-  private final PrometheusRegistry prometheus = new PrometheusRegistry();
   /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
   private final CounterDataPoint[][] decisions;
   private final DistributionDataPoint[] latencySeconds;
   private final LimitMetrics limits;
 
-  public NodeMetrics(MetricRegistry registry) {
-    this.registry = registry;
-    this.invalid = registry.counter("requests.invalid");
-    this.unavailable = registry.counter("requests.unavailable");
-    this.forwarded = registry.counter("acquires.forwarded");
-    this.shed = registry.counter("requests.shed");
-    this.expired = registry.counter("requests.expired");
-    this.shadowRefused = registry.counter("decisions.shadow-refused");
+  public NodeMetrics() {
+    this.invalid = counter("raftlimiter_requests_invalid", "requests refused INVALID_ARGUMENT");
+    this.unavailable = counter("raftlimiter_requests_unavailable",
+        "requests answered UNAVAILABLE");
+    this.forwarded = counter("raftlimiter_acquires_forwarded",
+        "acquires sent on to their group's leader");
+    this.shed = counter("raftlimiter_requests_shed",
+        "requests shed by admission control (RESOURCE_EXHAUSTED)");
+    this.expired = counter("raftlimiter_requests_expired",
+        "requests dropped at their deadline (DEADLINE_EXCEEDED)");
+    this.shadowRefused = counter("raftlimiter_decisions_shadow_refused",
+        "refusals answered as allowed, in shadow mode");
+    this.taskFailures = counter(TASK_FAILURES, "periodic tasks that threw and were kept running");
     this.opsPerEntry = io.prometheus.metrics.core.metrics.Histogram.builder()
         .name("raftlimiter_entry_ops")
         .help("ops per log entry this node proposed (its group commit)")
         .classicOnly()
         .classicUpperBounds(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
         .register(prometheus);
-    io.prometheus.metrics.core.metrics.Counter byMode =
-        io.prometheus.metrics.core.metrics.Counter.builder().name("raftlimiter_decisions")
-            .help("decisions answered, by consistency mode and outcome")
-            .labelNames("mode", "outcome").register(prometheus);
+    Counter byMode = Counter.builder().name("raftlimiter_decisions")
+        .help("decisions answered, by consistency mode and outcome")
+        .labelNames("mode", "outcome").register(prometheus);
     io.prometheus.metrics.core.metrics.Histogram latency =
         io.prometheus.metrics.core.metrics.Histogram.builder()
             .name("raftlimiter_decision_latency_seconds")
@@ -81,8 +93,46 @@ public final class NodeMetrics {
     return prometheus;
   }
 
-  public MetricRegistry registry() {
-    return registry;
+  /**
+   * The counter named {@code name} (Prometheus' name without {@code _total}), registered in this
+   * node's registry the first time it is asked for.
+   */
+  public CounterDataPoint counter(String name, String help) {
+    return counters.computeIfAbsent(name,
+        n -> Counter.builder().name(n).help(help).register(prometheus));
+  }
+
+  /** A counter's count so far; 0 for one nobody registered. */
+  public long count(String name) {
+    Counter counter = counters.get(name);
+    return counter == null ? 0 : counter.getLongValue();
+  }
+
+  /** A gauge read from {@code value} at every scrape. */
+  public void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help)
+        .callback(callback -> callback.call(value.getAsDouble())).register(prometheus);
+  }
+
+  /**
+   * A timer: a summary of durations in seconds ({@code name} ends in {@code _seconds}), with the
+   * median, 90th and 99th percentiles of the last minute or so.
+   */
+  public DistributionDataPoint timer(String name, String help) {
+    return Summary.builder().name(name).help(help)
+        .quantile(0.5, 0.01).quantile(0.9, 0.005).quantile(0.99, 0.001)
+        .maxAgeSeconds(TimeUnit.MINUTES.toSeconds(1)).numberOfAgeBuckets(5)
+        .register(prometheus);
+  }
+
+  /** Records {@code nanos} in {@code timer}, in seconds. */
+  public static void observeNanos(DistributionDataPoint timer, long nanos) {
+    timer.observe(nanos / 1e9);
+  }
+
+  /** Where every periodic task of the node counts its failures. */
+  public CounterDataPoint taskFailures() {
+    return taskFailures;
   }
 
   public void decided(ConsistencyMode mode, boolean wasAllowed, long latencyNanos) {
@@ -101,7 +151,7 @@ public final class NodeMetrics {
   }
 
   public long shadowRefusedCount() {
-    return shadowRefused.getCount();
+    return shadowRefused.getLongValue();
   }
 
   /** A refusal answered as allowed, in shadow mode ({@code limit.shadow}). */
@@ -123,7 +173,7 @@ public final class NodeMetrics {
   }
 
   public long shedCount() {
-    return shed.getCount();
+    return shed.getLongValue();
   }
 
   /** A call answered DEADLINE_EXCEEDED: dropped before its entry, nothing was consumed. */
@@ -137,7 +187,7 @@ public final class NodeMetrics {
   }
 
   public long forwardedCount() {
-    return forwarded.getCount();
+    return forwarded.getLongValue();
   }
 
   public void entrySubmitted(int ops) {

@@ -1,7 +1,6 @@
 package io.raftlimiter.server.security;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.InsecureServerCredentials;
@@ -11,6 +10,7 @@ import io.grpc.TlsServerCredentials;
 import io.raftlimiter.server.config.ClientAuth;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -58,11 +58,11 @@ public final class NodeTransport implements AutoCloseable {
    *
    * @throws IOException when the TLS files cannot be loaded
    */
-  public static NodeTransport open(NodeConfig config, MetricRegistry registry,
-      Counter taskFailures) throws IOException {
+  public static NodeTransport open(NodeConfig config, NodeMetrics metrics) throws IOException {
     // Registered (at 0) on a plaintext node too: dashboards and alerts read them on every node.
-    Counter reloads = registry.counter(TlsMaterial.RELOADS_METRIC);
-    Counter reloadFailures = registry.counter(TlsMaterial.RELOAD_FAILURES_METRIC);
+    CounterDataPoint reloads = metrics.counter(TlsMaterial.RELOADS_METRIC, "TLS files reloaded");
+    CounterDataPoint reloadFailures = metrics.counter(TlsMaterial.RELOAD_FAILURES_METRIC,
+        "TLS files that changed but could not be loaded");
     Path cert = config.get(NodeConfigKeys.TLS_CERT_FILE);
     if (cert == null) {
       return plaintext();
@@ -72,7 +72,7 @@ public final class NodeTransport implements AutoCloseable {
     TlsMaterial material = TlsMaterial.open(files,
         SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)),
         config.get(NodeConfigKeys.TLS_RELOAD_INTERVAL_MS),
-        reloads, reloadFailures, taskFailures);
+        reloads, reloadFailures, metrics.taskFailures());
     return tls(material, config.get(NodeConfigKeys.CLIENT_AUTH));
   }
 

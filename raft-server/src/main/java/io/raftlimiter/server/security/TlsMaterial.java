@@ -1,6 +1,6 @@
 package io.raftlimiter.server.security;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager.SslSocketAndEnginePeerVerifier;
 import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
@@ -32,20 +32,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class TlsMaterial implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TlsMaterial.class);
-  public static final String RELOADS_METRIC = "security.tls-reloads";
-  public static final String RELOAD_FAILURES_METRIC = "security.tls-reload-failures";
+  public static final String RELOADS_METRIC = "raftlimiter_security_tls_reloads";
+  public static final String RELOAD_FAILURES_METRIC = "raftlimiter_security_tls_reload_failures";
 
   private final TlsFiles files;
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
   private final AdvancedTlsX509TrustManager anyClient;
   private final AdvancedTlsX509TrustManager nodesOnly;
-  private final Counter reloads;
-  private final Counter reloadFailures;
+  private final CounterDataPoint reloads;
+  private final CounterDataPoint reloadFailures;
   private final ScheduledExecutorService timer;
   private List<Object> loadedStamp;
 
-  private TlsMaterial(TlsFiles files, SubjectPatterns nodeSubjects, Counter reloads,
-      Counter reloadFailures, long reloadIntervalMillis, Counter taskFailures)
+  private TlsMaterial(TlsFiles files, SubjectPatterns nodeSubjects, CounterDataPoint reloads,
+      CounterDataPoint reloadFailures, long reloadIntervalMillis, CounterDataPoint taskFailures)
       throws IOException {
     this.files = files;
     this.reloads = reloads;
@@ -76,7 +76,7 @@ public final class TlsMaterial implements AutoCloseable {
    * @throws IOException when the files cannot be loaded (a node must not start without them)
    */
   public static TlsMaterial open(TlsFiles files, SubjectPatterns nodeSubjects,
-      long reloadIntervalMillis, Counter reloads, Counter reloadFailures, Counter taskFailures)
+      long reloadIntervalMillis, CounterDataPoint reloads, CounterDataPoint reloadFailures, CounterDataPoint taskFailures)
       throws IOException {
     return new TlsMaterial(files, nodeSubjects, reloads, reloadFailures, reloadIntervalMillis,
         taskFailures);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.MetricRegistry;
 import io.grpc.Status;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
@@ -34,8 +33,7 @@ import org.junit.jupiter.api.Test;
 class DecisionsTest {
   private static final BucketLimit LIMIT = BucketLimit.of(10, 1);
 
-  private final MetricRegistry registry = new MetricRegistry();
-  private final NodeMetrics metrics = new NodeMetrics(registry);
+  private final NodeMetrics metrics = new NodeMetrics();
   private final Map<ConsistencyMode, List<String>> asked = new EnumMap<>(ConsistencyMode.class);
   private Function<String, CompletableFuture<Decision>> answer =
       key -> CompletableFuture.completedFuture(new Decision(true, 9, 0));
@@ -105,7 +103,7 @@ class DecisionsTest {
     } catch (CompletionException e) {
       assertEquals("20", Status.trailersFromThrowable(e).get(Decisions.RETRY_AFTER_MILLIS));
     }
-    assertEquals(1, registry.counter("requests.shed").getCount());
+    assertEquals(1, metrics.count("raftlimiter_requests_shed"));
   }
 
   @Test
@@ -151,7 +149,7 @@ class DecisionsTest {
         decisions.acquire(acquire("k", Consistency.CONSISTENCY_STRONG), null, 0).join();
     assertTrue(response.getAllowed());
     assertTrue(response.getShadowRefused());
-    assertEquals(1, registry.counter("decisions.shadow-refused").getCount());
+    assertEquals(1, metrics.count("raftlimiter_decisions_shadow_refused"));
   }
 
   @Test
@@ -169,8 +167,8 @@ class DecisionsTest {
             .addRequests(AcquireRequest.newBuilder().setKey("k").setPermits(11).build())
             .build(), null, null, 0)).getCode());
     asked.values().forEach(keys -> assertEquals(List.of(), keys));
-    assertEquals(3, registry.counter("requests.invalid").getCount()
-        + registry.counter("requests.unavailable").getCount());
+    assertEquals(3, metrics.count("raftlimiter_requests_invalid")
+        + metrics.count("raftlimiter_requests_unavailable"));
   }
 
   @Test
@@ -180,7 +178,7 @@ class DecisionsTest {
     two.put(ConsistencyMode.EVENTUAL, op -> null);
     try {
       new Decisions(new RequestValidator(LimitResolver.always(LIMIT), ConsistencyMode.STRONG), two,
-          new NodeMetrics(registry), () -> null, false);
+          new NodeMetrics(), () -> null, false);
       throw new AssertionError("built without a LEASED decider");
     } catch (IllegalArgumentException expected) {
       assertTrue(expected.getMessage().contains("LEASED"));

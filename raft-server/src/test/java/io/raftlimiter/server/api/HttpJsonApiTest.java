@@ -3,7 +3,6 @@ package io.raftlimiter.server.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.MetricRegistry;
 import com.sun.net.httpserver.HttpServer;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
@@ -50,7 +49,7 @@ class HttpJsonApiTest {
     }
     Decisions decisions = new Decisions(
         new RequestValidator(LimitResolver.always(BucketLimit.of(10, 1)), ConsistencyMode.STRONG),
-        deciders, new NodeMetrics(new MetricRegistry()), () -> null, false);
+        deciders, new NodeMetrics(), () -> null, false);
     HttpJsonApi json = new HttpJsonApi(decisions, replies,
         exchange -> true);
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +27,10 @@ class DescriptorConfigWatcherTest {
     Files.writeString(dir.resolve("edge.yaml"), limit("edge", 5));
     Files.writeString(dir.resolve("notes.txt"), "not configuration");
     Files.writeString(dir.resolve(".hidden.yaml"), "not: [yaml");
-    Counter reloads = new Counter();
-    Counter failures = new Counter();
+    Counter reloads = Counter.builder().name("test").build();
+    Counter failures = Counter.builder().name("test").build();
     try (DescriptorConfigWatcher watcher = DescriptorConfigWatcher.open(dir, 0, reloads,
-        failures, new Counter())) {
+        failures, Counter.builder().name("test").build())) {
       assertEquals(5, perUnit(watcher, "edge"));
       assertFalse(watcher.reloadIfChanged(), "nothing changed");
 
@@ -39,15 +39,15 @@ class DescriptorConfigWatcherTest {
       assertTrue(watcher.reloadIfChanged());
       assertEquals(6, perUnit(watcher, "edge"), "the same size and second still counts");
       assertEquals(9, perUnit(watcher, "api"));
-      assertEquals(1, reloads.getCount());
+      assertEquals(1, reloads.getLongValue());
 
       Files.writeString(dir.resolve("edge.yaml"), "domain: edge\ndescriptors: [{key: k, "
           + "rate_limit: {unit: lightyear, requests_per_unit: 1}}]\n");
       assertFalse(watcher.reloadIfChanged());
       assertEquals(6, perUnit(watcher, "edge"), "the last good configuration stays");
-      assertEquals(1, failures.getCount());
+      assertEquals(1, failures.getLongValue());
       assertFalse(watcher.reloadIfChanged());
-      assertEquals(1, failures.getCount(), "the same bad file is reported once");
+      assertEquals(1, failures.getLongValue(), "the same bad file is reported once");
 
       Files.delete(dir.resolve("api.yml"));
       Files.writeString(dir.resolve("edge.yaml"), limit("edge", 7));
@@ -62,7 +62,7 @@ class DescriptorConfigWatcherTest {
     Path file = dir.resolve("edge.yaml");
     Files.writeString(file, "domain: edge\ndescriptors: [{key: k, rate_limit: {}}]\n");
     DescriptorConfigException e = assertThrows(DescriptorConfigException.class,
-        () -> DescriptorConfigWatcher.open(file, 0, new Counter(), new Counter(), new Counter()));
+        () -> DescriptorConfigWatcher.open(file, 0, Counter.builder().name("test").build(), Counter.builder().name("test").build(), Counter.builder().name("test").build()));
     assertTrue(e.getMessage().startsWith(file + ": descriptors[0].rate_limit.unit must be set"),
         e.getMessage());
   }
@@ -72,16 +72,16 @@ class DescriptorConfigWatcherTest {
   void anAliasBombKeepsTheLastGoodConfigurationAndStopsAStart() throws Exception {
     Path file = dir.resolve("edge.yaml");
     Files.writeString(file, limit("edge", 5));
-    Counter failures = new Counter();
-    try (DescriptorConfigWatcher watcher = DescriptorConfigWatcher.open(file, 0, new Counter(),
-        failures, new Counter())) {
+    Counter failures = Counter.builder().name("test").build();
+    try (DescriptorConfigWatcher watcher = DescriptorConfigWatcher.open(file, 0, Counter.builder().name("test").build(),
+        failures, Counter.builder().name("test").build())) {
       Files.writeString(file, AliasBombs.doubling(25));
       assertFalse(watcher.reloadIfChanged());
       assertEquals(5, perUnit(watcher, "edge"), "the last good configuration stays");
-      assertEquals(1, failures.getCount());
+      assertEquals(1, failures.getLongValue());
     }
     DescriptorConfigException e = assertThrows(DescriptorConfigException.class,
-        () -> DescriptorConfigWatcher.open(file, 0, new Counter(), new Counter(), new Counter()));
+        () -> DescriptorConfigWatcher.open(file, 0, Counter.builder().name("test").build(), Counter.builder().name("test").build(), Counter.builder().name("test").build()));
     assertTrue(e.getMessage().startsWith(file + ": the descriptors expand to more than "
         + DescriptorConfigParser.MAX_DESCRIPTORS + " descriptors"), e.getMessage());
   }

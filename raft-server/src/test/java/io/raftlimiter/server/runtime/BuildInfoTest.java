@@ -3,7 +3,6 @@ package io.raftlimiter.server.runtime;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.MetricRegistry;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,7 @@ class BuildInfoTest {
     assertTrue(build.version().matches("\\d+\\.\\d+\\.\\d+.*"), build.toString());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create()
-        .write(out, new NodeMetrics(new MetricRegistry()).prometheus().scrape());
+        .write(out, new NodeMetrics().prometheus().scrape());
     String text = out.toString(StandardCharsets.UTF_8);
     assertTrue(text.contains("raftlimiter_build_info{commit=\"" + build.commit()
         + "\",version=\"" + build.version() + "\"} 1"), text);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Counter;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +22,7 @@ class DaemonThreadsTest {
   @Test
   @Timeout(value = 30, unit = TimeUnit.SECONDS)
   void aTaskThatThrowsAnExceptionIsCountedAndRunsAgain() throws Exception {
-    Counter failures = new Counter();
+    Counter failures = Counter.builder().name("test").build();
     AtomicInteger runs = new AtomicInteger();
     CountDownLatch ranAgain = new CountDownLatch(1);
     ScheduledExecutorService timer = DaemonThreads.timer("test-timer");
@@ -34,7 +34,7 @@ class DaemonThreadsTest {
         ranAgain.countDown();
       });
       assertTrue(ranAgain.await(20, TimeUnit.SECONDS));
-      assertEquals(1, failures.getCount());
+      assertEquals(1, failures.getLongValue());
     } finally {
       timer.shutdownNow();
     }
@@ -42,13 +42,13 @@ class DaemonThreadsTest {
 
   @Test
   void anErrorIsCountedAndPassedOn() {
-    Counter failures = new Counter();
+    Counter failures = Counter.builder().name("test").build();
     OutOfMemoryError oom = new OutOfMemoryError("test: Java heap space");
     Error thrown = assertThrows(Error.class,
         () -> DaemonThreads.guarded("hungry", failures, () -> {
           throw oom;
         }).run());
     assertSame(oom, thrown);
-    assertEquals(1, failures.getCount(), "counted before it is passed on");
+    assertEquals(1, failures.getLongValue(), "counted before it is passed on");
   }
 }

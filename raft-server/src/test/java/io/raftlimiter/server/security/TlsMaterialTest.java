@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,11 +41,11 @@ class TlsMaterialTest {
   void changedFilesAreReloadedAndBadOnesKeepTheOldCertificate() throws Exception {
     DevCertificates ca = DevCertificates.openOrCreate(dir);
     TlsFiles node = ca.issue("node-1", DevCertificates.Use.NODE);
-    Counter reloads = new Counter();
-    Counter failures = new Counter();
+    Counter reloads = Counter.builder().name("test").build();
+    Counter failures = Counter.builder().name("test").build();
     try (TlsMaterial material = TlsMaterial.open(node,
         SubjectPatterns.parse(DevCertificates.NODE_SUBJECTS), 0, reloads, failures,
-        new Counter())) {
+        Counter.builder().name("test").build())) {
       X509Certificate first = served(material);
       assertFalse(material.reloadIfChanged(), "nothing changed");
 
@@ -54,7 +54,7 @@ class TlsMaterialTest {
       Files.copy(stray.key(), node.key(), StandardCopyOption.REPLACE_EXISTING);
       touch(node.key());
       assertFalse(material.reloadIfChanged());
-      assertEquals(1, failures.getCount());
+      assertEquals(1, failures.getLongValue());
       assertEquals(first, served(material));
 
       // A certificate of another authority: refused too (the other nodes would refuse it).
@@ -64,14 +64,14 @@ class TlsMaterialTest {
       Files.copy(foreign.cert(), node.cert(), StandardCopyOption.REPLACE_EXISTING);
       touch(node.cert());
       assertFalse(material.reloadIfChanged());
-      assertEquals(2, failures.getCount());
+      assertEquals(2, failures.getLongValue());
       assertEquals(first, served(material));
 
       // A whole new certificate and key: served from now on.
       ca.issue("node-1", DevCertificates.Use.NODE);
       touch(node.cert());
       assertTrue(material.reloadIfChanged());
-      assertEquals(1, reloads.getCount());
+      assertEquals(1, reloads.getLongValue());
       X509Certificate second = served(material);
       assertFalse(first.getSerialNumber().equals(second.getSerialNumber()));
     }

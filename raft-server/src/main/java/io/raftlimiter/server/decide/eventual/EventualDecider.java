@@ -1,14 +1,14 @@
 package io.raftlimiter.server.decide.eventual;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RecentOps;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -62,7 +62,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
   /** What the views take, as {@link #viewBytes(ByteBuffer)} counts it. */
   private final AtomicLong viewBytes = new AtomicLong();
   private final AtomicBoolean evictionQueued = new AtomicBoolean();
-  private final Counter overflowed;
+  private final CounterDataPoint overflowed;
   /**
    * How long a charge of unknown outcome is sent again under its id: well inside the window in
    * which its group remembers the id ({@link RecentOps#WINDOW_NANOS}).
@@ -88,10 +88,10 @@ public final class EventualDecider implements Decider, AutoCloseable {
   /** Scheduled syncs run so far: the timer's wake-ups for syncs, for tests. */
   private final AtomicLong scheduledSyncs = new AtomicLong();
   private final ScheduledExecutorService timer;
-  private final Counter charged;
-  private final Counter failedCharges;
-  private final Timer syncDuration;
-  private final Counter taskFailures;
+  private final CounterDataPoint charged;
+  private final CounterDataPoint failedCharges;
+  private final DistributionDataPoint syncDuration;
+  private final CounterDataPoint taskFailures;
   private volatile boolean closed;
 
   /**
@@ -103,22 +103,27 @@ public final class EventualDecider implements Decider, AutoCloseable {
    *     keys cannot make {@code maxViews} views take unbounded memory
    */
   public EventualDecider(GroupRouter router, long syncIntervalMillis, int maxKeysPerSync,
-      long maxStalenessMillis, int maxViews, long maxViewBytes, MetricRegistry metrics) {
+      long maxStalenessMillis, int maxViews, long maxViewBytes, NodeMetrics metrics) {
     this.router = router;
     this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
     this.maxViews = maxViews;
     this.maxViewBytes = maxViewBytes;
-    this.overflowed = metrics.counter("eventual.view-overflows");
+    this.overflowed = metrics.counter("raftlimiter_eventual_view_overflows",
+        "EVENTUAL acquires decided by their group because the views were full");
     this.syncIntervalNanos = TimeUnit.MILLISECONDS.toNanos(syncIntervalMillis);
     this.maxKeysPerSync = maxKeysPerSync;
     // A view unused this long, owing nothing and full again, is dropped: memory follows active keys.
     this.idleNanos = Math.max(TimeUnit.SECONDS.toNanos(1), 10 * syncIntervalNanos);
-    this.charged = metrics.counter("eventual.hits-charged");
-    this.failedCharges = metrics.counter("eventual.charges-failed");
-    this.syncDuration = metrics.timer("eventual.sync");
-    metrics.gauge("eventual.views", () -> views::size);
+    this.charged = metrics.counter("raftlimiter_eventual_hits_charged",
+        "EVENTUAL hits charged to their groups");
+    this.failedCharges = metrics.counter("raftlimiter_eventual_charges_failed",
+        "EVENTUAL charges that failed (sent again, or owed again)");
+    this.syncDuration = metrics.timer("raftlimiter_eventual_sync_seconds",
+        "time one EVENTUAL sync took");
+    metrics.gauge("raftlimiter_eventual_views", "keys this node holds an EVENTUAL view of",
+        views::size);
     this.timer = DaemonThreads.timer("raftlimiter-eventual-sync");
-    this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    this.taskFailures = metrics.taskFailures();
     DaemonThreads.every(timer, "forget idle eventual views", 1, 1, TimeUnit.SECONDS, taskFailures,
         this::forgetIdleViews);
   }
@@ -320,7 +325,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
       }));
     }
     CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
-      syncDuration.update(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      NodeMetrics.observeNanos(syncDuration, System.nanoTime() - start);
       groupsInFlight.remove(group);
       if (!touched.isEmpty()) {
         scheduleSync(); // used meanwhile, waiting for this group, or owed again

@@ -1,8 +1,7 @@
 package io.raftlimiter.server.decide.lease;
 
-import com.codahale.metrics.Counter;
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.Timer;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.bucket.LeaseTerm;
@@ -13,6 +12,7 @@ import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RecentOps;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -55,33 +55,38 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   private final HotKeyCounter hotKeys = new HotKeyCounter(1 << 16);
   private final ConcurrentHashMap<ByteBuffer, Lease> leases = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
-  private final Counter grants;
-  private final Counter tokensGranted;
-  private final Counter tokensDropped;
-  private final Counter fallbacks;
-  private final Counter waits;
-  private final Timer grantLatency;
-  private final Counter taskFailures;
+  private final CounterDataPoint grants;
+  private final CounterDataPoint tokensGranted;
+  private final CounterDataPoint tokensDropped;
+  private final CounterDataPoint fallbacks;
+  private final CounterDataPoint waits;
+  private final DistributionDataPoint grantLatency;
+  private final CounterDataPoint taskFailures;
 
   /**
    * @param hotHitsPerSecond requests per second on this node that make a key hot
    * @param idleMillis how long a lease may go unused before its tokens go back
    */
   public LeasedDecider(GroupRouter router, IntSupplier nodes,
-      int hotHitsPerSecond, long idleMillis, MetricRegistry metrics) {
+      int hotHitsPerSecond, long idleMillis, NodeMetrics metrics) {
     this.router = router;
     this.nodes = nodes;
     this.hotHitsPerWindow = hotHitsPerSecond;
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
-    this.grants = metrics.counter("lease.grants");
-    this.tokensGranted = metrics.counter("lease.tokens-granted");
-    this.tokensDropped = metrics.counter("lease.tokens-dropped");
-    this.fallbacks = metrics.counter("lease.strong-fallbacks");
-    this.waits = metrics.counter("lease.waits");
-    this.grantLatency = metrics.timer("lease.grant");
-    metrics.gauge("lease.active", () -> leases::size);
+    this.grants = metrics.counter("raftlimiter_lease_grants", "LEASED grants taken from groups");
+    this.tokensGranted = metrics.counter("raftlimiter_lease_tokens_granted",
+        "tokens granted to this node's leases");
+    this.tokensDropped = metrics.counter("raftlimiter_lease_tokens_dropped",
+        "leased tokens dropped unspent (they stay charged to their buckets)");
+    this.fallbacks = metrics.counter("raftlimiter_lease_strong_fallbacks",
+        "LEASED acquires a fresh grant could not serve, decided through the log");
+    this.waits = metrics.counter("raftlimiter_lease_waits",
+        "LEASED acquires that waited for a lease grant");
+    this.grantLatency = metrics.timer("raftlimiter_lease_grant_seconds",
+        "time from asking a group for a lease grant to its answer");
+    metrics.gauge("raftlimiter_lease_active", "keys this node holds a lease on", leases::size);
     this.timer = DaemonThreads.timer("raftlimiter-leases");
-    this.taskFailures = metrics.counter(DaemonThreads.TASK_FAILURES_METRIC);
+    this.taskFailures = metrics.taskFailures();
     DaemonThreads.every(timer, "rotate hot-key counts", 1, 1, TimeUnit.SECONDS, taskFailures,
         hotKeys::rotate);
     long sweepMillis = Math.max(10, idleMillis / 4);
@@ -219,7 +224,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         }
       }
       if (error == null) {
-        grantLatency.update(System.nanoTime() - sentNanos, TimeUnit.NANOSECONDS);
+        NodeMetrics.observeNanos(grantLatency, System.nanoTime() - sentNanos);
         grants.inc();
         tokensGranted.inc(decision.granted());
         tokensDropped.inc(excess);

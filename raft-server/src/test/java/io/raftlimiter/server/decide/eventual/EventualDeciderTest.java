@@ -3,13 +3,13 @@ package io.raftlimiter.server.decide.eventual;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.codahale.metrics.MetricRegistry;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.SingleGroupRouter;
+import io.raftlimiter.server.runtime.NodeMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -56,7 +56,7 @@ class EventualDeciderTest {
   void beyondTheCapANewKeyIsDecidedByItsGroupAndRoomIsMadeWithoutDroppingOwedHits()
       throws Exception {
     CountingGroup group = new CountingGroup();
-    MetricRegistry metrics = new MetricRegistry();
+    NodeMetrics metrics = new NodeMetrics();
     EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, metrics);
     long allowed = 0;
     try {
@@ -66,7 +66,7 @@ class EventualDeciderTest {
       assertEquals(10, decider.views());
       allowed += decider.decide(op(10)).join().allowed() ? 1 : 0;
       assertEquals(1, group.acquires.get(), "the eleventh key went to its group");
-      assertEquals(1, metrics.counter("eventual.view-overflows").getCount());
+      assertEquals(1, metrics.count("raftlimiter_eventual_view_overflows"));
 
       // Once the first ten keys' hits are charged, their views owe nothing and can make room:
       // key 10 then gets a view of its own instead of going to the group.
@@ -95,7 +95,7 @@ class EventualDeciderTest {
     long perView = EventualDecider.viewBytes(java.nio.ByteBuffer.wrap(
         (longKey + "0000").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 1_000_000,
-        10 * perView, new MetricRegistry());
+        10 * perView, new NodeMetrics());
     try {
       for (int key = 0; key < 10; key++) {
         decider.decide(BucketOp.of(longKey + String.format("%04d", key), 1, LIMIT)).join();
@@ -123,7 +123,7 @@ class EventualDeciderTest {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
         new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, 1L << 30,
-            new MetricRegistry());
+            new NodeMetrics());
     try {
       for (int key = 0; key < 5; key++) {
         assertTrue(decider.decide(op(key)).join().allowed());
@@ -140,7 +140,7 @@ class EventualDeciderTest {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
         new EventualDecider(group, 10, 4_096, 60_000, 1_000, 1L << 30,
-            new MetricRegistry());
+            new NodeMetrics());
     try {
       decider.decide(op(1)).join();
       awaitCharged(group, 1);
@@ -204,7 +204,7 @@ class EventualDeciderTest {
   }
 
   private static EventualDecider syncingEvery10Ms(GroupRouter groups) {
-    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, 1L << 30, new MetricRegistry());
+    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, 1L << 30, new NodeMetrics());
   }
 
   /**
