@@ -174,14 +174,17 @@ public final class LeaderChase {
     /**
      * After {@code refusal} at backoff {@code backoffMillis}: at most
      * {@link #SETTLING_MAX_MILLIS} when the server leads or led an instant ago and settles within
-     * a commit round (not ready yet, stepping down); else doubling up to
-     * {@link #MAX_BACKOFF_MILLIS} (an election under way, a server gone, another server named:
-     * servers with stale views can name each other, and asking at once would bounce between
-     * them as fast as the network allows until the election ends).
+     * a commit round (not ready yet, stepping down), or knows no leader (an election under way:
+     * the next leader is asked within 20 ms of taking office, instead of up to 160 ms later at
+     * the doubled pace); else doubling up to {@link #MAX_BACKOFF_MILLIS} (a server gone or
+     * silent, another server named: servers with stale views can name each other, and asking at
+     * once would bounce between them as fast as the network allows until the election ends).
      */
     static Backoff after(RaftException refusal, long backoffMillis) {
       if (refusal instanceof LeaderNotReadyException
-          || refusal instanceof LeaderSteppingDownException) {
+          || refusal instanceof LeaderSteppingDownException
+          || refusal instanceof NotLeaderException notLeader
+              && notLeader.getSuggestedLeader() == null) {
         long wait = Math.min(backoffMillis, SETTLING_MAX_MILLIS);
         return new Backoff(wait, Math.min(SETTLING_MAX_MILLIS, wait * 2));
       }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.apache.ratis.protocol.RaftClientAsynchronousProtocol;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
@@ -32,8 +33,9 @@ class LeaderChaseTest {
    * A leader that is not ready yet, or is stepping down, settles within a commit round: asked
    * again within 20 ms, however long the chase has waited, instead of at the backoff's pace (a
    * new leader found not ready 4 ms before it was cost 160 ms more, issue 24's rolling restart).
-   * Anything else keeps the doubling: a refusal naming another server may come from a stale
-   * view, and two such servers would otherwise bounce the entry between them without a pause.
+   * So is a server that knows no leader (an election under way). A refusal naming another
+   * server keeps the doubling: it may come from a stale view, and two such servers would
+   * otherwise bounce the entry between them without a pause; so does an unreachable server.
    */
   @Test
   void aSettlingLeaderIsAskedAgainSoonAndOthersAtTheBackoffsPace() {
@@ -48,9 +50,17 @@ class LeaderChaseTest {
     assertEquals(5, steppingDown.waitMillis());
     assertEquals(10, steppingDown.nextMillis());
 
-    LeaderChase.Backoff unknown = LeaderChase.Backoff.after(
+    LeaderChase.Backoff electing = LeaderChase.Backoff.after(
         new NotLeaderException(member, null, java.util.List.of()), 160);
-    assertEquals(160, unknown.waitMillis(), "an election under way: the backoff's pace");
-    assertEquals(LeaderChase.MAX_BACKOFF_MILLIS, unknown.nextMillis());
+    assertEquals(LeaderChase.SETTLING_MAX_MILLIS, electing.waitMillis(),
+        "no leader known, an election under way: its winner is asked soon after it wins");
+    RaftPeer other = RaftPeer.newBuilder().setId("n2").build();
+    LeaderChase.Backoff named = LeaderChase.Backoff.after(
+        new NotLeaderException(member, other, java.util.List.of(other)), 160);
+    assertEquals(160, named.waitMillis(), "another server named: the backoff's pace");
+    assertEquals(LeaderChase.MAX_BACKOFF_MILLIS, named.nextMillis());
+    LeaderChase.Backoff silent = LeaderChase.Backoff.after(null, 40);
+    assertEquals(40, silent.waitMillis(), "unreachable: the backoff's pace");
+    assertEquals(80, silent.nextMillis());
   }
 }
