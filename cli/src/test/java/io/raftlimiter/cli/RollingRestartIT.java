@@ -81,7 +81,8 @@ class RollingRestartIT {
       }
       load.stop();
       loader.join(30_000);
-      String summary = "load from " + load.startedAt + ": " + load.summary() + "; " + log + "; dir " + clusterDir;
+      String summary = "load from " + load.startedAt + ": " + load.summary() + "; " + log
+          + "; dir " + clusterDir;
       System.out.println("rolling restart: " + summary);
       assertEquals(List.of(), List.copyOf(load.errors), summary);
       assertTrue(load.decided.get() > 1_000, summary);

@@ -7,7 +7,6 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
-import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
@@ -272,16 +271,13 @@ public final class RaftNode implements AutoCloseable {
           + ": " + e.getMessage(), e);
     }
     // Counts, so counters (a replica that leaves takes its share: Prometheus reads a reset)
-    CounterWithCallback.builder().name("raftlimiter_time_stamps_clamped")
-        .help("entry stamps this node's replicas raised to the last applied stamp")
-        .callback(count -> count.call(report.dataStateMachines()
-            .mapToLong(RateLimiterStateMachine::clampedStamps).sum()))
-        .register(metrics.prometheus());
-    CounterWithCallback.builder().name("raftlimiter_dedup_forgotten_early")
-        .help("outcomes of ops with ids forgotten before their window ended (the table was full)")
-        .callback(count -> count.call(report.dataStateMachines()
-            .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum()))
-        .register(metrics.prometheus());
+    metrics.counterOf("raftlimiter_time_stamps_clamped",
+        "entry stamps this node's replicas raised to the last applied stamp",
+        () -> report.dataStateMachines().mapToLong(RateLimiterStateMachine::clampedStamps).sum());
+    metrics.counterOf("raftlimiter_dedup_forgotten_early",
+        "outcomes of ops with ids forgotten before their window ended (the table was full)",
+        () -> report.dataStateMachines()
+            .mapToLong(RateLimiterStateMachine::recentOpsForgottenEarly).sum());
     metrics.gauge("raftlimiter_time_clock_skew_max_ms",
         "the largest gap, over this node's groups, between a leader's stamps and its wall clock",
         () -> report.dataStateMachines()
@@ -367,10 +363,11 @@ public final class RaftNode implements AutoCloseable {
           health.setStatus(RateLimiterGrpc.SERVICE_NAME, serving);
         });
     if (config.get(NodeConfigKeys.METRICS_JMX).equals("true")) {
+      ObjectName name = MetricsMBean.name(config.nodeId());
       try {
         ManagementFactory.getPlatformMBeanServer().registerMBean(
-            new MetricsMBean(metrics.prometheus()), MetricsMBean.name(config.nodeId()));
-        jmx = MetricsMBean.name(config.nodeId());
+            new MetricsMBean(metrics.prometheus()), name);
+        jmx = name;
       } catch (JMException e) {
         LOG.warn("node {}: its metrics are not on JMX: {}", config.nodeId(), e.toString());
       }

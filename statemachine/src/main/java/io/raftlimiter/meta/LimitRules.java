@@ -91,21 +91,9 @@ public final class LimitRules {
     return rule == PrefixIndex.NONE ? null : rules[rule];
   }
 
-  /** Whether the rule {@code key} runs under (the longest matching prefix) is in shadow mode. */
-  public boolean shadowed(byte[] key) {
-    Rule rule = shadowed.isEmpty() ? null : ruleFor(key);
-    return rule != null && rule.shadow();
-  }
-
   /** The prefixes whose rules are in shadow mode, in code point order. */
   public SortedSet<String> shadowedPrefixes() {
     return shadowed;
-  }
-
-  /** The limit of the longest rule prefix {@code key} starts with, or null when none matches. */
-  public BucketLimit match(byte[] key) {
-    Rule rule = ruleFor(key);
-    return rule == null ? null : rule.limit();
   }
 
   /**

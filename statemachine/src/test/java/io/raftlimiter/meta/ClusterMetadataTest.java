@@ -131,8 +131,10 @@ class ClusterMetadataTest {
         true), 1);
     m = applied(m, new MetaCommand.SetRule("kept:", LIMIT), 2);
     assertEquals(Set.of("trial:"), m.rules().shadowedPrefixes());
-    assertTrue(m.rules().shadowed("trial:k".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    assertFalse(m.rules().shadowed("kept:k".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertTrue(m.rules().ruleFor("trial:k".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .shadow());
+    assertFalse(m.rules().ruleFor("kept:k".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .shadow());
     assertEquals(m, MetaCodec.decodeMetadata(MetaCodec.encode(m)));
     for (boolean shadow : new boolean[] {true, false}) {
       MetaCommand command = new MetaCommand.SetRule("p", LIMIT, shadow);

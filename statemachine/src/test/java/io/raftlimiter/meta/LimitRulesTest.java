@@ -21,7 +21,13 @@ class LimitRulesTest {
   private static final BucketLimit DEFAULT = BucketLimit.of(10, 1);
 
   private static BucketLimit match(LimitRules rules, String key) {
-    return rules.match(key.getBytes(StandardCharsets.UTF_8));
+    LimitRules.Rule rule = rules.ruleFor(key.getBytes(StandardCharsets.UTF_8));
+    return rule == null ? null : rule.limit();
+  }
+
+  private static boolean shadowed(LimitRules rules, byte[] key) {
+    LimitRules.Rule rule = rules.ruleFor(key);
+    return rule != null && rule.shadow();
   }
 
   @Test
@@ -39,11 +45,11 @@ class LimitRulesTest {
   void aKeyIsShadowedByTheRuleItRunsUnder() {
     LimitRules rules = LimitRules.of(Map.of("", BucketLimit.of(1, 1), "a:", BucketLimit.of(2, 1),
         "a:b:", BucketLimit.of(3, 1)), Set.of("a:", "not-a-rule:"));
-    assertTrue(rules.shadowed(bytes("a:x")));
-    assertFalse(rules.shadowed(bytes("a:b:x")), "the longer, enforced rule wins");
-    assertFalse(rules.shadowed(bytes("z")), "the enforced default");
+    assertTrue(shadowed(rules, bytes("a:x")));
+    assertFalse(shadowed(rules, bytes("a:b:x")), "the longer, enforced rule wins");
+    assertFalse(shadowed(rules, bytes("z")), "the enforced default");
     assertEquals(Set.of("a:"), rules.shadowedPrefixes(), "a prefix without a rule is dropped");
-    assertFalse(LimitRules.of(Map.of("a:", BucketLimit.of(2, 1))).shadowed(bytes("a:x")));
+    assertFalse(shadowed(LimitRules.of(Map.of("a:", BucketLimit.of(2, 1))), bytes("a:x")));
   }
 
   @Test

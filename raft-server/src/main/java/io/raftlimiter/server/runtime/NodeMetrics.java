@@ -3,6 +3,7 @@ package io.raftlimiter.server.runtime;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Summary;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -11,8 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * A node's metrics, in a Prometheus registry owned by the node (never a static global, so that
@@ -35,7 +36,6 @@ public final class NodeMetrics {
   private final CounterDataPoint shadowRefused;
   private final CounterDataPoint taskFailures;
   private final DistributionDataPoint opsPerEntry;
-  private final LongAdder entriesSubmitted = new LongAdder();
   /** Decisions by mode (ordinal) and outcome (0 allowed, 1 rejected). */
   private final CounterDataPoint[][] decisions;
   private final DistributionDataPoint[] latencySeconds;
@@ -106,6 +106,12 @@ public final class NodeMetrics {
   public long count(String name) {
     Counter counter = counters.get(name);
     return counter == null ? 0 : counter.getLongValue();
+  }
+
+  /** A counter read from {@code count} at every scrape, for counts kept elsewhere. */
+  public void counterOf(String name, String help, LongSupplier count) {
+    CounterWithCallback.builder().name(name).help(help)
+        .callback(callback -> callback.call(count.getAsLong())).register(prometheus);
   }
 
   /** A gauge read from {@code value} at every scrape. */
@@ -192,12 +198,11 @@ public final class NodeMetrics {
 
   public void entrySubmitted(int ops) {
     opsPerEntry.observe(ops);
-    entriesSubmitted.increment();
   }
 
   /** Log entries this node proposed (its own group commit, as leader or while no leader is known). */
   public long entriesSubmittedCount() {
-    return entriesSubmitted.sum();
+    return opsPerEntry.getCount();
   }
 
   public long allowedCount() {
