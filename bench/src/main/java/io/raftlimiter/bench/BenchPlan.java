@@ -47,20 +47,30 @@ record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> cl
 
   /**
    * A short name for a set of node JVM options, for row names: the collector it chooses (the
-   * last {@code -XX:+Use...GC}, as the JVM reads them), else its place among the sets.
+   * last {@code -XX:+Use...GC}, as the JVM reads them) when no other set chooses the same one,
+   * else its place among the sets.
    *
-   * @param options the set, or null for rlctl's default
-   * @param index its place among the sets, from 0
+   * @param sets the sets of the run, null for rlctl's default
+   * @param index the place of the one to name, from 0
    */
-  static String jvmLabel(String options, int index) {
+  static String jvmLabel(List<String> sets, int index) {
+    String options = sets.get(index);
     if (options == null) {
       return "default-jvm";
     }
+    String collector = collector(options);
+    long sameCollector = sets.stream()
+        .filter(set -> set != null && collector != null && collector.equals(collector(set)))
+        .count();
+    return collector != null && sameCollector == 1 ? collector + "GC" : "jvm" + (index + 1);
+  }
+
+  private static String collector(String options) {
     Matcher matcher = COLLECTOR.matcher(options);
     String collector = null;
     while (matcher.find()) {
       collector = matcher.group(1);
     }
-    return collector != null ? collector + "GC" : "jvm" + (index + 1);
+    return collector;
   }
 }

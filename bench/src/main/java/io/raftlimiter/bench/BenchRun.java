@@ -172,7 +172,8 @@ final class BenchRun {
   private String rowSuffix(int groups, String jvmOptions) {
     String suffix = plan.groupCounts().size() > 1 ? " g" + groups : "";
     return plan.nodeJvmOptions().size() > 1
-        ? suffix + " " + BenchPlan.jvmLabel(jvmOptions, plan.nodeJvmOptions().indexOf(jvmOptions))
+        ? suffix + " " + BenchPlan.jvmLabel(plan.nodeJvmOptions(),
+            plan.nodeJvmOptions().indexOf(jvmOptions))
         : suffix;
   }
 

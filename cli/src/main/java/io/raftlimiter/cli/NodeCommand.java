@@ -4,6 +4,7 @@ import io.raftlimiter.server.RaftNode;
 import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.runtime.CommonPool;
 import io.raftlimiter.server.runtime.NettyLeakDetection;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -63,6 +64,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // First, before anything makes a CompletableFuture: later the setting would not take.
+    CommonPool.shareUnlessConfigured();
     if (!logFormat.equalsIgnoreCase("text") && !logFormat.equalsIgnoreCase("json")) {
       throw new UsageException("--log-format must be text or json, got " + logFormat);
     }

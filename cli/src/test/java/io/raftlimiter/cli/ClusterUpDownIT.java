@@ -52,6 +52,11 @@ class ClusterUpDownIT {
       long pid = Long.parseLong(parts[2]);
       assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "alive: " + line);
       addresses.add(parts[1]);
+      // A node shares the JVM's common pool even on two cores (CommonPool), where the JVM's
+      // default would start a thread for each of Ratis' log appends on a follower.
+      String log = Files.readString(clusterDir.resolve(parts[0] + ".log"));
+      assertTrue(log.contains(" serving clients on "), log);
+      assertFalse(log.contains("common pool has parallelism"), log);
     }
 
     // Three permits under the cluster's default limit, from three different nodes, then none.

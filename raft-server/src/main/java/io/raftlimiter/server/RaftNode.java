@@ -65,6 +65,7 @@ import io.raftlimiter.server.ops.RpcMetrics;
 import io.raftlimiter.server.ops.StatusCollector;
 import io.raftlimiter.server.ops.StatusPage;
 import io.raftlimiter.server.ops.StorageCollector;
+import io.raftlimiter.server.runtime.CommonPool;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.LimitLabel;
 import io.raftlimiter.server.runtime.NodeMetrics;
@@ -298,6 +299,9 @@ public final class RaftNode implements AutoCloseable {
       LOG.warn("INSECURE: node {} runs with security.allow-insecure=true: {}; set up TLS (see "
           + "docs/SECURITY.md) for anything but a local test", config.nodeId(),
           config.openWithoutTls());
+    }
+    if (CommonPool.threadPerTask()) {
+      LOG.warn("node {}: {}", config.nodeId(), CommonPool.threadPerTaskWarning());
     }
     LOG.info("node {} serving clients on {}, raft on {} ({}), hosting {} of {} groups",
         config.nodeId(), self.clientAddress(), self.raftAddress(),
