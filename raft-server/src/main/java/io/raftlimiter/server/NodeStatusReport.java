@@ -6,8 +6,10 @@ import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.HostedReplica;
+import io.raftlimiter.server.control.LocalReplicas;
 import io.raftlimiter.server.control.MetadataClient;
 import io.raftlimiter.server.control.PeerListCheck;
+import io.raftlimiter.server.control.ReplicaState;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.data.DataGroups;
@@ -19,18 +21,19 @@ import io.raftlimiter.statemachine.RateLimiterStateMachine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 
 /**
  * Builds what a node reports of itself ({@code NodeAdmin.Status}) from its parts: decisions and
  * consistency-mode counters, the metadata it decides by, its storage id, and what each replica it
- * hosts says of its group. The replica controller plans from these reports, so a group's
- * configuration is read from the replica itself, never from the metadata's record of it.
+ * hosts says of its group. That last part is read by {@link LocalReplicas}, which the
+ * controller's probe ({@code NodeProbe.Probe}) reports from too: operators and the controller see
+ * one version of each replica.
  */
 final class NodeStatusReport {
   private final NodeConfig config;
@@ -41,11 +44,12 @@ final class NodeStatusReport {
   private final EventualDecider eventual;
   private final LeasedDecider leased;
   private final StorageIdentity storage;
+  private final LocalReplicas replicas;
   private final long startedAtMillis;
 
   NodeStatusReport(NodeConfig config, NodeMetrics metrics, RaftServer raftServer,
       DataGroups groups, MetadataClient metadata, EventualDecider eventual, LeasedDecider leased,
-      StorageIdentity storage, long startedAtMillis) {
+      StorageIdentity storage, LocalReplicas replicas, long startedAtMillis) {
     this.config = config;
     this.metrics = metrics;
     this.raftServer = raftServer;
@@ -54,6 +58,7 @@ final class NodeStatusReport {
     this.eventual = eventual;
     this.leased = leased;
     this.storage = storage;
+    this.replicas = replicas;
     this.startedAtMillis = startedAtMillis;
   }
 
@@ -87,7 +92,6 @@ final class NodeStatusReport {
         .putAllMemberStorageIds(known.membership().storageIds())
         .addAllMetadataReplicas(known.shape() == null ? List.of()
             : ClusterGroups.metadataReplicas(known));
-    metadataGroupStatus().ifPresent(status::setMetadataGroup);
     known.members().forEach((id, spec) -> {
       try {
         status.putMemberClientAddresses(id, PeerAddress.parse(spec).clientAddress());
@@ -95,9 +99,12 @@ final class NodeStatusReport {
         // recorded before specs were checked: left out rather than fail the status call
       }
     });
-    List<RaftGroup> all = groups.all();
-    for (int index = 0; index < all.size(); index++) {
-      groupStatus(index, all.get(index)).ifPresent(status::addGroups);
+    for (ReplicaState replica : replicas.all()) {
+      if (replica.group() == HostedReplica.METADATA) {
+        status.setMetadataGroup(groupStatus(replica, ClusterGroups.metaGroupId()));
+      } else {
+        status.addGroups(dataGroupStatus(replica));
+      }
     }
     return status.build();
   }
@@ -116,96 +123,51 @@ final class NodeStatusReport {
     return machines.stream();
   }
 
-  /** This node's replica of the metadata group; empty when it hosts none. */
-  private Optional<GroupStatus> metadataGroupStatus() {
-    RaftServer.Division division;
-    try {
-      division = raftServer.getDivision(ClusterGroups.metaGroupId());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    GroupStatus.Builder builder = GroupStatus.newBuilder()
-        .setIndex(-1)
-        .setGroupId(ClusterGroups.metaGroupId().getUuid().toString());
-    try {
-      configuration(division, builder);
-      if (reportedFailed(division, builder)) {
-        return Optional.of(builder.build());
-      }
-      var info = division.getInfo();
-      RaftPeerId leader = info.getLeaderId();
-      builder.setRole(info.getCurrentRole().name())
-          .setLeaderId(leader == null ? "" : leader.toString())
-          .setTerm(info.getCurrentTerm())
-          .setAppliedIndex(info.getLastAppliedIndex())
-          .setCommitIndex(division.getRaftLog().getLastCommittedIndex());
-    } catch (RuntimeException e) {
-      builder.setRole("UNKNOWN");
-    }
-    return Optional.of(builder.build());
-  }
-
-  /** The replica's own view of the configuration: the truth about who replicates the group. */
-  private static void configuration(RaftServer.Division division, GroupStatus.Builder builder) {
-    division.getRaftConf().getCurrentPeers()
-        .forEach(p -> builder.addPeerIds(p.getId().toString()));
-    division.getRaftConf().getPreviousPeers()
-        .forEach(p -> builder.addPreviousPeerIds(p.getId().toString()));
-    builder.setConfigurationIndex(division.getRaftConf().getLogEntryIndex());
-  }
-
   /**
-   * Marks a replica that Ratis has stopped as {@link HostedReplica#FAILED_ROLE}: it stays
-   * registered with the server, but it applies and answers nothing, and its last role would
-   * read as if it still did.
+   * A replica's group as operators see it, from {@link LocalReplicas}: the reading the
+   * controller's probe reports too. The role is the typed role's name (LEADER, FOLLOWER,
+   * CANDIDATE, LISTENER, FAILED or UNKNOWN).
    */
-  private static boolean reportedFailed(RaftServer.Division division, GroupStatus.Builder builder) {
-    if (division.getInfo().isAlive()) {
-      return false;
+  private static GroupStatus.Builder groupStatus(ReplicaState replica, RaftGroupId id) {
+    return GroupStatus.newBuilder()
+        .setIndex(replica.group())
+        .setGroupId(id.getUuid().toString())
+        .setRole(replica.role().name())
+        .setLeaderId(replica.leaderId())
+        .setTerm(replica.term())
+        .setAppliedIndex(replica.appliedIndex())
+        .setCommitIndex(replica.commitIndex())
+        .setConfigurationIndex(replica.configurationIndex())
+        .addAllPeerIds(replica.peers())
+        .addAllPreviousPeerIds(replica.previousPeers());
+  }
+
+  /** A data group's status: its replica's, and what its state machine and queue hold. */
+  private GroupStatus dataGroupStatus(ReplicaState replica) {
+    RaftGroupId id = ClusterGroups.dataGroupId(replica.group());
+    GroupStatus.Builder builder = groupStatus(replica, id);
+    if (!replica.running()) {
+      return builder.build();
     }
-    builder.setRole(HostedReplica.FAILED_ROLE).setTerm(division.getInfo().getCurrentTerm());
-    return true;
+    try {
+      RateLimiterStateMachine sm =
+          (RateLimiterStateMachine) raftServer.getDivision(id).getStateMachine();
+      var snapshot = sm.getLatestSnapshot();
+      builder.setStoredBuckets(sm.storedBuckets())
+          .setSnapshotsInstalled(sm.snapshotsInstalled())
+          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
+          .setSnapshotAgeMillis(ageMillis(sm.latestSnapshotWrittenMillis()))
+          .setQueuedOps(groups.queued(replica.group()))
+          .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
+          .setClampedStamps(sm.clampedStamps());
+    } catch (IOException | RuntimeException e) {
+      // removed or closing meanwhile: the replica's own state stands, without these figures
+    }
+    return builder.build();
   }
 
   /** How long ago {@code writtenMillis} was by this node's clock; -1 for no snapshot. */
   private static long ageMillis(long writtenMillis) {
     return writtenMillis < 0 ? -1 : Math.max(0, System.currentTimeMillis() - writtenMillis);
-  }
-
-  private Optional<GroupStatus> groupStatus(int index, RaftGroup raftGroup) {
-    RaftServer.Division division;
-    try {
-      division = raftServer.getDivision(raftGroup.getGroupId());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    GroupStatus.Builder builder = GroupStatus.newBuilder()
-        .setIndex(index)
-        .setGroupId(raftGroup.getGroupId().getUuid().toString());
-    try {
-      configuration(division, builder);
-      if (reportedFailed(division, builder)) {
-        return Optional.of(builder.build());
-      }
-      var info = division.getInfo();
-      RaftPeerId leader = info.getLeaderId();
-      RateLimiterStateMachine sm = (RateLimiterStateMachine) division.getStateMachine();
-      var snapshot = sm.getLatestSnapshot();
-      builder.setRole(info.getCurrentRole().name())
-          .setLeaderId(leader == null ? "" : leader.toString())
-          .setTerm(info.getCurrentTerm())
-          .setAppliedIndex(info.getLastAppliedIndex())
-          .setCommitIndex(division.getRaftLog().getLastCommittedIndex())
-          .setStoredBuckets(sm.storedBuckets())
-          .setSnapshotsInstalled(sm.snapshotsInstalled())
-          .setLatestSnapshotIndex(snapshot == null ? -1 : snapshot.getIndex())
-          .setSnapshotAgeMillis(ageMillis(sm.latestSnapshotWrittenMillis()))
-          .setQueuedOps(groups.queued(index))
-          .setClockSkewMillis(TimeUnit.NANOSECONDS.toMillis(sm.clockSkewNanos()))
-          .setClampedStamps(sm.clampedStamps());
-    } catch (RuntimeException e) {
-      builder.setRole("UNKNOWN");
-    }
-    return Optional.of(builder.build());
   }
 }

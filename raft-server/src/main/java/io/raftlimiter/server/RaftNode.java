@@ -12,6 +12,7 @@ import io.raftlimiter.api.admin.v1.ClusterView;
 import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.NodeStatus;
 import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.NodeProbeGrpc;
 import io.raftlimiter.api.v1.RateLimiterGrpc;
 import io.raftlimiter.api.v1.Routes;
 import io.raftlimiter.bucket.BucketLimit;
@@ -41,7 +42,10 @@ import io.raftlimiter.server.control.FoundingCheck;
 import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
 import io.raftlimiter.server.control.LeadershipHandover;
+import io.raftlimiter.server.control.LocalReplicas;
 import io.raftlimiter.server.control.MetadataClient;
+import io.raftlimiter.server.control.NodeProbeService;
+import io.raftlimiter.server.control.PeerProbe;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -144,6 +148,8 @@ public final class RaftNode implements AutoCloseable {
   private final StorageIdentity storage;
   private final NodeStatusReport report;
   private final NodeTransport transport;
+  /** How this node asks others what they host: the controller's and the founding checks' probe. */
+  private final PeerProbe probe = new ProbeWithStatusFallback();
   /** The bucket stores' shared RocksDB cache and memtable budget. */
   private final RocksDbMemory storeMemory;
   private final HealthStatusManager health = notServingYet();
@@ -206,7 +212,7 @@ public final class RaftNode implements AutoCloseable {
         metrics.counter(ReplicaController.MOVES_METRIC,
             "replica moves carried out as the metadata leader"),
         metrics.counter(ReplicaController.FAILED_TICKS_METRIC,
-            "controller rounds that failed (retried next tick)"), transport);
+            "controller rounds that failed (retried next tick)"), transport, probe);
     int balanceInterval = config.get(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS);
     int electionMin = config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS);
     this.balancer = balanceInterval == 0 ? null
@@ -231,8 +237,9 @@ public final class RaftNode implements AutoCloseable {
         config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
         config.get(NodeConfigKeys.LEASE_IDLE_MS), metrics);
     PeerAddress self = config.self();
+    LocalReplicas replicas = new LocalReplicas(raftServer, () -> groups.all().size());
     this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
-        leased, storage, startedAtMillis);
+        leased, storage, replicas, startedAtMillis);
     CallerRoles roles = callerRoles();
     StrongDecider strong = new StrongDecider(groups, ops -> {
       metrics.forwarded(ops);
@@ -256,6 +263,10 @@ public final class RaftNode implements AutoCloseable {
             metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new ForwardService(groups.forwardTarget()), roles), metrics::invalidRequest))
+        .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
+            new NodeProbeService(config.nodeId(), storage, config.peers(),
+                () -> metadata.current().membership().storageIds(), replicas::all), roles),
+            metrics::invalidRequest))
         .addService(InvalidMessages.rejectedAsInvalidArgument(ServerInterceptors.intercept(
             new EnvoyRateLimitService(decisions, envoyConfig,
                 config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused,
@@ -323,7 +334,7 @@ public final class RaftNode implements AutoCloseable {
       metadata.start(refreshMillis, false);
       return;
     }
-    founding = FoundingWait.start(config.nodeId(), config.peers(), transport, taskFailures,
+    founding = FoundingWait.start(config.nodeId(), config.peers(), transport, probe, taskFailures,
         found -> {
           groups.joinLocalGroups(found);
           metadata.start(refreshMillis, found);
@@ -332,8 +343,9 @@ public final class RaftNode implements AutoCloseable {
 
   /**
    * Who may make which call on the client port ({@link CallerRoles}): the calls that change the
-   * cluster need the admin role, forwarding needs a node's certificate; decisions carry their
-   * caller's certificate subject, which scopes their request ids.
+   * cluster need the admin role, forwarding and the control plane's probe need a node's
+   * certificate; decisions carry their caller's certificate subject, which scopes their request
+   * ids.
    */
   private CallerRoles callerRoles() {
     Path tokenFile = config.get(NodeConfigKeys.ADMIN_TOKEN_FILE);
@@ -343,7 +355,8 @@ public final class RaftNode implements AutoCloseable {
         NodeAdminGrpc.getDrainMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
         NodeAdminGrpc.getReplaceLimitsMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
         NodeAdminGrpc.getResetBucketMethod().getFullMethodName(), CallerRoles.Role.ADMIN,
-        ForwarderGrpc.getForwardMethod().getFullMethodName(), CallerRoles.Role.NODE),
+        ForwarderGrpc.getForwardMethod().getFullMethodName(), CallerRoles.Role.NODE,
+        NodeProbeGrpc.getProbeMethod().getFullMethodName(), CallerRoles.Role.NODE),
         tokenFile == null ? null : new AdminTokenFile(tokenFile),
         SubjectPatterns.parse(config.get(NodeConfigKeys.ADMIN_SUBJECTS)),
         SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)), transport.secure());

@@ -13,7 +13,6 @@ import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.PlacementRing;
 import io.raftlimiter.server.config.NodeConfigKeys;
-import io.raftlimiter.server.control.HostedReplica;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.local.LocalCluster;
 import io.raftlimiter.server.ops.Readiness;
@@ -163,7 +162,7 @@ class ReplicaRecoveryTest {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (whenFailed == null && System.nanoTime() < deadline) {
         GroupStatus reported = groupStatus(cluster, victim, copy.getIndex());
-        if (reported != null && reported.getRole().equals(HostedReplica.FAILED_ROLE)) {
+        if (reported != null && reported.getRole().equals("FAILED")) {
           whenFailed = cluster.node(victim).readiness();
         }
         Thread.sleep(2);
@@ -176,7 +175,7 @@ class ReplicaRecoveryTest {
       await(cluster, "the stopped copy replaced by a running one, and its node ready", () -> {
         GroupStatus now = groupStatus(cluster, victim, copy.getIndex());
         return placedAsRingSays(cluster, cluster.node(0).metadata(), placement)
-            && now != null && !now.getRole().equals(HostedReplica.FAILED_ROLE)
+            && now != null && !now.getRole().equals("FAILED")
             && now.getAppliedIndex() > 0 && cluster.node(victim).readiness().ready();
       });
       for (String key : drained) {

@@ -22,6 +22,8 @@ import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
 import io.raftlimiter.api.admin.v1.SetLimitRequest;
 import io.raftlimiter.api.peer.v1.ForwardRequest;
 import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.NodeProbeGrpc;
+import io.raftlimiter.api.peer.v1.ProbeRequest;
 import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
@@ -79,8 +81,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A three-node cluster with mutual TLS ({@link DevCertificates}): every port refuses plaintext
- * and strangers' certificates; a client certificate decides but cannot change the cluster or
- * forward; the admin certificate or token can; only a node certificate reaches the Raft port,
+ * and strangers' certificates; a client certificate decides but cannot change the cluster,
+ * forward or probe a node as the control plane does; the admin certificate or token can change
+ * the cluster; only a node certificate reaches the Raft port,
  * and even through it malformed entries are refused before the log; a reissued certificate is
  * served without a restart.
  */
@@ -164,7 +167,7 @@ class TlsClusterTest {
   }
 
   @Test
-  void aClientCertificateDecidesButCannotChangeTheClusterOrForward() throws Exception {
+  void aClientCertificateDecidesButCannotChangeTheClusterForwardOrProbe() throws Exception {
     ManagedChannel channel = channel(1, tls(client.ca(), client.cert(), client.key()));
     try {
       AcquireResponse decided = RateLimiterGrpc.newBlockingStub(channel)
@@ -177,6 +180,9 @@ class TlsClusterTest {
       assertRefused(Status.Code.PERMISSION_DENIED, () -> adminStub.setLimit(rule("open:")));
       assertRefused(Status.Code.PERMISSION_DENIED, () -> ForwarderGrpc.newBlockingStub(channel)
           .withDeadlineAfter(10, TimeUnit.SECONDS).forward(ForwardRequest.getDefaultInstance()));
+      // The control plane's question is for nodes; operators read NodeAdmin.Status.
+      assertRefused(Status.Code.PERMISSION_DENIED, () -> NodeProbeGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS).probe(ProbeRequest.getDefaultInstance()));
       assertEquals(version, adminStub.listLimits(ListLimitsRequest.getDefaultInstance())
           .getVersion(), "a refused call changed the metadata");
     } finally {

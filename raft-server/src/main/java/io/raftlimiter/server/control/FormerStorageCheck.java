@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,9 +20,9 @@ public final class FormerStorageCheck {
   private FormerStorageCheck() {}
 
   /** The storage id some answering peer's metadata records for {@code self}, if any does. */
-  public static Optional<String> recordedStorage(String self, Map<String, NodeStatus> answered) {
+  public static Optional<String> recordedStorage(String self, Map<String, ProbeReply> answered) {
     return answered.values().stream()
-        .map(status -> status.getMemberStorageIdsMap().get(self))
+        .map(reply -> reply.getMemberStorageIdsMap().get(self))
         .filter(recorded -> recorded != null)
         .findFirst();
   }

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.PeerAddress;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +45,7 @@ public final class FoundingCheck {
   private FoundingCheck() {}
 
   public static Outcome decide(String self, List<PeerAddress> peers,
-      Map<String, NodeStatus> answered) {
+      Map<String, ProbeReply> answered) {
     Optional<String> disagreement = PeerListCheck.disagreement(self, peers, answered);
     if (disagreement.isPresent()) {
       return new Outcome(Verdict.REFUSE, disagreement.get());

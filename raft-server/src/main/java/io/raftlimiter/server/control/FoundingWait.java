@@ -1,7 +1,7 @@
 package io.raftlimiter.server.control;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.ConfigException;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.runtime.DaemonThreads;
@@ -41,6 +41,7 @@ public final class FoundingWait implements AutoCloseable {
   private final String self;
   private final List<PeerAddress> peers;
   private final NodeTransport transport;
+  private final PeerProbe probe;
   private final Decided decided;
   private final Consumer<String> waitingBecause;
   /** Set by start() when the first round could not tell; read by close() on any thread. */
@@ -49,10 +50,11 @@ public final class FoundingWait implements AutoCloseable {
   private boolean done;
 
   private FoundingWait(String self, List<PeerAddress> peers, NodeTransport transport,
-      Decided decided, Consumer<String> waitingBecause) {
+      PeerProbe probe, Decided decided, Consumer<String> waitingBecause) {
     this.self = self;
     this.peers = peers;
     this.transport = transport;
+    this.probe = probe;
     this.decided = decided;
     this.waitingBecause = waitingBecause;
   }
@@ -60,14 +62,15 @@ public final class FoundingWait implements AutoCloseable {
   /**
    * Runs the first round now, and the next ones on a timer while it cannot tell.
    *
+   * @param probe how the peers are asked
    * @param waitingBecause told why the node waits (a reason for its status), and told "" once
    *     the wait is over
    * @throws ConfigException when an answering peer lists other ids
    */
   public static FoundingWait start(String self, List<PeerAddress> peers, NodeTransport transport,
-      CounterDataPoint taskFailures, Decided decided, Consumer<String> waitingBecause)
-      throws IOException {
-    FoundingWait wait = new FoundingWait(self, peers, transport, decided, waitingBecause);
+      PeerProbe probe, CounterDataPoint taskFailures, Decided decided,
+      Consumer<String> waitingBecause) throws IOException {
+    FoundingWait wait = new FoundingWait(self, peers, transport, probe, decided, waitingBecause);
     FoundingCheck.Outcome first = wait.ask();
     if (first.verdict() == FoundingCheck.Verdict.REFUSE) {
       throw new ConfigException(first.reason());
@@ -81,8 +84,8 @@ public final class FoundingWait implements AutoCloseable {
   }
 
   private FoundingCheck.Outcome ask() {
-    Map<String, NodeStatus> answered =
-        PeerStatuses.ask(self, peers, PROBE_TIMEOUT_MILLIS, transport);
+    Map<String, ProbeReply> answered =
+        PeerStatuses.askPeers(self, peers, PROBE_TIMEOUT_MILLIS, transport, probe);
     return FoundingCheck.decide(self, peers, answered);
   }
 

@@ -1,5 +1,8 @@
 package io.raftlimiter.server.control;
 
+import io.raftlimiter.api.peer.v1.ProbeReply;
+import io.raftlimiter.api.peer.v1.Replica;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -19,11 +22,6 @@ public record HostedReplica(String node, int group, boolean leader, long term,
     long configurationIndex, Set<String> peers, Set<String> previousPeers, boolean failed) {
   /** The {@code group} of a replica of the metadata group (data groups count from 0). */
   public static final int METADATA = -1;
-  /**
-   * The role a node's status gives a replica that has stopped, beside Ratis' own roles (LEADER,
-   * FOLLOWER, CANDIDATE, LISTENER).
-   */
-  public static final String FAILED_ROLE = "FAILED";
 
   public HostedReplica {
     peers = Set.copyOf(peers);
@@ -34,6 +32,23 @@ public record HostedReplica(String node, int group, boolean leader, long term,
   public HostedReplica(String node, int group, boolean leader, long term,
       long configurationIndex, Set<String> peers, Set<String> previousPeers) {
     this(node, group, leader, term, configurationIndex, peers, previousPeers, false);
+  }
+
+  /**
+   * The replicas {@code node} reported in its probe. The planner asks only whether a replica
+   * leads and whether it has stopped; any other role, a role this version does not know among
+   * them, is neither. A replica of a kind of group this version does not know is left out.
+   */
+  public static List<HostedReplica> reported(String node, ProbeReply reply) {
+    return reply.getReplicasList().stream()
+        .filter(replica -> replica.getGroupCase() != Replica.GroupCase.GROUP_NOT_SET)
+        .map(replica -> new HostedReplica(node,
+            replica.hasMetadataGroup() ? METADATA : replica.getDataGroup(),
+            replica.getRole() == Replica.Role.LEADER, replica.getTerm(),
+            replica.getConfigurationIndex(), Set.copyOf(replica.getPeerIdsList()),
+            Set.copyOf(replica.getPreviousPeerIdsList()),
+            replica.getRole() == Replica.Role.FAILED))
+        .toList();
   }
 
   boolean changing() {

@@ -1,6 +1,6 @@
 package io.raftlimiter.server.control;
 
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.routing.NodeIdOrder;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
@@ -23,7 +23,10 @@ import java.util.Optional;
 public final class PeerListCheck {
   private PeerListCheck() {}
 
-  /** {@code peers} as a status reports them: {@code id=host:raft:client}, in id order. */
+  /**
+   * {@code peers} as a probe (and the operators' status) reports them:
+   * {@code id=host:raft:client}, in id order.
+   */
   public static List<String> entries(List<PeerAddress> peers) {
     return peers.stream().sorted(Comparator.comparing(PeerAddress::id, NodeIdOrder.INSTANCE))
         .map(peer -> PeerAddress.format(List.of(peer))).toList();
@@ -34,9 +37,9 @@ public final class PeerListCheck {
    * other ids, with both lists; empty when every answer agrees.
    */
   public static Optional<String> disagreement(String self, List<PeerAddress> own,
-      Map<String, NodeStatus> answered) {
+      Map<String, ProbeReply> answered) {
     List<String> ownIds = ids(entries(own));
-    for (Map.Entry<String, NodeStatus> answer : answered.entrySet()) {
+    for (Map.Entry<String, ProbeReply> answer : answered.entrySet()) {
       List<String> theirs = answer.getValue().getClusterPeersList();
       // An empty list is a node of a version that does not report it: nothing to compare.
       if (!theirs.isEmpty() && !ids(theirs).equals(ownIds)) {

@@ -1,13 +1,12 @@
 package io.raftlimiter.server.control;
 
+import io.grpc.Channel;
+import io.grpc.Deadline;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
-import io.raftlimiter.api.admin.v1.NodeStatus;
-import io.raftlimiter.api.admin.v1.StatusRequest;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.security.NodeTransport;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,44 +16,55 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One round of status calls to the other peers, all at once, for the checks a node makes before
- * it formats founding replicas ({@link FoundingCheck}). A peer that does not answer in time is
- * left out: it may not listen yet, and the check counts who did answer.
+ * One round of {@link PeerProbe}s to other nodes, all at once: the controller's each tick, and
+ * the founding checks' ({@link FoundingCheck}) before a node formats founding replicas. A node
+ * that does not answer in time is left out: it may be dead, or not listen yet, and the callers
+ * count who did answer.
  */
 public final class PeerStatuses {
+  /** How long past the calls' deadline an answer is waited for: the deadline ends the call. */
+  private static final long GRACE_MILLIS = 200;
+
   private PeerStatuses() {}
 
-  /** The statuses of the peers other than {@code self} that answered, by node id, in list order. */
-  public static Map<String, NodeStatus> ask(String self, List<PeerAddress> peers,
-      long timeoutMillis, NodeTransport transport) {
-    List<ManagedChannel> channels = new ArrayList<>();
-    Map<String, Future<NodeStatus>> pending = new LinkedHashMap<>();
-    Map<String, NodeStatus> answered = new LinkedHashMap<>();
-    try {
-      for (PeerAddress peer : peers) {
-        if (peer.id().equals(self)) {
-          continue;
-        }
-        ManagedChannel channel =
-            Grpc.newChannelBuilder(peer.clientAddress(), transport.toNodes()).build();
-        channels.add(channel);
-        pending.put(peer.id(), NodeAdminGrpc.newFutureStub(channel)
-            .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
-            .status(StatusRequest.getDefaultInstance()));
+  /** The answers of the {@code nodes} (by node id) that came in time, in the map's order. */
+  public static Map<String, ProbeReply> ask(PeerProbe probe, Map<String, ? extends Channel> nodes,
+      long timeoutMillis) throws InterruptedException {
+    Deadline deadline = Deadline.after(timeoutMillis, TimeUnit.MILLISECONDS);
+    Map<String, Future<ProbeReply>> pending = new LinkedHashMap<>();
+    nodes.forEach((id, channel) -> pending.put(id, probe.probe(channel, deadline)));
+    Map<String, ProbeReply> answered = new LinkedHashMap<>();
+    for (Map.Entry<String, Future<ProbeReply>> answer : pending.entrySet()) {
+      try {
+        answered.put(answer.getKey(),
+            answer.getValue().get(timeoutMillis + GRACE_MILLIS, TimeUnit.MILLISECONDS));
+      } catch (ExecutionException | TimeoutException e) {
+        // not listening (yet), gone, or refused: it tells us nothing this round
       }
-      for (Map.Entry<String, Future<NodeStatus>> answer : pending.entrySet()) {
-        try {
-          answered.put(answer.getKey(),
-              answer.getValue().get(timeoutMillis + 200, TimeUnit.MILLISECONDS));
-        } catch (ExecutionException | TimeoutException e) {
-          // not listening yet, or gone: it tells us nothing
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      channels.forEach(ManagedChannel::shutdownNow);
     }
     return answered;
+  }
+
+  /**
+   * The answers of the {@code peers} other than {@code self}, by node id, in list order, over
+   * channels made for this round alone (the founding checks run a few rounds, once).
+   */
+  public static Map<String, ProbeReply> askPeers(String self, List<PeerAddress> peers,
+      long timeoutMillis, NodeTransport transport, PeerProbe probe) {
+    Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    try {
+      for (PeerAddress peer : peers) {
+        if (!peer.id().equals(self)) {
+          channels.put(peer.id(),
+              Grpc.newChannelBuilder(peer.clientAddress(), transport.toNodes()).build());
+        }
+      }
+      return ask(probe, channels, timeoutMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Map.of();
+    } finally {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+    }
   }
 }

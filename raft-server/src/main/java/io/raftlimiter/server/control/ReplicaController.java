@@ -3,10 +3,7 @@ package io.raftlimiter.server.control;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.raftlimiter.api.admin.v1.GroupStatus;
-import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
-import io.raftlimiter.api.admin.v1.NodeStatus;
-import io.raftlimiter.api.admin.v1.StatusRequest;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.meta.MetaCommand;
 import io.raftlimiter.meta.MetaReply;
@@ -26,11 +23,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -52,12 +46,12 @@ import org.slf4j.LoggerFactory;
  * the metadata group on three live nodes. Every node runs one; only the metadata group's leader
  * acts, so there is one controller at a time and its decisions go through the metadata log.
  *
- * <p>Each tick it probes every member's {@code NodeAdmin.Status} (the liveness signal: a node
- * that answers is alive, and its answer says which replicas it hosts and how their groups are
- * configured), marks a member dead after {@code cluster.dead-after-ms} of silence and alive when
- * it answers again, and then carries out what the {@link ReplicaPlanner} decides from that:
- * recording configurations and storage ids the metadata missed, moving one group (the metadata
- * group first), or deleting stray copies. A move
+ * <p>Each tick it probes every member with {@code NodeProbe.Probe} ({@link PeerProbe}), the
+ * liveness signal: a node that answers is alive, and its answer says which replicas it hosts, in
+ * which role, and how their groups are configured. It marks a member dead after
+ * {@code cluster.dead-after-ms} of silence and alive when it answers again, and then carries out
+ * what the {@link ReplicaPlanner} decides from that: recording configurations and storage ids the
+ * metadata missed, moving one group (the metadata group first), or deleting stray copies. A move
  * <ol>
  *   <li>formats the new replicas on their nodes (Ratis group add), never a node already in the
  *       group's configuration,
@@ -106,7 +100,8 @@ public final class ReplicaController implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Map<String, Long> lastSeenNanos = new HashMap<>();
-  private final Map<String, NodeStatus> lastStatus = new HashMap<>();
+  /** Each node's answer to the latest probe it was sent; absent if it did not answer it. */
+  private final Map<String, ProbeReply> lastProbe = new HashMap<>();
   /** Ticks in a row each group's move found no heir to take its leader's place (tick thread). */
   private final Map<Integer, Integer> failedHandovers = new HashMap<>();
   /**
@@ -115,17 +110,21 @@ public final class ReplicaController implements AutoCloseable {
    */
   private long actingTerm = -1;
   private final NodeTransport transport;
+  private final PeerProbe probe;
 
   /**
    * @param moves counts the replica moves this node carried out as the metadata leader
    * @param failedTicks counts ticks whose step failed (retried from a fresh probe next tick)
+   * @param probe how the members are asked what they host
    */
   public ReplicaController(NodeConfig config, RaftPeerId self, MetadataClient metadata,
-      CounterDataPoint taskFailures, CounterDataPoint moves, CounterDataPoint failedTicks, NodeTransport transport) {
+      CounterDataPoint taskFailures, CounterDataPoint moves, CounterDataPoint failedTicks,
+      NodeTransport transport, PeerProbe probe) {
     this.self = self;
     this.moves = moves;
     this.failedTicks = failedTicks;
     this.transport = transport;
+    this.probe = probe;
     this.metadata = metadata;
     this.deadAfterNanos = TimeUnit.MILLISECONDS.toNanos(config.get(NodeConfigKeys.DEAD_AFTER_MS));
     long interval = config.get(NodeConfigKeys.CONTROLLER_INTERVAL_MS);
@@ -164,7 +163,7 @@ public final class ReplicaController implements AutoCloseable {
       actingTerm = term;
       long now = System.nanoTime();
       members.keySet().forEach(id -> lastSeenNanos.put(id, now));
-      lastStatus.clear();
+      lastProbe.clear();
     }
     probe(members);
     long versionBefore = current.version();
@@ -204,38 +203,28 @@ public final class ReplicaController implements AutoCloseable {
     recorded.put(HostedReplica.METADATA, recordedReplicas(current, HostedReplica.METADATA));
     List<HostedReplica> replicas = new ArrayList<>();
     Map<String, String> reportedStorage = new HashMap<>();
-    lastStatus.forEach((node, status) -> {
-      status.getGroupsList().forEach(g -> replicas.add(hosted(node, g.getIndex(), g)));
-      if (status.hasMetadataGroup()) {
-        replicas.add(hosted(node, HostedReplica.METADATA, status.getMetadataGroup()));
-      }
-      reportedStorage.put(node, status.getStorageId());
+    lastProbe.forEach((node, reply) -> {
+      replicas.addAll(HostedReplica.reported(node, reply));
+      reportedStorage.put(node, reply.getStorageId());
     });
     return new ReplicaPlanner.Situation(current.shape().groups(), current.shape().replication(),
         current.memberIds(), current.membership().dead(), current.membership().leaving(),
         recorded, replicas, current.membership().storageIds(), reportedStorage);
   }
 
-  private static HostedReplica hosted(String node, int group, GroupStatus status) {
-    return new HostedReplica(node, group, status.getRole().equals("LEADER"), status.getTerm(),
-        status.getConfigurationIndex(), Set.copyOf(status.getPeerIdsList()),
-        Set.copyOf(status.getPreviousPeerIdsList()),
-        status.getRole().equals(HostedReplica.FAILED_ROLE));
-  }
-
-  /** Asks every member for its status at once; the ones that answer in time are alive. */
+  /** Probes every member at once; the ones that answer in time are alive. */
   private void probe(Map<String, PeerAddress> members) throws InterruptedException {
-    Map<String, Future<NodeStatus>> pending = new HashMap<>();
-    members.forEach((id, peer) -> pending.put(id, NodeAdminGrpc.newFutureStub(channel(peer))
-        .withDeadlineAfter(probeTimeoutMillis, TimeUnit.MILLISECONDS)
-        .status(StatusRequest.getDefaultInstance())));
-    for (Map.Entry<String, Future<NodeStatus>> answer : pending.entrySet()) {
-      try {
-        NodeStatus status = answer.getValue().get(probeTimeoutMillis + 200, TimeUnit.MILLISECONDS);
-        lastSeenNanos.put(answer.getKey(), System.nanoTime());
-        lastStatus.put(answer.getKey(), status);
-      } catch (ExecutionException | TimeoutException e) {
-        lastStatus.remove(answer.getKey());
+    Map<String, ManagedChannel> nodes = new TreeMap<>();
+    members.forEach((id, peer) -> nodes.put(id, channel(peer)));
+    Map<String, ProbeReply> answered = PeerStatuses.ask(probe, nodes, probeTimeoutMillis);
+    long now = System.nanoTime();
+    for (String id : members.keySet()) {
+      ProbeReply reply = answered.get(id);
+      if (reply == null) {
+        lastProbe.remove(id);
+      } else {
+        lastSeenNanos.put(id, now);
+        lastProbe.put(id, reply);
       }
     }
   }
@@ -332,9 +321,8 @@ public final class ReplicaController implements AutoCloseable {
             .contains(node);
       }
       holdsReplica |= ClusterGroups.metadataReplicas(current).contains(node);
-      NodeStatus status = lastStatus.get(node);
-      boolean hostsNothing = status == null
-          || (status.getGroupsCount() == 0 && !status.hasMetadataGroup());
+      ProbeReply reply = lastProbe.get(node);
+      boolean hostsNothing = reply == null || reply.getReplicasCount() == 0;
       if (!holdsReplica && hostsNothing) {
         LOG.info("{}: {} is drained; removing it from the members", self, node);
         commit(new MetaCommand.RemoveMember(node));

@@ -2,7 +2,7 @@ package io.raftlimiter.server.ops;
 
 import io.raftlimiter.api.admin.v1.GroupStatus;
 import io.raftlimiter.api.admin.v1.NodeStatus;
-import io.raftlimiter.server.control.HostedReplica;
+import io.raftlimiter.api.peer.v1.Replica;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +16,9 @@ import java.util.List;
  * @param reasons why it is not ready; empty when it is
  */
 public record Readiness(boolean ready, List<String> reasons) {
+  /** The role the status names a stopped replica by: the typed role's name, as for every role. */
+  private static final String FAILED = Replica.Role.FAILED.name();
+
   public Readiness {
     reasons = List.copyOf(reasons);
   }
@@ -26,11 +29,11 @@ public record Readiness(boolean ready, List<String> reasons) {
       reasons.add("the cluster's metadata is not loaded yet"
           + (status.getMetadataProblem().isEmpty() ? "" : ": " + status.getMetadataProblem()));
     }
-    if (status.getMetadataGroup().getRole().equals(HostedReplica.FAILED_ROLE)) {
+    if (status.getMetadataGroup().getRole().equals(FAILED)) {
       reasons.add(failed("the metadata group"));
     }
     for (GroupStatus group : status.getGroupsList()) {
-      if (group.getRole().equals(HostedReplica.FAILED_ROLE)) {
+      if (group.getRole().equals(FAILED)) {
         reasons.add(failed("group " + group.getIndex()));
       } else if (group.getLeaderId().isEmpty()) {
         reasons.add("group " + group.getIndex() + " has no leader (" + group.getRole()

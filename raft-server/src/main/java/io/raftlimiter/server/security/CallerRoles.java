@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *       {@code security.admin-token-file} as {@code authorization: Bearer <token>}, or a client
  *       certificate whose subject is in {@code security.admin-subjects}. With neither setting
  *       and no TLS, admin calls are open, as they were before roles existed.
- *   <li>{@link Role#NODE} (calls only nodes make: forwarding ops into a group's log): a
- *       certificate whose subject is in {@code security.node-subjects}. Without TLS there is no
+ *   <li>{@link Role#NODE} (calls only nodes make: forwarding ops into a group's log, and the
+ *       control plane's probe of what a node hosts): a certificate whose subject is in
+ *       {@code security.node-subjects}. Without TLS there is no
  *       way to tell a node, and these calls stay open.
  * </ul>
  * A call that presents nothing ends {@code UNAUTHENTICATED}; one that presents a wrong token or

@@ -29,11 +29,11 @@ import org.apache.ratis.thirdparty.io.grpc.netty.NettyChannelBuilder;
  * How a node's connections are secured: plaintext, or TLS from one {@link TlsMaterial}. It hands
  * each transport what it needs, so no other class decides between the two:
  * <ul>
- *   <li>the client port (gRPC: {@code RateLimiter}, {@code NodeAdmin}, {@code Forwarder}) takes
- *       any certificate of the authority, required or optional ({@code security.client-auth});
- *       roles are checked per call by {@link CallerRoles};
+ *   <li>the client port (gRPC: {@code RateLimiter}, {@code NodeAdmin}, {@code Forwarder},
+ *       {@code NodeProbe}) takes any certificate of the authority, required or optional
+ *       ({@code security.client-auth}); roles are checked per call by {@link CallerRoles};
  *   <li>the Raft port and every connection this node opens to another node (Ratis, forwarding,
- *       status probes) use mutual TLS that admits node certificates only.
+ *       the control plane's probes) use mutual TLS that admits node certificates only.
  * </ul>
  */
 public final class NodeTransport implements AutoCloseable {
@@ -123,7 +123,7 @@ public final class NodeTransport implements AutoCloseable {
     return tls == null || clientAuth == ClientAuth.OPTIONAL || peerVerified;
   }
 
-  /** Credentials for calls to another node's client port (forwarding, status). */
+  /** Credentials for calls to another node's client port (forwarding, probes). */
   public ChannelCredentials toNodes() {
     if (tls == null) {
       return InsecureChannelCredentials.create();

@@ -3,7 +3,7 @@ package io.raftlimiter.server.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.FoundingCheck.Verdict;
 import java.util.List;
@@ -15,11 +15,11 @@ class FoundingCheckTest {
   private static final List<PeerAddress> FIVE =
       PeerAddress.parseList("n1=h:1:2,n2=h:3:4,n3=h:5:6,n4=h:7:8,n5=h:9:10");
 
-  private static NodeStatus fresh() {
-    return NodeStatus.newBuilder().addAllClusterPeers(PeerListCheck.entries(FIVE)).build();
+  private static ProbeReply fresh() {
+    return ProbeReply.newBuilder().addAllClusterPeers(PeerListCheck.entries(FIVE)).build();
   }
 
-  private static NodeStatus restarted() {
+  private static ProbeReply restarted() {
     return fresh().toBuilder().setStorageReused(true).build();
   }
 
@@ -47,7 +47,7 @@ class FoundingCheckTest {
 
   @Test
   void aPeerThatRecordsThisNodesStorageMeansTheDiskWasLost() {
-    NodeStatus knows = fresh().toBuilder().putMemberStorageIds("n1", "old-disk").build();
+    ProbeReply knows = fresh().toBuilder().putMemberStorageIds("n1", "old-disk").build();
     FoundingCheck.Outcome outcome =
         FoundingCheck.decide("n1", FIVE, Map.of("n2", knows, "n3", fresh()));
     assertEquals(Verdict.LOST_DISK, outcome.verdict());
@@ -56,7 +56,7 @@ class FoundingCheckTest {
 
   @Test
   void aPeerListingOtherIdsRefuses() {
-    NodeStatus other = NodeStatus.newBuilder()
+    ProbeReply other = ProbeReply.newBuilder()
         .addAllClusterPeers(PeerListCheck.entries(FIVE.subList(1, 5))).build();
     assertEquals(Verdict.REFUSE,
         FoundingCheck.decide("n1", FIVE, Map.of("n2", other, "n3", fresh())).verdict());

@@ -3,7 +3,7 @@ package io.raftlimiter.server.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.raftlimiter.api.admin.v1.NodeStatus;
+import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.PeerAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,8 +16,8 @@ class PeerListCheckTest {
   private static final List<PeerAddress> ALL =
       PeerAddress.parseList("n10=h:1:2,n2=h:3:4,n1=h:5:6");
 
-  private static NodeStatus listing(String peers) {
-    return NodeStatus.newBuilder()
+  private static ProbeReply listing(String peers) {
+    return ProbeReply.newBuilder()
         .addAllClusterPeers(PeerListCheck.entries(PeerAddress.parseList(peers))).build();
   }
 
@@ -28,14 +28,14 @@ class PeerListCheckTest {
 
   @Test
   void theSameIdsAgreeWhateverTheOrderOrTheAddresses() {
-    Map<String, NodeStatus> answered = Map.of("n2", listing("n2=other:7:8,n1=h:5:6,n10=h:1:2"));
+    Map<String, ProbeReply> answered = Map.of("n2", listing("n2=other:7:8,n1=h:5:6,n10=h:1:2"));
     assertEquals(Optional.empty(), PeerListCheck.disagreement("n1", ALL, answered));
   }
 
   @Test
   void aListWithAnIdMissingIsNamedWithBothLists() {
-    Map<String, NodeStatus> answered = new LinkedHashMap<>();
-    answered.put("n10", NodeStatus.getDefaultInstance()); // an older node reports no list
+    Map<String, ProbeReply> answered = new LinkedHashMap<>();
+    answered.put("n10", ProbeReply.getDefaultInstance()); // an older node reports no list
     answered.put("n2", listing("n2=h:3:4,n10=h:1:2"));
     String why = PeerListCheck.disagreement("n1", ALL, answered).orElseThrow();
     assertTrue(why.contains("node n1 has cluster.peers=n1=h:5:6,n2=h:3:4,n10=h:1:2"), why);
