@@ -189,6 +189,13 @@ public final class Bench implements Callable<Integer> {
           + "acquires only: a check stands for one call, not a batch.")
   boolean ping;
 
+  @Option(names = "--raft-floor", defaultValue = "0", paramLabel = "<ops>", description = {
+      "Also measure a 'raft floor' row (0, the default: not): node processes started like the "
+          + "cluster's around a Ratis state machine that applies nothing, and Ratis' client "
+          + "proposing entries of <ops> acquires, one per call: the floor of a Raft entry.",
+      "Node processes only."})
+  int raftFloorOps;
+
   @Option(names = "--seed", description = "Seed of the key sampler (default: random).")
   Long seed;
 
@@ -335,12 +342,16 @@ public final class Bench implements Callable<Integer> {
     require(nodeJvmOptions.isEmpty() || clusterKind == ClusterKind.PROCESS,
         "--node-jvm-opts needs node processes (--cluster process)");
     require(nodeJvmOptions.stream().noneMatch(String::isBlank), "--node-jvm-opts: empty value");
+    require(raftFloorOps >= 0 && raftFloorOps <= 10_000, "--raft-floor must be 0 to 10000 ops");
+    require(raftFloorOps == 0 || clusterKind == ClusterKind.PROCESS,
+        "--raft-floor needs node processes (--cluster process)");
     require(redisConnections >= 1 && redisConnections <= 64, "--redis-connections must be 1 to 64");
     require(deadlineMillis >= 1, "--deadline-ms must be positive");
     require(killAt < 0 || killAt < seconds, "--kill-at must be within --seconds");
     require(killAt < 0 || clusterKind == ClusterKind.EMBEDDED,
         "--kill-at needs --cluster embedded");
-    require(parsedModes.size() + redisRows.size() > 0, "nothing to measure: no mode, no Redis");
+    require(parsedModes.size() + redisRows.size() > 0 || raftFloorOps > 0,
+        "nothing to measure: no mode, no Redis, no raft floor");
     for (String endpoint : endpoints) {
       require(endpoint.matches("[^:\\s]+:\\d{1,5}"), "--endpoints: expected host:port, got '"
           + endpoint + "'");
@@ -365,7 +376,7 @@ public final class Bench implements Callable<Integer> {
         nodeJvmOptions.isEmpty() ? Collections.singletonList(null) : List.copyOf(nodeJvmOptions), nodes,
         groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
         seed != null ? seed : ThreadLocalRandom.current().nextLong(),
-        ping && !parsedModes.isEmpty() && batch == 1);
+        ping && !parsedModes.isEmpty() && batch == 1, raftFloorOps);
   }
 
   private void require(boolean condition, String message) {

@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  *     raftlimiter phase (restarted after the phase), or a negative value for no kill
  * @param ping whether to measure the floor of a gRPC round trip to the nodes (a health check
  *     per call, {@code ping} row) beside the modes
+ * @param raftFloorOps acquires per entry of the {@code raft floor} row (a Ratis group of node
+ *     processes with a state machine that applies nothing), or 0 for no such row
  */
 record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> clients,
     List<RedisBaseline> redis, String redisBinary, int redisConnections,
@@ -37,7 +39,7 @@ record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> cl
     long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
     Path rlctl, List<String> nodeJvmOptions, int nodes, List<Integer> groupCounts,
     Map<String, String> settings, List<String> endpoints, double killAtSeconds,
-    Duration callDeadline, long seed, boolean ping) {
+    Duration callDeadline, long seed, boolean ping, int raftFloorOps) {
 
   private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use(\\w+)GC\\b");
 

@@ -7,6 +7,7 @@ import io.raftlimiter.bench.cluster.ClusterSpec;
 import io.raftlimiter.bench.cluster.ProcessCluster;
 import io.raftlimiter.bench.cluster.Rlctl;
 import io.raftlimiter.bench.cluster.ScratchDirectory;
+import io.raftlimiter.bench.floor.RaftFloor;
 import io.raftlimiter.bench.load.ClientKind;
 import io.raftlimiter.bench.load.Clients;
 import io.raftlimiter.bench.load.Target;
@@ -82,10 +83,33 @@ final class BenchRun {
         }
       }
     }
+    if (plan.raftFloorOps() > 0) {
+      rows.add(raftFloor());
+    }
     for (RedisBaseline baseline : plan.redis()) {
       rows.add(redis(baseline));
     }
     return rows;
+  }
+
+  /**
+   * The floor of a Raft entry ({@link RaftFloor}), on node processes of the first JVM option set,
+   * warmed up like a cluster and measured in the same load shape.
+   */
+  private PhaseResult raftFloor() throws Exception {
+    String name = "raft floor";
+    try (ScratchDirectory dir = new ScratchDirectory("raftlimiter-raft-floor-");
+        RaftFloor floor = RaftFloor.start(plan.nodes(), plan.nodeJvmOptions().get(0),
+            dir.path(), plan.raftFloorOps(), log)) {
+      ResourceProbe nodes = ResourceProbe.processes(floor.pids(),
+          plan.nodes() + " raft floor processes, pids " + floor.pids());
+      warmUp(name, List.of(new SettlingWarmup.Labelled(name, floor)));
+      runner.warmUp(name, floor, plan.modeWarmupSeconds());
+      Run run = measure(name, floor, nodes, loadGenerator(), null, null);
+      return new PhaseResult(name, "ratis", "NOOP", "ratis-client", 1,
+          run.measured().measurement(), run.serving(), run.generator(), null,
+          run.measured().unanswered(), null, run.measured().measurement().decisions());
+    }
   }
 
   private List<PhaseResult> processes(int groups, String jvmOptions) throws Exception {

@@ -102,7 +102,8 @@ class BenchSmokeTest {
         "--node-jvm-opts", "-Xmx256m -XX:+UseParallelGC -XX:TieredStopAtLevel=1",
         "--modes", "STRONG", "--clients", "plain,java", "--redis", "none", "--seconds", "2",
         "--warmup", "4", "--warmup-min", "2", "--warmup-window", "1", "--mode-warmup", "0",
-        "--keys", "2000", "--concurrency", "16", "--seed", "1", "--out", out.toString());
+        "--keys", "2000", "--concurrency", "16", "--seed", "1", "--raft-floor", "8",
+        "--out", out.toString());
     assertEquals(0, exit);
 
     String json = Files.readString(out.resolve("result.json"));
@@ -117,6 +118,11 @@ class BenchSmokeTest {
       Matcher cpu = Pattern.compile("\"cpuMicrosPerDecision\": ([0-9.]+)").matcher(row);
       assertTrue(cpu.find() && Double.parseDouble(cpu.group(1)) > 0, "no node CPU: " + row);
     }
+    // The floor of a Raft entry: its own node processes, one entry per call.
+    String floor = row(json, "raft floor");
+    assertTrue(number(floor, "decisions") > 0, "the raft floor committed nothing: " + floor);
+    assertEquals(0, number(floor, "errors"), "the raft floor had errors: " + floor);
+    assertTrue(floor.contains("\"decisionsPerEntry\": 1.0"), floor);
     assertTrue(json.contains("\"warmups\""), json);
     assertTrue(Files.readString(out.resolve("summary.md")).contains("Warm-up: 1 group "));
 
@@ -125,7 +131,7 @@ class BenchSmokeTest {
     while (pids.find()) {
       clusters.add(pids.group(1));
     }
-    assertEquals(2, clusters.size(), "not two clusters' node pids in " + json);
+    assertEquals(3, clusters.size(), "not two clusters' and the floor's node pids in " + json);
     for (String cluster : clusters) {
       assertNoneOutlivedTheBench(cluster);
     }
@@ -159,7 +165,8 @@ class BenchSmokeTest {
         new String[] {"--warmup-tolerance", "0"},
         new String[] {"--rlctl", "/no/such/rlctl", "--cluster", "process"},
         new String[] {"--cluster", "embedded", "--node-jvm-opts", "-Xmx1g"},
-        new String[] {"--node-jvm-opts", " "})) {
+        new String[] {"--node-jvm-opts", " "}, new String[] {"--raft-floor", "-1"},
+        new String[] {"--cluster", "embedded", "--raft-floor", "8"})) {
       CommandLine cli = Bench.commandLine();
       cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
       assertEquals(2, cli.execute(args), String.join(" ", args));

@@ -1,6 +1,7 @@
 package io.raftlimiter.cli;
 
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.runtime.NodeJvm;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,12 +21,7 @@ final class NodeProcesses {
   /** Marks our node processes, so that a stale pid is never mistaken for one. */
   static final String MAIN_CLASS = Rlctl.class.getName();
   /** The nodes' JVM options when the user gives none ({@code --jvm-opts}). */
-  static final String DEFAULT_JVM_OPTIONS = "-Xmx1g -XX:+UseParallelGC";
-  /**
-   * Always given, before the user's options: a node that ran out of memory must end (and be
-   * restarted) rather than run on with some threads dead and state half updated.
-   */
-  private static final String EXIT_ON_OUT_OF_MEMORY = "-XX:+ExitOnOutOfMemoryError";
+  static final String DEFAULT_JVM_OPTIONS = NodeJvm.DEFAULT_OPTIONS;
 
   private NodeProcesses() {}
 
@@ -86,15 +82,7 @@ final class NodeProcesses {
 
   /** This JVM's {@code java} and the options of a node's JVM. */
   static List<String> javaCommand(String jvmOptions) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add(EXIT_ON_OUT_OF_MEMORY);
-    for (String option : jvmOptions.trim().split("\\s+")) {
-      if (!option.isEmpty()) {
-        command.add(option);
-      }
-    }
-    return command;
+    return NodeJvm.command(jvmOptions);
   }
 
   static Path logFile(Path clusterDir, String nodeId) {

@@ -1,9 +1,9 @@
 package io.raftlimiter.bench.redis;
 
 import io.lettuce.core.codec.StringCodec;
+import io.raftlimiter.bench.cluster.LoopbackPorts;
 import io.raftlimiter.bench.cluster.ScratchDirectory;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,7 +53,7 @@ public final class RedisServer implements AutoCloseable {
     ScratchDirectory scratch = new ScratchDirectory("raftlimiter-bench-redis-",
         path -> stop(started.get()));
     Path directory = scratch.path();
-    int port = freePort();
+    int port = LoopbackPorts.free();
     List<String> command = new ArrayList<>(List.of(binary,
         "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", directory.toString(),
         "--daemonize", "no", "--save", "", "--logfile", "redis.log"));
@@ -104,13 +104,6 @@ public final class RedisServer implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new IOException("interrupted while waiting for redis-server", e);
       }
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
     }
   }
 
