@@ -5,7 +5,9 @@ import java.nio.file.DirectoryStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads CPU time and memory: of this JVM (the load generator, and the embedded cluster when there
@@ -24,28 +26,46 @@ public interface ResourceProbe {
 
   String what();
 
-  /** Context switches of every thread so far (threads that ended are not counted), or -1. */
-  default long contextSwitches() {
-    return -1;
+  /**
+   * Context switches so far of each live thread, by process and thread id, or null when unknown.
+   * Per thread, because a process's total over its live threads falls whenever a busy thread ends
+   * (a pool retiring an idle worker), which would hide a phase's switches behind a negative sum.
+   */
+  default Map<String, Long> threadSwitches() {
+    return null;
   }
 
   /** Usage over a phase that started when the probe read {@code before}. */
   default ResourceUsage usageSince(Reading before, double seconds) {
     long cpuNow = cpuNanos();
     long used = cpuNow < 0 || before.cpuNanos() < 0 ? -1 : cpuNow - before.cpuNanos();
-    long switchesNow = contextSwitches();
-    long switches = switchesNow < 0 || before.contextSwitches() < 0 ? -1
-        : Math.max(0, switchesNow - before.contextSwitches());
-    return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what(), switches);
+    return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what(),
+        switchesBetween(before.threadSwitches(), threadSwitches()));
+  }
+
+  /**
+   * The context switches of the threads alive at {@code after} since {@code before} (all of
+   * theirs for a thread started since), or -1 when either is unknown. A thread that ended in
+   * between takes its switches with it: a lower bound.
+   */
+  static long switchesBetween(Map<String, Long> before, Map<String, Long> after) {
+    if (before == null || after == null) {
+      return -1;
+    }
+    long sum = 0;
+    for (Map.Entry<String, Long> thread : after.entrySet()) {
+      sum += Math.max(0, thread.getValue() - before.getOrDefault(thread.getKey(), 0L));
+    }
+    return sum;
   }
 
   /** The counters a phase's usage is the difference of, read at its start. */
   default Reading read() {
-    return new Reading(cpuNanos(), contextSwitches());
+    return new Reading(cpuNanos(), threadSwitches());
   }
 
-  /** CPU time and context switches read at one moment (-1 when unknown). */
-  record Reading(long cpuNanos, long contextSwitches) {}
+  /** CPU time (-1 when unknown) and each thread's context switches (null) at one moment. */
+  record Reading(long cpuNanos, Map<String, Long> threadSwitches) {}
 
   static ResourceProbe thisJvm(String what) {
     return new ResourceProbe() {
@@ -91,19 +111,21 @@ public interface ResourceProbe {
       }
 
       @Override
-      public long contextSwitches() {
-        long sum = 0;
+      public Map<String, Long> threadSwitches() {
+        Map<String, Long> switches = new HashMap<>();
         for (long pid : pids) {
           try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc(pid, "task"))) {
             for (Path task : tasks) {
-              long switches = threadSwitches(task.resolve("status"));
-              sum += Math.max(0, switches); // a thread that ended meanwhile counts nothing
+              long count = switchesOf(task.resolve("status"));
+              if (count >= 0) { // else the thread ended meanwhile
+                switches.put(pid + "/" + task.getFileName(), count);
+              }
             }
           } catch (IOException | RuntimeException e) {
-            return -1;
+            return null; // a process gone: the sum would mislead
           }
         }
-        return sum;
+        return switches;
       }
 
       @Override
@@ -135,7 +157,7 @@ public interface ResourceProbe {
     return Path.of("/proc", Long.toString(pid), file);
   }
 
-  private static long threadSwitches(Path status) {
+  private static long switchesOf(Path status) {
     try {
       return ProcStatus.contextSwitches(Files.readString(status));
     } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.raftlimiter.bench.measure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ResourceUsageTest {
@@ -38,5 +39,16 @@ class ResourceUsageTest {
       assertTrue(usage.contextSwitches() >= 0, "context switches unread: " + usage);
       assertTrue(usage.rssBytes() > 0, "no RSS: " + usage);
     }
+  }
+
+  @Test
+  void aThreadThatEndsMidPhaseDoesNotCancelTheOthersSwitches() {
+    // Before: a busy thread (9,000 switches) that ended; after: the others switched 500 times
+    // and a new thread 20. Summed over live threads, the phase would read 520 - 9,000 < 0.
+    Map<String, Long> before = Map.of("1/1", 1_000L, "1/2", 9_000L);
+    Map<String, Long> after = Map.of("1/1", 1_500L, "1/3", 20L);
+    assertEquals(520, ResourceProbe.switchesBetween(before, after));
+    assertEquals(-1, ResourceProbe.switchesBetween(null, after));
+    assertEquals(-1, ResourceProbe.switchesBetween(before, null));
   }
 }
