@@ -75,12 +75,12 @@ class ClientRoutingTest {
       // Move the leader of group 0 to another replica: the client learns it from a stale hint.
       int leader = -1;
       for (int i = 0; i < cluster.size(); i++) {
-        if (cluster.node(i).isLeader(0)) {
+        if (cluster.node(i).internals().isLeader(0)) {
           leader = i;
         }
       }
-      RaftGroup group0 = RaftGroup.valueOf(cluster.node(leader).groupId(),
-          cluster.node(leader).groupPeers());
+      RaftGroup group0 = RaftGroup.valueOf(cluster.node(leader).internals().groupId(),
+          cluster.node(leader).internals().groupPeers());
       try (RaftClient admin = RaftClient.newBuilder().setRaftGroup(group0)
           .setProperties(new RaftProperties()).build()) {
         String leaderId = cluster.node(leader).id();

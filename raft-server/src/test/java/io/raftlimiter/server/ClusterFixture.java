@@ -177,18 +177,15 @@ final class ClusterFixture implements AutoCloseable {
   RaftServer.Division division(int index) {
     RaftNode node = cluster.node(index);
     try {
-      return node.raftServer().getDivision(node.groupId());
+      NodeInternals internals = node.internals();
+      return internals.raftServer().getDivision(internals.groupId());
     } catch (IOException e) {
       throw new IllegalStateException("node " + node.id() + " has no data group", e);
     }
   }
 
   RateLimiterStateMachine stateMachine(int index) {
-    try {
-      return cluster.node(index).stateMachine();
-    } catch (IOException e) {
-      throw new IllegalStateException("node " + index + " has no state machine", e);
-    }
+    return (RateLimiterStateMachine) division(index).getStateMachine();
   }
 
   long appliedIndex(int index) {

@@ -68,7 +68,8 @@ class LeadershipTransferTest {
             Thread.sleep(300);
             int leader = fixture.awaitLeader();
             String target = cluster.node((leader + 1) % cluster.size()).id();
-            if (cluster.node(leader).transferLeadership(0, target, Duration.ofSeconds(10))) {
+            if (cluster.node(leader).internals()
+                .transferLeadership(0, target, Duration.ofSeconds(10))) {
               done++;
             }
           }

@@ -122,7 +122,7 @@ class LeasedModeTest {
     long held = 0;
     for (int i = 0; i < fixture.cluster().size(); i++) {
       if (fixture.cluster().isRunning(i)) {
-        held += fixture.cluster().node(i).leasedTokens();
+        held += fixture.cluster().node(i).status().getLeasedTokens();
       }
     }
     return held;

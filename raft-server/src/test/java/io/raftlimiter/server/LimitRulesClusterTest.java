@@ -112,7 +112,7 @@ class LimitRulesClusterTest {
       fixture.await("a metadata snapshot on every replica", Duration.ofSeconds(30), () -> {
         for (int i = 0; i < cluster.size(); i++) {
           try {
-            if (cluster.node(i).raftServer().getDivision(ClusterGroups.metaGroupId())
+            if (cluster.node(i).internals().raftServer().getDivision(ClusterGroups.metaGroupId())
                 .getStateMachine().getLatestSnapshot() == null) {
               return false;
             }

@@ -81,7 +81,7 @@ class MetadataMoveTest {
         continue;
       }
       try {
-        var conf = cluster.node(i).raftServer().getDivision(ClusterGroups.metaGroupId())
+        var conf = cluster.node(i).internals().raftServer().getDivision(ClusterGroups.metaGroupId())
             .getRaftConf();
         Set<String> peers = Set.copyOf(conf.getCurrentPeers().stream()
             .map(p -> p.getId().toString()).toList());

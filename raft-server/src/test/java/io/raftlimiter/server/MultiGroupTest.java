@@ -100,7 +100,7 @@ class MultiGroupTest {
     for (int g = 0; g < GROUPS; g++) {
       String leader = "?";
       for (int i = 0; i < cluster.size(); i++) {
-        if (cluster.node(i).isLeader(g)) {
+        if (cluster.node(i).internals().isLeader(g)) {
           leader = cluster.node(i).id();
         }
       }

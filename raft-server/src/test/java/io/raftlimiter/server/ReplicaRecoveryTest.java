@@ -155,7 +155,8 @@ class ReplicaRecoveryTest {
 
       // What Ratis does to a replica whose state machine threw; closing takes seconds, and the
       // controller may already act on the report meanwhile, so the report is watched from here.
-      RaftServer.Division division = cluster.node(victim).raftServer().getDivision(groupId);
+      RaftServer.Division division =
+          cluster.node(victim).internals().raftServer().getDivision(groupId);
       Thread closer = new Thread(division::close, "closer");
       closer.start();
       Readiness whenFailed = null;

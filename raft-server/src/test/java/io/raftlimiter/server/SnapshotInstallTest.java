@@ -85,7 +85,7 @@ class SnapshotInstallTest {
       RaftNode wiped = cluster.restart(follower);
       // Back on an empty disk it formats nothing: an empty voter under the old replica's name
       // could help elect a leader that misses what the old replica acknowledged.
-      assertFalse(wiped.raftServer().getGroupIds().iterator().hasNext(),
+      assertFalse(wiped.internals().raftServer().getGroupIds().iterator().hasNext(),
           "the wiped node formatted replicas of its own at start");
       String newStorage = wiped.status().getStorageId();
       assertNotEquals(oldStorage, newStorage);

@@ -249,7 +249,8 @@ class TlsClusterTest {
     // startTransaction, for the data group and the metadata group alike.
     Random random = new Random(12);
     int refusals = 0;
-    for (RaftGroupId groupId : List.of(cluster.node(0).groupId(), ClusterGroups.metaGroupId())) {
+    for (RaftGroupId groupId :
+        List.of(cluster.node(0).internals().groupId(), ClusterGroups.metaGroupId())) {
       try (RaftClient peer = raftClient(groupId, ratisTls(node))) {
         for (int i = 0; i < 200; i++) {
           byte[] garbage = new byte[1 + random.nextInt(64)];
@@ -350,7 +351,8 @@ class TlsClusterTest {
 
   /** Neither a data group nor the metadata group (joining goes through it) takes the call. */
   private void assertRaftPortRefuses(Parameters parameters, String what) throws IOException {
-    for (RaftGroupId groupId : List.of(cluster.node(0).groupId(), ClusterGroups.metaGroupId())) {
+    for (RaftGroupId groupId :
+        List.of(cluster.node(0).internals().groupId(), ClusterGroups.metaGroupId())) {
       try (RaftClient stranger = raftClient(groupId, parameters)) {
         assertThrows(IOException.class,
             () -> stranger.io().send(Message.valueOf(ByteString.copyFromUtf8("x"))),
@@ -363,7 +365,7 @@ class TlsClusterTest {
     RaftProperties properties = new RaftProperties();
     RaftClientConfigKeys.Rpc.setRequestTimeout(properties,
         TimeDuration.valueOf(3, TimeUnit.SECONDS));
-    RaftGroup group = RaftGroup.valueOf(groupId, cluster.node(0).groupPeers());
+    RaftGroup group = RaftGroup.valueOf(groupId, cluster.node(0).internals().groupPeers());
     return RaftClient.newBuilder().setRaftGroup(group).setProperties(properties)
         .setParameters(parameters)
         .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(5,

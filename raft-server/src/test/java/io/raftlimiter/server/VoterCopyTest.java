@@ -48,8 +48,8 @@ class VoterCopyTest {
         assertTrue(client.acquire(acquire()).getAllowed());
       }
       RaftGroupId groupId = ClusterGroups.dataGroupId(0);
-      RaftGroup group = RaftGroup.valueOf(groupId, cluster.node(0).groupPeers());
-      RaftServer.Division copy = cluster.node(1).raftServer().getDivision(groupId);
+      RaftGroup group = RaftGroup.valueOf(groupId, cluster.node(0).internals().groupPeers());
+      RaftServer.Division copy = cluster.node(1).internals().raftServer().getDivision(groupId);
       List<String> replicas = List.of("n1", "n2", "n3");
       try (RaftClient admin = RaftClient.newBuilder().setRaftGroup(group)
           .setProperties(new RaftProperties()).build()) {
@@ -64,7 +64,7 @@ class VoterCopyTest {
             () -> deposed.format("n3", group, replicas));
         assertTrue(fenced.getMessage().contains("no longer acts"), fenced.getMessage());
       }
-      assertSame(copy, cluster.node(1).raftServer().getDivision(groupId),
+      assertSame(copy, cluster.node(1).internals().raftServer().getDivision(groupId),
           "n2's copy of the group was deleted and formatted again");
       assertFalse(client.acquire(acquire()).getAllowed(), "the drained key stays drained");
     }

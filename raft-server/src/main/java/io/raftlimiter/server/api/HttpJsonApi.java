@@ -12,6 +12,8 @@ import io.raftlimiter.api.v1.AcquireRequest;
 import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.server.data.commit.GroupCommitter;
+import io.raftlimiter.server.ops.OpsHttpServer;
+import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -58,6 +60,17 @@ public final class HttpJsonApi {
     this.decisions = decisions;
     this.replies = replies;
     this.authenticated = authenticated;
+  }
+
+  /**
+   * Serves both routes on a node's HTTP listener. On a TLS node the listener runs HTTPS, and
+   * decisions need what the client port needs.
+   */
+  public static void serveOn(OpsHttpServer http, Decisions decisions, NodeTransport transport) {
+    HttpJsonApi json = new HttpJsonApi(decisions, http.executor(),
+        exchange -> transport.httpCallerVerified(OpsHttpServer.verifiedPeer(exchange)));
+    http.post("/v1/acquire", json::acquire);
+    http.post("/v1/acquire-batch", json::acquireBatch);
   }
 
   /** {@code POST /v1/acquire}. Never throws; always answers and closes the exchange. */

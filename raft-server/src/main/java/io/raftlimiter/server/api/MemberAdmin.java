@@ -6,8 +6,10 @@ import java.util.concurrent.CompletableFuture;
 /** Changes the cluster's membership, through the metadata group. */
 public interface MemberAdmin {
   /**
-   * Marks {@code node} leaving. Completes with the metadata group's reply, or exceptionally with
-   * an {@link IllegalArgumentException} when the node cannot be drained.
+   * Marks {@code node} leaving. Completes with the metadata group's reply.
+   *
+   * @throws IllegalArgumentException when the node cannot be drained, before anything is asked
+   *     of the metadata group
    */
   CompletableFuture<MetaReply> drain(String node);
 }

@@ -3,6 +3,8 @@ package io.raftlimiter.server.control;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.raftlimiter.api.peer.v1.ProbeReply;
 import io.raftlimiter.server.config.ConfigException;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.security.NodeTransport;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.ratis.server.RaftServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +60,18 @@ public final class FoundingWait implements AutoCloseable {
     this.probe = probe;
     this.decided = decided;
     this.waitingBecause = waitingBecause;
+  }
+
+  /**
+   * Whether this start of a node may found the cluster's groups, once the check tells the
+   * cluster is new: a founding member's first start, on storage just created, from which Ratis
+   * recovered no group, and not told to join. A restart and a joining node found nothing; a
+   * node that lost its disk waits, and the check tells it not to.
+   */
+  public static boolean isFoundingStart(NodeConfig config, StorageIdentity storage,
+      RaftServer server) {
+    return storage.created() && !server.getGroupIds().iterator().hasNext()
+        && !config.get(NodeConfigKeys.JOIN).equals("true");
   }
 
   /**

@@ -4,6 +4,7 @@
  * {@link io.raftlimiter.server.envoy.DescriptorConfigParser} and
  * {@link io.raftlimiter.server.envoy.DescriptorConfig} it builds, and
  * {@link io.raftlimiter.server.envoy.DescriptorConfigWatcher}, which reads the files and reads
- * them again when they change.
+ * them again when they change, and {@link io.raftlimiter.server.envoy.EnvoyLimits}, the limits a
+ * node answers by: those of its {@code envoy.config}, or none.
  */
 package io.raftlimiter.server.envoy;

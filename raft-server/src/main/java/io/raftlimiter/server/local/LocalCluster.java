@@ -93,11 +93,12 @@ public final class LocalCluster implements AutoCloseable {
   private boolean replicated(int group, int replicas) {
     for (int i = 0; i < nodes.size(); i++) {
       RaftNode node = nodes.get(i).get();
-      if (node == null || !node.isLeader(group)) {
+      if (node == null || !node.internals().isLeader(group)) {
         continue;
       }
       try {
-        var conf = node.raftServer().getDivision(ClusterGroups.dataGroupId(group)).getRaftConf();
+        var conf = node.internals().raftServer().getDivision(ClusterGroups.dataGroupId(group))
+            .getRaftConf();
         if (conf.getPreviousPeers().isEmpty() && conf.getCurrentPeers().size() == replicas) {
           return true;
         }
@@ -204,7 +205,7 @@ public final class LocalCluster implements AutoCloseable {
   public Optional<Integer> leaderIndex() {
     for (int i = 0; i < nodes.size(); i++) {
       RaftNode node = nodes.get(i).get();
-      if (node != null && node.isLeader()) {
+      if (node != null && node.internals().isLeader(0)) {
         return Optional.of(i);
       }
     }
@@ -242,7 +243,7 @@ public final class LocalCluster implements AutoCloseable {
   private boolean hasLeader(int group) {
     for (int i = 0; i < nodes.size(); i++) {
       RaftNode node = nodes.get(i).get();
-      if (node != null && node.isLeader(group)) {
+      if (node != null && node.internals().isLeader(group)) {
         return true;
       }
     }

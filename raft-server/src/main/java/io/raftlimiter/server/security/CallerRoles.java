@@ -8,9 +8,15 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.raftlimiter.api.admin.v1.NodeAdminGrpc;
+import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.NodeProbeGrpc;
+import io.raftlimiter.server.config.NodeConfig;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.SubjectPatterns;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Map;
@@ -72,6 +78,28 @@ public final class CallerRoles implements ServerInterceptor {
           + "set: no caller can have the admin role, so rules cannot change and no node can be "
           + "drained through this node");
     }
+  }
+
+  /**
+   * The roles of a node's client port: the calls that change the cluster need the admin role,
+   * forwarding and the control plane's probe need a node's certificate; decisions carry their
+   * caller's certificate subject, which scopes their request ids.
+   *
+   * @param tls whether the port runs TLS
+   */
+  public static CallerRoles forClientPort(NodeConfig config, boolean tls) {
+    Path tokenFile = config.get(NodeConfigKeys.ADMIN_TOKEN_FILE);
+    return new CallerRoles(Map.of(
+        NodeAdminGrpc.getSetLimitMethod().getFullMethodName(), Role.ADMIN,
+        NodeAdminGrpc.getRemoveLimitMethod().getFullMethodName(), Role.ADMIN,
+        NodeAdminGrpc.getDrainMethod().getFullMethodName(), Role.ADMIN,
+        NodeAdminGrpc.getReplaceLimitsMethod().getFullMethodName(), Role.ADMIN,
+        NodeAdminGrpc.getResetBucketMethod().getFullMethodName(), Role.ADMIN,
+        ForwarderGrpc.getForwardMethod().getFullMethodName(), Role.NODE,
+        NodeProbeGrpc.getProbeMethod().getFullMethodName(), Role.NODE),
+        tokenFile == null ? null : new AdminTokenFile(tokenFile),
+        SubjectPatterns.parse(config.get(NodeConfigKeys.ADMIN_SUBJECTS)),
+        SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)), tls);
   }
 
   @Override

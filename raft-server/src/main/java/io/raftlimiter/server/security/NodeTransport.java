@@ -64,16 +64,23 @@ public final class NodeTransport implements AutoCloseable {
     CounterDataPoint reloadFailures = metrics.counter(TlsMaterial.RELOAD_FAILURES_METRIC,
         "TLS files that changed but could not be loaded");
     Path cert = config.get(NodeConfigKeys.TLS_CERT_FILE);
+    NodeTransport transport;
     if (cert == null) {
-      return plaintext();
+      transport = plaintext();
+    } else {
+      TlsFiles files = new TlsFiles(cert, config.get(NodeConfigKeys.TLS_KEY_FILE),
+          config.get(NodeConfigKeys.TLS_CA_FILE));
+      TlsMaterial material = TlsMaterial.open(files,
+          SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)),
+          config.get(NodeConfigKeys.TLS_RELOAD_INTERVAL_MS),
+          reloads, reloadFailures, metrics.taskFailures());
+      transport = tls(material, config.get(NodeConfigKeys.CLIENT_AUTH));
     }
-    TlsFiles files = new TlsFiles(cert, config.get(NodeConfigKeys.TLS_KEY_FILE),
-        config.get(NodeConfigKeys.TLS_CA_FILE));
-    TlsMaterial material = TlsMaterial.open(files,
-        SubjectPatterns.parse(config.get(NodeConfigKeys.NODE_SUBJECTS)),
-        config.get(NodeConfigKeys.TLS_RELOAD_INTERVAL_MS),
-        reloads, reloadFailures, metrics.taskFailures());
-    return tls(material, config.get(NodeConfigKeys.CLIENT_AUTH));
+    // 1 while the node runs without TLS (allowed only by security.allow-insecure=true), so
+    // that an insecure node shows on a dashboard and not only in its first log lines.
+    metrics.gauge("raftlimiter_security_insecure", "1 while this node runs without TLS",
+        () -> transport.secure() ? 0 : 1);
+    return transport;
   }
 
   public boolean secure() {
