@@ -2,7 +2,6 @@ package io.raftlimiter.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.envoyproxy.envoy.extensions.common.ratelimit.v3.RateLimitDescriptor;
 import io.envoyproxy.envoy.service.ratelimit.v3.RateLimitRequest;
@@ -241,12 +240,6 @@ class OperationsIT {
 
   private static void await(BooleanSupplier condition, String failure)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail(failure);
-      }
-      Thread.sleep(250);
-    }
+    Await.until(Duration.ofSeconds(60), Duration.ofMillis(250), condition, () -> failure);
   }
 }

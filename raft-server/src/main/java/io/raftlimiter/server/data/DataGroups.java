@@ -405,6 +405,8 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
   @Override
   public void close() {
     closing = true; // entries in flight stop chasing leaders: their callers get UNAVAILABLE now
+    // Before the timer stops: an entry held for it would otherwise never go out nor fail.
+    committers.forEach(GroupCommitter::close);
     if (forwarder != null) {
       forwarder.close();
     }

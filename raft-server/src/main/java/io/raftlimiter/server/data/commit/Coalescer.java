@@ -76,6 +76,8 @@ public final class Coalescer<T, R> {
   /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Set by {@link #close}: what everything queued from then on fails with, else null. */
+  private volatile Throwable closedWith;
   /** Set while this thread is inside drain(), so a synchronous completion does not recurse. */
   private final ThreadLocal<Boolean> draining = ThreadLocal.withInitial(() -> false);
 
@@ -173,7 +175,37 @@ public final class Coalescer<T, R> {
     return inFlight.get();
   }
 
+  /**
+   * Sends nothing more: fails what is queued (a held batch included, whose timer may never run
+   * again) and everything queued later with {@code error}, through the completion as for a
+   * failed batch. None of it was sent, so nothing of it was taken. Batches in flight complete
+   * as their sender answers them.
+   */
+  public void close(Throwable error) {
+    closedWith = error;
+    hold.set(null);
+    failQueued(error);
+  }
+
+  private void failQueued(Throwable error) {
+    List<T> unsent = new ArrayList<>();
+    T next;
+    while ((next = queue.poll()) != null) {
+      unsent.add(next);
+      queued.decrementAndGet();
+      queuedBytes.addAndGet(-sizeOf.applyAsInt(next));
+    }
+    if (!unsent.isEmpty()) {
+      completion.complete(unsent, null, error);
+    }
+  }
+
   private void drain() {
+    Throwable closed = closedWith;
+    if (closed != null) {
+      failQueued(closed); // queued after the close: answered at once
+      return;
+    }
     if (draining.get()) {
       return; // the outer drain() on this thread loops again
     }

@@ -142,6 +142,18 @@ public final class GroupCommitter {
     return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
   }
 
+  /**
+   * Sends no more entries: the ops still queued, and any queued from now on, fail with
+   * {@link GroupUnavailableException} (none of them reached the log, so a caller may retry
+   * elsewhere); the entries in flight are answered as the log answers them. A stopping node
+   * closes its committers before Raft, so that no caller waits on a batch held for a timer that
+   * no longer runs.
+   */
+  public void close() {
+    coalescer.close(new GroupUnavailableException(
+        "this node is stopping: the op was not sent to the log", null));
+  }
+
   /** Acquires queued this instant, for metrics. */
   public int queued() {
     return coalescer.queued();

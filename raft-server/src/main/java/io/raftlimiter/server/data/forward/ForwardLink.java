@@ -83,6 +83,14 @@ final class ForwardLink {
   }
 
   /**
+   * Forwards nothing more: the ops still queued here, and any queued later, are refused
+   * ({@link ForwardRefusedException}: never sent, so the caller may send them another way).
+   */
+  void close() {
+    coalescer.close(new ForwardRefusedException("this node is stopping: not forwarded"));
+  }
+
+  /**
    * Forwards {@code ops} of {@code group} together, so that they travel in one call; never throws,
    * every failure completes the futures. Acquires beyond the link's admission bound are shed
    * ({@link OverloadedException}); an op still queued here at its caller's deadline, or the

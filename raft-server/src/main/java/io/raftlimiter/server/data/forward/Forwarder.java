@@ -92,7 +92,10 @@ public final class Forwarder implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    links.values().forEach(link -> link.channel().shutdownNow());
+    links.values().forEach(link -> {
+      link.close();
+      link.channel().shutdownNow();
+    });
     links.clear();
   }
 }

@@ -17,6 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Group commit against a fake log whose entries the test completes by hand. */
@@ -279,5 +283,52 @@ class GroupCommitterTest {
     assertEquals(1, log.entries.size(), "nothing left to send");
     ExecutionException e = assertThrows(ExecutionException.class, queued::get);
     assertInstanceOf(DeadlineExpiredException.class, e.getCause());
+  }
+
+  @Test
+  void closingFailsTheOpsOfAHeldEntryAndLaterOnesWithoutSendingThem() throws Exception {
+    FakeLog log = new FakeLog();
+    AtomicLong clock = new AtomicLong();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      // A round seen to take 1 s holds the next entry for up to 10 s: its timer stays out of
+      // the way, as a stopping node's shut-down timer would.
+      Linger linger = new Linger(2, TimeUnit.SECONDS.toNanos(10), 1_000, timer, clock::get);
+      GroupCommitter committer = new GroupCommitter(log, 100,
+          GroupCommitter.DEFAULT_MAX_ENTRY_BYTES, 1, 64, Integer.MAX_VALUE, Long.MAX_VALUE,
+          TimeUnit.SECONDS.toNanos(30), linger, n -> {});
+      List<CompletableFuture<Decision>> first = committer.submitAll(List.of(op(1), op(2)));
+      clock.set(TimeUnit.SECONDS.toNanos(1));
+      log.commit(0);
+      assertTrue(first.get(1).get().allowed());
+      CompletableFuture<Decision> held = committer.submit(op(3));
+      assertFalse(held.isDone(), "held for the callers just answered");
+
+      committer.close();
+      ExecutionException stopped = assertThrows(ExecutionException.class,
+          () -> held.get(5, TimeUnit.SECONDS));
+      assertInstanceOf(GroupUnavailableException.class, stopped.getCause());
+      CompletableFuture<Decision> late = committer.submit(op(4));
+      assertInstanceOf(GroupUnavailableException.class, assertThrows(ExecutionException.class,
+          () -> late.get(5, TimeUnit.SECONDS)).getCause());
+      assertEquals(1, log.entries.size(), "nothing sent after the close");
+      assertEquals(0, committer.queued());
+    } finally {
+      timer.shutdownNow();
+    }
+  }
+
+  @Test
+  void closingLetsTheEntryInFlightBeAnsweredByTheLog() throws Exception {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 100, 1, 64, n -> {});
+    CompletableFuture<Decision> inFlight = committer.submit(op(1));
+    CompletableFuture<Decision> queued = committer.submit(op(2));
+    committer.close();
+    assertInstanceOf(GroupUnavailableException.class, assertThrows(ExecutionException.class,
+        () -> queued.get(5, TimeUnit.SECONDS)).getCause());
+    log.commit(0);
+    assertEquals(1, inFlight.get().remaining());
+    assertEquals(1, log.entries.size());
   }
 }
