@@ -239,7 +239,6 @@ public final class MetadataClient implements AutoCloseable {
     return current.get().rules();
   }
 
-  /** Why this node disagrees with the cluster's recorded shape; empty when it does not. */
   /**
    * Why this node must not decide, or null. A node whose {@code cluster.groups} differs from the
    * cluster's maps keys to other groups than its peers do, and could admit a key's tokens twice.
@@ -416,12 +415,16 @@ public final class MetadataClient implements AutoCloseable {
       // Members change as nodes join and leave; the key → group mapping and the replication
       // factor must not.
       if (ownShape.groups() != shape.groups() || ownShape.replication() != shape.replication()) {
-        problem = "this node has " + NodeConfigKeys.GROUPS.name() + "=" + ownShape.groups()
-            + " and " + NodeConfigKeys.REPLICATION.name() + "=" + ownShape.replication()
-            + ", the cluster was created with " + NodeConfigKeys.GROUPS.name() + "="
-            + shape.groups() + " and " + NodeConfigKeys.REPLICATION.name() + "="
-            + shape.replication() + ": restart it with the cluster's settings";
-        shapeMismatch = problem;
+        String mismatch = "this node has " + NodeConfigKeys.GROUPS.name() + "="
+            + ownShape.groups() + " and " + NodeConfigKeys.REPLICATION.name() + "="
+            + ownShape.replication() + ", the cluster was created with "
+            + NodeConfigKeys.GROUPS.name() + "=" + shape.groups() + " and "
+            + NodeConfigKeys.REPLICATION.name() + "=" + shape.replication()
+            + ": restart it with the cluster's settings";
+        // Decisions stop before the status reports why: whoever reads the problem in the
+        // status must find the node refusing.
+        shapeMismatch = mismatch;
+        problem = mismatch;
         LOG.error("{}: {}; it refuses every decision until then", server.getId(), problem);
       }
       shapeChecked = true;
