@@ -20,9 +20,6 @@ import java.util.Optional;
 final class NodeProcesses {
   /** Marks our node processes, so that a stale pid is never mistaken for one. */
   static final String MAIN_CLASS = Rlctl.class.getName();
-  /** The nodes' JVM options when the user gives none ({@code --jvm-opts}). */
-  static final String DEFAULT_JVM_OPTIONS = NodeJvm.DEFAULT_OPTIONS;
-
   private NodeProcesses() {}
 
   static Process launch(Path clusterDir, ClusterLayout layout, PeerAddress peer, String jvmOptions)
@@ -49,7 +46,7 @@ final class NodeProcesses {
     if (new File("/usr/bin/setsid").canExecute()) {
       command.add("/usr/bin/setsid");
     }
-    command.addAll(javaCommand(jvmOptions));
+    command.addAll(NodeJvm.command(jvmOptions));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "node",
         "--id", peer.id(),
         "--dir", clusterDir.resolve(peer.id()).toAbsolutePath().toString(),
@@ -78,11 +75,6 @@ final class NodeProcesses {
     }
     extra.forEach((name, value) -> command.addAll(List.of("--set", name + "=" + value)));
     return command;
-  }
-
-  /** This JVM's {@code java} and the options of a node's JVM. */
-  static List<String> javaCommand(String jvmOptions) {
-    return NodeJvm.command(jvmOptions);
   }
 
   static Path logFile(Path clusterDir, String nodeId) {

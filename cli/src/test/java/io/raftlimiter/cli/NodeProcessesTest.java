@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.server.config.PeerAddress;
+import io.raftlimiter.server.runtime.NodeJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,8 +36,8 @@ class NodeProcessesTest {
    */
   @Test
   void everyNodeJvmExitsOnOutOfMemory() {
-    for (String options : List.of(NodeProcesses.DEFAULT_JVM_OPTIONS, "-Xmx256m", "  ")) {
-      List<String> command = NodeProcesses.javaCommand(options);
+    for (String options : List.of(NodeJvm.DEFAULT_OPTIONS, "-Xmx256m", "  ")) {
+      List<String> command = NodeJvm.command(options);
       assertTrue(command.get(0).endsWith("java"), command.toString());
       assertEquals("-XX:+ExitOnOutOfMemoryError", command.get(1), command.toString());
       for (String option : options.trim().split("\\s+")) {
