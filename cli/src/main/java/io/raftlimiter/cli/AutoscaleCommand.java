@@ -1,6 +1,7 @@
 package io.raftlimiter.cli;
 
 import io.raftlimiter.api.admin.v1.NodeStatus;
+import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -61,19 +62,36 @@ final class AutoscaleCommand implements Callable<Integer> {
           decisions += status.get().getDecisionsAllowed() + status.get().getDecisionsRejected();
         }
       }
-      switch (policy.observe(System.nanoTime(), decisions, serving)) {
-        case ADD -> System.out.println("load high: added " + launcher.add());
+      act(policy.observe(System.nanoTime(), decisions, serving), launcher, System.out);
+      Thread.sleep(1_000);
+    }
+    return 0;
+  }
+
+  /**
+   * Carries out one decision of the policy. A failed add or drain is reported and the autoscaler
+   * goes on watching: the policy starts a new window after every decision, so the step is tried
+   * again only if the load still calls for it a whole window later, not in a tight loop.
+   */
+  static void act(ScalingPolicy.Action action, NodeLauncher launcher, PrintStream out) {
+    try {
+      switch (action) {
+        case ADD -> out.println("load high: added " + launcher.add());
         case DRAIN -> {
           String candidate = launcher.drainCandidate();
           if (candidate != null) {
             launcher.drain(candidate);
-            System.out.println("load low: drained " + candidate);
+            out.println("load low: drained " + candidate);
           }
         }
         case NONE -> { }
       }
-      Thread.sleep(1_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      out.println("load " + (action == ScalingPolicy.Action.ADD ? "high" : "low")
+          + ": could not " + (action == ScalingPolicy.Action.ADD ? "add a node" : "drain a node")
+          + " (" + e + "); trying again after another window");
     }
-    return 0;
   }
 }
