@@ -169,7 +169,7 @@ public final class RaftNode implements AutoCloseable {
       });
       Decisions decisions = new Decisions(validator, Map.of(ConsistencyMode.STRONG, strong,
           ConsistencyMode.EVENTUAL, eventual, ConsistencyMode.LEASED, leased), metrics,
-          metadata::shapeMismatch, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
+          metadata::refusalToDecide, config.get(NodeConfigKeys.LIMIT_SHADOW).equals("true"));
       LeaderRoutes routes = new LeaderRoutes(groups);
       MetadataAdmin admin = new MetadataAdmin(metadata);
       this.clientPort = ClientPort.start(config, transport, metrics,
@@ -255,6 +255,14 @@ public final class RaftNode implements AutoCloseable {
   public Readiness readiness() {
     return stopping ? new Readiness(false, List.of("the node is stopping"))
         : Readiness.of(status());
+  }
+
+  /**
+   * Why this node answers every decision {@code UNAVAILABLE} now (its settings are not yet
+   * compared with the cluster's shape, or differ from it), or null when it decides.
+   */
+  public String refusalToDecide() {
+    return metadata.refusalToDecide();
   }
 
   /** The cluster metadata this node decides by now (its cached copy). */

@@ -2,6 +2,7 @@ package io.raftlimiter.server;
 
 import static io.raftlimiter.server.ClusterFixture.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A node restarted with another {@code cluster.groups} than the cluster was created with maps
  * keys to other groups than its peers, and could admit a key's tokens twice. It used to log the
- * mismatch and serve; it now refuses every decision, naming the settings, while the others serve.
+ * mismatch and serve; it now refuses every decision, naming the settings, while the others serve,
+ * and from its very first call, not only once it has read the metadata group again.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @Tag("cluster")
@@ -42,8 +44,16 @@ class ShapeMismatchTest {
               // by a node whose settings agree with the cluster.
               .routeToLeaders(false)
               .deadline(Duration.ofSeconds(5)).build()) {
-        fixture.await("the mismatch noticed", Duration.ofSeconds(30),
-            () -> !node.status().getMetadataProblem().isEmpty());
+        // From its first call: it checked the cluster's shape when it ran before, and keeps
+        // what it found, so it need not wait for the metadata group to know it differs.
+        StatusRuntimeException first = assertThrows(StatusRuntimeException.class,
+            () -> client.acquire(request("k", 5, 1)));
+        assertEquals(Status.Code.UNAVAILABLE, first.getStatus().getCode());
+        assertTrue(first.getStatus().getDescription().contains("cluster.groups=4"),
+            first.getStatus().getDescription());
+        assertTrue(node.status().getMetadataProblem().contains("cluster.groups=2"),
+            node.status().getMetadataProblem());
+        assertFalse(node.readiness().ready(), node.readiness().reasons().toString());
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
             () -> client.acquire(request("k", 5, 1)));
         assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode());

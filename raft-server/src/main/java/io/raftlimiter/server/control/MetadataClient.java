@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * is ignored.
  *
  * <p>On its first reads a node records its own idea of the cluster's shape (members, groups,
- * replication) if none is recorded yet, and reports a mismatch if one is: a node started with a
- * different {@code cluster.groups} would route keys to the wrong groups.
+ * replication) if none is recorded yet, and compares its settings with the recorded one: a node
+ * started with a different {@code cluster.groups} would route keys to the wrong groups, so it
+ * decides nothing until the comparison is made, and nothing if they differ ({@link ShapeGuard}).
  */
 public final class MetadataClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MetadataClient.class);
@@ -89,16 +90,17 @@ public final class MetadataClient implements AutoCloseable {
   private final ScheduledExecutorService refresher;
   private final long timeoutMillis;
   private final List<Consumer<ClusterMetadata>> listeners = new CopyOnWriteArrayList<>();
-  private volatile boolean shapeChecked;
+  private final ShapeGuard shapeGuard;
   private volatile String problem = "";
   /** Why {@link #start} has not run yet (a founding node waiting for its peers), or "". */
   private volatile String notStarted = "";
-  /** Why this node must not decide (its shape differs from the cluster's), or null. */
-  private volatile String shapeMismatch;
   private final CounterDataPoint taskFailures;
 
+  /**
+   * @throws IOException when the shape this node checked against before cannot be read back
+   */
   public MetadataClient(NodeConfig config, RaftServer server, CounterDataPoint taskFailures,
-      NodeTransport transport) {
+      NodeTransport transport) throws IOException {
     this.server = server;
     this.joining = config.get(NodeConfigKeys.JOIN).equals("true");
     this.selfSpec = PeerAddress.format(List.of(config.self()));
@@ -113,6 +115,12 @@ public final class MetadataClient implements AutoCloseable {
         config.peers().stream().sorted(Comparator.comparing(PeerAddress::id))
             .map(p -> PeerAddress.format(List.of(p))).toList(),
         config.get(NodeConfigKeys.GROUPS), config.get(NodeConfigKeys.REPLICATION));
+    this.shapeGuard = ShapeGuard.load(ownShape,
+        config.get(NodeConfigKeys.DATA_DIR).resolve(ShapeGuard.FILE));
+    if (shapeGuard.checked() && shapeGuard.refusal() != null) {
+      LOG.error("{}: {}; it refuses every decision until then", server.getId(),
+          shapeGuard.refusal());
+    }
     this.timeoutMillis = config.get(NodeConfigKeys.REQUEST_TIMEOUT_MS);
     this.refresher = DaemonThreads.timer(server.getId() + "-metadata");
     this.taskFailures = taskFailures;
@@ -240,16 +248,27 @@ public final class MetadataClient implements AutoCloseable {
   }
 
   /**
-   * Why this node must not decide, or null. A node whose {@code cluster.groups} differs from the
-   * cluster's maps keys to other groups than its peers do, and could admit a key's tokens twice.
+   * Why this node must not decide, or null: its settings were not compared with the cluster's
+   * shape yet, or they differ from it ({@link ShapeGuard}). A node whose {@code cluster.groups}
+   * differs from the cluster's maps keys to other groups than its peers do, and could admit a
+   * key's tokens twice.
    */
-  public String shapeMismatch() {
-    return shapeMismatch;
+  public String refusalToDecide() {
+    return shapeGuard.refusal();
   }
 
+  /** What keeps this node from taking its full part in the cluster, or "" when nothing does. */
   public String problem() {
     String waiting = notStarted;
-    return waiting.isEmpty() ? problem : waiting;
+    if (!waiting.isEmpty()) {
+      return waiting;
+    }
+    String own = problem;
+    if (!own.isEmpty()) {
+      return own;
+    }
+    String refusal = shapeGuard.refusal();
+    return refusal == null ? "" : "it does not decide: " + refusal;
   }
 
   /** Says why this node does not follow the metadata yet; "" once it is about to. */
@@ -371,7 +390,7 @@ public final class MetadataClient implements AutoCloseable {
       refreshing.set(false); // else no refresh would ever run again
       throw e;
     }
-    read.thenCompose(reply -> shapeChecked ? CompletableFuture.completedFuture(null)
+    read.thenCompose(reply -> shapeGuard.checked() ? CompletableFuture.completedFuture(null)
             : checkShape(reply.metadata()))
         .thenCompose(done -> registerIfNew())
         .whenComplete((done, error) -> {
@@ -414,20 +433,17 @@ public final class MetadataClient implements AutoCloseable {
     return recorded.thenAccept(shape -> {
       // Members change as nodes join and leave; the key → group mapping and the replication
       // factor must not.
-      if (ownShape.groups() != shape.groups() || ownShape.replication() != shape.replication()) {
-        String mismatch = "this node has " + NodeConfigKeys.GROUPS.name() + "="
-            + ownShape.groups() + " and " + NodeConfigKeys.REPLICATION.name() + "="
-            + ownShape.replication() + ", the cluster was created with "
-            + NodeConfigKeys.GROUPS.name() + "=" + shape.groups() + " and "
-            + NodeConfigKeys.REPLICATION.name() + "=" + shape.replication()
-            + ": restart it with the cluster's settings";
-        // Decisions stop before the status reports why: whoever reads the problem in the
-        // status must find the node refusing.
-        shapeMismatch = mismatch;
-        problem = mismatch;
-        LOG.error("{}: {}; it refuses every decision until then", server.getId(), problem);
+      String mismatch;
+      try {
+        mismatch = shapeGuard.check(shape);
+      } catch (IOException e) {
+        mismatch = shapeGuard.refusal();
+        LOG.warn("{}: cannot keep the cluster's shape in the data directory ({}); a restart "
+            + "checks it again", server.getId(), e.toString());
       }
-      shapeChecked = true;
+      if (mismatch != null) {
+        LOG.error("{}: {}; it refuses every decision until then", server.getId(), mismatch);
+      }
     });
   }
 

@@ -72,8 +72,9 @@ public final class LocalCluster implements AutoCloseable {
 
   /**
    * Waits until every data group has a leader whose configuration holds the replication factor's
-   * replicas (the number of nodes when fewer), no change in progress. A new cluster founds each
-   * group on one replica and its controller adds the others one at a time.
+   * replicas (the number of nodes when fewer), no change in progress, and every running node
+   * decides. A new cluster founds each group on one replica and its controller adds the others
+   * one at a time.
    */
   public void awaitReplicated(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -88,6 +89,7 @@ public final class LocalCluster implements AutoCloseable {
         Thread.sleep(20);
       }
     }
+    awaitDeciding(deadline, timeout);
   }
 
   private boolean replicated(int group, int replicas) {
@@ -225,7 +227,10 @@ public final class LocalCluster implements AutoCloseable {
     throw new IllegalStateException("no leader within " + timeout.toMillis() + " ms");
   }
 
-  /** Waits until every data group has a leader among the running nodes. */
+  /**
+   * Waits until every data group has a leader among the running nodes, and every running node
+   * decides (it compared its settings with the cluster's shape).
+   */
   public void awaitLeaders(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     int groups = configs.get(0).get(NodeConfigKeys.GROUPS);
@@ -234,6 +239,22 @@ public final class LocalCluster implements AutoCloseable {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException("group " + g + " has no leader within "
               + timeout.toMillis() + " ms");
+        }
+        Thread.sleep(20);
+      }
+    }
+    awaitDeciding(deadline, timeout);
+  }
+
+  /** Waits until every running node decides (it compared its settings with the shape). */
+  private void awaitDeciding(long deadlineNanos, Duration timeout) throws InterruptedException {
+    for (int i = 0; i < nodes.size(); i++) {
+      RaftNode node;
+      String refusal;
+      while ((node = nodes.get(i).get()) != null && (refusal = node.refusalToDecide()) != null) {
+        if (System.nanoTime() > deadlineNanos) {
+          throw new IllegalStateException("node " + i + " does not decide within "
+              + timeout.toMillis() + " ms: " + refusal);
         }
         Thread.sleep(20);
       }

@@ -7,7 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Whether a node is ready to serve, from its status: it has loaded the cluster's metadata, and
+ * Whether a node is ready to serve, from its status: it has loaded the cluster's metadata and
+ * reports no problem with it (such as settings not yet compared with the cluster's shape), and
  * every group it hosts has a leader it knows (so STRONG decisions can commit, and LEASED and
  * EVENTUAL ones can sync). A group that lost its quorum has no leader after an election timeout,
  * so a node cut off with a minority turns unready; and none of its replicas has stopped (a
@@ -28,6 +29,8 @@ public record Readiness(boolean ready, List<String> reasons) {
     if (status.getMetadataVersion() <= 0) {
       reasons.add("the cluster's metadata is not loaded yet"
           + (status.getMetadataProblem().isEmpty() ? "" : ": " + status.getMetadataProblem()));
+    } else if (!status.getMetadataProblem().isEmpty()) {
+      reasons.add(status.getMetadataProblem());
     }
     if (status.getMetadataGroup().getRole().equals(FAILED)) {
       reasons.add(failed("the metadata group"));

@@ -48,4 +48,13 @@ class ReadinessTest {
     assertFalse(metadata.ready());
     assertTrue(metadata.reasons().get(0).contains("the metadata group"));
   }
+
+  /** A node that does not decide (its settings not compared with the shape yet) is not ready. */
+  @Test
+  void aProblemWithTheMetadataIsNotReady() {
+    Readiness readiness = Readiness.of(loaded().addGroups(group(0, "LEADER", "n2"))
+        .setMetadataProblem("it does not decide: not compared yet").build());
+    assertFalse(readiness.ready());
+    assertEquals(java.util.List.of("it does not decide: not compared yet"), readiness.reasons());
+  }
 }
