@@ -171,6 +171,12 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--set", description = "Node setting KEY=VALUE (repeatable).")
   Map<String, String> settings = new LinkedHashMap<>();
 
+  @Option(names = "--compare-set", paramLabel = "KEY=VALUE[,KEY=VALUE...]",
+      description = "Node settings of one cluster, on top of --set ('' for none). Repeat it to "
+          + "compare setting sets in one run: the modes run on one fresh cluster per set, in "
+          + "turn, and each row names its set (set1, set2, ...).")
+  List<String> compareSets = new ArrayList<>();
+
   @Option(names = "--endpoints", split = ",",
       description = "host:port of an existing cluster's nodes instead of an embedded cluster.")
   List<String> endpoints = new ArrayList<>();
@@ -261,12 +267,26 @@ public final class Bench implements Callable<Integer> {
     return 0;
   }
 
+  private static String settingSetNames(BenchPlan plan) {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < plan.settingSets().size(); i++) {
+      names.add("set" + (i + 1) + " " + plan.settingSets().get(i));
+    }
+    return String.join(", ", names);
+  }
+
+  private static boolean knownSetting(String key) {
+    return NodeConfigKeys.ALL.stream().anyMatch(k -> k.name().equals(key))
+        || key.startsWith("ratis.");
+  }
+
   private static String describe(BenchPlan plan) {
     return switch (plan.cluster()) {
       case PROCESS -> String.format(Locale.ROOT, "%d node processes (rlctl cluster up) on "
-          + "loopback, group(s) %s, node JVM options %s, load from the bench's JVM",
+          + "loopback, group(s) %s, node JVM options %s%s, load from the bench's JVM",
           plan.nodes(), plan.groupCounts(), plan.nodeJvmOptions().stream()
-              .map(o -> o == null ? "rlctl's default" : "'" + o + "'").toList());
+              .map(o -> o == null ? "rlctl's default" : "'" + o + "'").toList(),
+          plan.settingSets().size() > 1 ? ", setting sets " + settingSetNames(plan) : "");
       case EMBEDDED -> String.format(Locale.ROOT, "embedded %d-node cluster in this JVM on "
           + "loopback, group(s) %s", plan.nodes(), plan.groupCounts());
       case EXISTING -> "cluster at " + plan.endpoints();
@@ -357,8 +377,27 @@ public final class Bench implements Callable<Integer> {
           + endpoint + "'");
     }
     for (String key : settings.keySet()) {
-      require(NodeConfigKeys.ALL.stream().anyMatch(k -> k.name().equals(key))
-          || key.startsWith("ratis."), "--set: unknown setting '" + key + "'");
+      require(knownSetting(key), "--set: unknown setting '" + key + "'");
+    }
+    List<Map<String, String>> settingSets = new ArrayList<>();
+    for (String set : compareSets) {
+      Map<String, String> parsed = new LinkedHashMap<>();
+      for (String pair : set.split(",")) {
+        if (pair.isBlank()) {
+          continue;
+        }
+        int eq = pair.indexOf('=');
+        require(eq > 0, "--compare-set: expected KEY=VALUE, got '" + pair + "'");
+        String key = pair.substring(0, eq).trim();
+        require(knownSetting(key), "--compare-set: unknown setting '" + key + "'");
+        parsed.put(key, pair.substring(eq + 1).trim());
+      }
+      settingSets.add(Map.copyOf(parsed));
+    }
+    require(settingSets.isEmpty() || clusterKind == ClusterKind.PROCESS,
+        "--compare-set needs node processes (--cluster process)");
+    if (settingSets.isEmpty()) {
+      settingSets.add(Map.of());
     }
     Path rlctlScript = null;
     if (clusterKind == ClusterKind.PROCESS && !parsedModes.isEmpty()) {
@@ -374,7 +413,8 @@ public final class Bench implements Callable<Integer> {
         redisConnections, seconds, warmupSeconds, settle, modeWarmup, runs, capacity, refill,
         limitInRequest || !endpoints.isEmpty(), clusterKind, rlctlScript,
         nodeJvmOptions.isEmpty() ? Collections.singletonList(null) : List.copyOf(nodeJvmOptions), nodes,
-        groupCounts, settings, endpoints, killAt, Duration.ofMillis(deadlineMillis),
+        groupCounts, settings, List.copyOf(settingSets), endpoints, killAt,
+        Duration.ofMillis(deadlineMillis),
         seed != null ? seed : ThreadLocalRandom.current().nextLong(),
         ping && !parsedModes.isEmpty() && batch == 1, raftFloorOps);
   }

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  *     null set is rlctl's default
  * @param endpoints an existing cluster's nodes, or empty
  * @param groupCounts data groups of the started cluster; one cluster per value, in turn
+ * @param settingSets node settings added to {@code settings}, one cluster per set, in turn (one
+ *     empty set when none are compared)
  * @param warmupSeconds the embedded cluster's fixed warm-up (shared out over the targets)
  * @param settle when a process or existing cluster's warm-up is done
  * @param runs measured runs per target; the median one is reported
@@ -38,7 +40,8 @@ record BenchPlan(Workload workload, List<Consistency> modes, List<ClientKind> cl
     double seconds, double warmupSeconds, SettleRule settle, double modeWarmupSeconds, int runs,
     long capacity, double refillPerSecond, boolean limitInRequest, ClusterKind cluster,
     Path rlctl, List<String> nodeJvmOptions, int nodes, List<Integer> groupCounts,
-    Map<String, String> settings, List<String> endpoints, double killAtSeconds,
+    Map<String, String> settings, List<Map<String, String>> settingSets,
+    List<String> endpoints, double killAtSeconds,
     Duration callDeadline, long seed, boolean ping, int raftFloorOps) {
 
   private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use(\\w+)GC\\b");

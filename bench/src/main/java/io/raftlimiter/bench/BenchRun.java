@@ -15,6 +15,7 @@ import io.raftlimiter.bench.measure.MedianRun;
 import io.raftlimiter.bench.measure.RaftEntryCounter;
 import io.raftlimiter.bench.measure.ResourceProbe;
 import io.raftlimiter.bench.measure.ResourceUsage;
+import io.raftlimiter.bench.measure.WarmupCurve;
 import io.raftlimiter.bench.redis.RedisBaseline;
 import io.raftlimiter.bench.redis.RedisServer;
 import io.raftlimiter.bench.report.PhaseResult;
@@ -24,8 +25,10 @@ import io.raftlimiter.server.local.LocalCluster;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -75,10 +78,12 @@ final class BenchRun {
       if (plan.cluster() == ClusterKind.EXISTING) {
         rows.addAll(existing());
       } else {
-        for (String jvmOptions : plan.nodeJvmOptions()) {
-          for (int groups : plan.groupCounts()) {
-            rows.addAll(plan.cluster() == ClusterKind.PROCESS ? processes(groups, jvmOptions)
-                : embedded(groups));
+        for (int set = 0; set < plan.settingSets().size(); set++) {
+          for (String jvmOptions : plan.nodeJvmOptions()) {
+            for (int groups : plan.groupCounts()) {
+              rows.addAll(plan.cluster() == ClusterKind.PROCESS
+                  ? processes(groups, jvmOptions, set) : embedded(groups));
+            }
           }
         }
       }
@@ -103,7 +108,8 @@ final class BenchRun {
             dir.path(), plan.raftFloorOps(), log)) {
       ResourceProbe nodes = ResourceProbe.processes(floor.pids(),
           plan.nodes() + " raft floor processes, pids " + floor.pids());
-      warmUp(name, List.of(new SettlingWarmup.Labelled(name, floor)));
+      warmUp(name, List.of(new SettlingWarmup.Labelled(name, floor)), new WarmupCurve(),
+          System.nanoTime());
       runner.warmUp(name, floor, plan.modeWarmupSeconds());
       Run run = measure(name, floor, nodes, loadGenerator(), null, null);
       return new PhaseResult(name, "ratis", "NOOP", "ratis-client", 1,
@@ -112,18 +118,21 @@ final class BenchRun {
     }
   }
 
-  private List<PhaseResult> processes(int groups, String jvmOptions) throws Exception {
+  /** @param set which of the plan's setting sets, from 0 */
+  private List<PhaseResult> processes(int groups, String jvmOptions, int set) throws Exception {
+    Map<String, String> settings = new LinkedHashMap<>(plan.settings());
+    settings.putAll(plan.settingSets().get(set));
     ClusterSpec spec = new ClusterSpec(plan.nodes(), groups, plan.capacity(),
-        plan.refillPerSecond(), plan.settings(), jvmOptions, false);
-    log.printf("starting %d node processes, %d group(s), JVM options %s: %s cluster up...%n",
-        plan.nodes(), groups, jvmOptions == null ? "rlctl's default" : "'" + jvmOptions + "'",
-        plan.rlctl());
+        plan.refillPerSecond(), settings, jvmOptions, false);
+    log.printf("starting %d node processes, %d group(s), JVM options %s, settings %s: %s "
+        + "cluster up...%n", plan.nodes(), groups,
+        jvmOptions == null ? "rlctl's default" : "'" + jvmOptions + "'", settings, plan.rlctl());
     try (ProcessCluster cluster = ProcessCluster.start(new Rlctl(plan.rlctl()), spec, log)) {
       log.printf("node processes: %s%n", cluster.nodes());
       ResourceProbe nodes = ResourceProbe.processes(cluster.pids(),
           plan.nodes() + " node processes, pids " + cluster.pids());
-      return modes(null, cluster.endpoints(), groups, rowSuffix(groups, jvmOptions), nodes,
-          loadGenerator());
+      return modes(null, cluster.endpoints(), groups, rowSuffix(groups, jvmOptions, set), nodes,
+          loadGenerator(), cluster.startedNanos());
     }
   }
 
@@ -138,15 +147,15 @@ final class BenchRun {
       cluster.awaitLeaders(Duration.ofSeconds(60));
       log.printf("embedded cluster: %d nodes, %d group(s), %s%n", plan.nodes(), groups,
           cluster.endpoints());
-      return modes(cluster, cluster.endpoints(), groups, rowSuffix(groups, null),
+      return modes(cluster, cluster.endpoints(), groups, rowSuffix(groups, null, 0),
           ResourceProbe.thisJvm("this JVM: " + plan.nodes() + " nodes and the load generator"),
-          null);
+          null, System.nanoTime());
     }
   }
 
   private List<PhaseResult> existing() throws Exception {
     log.printf("existing cluster: %s%n", plan.endpoints());
-    return modes(null, plan.endpoints(), 0, "", null, loadGenerator());
+    return modes(null, plan.endpoints(), 0, "", null, loadGenerator(), System.nanoTime());
   }
 
   private static ResourceProbe loadGenerator() {
@@ -159,9 +168,12 @@ final class BenchRun {
    * @param cluster the embedded cluster, for --kill-at; else null
    * @param serving the nodes' processes, or null when they cannot be seen (an existing cluster)
    * @param generator the load generator's process when apart from the nodes, else null
+   * @param startedNanos when the cluster's start began (now for a cluster that was running):
+   *     warm-up times count from it
    */
   private List<PhaseResult> modes(LocalCluster cluster, List<String> endpoints, int groups,
-      String suffix, ResourceProbe serving, ResourceProbe generator) throws Exception {
+      String suffix, ResourceProbe serving, ResourceProbe generator, long startedNanos)
+      throws Exception {
     List<PhaseResult> rows = new ArrayList<>();
     Limit limit = plan.limitInRequest() ? Limit.newBuilder().setCapacity(plan.capacity())
         .setRefillPerSecond(plan.refillPerSecond()).build() : null;
@@ -179,7 +191,10 @@ final class BenchRun {
         planned.add(new Planned("PING", ClientKind.PLAIN,
             new SettlingWarmup.Labelled("ping" + suffix, clients.ping())));
       }
-      warmUp(clusterLabel(groups) + suffix, planned.stream().map(Planned::target).toList());
+      WarmupCurve curve = new WarmupCurve();
+      warmUp(clusterLabel(groups) + suffix, planned.stream().map(Planned::target).toList(),
+          curve, startedNanos);
+      List<Warmup.Reached> reached = new ArrayList<>();
       for (Planned p : planned) {
         String name = p.target().label();
         runner.warmUp(name, p.target().target(), plan.modeWarmupSeconds());
@@ -187,18 +202,25 @@ final class BenchRun {
         rows.add(new PhaseResult(name, "raftlimiter", p.mode(), p.client().label(), groups,
             run.measured().measurement(), run.serving(), run.generator(), null,
             run.measured().unanswered(), run.kill(), run.raftEntries()));
+        reached.add(new Warmup.Reached(name, curve.reached(name, Warmup.REACHED_FRACTION,
+            run.measured().measurement().decisionsPerSecond()).orElse(Double.NaN)));
+      }
+      if (!curve.windows(planned.get(0).target().label()).isEmpty()) {
+        int last = warmups.size() - 1;
+        warmups.set(last, warmups.get(last).withReached(reached));
       }
     }
     return rows;
   }
 
   /** What tells this cluster's rows apart from the other clusters' of the run, if any. */
-  private String rowSuffix(int groups, String jvmOptions) {
+  private String rowSuffix(int groups, String jvmOptions, int set) {
     String suffix = plan.groupCounts().size() > 1 ? " g" + groups : "";
-    return plan.nodeJvmOptions().size() > 1
-        ? suffix + " " + BenchPlan.jvmLabel(plan.nodeJvmOptions(),
-            plan.nodeJvmOptions().indexOf(jvmOptions))
-        : suffix;
+    if (plan.nodeJvmOptions().size() > 1) {
+      suffix += " " + BenchPlan.jvmLabel(plan.nodeJvmOptions(),
+          plan.nodeJvmOptions().indexOf(jvmOptions));
+    }
+    return plan.settingSets().size() > 1 ? suffix + " set" + (set + 1) : suffix;
   }
 
   private String clusterLabel(int groups) {
@@ -208,9 +230,11 @@ final class BenchRun {
     };
   }
 
-  private void warmUp(String cluster, List<SettlingWarmup.Labelled> targets) throws Exception {
+  private void warmUp(String cluster, List<SettlingWarmup.Labelled> targets, WarmupCurve curve,
+      long originNanos) throws Exception {
     if (plan.cluster() != ClusterKind.EMBEDDED) {
-      warmups.add(new SettlingWarmup(runner, plan.settle(), log).run(cluster, targets));
+      warmups.add(new SettlingWarmup(runner, plan.settle(), log, curve, originNanos)
+          .run(cluster, targets));
       return;
     }
     double share = plan.warmupSeconds() / targets.size();

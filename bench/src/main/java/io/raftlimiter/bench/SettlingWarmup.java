@@ -2,6 +2,7 @@ package io.raftlimiter.bench;
 
 import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.measure.SettleRule;
+import io.raftlimiter.bench.measure.WarmupCurve;
 import io.raftlimiter.bench.report.Warmup;
 import io.raftlimiter.bench.workload.KeySpace;
 import java.io.PrintStream;
@@ -23,10 +24,20 @@ final class SettlingWarmup {
   private final SettleRule rule;
   private final PrintStream log;
 
-  SettlingWarmup(PhaseRunner runner, SettleRule rule, PrintStream log) {
+  private final WarmupCurve curve;
+  private final long originNanos;
+
+  /**
+   * @param curve where each window's rate is recorded, timed from {@code originNanos} (when the
+   *     cluster's start began)
+   */
+  SettlingWarmup(PhaseRunner runner, SettleRule rule, PrintStream log, WarmupCurve curve,
+      long originNanos) {
     this.runner = runner;
     this.rule = rule;
     this.log = log;
+    this.curve = curve;
+    this.originNanos = originNanos;
   }
 
   Warmup run(String cluster, List<Labelled> targets) throws Exception {
@@ -45,6 +56,7 @@ final class SettlingWarmup {
         Labelled t = targets.get(i);
         rates[i] = runner.window(t.label() + " warm-up " + round, t.target(), spaces.get(i),
             rule.windowSeconds());
+        curve.add(t.label(), (System.nanoTime() - originNanos) / 1e9, rates[i]);
       }
       double elapsed = (System.nanoTime() - start) / 1e9;
       SettleRule.Verdict verdict = rule.judge(elapsed, previous, rates);

@@ -99,7 +99,7 @@ class BenchSmokeTest {
     assumeTrue(Files.isReadable(Path.of("/proc/self/stat")), "needs Linux's /proc");
     int exit = Bench.commandLine().execute("--cluster", "process", "--rlctl", rlctl.toString(),
         "--node-jvm-opts", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
-        "--node-jvm-opts", "-Xmx256m -XX:+UseParallelGC -XX:TieredStopAtLevel=1",
+        "--compare-set", "", "--compare-set", "batch.linger-round-percent=200",
         "--modes", "STRONG", "--clients", "plain,java", "--redis", "none", "--seconds", "2",
         "--warmup", "4", "--warmup-min", "2", "--warmup-window", "1", "--mode-warmup", "0",
         "--keys", "2000", "--concurrency", "16", "--seed", "1", "--raft-floor", "8",
@@ -107,9 +107,10 @@ class BenchSmokeTest {
     assertEquals(0, exit);
 
     String json = Files.readString(out.resolve("result.json"));
-    // One cluster per option set, its rows named by the set's collector.
-    for (String name : List.of("STRONG plain SerialGC", "STRONG java SerialGC",
-        "STRONG plain ParallelGC", "STRONG java ParallelGC")) {
+    // One cluster per setting set, its rows named by the set's place (the JVM option sets are
+    // named by their collectors the same way: BenchPlanTest).
+    for (String name : List.of("STRONG plain set1", "STRONG java set1",
+        "STRONG plain set2", "STRONG java set2")) {
       String row = row(json, name);
       assertTrue(number(row, "decisions") > 0, name + " decided nothing: " + row);
       assertEquals(0, number(row, "errors"), name + " had errors: " + row);
@@ -124,7 +125,12 @@ class BenchSmokeTest {
     assertEquals(0, number(floor, "errors"), "the raft floor had errors: " + floor);
     assertTrue(floor.contains("\"decisionsPerEntry\": 1.0"), floor);
     assertTrue(json.contains("\"warmups\""), json);
-    assertTrue(Files.readString(out.resolve("summary.md")).contains("Warm-up: 1 group "));
+    String summary = Files.readString(out.resolve("summary.md"));
+    assertTrue(summary.contains("Warm-up: 1 group "), summary);
+    assertTrue(summary.contains("90% of the measured rate, from the start of cluster up: "
+        + "STRONG plain set1 "), summary);
+    assertTrue(summary.contains("setting sets set1 {}, set2 {batch.linger-round-percent=200}"),
+        summary);
 
     Matcher pids = Pattern.compile("pids \\[([0-9, ]+)\\]").matcher(json);
     Set<String> clusters = new HashSet<>();
@@ -166,6 +172,9 @@ class BenchSmokeTest {
         new String[] {"--rlctl", "/no/such/rlctl", "--cluster", "process"},
         new String[] {"--cluster", "embedded", "--node-jvm-opts", "-Xmx1g"},
         new String[] {"--node-jvm-opts", " "}, new String[] {"--raft-floor", "-1"},
+        new String[] {"--compare-set", "no.such.setting=1"},
+        new String[] {"--compare-set", "batch.linger-min-ops"},
+        new String[] {"--cluster", "embedded", "--compare-set", "batch.linger-min-ops=8"},
         new String[] {"--cluster", "embedded", "--raft-floor", "8"})) {
       CommandLine cli = Bench.commandLine();
       cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));

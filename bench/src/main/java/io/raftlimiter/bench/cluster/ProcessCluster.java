@@ -27,17 +27,21 @@ public final class ProcessCluster implements AutoCloseable {
   private final PrintStream log;
   private volatile List<NodeEndpoints.Node> nodes;
 
+  private final long startedNanos;
+
   private ProcessCluster(ScratchDirectory scratch, Rlctl rlctl, PrintStream log,
-      List<NodeEndpoints.Node> nodes) {
+      List<NodeEndpoints.Node> nodes, long startedNanos) {
     this.scratch = scratch;
     this.rlctl = rlctl;
     this.log = log;
     this.nodes = nodes;
+    this.startedNanos = startedNanos;
   }
 
   /** Starts the nodes and returns once every group has a leader (as {@code cluster up} does). */
   public static ProcessCluster start(Rlctl rlctl, ClusterSpec spec, PrintStream log)
       throws IOException, InterruptedException {
+    long startedNanos = System.nanoTime();
     ScratchDirectory scratch = new ScratchDirectory("raftlimiter-bench-",
         path -> stop(rlctl, path, log));
     try {
@@ -49,7 +53,7 @@ public final class ProcessCluster implements AutoCloseable {
       if (nodes.size() != spec.nodes()) {
         throw new IOException("rlctl started " + nodes.size() + " nodes, not " + spec.nodes());
       }
-      return new ProcessCluster(scratch, rlctl, log, nodes);
+      return new ProcessCluster(scratch, rlctl, log, nodes, startedNanos);
     } catch (IOException | InterruptedException | RuntimeException e) {
       scratch.close();
       throw e;
@@ -71,6 +75,11 @@ public final class ProcessCluster implements AutoCloseable {
   /** The cluster directory {@code rlctl cluster up} made ({@code endpoints}, {@code admin.token}). */
   public Path directory() {
     return clusterDir(scratch.path());
+  }
+
+  /** {@code System.nanoTime()} when {@code cluster up} was started: the origin of warm-up times. */
+  public long startedNanos() {
+    return startedNanos;
   }
 
   public List<Long> pids() {

@@ -27,7 +27,12 @@ public final class ResultJson {
     for (Warmup warmup : info.warmups()) {
       json.beginObject().field("cluster", warmup.cluster()).field("seconds", warmup.seconds())
           .field("outcome", warmup.outcome().label())
-          .field("settled", warmup.outcome() == Warmup.Outcome.SETTLED).endObject();
+          .field("settled", warmup.outcome() == Warmup.Outcome.SETTLED);
+      json.name("reached").beginArray();
+      for (Warmup.Reached r : warmup.reached()) {
+        json.beginObject().field("target", r.target()).field("seconds", r.seconds()).endObject();
+      }
+      json.endArray().endObject();
     }
     json.endArray();
     json.name("settings").beginObject();

@@ -134,13 +134,28 @@ public final class SummaryTable {
         + (info.settings().isEmpty() ? "" : "; settings " + info.settings());
   }
 
-  /** One line: how long each cluster's warm-up took and whether throughput settled. */
+  /**
+   * One line: how long each cluster's warm-up took, whether throughput settled, and when each
+   * target first came within 90% of the rate it was then measured at.
+   */
   public static String warmups(RunInfo info) {
     if (info.warmups().isEmpty()) {
       return "Warm-up: none.";
     }
-    return info.warmups().stream().map(w -> String.format(Locale.ROOT, "%s %.0f s (%s)",
-        w.cluster(), w.seconds(), w.outcome().label()))
+    return info.warmups().stream().map(w -> String.format(Locale.ROOT, "%s %.0f s (%s%s)",
+        w.cluster(), w.seconds(), w.outcome().label(), reached(w)))
         .collect(Collectors.joining("; ", "Warm-up: ", "."));
+  }
+
+  private static String reached(Warmup warmup) {
+    if (warmup.reached().isEmpty()) {
+      return "";
+    }
+    return warmup.reached().stream().map(r -> r.target() + " "
+        + (Double.isNaN(r.seconds()) ? "not within the warm-up"
+            : String.format(Locale.ROOT, "%.0f s", r.seconds())))
+        .collect(Collectors.joining(", ", String.format(Locale.ROOT,
+            "; %.0f%% of the measured rate, from the start of cluster up: ",
+            Warmup.REACHED_FRACTION * 100), ""));
   }
 }

@@ -83,6 +83,20 @@ class SummaryTableTest {
         new ResourceUsage(500_000_000L, 10, -1, -1, "generator"), null, 0, null, -1);
   }
 
+  @Test
+  void theWarmUpSaysWhenEachTargetReachedNinetyPercentOfItsMeasuredRate() {
+    RunInfo info = new RunInfo("2026-12-06", 2, "17", "scripts/bench", "3 node processes",
+        "zipf", 10, 150, 5, 100, 50, Map.of(), 1,
+        List.of(new Warmup("1 group", 135, Warmup.Outcome.NOT_SETTLED, List.of(
+            new Warmup.Reached("STRONG plain", 84.6), new Warmup.Reached("ping", Double.NaN)))));
+    String markdown = SummaryTable.markdown(info, List.of());
+    assertTrue(markdown.contains("Warm-up: 1 group 135 s (not settled; 90% of the measured rate, "
+        + "from the start of cluster up: STRONG plain 85 s, ping not within the warm-up)."),
+        markdown);
+    String json = ResultJson.write(info, List.of());
+    assertTrue(json.contains("\"target\": \"STRONG plain\""), json);
+  }
+
   private static RunInfo info() {
     return new RunInfo("2026-11-29", 2, "17", "scripts/bench", "3 node processes", "zipf", 10,
         180, 5, 100, 50, Map.of(), 3,
