@@ -211,7 +211,7 @@ public final class NodeConfigKeys {
           + "than batch.linger-round-percent of the last entry's round) for the callers just "
           + "answered to ride in it; 0: never wait");
   public static final ConfigKey<Integer> BATCH_LINGER_ROUND_PERCENT = ConfigKey.intKey(
-      "batch.linger-round-percent", 100, 0, 1_000,
+      "batch.linger-round-percent", 200, 0, 1_000,
       "how long the next entry may wait at most, in percent of the last entry's round; 0: never");
   public static final ConfigKey<Integer> BATCH_LINGER_MIN_OPS = ConfigKey.intKey(
       "batch.linger-min-ops", 16, 2, 1_000_000,
@@ -229,6 +229,11 @@ public final class NodeConfigKeys {
       "forward.max-in-flight", 4, 0, 256,
       "calls in flight from this node to each other node carrying ops for the groups that node "
           + "leads, where they join its group commit; 0: a follower proposes entries of its own");
+  public static final ConfigKey<Integer> FORWARD_LINGER_ROUND_PERCENT = ConfigKey.intKey(
+      "forward.linger-round-percent", 50, 0, 1_000,
+      "after a large forwarding call completes, how long the next may wait at most for the "
+          + "callers just answered, in percent of the last call's round (and never more than "
+          + "batch.linger-max-micros); 0: never");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, ADVERTISE, BIND, CLIENT_PORT, HTTP_PORT,
       RAFT_PORT, RAFT_BIND_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
@@ -249,7 +254,7 @@ public final class NodeConfigKeys {
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,
       BATCH_LINGER_ROUND_PERCENT, BATCH_LINGER_MIN_OPS, ADMISSION_MAX_QUEUED_OPS,
-      ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT);
+      ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT, FORWARD_LINGER_ROUND_PERCENT);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -110,11 +110,17 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     Linger linger = Linger.of(config.get(NodeConfigKeys.BATCH_LINGER_MIN_OPS),
         config.get(NodeConfigKeys.BATCH_LINGER_MAX_MICROS),
         config.get(NodeConfigKeys.BATCH_LINGER_ROUND_PERCENT), entryTimer);
+    // A forwarding call's round holds the leader's own hold and Raft round, so a follower holds
+    // its next call for a smaller share of it than the leader holds its next entry: with the
+    // leader's share a round-robin client lost throughput (docs/BENCHMARKS.md, the A/B of both).
+    Linger forwardLinger = Linger.of(config.get(NodeConfigKeys.BATCH_LINGER_MIN_OPS),
+        config.get(NodeConfigKeys.BATCH_LINGER_MAX_MICROS),
+        config.get(NodeConfigKeys.FORWARD_LINGER_ROUND_PERCENT), entryTimer);
     int forwardsInFlight = config.get(NodeConfigKeys.FORWARD_MAX_IN_FLIGHT);
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
     // normally the one the caller gets.
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
-        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, linger,
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, forwardLinger,
         new AdmissionBound(config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
             config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES)),
         transport);
