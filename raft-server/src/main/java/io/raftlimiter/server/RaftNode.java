@@ -127,7 +127,7 @@ public final class RaftNode implements AutoCloseable {
       this.raftServer = RaftServer.newBuilder()
           .setServerId(RaftPeerId.valueOf(config.nodeId()))
           .setProperties(RaftTuning.serverProperties(config))
-          .setParameters(transport.ratis())
+          .setParameters(RaftTuning.serverParameters(config, transport.ratis()))
           .setStateMachineRegistry(stateMachines)
           .build();
       raftServer.start();

@@ -6,6 +6,7 @@ import io.raftlimiter.server.data.RaftTuning;
 import io.raftlimiter.server.runtime.CommonPool;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftPeerId;
@@ -47,6 +48,7 @@ public final class RaftFloorNode {
         .setGroup(group)
         .setStateMachine(new NoOpStateMachine())
         .setProperties(properties)
+        .setParameters(RaftTuning.serverParameters(config, new Parameters()))
         .setOption(RaftStorage.StartupOption.FORMAT)
         .build();
     server.start();

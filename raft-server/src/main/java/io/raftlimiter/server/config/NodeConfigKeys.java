@@ -87,6 +87,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> LOG_SEGMENT_SIZE_MB = ConfigKey.intKey(
       "raft.log.segment-size-mb", 8, 1, 1024,
       "size of a Raft log segment; only closed segments can be purged after a snapshot");
+  public static final ConfigKey<String> APPENDS_ON_EVENT_LOOP = ConfigKey.stringKey(
+      "raft.appends-on-event-loop", "true", "true|false", "true or false",
+      "a follower takes Raft appends on the gRPC event loop that read them, without a hand-off "
+          + "to gRPC's executor (votes and snapshot installs always keep the executor)");
   public static final ConfigKey<Integer> SNAPSHOTS_RETAINED = ConfigKey.intKey(
       "raft.snapshot.retained", 2, 1, 100, "snapshots kept on disk per group");
 
@@ -236,7 +240,7 @@ public final class NodeConfigKeys {
           + "batch.linger-max-micros); 0: never");
 
   public static final List<ConfigKey<?>> ALL = List.of(NODE_ID, HOST, ADVERTISE, BIND, CLIENT_PORT, HTTP_PORT,
-      RAFT_PORT, RAFT_BIND_PORT, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
+      RAFT_PORT, RAFT_BIND_PORT, APPENDS_ON_EVENT_LOOP, DATA_DIR, PEERS, GROUPS, REPLICATION, JOIN, DEAD_AFTER_MS, CONTROLLER_INTERVAL_MS,
       DEFAULT_CAPACITY, DEFAULT_REFILL,
       ELECTION_TIMEOUT_MIN_MS, ELECTION_TIMEOUT_MAX_MS, CLOCK_SKEW_ALLOWANCE_MS,
       LEADER_BALANCE_INTERVAL_MS, LEADER_BALANCE_SETTLE_MS,

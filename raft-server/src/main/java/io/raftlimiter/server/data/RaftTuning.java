@@ -5,6 +5,7 @@ import io.raftlimiter.server.config.NodeConfigKeys;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.retry.RetryPolicies;
@@ -68,6 +69,17 @@ public final class RaftTuning {
 
     config.ratisOverrides().forEach(p::set);
     return p;
+  }
+
+  /**
+   * Ratis' parameters of this node's server: {@code transport}'s, and follower appends taken on
+   * the event loop unless {@code raft.appends-on-event-loop} is false ({@link AppendsOnEventLoop}).
+   */
+  public static Parameters serverParameters(NodeConfig config, Parameters transport) {
+    if ("true".equals(config.get(NodeConfigKeys.APPENDS_ON_EVENT_LOOP))) {
+      GrpcConfigKeys.Server.setServicesCustomizer(transport, new AppendsOnEventLoop());
+    }
+    return transport;
   }
 
   /** Settings of the Raft client a node uses for admin calls (leadership transfers). */
