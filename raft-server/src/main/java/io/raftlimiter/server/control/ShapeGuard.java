@@ -33,9 +33,11 @@ final class ShapeGuard {
   private final int groups;
   private final int replication;
   private final Path file;
-  /** Why this node must not decide; null once its settings agree with the recorded shape. */
+  /**
+   * Why this node must not decide: {@link #NOT_CHECKED} itself until the comparison, then the
+   * mismatch, or null once its settings agree with the recorded shape.
+   */
   private volatile String refusal = NOT_CHECKED;
-  private volatile boolean checked;
 
   private ShapeGuard(int groups, int replication, Path file) {
     this.groups = groups;
@@ -72,7 +74,7 @@ final class ShapeGuard {
 
   /** Whether the settings were compared with the recorded shape (agreeing or not). */
   boolean checked() {
-    return checked;
+    return refusal != NOT_CHECKED; // the constant itself: a mismatch is always a new string
   }
 
   /**
@@ -96,7 +98,6 @@ final class ShapeGuard {
             + clusterGroups + " and " + NodeConfigKeys.REPLICATION.name() + "="
             + clusterReplication + ": restart it with the cluster's settings";
     refusal = mismatch;
-    checked = true;
     return mismatch;
   }
 }
