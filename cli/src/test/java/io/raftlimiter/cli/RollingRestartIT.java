@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -85,6 +86,9 @@ class RollingRestartIT {
           + "; dir " + clusterDir;
       System.out.println("rolling restart: " + summary);
       assertEquals(List.of(), List.copyOf(load.errors), summary);
+      assertEquals(0, load.overAdmitted(), summary);
+      // the limited keys ran out: fewer admitted than asked (each was asked for half the calls)
+      assertTrue(load.admittedOnLimitedKeys() < load.decided.get() / 2 * 9 / 10, summary);
       assertTrue(load.decided.get() > 1_000, summary);
       assertTrue(load.longestGapMillis() <= MAX_GAP_MILLIS, summary);
     }
@@ -92,7 +96,12 @@ class RollingRestartIT {
 
   /** Single STRONG acquires kept {@link #IN_FLIGHT} at a time; records when each was decided. */
   private static final class Load {
+    /** Keys that run out: each is asked ~30 times a second, more than it refills. */
+    static final int LIMITED_KEYS = 16;
+    static final Limit LIMIT = Limit.newBuilder().setCapacity(20).setRefillPerSecond(10).build();
     private final RateLimiterClient client;
+    /** Admissions of each limited key. */
+    private final AtomicLongArray admitted = new AtomicLongArray(LIMITED_KEYS);
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     private final AtomicLong decided = new AtomicLong();
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
@@ -111,9 +120,15 @@ class RollingRestartIT {
       try {
         while (!stopped) {
           inFlight.acquire();
-          AcquireRequest request = AcquireRequest.newBuilder().setKey("k" + (n++ % 64))
+          // Every other call goes to a key that runs out, so that an admission lost or
+          // repeated across a handover would show as more than its bucket allows.
+          boolean limited = n % 2 == 1;
+          int key = (int) (n++ / 2 % (limited ? LIMITED_KEYS : 32));
+          AcquireRequest request = AcquireRequest.newBuilder()
+              .setKey(limited ? "limited-" + key : "k" + key)
               .setPermits(1)
-              .setLimit(Limit.newBuilder().setCapacity(1_000_000).setRefillPerSecond(1_000_000))
+              .setLimit(limited ? LIMIT
+                  : Limit.newBuilder().setCapacity(1_000_000).setRefillPerSecond(1_000_000).build())
               .build();
           client.acquireAsync(request).whenComplete((response, error) -> {
             if (error != null) {
@@ -121,6 +136,9 @@ class RollingRestartIT {
             } else {
               decided.incrementAndGet();
               decidedAtNanos.add(System.nanoTime());
+              if (limited && response.getAllowed()) {
+                admitted.incrementAndGet(key);
+              }
             }
             inFlight.release();
           });
@@ -133,6 +151,29 @@ class RollingRestartIT {
 
     void stop() {
       stopped = true;
+    }
+
+    /**
+     * Tokens admitted beyond what a bucket can give from the first call to now (capacity plus
+     * refill), over the limited keys: a handover that lost or repeated an admission shows here.
+     */
+    long overAdmitted() {
+      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      long bound = LIMIT.getCapacity() + (long) Math.ceil(LIMIT.getRefillPerSecond() * seconds);
+      long over = 0;
+      for (int i = 0; i < LIMITED_KEYS; i++) {
+        over += Math.max(0, admitted.get(i) - bound);
+      }
+      return over;
+    }
+
+    /** Admissions over all limited keys. */
+    long admittedOnLimitedKeys() {
+      long all = 0;
+      for (int i = 0; i < LIMITED_KEYS; i++) {
+        all += admitted.get(i);
+      }
+      return all;
     }
 
     /** The longest time without a decision, and when it began (ms since the load started). */
@@ -168,7 +209,8 @@ class RollingRestartIT {
       for (int i = 0; i < Math.min(8, gaps.size()); i++) {
         top.append(gaps.get(i)[0]).append(" ms at ").append(gaps.get(i)[1]).append("; ");
       }
-      return decided.get() + " decided, " + errors.size() + " errors, longest gap " + gap[0]
+      return decided.get() + " decided, " + admittedOnLimitedKeys() + " admitted on limited keys ("
+          + overAdmitted() + " over their buckets), " + errors.size() + " errors, longest gap " + gap[0]
           + " ms from " + gap[1] + " ms; top gaps: " + top;
     }
   }
