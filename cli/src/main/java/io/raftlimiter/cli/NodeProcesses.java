@@ -2,6 +2,7 @@ package io.raftlimiter.cli;
 
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.runtime.NodeJvm;
+import io.raftlimiter.server.runtime.ProcessLiveness;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,24 +90,9 @@ final class NodeProcesses {
    */
   static Optional<ProcessHandle> find(long pid) {
     return ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        .filter(p -> !exited(pid))
+        .filter(ProcessLiveness::running)
         .filter(p -> p.info().commandLine().map(c -> c.contains(MAIN_CLASS) || c.contains("rlctl"))
             .orElse(false));
-  }
-
-  /** Whether Linux says {@code pid} has exited (zombie or dead); false where there is no /proc. */
-  static boolean exited(long pid) {
-    Path stat = Path.of("/proc", Long.toString(pid), "stat");
-    try {
-      String line = Files.readString(stat);
-      // "pid (comm) state ...": comm may hold spaces and parentheses, the state follows the last ')'
-      int end = line.lastIndexOf(')');
-      char state = end < 0 || end + 2 >= line.length() ? '?' : line.charAt(end + 2);
-      return state == 'Z' || state == 'X' || state == 'x';
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
   }
 
   /** SIGTERM, then SIGKILL if the node has not exited within {@code grace}. */
@@ -138,7 +124,7 @@ final class NodeProcesses {
    * seconds late where the reaper is slow, and itself polls only every 300 ms and more.
    */
   private static boolean awaitExit(ProcessHandle process, long deadlineNanos) {
-    while (process.isAlive() && !exited(process.pid())) {
+    while (ProcessLiveness.running(process)) {
       if (System.nanoTime() > deadlineNanos) {
         return false;
       }

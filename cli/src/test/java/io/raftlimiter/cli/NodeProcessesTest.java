@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.runtime.NodeJvm;
+import io.raftlimiter.server.runtime.ProcessLiveness;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -107,7 +108,7 @@ class NodeProcessesTest {
       ProcessHandle handle = ProcessHandle.of(child).orElseThrow();
       assertEquals(List.of(true), NodeProcesses.stopAll(List.of(handle), Duration.ofSeconds(5)),
           "exited by itself, not killed after the grace period");
-      assertTrue(NodeProcesses.exited(child), "a zombie until its parent exits");
+      assertTrue(ProcessLiveness.exited(child), "a zombie until its parent exits");
     } finally {
       parent.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
@@ -163,12 +164,14 @@ class NodeProcessesTest {
     long zombie = started.child();
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (!NodeProcesses.exited(zombie) && System.nanoTime() < deadline) {
+      while (!ProcessLiveness.exited(zombie) && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertTrue(NodeProcesses.exited(zombie), "the child has exited and is not reaped");
+      assertTrue(ProcessLiveness.exited(zombie), "the child has exited and is not reaped");
+      assertFalse(ProcessHandle.of(zombie).map(ProcessLiveness::running).orElse(false),
+          "alive to the JDK, not running");
       assertTrue(NodeProcesses.find(zombie).isEmpty(), "not a running node");
-      assertFalse(NodeProcesses.exited(parent.pid()));
+      assertFalse(ProcessLiveness.exited(parent.pid()));
       assertTrue(NodeProcesses.find(parent.pid()).isEmpty(), "running, but not one of ours");
     } finally {
       parent.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

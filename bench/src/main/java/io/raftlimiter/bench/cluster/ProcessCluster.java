@@ -1,5 +1,6 @@
 package io.raftlimiter.bench.cluster;
 
+import io.raftlimiter.server.runtime.ProcessLiveness;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -133,7 +134,8 @@ public final class ProcessCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     for (NodeEndpoints.Node node : started) {
-      Optional<ProcessHandle> process = ProcessHandle.of(node.pid()).filter(ProcessHandle::isAlive);
+      Optional<ProcessHandle> process = ProcessHandle.of(node.pid())
+          .filter(ProcessLiveness::running); // a zombie is down, only not reaped yet
       if (process.isPresent()) {
         log.printf("bench: node %s (pid %d) still up after cluster down; killing it%n", node.id(),
             node.pid());
