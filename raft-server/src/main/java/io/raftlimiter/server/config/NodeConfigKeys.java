@@ -171,7 +171,7 @@ public final class NodeConfigKeys {
       "consistency.default", ConsistencyMode.class, ConsistencyMode.STRONG,
       "the mode of a request that leaves consistency unspecified");
   public static final ConfigKey<Integer> EVENTUAL_SYNC_INTERVAL_MS = ConfigKey.intKey(
-      "eventual.sync-interval-ms", 10, 1, 60_000,
+      "eventual.sync-interval-ms", 25, 1, 60_000,
       "how often an EVENTUAL node charges the hits it admitted to their groups");
   public static final ConfigKey<Integer> EVENTUAL_SYNC_MAX_KEYS = ConfigKey.intKey(
       "eventual.sync-max-keys", 4_096, 1, 1_000_000,
