@@ -210,8 +210,8 @@ class RollingRestartIT {
         top.append(gaps.get(i)[0]).append(" ms at ").append(gaps.get(i)[1]).append("; ");
       }
       return decided.get() + " decided, " + admittedOnLimitedKeys() + " admitted on limited keys ("
-          + overAdmitted() + " over their buckets), " + errors.size() + " errors, longest gap " + gap[0]
-          + " ms from " + gap[1] + " ms; top gaps: " + top;
+          + overAdmitted() + " over their buckets), " + errors.size() + " errors, longest gap "
+          + gap[0] + " ms from " + gap[1] + " ms; top gaps: " + top;
     }
   }
 
