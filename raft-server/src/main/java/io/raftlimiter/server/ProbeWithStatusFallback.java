@@ -54,7 +54,7 @@ final class ProbeWithStatusFallback implements PeerProbe {
     status.getGroupsList().forEach(group -> replicas.add(replica(group.getIndex(), group)));
     return NodeProbeService.reply(status.getNodeId(), status.getStorageId(),
         status.getStorageReused(), status.getClusterPeersList(),
-        status.getMemberStorageIdsMap(), replicas);
+        status.getMemberStorageIdsMap(), replicas, status.getUptimeMillis());
   }
 
   private static ReplicaState replica(int group, GroupStatus status) {

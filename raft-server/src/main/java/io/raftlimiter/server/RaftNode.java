@@ -18,6 +18,7 @@ import io.raftlimiter.server.api.RouteHintInterceptor;
 import io.raftlimiter.server.config.ConsistencyMode;
 import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.control.FoundingWait;
 import io.raftlimiter.server.control.LeaderBalancer;
 import io.raftlimiter.server.control.LeadershipHandover;
@@ -25,6 +26,7 @@ import io.raftlimiter.server.control.LocalReplicas;
 import io.raftlimiter.server.control.MetadataClient;
 import io.raftlimiter.server.control.NodeProbeService;
 import io.raftlimiter.server.control.PeerProbe;
+import io.raftlimiter.server.control.PeerUptimes;
 import io.raftlimiter.server.control.ReplicaController;
 import io.raftlimiter.server.control.StorageIdentity;
 import io.raftlimiter.server.data.ClusterGroups;
@@ -49,6 +51,7 @@ import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -81,11 +84,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftNode implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+  /** How long a stopping node waits for the others to say how long they have run. */
+  private static final long HEIR_PROBE_TIMEOUT_MILLIS = 250;
 
   private final NodeConfig config;
   /** Set when {@link #close} starts: the node reports not ready from then on. */
   private volatile boolean stopping;
   private final long startedAtMillis = System.currentTimeMillis();
+  private final long startedAtNanos = System.nanoTime();
   private final NodeMetrics metrics = new NodeMetrics();
   /** Every change an operator asked of the cluster through this node. */
   private final AuditLog audit = new AuditLog(Clock.systemUTC());
@@ -178,7 +184,8 @@ public final class RaftNode implements AutoCloseable {
                   new BucketOperations(groups, metadata::rules, config.defaultLimit()), audit),
               new ForwardService(groups.forwardTarget()),
               new NodeProbeService(config.nodeId(), storage, config.peers(),
-                  () -> metadata.current().membership().storageIds(), replicas::all),
+                  () -> metadata.current().membership().storageIds(), replicas::all,
+                  () -> (System.nanoTime() - startedAtNanos) / 1_000_000),
               new EnvoyRateLimitService(decisions, envoyLimits,
                   config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE), metrics::shadowRefused,
                   config.get(NodeConfigKeys.ENVOY_CONSISTENCY))),
@@ -301,6 +308,8 @@ public final class RaftNode implements AutoCloseable {
     LOG.info("node {} stopping", config.nodeId());
     stopping = true;
     health.stopping();
+    PeerUptimes uptimes = PeerUptimes.ask(config.nodeId(), members(), transport, probe,
+        HEIR_PROBE_TIMEOUT_MILLIS);
     int graceMillis = config.get(NodeConfigKeys.SHUTDOWN_GRACE_MS);
     if (graceMillis > 0) {
       try {
@@ -312,9 +321,20 @@ public final class RaftNode implements AutoCloseable {
     // No leadership handed back to this node, and no replica moved, while it stops.
     closeInOrder(balancer, controller);
     LeadershipHandover.handOver(raftServer, ClusterGroups.metaGroupId(),
-        config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS),
+        uptimes.await(HEIR_PROBE_TIMEOUT_MILLIS), config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS),
         2L * config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS));
     closeQuietly();
+  }
+
+  /** The cluster's members as this node's metadata knows them, else its {@code cluster.peers}. */
+  private List<PeerAddress> members() {
+    List<PeerAddress> members = new ArrayList<>();
+    try {
+      metadata.current().members().values().forEach(spec -> members.add(PeerAddress.parse(spec)));
+    } catch (RuntimeException e) {
+      LOG.debug("node {}: members not known from the metadata: {}", config.nodeId(), e.toString());
+    }
+    return members.isEmpty() ? config.peers() : members;
   }
 
   /**

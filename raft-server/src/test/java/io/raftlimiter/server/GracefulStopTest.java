@@ -1,16 +1,20 @@
 package io.raftlimiter.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.client.RateLimiterClient;
 import io.raftlimiter.server.config.NodeConfigKeys;
+import io.raftlimiter.server.data.ClusterGroups;
 import io.raftlimiter.server.local.LocalCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.server.RaftServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,6 +54,38 @@ class GracefulStopTest {
       stopped.get(30, TimeUnit.SECONDS);
       assertTrue(cluster.leaderIndex().isPresent(),
           "the group had its next leader when the node was gone, without an election timeout");
+    }
+  }
+
+  @Test
+  void aStoppingLeaderHandsItsGroupToTheFollowerThatHasRunLongestNotToOneJustRestarted()
+      throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(3, dir,
+        b -> b.set(NodeConfigKeys.SHUTDOWN_GRACE_MS.name(), "300")
+            .set(NodeConfigKeys.LEADER_BALANCE_INTERVAL_MS.name(), "0"))) {
+      cluster.awaitLeaders(Duration.ofSeconds(30));
+      cluster.awaitReplicated(Duration.ofSeconds(30));
+      int leader = cluster.awaitLeader(Duration.ofSeconds(30));
+      int young = (leader + 1) % 3;
+      int old = (leader + 2) % 3;
+      cluster.stop(young);
+      cluster.restart(young);
+      String youngId = cluster.config(young).nodeId();
+      RaftServer.Division division = cluster.node(leader).internals().raftServer()
+          .getDivision(ClusterGroups.dataGroupId(0));
+      // the young one answers the leader again, as fresh as the old one: both are heirs
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (division.getInfo().getRoleInfoProto().getLeaderInfo().getFollowerInfoList().stream()
+          .noneMatch(f -> f.getId().getId().toStringUtf8().equals(youngId)
+              && f.getLastRpcElapsedTimeMs() < 100)) {
+        assertTrue(System.nanoTime() < deadline, youngId + " never answered the leader again");
+        Thread.sleep(20);
+      }
+
+      cluster.stopGracefully(leader);
+
+      assertEquals(Optional.of(old), cluster.leaderIndex(),
+          "handed to " + cluster.config(old).nodeId() + ", up since the start, not " + youngId);
     }
   }
 }

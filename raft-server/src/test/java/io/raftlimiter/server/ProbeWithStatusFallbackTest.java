@@ -70,6 +70,7 @@ class ProbeWithStatusFallbackTest {
     assertTrue(reply.getStorageReused());
     assertEquals(List.of("n1=h:1:2", "n2=h:3:4"), reply.getClusterPeersList());
     assertEquals(Map.of("n1", "disk-1"), reply.getMemberStorageIdsMap());
+    assertEquals(86_400_000, reply.getUptimeMillis());
     assertEquals(4, reply.getReplicasCount(), reply.toString());
     Replica metadata = reply.getReplicas(0);
     assertTrue(metadata.hasMetadataGroup(), metadata.toString());
@@ -125,6 +126,7 @@ class ProbeWithStatusFallbackTest {
         .setStorageReused(true)
         .addAllClusterPeers(List.of("n1=h:1:2", "n2=h:3:4"))
         .putMemberStorageIds("n1", "disk-1")
+        .setUptimeMillis(86_400_000)
         .setDecisionsAllowed(99) // what only operators read
         .setMetadataGroup(GroupStatus.newBuilder().setIndex(-1).setRole("FOLLOWER").setTerm(3)
             .addAllPeerIds(List.of("n1", "n2", "n3")))

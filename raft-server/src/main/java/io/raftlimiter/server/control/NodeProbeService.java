@@ -9,6 +9,7 @@ import io.raftlimiter.api.peer.v1.Replica;
 import io.raftlimiter.server.config.PeerAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,19 +25,23 @@ public final class NodeProbeService extends NodeProbeGrpc.NodeProbeImplBase {
   private final List<String> clusterPeers;
   private final Supplier<Map<String, String>> memberStorageIds;
   private final Supplier<List<ReplicaState>> replicas;
+  private final LongSupplier uptimeMillis;
 
   /**
    * @param clusterPeers this node's {@code cluster.peers}
    * @param memberStorageIds each member's storage id as this node's metadata records it
    * @param replicas the replicas this node hosts ({@link LocalReplicas#all})
+   * @param uptimeMillis how long this node has run
    */
   public NodeProbeService(String nodeId, StorageIdentity storage, List<PeerAddress> clusterPeers,
-      Supplier<Map<String, String>> memberStorageIds, Supplier<List<ReplicaState>> replicas) {
+      Supplier<Map<String, String>> memberStorageIds, Supplier<List<ReplicaState>> replicas,
+      LongSupplier uptimeMillis) {
     this.nodeId = nodeId;
     this.storage = storage;
     this.clusterPeers = PeerListCheck.entries(clusterPeers);
     this.memberStorageIds = memberStorageIds;
     this.replicas = replicas;
+    this.uptimeMillis = uptimeMillis;
   }
 
   @Override
@@ -47,7 +52,7 @@ public final class NodeProbeService extends NodeProbeGrpc.NodeProbeImplBase {
 
   private ProbeReply reply() {
     return reply(nodeId, storage.id(), !storage.created(), clusterPeers, memberStorageIds.get(),
-        replicas.get());
+        replicas.get(), uptimeMillis.getAsLong());
   }
 
   /**
@@ -58,9 +63,10 @@ public final class NodeProbeService extends NodeProbeGrpc.NodeProbeImplBase {
    */
   public static ProbeReply reply(String nodeId, String storageId, boolean storageReused,
       List<String> clusterPeers, Map<String, String> memberStorageIds,
-      List<ReplicaState> replicas) {
+      List<ReplicaState> replicas, long uptimeMillis) {
     ProbeReply.Builder reply = ProbeReply.newBuilder()
         .setNodeId(nodeId)
+        .setUptimeMillis(uptimeMillis)
         .setStorageId(storageId)
         .setStorageReused(storageReused)
         .addAllClusterPeers(clusterPeers)

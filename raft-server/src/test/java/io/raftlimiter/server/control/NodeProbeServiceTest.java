@@ -107,7 +107,7 @@ class NodeProbeServiceTest {
   @Test
   void theNodeSaysWhoItIsOnWhatStorageWithWhichFoundingListAndWhatItsMetadataRecords() {
     ProbeReply reply = probe(new NodeProbeService("n1", new StorageIdentity("disk-1", false),
-        PEERS, () -> Map.of("n2", "disk-2"), List::of));
+        PEERS, () -> Map.of("n2", "disk-2"), List::of, () -> 4_321));
 
     assertEquals("n1", reply.getNodeId());
     assertEquals("disk-1", reply.getStorageId());
@@ -115,8 +115,9 @@ class NodeProbeServiceTest {
     assertEquals(PeerListCheck.entries(PEERS), reply.getClusterPeersList());
     assertEquals(Map.of("n2", "disk-2"), reply.getMemberStorageIdsMap());
     assertEquals(0, reply.getReplicasCount());
+    assertEquals(4_321, reply.getUptimeMillis(), "how long it has run, for the choice of heirs");
     assertFalse(probe(new NodeProbeService("n1", new StorageIdentity("disk-1", true), PEERS,
-        Map::of, List::of)).getStorageReused(), "storage made by this start");
+        Map::of, List::of, () -> 0)).getStorageReused(), "storage made by this start");
   }
 
   @Test
@@ -145,7 +146,7 @@ class NodeProbeServiceTest {
         });
     LocalReplicas replicas = new LocalReplicas(server, () -> dataGroups);
     return probe(new NodeProbeService("n1", new StorageIdentity("disk-1", false), PEERS,
-        Map::of, replicas::all));
+        Map::of, replicas::all, () -> 0));
   }
 
   /** Calls the service as gRPC would, and takes its one answer. */
