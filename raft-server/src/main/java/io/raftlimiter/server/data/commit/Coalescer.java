@@ -71,6 +71,8 @@ public final class Coalescer<T, R> {
   private final Linger linger;
   /** Set while the next batch is held back ({@link Linger}), else null. */
   private final AtomicReference<Hold> hold = new AtomicReference<>();
+  /** How many answered callers a hold waits for. */
+  private final ReturningShare returning = new ReturningShare();
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
@@ -117,8 +119,11 @@ public final class Coalescer<T, R> {
     this.linger = linger;
   }
 
-  /** A held batch goes out at {@code untilNanos} or once {@code target} items are queued. */
-  private record Hold(long untilNanos, int target) {}
+  /**
+   * A held batch goes out at {@code untilNanos} or once {@code target} items are queued; it was
+   * held after a batch of {@code items}, with {@code waiting} queued.
+   */
+  private record Hold(long untilNanos, int target, int items, int waiting) {}
 
   /** Queues {@code item}; it is sent by this thread or by a completing batch. */
   public void add(T item) {
@@ -222,10 +227,13 @@ public final class Coalescer<T, R> {
       Hold held = hold.get();
       if (held != null) {
         long now = linger.nanoClock().getAsLong();
-        if (queued.get() < held.target() && now - held.untilNanos() < 0) {
+        int queuedNow = queued.get();
+        if (queuedNow < held.target() && now - held.untilNanos() < 0) {
           return; // an arrival reaching the target, or the hold's timer, drains again
         }
-        hold.compareAndSet(held, null);
+        if (hold.compareAndSet(held, null)) {
+          ended(held, queuedNow);
+        }
       }
       int slots = inFlight.get();
       if (slots >= maxInFlight || (slots > 0 && queued.get() < pipelineThreshold)) {
@@ -284,9 +292,19 @@ public final class Coalescer<T, R> {
     });
   }
 
+  /** Learns from how {@code held} ended, with {@code queuedNow} items queued. */
+  private void ended(Hold held, int queuedNow) {
+    if (queuedNow >= held.target()) {
+      returning.reached();
+    } else {
+      returning.ranOut(queuedNow - held.waiting(), held.items());
+    }
+  }
+
   /**
    * Holds the next batch after one of {@code items} whose round took {@code roundNanos}, if the
-   * linger says so, until the callers just answered had a moment to come back.
+   * linger says so, until the callers just answered had a moment to come back: as many of them
+   * as the holds before found coming back ({@link ReturningShare}), or the hold's time is up.
    */
   private void holdNext(int items, long roundNanos) {
     if (!linger.enabled()) {
@@ -294,15 +312,16 @@ public final class Coalescer<T, R> {
     }
     long holdNanos = linger.holdNanos(items, roundNanos);
     int waiting = queued.get();
-    int target = Math.min(maxItems, waiting + items);
+    int target = Math.min(maxItems, returning.target(waiting, items));
     if (holdNanos <= 0 || waiting >= target) {
       return;
     }
-    Hold held = new Hold(linger.nanoClock().getAsLong() + holdNanos, target);
+    Hold held = new Hold(linger.nanoClock().getAsLong() + holdNanos, target, items, waiting);
     hold.set(held);
     try {
       linger.timer().schedule(() -> {
         if (hold.compareAndSet(held, null)) {
+          ended(held, queued.get());
           drain();
         }
       }, holdNanos, TimeUnit.NANOSECONDS);

@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  *
  * <p>A batch is held only after a batch of at least {@code minItems} (so that at low load, where
  * batches are small, nothing waits), until as many items are queued as the last batch carried
- * plus those already waiting, or for at most {@code maxNanos} and {@code roundPercent} of the
- * last batch's round, whichever is shorter.
+ * plus those already waiting (or the share of it that came back in the holds before, {@link
+ * ReturningShare}), or for at most {@code maxNanos} and {@code roundPercent} of the last batch's
+ * round, whichever is shorter.
  *
  * @param minItems the batch size from which the next one is held; {@code Integer.MAX_VALUE}
  *     never holds

@@ -125,4 +125,28 @@ class LingerTest {
     assertEquals(1_500_000, Linger.of(4, 2_000, 150, timer).holdNanos(10, 1_000_000),
         "150% of a 1 ms round");
   }
+
+  @Test
+  void afterAHoldRanOutTheNextWaitsOnlyForAsManyAsCameBack() throws Exception {
+    Coalescer<Integer, Integer> coalescer = coalescer(60_000);
+    roundOf(coalescer, 10, 0);
+    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(200)); // held a quarter: 50 ms
+    replies.get(0).complete(0);
+    for (int i = 0; i < 7; i++) { // 7 of the 10 come back (3 were answered elsewhere, say)
+      coalescer.add(i);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (batches() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(7, sent.get(1).size(), "the timer sent what came");
+    clock.addAndGet(TimeUnit.SECONDS.toNanos(40)); // a long round: held up to 10 s
+    replies.get(1).complete(0);
+    for (int i = 0; i < 4; i++) {
+      coalescer.add(i);
+    }
+    assertEquals(2, batches(), "4 of 0.63 x 7, rounded up to 5");
+    coalescer.add(4);
+    assertEquals(3, batches(), "as many as came back last time, less a margin: out at once");
+  }
 }
