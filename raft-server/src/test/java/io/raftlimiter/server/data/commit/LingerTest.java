@@ -45,6 +45,26 @@ class LingerTest {
     return sent.size();
   }
 
+  /**
+   * A coalescer whose first batch, of {@code items} with {@code waiting} queued behind it, took
+   * a round of 200 ms: the next is held for a quarter of it, 50 ms.
+   */
+  private Coalescer<Integer, Integer> heldFor50Millis(int items, int waiting) {
+    Coalescer<Integer, Integer> coalescer = coalescer(60_000);
+    roundOf(coalescer, items, waiting);
+    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(200));
+    replies.get(0).complete(0);
+    return coalescer;
+  }
+
+  /** Waits up to 10 s for {@code count} batches, sent by the hold's timer. */
+  private void awaitBatches(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (batches() < count && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+  }
+
   /** Sends one batch of {@code items} and queues {@code waiting} more behind it. */
   private void roundOf(Coalescer<Integer, Integer> coalescer, int items, int waiting) {
     List<Integer> batch = new ArrayList<>();
@@ -76,15 +96,9 @@ class LingerTest {
 
   @Test
   void aHoldEndsAtItsTimeWithWhateverCame() throws Exception {
-    Coalescer<Integer, Integer> coalescer = coalescer(60_000);
-    roundOf(coalescer, 10, 3);
-    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(200)); // held a quarter: 50 ms
-    replies.get(0).complete(0);
+    heldFor50Millis(10, 3);
     assertEquals(1, batches());
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (batches() < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    awaitBatches(2);
     assertEquals(2, batches(), "the timer sent the held batch");
     assertEquals(List.of(100, 101, 102), sent.get(1));
   }
@@ -128,17 +142,11 @@ class LingerTest {
 
   @Test
   void afterAHoldRanOutTheNextWaitsOnlyForAsManyAsCameBack() throws Exception {
-    Coalescer<Integer, Integer> coalescer = coalescer(60_000);
-    roundOf(coalescer, 10, 0);
-    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(200)); // held a quarter: 50 ms
-    replies.get(0).complete(0);
+    Coalescer<Integer, Integer> coalescer = heldFor50Millis(10, 0);
     for (int i = 0; i < 7; i++) { // 7 of the 10 come back (3 were answered elsewhere, say)
       coalescer.add(i);
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (batches() < 2 && System.nanoTime() < deadline) {
-      Thread.sleep(5);
-    }
+    awaitBatches(2);
     assertEquals(7, sent.get(1).size(), "the timer sent what came");
     clock.addAndGet(TimeUnit.SECONDS.toNanos(40)); // a long round: held up to 10 s
     replies.get(1).complete(0);
