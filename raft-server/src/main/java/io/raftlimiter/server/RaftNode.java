@@ -321,7 +321,8 @@ public final class RaftNode implements AutoCloseable {
     // No leadership handed back to this node, and no replica moved, while it stops.
     closeInOrder(balancer, controller);
     LeadershipHandover.handOver(raftServer, ClusterGroups.metaGroupId(),
-        uptimes.await(HEIR_PROBE_TIMEOUT_MILLIS), config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS),
+        uptimes.await(HEIR_PROBE_TIMEOUT_MILLIS),
+        config.get(NodeConfigKeys.ELECTION_TIMEOUT_MIN_MS),
         2L * config.get(NodeConfigKeys.ELECTION_TIMEOUT_MAX_MS));
     closeQuietly();
   }

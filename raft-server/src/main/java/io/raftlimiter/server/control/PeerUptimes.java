@@ -24,7 +24,7 @@ public final class PeerUptimes {
     this.answers = answers;
   }
 
-  /** Starts asking the {@code members} other than {@code self}, each within {@code timeoutMillis}. */
+  /** Starts asking the {@code members} but {@code self}, each within {@code timeoutMillis}. */
   public static PeerUptimes ask(String self, List<PeerAddress> members, NodeTransport transport,
       PeerProbe probe, long timeoutMillis) {
     FutureTask<Map<String, Long>> answers = new FutureTask<>(() -> {

@@ -11,7 +11,8 @@ class LeadershipHandoverTest {
   @Test
   void heirsAreTheFollowersHeardFromLatelyMostRecentFirst() {
     assertEquals(List.of("n3", "n2", "n4"),
-        LeadershipHandover.heirs(Map.of("n2", 40L, "n3", 5L, "n4", 40L, "n5", 900L), Map.of(), 300));
+        LeadershipHandover.heirs(Map.of("n2", 40L, "n3", 5L, "n4", 40L, "n5", 900L), Map.of(),
+            300));
     assertEquals(List.of(), LeadershipHandover.heirs(Map.of("n2", 300L), Map.of(), 300),
         "silent: none");
   }
