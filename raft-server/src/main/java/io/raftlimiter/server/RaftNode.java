@@ -51,7 +51,6 @@ import io.raftlimiter.server.security.NodeTransport;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -329,13 +328,15 @@ public final class RaftNode implements AutoCloseable {
 
   /** The cluster's members as this node's metadata knows them, else its {@code cluster.peers}. */
   private List<PeerAddress> members() {
-    List<PeerAddress> members = new ArrayList<>();
     try {
-      metadata.current().members().values().forEach(spec -> members.add(PeerAddress.parse(spec)));
+      Map<String, PeerAddress> members = ReplicaController.members(metadata.current());
+      if (!members.isEmpty()) {
+        return List.copyOf(members.values());
+      }
     } catch (RuntimeException e) {
       LOG.debug("node {}: members not known from the metadata: {}", config.nodeId(), e.toString());
     }
-    return members.isEmpty() ? config.peers() : members;
+    return config.peers();
   }
 
   /**

@@ -188,7 +188,8 @@ public final class ReplicaController implements AutoCloseable {
     return moved || metadata.current().version() != versionBefore;
   }
 
-  private static Map<String, PeerAddress> members(ClusterMetadata metadata) {
+  /** The members {@code metadata} records, by id, with their addresses. */
+  public static Map<String, PeerAddress> members(ClusterMetadata metadata) {
     Map<String, PeerAddress> members = new TreeMap<>();
     metadata.members().forEach((id, spec) -> members.put(id, PeerAddress.parse(spec)));
     return members;
