@@ -48,7 +48,10 @@ final class NodeProcesses {
       command.add("/usr/bin/setsid");
     }
     command.addAll(NodeJvm.command(jvmOptions));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), MAIN_CLASS, "node",
+    String classPath = System.getProperty("java.class.path");
+    command.addAll(NodeClassArchive.optionsFor(jvmOptions, classPath,
+        System.getenv(NodeClassArchive.SWITCH)));
+    command.addAll(List.of("-cp", classPath, MAIN_CLASS, "node",
         "--id", peer.id(),
         "--dir", clusterDir.resolve(peer.id()).toAbsolutePath().toString(),
         "--host", peer.host(),

@@ -153,6 +153,13 @@ class ClusterUpDownIT {
     // Same directory again: same nodes, same ports, and the drained bucket is still drained.
     Run again = RlctlProcess.run("cluster", "up", "--dir", clusterDir.toString(), "--jvm-opts", "-Xmx256m");
     assertEquals(0, again.exitCode(), again.out());
+    // The nodes that stopped recorded their classes as they exited (or nodes of another test
+    // did before them), and the nodes started now map that archive (NodeClassArchive).
+    for (String line : Files.readAllLines(clusterDir.resolve("endpoints"))) {
+      String command = ProcessHandle.of(Long.parseLong(line.split(" ")[2]))
+          .flatMap(p -> p.info().commandLine()).orElse("");
+      assertTrue(command.contains("-XX:SharedArchiveFile="), "class sharing: " + command);
+    }
     Run stillRejected = RlctlProcess.run("acquire", "--target", addresses.get(2), "user-1");
     assertEquals(1, stillRejected.exitCode(), stillRejected.out());
     Run fresh = RlctlProcess.run("acquire", "--target", addresses.get(2), "user-2");

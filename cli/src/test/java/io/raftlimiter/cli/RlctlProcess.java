@@ -60,22 +60,9 @@ final class RlctlProcess {
   }
 
   /** Whether a JVM maps {@code recorded}: a truncated archive crashes the JVMs that use it. */
-  private static boolean mapsCleanly(Path recorded, String jar)
-      throws IOException, InterruptedException {
-    if (!Files.exists(recorded) || Files.size(recorded) == 0) {
-      return false;
-    }
-    List<String> check = new ArrayList<>(List.of(java()));
-    check.addAll(JVM_OPTIONS);
-    check.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + recorded,
-        "-XX:ErrorFile=/dev/null", "-XX:-CreateCoredumpOnCrash", "-cp", jar, "-version"));
-    Process process = new ProcessBuilder(check).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      return false;
-    }
-    return process.exitValue() == 0;
+  private static boolean mapsCleanly(Path recorded, String jar) throws IOException {
+    return Files.exists(recorded) && Files.size(recorded) > 0
+        && NodeClassArchive.mapsCleanly(Path.of(jar), recorded, JVM_OPTIONS);
   }
 
   private static String java() {

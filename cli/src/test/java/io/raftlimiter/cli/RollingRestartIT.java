@@ -36,15 +36,15 @@ class RollingRestartIT {
   private static final String JVM_OPTIONS = "-Xmx192m -XX:TieredStopAtLevel=1";
   private static final int IN_FLIGHT = 8;
   /**
-   * The longest time without a decision this test accepts. Issue 24 asks for 300 ms; on this
-   * 2-core machine, with three nodes, the load and a starting JVM sharing it, eight runs of this
-   * test with heirs chosen by uptime had their longest gap at 156-186 ms, and one at 323 ms while
-   * a node's new JVM started (docs/OPERATIONS.md), so 300 ms would fail now and then. 400 ms
-   * still fails on each fault this test has found: leadership moved back to a returning node
-   * mid-restart (483 ms), a leader spinning on a missing follower (537 ms), a returning follower
-   * that never caught up (8 s and 22 errors).
+   * The longest time without a decision this test accepts: issue 24's 300 ms. On this 2-core
+   * machine, with three nodes, the load and a starting JVM sharing it, the longest gaps were
+   * 198-408 ms before the node JVMs shared their classes (a start took 1.9-2.2 s of CPU from the
+   * serving nodes; 4 runs of 15 over 200 ms, 2 over 300 ms, both beside a starting JVM), and
+   * 156-220 ms in the 13 runs since (docs/OPERATIONS.md). It still fails on each fault this test
+   * has found: leadership moved back to a returning node mid-restart (483 ms), a leader spinning
+   * on a missing follower (537 ms), a returning follower that never caught up (8 s and 22 errors).
    */
-  private static final long MAX_GAP_MILLIS = 400;
+  private static final long MAX_GAP_MILLIS = 300;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS) Path work;
   private Path clusterDir;
@@ -159,7 +159,9 @@ class RollingRestartIT {
      * refill), over the limited keys: a handover that lost or repeated an admission shows here.
      */
     long overAdmitted() {
-      double seconds = (System.nanoTime() - startNanos) / 1e9;
+      // on the clock that counted more: the nodes' stamps follow the wall clock (see ChaosIT)
+      Duration wall = Duration.between(startedAt, Instant.now());
+      double seconds = Math.max(System.nanoTime() - startNanos, wall.toNanos()) / 1e9;
       long bound = LIMIT.getCapacity() + (long) Math.ceil(LIMIT.getRefillPerSecond() * seconds);
       long over = 0;
       for (int i = 0; i < LIMITED_KEYS; i++) {
