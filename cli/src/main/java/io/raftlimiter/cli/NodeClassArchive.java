@@ -1,7 +1,9 @@
 package io.raftlimiter.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,21 +75,22 @@ final class NodeClassArchive {
 
   /**
    * The sharing options of a node JVM started now with {@code userOptions} from
-   * {@code classPath}: map the archive, or record one, or none. Never fails a start: a file that
-   * cannot be read or written only means no sharing.
+   * {@code classPath}: map the archive, or record one, or none ({@code cdsSwitch}, the value of
+   * {@link #SWITCH}, is {@code "0"}). Never fails a start: a file that cannot be read or written
+   * (or another rlctl that moved it first) only means no sharing for this node.
    */
   static List<String> optionsFor(String userOptions, String classPath, String cdsSwitch) {
     if ("0".equals(cdsSwitch) || choosesItsOwnSharing(userOptions)) {
       return List.of();
     }
     Path jar = Path.of(classPath);
-    if (classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar")
+    if (classPath.contains(File.pathSeparator) || !classPath.endsWith(".jar")
         || !Files.isRegularFile(jar)) {
       return List.of();
     }
     try {
       return of(jar.toAbsolutePath()).options();
-    } catch (IOException | UncheckedIOException e) {
+    } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
       return List.of();
     }
   }
@@ -105,7 +108,7 @@ final class NodeClassArchive {
       promoteARecording(built);
     }
     if (usable(archive, built)) {
-      deleteRecordings(path -> true); // a node that recorded as well wrote what is kept already
+      deleteRecordings(); // a node that recorded as well wrote what is kept already
       return List.of("-XX:SharedArchiveFile=" + archive, QUIET);
     }
     String recordingOption = "-XX:ArchiveClassesAtExit=" + archive + RECORDING;
@@ -143,11 +146,9 @@ final class NodeClassArchive {
     }
   }
 
-  private void deleteRecordings(Predicate<Path> which) throws IOException {
+  private void deleteRecordings() throws IOException {
     for (Path recording : recordings()) {
-      if (which.test(recording)) {
-        Files.deleteIfExists(recording);
-      }
+      Files.deleteIfExists(recording);
     }
   }
 
