@@ -136,7 +136,7 @@ final class NodeClassArchive {
       FileTime written = Files.getLastModifiedTime(recording);
       if (written.compareTo(built) < 0) {
         Files.deleteIfExists(recording);
-      } else if (Files.size(recording) > 0 && mapsCleanly.test(recording)) {
+      } else if (mapsCleanly.test(recording)) {
         Files.move(recording, archive, StandardCopyOption.REPLACE_EXISTING,
             StandardCopyOption.ATOMIC_MOVE);
         return;
@@ -175,9 +175,17 @@ final class NodeClassArchive {
 
   /**
    * Whether a JVM started with {@code jvmOptions} maps {@code recording} for classes of
-   * {@code jar}, and exits cleanly (rlctl's own archive is checked the same way in tests).
+   * {@code jar}, and exits cleanly (rlctl's own archive is checked the same way in tests); an
+   * empty or missing file does not.
    */
   static boolean mapsCleanly(Path jar, Path recording, List<String> jvmOptions) {
+    try {
+      if (!Files.isRegularFile(recording) || Files.size(recording) == 0) {
+        return false;
+      }
+    } catch (IOException e) {
+      return false;
+    }
     List<String> check = new ArrayList<>();
     check.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     check.addAll(jvmOptions);

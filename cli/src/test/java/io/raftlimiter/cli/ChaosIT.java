@@ -78,32 +78,6 @@ class ChaosIT {
   private Path clusterDir;
 
 
-  /**
-   * A moment on both clocks. The nodes stamp their entries with the wall clock (held within a
-   * second of their monotonic clock, {@code LeaderClock}), so time as the buckets count it is the
-   * wall clock's: when a virtual machine's wall clock is stepped forward (as after a pause) the
-   * buckets see that time pass and the monotonic clock does not. A key over its bound on both
-   * clocks was over-admitted whichever one was right.
-   */
-  private record Moment(long monotonicNanos, long wallNanos) {
-    static Moment now() {
-      java.time.Instant wall = java.time.Instant.now();
-      return new Moment(System.nanoTime(),
-          wall.getEpochSecond() * 1_000_000_000L + wall.getNano());
-    }
-
-    /** Seconds from {@code earlier} to this moment on the clock that counted more of them. */
-    double secondsSince(Moment earlier) {
-      return Math.max(monotonicNanos - earlier.monotonicNanos, wallNanos - earlier.wallNanos)
-          / 1e9;
-    }
-
-    /** How far the wall clock ran ahead of the monotonic clock since {@code earlier}, in ms. */
-    double wallGainMillis(Moment earlier) {
-      return ((wallNanos - earlier.wallNanos) - (monotonicNanos - earlier.monotonicNanos)) / 1e6;
-    }
-  }
-
   /** One allowed answer: when the answer came. */
   private record Allowed(Moment answered) {}
 

@@ -60,9 +60,8 @@ final class RlctlProcess {
   }
 
   /** Whether a JVM maps {@code recorded}: a truncated archive crashes the JVMs that use it. */
-  private static boolean mapsCleanly(Path recorded, String jar) throws IOException {
-    return Files.exists(recorded) && Files.size(recorded) > 0
-        && NodeClassArchive.mapsCleanly(Path.of(jar), recorded, JVM_OPTIONS);
+  private static boolean mapsCleanly(Path recorded, String jar) {
+    return NodeClassArchive.mapsCleanly(Path.of(jar), recorded, JVM_OPTIONS);
   }
 
   private static String java() {

@@ -10,7 +10,6 @@ import io.raftlimiter.client.RateLimiterClient;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +82,7 @@ class RollingRestartIT {
       }
       load.stop();
       loader.join(30_000);
-      String summary = "load from " + load.startedAt + ": " + load.summary() + "; " + log
+      String summary = "load from " + load.started.wall() + ": " + load.summary() + "; " + log
           + "; dir " + clusterDir;
       System.out.println("rolling restart: " + summary);
       assertEquals(List.of(), List.copyOf(load.errors), summary);
@@ -108,9 +107,9 @@ class RollingRestartIT {
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Long> decidedAtNanos = new ConcurrentLinkedQueue<>();
     private volatile boolean stopped;
-    final long startNanos = System.nanoTime();
-    /** The wall clock at {@link #startNanos}, to find a gap in the nodes' logs. */
-    final Instant startedAt = Instant.now();
+    /** When the load started; on the wall clock, to find a gap in the nodes' logs. */
+    final Moment started = Moment.now();
+    final long startNanos = started.monotonicNanos();
 
     Load(RateLimiterClient client) {
       this.client = client;
@@ -159,9 +158,7 @@ class RollingRestartIT {
      * refill), over the limited keys: a handover that lost or repeated an admission shows here.
      */
     long overAdmitted() {
-      // on the clock that counted more: the nodes' stamps follow the wall clock (see ChaosIT)
-      Duration wall = Duration.between(startedAt, Instant.now());
-      double seconds = Math.max(System.nanoTime() - startNanos, wall.toNanos()) / 1e9;
+      double seconds = Moment.now().secondsSince(started); // on the clock that counted more
       long bound = LIMIT.getCapacity() + (long) Math.ceil(LIMIT.getRefillPerSecond() * seconds);
       long over = 0;
       for (int i = 0; i < LIMITED_KEYS; i++) {
