@@ -159,7 +159,8 @@ public final class RaftNode implements AutoCloseable {
           config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
           config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
           config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS),
-          config.get(NodeConfigKeys.EVENTUAL_MAX_VIEW_BYTES), metrics);
+          config.get(NodeConfigKeys.EVENTUAL_MAX_VIEW_BYTES),
+          "true".equals(config.get(NodeConfigKeys.EVENTUAL_CHARGE_BATCHES)), metrics);
       AtomicInteger members = new AtomicInteger(config.peers().size());
       metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
       this.leased = new LeasedDecider(groups, members::get,

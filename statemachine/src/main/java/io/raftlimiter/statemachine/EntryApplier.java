@@ -21,7 +21,9 @@ import java.util.List;
  * backwards even if a new leader's clock is behind the old one's.
  *
  * <p>An op with an id that was applied within {@link RecentOps#WINDOW_NANOS} before is answered
- * with its first outcome and not applied again: a retry is never charged twice.
+ * with its first outcome and not applied again: a retry is never charged twice. A charge batch
+ * seen within the window is not applied again either; its charges are answered with their
+ * buckets as they are now (what its sender wants from the answer: the tokens left).
  *
  * <p>Expiry goes by time. A full bucket is the same as no bucket, so it is deleted: at once when
  * an op leaves it full, and otherwise when it has refilled. Every bucket stored below capacity is
@@ -89,7 +91,13 @@ public final class EntryApplier {
     WriteSet writes = new WriteSet();
     List<Decision> decisions = new ArrayList<>(entry.ops().size());
     recent.expire(nowNanos);
+    boolean repeatedBatch = entry.isChargeBatch() && recent.seenBatch(entry, nowNanos);
     for (BucketOp op : entry.ops()) {
+      if (repeatedBatch) {
+        var stored = writes.contains(op.key()) ? writes.get(op.key()) : store.get(op.key());
+        decisions.add(TokenBucket.peek(stored, op.limit(), nowNanos).asReplayed());
+        continue;
+      }
       Decision first = recent.recall(op);
       if (first != null) {
         decisions.add(first); // a retry of an op already applied: answered, not applied again

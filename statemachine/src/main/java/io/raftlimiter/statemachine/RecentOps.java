@@ -2,6 +2,7 @@ package io.raftlimiter.statemachine;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.MalformedEntryException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -57,10 +58,36 @@ public final class RecentOps {
       fields.putShort((short) key.length).put(key).put((byte) id.length).put(id)
           .put((byte) op.kind().ordinal()).putLong(op.permits())
           .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
-      ByteBuffer hash = ByteBuffer.wrap(sha256.digest(fields.array()));
+      return of(sha256.digest(fields.array()));
+    }
+
+    /**
+     * A charge batch's: over a tag no op's digest starts with (an op's starts with its key's
+     * length, never 0xFFFF), its id and each charge's key, hits and limit, in order.
+     */
+    static Digest of(MessageDigest sha256, LogEntry batch) {
+      byte[] id = batch.batchId();
+      ByteBuffer head = ByteBuffer.allocate(2 + 1 + id.length + 4);
+      head.putShort((short) 0xFFFF).put((byte) id.length).put(id).putInt(batch.ops().size());
+      sha256.update(head.array());
+      ByteBuffer fields = ByteBuffer.allocate(2 + BucketOp.MAX_KEY_BYTES + 8 + 8 + 8);
+      for (BucketOp charge : batch.ops()) {
+        fields.clear();
+        fields.putShort((short) charge.key().length).put(charge.key()).putLong(charge.permits())
+            .putLong(charge.limit().capacity()).putLong(charge.limit().refillMicrosPerSecond());
+        sha256.update(fields.array(), 0, fields.position());
+      }
+      return of(sha256.digest());
+    }
+
+    private static Digest of(byte[] sha256) {
+      ByteBuffer hash = ByteBuffer.wrap(sha256);
       return new Digest(hash.getLong(), hash.getLong());
     }
   }
+
+  /** What a charge batch is remembered with: only that it was applied counts. */
+  private static final Decision BATCH_APPLIED = new Decision(true, 0, 0, 0);
 
   private record Outcome(Decision decision, long expiresNanos) {}
 
@@ -120,12 +147,31 @@ public final class RecentOps {
   public void remember(BucketOp op, Decision decision, long nowNanos) {
     if (op.hasId()) {
       outcomes.putIfAbsent(digest(op), new Outcome(decision, nowNanos + WINDOW_NANOS));
-      if (outcomes.size() > maxRemembered) {
-        Iterator<Outcome> oldest = outcomes.values().iterator();
-        oldest.next();
-        oldest.remove();
-        forgottenEarly++;
-      }
+      forgetOldestBeyondBound();
+    }
+  }
+
+  /**
+   * Whether the charge batch {@code batch} repeats one applied within the window (the same id and
+   * charges); remembers it, applied at {@code nowNanos}, when it does not. One record per batch,
+   * however many keys it charges.
+   */
+  public boolean seenBatch(LogEntry batch, long nowNanos) {
+    Digest digest = Digest.of(sha256, batch);
+    if (outcomes.containsKey(digest)) {
+      return true;
+    }
+    outcomes.put(digest, new Outcome(BATCH_APPLIED, nowNanos + WINDOW_NANOS));
+    forgetOldestBeyondBound();
+    return false;
+  }
+
+  private void forgetOldestBeyondBound() {
+    if (outcomes.size() > maxRemembered) {
+      Iterator<Outcome> oldest = outcomes.values().iterator();
+      oldest.next();
+      oldest.remove();
+      forgottenEarly++;
     }
   }
 

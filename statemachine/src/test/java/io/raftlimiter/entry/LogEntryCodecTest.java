@@ -89,6 +89,86 @@ class LogEntryCodecTest {
     assertEquals("02" + "7237", encoded.substring(encoded.length() - 6));
   }
 
+  static LogEntry randomChargeBatch(SplittableRandom rnd) {
+    List<BucketLimit> limits = new ArrayList<>();
+    for (int i = 1 + rnd.nextInt(3); i > 0; i--) {
+      limits.add(randomLimit(rnd));
+    }
+    int count = rnd.nextInt(8) == 0 ? 0 : 1 + rnd.nextInt(40);
+    List<BucketOp> charges = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      byte[] key = RandomValues.utf8Key(rnd, BucketOp.MAX_KEY_BYTES);
+      charges.add(new BucketOp(key, RandomValues.spread(rnd, 0, BucketLimit.MAX_CAPACITY),
+          limits.get(rnd.nextInt(limits.size())), OpKind.CHARGE));
+    }
+    LogEntry batch = LogEntry.chargeBatch(RandomValues.bytes(rnd, 1, BucketOp.MAX_ID_BYTES),
+        charges);
+    return batch.withStamp(rnd.nextLong());
+  }
+
+  @Test
+  void theChargeBatchLayoutIsPinned() {
+    BucketLimit limit = new BucketLimit(10, 1_000_000);
+    BucketLimit other = new BucketLimit(20, 2_000_000);
+    LogEntry batch = LogEntry.chargeBatch(new byte[] {0x72, 0x37}, List.of(
+        BucketOp.of("ab", 3, limit).as(OpKind.CHARGE, 3),
+        BucketOp.of("c", 1, other).as(OpKind.CHARGE, 0),
+        BucketOp.of("d", 1, limit).as(OpKind.CHARGE, 7))).withStamp(0x0102030405060708L);
+    String expected = "03" + "02" + "0102030405060708" + "00000003" + "02" + "7237"
+        + "0002" + "000000000000000a" + "00000000000f4240" + "0000000000000014" + "00000000001e8480"
+        + "0002" + "6162" + "0000000000000003" + "0000"
+        + "0001" + "63" + "0000000000000000" + "0001"
+        + "0001" + "64" + "0000000000000007" + "0000";
+    assertEquals(expected, HexFormat.of().formatHex(LogEntryCodec.encode(batch)));
+    assertEquals(batch, LogEntryCodec.decode(HexFormat.of().parseHex(expected)));
+    assertEquals(9, LogEntryCodec.decode(
+        LogEntryCodec.withStamp(HexFormat.of().parseHex(expected), 9)).stampNanos());
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {11, 12, 13})
+  void chargeBatchesRoundTripAndEveryCutOrFlipIsRejectedOrCanonical(long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int i = 0; i < 300; i++) {
+      LogEntry batch = randomChargeBatch(rnd);
+      byte[] encoded = LogEntryCodec.encode(batch);
+      assertEquals(batch, LogEntryCodec.decode(encoded), "seed " + seed + " batch " + i);
+      int step = 1 + encoded.length / 20;
+      for (int length = 0; length < encoded.length; length += 1 + rnd.nextInt(step)) {
+        byte[] truncated = Arrays.copyOf(encoded, length);
+        assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(truncated),
+            "seed " + seed + " batch " + i + " cut to " + length);
+      }
+      for (int flip = 0; flip < 30; flip++) {
+        byte[] flipped = encoded.clone();
+        flipped[rnd.nextInt(flipped.length)] ^= (byte) (1 << rnd.nextInt(8));
+        decodeOrReject(flipped, "seed " + seed + " batch " + i + " flip " + flip);
+      }
+    }
+  }
+
+  @Test
+  void aChargeBatchHoldsChargesWithoutIdsUnderAnIdOnly() {
+    BucketLimit limit = BucketLimit.of(10, 1);
+    BucketOp charge = BucketOp.of("k", 1, limit).as(OpKind.CHARGE, 1);
+    assertThrows(IllegalArgumentException.class,
+        () -> LogEntry.chargeBatch(new byte[0], List.of(charge)));
+    assertThrows(IllegalArgumentException.class,
+        () -> LogEntry.chargeBatch(new byte[1], List.of(BucketOp.of("k", 1, limit))));
+    assertThrows(IllegalArgumentException.class,
+        () -> LogEntry.chargeBatch(new byte[1], List.of(charge.withId(new byte[1]))));
+    assertThrows(IllegalArgumentException.class,
+        () -> LogEntry.chargeBatch(new byte[BucketOp.MAX_ID_BYTES + 1], List.of(charge)));
+    // a limit listed twice, or never used, is not the encoder's and is refused
+    byte[] encoded = LogEntryCodec.encode(LogEntry.chargeBatch(new byte[] {1}, List.of(charge)));
+    byte[] twice = ByteBuffer.allocate(encoded.length + 16).put(encoded, 0, 16)
+        .putShort((short) 2).put(encoded, 18, 16).put(encoded, 18, 16)
+        .put(encoded, 34, encoded.length - 34).array();
+    assertEquals(new LogEntry(0, List.of(charge), new byte[] {1}), LogEntryCodec.decode(
+        ByteBuffer.allocate(encoded.length).put(encoded).array()), "the unpatched batch decodes");
+    assertThrows(MalformedEntryException.class, () -> LogEntryCodec.decode(twice));
+  }
+
   @Test
   void entriesWrittenBeforeOpIdsStillDecode() {
     BucketLimit limit = new BucketLimit(10, 1_000_000);

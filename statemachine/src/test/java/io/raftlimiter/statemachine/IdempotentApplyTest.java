@@ -48,6 +48,39 @@ class IdempotentApplyTest {
     assertFalse(apply(applier, T0 + 3 * SECOND, BucketOp.of("k", 1, ONE)).allowed());
   }
 
+  private static LogEntry chargeBatch(String id, long stamp, long... hitsPerKey) {
+    BucketLimit ten = BucketLimit.of(10, 0.001);
+    List<BucketOp> charges = new ArrayList<>();
+    for (int key = 0; key < hitsPerKey.length; key++) {
+      charges.add(new BucketOp(("k" + key).getBytes(StandardCharsets.UTF_8), hitsPerKey[key],
+          ten, OpKind.CHARGE));
+    }
+    return LogEntry.chargeBatch(id.getBytes(StandardCharsets.UTF_8), charges).withStamp(stamp);
+  }
+
+  /**
+   * A charge batch sent again (its answer lost) is answered with its buckets as they are and
+   * charges nothing; one record remembers it, whatever its size.
+   */
+  @Test
+  void aRepeatedChargeBatchIsAppliedOnceAndAnsweredWithTheBucketsAsTheyAre() {
+    EntryApplier applier = new EntryApplier(new InMemoryBucketStore());
+    List<Decision> first = applier.apply(chargeBatch("s1", T0, 3, 4), 1, ++index);
+    assertEquals(List.of(7L, 6L), first.stream().map(Decision::remaining).toList());
+    assertEquals(1, applier.recentOps().size(), "one record for the batch");
+    // another node's charge of k0 meanwhile
+    applier.apply(chargeBatch("s2", T0 + SECOND, 2), 1, ++index);
+
+    List<Decision> again = applier.apply(chargeBatch("s1", T0 + 2 * SECOND, 3, 4), 1, ++index);
+    assertEquals(List.of(5L, 6L), again.stream().map(Decision::remaining).toList(),
+        "the buckets now, s1 not taken again");
+    assertTrue(again.stream().allMatch(Decision::replayed));
+    // the same id with other charges is another batch: applied
+    List<Decision> other = applier.apply(chargeBatch("s1", T0 + 3 * SECOND, 1, 1), 1, ++index);
+    assertEquals(List.of(4L, 5L), other.stream().map(Decision::remaining).toList());
+    assertFalse(other.get(0).replayed());
+  }
+
   @Test
   void aRepeatInTheSameEntryIsAppliedOnce() {
     EntryApplier applier = new EntryApplier(new InMemoryBucketStore());

@@ -2,6 +2,7 @@ package io.raftlimiter.bench.fuzz;
 
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.OpKind;
 import java.nio.ByteBuffer;
@@ -11,10 +12,10 @@ import java.util.Random;
 
 /**
  * Seeded log entries that a peer holding a node certificate might propose: random bytes, valid
- * op batches mutated byte by byte, and headers that claim more ops than any entry may hold. For
- * the metadata group, random bytes. A malformed one must be refused in {@code startTransaction},
- * before the log; one that a mutation left well-formed is applied like any other entry, and
- * apply must not fail on it. Keys start with {@link #KEY_PREFIX}, apart from every bucket the
+ * op batches and charge batches mutated byte by byte, and headers that claim more ops than any
+ * entry may hold. For the metadata group, random bytes. A malformed one must be refused in
+ * {@code startTransaction}, before the log; one that a mutation left well-formed is applied like
+ * any other entry, and apply must not fail on it. Keys start with {@link #KEY_PREFIX}, apart from every bucket the
  * wire fuzz checks.
  */
 final class RaftEntryInputs {
@@ -33,7 +34,9 @@ final class RaftEntryInputs {
     int pick = random.nextInt(10);
     return switch (pick) {
       case 0, 1 -> new Entry(randomBytes(1 + random.nextInt(256)), "random bytes", false);
-      case 2, 3, 4, 5 -> new Entry(FuzzInputs.mutate(validEntry(), random), "mutated entry", false);
+      case 2, 3, 4 -> new Entry(FuzzInputs.mutate(validEntry(), random), "mutated entry", false);
+      case 5 -> new Entry(FuzzInputs.mutate(validChargeBatch(), random), "mutated charge batch",
+          false);
       case 6 -> new Entry(lyingCount(), "op count beyond the bytes", false);
       case 7 -> new Entry(truncated(), "entry cut short", false);
       default -> new Entry(randomBytes(1 + random.nextInt(128)), "random bytes", true);
@@ -51,6 +54,17 @@ final class RaftEntryInputs {
       ops.add(op.as(kind, kind == OpKind.RESET || kind == OpKind.PEEK ? 0 : op.permits()));
     }
     return LogEntryCodec.encode(random.nextLong(), ops);
+  }
+
+  private byte[] validChargeBatch() {
+    List<BucketOp> charges = new ArrayList<>();
+    for (int i = 1 + random.nextInt(6); i > 0; i--) {
+      charges.add(BucketOp.of(KEY_PREFIX + random.nextInt(1_000), 1,
+          BucketLimit.of(5 + random.nextInt(3), 1)).as(OpKind.CHARGE, random.nextInt(50)));
+    }
+    byte[] id = new byte[1 + random.nextInt(16)];
+    random.nextBytes(id);
+    return LogEntryCodec.encode(LogEntry.chargeBatch(id, charges).withStamp(random.nextLong()));
   }
 
   /** A valid entry whose op count says far more than it holds (up to Integer.MAX_VALUE). */

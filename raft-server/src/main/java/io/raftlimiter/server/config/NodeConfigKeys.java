@@ -176,6 +176,10 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> EVENTUAL_SYNC_MAX_KEYS = ConfigKey.intKey(
       "eventual.sync-max-keys", 4_096, 1, 1_000_000,
       "keys waiting for a sync that start one before the interval is up");
+  public static final ConfigKey<String> EVENTUAL_CHARGE_BATCHES = ConfigKey.stringKey(
+      "eventual.charge-batches", "true", "true|false", "true or false",
+      "an EVENTUAL sync charges each group one log entry of its keys under one id (false: an op "
+          + "per key, each under its own id, which builds before charge batches can read)");
   public static final ConfigKey<Integer> EVENTUAL_MAX_STALENESS_MS = ConfigKey.intKey(
       "eventual.max-staleness-ms", 2_000, 1, 3_600_000,
       "how long a hit admitted by EVENTUAL may go unacknowledged by its group before the key "
@@ -253,7 +257,7 @@ public final class NodeConfigKeys {
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
       ENVOY_CONSISTENCY, SHUTDOWN_GRACE_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
-      EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
+      EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_CHARGE_BATCHES, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       EVENTUAL_MAX_VIEW_BYTES,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,

@@ -2,6 +2,8 @@ package io.raftlimiter.server.data;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.meta.ClusterMetadata;
 import io.raftlimiter.routing.KeyToGroup;
 import io.raftlimiter.routing.PlacementRing;
@@ -266,6 +268,15 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
   @Override
   public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
     return submitAll(group, ops, GroupCommitter.NO_DEADLINE);
+  }
+
+  @Override
+  public CompletableFuture<List<Decision>> propose(int group, LogEntry entry) {
+    try {
+      return submitters.get(group).submit(LogEntryCodec.encode(entry));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Acquires waiting in this node's queue for group {@code index}, this instant. */

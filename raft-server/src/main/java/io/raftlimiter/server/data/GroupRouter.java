@@ -2,6 +2,7 @@ package io.raftlimiter.server.data;
 
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +39,14 @@ public interface GroupRouter {
       long deadlineNanos) {
     return submitAll(group, ops);
   }
+
+  /**
+   * Proposes {@code entry} (a charge batch) to {@code group}'s log as an entry of its own, through
+   * the group's leader: never merged with other ops, so that the batch's id covers exactly its
+   * charges. The future completes with the decisions in op order once the entry is applied, or
+   * fails; never throws.
+   */
+  CompletableFuture<List<Decision>> propose(int group, LogEntry entry);
 
   /** {@link #submit(int, BucketOp)} to the group owning the op's key. */
   default CompletableFuture<Decision> submit(BucketOp op) {

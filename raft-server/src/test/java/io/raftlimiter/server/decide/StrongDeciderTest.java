@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.server.data.GroupRouter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,6 +38,11 @@ class StrongDeciderTest {
     @Override
     public List<CompletableFuture<Decision>> submitAll(int group, List<BucketOp> ops) {
       throw new AssertionError("the caller's deadline goes with the ops");
+    }
+
+    @Override
+    public CompletableFuture<List<Decision>> propose(int group, LogEntry entry) {
+      throw new AssertionError("STRONG proposes no entries of its own");
     }
 
     @Override

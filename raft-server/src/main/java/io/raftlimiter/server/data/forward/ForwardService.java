@@ -68,7 +68,13 @@ public final class ForwardService extends ForwarderGrpc.ForwarderImplBase {
           throw new IllegalArgumentException("no group " + ops.getGroup() + " (there are "
               + groups.count() + "): the nodes disagree on cluster.groups");
         }
-        entries.add(LogEntryCodec.decode(ops.getEntry().asReadOnlyByteBuffer()));
+        LogEntry entry = LogEntryCodec.decode(ops.getEntry().asReadOnlyByteBuffer());
+        if (entry.isChargeBatch()) {
+          // queued op by op, its charges would lose the id that makes the batch apply once
+          throw new IllegalArgumentException("a charge batch is proposed as an entry of its own, "
+              + "not forwarded");
+        }
+        entries.add(entry);
       }
       long arrivedNanos = System.nanoTime();
       for (int i = 0; i < entries.size(); i++) {

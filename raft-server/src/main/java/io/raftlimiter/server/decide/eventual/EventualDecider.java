@@ -4,8 +4,11 @@ import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
+import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
@@ -34,17 +37,21 @@ import org.slf4j.LoggerFactory;
  * the owning group ({@link OpKind#CHARGE}, through its log) by one sync at a time, started
  * {@code syncInterval} after a key was first used since the last sync, or as soon as
  * {@code maxKeysPerSync} keys are waiting; each charge's reply brings the bucket's state back
- * into the view. A sync hands each group its charges together ({@link GroupRouter#submitAll}), so
- * that they share log entries and forward calls. Nothing is scheduled while no key is used: an
- * idle node's sync thread sleeps.
+ * into the view. A sync hands each group its charges together: by default as one charge batch, a
+ * log entry of its own under one id ({@link LogEntry#chargeBatch}, {@link GroupRouter#propose}),
+ * about 12 bytes and a key per charge and one remembered id per batch; with
+ * {@code eventual.charge-batches=false}, as ops of their own, each under its own id, joined to the
+ * group's commit ({@link GroupRouter#submitAll}), which builds before charge batches can read.
+ * Nothing is scheduled while no key is used: an idle node's sync thread sleeps.
  *
- * <p>Hits are never dropped while the node lives, and never charged twice. A charge carries an id:
- * one refused before anything was taken (shed, out of time) is owed again and goes with the next
- * sync; one whose outcome is unknown (an answer lost, a leader gone) is sent again as it was,
- * under the same id, so that its group applies it at most once ({@code RecentOps}). Only a charge
- * still unanswered after {@link #RESEND_WITHIN_NANOS} is charged anew, which may take its hits
- * twice: under-admission. Each group is synced on its own: while a group's charges are out, its
- * keys wait for the next sync, and the other groups go on.
+ * <p>Hits are never dropped while the node lives, and never charged twice. A charge goes under an
+ * id (its batch's, or its own): one refused before anything was taken (shed, out of time) is owed
+ * again and goes with the next sync; one whose outcome is unknown (an answer lost, a leader gone)
+ * is sent again as it was, under the same id, so that its group applies it at most once
+ * ({@code RecentOps}). Only a charge still unanswered after {@link #RESEND_WITHIN_NANOS} is
+ * charged anew, which may take its hits twice: under-admission. Each group is synced on its own:
+ * while a group's charges are out, or its batches wait to be sent again, its keys wait for the
+ * next sync, and the other groups go on.
  *
  * <p>How far the cluster can over-admit follows from this (docs/DESIGN.md derives it): a node
  * spends at most what its view holds, and a view is at most one sync period old.
@@ -53,6 +60,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EventualDecider.class);
 
   private final GroupRouter router;
+  private final boolean chargeBatches;
   private final long syncIntervalNanos;
   private final int maxKeysPerSync;
   private final long idleNanos;
@@ -76,6 +84,8 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private final Set<ByteBuffer> touched = ConcurrentHashMap.newKeySet();
   /** Charges whose outcome is unknown, by key: the next sync sends each again as it was. */
   private final ConcurrentHashMap<ByteBuffer, Charge> resends = new ConcurrentHashMap<>();
+  /** Charge batches whose outcome is unknown, by group: sent again as they were, first. */
+  private final ConcurrentHashMap<Integer, List<Batch>> batchResends = new ConcurrentHashMap<>();
   /** Groups whose charges are out: their keys wait for the next sync. */
   private final Set<Integer> groupsInFlight = ConcurrentHashMap.newKeySet();
   /** Keys the last sync left waiting for their groups, so that they do not trigger early syncs. */
@@ -101,10 +111,13 @@ public final class EventualDecider implements Decider, AutoCloseable {
    *     while views that owe nothing are evicted
    * @param maxViewBytes the same bound in bytes ({@link #viewBytes(ByteBuffer)}), so that long
    *     keys cannot make {@code maxViews} views take unbounded memory
+   * @param chargeBatches whether a sync charges each group in charge batches (else op by op)
    */
   public EventualDecider(GroupRouter router, long syncIntervalMillis, int maxKeysPerSync,
-      long maxStalenessMillis, int maxViews, long maxViewBytes, NodeMetrics metrics) {
+      long maxStalenessMillis, int maxViews, long maxViewBytes, boolean chargeBatches,
+      NodeMetrics metrics) {
     this.router = router;
+    this.chargeBatches = chargeBatches;
     this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis);
     this.maxViews = maxViews;
     this.maxViewBytes = maxViewBytes;
@@ -260,6 +273,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
     // Failed only after the walk: failing puts the key back in touched, where the walk could
     // meet it again.
     List<Runnable> unroutable = new ArrayList<>();
+    List<Integer> resending = new ArrayList<>();
     int waiting = 0;
     Iterator<ByteBuffer> keys = touched.iterator();
     while (keys.hasNext()) {
@@ -280,6 +294,13 @@ public final class EventualDecider implements Decider, AutoCloseable {
         waiting++;
         continue; // its group's charges are out: synced once they are answered
       }
+      if (batchResends.containsKey(group)) {
+        waiting++; // its group's batches of unknown outcome go first, as they were
+        if (!resending.contains(group)) {
+          resending.add(group);
+        }
+        continue;
+      }
       keys.remove();
       LocalBucketView view = views.get(key);
       Charge charge = view == null ? null : begin(key, view, start);
@@ -292,7 +313,108 @@ public final class EventualDecider implements Decider, AutoCloseable {
     if (!unroutable.isEmpty()) {
       scheduleSync(); // owed again
     }
-    byGroup.forEach((group, charges) -> charge(group, charges, start));
+    for (int group : resending) {
+      List<Batch> batches = batchResends.remove(group);
+      if (batches != null) {
+        send(group, batches, start);
+      }
+    }
+    byGroup.forEach((group, charges) -> {
+      if (chargeBatches) {
+        send(group, batches(group, charges, start), start);
+      } else {
+        charge(group, charges, start);
+      }
+    });
+  }
+
+  /**
+   * A group's charges as charge batches, each under an id of its own, split where one would pass
+   * the bytes of an entry or the charges of a batch.
+   */
+  private static List<Batch> batches(int group, List<Charge> charges, long start) {
+    List<Batch> batches = new ArrayList<>(1);
+    List<Charge> batch = new ArrayList<>();
+    byte[] id = newId();
+    int bytes = LogEntryCodec.chargeBatchHeaderSize(id);
+    for (Charge charge : charges) {
+      int size = LogEntryCodec.chargeSize(charge.key().array())
+          + LogEntryCodec.chargeBatchLimitSize(); // as if its limit were new: a bound
+      if (!batch.isEmpty() && (bytes + size > GroupCommitter.DEFAULT_MAX_ENTRY_BYTES
+          || batch.size() == LogEntryCodec.MAX_BATCH_CHARGES)) {
+        batches.add(Batch.of(group, id, batch, start));
+        batch = new ArrayList<>();
+        id = newId();
+        bytes = LogEntryCodec.chargeBatchHeaderSize(id);
+      }
+      batch.add(charge);
+      bytes += size;
+    }
+    batches.add(Batch.of(group, id, batch, start));
+    return batches;
+  }
+
+  /**
+   * Proposes {@code batches} to {@code group}, each an entry of its own; the group is out until
+   * all are answered.
+   */
+  private void send(int group, List<Batch> batches, long start) {
+    groupsInFlight.add(group);
+    List<CompletableFuture<?>> answered = new ArrayList<>(batches.size());
+    for (Batch batch : batches) {
+      answered.add(router.propose(group, batch.entry()).handle((decisions, error) -> {
+        if (error == null && decisions.size() == batch.charges().size()) {
+          for (int i = 0; i < decisions.size(); i++) {
+            synced(batch.charges().get(i), decisions.get(i));
+          }
+        } else {
+          if (error == null) {
+            LOG.error("group {} answered {} decisions to a batch of {} charges", group,
+                decisions.size(), batch.charges().size());
+          }
+          failed(batch, error == null ? new IllegalStateException("decisions missing") : error);
+        }
+        return null;
+      }));
+    }
+    releaseWhenAnswered(group, answered, start);
+  }
+
+  /** Once every one of {@code answered} is done, the group is out no more: synced again. */
+  private void releaseWhenAnswered(int group, List<? extends CompletableFuture<?>> answered,
+      long start) {
+    CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
+      NodeMetrics.observeNanos(syncDuration, System.nanoTime() - start);
+      groupsInFlight.remove(group);
+      if (!touched.isEmpty()) {
+        scheduleSync(); // used meanwhile, waiting for this group, or owed again
+      }
+    });
+  }
+
+  /**
+   * Puts a failed batch back: to be sent again as it was while it may have been applied and its
+   * group still remembers its id; else its charges are owed again.
+   */
+  private void failed(Batch batch, Throwable error) {
+    failedCharges.inc(batch.charges().size());
+    if (!Decider.tookNothing(error)
+        && System.nanoTime() - batch.firstSentNanos() < RESEND_WITHIN_NANOS) {
+      batchResends.compute(batch.group(), (group, waiting) -> {
+        List<Batch> batches = waiting == null ? new ArrayList<>() : waiting;
+        batches.add(batch);
+        return batches;
+      });
+    } else {
+      for (Charge charge : batch.charges()) {
+        synchronized (charge.view()) {
+          charge.view().syncFailed(charge.hits());
+        }
+      }
+    }
+    batch.charges().forEach(charge -> touched.add(charge.key())); // the next sync retries them
+    LOG.debug("a batch of {} charges failed; retried with the next sync", batch.charges().size(),
+        error);
   }
 
   /** Sends {@code charges} to {@code group} together; the group is out until all are answered. */
@@ -324,13 +446,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
         return null;
       }));
     }
-    CompletableFuture.allOf(answered.toArray(CompletableFuture[]::new)).whenComplete((ok, e) -> {
-      NodeMetrics.observeNanos(syncDuration, System.nanoTime() - start);
-      groupsInFlight.remove(group);
-      if (!touched.isEmpty()) {
-        scheduleSync(); // used meanwhile, waiting for this group, or owed again
-      }
-    });
+    releaseWhenAnswered(group, answered, start);
   }
 
   /**
@@ -339,6 +455,21 @@ public final class EventualDecider implements Decider, AutoCloseable {
    */
   private record Charge(ByteBuffer key, LocalBucketView view, long hits, BucketOp op,
       long firstSentNanos) {}
+
+  /** Charges of one group in one charge batch, sent as {@code entry} from {@code firstSentNanos}. */
+  private record Batch(int group, List<Charge> charges, LogEntry entry, long firstSentNanos) {
+    static Batch of(int group, byte[] id, List<Charge> charges, long firstSentNanos) {
+      List<BucketOp> ops = new ArrayList<>(charges.size());
+      charges.forEach(charge -> ops.add(charge.op()));
+      return new Batch(group, charges, LogEntry.chargeBatch(id, ops), firstSentNanos);
+    }
+  }
+
+  private static byte[] newId() {
+    byte[] id = new byte[16];
+    ThreadLocalRandom.current().nextBytes(id);
+    return id;
+  }
 
   /**
    * Begins {@code view}'s charge: a charge of unknown outcome again as it was, else a new one of
@@ -354,10 +485,11 @@ public final class EventualDecider implements Decider, AutoCloseable {
         return null;
       }
       long hits = view.beginSync();
-      byte[] id = new byte[16];
-      ThreadLocalRandom.current().nextBytes(id);
-      return new Charge(key, view, hits,
-          new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE, id), now);
+      // in a batch, the batch's id covers it
+      BucketOp op = chargeBatches
+          ? new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE)
+          : new BucketOp(key.array(), hits, view.limit(), OpKind.CHARGE, newId());
+      return new Charge(key, view, hits, op, now);
     }
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.decide.SingleGroupRouter;
@@ -16,10 +17,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The decider's memory bound (a cap on views that never drops a hit owed to a group), its syncs
- * (one submit per group) and its idleness (no timer work while nothing is used).
+ * (one charge batch, or one submit, per group) and its idleness (no timer work while nothing is
+ * used). The sync tests run with charge batches and with an op per charge.
  */
 class EventualDeciderTest {
   private static final BucketLimit LIMIT = BucketLimit.of(100, 1);
@@ -30,6 +34,8 @@ class EventualDeciderTest {
     final AtomicLong chargedHits = new AtomicLong();
     /** The size of each submitAll, in order. */
     final List<Integer> batches = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The charges of each proposed charge batch, in order. */
+    final List<Integer> proposed = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public CompletableFuture<Decision> submit(int group, BucketOp op) {
@@ -46,6 +52,15 @@ class EventualDeciderTest {
       batches.add(ops.size());
       return super.submitAll(group, ops);
     }
+
+    @Override
+    public CompletableFuture<List<Decision>> propose(int group, LogEntry entry) {
+      assertTrue(entry.isChargeBatch(), "only charge batches are proposed");
+      proposed.add(entry.ops().size());
+      List<Decision> decisions = new ArrayList<>();
+      entry.ops().forEach(op -> decisions.add(submit(group, op).join()));
+      return CompletableFuture.completedFuture(decisions);
+    }
   }
 
   private static BucketOp op(int key) {
@@ -57,7 +72,7 @@ class EventualDeciderTest {
       throws Exception {
     CountingGroup group = new CountingGroup();
     NodeMetrics metrics = new NodeMetrics();
-    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, metrics);
+    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, true, metrics);
     long allowed = 0;
     try {
       for (int key = 0; key < 10; key++) {
@@ -95,7 +110,7 @@ class EventualDeciderTest {
     long perView = EventualDecider.viewBytes(java.nio.ByteBuffer.wrap(
         (longKey + "0000").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 1_000_000,
-        10 * perView, new NodeMetrics());
+        10 * perView, true, new NodeMetrics());
     try {
       for (int key = 0; key < 10; key++) {
         decider.decide(BucketOp.of(longKey + String.format("%04d", key), 1, LIMIT)).join();
@@ -118,18 +133,24 @@ class EventualDeciderTest {
     assertEquals(hits, group.chargedHits.get());
   }
 
-  @Test
-  void aSyncHandsEachGroupItsChargesTogether() throws Exception {
+  @ParameterizedTest(name = "charge batches {0}")
+  @ValueSource(booleans = {true, false})
+  void aSyncHandsEachGroupItsChargesTogether(boolean chargeBatches) throws Exception {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
-        new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, 1L << 30,
+        new EventualDecider(group, 1_000, 4_096, 60_000, 1_000, 1L << 30, chargeBatches,
             new NodeMetrics());
     try {
       for (int key = 0; key < 5; key++) {
         assertTrue(decider.decide(op(key)).join().allowed());
       }
       awaitCharged(group, 5);
-      assertEquals(List.of(5), group.batches, "one submit of five charges, not five of one");
+      if (chargeBatches) {
+        assertEquals(List.of(5), group.proposed, "one batch of five charges, not five of one");
+        assertEquals(List.of(), group.batches, "and no op of its own");
+      } else {
+        assertEquals(List.of(5), group.batches, "one submit of five charges, not five of one");
+      }
     } finally {
       decider.close();
     }
@@ -139,7 +160,7 @@ class EventualDeciderTest {
   void anIdleDeciderLeavesItsSyncThreadAsleep() throws Exception {
     CountingGroup group = new CountingGroup();
     EventualDecider decider =
-        new EventualDecider(group, 10, 4_096, 60_000, 1_000, 1L << 30,
+        new EventualDecider(group, 10, 4_096, 60_000, 1_000, 1L << 30, true,
             new NodeMetrics());
     try {
       decider.decide(op(1)).join();
@@ -155,8 +176,9 @@ class EventualDeciderTest {
   }
 
   /**
-   * Groups that apply a charge once per id, as the state machine does, and whose first answer to
-   * each charge is lost after applying it; group 1 can be held so that it never answers.
+   * Groups that apply a charge, or a charge batch, once per id, as the state machine does, and
+   * whose first answer to each is lost after applying it; group 1 can be held so that it never
+   * answers.
    */
   private static final class LossyGroups implements GroupRouter {
     final java.util.Map<String, Decision> appliedById = new java.util.concurrent.ConcurrentHashMap<>();
@@ -201,10 +223,34 @@ class EventualDeciderTest {
       }
       return decided;
     }
+
+    @Override
+    public CompletableFuture<List<Decision>> propose(int group, LogEntry entry) {
+      if (group == 1 && holdGroupOne) {
+        return new CompletableFuture<>(); // never answers
+      }
+      assertTrue(entry.isChargeBatch());
+      entry.ops().forEach(op -> assertTrue(!op.hasId(), "the batch's id covers its charges"));
+      String id = java.util.HexFormat.of().formatHex(entry.batchId()) + entry.ops();
+      List<Decision> decisions = new ArrayList<>();
+      boolean first = !appliedById.containsKey(id);
+      for (BucketOp op : entry.ops()) {
+        if (first) {
+          appliedHits.addAndGet(op.permits());
+        }
+        decisions.add(new Decision(true, 50, 0));
+      }
+      appliedById.putIfAbsent(id, new Decision(true, 50, 0));
+      return loseFirstAnswers && answeredOnce.add(id)
+          ? CompletableFuture.failedFuture(
+              new io.raftlimiter.server.data.commit.GroupUnavailableException("answer lost", null))
+          : CompletableFuture.completedFuture(decisions);
+    }
   }
 
-  private static EventualDecider syncingEvery10Ms(GroupRouter groups) {
-    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, 1L << 30, new NodeMetrics());
+  private static EventualDecider syncingEvery10Ms(GroupRouter groups, boolean chargeBatches) {
+    return new EventualDecider(groups, 10, 4_096, 60_000, 1_000, 1L << 30, chargeBatches,
+        new NodeMetrics());
   }
 
   /**
@@ -212,11 +258,12 @@ class EventualDeciderTest {
    * group takes its hits once. Without ids the resend took them again, and the debt refused the
    * key in every mode.
    */
-  @Test
-  void aChargeWhoseAnswerWasLostIsAppliedOnce() throws Exception {
+  @ParameterizedTest(name = "charge batches {0}")
+  @ValueSource(booleans = {true, false})
+  void aChargeWhoseAnswerWasLostIsAppliedOnce(boolean chargeBatches) throws Exception {
     LossyGroups groups = new LossyGroups();
     groups.loseFirstAnswers = true;
-    EventualDecider decider = syncingEvery10Ms(groups);
+    EventualDecider decider = syncingEvery10Ms(groups, chargeBatches);
     try {
       for (int i = 0; i < 7; i++) {
         assertTrue(decider.decide(op(1)).join().allowed());
@@ -233,11 +280,12 @@ class EventualDeciderTest {
   }
 
   /** A group that does not answer holds back its own keys' syncs, not every group's. */
-  @Test
-  void aSlowGroupDoesNotHoldBackTheOthers() throws Exception {
+  @ParameterizedTest(name = "charge batches {0}")
+  @ValueSource(booleans = {true, false})
+  void aSlowGroupDoesNotHoldBackTheOthers(boolean chargeBatches) throws Exception {
     LossyGroups groups = new LossyGroups();
     groups.holdGroupOne = true;
-    EventualDecider decider = syncingEvery10Ms(groups);
+    EventualDecider decider = syncingEvery10Ms(groups, chargeBatches);
     try {
       assertTrue(decider.decide(BucketOp.of("slow-key", 1, LIMIT)).join().allowed());
       for (int round = 1; round <= 3; round++) {
