@@ -156,6 +156,8 @@ public final class RaftNode implements AutoCloseable {
           config.get(NodeConfigKeys.LIMIT_REQUEST_OVERRIDE));
       this.eventual = new EventualDecider(groups,
           config.get(NodeConfigKeys.EVENTUAL_SYNC_INTERVAL_MS),
+          config.get(NodeConfigKeys.EVENTUAL_SYNC_MIN_KEYS),
+          config.get(NodeConfigKeys.EVENTUAL_SYNC_HELD_INTERVAL_MS),
           config.get(NodeConfigKeys.EVENTUAL_SYNC_MAX_KEYS),
           config.get(NodeConfigKeys.EVENTUAL_MAX_STALENESS_MS),
           config.get(NodeConfigKeys.EVENTUAL_MAX_VIEWS),

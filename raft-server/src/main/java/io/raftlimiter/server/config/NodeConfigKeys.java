@@ -173,6 +173,13 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> EVENTUAL_SYNC_INTERVAL_MS = ConfigKey.intKey(
       "eventual.sync-interval-ms", 25, 1, 60_000,
       "how often an EVENTUAL node charges the hits it admitted to their groups");
+  public static final ConfigKey<Integer> EVENTUAL_SYNC_MIN_KEYS = ConfigKey.intKey(
+      "eventual.sync-min-keys", 64, 1, 1_000_000,
+      "keys a sync waits for, up to eventual.sync-held-interval-ms, before it charges them");
+  public static final ConfigKey<Integer> EVENTUAL_SYNC_HELD_INTERVAL_MS = ConfigKey.intKey(
+      "eventual.sync-held-interval-ms", 100, 1, 60_000,
+      "the longest a sync waits for eventual.sync-min-keys keys (at least the sync interval); "
+          + "the over-admission bound's D counts this one");
   public static final ConfigKey<Integer> EVENTUAL_SYNC_MAX_KEYS = ConfigKey.intKey(
       "eventual.sync-max-keys", 4_096, 1, 1_000_000,
       "keys waiting for a sync that start one before the interval is up");
@@ -257,6 +264,7 @@ public final class NodeConfigKeys {
       TLS_RELOAD_INTERVAL_MS, ENVOY_CONFIG, ENVOY_CONFIG_RELOAD_INTERVAL_MS,
       ENVOY_CONSISTENCY, SHUTDOWN_GRACE_MS,
       EVENTUAL_SYNC_INTERVAL_MS,
+      EVENTUAL_SYNC_MIN_KEYS, EVENTUAL_SYNC_HELD_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_CHARGE_BATCHES, EVENTUAL_MAX_STALENESS_MS, EVENTUAL_MAX_VIEWS,
       EVENTUAL_MAX_VIEW_BYTES,
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,

@@ -6,11 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.raftlimiter.api.peer.v1.ForwardRequest;
+import io.raftlimiter.api.peer.v1.ForwarderGrpc;
+import io.raftlimiter.api.peer.v1.GroupOps;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
+import io.raftlimiter.entry.LogEntry;
+import io.raftlimiter.entry.LogEntryCodec;
+import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
@@ -277,5 +288,30 @@ class ForwardTest {
     Throwable error = failureOf(forward(address, 7, op("a", 1)));
     assertInstanceOf(GroupUnavailableException.class, error);
     assertTrue(error.getMessage().contains("INVALID_ARGUMENT"), error.getMessage());
+  }
+
+  /**
+   * A charge batch is proposed as an entry of its own; forwarded, its charges would be queued op
+   * by op, without the id that makes the batch apply once. So it is refused and nothing queued.
+   */
+  @Test
+  void aForwardedChargeBatchIsRefusedAndQueuesNothing() throws Exception {
+    String address = start();
+    ManagedChannel channel = ManagedChannelBuilder.forTarget(address)
+        .usePlaintext().build();
+    try {
+      byte[] batch = LogEntryCodec.encode(LogEntry.chargeBatch(new byte[] {1, 2},
+          List.of(op("a", 1).as(OpKind.CHARGE, 1))));
+      ForwardRequest request = ForwardRequest.newBuilder()
+          .addGroups(GroupOps.newBuilder().setGroup(0).setEntry(ByteString.copyFrom(batch)))
+          .build();
+      StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+          () -> ForwarderGrpc.newBlockingStub(channel)
+              .withDeadlineAfter(10, TimeUnit.SECONDS).forward(request));
+      assertEquals(Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+      assertTrue(groups.committed.isEmpty(), "nothing queued: " + groups.committed);
+    } finally {
+      channel.shutdownNow();
+    }
   }
 }

@@ -156,6 +156,37 @@ class EventualDeciderTest {
     }
   }
 
+  /**
+   * A sync that would charge fewer keys than its minimum waits, up to the held interval; once the
+   * keys are there, it goes at the interval.
+   */
+  @Test
+  void aLightSyncIsHeldBackUntilItsKeysAreThereOrItsHeldIntervalIsOver() throws Exception {
+    CountingGroup group = new CountingGroup();
+    long heldNanos = TimeUnit.SECONDS.toNanos(3);
+    EventualDecider decider = new EventualDecider(group, 10, 4, 3_000, 4_096, 60_000, 1_000,
+        1L << 30, true, new NodeMetrics());
+    try {
+      long start = System.nanoTime();
+      decider.decide(op(0)).join();
+      Thread.sleep(300); // thirty intervals
+      if (System.nanoTime() - start < heldNanos) {
+        assertEquals(0, group.chargedHits.get(), "one key waits for three more");
+      }
+      for (int key = 1; key < 4; key++) {
+        decider.decide(op(key)).join();
+      }
+      long fourth = System.nanoTime();
+      awaitCharged(group, 4);
+      assertTrue(System.nanoTime() - fourth < heldNanos,
+          "four keys are charged without waiting the held interval out");
+      decider.decide(op(9)).join();
+      awaitCharged(group, 5); // alone again: charged once the held interval is over
+    } finally {
+      decider.close();
+    }
+  }
+
   @Test
   void anIdleDeciderLeavesItsSyncThreadAsleep() throws Exception {
     CountingGroup group = new CountingGroup();
