@@ -56,7 +56,8 @@ public final class LogEntryCodec {
   private LogEntryCodec() {}
 
   public static byte[] encode(LogEntry entry) {
-    return entry.isChargeBatch() ? encodeChargeBatch(entry) : encode(entry.stampNanos(), entry.ops());
+    return entry.isChargeBatch() ? encodeChargeBatch(entry)
+        : encode(entry.stampNanos(), entry.ops());
   }
 
   /** The bytes a charge of {@code key} takes in a charge batch, besides its limit. */

@@ -15,8 +15,8 @@ import java.util.Random;
  * op batches and charge batches mutated byte by byte, and headers that claim more ops than any
  * entry may hold. For the metadata group, random bytes. A malformed one must be refused in
  * {@code startTransaction}, before the log; one that a mutation left well-formed is applied like
- * any other entry, and apply must not fail on it. Keys start with {@link #KEY_PREFIX}, apart from every bucket the
- * wire fuzz checks.
+ * any other entry, and apply must not fail on it. Keys start with {@link #KEY_PREFIX}, apart
+ * from every bucket the wire fuzz checks.
  */
 final class RaftEntryInputs {
   static final String KEY_PREFIX = "fz-raft-";

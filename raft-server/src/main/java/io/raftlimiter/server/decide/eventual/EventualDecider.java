@@ -225,8 +225,8 @@ public final class EventualDecider implements Decider, AutoCloseable {
 
   /**
    * The scheduled sync: held back, an interval at a time, while it would charge fewer than
-   * {@code minKeysPerSync} keys, until {@code heldIntervalNanos} after the wait began. A sync costs a log entry per group
-   * whatever it carries, so at a low rate a sync every interval makes entries for a handful of
+   * {@code minKeysPerSync} keys, until {@code heldIntervalNanos} after the wait began. A sync
+   * costs a log entry per group whatever it carries, so at a low rate a sync every interval makes entries for a handful of
    * keys each (at 1,000 decisions a second, ~110 entries a second and half a core over the three
    * nodes), while under load the keys are there within the interval and nothing is held.
    */
@@ -495,7 +495,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
   private record Charge(ByteBuffer key, LocalBucketView view, long hits, BucketOp op,
       long firstSentNanos) {}
 
-  /** Charges of one group in one charge batch, sent as {@code entry} from {@code firstSentNanos}. */
+  /** A group's charges in one charge batch, sent as {@code entry} from {@code firstSentNanos}. */
   private record Batch(int group, List<Charge> charges, LogEntry entry, long firstSentNanos) {
     static Batch of(int group, byte[] id, List<Charge> charges, long firstSentNanos) {
       List<BucketOp> ops = new ArrayList<>(charges.size());

@@ -72,7 +72,8 @@ class EventualDeciderTest {
       throws Exception {
     CountingGroup group = new CountingGroup();
     NodeMetrics metrics = new NodeMetrics();
-    EventualDecider decider = new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, true, metrics);
+    EventualDecider decider =
+        new EventualDecider(group, 10, 4_096, 60_000, 10, 1L << 30, true, metrics);
     long allowed = 0;
     try {
       for (int key = 0; key < 10; key++) {
