@@ -93,11 +93,6 @@ public final class EntryApplier {
     recent.expire(nowNanos);
     boolean repeatedBatch = entry.isChargeBatch() && recent.seenBatch(entry, nowNanos);
     for (BucketOp op : entry.ops()) {
-      if (repeatedBatch) {
-        var stored = writes.contains(op.key()) ? writes.get(op.key()) : store.get(op.key());
-        decisions.add(TokenBucket.peek(stored, op.limit(), nowNanos).asReplayed());
-        continue;
-      }
       Decision first = recent.recall(op);
       if (first != null) {
         decisions.add(first); // a retry of an op already applied: answered, not applied again
@@ -105,8 +100,10 @@ public final class EntryApplier {
       }
       byte[] key = op.key();
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
-      if (op.kind() == OpKind.PEEK) {
-        decisions.add(TokenBucket.peek(stored, op.limit(), nowNanos)); // a look writes nothing
+      if (op.kind() == OpKind.PEEK || repeatedBatch) {
+        // a look writes nothing; a repeated batch is answered with its buckets as they are
+        Decision now = TokenBucket.peek(stored, op.limit(), nowNanos);
+        decisions.add(repeatedBatch ? now.asReplayed() : now);
         continue;
       }
       TokenBucket.Outcome outcome = switch (op.kind()) {

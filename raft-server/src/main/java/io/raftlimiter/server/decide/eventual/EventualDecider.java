@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -226,9 +227,10 @@ public final class EventualDecider implements Decider, AutoCloseable {
   /**
    * The scheduled sync: held back, an interval at a time, while it would charge fewer than
    * {@code minKeysPerSync} keys, until {@code heldIntervalNanos} after the wait began. A sync
-   * costs a log entry per group whatever it carries, so at a low rate a sync every interval makes entries for a handful of
-   * keys each (at 1,000 decisions a second, ~110 entries a second and half a core over the three
-   * nodes), while under load the keys are there within the interval and nothing is held.
+   * costs a log entry per group whatever it carries, so at a low rate a sync every interval
+   * makes entries for a handful of keys each (at 1,000 decisions a second, ~105 entries a second
+   * and over a core over the three nodes), while under load the keys are there within the
+   * interval and nothing is held.
    */
   private void scheduledSync() {
     scheduledSyncs.incrementAndGet();
@@ -312,7 +314,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
     // Failed only after the walk: failing puts the key back in touched, where the walk could
     // meet it again.
     List<Runnable> unroutable = new ArrayList<>();
-    List<Integer> resending = new ArrayList<>();
+    Set<Integer> resending = new LinkedHashSet<>();
     int waiting = 0;
     Iterator<ByteBuffer> keys = touched.iterator();
     while (keys.hasNext()) {
@@ -335,9 +337,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
       }
       if (batchResends.containsKey(group)) {
         waiting++; // its group's batches of unknown outcome go first, as they were
-        if (!resending.contains(group)) {
-          resending.add(group);
-        }
+        resending.add(group);
         continue;
       }
       keys.remove();
