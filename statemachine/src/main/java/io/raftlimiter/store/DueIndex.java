@@ -1,26 +1,58 @@
 package io.raftlimiter.store;
 
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * An expiry index on the heap, in the order every store keeps it: by slot, then by key in
  * unsigned byte order. Not thread-safe; its owner guards it.
+ *
+ * <p>A slot's keys go into a hash set and are sorted once, when the slot is first read. Keys are
+ * added to slots that are yet to come and read from slots that have passed, so each slot is
+ * sorted about once, where a sorted set per slot paid a walk down its tree for every key added.
  */
 final class DueIndex {
-  /** The heap an entry takes besides its key's bytes: tree node, array header (about). */
-  static final int ENTRY_OVERHEAD_BYTES = 64;
+  /** The heap an entry takes besides its key's bytes: set node, buffer, array header (about). */
+  static final int ENTRY_OVERHEAD_BYTES = 112;
 
-  private final TreeMap<Long, TreeSet<byte[]>> slots = new TreeMap<>();
+  private final TreeMap<Long, Slot> slots = new TreeMap<>();
   private int size;
   private long bytes;
 
+  /** One slot's keys, and their sorted order once read (dropped when a key is added). */
+  private static final class Slot {
+    final Set<ByteBuffer> keys = new HashSet<>();
+    byte[][] sorted;
+
+    boolean add(byte[] key) {
+      if (!keys.add(ByteBuffer.wrap(key))) {
+        return false;
+      }
+      sorted = null;
+      return true;
+    }
+
+    byte[][] sorted() {
+      if (sorted == null) {
+        byte[][] inOrder = new byte[keys.size()][];
+        int i = 0;
+        for (ByteBuffer key : keys) {
+          inOrder[i++] = key.array();
+        }
+        Arrays.sort(inOrder, Arrays::compareUnsigned);
+        sorted = inOrder;
+      }
+      return sorted;
+    }
+  }
+
   /** Indexes {@code key} (held, not copied) in {@code slot}. */
   void add(long slot, byte[] key) {
-    if (slots.computeIfAbsent(slot, s -> new TreeSet<>(Arrays::compareUnsigned)).add(key)) {
+    if (slots.computeIfAbsent(slot, s -> new Slot()).add(key)) {
       size++;
       bytes += key.length + ENTRY_OVERHEAD_BYTES;
     }
@@ -28,11 +60,11 @@ final class DueIndex {
 
   /** Drops the slots below {@code slot}. */
   void dropBelow(long slot) {
-    Map<Long, TreeSet<byte[]>> below = slots.headMap(slot);
-    for (TreeSet<byte[]> keys : below.values()) {
-      size -= keys.size();
-      for (byte[] key : keys) {
-        bytes -= key.length + ENTRY_OVERHEAD_BYTES;
+    Map<Long, Slot> below = slots.headMap(slot);
+    for (Slot dropped : below.values()) {
+      size -= dropped.keys.size();
+      for (ByteBuffer key : dropped.keys) {
+        bytes -= key.capacity() + ENTRY_OVERHEAD_BYTES;
       }
     }
     below.clear();
@@ -60,23 +92,42 @@ final class DueIndex {
       return;
     }
     int visited = 0;
-    for (Map.Entry<Long, TreeSet<byte[]>> slot
-        : slots.subMap(after.slot(), true, toSlot, false).entrySet()) {
-      NavigableSet<byte[]> keys = slot.getValue();
+    for (Map.Entry<Long, Slot> slot : slots.subMap(after.slot(), true, toSlot, false).entrySet()) {
+      byte[][] keys = slot.getValue().sorted();
+      int from = 0;
       if (slot.getKey() == after.slot() && after.lastKey() != null) {
-        keys = keys.tailSet(after.lastKey(), false);
+        from = firstAfter(keys, after.lastKey());
       }
-      for (byte[] key : keys) {
+      for (int i = from; i < keys.length; i++) {
         if (visited++ == limit) {
           return;
         }
-        visitor.visit(slot.getKey(), key);
+        visitor.visit(slot.getKey(), keys[i]);
       }
     }
   }
 
+  /** The index of the first of {@code sorted} above {@code key}, in unsigned byte order. */
+  private static int firstAfter(byte[][] sorted, byte[] key) {
+    int low = 0;
+    int high = sorted.length;
+    while (low < high) {
+      int middle = (low + high) >>> 1;
+      if (Arrays.compareUnsigned(sorted[middle], key) <= 0) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    return low;
+  }
+
   /** Visits every entry in index order. */
   void forEach(BucketStore.DueVisitor visitor) {
-    slots.forEach((slot, keys) -> keys.forEach(key -> visitor.visit(slot, key)));
+    slots.forEach((slot, keys) -> {
+      for (byte[] key : keys.sorted()) {
+        visitor.visit(slot, key);
+      }
+    });
   }
 }

@@ -213,6 +213,25 @@ abstract class BucketStoreContract {
   }
 
   @Test
+  void aSlotReadBeforeAnotherKeyIsIndexedThereIsReadInOrderAfter() {
+    WriteSet first = writes(key("01"), state(1, 1));
+    first.expireAt(5, key("80"));
+    first.expireAt(5, key("01"));
+    store.commit(first, new AppliedMarker(1, 1, 1));
+    assertEquals(dueAs("01", "80"), due(0, 100));
+    assertEquals(List.of("5:80"), due(new ExpiryCursor(5, key("01")), 100, 5));
+
+    WriteSet second = new WriteSet();
+    second.expireAt(5, key("40"));
+    second.expireAt(5, key("80")); // indexed already: still visited once
+    second.expireAt(5, key("00"));
+    store.commit(second, new AppliedMarker(1, 2, 2));
+    assertEquals(dueAs("00", "01", "40", "80"), due(0, 100));
+    assertEquals(List.of("5:40", "5:80"), due(new ExpiryCursor(5, key("01")), 100, 5),
+        "resuming inside the slot finds the key indexed since");
+  }
+
+  @Test
   void passingASlotDropsItsIndexWithTheCommit() {
     assertEquals(0, store.expiredBelowSlot(), "a new store has expired nothing");
     WriteSet first = writes(key("01"), state(1, 1));
