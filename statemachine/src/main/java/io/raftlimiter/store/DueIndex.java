@@ -96,7 +96,9 @@ final class DueIndex {
       byte[][] keys = slot.getValue().sorted();
       int from = 0;
       if (slot.getKey() == after.slot() && after.lastKey() != null) {
-        from = firstAfter(keys, after.lastKey());
+        // a slot's keys are distinct: past the cursor's key if indexed, else where it would be
+        int at = Arrays.binarySearch(keys, after.lastKey(), Arrays::compareUnsigned);
+        from = at >= 0 ? at + 1 : -at - 1;
       }
       for (int i = from; i < keys.length; i++) {
         if (visited++ == limit) {
@@ -107,25 +109,10 @@ final class DueIndex {
     }
   }
 
-  /** The index of the first of {@code sorted} above {@code key}, in unsigned byte order. */
-  private static int firstAfter(byte[][] sorted, byte[] key) {
-    int low = 0;
-    int high = sorted.length;
-    while (low < high) {
-      int middle = (low + high) >>> 1;
-      if (Arrays.compareUnsigned(sorted[middle], key) <= 0) {
-        low = middle + 1;
-      } else {
-        high = middle;
-      }
-    }
-    return low;
-  }
-
   /** Visits every entry in index order. */
   void forEach(BucketStore.DueVisitor visitor) {
-    slots.forEach((slot, keys) -> {
-      for (byte[] key : keys.sorted()) {
+    slots.forEach((slot, held) -> {
+      for (byte[] key : held.sorted()) {
         visitor.visit(slot, key);
       }
     });
