@@ -7,6 +7,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.store.AppliedMarker;
+import io.raftlimiter.store.BucketKey;
 import io.raftlimiter.store.BucketStore;
 import io.raftlimiter.store.ExpiryCursor;
 import io.raftlimiter.store.ExpirySlots;
@@ -88,7 +89,7 @@ public final class EntryApplier {
 
   public List<Decision> apply(LogEntry entry, long term, long index) {
     long nowNanos = effectiveNanos(entry);
-    WriteSet writes = new WriteSet();
+    WriteSet writes = new WriteSet(entry.ops().size());
     List<Decision> decisions = new ArrayList<>(entry.ops().size());
     recent.expire(nowNanos);
     boolean repeatedBatch = entry.isChargeBatch() && recent.seenBatch(entry, nowNanos);
@@ -98,7 +99,7 @@ public final class EntryApplier {
         decisions.add(first); // a retry of an op already applied: answered, not applied again
         continue;
       }
-      byte[] key = op.key();
+      BucketKey key = BucketKey.of(op.key()); // the decoded entry's bytes, changed by nobody
       var stored = writes.contains(key) ? writes.get(key) : store.get(key);
       if (op.kind() == OpKind.PEEK || repeatedBatch) {
         // a look writes nothing; a repeated batch is answered with its buckets as they are
@@ -144,10 +145,11 @@ public final class EntryApplier {
       long slot;
       byte[] key;
     };
-    store.visitDue(from, toSlot, maxExpiryVisits, (slot, key) -> {
+    store.visitDue(from, toSlot, maxExpiryVisits, (slot, bytes) -> {
       reached.visits++;
       reached.slot = slot;
-      reached.key = key;
+      reached.key = bytes;
+      BucketKey key = BucketKey.of(bytes);
       BucketState state = writes.contains(key) ? writes.get(key) : store.get(key);
       if (state != null && TokenBucket.refill(state, nowNanos).isFull()) {
         writes.put(key, null);

@@ -17,13 +17,18 @@ public interface BucketStore extends AutoCloseable {
   /** The stored state of {@code key}, or {@code null} when none is stored (a full bucket). */
   BucketState get(byte[] key);
 
+  /** {@link #get(byte[])} for a key as the apply path holds it; stores keyed by hash use its hash. */
+  default BucketState get(BucketKey key) {
+    return get(key.bytes());
+  }
+
   /**
    * Applies {@code writes} (bucket states, expiry index entries, and the expiry cursor, with the
    * index of the slots it has passed dropped) and records {@code marker}, atomically.
    */
   void commit(WriteSet writes, AppliedMarker marker);
 
-  /** Receives one entry of the expiry index. */
+  /** Receives one entry of the expiry index; the key's bytes are not to be changed. */
   @FunctionalInterface
   interface DueVisitor {
     void visit(long slot, byte[] key);

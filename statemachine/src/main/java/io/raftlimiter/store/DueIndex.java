@@ -1,6 +1,5 @@
 package io.raftlimiter.store;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
@@ -16,7 +15,7 @@ import java.util.TreeMap;
  * sorted about once, where a sorted set per slot paid a walk down its tree for every key added.
  */
 final class DueIndex {
-  /** The heap an entry takes besides its key's bytes: set node, buffer, array header (about). */
+  /** The heap an entry takes besides its key's bytes: set node, key object, array header (about). */
   static final int ENTRY_OVERHEAD_BYTES = 112;
 
   private final TreeMap<Long, Slot> slots = new TreeMap<>();
@@ -25,11 +24,11 @@ final class DueIndex {
 
   /** One slot's keys, and their sorted order once read (dropped when a key is added). */
   private static final class Slot {
-    final Set<ByteBuffer> keys = new HashSet<>();
+    final Set<BucketKey> keys = new HashSet<>();
     byte[][] sorted;
 
-    boolean add(byte[] key) {
-      if (!keys.add(ByteBuffer.wrap(key))) {
+    boolean add(BucketKey key) {
+      if (!keys.add(key)) {
         return false;
       }
       sorted = null;
@@ -40,8 +39,8 @@ final class DueIndex {
       if (sorted == null) {
         byte[][] inOrder = new byte[keys.size()][];
         int i = 0;
-        for (ByteBuffer key : keys) {
-          inOrder[i++] = key.array();
+        for (BucketKey key : keys) {
+          inOrder[i++] = key.bytes();
         }
         Arrays.sort(inOrder, Arrays::compareUnsigned);
         sorted = inOrder;
@@ -51,10 +50,10 @@ final class DueIndex {
   }
 
   /** Indexes {@code key} (held, not copied) in {@code slot}. */
-  void add(long slot, byte[] key) {
+  void add(long slot, BucketKey key) {
     if (slots.computeIfAbsent(slot, s -> new Slot()).add(key)) {
       size++;
-      bytes += key.length + ENTRY_OVERHEAD_BYTES;
+      bytes += key.bytes().length + ENTRY_OVERHEAD_BYTES;
     }
   }
 
@@ -63,8 +62,8 @@ final class DueIndex {
     Map<Long, Slot> below = slots.headMap(slot);
     for (Slot dropped : below.values()) {
       size -= dropped.keys.size();
-      for (ByteBuffer key : dropped.keys) {
-        bytes -= key.capacity() + ENTRY_OVERHEAD_BYTES;
+      for (BucketKey key : dropped.keys) {
+        bytes -= key.bytes().length + ENTRY_OVERHEAD_BYTES;
       }
     }
     below.clear();

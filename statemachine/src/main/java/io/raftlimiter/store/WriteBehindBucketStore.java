@@ -3,7 +3,6 @@ package io.raftlimiter.store;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,14 +36,14 @@ public final class WriteBehindBucketStore implements BucketStore {
    * of 512-byte keys would otherwise hold some 85 MiB per group.
    */
   public static final long MAX_PENDING_BYTES = 24L << 20;
-  /** A held state's heap besides its key's bytes: map node, buffer, array header, state. */
+  /** A held state's heap besides its key's bytes: map node, key object, array header, state. */
   private static final int STATE_OVERHEAD_BYTES = 120;
   /** Stands for a deleted bucket in {@link #pending}, which cannot hold nulls. */
   private static final BucketState DELETED = BucketState.full(BucketLimit.of(1, 1), 0);
 
   private final RocksDbBucketStore durable;
   private final int maxPendingKeys;
-  private final ConcurrentHashMap<ByteBuffer, BucketState> pending = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<BucketKey, BucketState> pending = new ConcurrentHashMap<>();
   /** The expiry index entries not yet flushed. */
   private final DueIndex pendingDue = new DueIndex();
   private volatile AppliedMarker marker;
@@ -64,24 +63,30 @@ public final class WriteBehindBucketStore implements BucketStore {
 
   @Override
   public BucketState get(byte[] key) {
-    BucketState held = pending.get(ByteBuffer.wrap(key));
+    return get(BucketKey.of(key));
+  }
+
+  @Override
+  public BucketState get(BucketKey key) {
+    BucketState held = pending.get(key);
     if (held == null) {
-      return durable.get(key);
+      return durable.get(key.bytes());
     }
     return held == DELETED ? null : held;
   }
 
   @Override
   public void commit(WriteSet writes, AppliedMarker newMarker) {
-    writes.forEach((key, state) -> {
-      if (pending.put(ByteBuffer.wrap(key.clone()), state == null ? DELETED : state) == null) {
-        pendingStateBytes += key.length + STATE_OVERHEAD_BYTES;
+    // The write set's keys are held as they are: nobody changes a key's bytes once it is made.
+    writes.forEachKey((key, state) -> {
+      if (pending.put(key, state == null ? DELETED : state) == null) {
+        pendingStateBytes += key.bytes().length + STATE_OVERHEAD_BYTES;
       }
     });
     ExpiryCursor cursor = writes.expiryCursor();
-    writes.forEachDue((key, slot) -> {
+    writes.forEachDueKey((key, slot) -> {
       if (slot >= cursor.slot()) {
-        pendingDue.add(slot, key.clone());
+        pendingDue.add(slot, key);
       }
     });
     pendingDue.dropBelow(cursor.slot());
@@ -107,6 +112,10 @@ public final class WriteBehindBucketStore implements BucketStore {
     }
     List<Due> flushed = new ArrayList<>();
     durable.visitDue(after, toSlot, limit, (slot, key) -> flushed.add(new Due(slot, key)));
+    if (flushed.isEmpty()) {
+      pendingDue.visit(after, toSlot, limit, visitor);
+      return;
+    }
     List<Due> held = new ArrayList<>();
     pendingDue.visit(after, toSlot, limit, (slot, key) -> held.add(new Due(slot, key)));
     int f = 0;
@@ -124,7 +133,7 @@ public final class WriteBehindBucketStore implements BucketStore {
           h++;
         }
       }
-      visitor.visit(next.slot(), next.key().clone());
+      visitor.visit(next.slot(), next.key());
     }
   }
 
@@ -190,8 +199,8 @@ public final class WriteBehindBucketStore implements BucketStore {
   public void flush() {
     AppliedMarker flushedMarker = marker;
     WriteSet batch = new WriteSet();
-    for (Map.Entry<ByteBuffer, BucketState> e : pending.entrySet()) {
-      batch.put(e.getKey().array(), e.getValue() == DELETED ? null : e.getValue());
+    for (Map.Entry<BucketKey, BucketState> e : pending.entrySet()) {
+      batch.put(e.getKey(), e.getValue() == DELETED ? null : e.getValue());
     }
     pendingDue.forEach((slot, key) -> batch.expireAt(slot, key));
     batch.expiryCursor(expiryCursor);

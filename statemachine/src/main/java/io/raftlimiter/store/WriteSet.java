@@ -1,7 +1,6 @@
 package io.raftlimiter.store;
 
 import io.raftlimiter.bucket.BucketState;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,30 +13,62 @@ import java.util.function.ObjLongConsumer;
  * bucket states (a {@code null} state means delete), the keys to index for expiry and how far
  * expiry has gone. Kept in first-touch order so that what reaches the store never
  * depends on hash order.
+ *
+ * <p>The set owns its keys, and a store may keep them as they are: keys given as bytes are
+ * copied, and a {@link BucketKey} is already a key whose bytes nobody changes.
  */
 public final class WriteSet {
-  private record Due(long slot, byte[] key) {}
+  private record Due(long slot, BucketKey key) {}
 
-  private final Map<ByteBuffer, BucketState> writes = new LinkedHashMap<>();
-  private final List<Due> due = new ArrayList<>();
+  private final Map<BucketKey, BucketState> writes;
+  private final List<Due> due;
   private ExpiryCursor expiryCursor = ExpiryCursor.START;
 
+  public WriteSet() {
+    this(16);
+  }
+
+  /** A set sized for about {@code expectedKeys} keys, so that filling it does not regrow it. */
+  public WriteSet(int expectedKeys) {
+    int keys = Math.max(expectedKeys, 1);
+    this.writes = new LinkedHashMap<>((int) Math.min((keys * 4L) / 3 + 1, 1 << 30));
+    this.due = new ArrayList<>(keys);
+  }
+
   /** True when {@code key} was written in this set (its state, possibly null, is in {@link #get}). */
-  public boolean contains(byte[] key) {
-    return writes.containsKey(ByteBuffer.wrap(key));
+  public boolean contains(BucketKey key) {
+    return writes.containsKey(key);
   }
 
-  public BucketState get(byte[] key) {
-    return writes.get(ByteBuffer.wrap(key));
+  public BucketState get(BucketKey key) {
+    return writes.get(key);
   }
 
-  public void put(byte[] key, BucketState state) {
-    writes.put(ByteBuffer.wrap(key), state);
+  public void put(BucketKey key, BucketState state) {
+    writes.put(key, state);
   }
 
   /** Indexes {@code key} for expiry in {@code slot} (see {@link ExpirySlots}). */
-  public void expireAt(long slot, byte[] key) {
+  public void expireAt(long slot, BucketKey key) {
     due.add(new Due(slot, key));
+  }
+
+  public boolean contains(byte[] key) {
+    return contains(BucketKey.of(key));
+  }
+
+  public BucketState get(byte[] key) {
+    return get(BucketKey.of(key));
+  }
+
+  /** {@link #put(BucketKey, BucketState)} of a copy of {@code key}. */
+  public void put(byte[] key, BucketState state) {
+    put(BucketKey.of(key.clone()), state);
+  }
+
+  /** {@link #expireAt(long, BucketKey)} of a copy of {@code key}. */
+  public void expireAt(long slot, byte[] key) {
+    expireAt(slot, BucketKey.of(key.clone()));
   }
 
   /** Expiry is done below {@code slot}: short for {@link #expiryCursor(ExpiryCursor)} at it. */
@@ -62,11 +93,23 @@ public final class WriteSet {
   }
 
   public void forEach(BiConsumer<byte[], BucketState> visitor) {
-    writes.forEach((key, state) -> visitor.accept(key.array(), state));
+    writes.forEach((key, state) -> visitor.accept(key.bytes(), state));
+  }
+
+  /** {@link #forEach} with the keys as the set holds them. */
+  public void forEachKey(BiConsumer<BucketKey, BucketState> visitor) {
+    writes.forEach(visitor);
   }
 
   /** Visits the keys indexed by {@link #expireAt}, in the order they were indexed. */
   public void forEachDue(ObjLongConsumer<byte[]> visitor) {
+    for (Due d : due) {
+      visitor.accept(d.key().bytes(), d.slot());
+    }
+  }
+
+  /** {@link #forEachDue} with the keys as the set holds them. */
+  public void forEachDueKey(ObjLongConsumer<BucketKey> visitor) {
     for (Due d : due) {
       visitor.accept(d.key(), d.slot());
     }

@@ -8,6 +8,7 @@ import io.raftlimiter.store.InMemoryBucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
 import io.raftlimiter.store.WriteBehindBucketStore;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -45,12 +46,16 @@ public class ApplyBenchmark {
 
   /**
    * recurring: Zipf keys out of 100,000, mostly found in the store; fresh: keys never seen, as
-   * every first touch of a key is (and each bench phase's keys are).
+   * every first touch of a key is (and each bench phase's keys are); charges: an EVENTUAL sync's
+   * charge batch of 300 distinct Zipf keys every 8 ms, so most buckets refill and expire between
+   * two charges, as under the bench's EVENTUAL load (C = 100, R = 50/s).
    */
-  @Param({"recurring", "fresh"})
+  @Param({"recurring", "fresh", "charges"})
   String keys;
 
   private static final int OPS = 100;
+  private static final int CHARGES = 300;
+  private static final long CHARGE_BATCH_STEP_NANOS = 8_000_000L;
   private Path directory;
   private BucketStore bucketStore;
   private EntryApplier applier;
@@ -59,7 +64,8 @@ public class ApplyBenchmark {
 
   @Setup
   public void setUp() throws IOException {
-    entries = Entries.zipf(1024, OPS, 100_000, 2);
+    entries = keys.equals("charges") ? Entries.chargeBatches(1024, CHARGES, 100_000, 2)
+        : Entries.zipf(1024, OPS, 100_000, 2);
     if (store.equals("rocksdb") || store.equals("writebehind")) {
       directory = Files.createTempDirectory("raftlimiter-jmh-");
       RocksDbBucketStore rocks = RocksDbBucketStore.open(directory);
@@ -71,8 +77,16 @@ public class ApplyBenchmark {
     applier = new EntryApplier(bucketStore);
   }
 
+  /** One entry: 100 acquires, or with {@code keys=charges} a batch of 300 charges. */
   @Benchmark
   public List<Decision> applyBatchOf100() {
+    if (keys.equals("charges")) {
+      index++;
+      LogEntry sync = entries.get((int) (index % entries.size()));
+      byte[] id = ("sync-" + index).getBytes(StandardCharsets.UTF_8);
+      return applier.apply(new LogEntry(1_000_000_000L + index * CHARGE_BATCH_STEP_NANOS,
+          sync.ops(), id), 1, index);
+    }
     index++;
     LogEntry entry = keys.equals("fresh") ? Entries.fresh(index, OPS)
         : entries.get((int) (index % entries.size()));
