@@ -115,6 +115,15 @@ public final class EntryApplier {
         case RESET -> TokenBucket.reset(stored, op.limit(), nowNanos);
         case PEEK -> throw new AssertionError("answered above");
       };
+      if (tookNothing(op, stored, outcome)) {
+        // A refused acquire or lease returns the stored state refilled to now, which any later
+        // read refills to exactly (the refill carries its remainder), and the stored state is
+        // indexed for expiry already: writing it would change nothing but cost a write and an
+        // index entry, for the many refusals of a drained hot key.
+        decisions.add(outcome.decision());
+        recent.remember(op, outcome.decision(), nowNanos);
+        continue;
+      }
       if (!outcome.state().isFull()) {
         writes.put(key, outcome.state());
         writes.expireAt(ExpirySlots.slotOf(TokenBucket.fullAtNanos(outcome.state())), key);
@@ -127,6 +136,14 @@ public final class EntryApplier {
     expire(writes, nowNanos);
     store.commit(writes, new AppliedMarker(term, index, nowNanos));
     return decisions;
+  }
+
+  /** True when {@code op} was refused on a stored bucket under the same limit. */
+  private static boolean tookNothing(BucketOp op, BucketState stored, TokenBucket.Outcome outcome) {
+    return (op.kind() == OpKind.ACQUIRE || op.kind() == OpKind.LEASE)
+        && !outcome.decision().allowed()
+        && stored != null
+        && stored.limit().equals(op.limit());
   }
 
   /**

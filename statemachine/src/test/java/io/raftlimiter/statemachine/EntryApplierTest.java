@@ -240,6 +240,27 @@ class EntryApplierTest {
   }
 
   @Test
+  void aRefusalWritesNothingAndTheBucketStillExpires() {
+    InMemoryBucketStore store = new InMemoryBucketStore();
+    EntryApplier applier = new EntryApplier(store);
+    BucketLimit limit = BucketLimit.of(10, 1);
+    BucketOp ten = BucketOp.of("k", 10, limit);
+    applier.apply(new LogEntry(T0, List.of(ten)), 1, 1);
+    BucketState drained = store.get(key("k"));
+
+    List<Decision> decisions = applier.apply(new LogEntry(T0 + 3 * SECOND,
+        List.of(ten, BucketOp.of("k", 4, limit))), 1, 2);
+    assertEquals(List.of(new Decision(false, 3, 7_000), new Decision(false, 3, 1_000)), decisions);
+    assertEquals(drained, store.get(key("k")), "a refusal takes nothing: the stored state stands");
+
+    assertEquals(List.of(new Decision(true, 6, 0)),
+        applier.apply(new LogEntry(T0 + 10 * SECOND, List.of(BucketOp.of("k", 4, limit))), 1, 3),
+        "the refill from the state stored before the refusals is the same");
+    applier.apply(new LogEntry(T0 + 20 * SECOND, List.of(BucketOp.of("other", 1, limit))), 1, 4);
+    assertNull(store.get(key("k")), "indexed when it was last written, it expired when full");
+  }
+
+  @Test
   void aBucketRefilledToFullActsLikeANewOne() {
     InMemoryBucketStore store = new InMemoryBucketStore();
     EntryApplier applier = new EntryApplier(store);
