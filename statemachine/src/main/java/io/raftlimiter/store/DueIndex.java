@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.ObjLongConsumer;
 
 /**
  * An expiry index on the heap, in the order every store keeps it: by slot, then by key in
@@ -108,11 +109,14 @@ final class DueIndex {
     }
   }
 
-  /** Visits every entry in index order. */
-  void forEach(BucketStore.DueVisitor visitor) {
+  /**
+   * Visits every entry, in no particular order: a flush writes them into one RocksDB batch, which
+   * orders them itself.
+   */
+  void forEach(ObjLongConsumer<BucketKey> visitor) {
     slots.forEach((slot, held) -> {
-      for (byte[] key : held.sorted()) {
-        visitor.visit(slot, key);
+      for (BucketKey key : held.keys) {
+        visitor.accept(key, slot);
       }
     });
   }

@@ -32,7 +32,7 @@ public final class InMemoryBucketStore implements BucketStore {
         buckets.put(key.clone(), state);
       }
     });
-    writes.forEachDue((key, slot) -> due.add(slot, BucketKey.of(key.clone())));
+    writes.forEachDueKey((key, slot) -> due.add(slot, key));
     due.dropBelow(writes.expiryCursor().slot());
     expiryCursor = writes.expiryCursor();
     marker = newMarker;

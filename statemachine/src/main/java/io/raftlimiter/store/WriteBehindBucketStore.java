@@ -202,7 +202,7 @@ public final class WriteBehindBucketStore implements BucketStore {
     for (Map.Entry<BucketKey, BucketState> e : pending.entrySet()) {
       batch.put(e.getKey(), e.getValue() == DELETED ? null : e.getValue());
     }
-    pendingDue.forEach((slot, key) -> batch.expireAt(slot, key));
+    pendingDue.forEach((key, slot) -> batch.expireAt(slot, key));
     batch.expiryCursor(expiryCursor);
     durable.commit(batch, flushedMarker);
     pending.clear();

@@ -80,14 +80,13 @@ public class ApplyBenchmark {
   /** One entry: 100 acquires, or with {@code keys=charges} a batch of 300 charges. */
   @Benchmark
   public List<Decision> applyBatchOf100() {
+    index++;
     if (keys.equals("charges")) {
-      index++;
       LogEntry sync = entries.get((int) (index % entries.size()));
       byte[] id = ("sync-" + index).getBytes(StandardCharsets.UTF_8);
       return applier.apply(new LogEntry(1_000_000_000L + index * CHARGE_BATCH_STEP_NANOS,
           sync.ops(), id), 1, index);
     }
-    index++;
     LogEntry entry = keys.equals("fresh") ? Entries.fresh(index, OPS)
         : entries.get((int) (index % entries.size()));
     return applier.apply(entry.withStamp(1_000_000_000L + index * 1_000_000L), 1, index);
