@@ -219,7 +219,9 @@ public final class NodeConfigKeys {
       "batch.max-in-flight", 4, 1, 256, "log entries a node keeps in flight per group");
   public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "batch.pipeline-threshold", 64, 1, 1_000_000,
-      "acquires that must wait before a further entry is sent beside those in flight");
+      "acquires that must wait before a further entry is sent beside those in flight (a full "
+          + "entry's worth always is), and ops for another node before a further forwarding call "
+          + "is");
   public static final ConfigKey<Integer> BATCH_LINGER_MAX_MICROS = ConfigKey.intKey(
       "batch.linger-max-micros", 5_000, 0, 100_000,
       "after a large log entry completes, how long the next may wait at most (and never more "

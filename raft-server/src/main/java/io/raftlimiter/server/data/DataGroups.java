@@ -122,7 +122,8 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
     // normally the one the caller gets.
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
-        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight, forwardLinger,
+        config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight,
+        config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD), forwardLinger,
         new AdmissionBound(config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
             config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES)),
         transport);

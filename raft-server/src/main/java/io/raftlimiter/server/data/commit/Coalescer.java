@@ -24,12 +24,13 @@ import java.util.function.ToIntFunction;
  * <p>When nothing is in flight, an item is sent at once by the calling thread (no hand-off, so an
  * idle system answers in one round). While batches are in flight, items wait in the queue and the
  * next completing batch takes them all along; a further batch is sent beside the ones in flight
- * (up to {@code maxInFlight}) only once at least {@code pipelineThreshold} items wait. Without that
- * threshold, the slots freed at the end of a round are grabbed by the first stragglers, one item
- * each, and batches collapse to single items. No dedicated thread: batching grows with load by
- * itself. Optionally ({@link Linger}), after a large batch completes the next one is held for a
- * moment, so that the callers just answered can ride in it instead of making a batch of their
- * own; the only timer is the one that ends such a hold when arrivals do not.
+ * (up to {@code maxInFlight}) only once at least {@code pipelineThreshold} items wait, or a full
+ * batch does ({@code maxItems} or {@code maxBytes}: waiting longer could not make it larger).
+ * Without that threshold, the slots freed at the end of a round are grabbed by the first
+ * stragglers, one item each, and batches collapse to single items. No dedicated thread: batching
+ * grows with load by itself. Optionally ({@link Linger}), after a large batch completes the next
+ * one is held for a moment, so that the callers just answered can ride in it instead of making a
+ * batch of their own; the only timer is the one that ends such a hold when arrivals do not.
  *
  * @param <T> what is queued
  * @param <R> what the sender answers for a batch
@@ -236,7 +237,7 @@ public final class Coalescer<T, R> {
         }
       }
       int slots = inFlight.get();
-      if (slots >= maxInFlight || (slots > 0 && queued.get() < pipelineThreshold)) {
+      if (slots >= maxInFlight || (slots > 0 && !pipelines())) {
         return; // a completing batch will drain again
       }
       if (!inFlight.compareAndSet(slots, slots + 1)) {
@@ -290,6 +291,12 @@ public final class Coalescer<T, R> {
       drain(); // unless held, the next batch goes out before this one's answers are written
       completion.complete(batch, result, error);
     });
+  }
+
+  /** Whether enough waits to send a further batch beside those in flight. */
+  private boolean pipelines() {
+    int waiting = queued.get();
+    return waiting >= pipelineThreshold || waiting >= maxItems || queuedBytes.get() >= maxBytes;
   }
 
   /** Learns from how {@code held} ended, with {@code queuedNow} items queued. */

@@ -63,19 +63,24 @@ final class ForwardLink {
   private final Coalescer<Pending, Sent> coalescer;
 
   /**
+   * @param pipelineThreshold ops that must wait before a further call goes beside those in
+   *     flight: below it, a closed loop of callers sends one call per leader round instead of a
+   *     call per straggler, each of which costs both nodes a message and the leader a queue
+   *     hand-off
    * @param linger when the next call is held back after a large one ({@link Linger})
    * @param admission what callers may queue on this link before their acquires are shed, as on
    *     the leader's own queue: a follower must not hold what its leader would refuse
    */
   ForwardLink(String target, ManagedChannel channel, long timeoutMillis, int maxOpsPerCall,
-      int maxInFlight, Linger linger, AdmissionBound admission) {
+      int maxInFlight, int pipelineThreshold, Linger linger, AdmissionBound admission) {
     this.target = target;
     this.channel = channel;
     this.stub = ForwarderGrpc.newFutureStub(channel);
     this.timeoutMillis = timeoutMillis;
     this.admission = admission;
     this.coalescer = new Coalescer<>(maxOpsPerCall, p -> LogEntryCodec.encodedSize(p.op()),
-        MAX_CALL_BYTES, maxInFlight, 1, ForwardLink::expired, linger, this::send, this::complete);
+        MAX_CALL_BYTES, maxInFlight, pipelineThreshold, ForwardLink::expired, linger, this::send,
+        this::complete);
   }
 
   ManagedChannel channel() {

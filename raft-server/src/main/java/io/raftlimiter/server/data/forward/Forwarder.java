@@ -23,6 +23,7 @@ public final class Forwarder implements AutoCloseable {
   private final long timeoutMillis;
   private final int maxOpsPerCall;
   private final int maxInFlight;
+  private final int pipelineThreshold;
   private final Linger linger;
   private final AdmissionBound admission;
   private final Map<String, ForwardLink> links = new ConcurrentHashMap<>();
@@ -31,25 +32,30 @@ public final class Forwarder implements AutoCloseable {
   /**
    * @param timeoutMillis how long a forwarded op may take, a little over the leader's own request
    *     timeout so that the leader's answer (decided or UNAVAILABLE) normally comes first
-   * @param maxInFlight forward calls in flight per other node; ops queue behind them
+   * @param maxInFlight forward calls in flight per other node; ops queue behind them, and a
+   *     freed slot takes them at once
    */
   public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight,
       NodeTransport transport) {
-    this(timeoutMillis, maxOpsPerCall, maxInFlight, Linger.NONE, AdmissionBound.NONE, transport);
+    this(timeoutMillis, maxOpsPerCall, maxInFlight, 1, Linger.NONE, AdmissionBound.NONE,
+        transport);
   }
 
   /**
+   * @param pipelineThreshold ops that must wait before a further call goes beside those in
+   *     flight, as for the group commit's entries ({@code batch.pipeline-threshold})
    * @param linger when a link holds its next call back after a large one ({@link Linger})
    * @param admission what callers may queue on each link before their acquires are shed
    */
-  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight, Linger linger,
-      AdmissionBound admission, NodeTransport transport) {
+  public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight, int pipelineThreshold,
+      Linger linger, AdmissionBound admission, NodeTransport transport) {
     this.linger = linger;
     this.admission = admission;
     this.transport = transport;
     this.timeoutMillis = timeoutMillis;
     this.maxOpsPerCall = maxOpsPerCall;
     this.maxInFlight = maxInFlight;
+    this.pipelineThreshold = pipelineThreshold;
   }
 
   /**
@@ -85,8 +91,8 @@ public final class Forwarder implements AutoCloseable {
         .directExecutor()
         .maxInboundMessageSize(16 << 20)
         .build();
-    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight, linger,
-        admission);
+    return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight,
+        pipelineThreshold, linger, admission);
   }
 
   @Override

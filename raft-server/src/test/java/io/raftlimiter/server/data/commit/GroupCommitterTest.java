@@ -131,6 +131,35 @@ class GroupCommitterTest {
   }
 
   @Test
+  void aFullEntryWaitingIsPipelinedBelowTheThreshold() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 5, 3, 1_000, n -> {});
+    committer.submit(op(1));
+    for (int i = 0; i < 4; i++) {
+      committer.submit(op(1));
+    }
+    assertEquals(1, log.entries.size(), "four wait: the next entry could still grow");
+    committer.submit(op(1));
+    assertEquals(2, log.entries.size(), "a full entry waits: holding it back gains nothing");
+    assertEquals(5, log.size(1));
+  }
+
+  @Test
+  void anEntryFullInBytesWaitingIsPipelinedBelowTheThreshold() {
+    FakeLog log = new FakeLog();
+    GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 2, 1_000, n -> {});
+    BucketOp longKey = BucketOp.of("x".repeat(472), 1, LIMIT); // 500 bytes encoded
+    committer.submit(longKey);
+    for (int i = 0; i < 3; i++) {
+      committer.submit(longKey);
+    }
+    assertEquals(1, log.entries.size(), "1,500 bytes wait: the next entry could still grow");
+    committer.submit(longKey);
+    assertEquals(2, log.entries.size(), "2,000 bytes wait, an entry's worth");
+    assertEquals(4, log.size(1));
+  }
+
+  @Test
   void entriesStopGrowingAtTheByteCap() {
     FakeLog log = new FakeLog();
     GroupCommitter committer = new GroupCommitter(log, 1000, 2_000, 1, 1, n -> {});

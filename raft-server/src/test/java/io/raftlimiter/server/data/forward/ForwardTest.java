@@ -151,28 +151,47 @@ class ForwardTest {
   }
 
   @Test
-  void opsQueuedBehindCallsInFlightTravelTogetherWhateverTheirGroup() throws Exception {
+  void opsQueuedBehindACallInFlightTravelTogetherWhateverTheirGroup() throws Exception {
     String address = start();
+    forwarder.close();
+    // two calls in flight at most, a second one only once 5 ops wait
+    forwarder = new Forwarder(5_000, 1_000, 2, 5, Linger.NONE, AdmissionBound.NONE,
+        NodeTransport.plaintext());
     CompletableFuture<Void> gate = new CompletableFuture<>();
-    groups.gate = gate; // holds every answer: the two calls allowed in flight stay in flight
+    groups.gate = gate; // holds every answer: the calls sent stay in flight
     List<CompletableFuture<Decision>> answers = new ArrayList<>();
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 5; i++) {
       answers.add(forward(address, i % 2, op("k" + i, 1)));
     }
-    // The first two calls are in flight: the rest wait and go in the next calls.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (groups.committed.values().stream().mapToInt(List::size).sum() < 2
-        && System.nanoTime() < deadline) {
-      Thread.sleep(5);
+    // The first op went alone; four wait, below the threshold: no second call beside it.
+    awaitCommitted(1);
+    Thread.sleep(200);
+    assertEquals(1, committedCount(), "only the call in flight reached the leader");
+    answers.add(forward(address, 5 % 2, op("k5", 1)));
+    awaitCommitted(6); // five wait: they go together beside the first
+    for (int i = 6; i < 40; i++) {
+      answers.add(forward(address, i % 2, op("k" + i, 1)));
     }
-    assertEquals(2, groups.committed.values().stream().mapToInt(List::size).sum(),
-        "only the calls in flight reached the leader: " + groups.committed);
+    Thread.sleep(200);
+    assertEquals(6, committedCount(), "two calls in flight at most: the rest wait");
     gate.complete(null);
     for (CompletableFuture<Decision> answer : answers) {
       assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
     }
     assertEquals(20, groups.committed.get(0).size());
     assertEquals(20, groups.committed.get(1).size());
+  }
+
+  private int committedCount() {
+    return groups.committed.values().stream().mapToInt(List::size).sum();
+  }
+
+  private void awaitCommitted(int ops) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (committedCount() < ops && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(ops, committedCount(), "ops that reached the leader: " + groups.committed);
   }
 
   @Test
@@ -221,7 +240,7 @@ class ForwardTest {
   void aLinksQueueIsBoundedAndShedsAcquiresBeyondIt() throws Exception {
     String address = start();
     forwarder.close();
-    forwarder = new Forwarder(5_000, 1_000, 1, Linger.NONE, new AdmissionBound(10, 1 << 20),
+    forwarder = new Forwarder(5_000, 1_000, 1, 1, Linger.NONE, new AdmissionBound(10, 1 << 20),
         NodeTransport.plaintext());
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate; // the call in flight stays in flight, so the rest queue
