@@ -4,6 +4,7 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
@@ -41,6 +42,9 @@ public final class RaftTuning {
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p,
         config.get(NodeConfigKeys.SNAPSHOT_THRESHOLD_ENTRIES));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    // ... and a follower whose next entry is where the purged log starts gets the snapshot too,
+    // which Ratis 3.2 would not send it (CatchUpLogAppender).
+    RaftConfigKeys.Rpc.setType(p, new CatchUpRpcType());
     RaftServerConfigKeys.Log.setPurgeGap(p, config.get(NodeConfigKeys.LOG_PURGE_GAP));
     // Ratis purges closed segments only; Ratis' 32 MB segments would keep a lot of log (and
     // replay) around after a snapshot when entries are small.
