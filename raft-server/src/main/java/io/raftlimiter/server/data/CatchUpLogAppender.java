@@ -29,6 +29,9 @@ final class CatchUpLogAppender extends GrpcLogAppender {
     FollowerInfo follower = getFollower();
     RaftLog log = getRaftLog();
     long next = follower.getNextIndex();
+    if (next != log.getStartIndex()) {
+      return null; // the common case, asked on every round of the appender: nothing to read
+    }
     SnapshotInfo snapshot = getServer().getStateMachine().getLatestSnapshot();
     boolean needed = SnapshotCatchUp.needed(next, follower.getSnapshotIndex(),
         log.getStartIndex(), log.getNextIndex(), next > 0 && log.getTermIndex(next - 1) != null,
