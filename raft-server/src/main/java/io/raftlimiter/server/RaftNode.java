@@ -167,7 +167,8 @@ public final class RaftNode implements AutoCloseable {
       metadata.onChange(known -> members.set(Math.max(1, known.memberIds().size())));
       this.leased = new LeasedDecider(groups, members::get,
           config.get(NodeConfigKeys.LEASE_HOT_HITS_PER_SECOND),
-          config.get(NodeConfigKeys.LEASE_IDLE_MS), metrics);
+          config.get(NodeConfigKeys.LEASE_IDLE_MS), config.get(NodeConfigKeys.LEASE_DRAINED_WAIT),
+          metrics);
       LocalReplicas replicas = new LocalReplicas(raftServer, () -> groups.all().size());
       this.report = new NodeStatusReport(config, metrics, raftServer, groups, metadata, eventual,
           leased, storage, replicas, startedAtMillis);

@@ -203,6 +203,11 @@ public final class NodeConfigKeys {
       "LEASED requests per second on a node that earn a key a lease (colder keys go as STRONG)");
   public static final ConfigKey<Integer> LEASE_IDLE_MS = ConfigKey.intKey("lease.idle-ms", 500,
       10, 3_600_000, "how long a lease may go unused before its tokens go back to the bucket");
+  public static final ConfigKey<Double> LEASE_DRAINED_WAIT = ConfigKey.doubleKey(
+      "lease.drained-wait", 0.5, 0, 1,
+      "after a grant that emptied the bucket, a lease refuses until what it asks for has "
+          + "refilled, for at most this fraction of a grant's spendable time, and at least until "
+          + "the bucket's next token (0: ask again at the next token)");
 
   // Request path.
   public static final ConfigKey<Integer> SHUTDOWN_GRACE_MS = ConfigKey.intKey(
@@ -269,7 +274,7 @@ public final class NodeConfigKeys {
       EVENTUAL_SYNC_MIN_KEYS, EVENTUAL_SYNC_HELD_INTERVAL_MS,
       EVENTUAL_SYNC_MAX_KEYS, EVENTUAL_CHARGE_BATCHES, EVENTUAL_MAX_STALENESS_MS,
       EVENTUAL_MAX_VIEWS, EVENTUAL_MAX_VIEW_BYTES,
-      LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, REQUEST_TIMEOUT_MS,
+      LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, LEASE_DRAINED_WAIT, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,
       BATCH_LINGER_ROUND_PERCENT, BATCH_LINGER_MIN_OPS, ADMISSION_MAX_QUEUED_OPS,
       ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT, FORWARD_LINGER_ROUND_PERCENT);

@@ -150,22 +150,38 @@ final class Lease {
   }
 
   /**
-   * The group granted {@code granted} tokens. A {@code nextTokenMillis} above 0 says the grant
-   * left the bucket without a whole token until then: beyond what was granted, requests are
-   * refused here until that time instead of each asking the group.
+   * The group granted {@code granted} tokens. An {@code emptiedForNanos} above 0 says the grant
+   * left the bucket without a whole token: beyond what was granted, requests are refused here for
+   * that long instead of each asking the group ({@link #drainedWaitNanos}).
    *
    * @param sentNanos when the request for the grant was sent: its spendable time starts then
    * @return the tokens that do not fit under the capacity (the limit changed while the grant was
    *     out), which are dropped
    */
-  long granted(BucketLimit grantLimit, long granted, long nextTokenMillis, long sentNanos,
+  long granted(BucketLimit grantLimit, long granted, long emptiedForNanos, long sentNanos,
       long nowNanos) {
     pendingGrant = null;
-    lastGrantEmptied = nextTokenMillis > 0;
+    lastGrantEmptied = emptiedForNanos > 0;
     if (lastGrantEmptied) {
-      emptyUntilNanos = nowNanos + TimeUnit.MILLISECONDS.toNanos(nextTokenMillis);
+      emptyUntilNanos = nowNanos + emptiedForNanos;
     }
     return add(grantLimit, granted, sentNanos, nowNanos);
+  }
+
+  /**
+   * How long a lease whose grant emptied the bucket refuses before it asks again: until the
+   * bucket's next whole token, and beyond that until the {@code asked} tokens have refilled, but
+   * no longer than {@code maxWaitNanos}. Every ask is a log entry: on a key drained by three
+   * nodes, asking at every token took an entry per token and node (120 a second at R = 50/s,
+   * more than the key's admissions) for a token or two each. Waiting loses no token: the bucket
+   * keeps what refills, and the next grant collects it.
+   *
+   * @param nextTokenNanos when the group said the bucket's next whole token comes
+   */
+  static long drainedWaitNanos(long nextTokenNanos, long asked, double refillPerSecond,
+      long maxWaitNanos) {
+    double refillNanos = Math.min(1e15, 1e9 * asked / refillPerSecond);
+    return Math.max(nextTokenNanos, Math.min(maxWaitNanos, (long) refillNanos));
   }
 
   /**

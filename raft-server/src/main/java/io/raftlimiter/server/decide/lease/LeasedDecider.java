@@ -52,6 +52,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   private final IntSupplier nodes;
   private final int hotHitsPerWindow;
   private final long idleNanos;
+  private final double drainedWait;
   private final HotKeyCounter hotKeys = new HotKeyCounter(1 << 16);
   private final ConcurrentHashMap<ByteBuffer, Lease> leases = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer;
@@ -66,10 +67,13 @@ public final class LeasedDecider implements Decider, AutoCloseable {
   /**
    * @param hotHitsPerSecond requests per second on this node that make a key hot
    * @param idleMillis how long a lease may go unused before its tokens go back
+   * @param drainedWait the longest a lease that emptied the bucket waits before asking again, as
+   *     a fraction of a grant's spendable time ({@link Lease#drainedWaitNanos})
    */
   public LeasedDecider(GroupRouter router, IntSupplier nodes,
-      int hotHitsPerSecond, long idleMillis, NodeMetrics metrics) {
+      int hotHitsPerSecond, long idleMillis, double drainedWait, NodeMetrics metrics) {
     this.router = router;
+    this.drainedWait = drainedWait;
     this.nodes = nodes;
     this.hotHitsPerWindow = hotHitsPerSecond;
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
@@ -219,7 +223,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         } else if (lease.retired()) {
           excess = decision.granted(); // the lease ended while the grant was in flight
         } else {
-          excess = lease.granted(ask.limit(), decision.granted(), decision.retryAfterMillis(),
+          excess = lease.granted(ask.limit(), decision.granted(), emptiedFor(ask, decision),
               sentNanos, System.nanoTime());
         }
       }
@@ -236,6 +240,16 @@ public final class LeasedDecider implements Decider, AutoCloseable {
       }
       done.complete(null);
     });
+  }
+
+  /** How long the lease refuses after {@code decision}; 0 when it left the bucket a token. */
+  private long emptiedFor(BucketOp ask, Decision decision) {
+    if (decision.retryAfterMillis() <= 0) {
+      return 0;
+    }
+    long maxWait = (long) (drainedWait * LeaseTerm.spendableNanos(ask.limit()));
+    return Lease.drainedWaitNanos(TimeUnit.MILLISECONDS.toNanos(decision.retryAfterMillis()),
+        ask.permits(), ask.limit().refillPerSecond(), maxWait);
   }
 
   /**

@@ -35,7 +35,7 @@ class LeaseTest {
   @Test
   void anEmptiedBucketIsRefusedLocallyUntilItsNextToken() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 0, 100, 0, 0);
+    lease.granted(LIMIT, 0, 100 * MS, 0, 0);
     Decision refused = lease.tryTake(1, 40 * MS);
     assertFalse(refused.allowed());
     assertEquals(60, refused.retryAfterMillis());
@@ -45,6 +45,21 @@ class LeaseTest {
     assertFalse(later.allowed());
     assertEquals(100, later.retryAfterMillis(), "a token takes 100 ms at 10/s");
     assertTrue(lease.wantsTopUp(5, 150 * MS));
+  }
+
+  @Test
+  void aLeaseThatEmptiedTheBucketWaitsForWhatItAsksForWithinItsBound() {
+    // R = 10/s: a token every 100 ms
+    assertEquals(100 * MS, Lease.drainedWaitNanos(100 * MS, 1, 10, 500 * MS),
+        "one token asked: until the next one");
+    assertEquals(400 * MS, Lease.drainedWaitNanos(100 * MS, 4, 10, 500 * MS),
+        "four asked: until they have refilled");
+    assertEquals(500 * MS, Lease.drainedWaitNanos(100 * MS, 50, 10, 500 * MS),
+        "fifty asked: no longer than the bound");
+    assertEquals(100 * MS, Lease.drainedWaitNanos(100 * MS, 50, 10, 0),
+        "a bound of 0: until the next token, as before");
+    assertEquals(500 * MS, Lease.drainedWaitNanos(100 * MS, 1, 1e-9, 500 * MS),
+        "a bucket that hardly refills: the bound");
   }
 
   /**
@@ -134,7 +149,7 @@ class LeaseTest {
   @Test
   void aLeaseThatOnlyRefusesEnds() {
     Lease lease = new Lease(KEY, LIMIT, 0);
-    lease.granted(LIMIT, 0, 50, 0, 0);
+    lease.granted(LIMIT, 0, 50 * MS, 0, 0);
     for (long ms = 10; ms <= 200; ms += 10) {
       assertFalse(lease.tryTake(1, ms * MS).allowed());
     }

@@ -39,6 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LeasedDeciderTest {
   private static final byte[] KEY = "saturated".getBytes(StandardCharsets.UTF_8);
   private static final int NODES = 3;
+  /** {@code lease.drained-wait}'s default. */
+  private static final double DRAINED_WAIT = 0.5;
 
   /** One group holding one key's bucket, deciding every op the moment it is submitted. */
   private static class ExactGroup extends SingleGroupRouter {
@@ -85,7 +87,7 @@ class LeasedDeciderTest {
     ExactGroup group = new ExactGroup();
     List<LeasedDecider> nodes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
-      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, new NodeMetrics()));
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, DRAINED_WAIT, new NodeMetrics()));
     }
     AtomicLong admitted = new AtomicLong();
     AtomicLong lastAnswerNanos = new AtomicLong();
@@ -107,6 +109,67 @@ class LeasedDeciderTest {
         "permits " + permits + ": admitted " + admitted + " > C + R·t = " + bucketGave);
     assertTrue(admitted.get() >= 0.9 * bucketGave,
         "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave);
+  }
+
+  /**
+   * Three nodes keep a key of {@code C = 100}, {@code R = 50/s} drained. Each node used to ask
+   * the group again at the bucket's every next token (20 ms), a log entry per token and node for
+   * a token or two each: about 150 asks a second. A lease now waits until what it asks for has
+   * refilled, at most half a grant's spendable time (125 ms here), and the key still gets its
+   * bucket.
+   */
+  @Tag("realtime") // seconds of the real clock: run by verify, not by mvn test
+  @Test
+  void aDrainedKeyIsAskedForAboutOnceAWaitPerNodeAndStillGetsItsBucket() throws Exception {
+    BucketLimit limit = BucketLimit.of(100, 50);
+    AtomicLong asks = new AtomicLong();
+    AtomicLong countFromNanos = new AtomicLong(Long.MAX_VALUE);
+    ExactGroup group = new ExactGroup() {
+      @Override
+      public synchronized CompletableFuture<Decision> submit(int g, BucketOp op) {
+        if (op.kind() == OpKind.LEASE && System.nanoTime() >= countFromNanos.get()) {
+          asks.incrementAndGet();
+        }
+        return super.submit(g, op);
+      }
+    };
+    List<LeasedDecider> nodes = new ArrayList<>();
+    for (int i = 0; i < NODES; i++) {
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, DRAINED_WAIT, new NodeMetrics()));
+    }
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong admittedDrained = new AtomicLong();
+    AtomicLong lastAnswerNanos = new AtomicLong();
+    long startNanos = System.nanoTime();
+    long endNanos = startNanos + TimeUnit.SECONDS.toNanos(3);
+    // Drained by then, and past the first terms, in which the whole bucket is counted out on
+    // lease and nothing refills (LeaseTerm).
+    countFromNanos.set(startNanos + TimeUnit.SECONDS.toNanos(1));
+    onEveryNode(nodes, node -> {
+      BucketOp op = new BucketOp(KEY, 1, limit);
+      while (System.nanoTime() < endNanos) {
+        Decision decision = node.decide(op).join();
+        long now = System.nanoTime();
+        lastAnswerNanos.accumulateAndGet(now, Math::max);
+        if (decision.allowed()) {
+          admitted.incrementAndGet();
+          if (now >= countFromNanos.get()) {
+            admittedDrained.incrementAndGet();
+          }
+        }
+        sleepMicros(200);
+      }
+    });
+    double countedSeconds = (endNanos - countFromNanos.get()) / 1e9;
+    double perNodeSecond = asks.get() / countedSeconds / NODES;
+    assertTrue(perNodeSecond <= 12, "a drained key was asked for " + perNodeSecond
+        + " times a second per node (a wait of 125 ms allows about 8)");
+    double bucketGave = limit.capacity()
+        + limit.refillPerSecond() * (lastAnswerNanos.get() - group.firstOpNanos()) / 1e9;
+    assertTrue(admitted.get() <= bucketGave, "admitted " + admitted + " > C + R·t = " + bucketGave);
+    double refilled = limit.refillPerSecond() * countedSeconds;
+    assertTrue(admittedDrained.get() >= 0.9 * refilled, "admitted " + admittedDrained
+        + " while drained, < 90% of the " + refilled + " tokens refilled meanwhile");
   }
 
   /**
@@ -138,7 +201,7 @@ class LeasedDeciderTest {
     };
     List<LeasedDecider> nodes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
-      nodes.add(new LeasedDecider(group, () -> NODES, 1, 100, new NodeMetrics()));
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 100, DRAINED_WAIT, new NodeMetrics()));
     }
     AtomicReference<BucketLimit> limit = new AtomicReference<>(limits.get(0));
     AtomicLong admitted = new AtomicLong();
@@ -192,7 +255,7 @@ class LeasedDeciderTest {
   void aLeaseEndsAfterItsKeysCapacityShrank() throws Exception {
     ExactGroup group = new ExactGroup();
     NodeMetrics metrics = new NodeMetrics();
-    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, metrics);
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, DRAINED_WAIT, metrics);
     try {
       BucketLimit big = BucketLimit.of(100, 1);
       // a busy key: its lease asks for as much as its callers asked of it in a spendable time
@@ -236,7 +299,7 @@ class LeasedDeciderTest {
         return submitAll(g, ops);
       }
     };
-    LeasedDecider node = new LeasedDecider(group, () -> 1, 1_000, 60_000, new NodeMetrics());
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1_000, 60_000, DRAINED_WAIT, new NodeMetrics());
     try {
       long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
       assertTrue(node.decide(new BucketOp(KEY, 1, BucketLimit.of(10, 1)), deadlineNanos)
@@ -263,7 +326,7 @@ class LeasedDeciderTest {
         return super.submit(g, op);
       }
     };
-    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, new NodeMetrics());
+    LeasedDecider node = new LeasedDecider(group, () -> 1, 1, 50, DRAINED_WAIT, new NodeMetrics());
     try {
       assertTrue(node.decide(new BucketOp(KEY, 1, BucketLimit.of(100, 0.001))).join().allowed());
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -291,7 +354,7 @@ class LeasedDeciderTest {
     ExactGroup group = new ExactGroup();
     List<LeasedDecider> nodes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
-      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, new NodeMetrics()));
+      nodes.add(new LeasedDecider(group, () -> NODES, 1, 10_000, DRAINED_WAIT, new NodeMetrics()));
     }
     BucketOp op = new BucketOp(KEY, 1, limit);
     CyclicBarrier burst = new CyclicBarrier(NODES);
@@ -382,7 +445,7 @@ class LeasedDeciderTest {
             : CompletableFuture.completedFuture(first);
       }
     };
-    LeasedDecider node = new LeasedDecider(lossy, () -> 1, 1, 60_000, new NodeMetrics());
+    LeasedDecider node = new LeasedDecider(lossy, () -> 1, 1, 60_000, DRAINED_WAIT, new NodeMetrics());
     try {
       BucketOp op = new BucketOp(KEY, 1, limit);
       node.decide(op).join(); // makes the key hot
