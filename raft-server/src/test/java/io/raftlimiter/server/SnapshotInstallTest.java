@@ -55,7 +55,7 @@ class SnapshotInstallTest {
           () -> allCaughtUp(fixture));
 
       // Write until a snapshot past the closed segment lets the leader purge it.
-      int round = writeUntilPurged(fixture);
+      int round = writeUntilPurged(fixture, 0);
       int leader = fixture.awaitLeader();
       long purgedUpTo = fixture.logStartIndex(leader);
       // The snapshot's age in the status (and /metrics): written within this test's minute.
@@ -123,12 +123,12 @@ class SnapshotInstallTest {
       int oldLeader = fixture.awaitLeader();
       fixture.await("every node caught up before the stop", Duration.ofSeconds(30),
           () -> allCaughtUp(fixture));
-      long stoppedAt = fixture.appliedIndex(oldLeader);
+      long stoppedAt = fixture.division(oldLeader).getRaftLog().getLastEntryTermIndex().getIndex();
       cluster.stop(oldLeader);
       fixture.await("a new leader after stopping node " + oldLeader, Duration.ofSeconds(30),
           () -> cluster.leaderIndex().isPresent());
 
-      writeUntilPurged(fixture);
+      writeUntilPurged(fixture, stoppedAt);
       int leader = fixture.awaitLeader();
       assertEquals(stoppedAt + 1, fixture.logStartIndex(leader),
           "the case at hand: the leader's log starts right after the stopped replica's\n"
@@ -154,13 +154,14 @@ class SnapshotInstallTest {
   }
 
   /**
-   * Writes through the running nodes until the leader purged its log (a snapshot past a closed
-   * segment); the next write round.
+   * Writes through the running nodes until the leader's log starts after {@code index} (a
+   * snapshot past a closed segment let it purge); the next write round.
    */
-  private static int writeUntilPurged(ClusterFixture fixture) throws InterruptedException {
+  private static int writeUntilPurged(ClusterFixture fixture, long index)
+      throws InterruptedException {
     int round = 1;
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (fixture.logStartIndex(fixture.awaitLeader()) <= 0) {
+    while (fixture.logStartIndex(fixture.awaitLeader()) <= index) {
       assertTrue(System.nanoTime() < deadline,
           "leader never purged its log\n" + fixture.describe());
       write(fixture, round++, 60);

@@ -22,8 +22,8 @@ final class SnapshotCatchUp {
 
   /**
    * @param followerNext the index the leader would send the follower next
-   * @param followerSnapshot the last index of the snapshot the leader installed on the follower,
-   *     or -1: an append right after it needs no previous entry
+   * @param followerSnapshot the last index of the snapshot the leader installed on the follower
+   *     (Ratis starts it at 0): an append right after it needs no previous entry
    * @param logStart the first index of the leader's log
    * @param logNext the index the leader's log appends next
    * @param previousInLog whether the entry before {@code followerNext} is in the leader's log

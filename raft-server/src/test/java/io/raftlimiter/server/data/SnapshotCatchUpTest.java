@@ -14,23 +14,23 @@ class SnapshotCatchUpTest {
 
   @Test
   void aFollowerNeedingTheFirstEntryOfAPurgedLogGetsTheSnapshot() {
-    assertTrue(SnapshotCatchUp.needed(START, -1, START, NEXT, false, SNAPSHOT));
+    assertTrue(SnapshotCatchUp.needed(START, 0, START, NEXT, false, SNAPSHOT));
   }
 
   @Test
   void aFollowerFurtherOnIsAppendedTo() {
-    assertFalse(SnapshotCatchUp.needed(START + 1, -1, START, NEXT, true, SNAPSHOT));
+    assertFalse(SnapshotCatchUp.needed(START + 1, 0, START, NEXT, true, SNAPSHOT));
   }
 
   @Test
   void aFollowerBelowTheLogStartIsRatisOwnCase() {
-    assertFalse(SnapshotCatchUp.needed(START - 10, -1, START, NEXT, false, SNAPSHOT));
+    assertFalse(SnapshotCatchUp.needed(START - 10, 0, START, NEXT, false, SNAPSHOT));
   }
 
   @Test
   void anAppendRightAfterTheLeadersSnapshotNeedsNone() {
     // The previous entry is the snapshot's last: Ratis names it from the snapshot.
-    assertFalse(SnapshotCatchUp.needed(START, -1, START, NEXT, false, START - 1));
+    assertFalse(SnapshotCatchUp.needed(START, 0, START, NEXT, false, START - 1));
   }
 
   @Test
@@ -40,8 +40,8 @@ class SnapshotCatchUpTest {
 
   @Test
   void anUnpurgedLogOrAFollowerWithNothingToReceiveNeedsNone() {
-    assertFalse(SnapshotCatchUp.needed(START, -1, START, NEXT, true, SNAPSHOT));
-    assertFalse(SnapshotCatchUp.needed(NEXT, -1, NEXT, NEXT, false, SNAPSHOT));
-    assertFalse(SnapshotCatchUp.needed(0, -1, 0, NEXT, false, SNAPSHOT));
+    assertFalse(SnapshotCatchUp.needed(START, 0, START, NEXT, true, SNAPSHOT));
+    assertFalse(SnapshotCatchUp.needed(NEXT, 0, NEXT, NEXT, false, SNAPSHOT));
+    assertFalse(SnapshotCatchUp.needed(0, 0, 0, NEXT, false, SNAPSHOT));
   }
 }

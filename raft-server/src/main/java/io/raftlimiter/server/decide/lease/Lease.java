@@ -173,8 +173,10 @@ final class Lease {
    * bucket's next whole token, and beyond that until the {@code asked} tokens have refilled, but
    * no longer than {@code maxWaitNanos}. Every ask is a log entry: on a key drained by three
    * nodes, asking at every token took an entry per token and node (120 a second at R = 50/s,
-   * more than the key's admissions) for a token or two each. Waiting loses no token: the bucket
-   * keeps what refills, and the next grant collects it.
+   * more than the key's admissions) for a token or two each. Waiting takes nothing from the key:
+   * what refills meanwhile stays in the bucket for the next grant. (The bucket refills up to its
+   * capacity less what is out on lease, about half the capacity on a busy key; a wait of a
+   * quarter term refills a sixteenth.)
    *
    * @param nextTokenNanos when the group said the bucket's next whole token comes
    */
@@ -232,6 +234,8 @@ final class Lease {
       if (tokens > current.capacity()) {
         take(tokens - current.capacity());
       }
+      // a wait sized by the old limit's refill says nothing of the new one: ask again
+      emptyUntilNanos = Long.MIN_VALUE;
     }
   }
 

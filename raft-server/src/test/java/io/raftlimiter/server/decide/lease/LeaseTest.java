@@ -62,6 +62,15 @@ class LeaseTest {
         "a bucket that hardly refills: the bound");
   }
 
+  @Test
+  void aChangedLimitEndsTheWaitOfADrainedLease() {
+    Lease lease = new Lease(KEY, LIMIT, 0);
+    lease.granted(LIMIT, 0, 500 * MS, 0, 0);
+    assertFalse(lease.wantsTopUp(5, 10 * MS), "waiting for what it asks to refill");
+    lease.reconcile(BucketLimit.of(100, 1_000));
+    assertTrue(lease.wantsTopUp(5, 10 * MS), "a wait sized by the old refill rate is over");
+  }
+
   /**
    * A grant asked for under the old limit that comes back after the key's capacity shrank does
    * not bring the old capacity back: it used to, so a late grant could fill the lease past the

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.bucket.BucketState;
 import io.raftlimiter.bucket.Decision;
+import io.raftlimiter.bucket.LeaseTerm;
 import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
@@ -107,14 +108,20 @@ class LeasedDeciderTest {
     double bucketGave = limit.capacity() + limit.refillPerSecond() * seconds;
     assertTrue(admitted.get() <= bucketGave,
         "permits " + permits + ": admitted " + admitted + " > C + R·t = " + bucketGave);
-    assertTrue(admitted.get() >= 0.9 * bucketGave,
-        "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave);
+    // What refilled during the leases' last wait is still in the bucket when the test stops:
+    // not lost, only not yet handed out (Lease#drainedWaitNanos).
+    double stillInBucket = limit.refillPerSecond() * DRAINED_WAIT
+        * LeaseTerm.spendableNanos(limit) / 1e9;
+    assertTrue(admitted.get() >= 0.9 * bucketGave - stillInBucket,
+        "permits " + permits + ": admitted " + admitted + " < 90% of C + R·t = " + bucketGave
+            + " less the " + stillInBucket + " tokens a last wait refills");
   }
 
   /**
    * Three nodes keep a key of {@code C = 100}, {@code R = 50/s} drained. Each node used to ask
    * the group again at the bucket's every next token (20 ms), a log entry per token and node for
-   * a token or two each: about 150 asks a second. A lease now waits until what it asks for has
+   * a token or two each: 150 asks a second with this test's instant group (120 measured on a
+   * cluster, where each ask takes a round trip). A lease now waits until what it asks for has
    * refilled, at most half a grant's spendable time (125 ms here), and the key still gets its
    * bucket.
    */
@@ -166,7 +173,8 @@ class LeasedDeciderTest {
         + " times a second per node (a wait of 125 ms allows about 8)");
     double bucketGave = limit.capacity()
         + limit.refillPerSecond() * (lastAnswerNanos.get() - group.firstOpNanos()) / 1e9;
-    assertTrue(admitted.get() <= bucketGave, "admitted " + admitted + " > C + R·t = " + bucketGave);
+    assertTrue(admitted.get() <= bucketGave,
+        "admitted " + admitted + " > C + R·t = " + bucketGave);
     double refilled = limit.refillPerSecond() * countedSeconds;
     assertTrue(admittedDrained.get() >= 0.9 * refilled, "admitted " + admittedDrained
         + " while drained, < 90% of the " + refilled + " tokens refilled meanwhile");
@@ -299,7 +307,8 @@ class LeasedDeciderTest {
         return submitAll(g, ops);
       }
     };
-    LeasedDecider node = new LeasedDecider(group, () -> 1, 1_000, 60_000, DRAINED_WAIT, new NodeMetrics());
+    LeasedDecider node =
+        new LeasedDecider(group, () -> 1, 1_000, 60_000, DRAINED_WAIT, new NodeMetrics());
     try {
       long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
       assertTrue(node.decide(new BucketOp(KEY, 1, BucketLimit.of(10, 1)), deadlineNanos)
@@ -445,7 +454,8 @@ class LeasedDeciderTest {
             : CompletableFuture.completedFuture(first);
       }
     };
-    LeasedDecider node = new LeasedDecider(lossy, () -> 1, 1, 60_000, DRAINED_WAIT, new NodeMetrics());
+    LeasedDecider node =
+        new LeasedDecider(lossy, () -> 1, 1, 60_000, DRAINED_WAIT, new NodeMetrics());
     try {
       BucketOp op = new BucketOp(KEY, 1, limit);
       node.decide(op).join(); // makes the key hot
