@@ -36,10 +36,13 @@ public interface BucketStore extends AutoCloseable {
 
   /**
    * Visits the entries of the expiry index that come after {@code after} and lie in slots below
-   * {@code toSlot}, in index order (ascending slot, then unsigned key), each once, and stops after
-   * {@code limit} of them. The order is part of the contract: expiry stops where its budget runs
-   * out, and every replica must stop at the same entry. A key may have been written again since
-   * it was indexed: the caller checks its current state.
+   * {@code toSlot}, each once: the first {@code limit} of them in index order (ascending slot,
+   * then unsigned key), in that order. Which entries those are, and the last of them when the
+   * limit is reached, are part of the contract: expiry stops where its budget runs out, and every
+   * replica must stop at the same entry. The order is not, for a slot visited whole before the
+   * limit is reached: its entries may come in any order, which changes neither what is visited
+   * nor where the visit stops. A key may have been written again since it was indexed: the caller
+   * checks its current state.
    */
   void visitDue(ExpiryCursor after, long toSlot, int limit, DueVisitor visitor);
 

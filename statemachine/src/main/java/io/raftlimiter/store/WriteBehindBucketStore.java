@@ -117,7 +117,7 @@ public final class WriteBehindBucketStore implements BucketStore {
       return;
     }
     List<Due> held = new ArrayList<>();
-    pendingDue.visit(after, toSlot, limit, (slot, key) -> held.add(new Due(slot, key)));
+    pendingDue.visitInOrder(after, toSlot, limit, (slot, key) -> held.add(new Due(slot, key)));
     int f = 0;
     int h = 0;
     for (int visited = 0; visited < limit && (f < flushed.size() || h < held.size()); visited++) {

@@ -11,8 +11,9 @@ import java.util.function.ObjLongConsumer;
 /**
  * The writes of one applied entry, with read-your-writes for keys touched twice in the entry:
  * bucket states (a {@code null} state means delete), the keys to index for expiry and how far
- * expiry has gone. Kept in first-touch order so that what reaches the store never
- * depends on hash order.
+ * expiry has gone. Kept in first-touch order so that what reaches the store follows the entry
+ * (the deletes of an expiry slot visited whole come in the order the store visited them, which
+ * may differ between replicas; they are distinct keys, so the state they leave does not).
  *
  * <p>The set owns its keys, and a store may keep them as they are: keys given as bytes are
  * copied, and a {@link BucketKey} is already a key whose bytes nobody changes.

@@ -9,6 +9,7 @@ import io.raftlimiter.bucket.BucketLimit;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.store.BucketStore;
+import io.raftlimiter.store.ExpiryCursor;
 import io.raftlimiter.store.ExpirySlots;
 import io.raftlimiter.store.InMemoryBucketStore;
 import io.raftlimiter.store.RocksDbBucketStore;
@@ -182,9 +183,12 @@ class ExpiryTest {
     }
   }
 
+  /** The expiry index as "slot:key", sorted: a store may visit a slot taken whole in any order. */
   private static List<String> due(BucketStore store) {
-    List<String> keys = new ArrayList<>();
-    store.visitDue(0, Long.MAX_VALUE, k -> keys.add(new String(k, StandardCharsets.UTF_8)));
-    return keys;
+    List<String> entries = new ArrayList<>();
+    store.visitDue(ExpiryCursor.START, Long.MAX_VALUE, Integer.MAX_VALUE,
+        (slot, k) -> entries.add(slot + ":" + new String(k, StandardCharsets.UTF_8)));
+    entries.sort(null);
+    return entries;
   }
 }

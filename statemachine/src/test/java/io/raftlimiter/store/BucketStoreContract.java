@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,41 @@ abstract class BucketStoreContract {
     return keys;
   }
 
+  private static List<String> sorted(List<String> keys) {
+    return keys.stream().sorted().toList();
+  }
+
+  /**
+   * Whatever order a store visits a slot taken whole in, a visit of {@code limit} entries takes
+   * the first {@code limit} of index order and stops at the last of them, so that every replica
+   * resumes expiry from the same entry.
+   */
+  @Test
+  void aVisitTakesTheFirstEntriesOfIndexOrderAndStopsAtTheLastOfThemWhateverItsOrder() {
+    SplittableRandom rnd = new SplittableRandom(11);
+    WriteSet writes = new WriteSet();
+    TreeSet<String> inOrder = new TreeSet<>(); // "slot:hex" sorts as the index does (slots < 10)
+    for (int i = 0; i < 200; i++) {
+      byte[] k = RandomValues.bytes(rnd, 1, 4);
+      long slot = 3 + rnd.nextInt(6);
+      writes.expireAt(slot, k);
+      inOrder.add(slot + ":" + HexFormat.of().formatHex(k));
+    }
+    store.commit(writes, new AppliedMarker(1, 1, 1));
+    List<String> expected = new ArrayList<>(inOrder);
+    for (int limit = 0; limit <= expected.size() + 1; limit++) {
+      List<String> visited = due(ExpiryCursor.at(0), 100, limit);
+      int taken = Math.min(limit, expected.size());
+      assertEquals(taken, visited.size(), "limit " + limit);
+      assertEquals(new TreeSet<>(expected.subList(0, taken)),
+          new TreeSet<>(visited), "limit " + limit);
+      if (taken == limit && taken > 0) {
+        assertEquals(expected.get(taken - 1), visited.get(taken - 1),
+            "the visit stops at the entry index order stops at, limit " + limit);
+      }
+    }
+  }
+
   private static List<String> dueAs(String... expected) {
     return List.of(expected);
   }
@@ -205,8 +241,10 @@ abstract class BucketStoreContract {
     first.expireAt(9, key("0100"));
     first.expireAt(5, key("01")); // twice: visited once
     store.commit(first, new AppliedMarker(1, 1, 1));
-    assertEquals(dueAs("01", "80", "ff", "0100"), due(0, 100));
-    assertEquals(dueAs("01", "80"), due(5, 6));
+    assertEquals(List.of("5:01", "5:80", "7:ff", "9:0100"), due(ExpiryCursor.at(0), 100, 4),
+        "up to the limit, in order");
+    assertEquals(List.of("01", "80"), sorted(due(5, 6)), "a slot taken whole, in any order");
+    assertEquals(List.of("01", "80"), sorted(due(0, 7)));
     assertEquals(dueAs("ff"), due(6, 9), "the upper slot is excluded");
     assertEquals(List.of(), due(9, 9));
     assertEquals(List.of(), due(10, 3));
@@ -218,7 +256,7 @@ abstract class BucketStoreContract {
     first.expireAt(5, key("80"));
     first.expireAt(5, key("01"));
     store.commit(first, new AppliedMarker(1, 1, 1));
-    assertEquals(dueAs("01", "80"), due(0, 100));
+    assertEquals(List.of("5:01", "5:80"), due(ExpiryCursor.at(0), 100, 2), "read in order");
     assertEquals(List.of("5:80"), due(new ExpiryCursor(5, key("01")), 100, 5));
 
     WriteSet second = new WriteSet();
@@ -226,7 +264,7 @@ abstract class BucketStoreContract {
     second.expireAt(5, key("80")); // indexed already: still visited once
     second.expireAt(5, key("00"));
     store.commit(second, new AppliedMarker(1, 2, 2));
-    assertEquals(dueAs("00", "01", "40", "80"), due(0, 100));
+    assertEquals(List.of("5:00", "5:01", "5:40", "5:80"), due(ExpiryCursor.at(0), 100, 4));
     assertEquals(List.of("5:40", "5:80"), due(new ExpiryCursor(5, key("01")), 100, 5),
         "resuming inside the slot finds the key indexed since");
   }
