@@ -50,6 +50,8 @@ class Decision:
     replayed: bool = False
     """A retry of a request already decided: this is its first decision, nothing taken again."""
     shadow_refused: bool = False
+    decided_locally: bool = False
+    """The node decided at once from its EVENTUAL view or LEASED share, with no Raft round."""
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -155,7 +157,8 @@ class Client:
                 return Decision(allowed=response.allowed, remaining=response.remaining,
                                 retry_after=response.retry_after_millis / 1000.0,
                                 replayed=response.replayed,
-                                shadow_refused=response.shadow_refused)
+                                shadow_refused=response.shadow_refused,
+                                decided_locally=response.decided_locally)
             except grpc.RpcError as error:
                 code = error.code()
                 last = error

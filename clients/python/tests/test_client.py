@@ -54,6 +54,12 @@ def test_every_mode_decides(cluster):
             assert limiter.try_acquire(key(), consistency=mode)
 
 
+def test_a_decision_says_whether_the_node_made_it_alone(cluster):
+    with Client(cluster) as limiter:
+        assert limiter.try_acquire(key(), consistency="eventual").decided_locally
+        assert not limiter.try_acquire(key(), consistency="strong").decided_locally
+
+
 def test_a_bad_request_raises_and_takes_nothing(cluster):
     with Client(cluster) as limiter:
         with pytest.raises(InvalidRequest):

@@ -1,6 +1,7 @@
 package io.raftlimiter.bench.floor;
 
 import io.raftlimiter.bench.cluster.LoopbackPorts;
+import io.raftlimiter.bench.load.Answered;
 import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.workload.KeySpace;
 import io.raftlimiter.bucket.BucketLimit;
@@ -139,12 +140,12 @@ public final class RaftFloor implements Target {
   }
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
     return client.async().send(entry).thenApply(reply -> {
       if (!reply.isSuccess()) {
         throw new IllegalStateException("raft floor entry failed: " + reply.getException());
       }
-      return new boolean[keys.length];
+      return Answered.of(new boolean[keys.length]);
     });
   }
 

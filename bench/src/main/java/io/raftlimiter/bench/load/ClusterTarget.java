@@ -21,12 +21,12 @@ public final class ClusterTarget implements Target {
   }
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
     if (keys.length == 1) {
       return client.acquireAsync(requests.acquire(space.name(keys[0]), permits))
-          .thenApply(response -> new boolean[] {response.getAllowed()});
+          .thenApply(Requests::answered);
     }
     return client.acquireBatchAsync(requests.batch(space, keys, permits))
-        .thenApply(Requests::allowed);
+        .thenApply(Requests::answered);
   }
 }

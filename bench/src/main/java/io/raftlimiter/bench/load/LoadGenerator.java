@@ -87,15 +87,16 @@ public final class LoadGenerator {
       }
     }
     long sentNanos = System.nanoTime();
-    CompletableFuture<boolean[]> answer;
+    CompletableFuture<Answered> answer;
     try {
       answer = target.call(space, keys, permits);
     } catch (RuntimeException e) { // a target that fails before sending still owes an answer
       answer = CompletableFuture.failedFuture(e);
     }
-    answer.whenComplete((allowed, error) -> {
+    answer.whenComplete((reply, error) -> {
       try {
         long answered = System.nanoTime();
+        boolean[] allowed = error == null ? reply.allowed() : null;
         if (error == null && allowed.length != keys.length) {
           error = new IllegalStateException(allowed.length + " answers to " + keys.length);
         }
@@ -104,7 +105,7 @@ public final class LoadGenerator {
           for (boolean a : allowed) {
             admitted += a ? 1 : 0;
           }
-          recorder.answered(intendedNanos, answered, keys.length, admitted);
+          recorder.answered(intendedNanos, answered, keys.length, admitted, reply.local());
         } else {
           recorder.failed(intendedNanos, answered, keys.length, errorCode(error));
         }

@@ -17,8 +17,8 @@ record PingTarget(PlainChannels channels, long deadlineNanos) implements Target 
   private static final HealthCheckRequest CHECK = HealthCheckRequest.getDefaultInstance();
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
-    CompletableFuture<boolean[]> result = new CompletableFuture<>();
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
+    CompletableFuture<Answered> result = new CompletableFuture<>();
     channels.nextHealth().withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS)
         .check(CHECK, new StreamObserver<>() {
           @Override
@@ -31,7 +31,7 @@ record PingTarget(PlainChannels channels, long deadlineNanos) implements Target 
 
           @Override
           public void onCompleted() {
-            result.complete(new boolean[keys.length]);
+            result.complete(Answered.of(new boolean[keys.length]));
           }
         });
     return result;

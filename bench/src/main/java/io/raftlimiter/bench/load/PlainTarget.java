@@ -20,27 +20,26 @@ record PlainTarget(PlainChannels channels, Requests requests, long deadlineNanos
     implements Target {
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
     RateLimiterGrpc.RateLimiterStub stub = channels.next()
         .withDeadlineAfter(deadlineNanos, TimeUnit.NANOSECONDS);
     if (keys.length == 1) {
-      Answer<AcquireResponse> answer =
-          new Answer<>(response -> new boolean[] {response.getAllowed()});
+      Reply<AcquireResponse> answer = new Reply<>(Requests::answered);
       stub.acquire(requests.acquire(space.name(keys[0]), permits), answer);
       return answer.result;
     }
-    Answer<AcquireBatchResponse> answer = new Answer<>(Requests::allowed);
+    Reply<AcquireBatchResponse> answer = new Reply<>(Requests::answered);
     stub.acquireBatch(requests.batch(space, keys, permits), answer);
     return answer.result;
   }
 
-  /** A unary call's answer as a future of the allowed flags. */
-  private static final class Answer<T> implements StreamObserver<T> {
-    final CompletableFuture<boolean[]> result = new CompletableFuture<>();
-    private final Function<T, boolean[]> allowed;
+  /** A unary call's reply as a future of what it answered. */
+  private static final class Reply<T> implements StreamObserver<T> {
+    final CompletableFuture<Answered> result = new CompletableFuture<>();
+    private final Function<T, Answered> allowed;
     private T value;
 
-    Answer(Function<T, boolean[]> allowed) {
+    Reply(Function<T, Answered> allowed) {
       this.allowed = allowed;
     }
 

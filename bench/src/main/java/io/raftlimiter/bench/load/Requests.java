@@ -3,6 +3,7 @@ package io.raftlimiter.bench.load;
 import io.raftlimiter.api.v1.AcquireBatchRequest;
 import io.raftlimiter.api.v1.AcquireBatchResponse;
 import io.raftlimiter.api.v1.AcquireRequest;
+import io.raftlimiter.api.v1.AcquireResponse;
 import io.raftlimiter.api.v1.Consistency;
 import io.raftlimiter.api.v1.Limit;
 import io.raftlimiter.bench.workload.KeySpace;
@@ -38,11 +39,18 @@ final class Requests {
     return batch.build();
   }
 
-  static boolean[] allowed(AcquireBatchResponse response) {
+  static Answered answered(AcquireResponse response) {
+    return new Answered(new boolean[] {response.getAllowed()}, response.getDecidedLocally());
+  }
+
+  /** A batch's answer: decided locally when every entry was. */
+  static Answered answered(AcquireBatchResponse response) {
     boolean[] allowed = new boolean[response.getResponsesCount()];
+    boolean local = allowed.length > 0;
     for (int i = 0; i < allowed.length; i++) {
       allowed[i] = response.getResponses(i).getAllowed();
+      local &= response.getResponses(i).getDecidedLocally();
     }
-    return allowed;
+    return new Answered(allowed, local);
   }
 }

@@ -8,9 +8,10 @@ import java.util.concurrent.CompletableFuture;
 public interface Target extends AutoCloseable {
   /**
    * One call deciding {@code permits} on each of {@code keys} (a single acquire when there is one
-   * key); completes with whether each was allowed, in order, or exceptionally.
+   * key); completes with whether each was allowed, in order, and whether they were decided
+   * locally, or exceptionally.
    */
-  CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits);
+  CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits);
 
   /**
    * Whether the answers are token-bucket decisions, to be checked against the bucket; a

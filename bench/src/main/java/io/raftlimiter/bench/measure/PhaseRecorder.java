@@ -21,6 +21,8 @@ public final class PhaseRecorder {
   private final Timeline timeline;
   private final Recorder callLatency = new Recorder(MAX_LATENCY_MICROS, 3);
   private final Recorder decisionLatency = new Recorder(MAX_LATENCY_MICROS, 3);
+  /** The calls decided locally only: what a call answered from a lease or a view costs. */
+  private final Recorder localCallLatency = new Recorder(MAX_LATENCY_MICROS, 3);
   private final LongAdder calls = new LongAdder();
   private final LongAdder allowed = new LongAdder();
   private final LongAdder rejected = new LongAdder();
@@ -44,12 +46,21 @@ public final class PhaseRecorder {
 
   /** A call of {@code decisions} decisions came back, {@code allowedCount} of them allowed. */
   public void answered(long startNanos, long answeredNanos, int decisions, int allowedCount) {
+    answered(startNanos, answeredNanos, decisions, allowedCount, false);
+  }
+
+  /** {@link #answered(long, long, int, int)}, with whether the node decided it locally. */
+  public void answered(long startNanos, long answeredNanos, int decisions, int allowedCount,
+      boolean local) {
     long micros = Math.max(1, (answeredNanos - startNanos) / 1000);
     calls.increment();
     allowed.add(allowedCount);
     rejected.add(decisions - allowedCount);
     callLatency.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
     decisionLatency.recordValueWithCount(Math.min(micros, MAX_LATENCY_MICROS), decisions);
+    if (local) {
+      localCallLatency.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+    }
     timeline.record(answeredNanos, decisions, 0, micros);
   }
 
@@ -77,6 +88,7 @@ public final class PhaseRecorder {
     Histogram perDecision = decisionLatency.getIntervalHistogram();
     return new PhaseMeasurement(seconds, calls.sum(), allowed.sum(), rejected.sum(),
         failedDecisions.sum(), errors, perCall, perDecision,
+        localCallLatency.getIntervalHistogram(),
         ledger == null ? null : ledger.summary(), timeline.slots());
   }
 }

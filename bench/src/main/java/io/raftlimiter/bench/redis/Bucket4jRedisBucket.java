@@ -17,6 +17,7 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.raftlimiter.bench.load.Answered;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -97,13 +98,13 @@ public final class Bucket4jRedisBucket implements Target {
   }
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
     RemoteAsyncBucketBuilder<String> builder = builders.next();
     List<CompletableFuture<Boolean>> answers = new ArrayList<>(keys.length);
     for (int key : keys) {
       answers.add(builder.build(space.name(key), configuration).tryConsume(permits));
     }
-    return Decisions.allowed(answers);
+    return Decisions.allowed(answers).thenApply(Answered::of);
   }
 
   @Override

@@ -10,6 +10,7 @@ import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.workload.KeySpace;
 import java.util.ArrayList;
 import java.util.List;
+import io.raftlimiter.bench.load.Answered;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -76,7 +77,7 @@ public final class RedisTokenBucket implements Target {
   }
 
   @Override
-  public CompletableFuture<boolean[]> call(KeySpace space, int[] keys, long permits) {
+  public CompletableFuture<Answered> call(KeySpace space, int[] keys, long permits) {
     String permitText = Long.toString(permits);
     StatefulRedisConnection<String, String> connection = turns.next();
     RedisAsyncCommands<String, String> commands = connection.async();
@@ -87,7 +88,7 @@ public final class RedisTokenBucket implements Target {
       replies.add(reply.thenApply(RedisTokenBucket::isAllowed).toCompletableFuture());
     }
     connection.flushCommands();
-    return Decisions.allowed(replies);
+    return Decisions.allowed(replies).thenApply(Answered::of);
   }
 
   /** The script's answer {@code {allowed, tokens}} read as allowed or not. */

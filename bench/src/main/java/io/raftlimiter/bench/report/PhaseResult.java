@@ -57,6 +57,11 @@ public record PhaseResult(String name, String system, String mode, String client
         : Double.NaN;
   }
 
+  /** A raftlimiter mode's row, whose calls say whether they were decided locally. */
+  public boolean decidesOnNodes() {
+    return ran() && system.equals("raftlimiter") && !"PING".equals(mode);
+  }
+
   /** The plain Redis baseline (no persistence), which the {@code x Redis} column divides by. */
   public boolean isRedisBaseline() {
     return ran() && system.equals("redis") && "NONE".equals(mode);

@@ -66,6 +66,10 @@ public final class ResultJson {
       json.endObject();
       latency(json, "callLatencyMillis", m.callLatencyMicros());
       latency(json, "decisionLatencyMillis", m.decisionLatencyMicros());
+      if (row.decidesOnNodes()) {
+        json.field("decidedLocallyShare", m.localShare());
+        latency(json, "localCallLatencyMillis", m.localCallLatencyMicros());
+      }
       AdmissionLedger.Summary a = m.admission();
       if (a != null) {
         json.name("admission").beginObject().field("keysAdmitted", a.keysAdmitted())

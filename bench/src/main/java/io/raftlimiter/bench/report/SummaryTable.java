@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 /** The summary table, as cells, shared by the Markdown and the HTML output. */
 public final class SummaryTable {
   public static final List<String> HEADER = List.of("target", "decisions/s", "x Redis",
-      "call mean ms", "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms", "allowed", "rejected", "errors",
+      "call mean ms", "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms",
+      "decided locally", "local call mean ms", "local call p99 ms", "allowed", "rejected", "errors",
       "over-admitted tokens (keys)", "over in a window (keys)", "under-admitted", "CPU cores", "CPU µs/decision",
       "decisions/entry", "entries/s", "ctx switches/decision", "load-gen CPU cores", "heap MiB",
       "RSS MiB");
@@ -43,6 +44,11 @@ public final class SummaryTable {
       cells.add(ms(Percentiles.millis(m.callLatencyMicros(), p)));
     }
     cells.add(ms(Percentiles.millis(m.decisionLatencyMicros(), 99)));
+    boolean anyLocal = m.localCallLatencyMicros().getTotalCount() > 0;
+    cells.add(row.decidesOnNodes()
+        ? String.format(Locale.ROOT, "%.1f%%", 100 * m.localShare()) : "n/a");
+    cells.add(ms(anyLocal ? m.localCallLatencyMicros().getMean() / 1000.0 : Double.NaN));
+    cells.add(ms(anyLocal ? Percentiles.millis(m.localCallLatencyMicros(), 99) : Double.NaN));
     cells.add(String.format(Locale.ROOT, "%,d", m.allowed()));
     cells.add(String.format(Locale.ROOT, "%,d", m.rejected()));
     cells.add(errors(m));

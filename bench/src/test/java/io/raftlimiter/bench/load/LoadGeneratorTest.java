@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,13 +32,32 @@ class LoadGeneratorTest {
 
   /** Answers every decision with {@code allowed} after 1 ms. */
   private Target answering(boolean allowed) {
+    return answering(allowed, key -> false);
+  }
+
+  /** Answers every decision with {@code allowed} after 1 ms, decided locally where told. */
+  private Target answering(boolean allowed, IntPredicate decidedLocally) {
     return (space, keys, permits) -> {
-      CompletableFuture<boolean[]> answer = new CompletableFuture<>();
+      CompletableFuture<Answered> answer = new CompletableFuture<>();
       boolean[] result = new boolean[keys.length];
       Arrays.fill(result, allowed);
-      answers.schedule(() -> answer.complete(result), 1, TimeUnit.MILLISECONDS);
+      boolean local = decidedLocally.test(keys[0]);
+      answers.schedule(() -> answer.complete(new Answered(result, local)), 1,
+          TimeUnit.MILLISECONDS);
       return answer;
     };
+  }
+
+  @Test
+  void callsDecidedLocallyAreMeasuredApart() throws Exception {
+    PhaseMeasurement m = run(new Workload(100, "uniform", 1, 1, 4, 0, 100),
+        answering(true, key -> key % 2 == 0), 0.5);
+    long local = m.localCallLatencyMicros().getTotalCount();
+    assertTrue(local > 0 && local < m.calls(), local + " of " + m.calls());
+    assertEquals((double) local / m.callLatencyMicros().getTotalCount(), m.localShare(), 1e-9);
+    assertTrue(m.localShare() > 0.3 && m.localShare() < 0.7, "share " + m.localShare());
+    assertEquals(0, run(new Workload(100, "uniform", 1, 1, 4, 0, 100), answering(true), 0.2)
+        .localCallLatencyMicros().getTotalCount());
   }
 
   private PhaseMeasurement run(Workload workload, Target target, double seconds)
@@ -85,7 +105,8 @@ class LoadGeneratorTest {
     // Every answer waits for a gate that opens after 200 ms: calls due later waited less.
     CompletableFuture<Void> gate = new CompletableFuture<>();
     answers.schedule(() -> gate.complete(null), 200, TimeUnit.MILLISECONDS);
-    Target stalled = (space, keys, permits) -> gate.thenApply(v -> new boolean[] {true});
+    Target stalled =
+        (space, keys, permits) -> gate.thenApply(v -> Answered.of(new boolean[] {true}));
     PhaseMeasurement m = run(new Workload(100_000, "uniform", 1, 1, 1, 1000, 10_000), stalled,
         0.2);
     // From 200 ms for the first call due to ~0 for the last: a median near 100 ms.

@@ -191,9 +191,13 @@ public final class Decisions {
 
   private CompletableFuture<AcquireResponse> respond(CompletableFuture<Decision> decided,
       ValidatedAcquire acquire, long startNanos) {
+    // Decided locally when the decider answered at once: a decision through the group cannot be
+    // there yet when its decider returns, as it waits for a Raft round (a message to another
+    // process and back, and an fsync), while a local one is made on the calling thread.
+    boolean local = decided.isDone();
     return decided.thenApply(decision -> {
       metrics.decided(acquire.consistency(), decision.allowed(), System.nanoTime() - startNanos);
-      AcquireResponse response = toResponse(decision, acquire.op().limit());
+      AcquireResponse response = toResponse(decision, acquire.op().limit(), local);
       boolean shadowRefused = !decision.allowed() && (nodeShadow || acquire.ruleShadowed());
       metrics.limits().decided(acquire.label(), decision.allowed(), shadowRefused,
           decision.remaining(), acquire.op().limit().capacity());
@@ -228,12 +232,14 @@ public final class Decisions {
         : CompletableFuture.completedFuture(batch.build());
   }
 
-  private static AcquireResponse toResponse(Decision decision, BucketLimit limit) {
+  private static AcquireResponse toResponse(Decision decision, BucketLimit limit,
+      boolean local) {
     return AcquireResponse.newBuilder()
         .setAllowed(decision.allowed())
         .setRemaining(decision.remaining())
         .setRetryAfterMillis(decision.retryAfterMillis())
         .setReplayed(decision.replayed())
+        .setDecidedLocally(local)
         .setLimit(Limit.newBuilder()
             .setCapacity(limit.capacity())
             .setRefillPerSecond(limit.refillPerSecond()))

@@ -89,6 +89,33 @@ class DecisionsTest {
     assertEquals(10, batch.getResponses(0).getLimit().getCapacity());
   }
 
+  /**
+   * A decision the decider had at once (a lease's, a view's) is marked decided locally; one that
+   * came later, through the group, is not, in a single answer and in a batch's entries.
+   */
+  @Test
+  void aDecisionTheDeciderHadAtOnceIsMarkedDecidedLocally() {
+    Decisions decisions = decisions(false);
+    CompletableFuture<Decision> throughTheGroup = new CompletableFuture<>();
+    answer = key -> key.startsWith("group") ? throughTheGroup
+        : CompletableFuture.completedFuture(new Decision(true, 9, 0));
+    CompletableFuture<AcquireResponse> later =
+        decisions.acquire(acquire("group-a", Consistency.CONSISTENCY_LEASED), null, 0);
+    CompletableFuture<AcquireBatchResponse> batch = decisions.acquireBatch(
+        AcquireBatchRequest.newBuilder()
+            .addRequests(acquire("local-b", Consistency.CONSISTENCY_EVENTUAL))
+            .addRequests(acquire("group-c", Consistency.CONSISTENCY_STRONG)).build(),
+        null, null, GroupCommitter.NO_DEADLINE);
+    throughTheGroup.complete(new Decision(true, 8, 0));
+
+    assertTrue(decisions.acquire(acquire("local-a", Consistency.CONSISTENCY_EVENTUAL), null, 0)
+        .join().getDecidedLocally());
+    assertFalse(later.join().getDecidedLocally());
+    assertTrue(later.join().getAllowed());
+    assertEquals(List.of(true, false), batch.join().getResponsesList().stream()
+        .map(AcquireResponse::getDecidedLocally).toList());
+  }
+
   @Test
   void aShedDecisionIsResourceExhaustedWithWhenToRetryAndNeverAllowed() {
     Decisions decisions = decisions(false);
