@@ -118,14 +118,15 @@ final class DueIndex {
       return;
     }
     int visited = 0;
-    for (Map.Entry<Long, Slot> slot : slots.subMap(after.slot(), true, toSlot, false).entrySet()) {
-      Slot held = slot.getValue();
-      boolean resumed = slot.getKey() == after.slot() && after.lastKey() != null;
+    for (Map.Entry<Long, Slot> entry : slots.subMap(after.slot(), true, toSlot, false).entrySet()) {
+      long slot = entry.getKey();
+      Slot held = entry.getValue();
+      boolean resumed = slot == after.slot() && after.lastKey() != null;
       if (!inOrder && !resumed && limit - visited > held.keys.size()) {
         // taken whole with budget to spare: neither what is visited nor where it stops depends
         // on the order within the slot
         for (BucketKey key : held.keys) {
-          visitor.visit(slot.getKey(), key.bytes());
+          visitor.visit(slot, key.bytes());
         }
         visited += held.keys.size();
         continue;
@@ -141,7 +142,7 @@ final class DueIndex {
         if (visited++ == limit) {
           return;
         }
-        visitor.visit(slot.getKey(), keys[i]);
+        visitor.visit(slot, keys[i]);
       }
     }
   }

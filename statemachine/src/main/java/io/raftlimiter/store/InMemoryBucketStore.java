@@ -13,7 +13,7 @@ public final class InMemoryBucketStore implements BucketStore {
   private final ConcurrentSkipListMap<byte[], BucketState> buckets =
       new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
   private volatile AppliedMarker marker = AppliedMarker.NONE;
-  /** Expiry index: slot → keys indexed there, in unsigned key order. */
+  /** Expiry index: slot → keys indexed there, visited in index order ({@link DueIndex}). */
   private final DueIndex due = new DueIndex();
   private volatile ExpiryCursor expiryCursor = ExpiryCursor.START;
   private volatile byte[] recentOps;

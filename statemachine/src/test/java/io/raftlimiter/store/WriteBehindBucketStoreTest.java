@@ -43,6 +43,54 @@ class WriteBehindBucketStoreTest extends BucketStoreContract {
     assertEquals(state(3, 3), store.get(key("02")), "read back from RocksDB");
   }
 
+  /**
+   * A bounded visit of the index held on the heap (slots taken whole in hash order), of one half
+   * flushed and half held (merged in order) and of RocksDB alone takes the same entries and stops
+   * at the same one, for every bound: what replicas that flushed at different times rely on.
+   */
+  @Test
+  void heldFlushedAndMixedIndexesStopABoundedVisitAtTheSameEntry() throws IOException {
+    SplittableRandom rnd = new SplittableRandom(3);
+    List<WriteSet> commits = new ArrayList<>();
+    for (int c = 0; c < 2; c++) {
+      WriteSet writes = new WriteSet();
+      for (int i = 0; i < 120; i++) {
+        writes.expireAt(2 + rnd.nextInt(5), RandomValues.bytes(rnd, 1, 3));
+      }
+      commits.add(writes);
+    }
+    try (WriteBehindBucketStore held = holdingEverything(tempDir.resolve("held"));
+        WriteBehindBucketStore mixed = holdingEverything(tempDir.resolve("mixed"));
+        RocksDbBucketStore rocks = RocksDbBucketStore.open(tempDir.resolve("rocks"))) {
+      for (int c = 0; c < commits.size(); c++) {
+        for (BucketStore target : List.<BucketStore>of(held, mixed, rocks)) {
+          target.commit(commits.get(c), new AppliedMarker(1, c + 1, c + 1));
+        }
+        if (c == 0) {
+          mixed.flush();
+        }
+      }
+      for (int limit = 1; limit <= 245; limit += 3) {
+        List<String> expected = visit(rocks, limit);
+        for (BucketStore target : List.<BucketStore>of(held, mixed)) {
+          List<String> visited = visit(target, limit);
+          assertEquals(new TreeSet<>(expected), new TreeSet<>(visited), "limit " + limit);
+          assertEquals(expected.size(), visited.size(), "limit " + limit);
+          if (expected.size() == limit) {
+            assertEquals(expected.get(limit - 1), visited.get(limit - 1), "limit " + limit);
+          }
+        }
+      }
+    }
+  }
+
+  private static List<String> visit(BucketStore store, int limit) {
+    List<String> entries = new ArrayList<>();
+    store.visitDue(ExpiryCursor.START, 100, limit,
+        (slot, k) -> entries.add(slot + ":" + HexFormat.of().formatHex(k)));
+    return entries;
+  }
+
   @Test
   void aDeleteHidesAFlushedBucketBeforeItIsFlushedItself() throws IOException {
     try (WriteBehindBucketStore held = holdingEverything(tempDir.resolve("held"))) {

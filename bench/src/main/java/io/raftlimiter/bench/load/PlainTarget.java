@@ -36,11 +36,11 @@ record PlainTarget(PlainChannels channels, Requests requests, long deadlineNanos
   /** A unary call's reply as a future of what it answered. */
   private static final class Reply<T> implements StreamObserver<T> {
     final CompletableFuture<Answered> result = new CompletableFuture<>();
-    private final Function<T, Answered> allowed;
+    private final Function<T, Answered> toAnswer;
     private T value;
 
-    Reply(Function<T, Answered> allowed) {
-      this.allowed = allowed;
+    Reply(Function<T, Answered> toAnswer) {
+      this.toAnswer = toAnswer;
     }
 
     @Override
@@ -55,7 +55,7 @@ record PlainTarget(PlainChannels channels, Requests requests, long deadlineNanos
 
     @Override
     public void onCompleted() {
-      result.complete(allowed.apply(value));
+      result.complete(toAnswer.apply(value));
     }
   }
 }

@@ -9,6 +9,7 @@ import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.raftlimiter.bench.load.Answered;
 import io.raftlimiter.bench.load.RoundRobin;
 import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.workload.KeySpace;
@@ -17,7 +18,6 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import io.raftlimiter.bench.load.Answered;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 

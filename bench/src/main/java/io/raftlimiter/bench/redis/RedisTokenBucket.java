@@ -5,12 +5,12 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.raftlimiter.bench.load.Answered;
 import io.raftlimiter.bench.load.RoundRobin;
 import io.raftlimiter.bench.load.Target;
 import io.raftlimiter.bench.workload.KeySpace;
 import java.util.ArrayList;
 import java.util.List;
-import io.raftlimiter.bench.load.Answered;
 import java.util.concurrent.CompletableFuture;
 
 /**

@@ -16,6 +16,7 @@ import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
 import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.decide.Decider;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -191,10 +192,7 @@ public final class Decisions {
 
   private CompletableFuture<AcquireResponse> respond(CompletableFuture<Decision> decided,
       ValidatedAcquire acquire, long startNanos) {
-    // Decided locally when the decider answered at once: a decision through the group cannot be
-    // there yet when its decider returns, as it waits for a Raft round (a message to another
-    // process and back, and an fsync), while a local one is made on the calling thread.
-    boolean local = decided.isDone();
+    boolean local = LocalDecision.isLocal(decided);
     return decided.thenApply(decision -> {
       metrics.decided(acquire.consistency(), decision.allowed(), System.nanoTime() - startNanos);
       AcquireResponse response = toResponse(decision, acquire.op().limit(), local);

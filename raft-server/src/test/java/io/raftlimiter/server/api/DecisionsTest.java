@@ -18,6 +18,7 @@ import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.GroupUnavailableException;
 import io.raftlimiter.server.data.commit.OverloadedException;
 import io.raftlimiter.server.decide.Decider;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -90,30 +91,41 @@ class DecisionsTest {
   }
 
   /**
-   * A decision the decider had at once (a lease's, a view's) is marked decided locally; one that
-   * came later, through the group, is not, in a single answer and in a batch's entries.
+   * An answer is marked decided locally when its decider made it on the node (a lease's, a
+   * view's, whatever the mode says), and not when it came through the group, however fast: in a
+   * single answer, in a batch's entries, and through shadow mode.
    */
   @Test
-  void aDecisionTheDeciderHadAtOnceIsMarkedDecidedLocally() {
+  void anAnswerIsMarkedDecidedLocallyWhenItsDeciderMadeItOnTheNode() {
     Decisions decisions = decisions(false);
     CompletableFuture<Decision> throughTheGroup = new CompletableFuture<>();
-    answer = key -> key.startsWith("group") ? throughTheGroup
-        : CompletableFuture.completedFuture(new Decision(true, 9, 0));
+    answer = key -> key.startsWith("local") ? LocalDecision.of(new Decision(true, 9, 0))
+        : key.startsWith("fast") ? CompletableFuture.completedFuture(new Decision(true, 9, 0))
+        : throughTheGroup;
     CompletableFuture<AcquireResponse> later =
-        decisions.acquire(acquire("group-a", Consistency.CONSISTENCY_LEASED), null, 0);
+        decisions.acquire(acquire("group-a", Consistency.CONSISTENCY_EVENTUAL), null, 0);
     CompletableFuture<AcquireBatchResponse> batch = decisions.acquireBatch(
         AcquireBatchRequest.newBuilder()
-            .addRequests(acquire("local-b", Consistency.CONSISTENCY_EVENTUAL))
-            .addRequests(acquire("group-c", Consistency.CONSISTENCY_STRONG)).build(),
+            .addRequests(acquire("local-b", Consistency.CONSISTENCY_LEASED))
+            .addRequests(acquire("group-c", Consistency.CONSISTENCY_LEASED))
+            .addRequests(acquire("fast-d", Consistency.CONSISTENCY_EVENTUAL)).build(),
         null, null, GroupCommitter.NO_DEADLINE);
     throughTheGroup.complete(new Decision(true, 8, 0));
 
-    assertTrue(decisions.acquire(acquire("local-a", Consistency.CONSISTENCY_EVENTUAL), null, 0)
+    assertTrue(decisions.acquire(acquire("local-a", Consistency.CONSISTENCY_LEASED), null, 0)
         .join().getDecidedLocally());
+    assertFalse(decisions.acquire(acquire("fast-a", Consistency.CONSISTENCY_EVENTUAL), null, 0)
+        .join().getDecidedLocally(), "complete at once, but not made on the node");
     assertFalse(later.join().getDecidedLocally());
     assertTrue(later.join().getAllowed());
-    assertEquals(List.of(true, false), batch.join().getResponsesList().stream()
+    assertEquals(List.of(true, false, false), batch.join().getResponsesList().stream()
         .map(AcquireResponse::getDecidedLocally).toList());
+
+    answer = key -> LocalDecision.of(new Decision(false, 0, 100));
+    AcquireResponse shadowed = decisions(true)
+        .acquire(acquire("local-e", Consistency.CONSISTENCY_LEASED), null, 0).join();
+    assertTrue(shadowed.getShadowRefused() && shadowed.getAllowed());
+    assertTrue(shadowed.getDecidedLocally(), "kept through shadow mode");
   }
 
   @Test

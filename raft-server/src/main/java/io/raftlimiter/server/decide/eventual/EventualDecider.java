@@ -10,6 +10,7 @@ import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RecentOps;
@@ -199,7 +200,7 @@ public final class EventualDecider implements Decider, AutoCloseable {
         syncSafely();
       });
     }
-    return CompletableFuture.completedFuture(decision);
+    return LocalDecision.of(decision);
   }
 
   /**

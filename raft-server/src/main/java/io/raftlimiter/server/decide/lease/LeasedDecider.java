@@ -11,6 +11,7 @@ import io.raftlimiter.routing.KeyHash;
 import io.raftlimiter.server.data.GroupRouter;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.decide.Decider;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.runtime.DaemonThreads;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import io.raftlimiter.statemachine.RecentOps;
@@ -154,7 +155,7 @@ public final class LeasedDecider implements Decider, AutoCloseable {
         if (lease.wantsTopUp(Math.max(op.permits(), share(op) / 2), now)) {
           topUp(lease, op);
         }
-        return CompletableFuture.completedFuture(local);
+        return LocalDecision.of(local);
       }
       if (!mayWait) {
         fallbacks.inc();

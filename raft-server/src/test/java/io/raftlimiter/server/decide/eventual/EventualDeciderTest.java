@@ -1,6 +1,7 @@
 package io.raftlimiter.server.decide.eventual;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.bucket.BucketLimit;
@@ -9,6 +10,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.decide.SingleGroupRouter;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import java.util.ArrayList;
@@ -77,10 +79,14 @@ class EventualDeciderTest {
     long allowed = 0;
     try {
       for (int key = 0; key < 10; key++) {
-        allowed += decider.decide(op(key)).join().allowed() ? 1 : 0;
+        CompletableFuture<Decision> decided = decider.decide(op(key));
+        assertTrue(LocalDecision.isLocal(decided), "decided from the node's view");
+        allowed += decided.join().allowed() ? 1 : 0;
       }
       assertEquals(10, decider.views());
-      allowed += decider.decide(op(10)).join().allowed() ? 1 : 0;
+      CompletableFuture<Decision> overflowed = decider.decide(op(10));
+      assertFalse(LocalDecision.isLocal(overflowed), "decided by its group");
+      allowed += overflowed.join().allowed() ? 1 : 0;
       assertEquals(1, group.acquires.get(), "the eleventh key went to its group");
       assertEquals(1, metrics.count("raftlimiter_eventual_view_overflows"));
 

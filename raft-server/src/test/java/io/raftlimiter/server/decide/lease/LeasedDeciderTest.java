@@ -13,6 +13,7 @@ import io.raftlimiter.bucket.TokenBucket;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.OpKind;
 import io.raftlimiter.server.data.GroupRouter;
+import io.raftlimiter.server.decide.LocalDecision;
 import io.raftlimiter.server.decide.SingleGroupRouter;
 import io.raftlimiter.server.runtime.NodeMetrics;
 import java.nio.charset.StandardCharsets;
@@ -311,11 +312,35 @@ class LeasedDeciderTest {
         new LeasedDecider(group, () -> 1, 1_000, 60_000, DRAINED_WAIT, new NodeMetrics());
     try {
       long deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(250);
-      assertTrue(node.decide(new BucketOp(KEY, 1, BucketLimit.of(10, 1)), deadlineNanos)
-          .join().allowed());
+      CompletableFuture<Decision> decided =
+          node.decide(new BucketOp(KEY, 1, BucketLimit.of(10, 1)), deadlineNanos);
+      assertTrue(decided.join().allowed());
+      assertFalse(LocalDecision.isLocal(decided), "decided by its group, however fast");
       synchronized (group) {
         assertEquals(List.of(deadlineNanos), deadlines);
       }
+    } finally {
+      node.abandon();
+    }
+  }
+
+  /** A hot key's call served from its lease is a local decision; the one that waited is not. */
+  @Test
+  void aCallServedFromTheLeaseIsALocalDecision() {
+    LeasedDecider node = new LeasedDecider(new ExactGroup(), () -> 1, 1, 60_000, DRAINED_WAIT,
+        new NodeMetrics());
+    try {
+      BucketOp op = new BucketOp(KEY, 1, BucketLimit.of(100, 10));
+      CompletableFuture<Decision> first = node.decide(op); // hot at once: waits for a grant
+      assertTrue(first.join().allowed());
+      assertFalse(LocalDecision.isLocal(first), "it waited for the group's grant");
+      int served = 0;
+      for (int call = 0; call < 50; call++) {
+        CompletableFuture<Decision> decided = node.decide(op);
+        assertTrue(decided.join().allowed());
+        served += LocalDecision.isLocal(decided) ? 1 : 0;
+      }
+      assertTrue(served >= 25, served + " of 50 calls served from the lease");
     } finally {
       node.abandon();
     }
