@@ -31,6 +31,6 @@ class PythonClientIT {
     assumeTrue(suite.exitValue() != 2, "the Python client's packages could not be installed:\n"
         + out);
     assertEquals(0, suite.exitValue(), out);
-    assertTrue(out.matches("(?s).*\\b8 passed\\b.*"), out);
+    assertTrue(out.matches("(?s).*\\b9 passed\\b.*"), out);
   }
 }
