@@ -44,12 +44,10 @@ public final class PhaseRecorder {
     return ledger;
   }
 
-  /** A call of {@code decisions} decisions came back, {@code allowedCount} of them allowed. */
-  public void answered(long startNanos, long answeredNanos, int decisions, int allowedCount) {
-    answered(startNanos, answeredNanos, decisions, allowedCount, false);
-  }
-
-  /** {@link #answered(long, long, int, int)}, with whether the node decided it locally. */
+  /**
+   * A call of {@code decisions} decisions came back, {@code allowedCount} of them allowed;
+   * {@code local}: the node decided them all at once ({@code decided_locally}).
+   */
   public void answered(long startNanos, long answeredNanos, int decisions, int allowedCount,
       boolean local) {
     long micros = Math.max(1, (answeredNanos - startNanos) / 1000);

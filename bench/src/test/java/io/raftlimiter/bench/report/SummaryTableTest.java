@@ -51,7 +51,7 @@ class SummaryTableTest {
   @Test
   void entriesAndContextSwitchesPerDecisionAreColumns() {
     PhaseRecorder recorder = new PhaseRecorder(0, null, 10);
-    recorder.answered(0, 1_000_000, 50_000, 25_000);
+    recorder.answered(0, 1_000_000, 50_000, 25_000, false);
     PhaseMeasurement m = recorder.finish(10);
     PhaseResult strong = new PhaseResult("STRONG plain", "raftlimiter", "STRONG", "plain", 1, m,
         new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000), null, null, 0, null,
@@ -75,7 +75,7 @@ class SummaryTableTest {
   private static PhaseResult row(String name, String system, String mode, long perSecond) {
     PhaseRecorder recorder = new PhaseRecorder(0, null, 10);
     for (int i = 0; i < 10; i++) {
-      recorder.answered(0, 1_000_000, (int) perSecond, (int) perSecond / 2);
+      recorder.answered(0, 1_000_000, (int) perSecond, (int) perSecond / 2, false);
     }
     PhaseMeasurement m = recorder.finish(10);
     return new PhaseResult(name, system, mode, null, 1, m,

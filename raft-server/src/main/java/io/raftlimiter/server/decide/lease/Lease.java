@@ -74,8 +74,7 @@ final class Lease {
       return new Decision(false, tokens, ceilMillis(emptyUntilNanos - nowNanos));
     }
     if (lastGrantEmptied) {
-      double refill = limit.refillPerSecond();
-      return new Decision(false, tokens, ceilMillis((long) Math.min(1e15, 1e9 * permits / refill)));
+      return new Decision(false, tokens, ceilMillis(refillNanos(permits, limit.refillPerSecond())));
     }
     return null;
   }
@@ -182,8 +181,12 @@ final class Lease {
    */
   static long drainedWaitNanos(long nextTokenNanos, long asked, double refillPerSecond,
       long maxWaitNanos) {
-    double refillNanos = Math.min(1e15, 1e9 * asked / refillPerSecond);
-    return Math.max(nextTokenNanos, Math.min(maxWaitNanos, (long) refillNanos));
+    return Math.max(nextTokenNanos, Math.min(maxWaitNanos, refillNanos(asked, refillPerSecond)));
+  }
+
+  /** How long {@code tokens} take to refill at {@code refillPerSecond}, capped at ~11 days. */
+  private static long refillNanos(long tokens, double refillPerSecond) {
+    return (long) Math.min(1e15, 1e9 * tokens / refillPerSecond);
   }
 
   /**
