@@ -1,5 +1,6 @@
 package io.raftlimiter.server.data;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftlimiter.server.config.NodeConfig;
@@ -10,6 +11,7 @@ import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.retry.MultipleLinearRandomRetry;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.TimeDuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,5 +49,25 @@ class RaftTuningTest {
         .toLong(TimeUnit.MILLISECONDS);
     // A follower that comes back is reached again within about that (plus a heartbeat).
     assertTrue(longest <= 1_500, "waits " + longest + " ms between attempts");
+  }
+
+  /**
+   * With Ratis' 1 ms between appends, an entry cut within a millisecond of the previous entry's
+   * commit-only append waited for the rest of it on every follower.
+   */
+  @Test
+  void anAppenderSendsTheNextEntryWithinAMillisecondOfItsLastSend() {
+    TimeDuration wait = RaftServerConfigKeys.Log.Appender.waitTimeMin(
+        RaftTuning.serverProperties(config()));
+    assertEquals(300, wait.toLong(TimeUnit.MICROSECONDS), "as Ratis reads it back: " + wait);
+  }
+
+  @Test
+  void anOperatorsRatisSettingOverridesTheAppendersWait() {
+    NodeConfig config = config().toBuilder()
+        .set("ratis.raft.server.log.appender.wait-time.min", "1ms").build();
+    TimeDuration wait = RaftServerConfigKeys.Log.Appender.waitTimeMin(
+        RaftTuning.serverProperties(config));
+    assertEquals(1, wait.toLong(TimeUnit.MILLISECONDS));
   }
 }
