@@ -188,7 +188,7 @@ final class BenchRun {
         }
       }
       if (plan.ping()) {
-        planned.add(new Planned("PING", ClientKind.PLAIN,
+        planned.add(new Planned(PhaseResult.PING, ClientKind.PLAIN,
             new SettlingWarmup.Labelled("ping" + suffix, clients.ping())));
       }
       WarmupCurve curve = new WarmupCurve();

@@ -51,13 +51,14 @@ public final class PhaseRecorder {
   public void answered(long startNanos, long answeredNanos, int decisions, int allowedCount,
       boolean local) {
     long micros = Math.max(1, (answeredNanos - startNanos) / 1000);
+    long recorded = Math.min(micros, MAX_LATENCY_MICROS);
     calls.increment();
     allowed.add(allowedCount);
     rejected.add(decisions - allowedCount);
-    callLatency.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
-    decisionLatency.recordValueWithCount(Math.min(micros, MAX_LATENCY_MICROS), decisions);
+    callLatency.recordValue(recorded);
+    decisionLatency.recordValueWithCount(recorded, decisions);
     if (local) {
-      localCallLatency.recordValue(Math.min(micros, MAX_LATENCY_MICROS));
+      localCallLatency.recordValue(recorded);
     }
     timeline.record(answeredNanos, decisions, 0, micros);
   }

@@ -23,6 +23,9 @@ public record PhaseResult(String name, String system, String mode, String client
     PhaseMeasurement measurement, ResourceUsage resources, ResourceUsage generator, String skipped,
     int unanswered, Kill kill, long raftEntries) {
 
+  /** The mode of the ping row: gRPC health checks, which decide nothing. */
+  public static final String PING = "PING";
+
   /** A node stopped {@code atSeconds} into the phase. */
   public record Kill(double atSeconds, String node) {}
 
@@ -59,7 +62,7 @@ public record PhaseResult(String name, String system, String mode, String client
 
   /** A raftlimiter mode's row, whose calls say whether they were decided locally. */
   public boolean decidesOnNodes() {
-    return ran() && system.equals("raftlimiter") && !"PING".equals(mode);
+    return ran() && system.equals("raftlimiter") && !PING.equals(mode);
   }
 
   /** The plain Redis baseline (no persistence), which the {@code x Redis} column divides by. */
