@@ -225,8 +225,7 @@ public final class NodeConfigKeys {
   public static final ConfigKey<Integer> BATCH_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "batch.pipeline-threshold", 64, 1, 1_000_000,
       "acquires that must wait before a further entry is sent beside those in flight (a full "
-          + "entry's worth always is), and ops for another node before a further forwarding call "
-          + "is");
+          + "entry's worth always is)");
   public static final ConfigKey<Integer> BATCH_LINGER_MAX_MICROS = ConfigKey.intKey(
       "batch.linger-max-micros", 5_000, 0, 100_000,
       "after a large log entry completes, how long the next may wait at most (and never more "
@@ -251,6 +250,10 @@ public final class NodeConfigKeys {
       "forward.max-in-flight", 4, 0, 256,
       "calls in flight from this node to each other node carrying ops for the groups that node "
           + "leads, where they join its group commit; 0: a follower proposes entries of its own");
+  public static final ConfigKey<Integer> FORWARD_PIPELINE_THRESHOLD = ConfigKey.intKey(
+      "forward.pipeline-threshold", 8, 1, 1_000_000,
+      "ops for another node that must wait before a further forwarding call goes beside those in "
+          + "flight (a full call's worth always does)");
   public static final ConfigKey<Integer> FORWARD_LINGER_ROUND_PERCENT = ConfigKey.intKey(
       "forward.linger-round-percent", 50, 0, 1_000,
       "after a large forwarding call completes, how long the next may wait at most for the "
@@ -277,7 +280,8 @@ public final class NodeConfigKeys {
       LEASE_HOT_HITS_PER_SECOND, LEASE_IDLE_MS, LEASE_DRAINED_WAIT, REQUEST_TIMEOUT_MS,
       BATCH_MAX_OPS, BATCH_MAX_IN_FLIGHT, BATCH_PIPELINE_THRESHOLD, BATCH_LINGER_MAX_MICROS,
       BATCH_LINGER_ROUND_PERCENT, BATCH_LINGER_MIN_OPS, ADMISSION_MAX_QUEUED_OPS,
-      ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT, FORWARD_LINGER_ROUND_PERCENT);
+      ADMISSION_MAX_QUEUED_BYTES, FORWARD_MAX_IN_FLIGHT, FORWARD_PIPELINE_THRESHOLD,
+      FORWARD_LINGER_ROUND_PERCENT);
 
   public static ConfigKey<?> byName(String name) {
     for (ConfigKey<?> key : ALL) {

@@ -120,10 +120,13 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
         config.get(NodeConfigKeys.FORWARD_LINGER_ROUND_PERCENT), entryTimer);
     int forwardsInFlight = config.get(NodeConfigKeys.FORWARD_MAX_IN_FLIGHT);
     // A little over the leader's own timeout, so that its answer (decided or UNAVAILABLE) is
-    // normally the one the caller gets.
+    // normally the one the caller gets. A further call goes beside the one in flight once a few
+    // ops wait (forward.pipeline-threshold, 8), not the group commit's 64: held until the call in
+    // flight is answered, the ops that came meanwhile reached the leader after it had cut its
+    // next entry, and rode in the one after (docs/BENCHMARKS.md).
     this.forwarder = forwardsInFlight == 0 ? null : new Forwarder(timeout.toMillis() + 500,
         config.get(NodeConfigKeys.BATCH_MAX_OPS), forwardsInFlight,
-        config.get(NodeConfigKeys.BATCH_PIPELINE_THRESHOLD), forwardLinger,
+        config.get(NodeConfigKeys.FORWARD_PIPELINE_THRESHOLD), forwardLinger,
         new AdmissionBound(config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_OPS),
             config.get(NodeConfigKeys.ADMISSION_MAX_QUEUED_BYTES)),
         transport);

@@ -66,12 +66,12 @@ public final class RaftTuning {
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, false);
 
     // Ratis' appender holds an append back until raft.server.log.appender.wait-time.min has
-    // passed since its last send to that follower, and it sends a commit-only append right after
-    // every commit: with Ratis' 1 ms, an entry cut soon after the previous one committed waited
-    // most of a millisecond on each follower, and at a low rate nearly every entry did (STRONG at
-    // 1,000 decisions/s open loop: median 4.7 ms, 1.3 ms with 300 µs). A short wait is kept, not
-    // none: it still gathers entries that come close together into one append, and without it
-    // entries of a few ops each took more CPU than 3,000/s left room for. Measured in
+    // passed since its last send to that follower. At a low rate the next entry is often cut
+    // within a millisecond of the previous entry's send (its round takes about that), so with
+    // Ratis' 1 ms nearly every entry waited out the rest of it on each follower (STRONG at 1,000
+    // decisions/s open loop: median 4.7 ms, 1.3 ms with 300 µs). A short wait is kept, not none:
+    // it still gathers entries that come close together into one append, and without it entries
+    // of a few ops each took more CPU than 3,000/s left room for. Measured in
     // docs/BENCHMARKS.md.
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, APPEND_WAIT_MIN);
 

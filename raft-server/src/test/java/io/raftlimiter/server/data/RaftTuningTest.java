@@ -53,7 +53,7 @@ class RaftTuningTest {
 
   /**
    * With Ratis' 1 ms between appends, an entry cut within a millisecond of the previous entry's
-   * commit-only append waited for the rest of it on every follower.
+   * send waited for the rest of it on every follower.
    */
   @Test
   void anAppenderSendsTheNextEntryWithinAMillisecondOfItsLastSend() {

@@ -22,6 +22,7 @@ import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.entry.LogEntry;
 import io.raftlimiter.entry.LogEntryCodec;
 import io.raftlimiter.entry.OpKind;
+import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.data.commit.AdmissionBound;
 import io.raftlimiter.server.data.commit.DeadlineExpiredException;
 import io.raftlimiter.server.data.commit.GroupCommitter;
@@ -180,6 +181,34 @@ class ForwardTest {
     }
     assertEquals(20, groups.committed.get(0).size());
     assertEquals(20, groups.committed.get(1).size());
+  }
+
+  /**
+   * With the node's default, the ops that come while a call is in flight reach the leader a few
+   * at a time, while its entry is out, instead of all after the call's answer: a follower of a
+   * closed loop of 64 callers has about 21 of them, and at the group commit's 64 it never sent a
+   * second call.
+   */
+  @Test
+  void byDefaultAFewOpsWaitingGoBesideTheCallInFlight() throws Exception {
+    String address = start();
+    forwarder.close();
+    int threshold = NodeConfigKeys.FORWARD_PIPELINE_THRESHOLD.defaultValue();
+    forwarder = new Forwarder(5_000, 1_000, 4, threshold, Linger.NONE, AdmissionBound.NONE,
+        NodeTransport.plaintext());
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate;
+    List<CompletableFuture<Decision>> answers = new ArrayList<>();
+    answers.add(forward(address, 0, op("first", 1)));
+    awaitCommitted(1);
+    for (int i = 0; i < 8; i++) {
+      answers.add(forward(address, 0, op("k" + i, 1)));
+    }
+    awaitCommitted(9); // eight wait behind the first call: they go now, not after its answer
+    gate.complete(null);
+    for (CompletableFuture<Decision> answer : answers) {
+      assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
+    }
   }
 
   private int committedCount() {
