@@ -248,8 +248,9 @@ public final class NodeConfigKeys {
           + "make the queue take unbounded memory");
   public static final ConfigKey<Integer> FORWARD_MAX_IN_FLIGHT = ConfigKey.intKey(
       "forward.max-in-flight", 4, 0, 256,
-      "calls in flight from this node to each other node carrying ops for the groups that node "
-          + "leads, where they join its group commit; 0: a follower proposes entries of its own");
+      "batches in flight from this node to each other node carrying ops for the groups that node "
+          + "leads, where they join its group commit (a call per group in each, answered when "
+          + "that group has decided); 0: a follower proposes entries of its own");
   public static final ConfigKey<Integer> FORWARD_PIPELINE_THRESHOLD = ConfigKey.intKey(
       "forward.pipeline-threshold", 8, 1, 1_000_000,
       "ops for another node that must wait before a further forwarding call goes beside those in "

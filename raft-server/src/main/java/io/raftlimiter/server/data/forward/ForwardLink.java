@@ -33,12 +33,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The way from this node to one other node for ops of groups that node leads: every op queued
- * while earlier forwards are in flight goes in the next {@code Forward} call, whatever its group,
- * over one long-lived HTTP/2 connection. The other node puts them in its group commit, so a
- * follower's ops share the leader's log entries instead of proposing small entries of their own.
+ * while earlier forwards are in flight goes in the next batch, whatever its group, as one
+ * {@code Forward} call per group over one long-lived HTTP/2 connection (so that each group's ops
+ * are answered when that group has decided them). The other node puts them in its group commit,
+ * so a follower's ops share the leader's log entries instead of proposing small entries of their
+ * own.
  *
  * <p>Outcomes, op by op: a decision; {@link ForwardRefusedException} when the other node did not
  * lead the op's group (nothing was queued: the caller sends the op another way);
@@ -115,9 +118,28 @@ final class ForwardLink {
         "the deadline passed while the op waited to be forwarded: not sent");
   }
 
-  /** A call's ops by group, in the order of the request's groups, and the answer to it. */
-  private record Sent(List<List<Pending>> byGroup, ForwardResponse response) {}
+  /** The ops of the call that answered last, and its answer. */
+  private record Sent(List<Pending> ops, ForwardResponse response) {}
 
+  /** The call that answered last failed: its ops (the others' are answered) and why. */
+  private static final class LastCallFailed extends RuntimeException {
+    final transient List<Pending> ops;
+
+    LastCallFailed(List<Pending> ops, Throwable cause) {
+      super(cause);
+      this.ops = ops;
+    }
+  }
+
+  /**
+   * Sends a batch as one call per group, over the same connection: the leader answers a call
+   * once all its ops are decided, so ops of a group that decides promptly must not share a call
+   * with a slower group's (one without a quorum holds its ops until their deadline). A call
+   * answers its ops as it returns, except the one that returns last: the batch is complete then,
+   * and the coalescer sends the next batch before that call's ops are answered (their callers'
+   * next ops ride in the batch after it either way). With one group, the usual case, that is
+   * one call, answered after the next batch left.
+   */
   private CompletableFuture<Sent> send(List<Pending> batch) {
     if (channel.getState(true) == ConnectivityState.TRANSIENT_FAILURE) {
       // Not connected (the node is down or restarting): nothing goes out, the ops go another way.
@@ -127,59 +149,78 @@ final class ForwardLink {
     for (Pending p : batch) {
       groups.computeIfAbsent(p.group(), g -> new ArrayList<>()).add(p);
     }
-    List<List<Pending>> byGroup = List.copyOf(groups.values());
-    ForwardRequest.Builder request = ForwardRequest.newBuilder();
-    long now = System.nanoTime();
-    for (List<Pending> pending : byGroup) {
-      List<BucketOp> ops = new ArrayList<>(pending.size());
-      GroupOps.Builder group = GroupOps.newBuilder().setGroup(pending.get(0).group());
-      for (Pending p : pending) {
-        ops.add(p.op());
-        group.addBudgetMicros(Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - now)));
-      }
-      request.addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(
-          LogEntryCodec.encode(0, ops))));
-    }
     CompletableFuture<Sent> answer = new CompletableFuture<>();
-    // The batch is sent from whichever call's handler drained the queue: detached from that
-    // call's context, or its end would cancel the forward of everyone else's ops with it.
-    Context previous = Context.ROOT.attach();
-    ListenableFuture<ForwardResponse> call;
-    try {
-      call = stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).forward(request.build());
-    } finally {
-      Context.ROOT.detach(previous);
-    }
-    Futures.addCallback(call, new FutureCallback<>() {
-          @Override
-          public void onSuccess(ForwardResponse response) {
-            answer.complete(new Sent(byGroup, response));
-          }
+    AtomicInteger unanswered = new AtomicInteger(groups.size());
+    long now = System.nanoTime();
+    for (List<Pending> ops : groups.values()) {
+      ListenableFuture<ForwardResponse> call = call(request(ops, now));
+      Futures.addCallback(call, new FutureCallback<>() {
+            @Override
+            public void onSuccess(ForwardResponse response) {
+              if (unanswered.decrementAndGet() == 0) {
+                answer.complete(new Sent(ops, response));
+              } else {
+                completeCall(ops, response);
+              }
+            }
 
-          @Override
-          public void onFailure(Throwable error) {
-            answer.completeExceptionally(error);
-          }
-        }, MoreExecutors.directExecutor());
+            @Override
+            public void onFailure(Throwable error) {
+              if (unanswered.decrementAndGet() == 0) {
+                answer.completeExceptionally(new LastCallFailed(ops, error));
+              } else {
+                failAll(ops, error);
+              }
+            }
+          }, MoreExecutors.directExecutor());
+    }
     return answer;
   }
 
-  /** Answers the batch's ops from the response, whose outcomes follow the request's groups. */
+  private static ForwardRequest request(List<Pending> ops, long nowNanos) {
+    List<BucketOp> bucketOps = new ArrayList<>(ops.size());
+    GroupOps.Builder group = GroupOps.newBuilder().setGroup(ops.get(0).group());
+    for (Pending p : ops) {
+      bucketOps.add(p.op());
+      group.addBudgetMicros(
+          Math.max(1, TimeUnit.NANOSECONDS.toMicros(p.deadlineNanos() - nowNanos)));
+    }
+    return ForwardRequest.newBuilder()
+        .addGroups(group.setEntry(UnsafeByteOperations.unsafeWrap(
+            LogEntryCodec.encode(0, bucketOps))))
+        .build();
+  }
+
+  private ListenableFuture<ForwardResponse> call(ForwardRequest request) {
+    // The batch is sent from whichever call's handler drained the queue: detached from that
+    // call's context, or its end would cancel the forward of everyone else's ops with it.
+    Context previous = Context.ROOT.attach();
+    try {
+      return stub.withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).forward(request);
+    } finally {
+      Context.ROOT.detach(previous);
+    }
+  }
+
+  /** Answers the ops of the call that returned last (the coalescer's completion). */
   private void complete(List<Pending> batch, Sent sent, Throwable error) {
-    if (error != null) {
-      failAll(batch, error);
+    if (error instanceof LastCallFailed last) {
+      failAll(last.ops, last.getCause());
+    } else if (error != null) {
+      failAll(batch, error); // nothing was sent
+    } else {
+      completeCall(sent.ops(), sent.response());
+    }
+  }
+
+  /** Answers a call's ops (one group's) from its response. */
+  private void completeCall(List<Pending> ops, ForwardResponse response) {
+    if (response.getOutcomesCount() != 1) {
+      failAll(ops, new IllegalStateException("forward to " + target + ": one group answered "
+          + "with " + response.getOutcomesCount() + " outcomes"));
       return;
     }
-    ForwardResponse response = sent.response();
-    if (response.getOutcomesCount() != sent.byGroup().size()) {
-      failAll(batch, new IllegalStateException("forward to " + target + ": "
-          + sent.byGroup().size() + " groups answered with " + response.getOutcomesCount()
-          + " outcomes"));
-      return;
-    }
-    for (int i = 0; i < sent.byGroup().size(); i++) {
-      completeGroup(sent.byGroup().get(i), response.getOutcomes(i));
-    }
+    completeGroup(ops, response.getOutcomes(0));
   }
 
   private void completeGroup(List<Pending> ops, GroupOutcome outcome) {

@@ -32,8 +32,8 @@ public final class Forwarder implements AutoCloseable {
   /**
    * @param timeoutMillis how long a forwarded op may take, a little over the leader's own request
    *     timeout so that the leader's answer (decided or UNAVAILABLE) normally comes first
-   * @param maxInFlight forward calls in flight per other node; ops queue behind them, and a
-   *     freed slot takes them at once
+   * @param maxInFlight batches of forwarded ops in flight per other node (a call per group in
+   *     each); ops queue behind them, and a freed slot takes them at once
    */
   public Forwarder(long timeoutMillis, int maxOpsPerCall, int maxInFlight,
       NodeTransport transport) {

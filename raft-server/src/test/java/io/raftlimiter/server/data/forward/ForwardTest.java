@@ -60,6 +60,8 @@ class ForwardTest {
     /** Per op queued: the nanoseconds left to its deadline on arrival, -1 for none. */
     final List<Long> budgets = new CopyOnWriteArrayList<>();
     volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+    /** Holds group 1's answers besides {@link #gate}: a group slower than the others. */
+    volatile CompletableFuture<Void> groupOneGate = CompletableFuture.completedFuture(null);
 
     @Override
     public int count() {
@@ -92,7 +94,9 @@ class ForwardTest {
       if (key.startsWith("late")) {
         return CompletableFuture.failedFuture(new DeadlineExpiredException("too late"));
       }
-      return gate.thenApply(v -> {
+      CompletableFuture<Void> held = group == 1 ? gate.thenCombine(groupOneGate, (a, b) -> a)
+          : gate;
+      return held.thenApply(v -> {
         if (key.startsWith("bad")) {
           throw new GroupUnavailableException("group " + group + " lost its quorum", null);
         }
@@ -113,6 +117,13 @@ class ForwardTest {
         .start();
     forwarder = new Forwarder(5_000, 1_000, 2, NodeTransport.plaintext());
     return "127.0.0.1:" + server.getPort();
+  }
+
+  /** Replaces {@link #start}'s forwarder by one with these settings. */
+  private void replaceForwarder(int maxInFlight, int pipelineThreshold, AdmissionBound bound) {
+    forwarder.close();
+    forwarder = new Forwarder(5_000, 1_000, maxInFlight, pipelineThreshold, Linger.NONE, bound,
+        NodeTransport.plaintext());
   }
 
   @AfterEach
@@ -154,10 +165,8 @@ class ForwardTest {
   @Test
   void opsQueuedBehindACallInFlightTravelTogetherWhateverTheirGroup() throws Exception {
     String address = start();
-    forwarder.close();
     // two calls in flight at most, a second one only once 5 ops wait
-    forwarder = new Forwarder(5_000, 1_000, 2, 5, Linger.NONE, AdmissionBound.NONE,
-        NodeTransport.plaintext());
+    replaceForwarder(2, 5, AdmissionBound.NONE);
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate; // holds every answer: the calls sent stay in flight
     List<CompletableFuture<Decision>> answers = new ArrayList<>();
@@ -192,10 +201,8 @@ class ForwardTest {
   @Test
   void byDefaultAFewOpsWaitingGoBesideTheCallInFlight() throws Exception {
     String address = start();
-    forwarder.close();
-    int threshold = NodeConfigKeys.FORWARD_PIPELINE_THRESHOLD.defaultValue();
-    forwarder = new Forwarder(5_000, 1_000, 4, threshold, Linger.NONE, AdmissionBound.NONE,
-        NodeTransport.plaintext());
+    replaceForwarder(4, NodeConfigKeys.FORWARD_PIPELINE_THRESHOLD.defaultValue(),
+        AdmissionBound.NONE);
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate;
     List<CompletableFuture<Decision>> answers = new ArrayList<>();
@@ -214,6 +221,31 @@ class ForwardTest {
     for (CompletableFuture<Decision> answer : answers) {
       assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
     }
+  }
+
+  /**
+   * Ops of two groups that left in one batch are answered group by group: the group that decided
+   * is not held by a slower one (one without a quorum, say) until the slower answers or the
+   * forward times out.
+   */
+  @Test
+  void aSlowGroupDoesNotHoldTheAnswersOfAnotherGroupsOps() throws Exception {
+    String address = start();
+    // one call in flight at most: the ops queued behind it leave together
+    replaceForwarder(1, 1_000, AdmissionBound.NONE);
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    groups.gate = gate;
+    CompletableFuture<Decision> first = forward(address, 0, op("first", 1));
+    awaitCommitted(1);
+    CompletableFuture<Decision> quick = forward(address, 0, op("quick", 1));
+    CompletableFuture<Decision> slow = forward(address, 1, op("slow", 1));
+    groups.groupOneGate = new CompletableFuture<>();
+    gate.complete(null);
+    assertTrue(first.get(10, TimeUnit.SECONDS).allowed());
+    assertTrue(quick.get(10, TimeUnit.SECONDS).allowed(), "held by group 1's answer");
+    assertFalse(slow.isDone());
+    groups.groupOneGate.complete(null);
+    assertTrue(slow.get(10, TimeUnit.SECONDS).allowed());
   }
 
   private int committedCount() {
@@ -273,9 +305,7 @@ class ForwardTest {
   @Test
   void aLinksQueueIsBoundedAndShedsAcquiresBeyondIt() throws Exception {
     String address = start();
-    forwarder.close();
-    forwarder = new Forwarder(5_000, 1_000, 1, 1, Linger.NONE, new AdmissionBound(10, 1 << 20),
-        NodeTransport.plaintext());
+    replaceForwarder(1, 1, new AdmissionBound(10, 1 << 20));
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate; // the call in flight stays in flight, so the rest queue
     List<CompletableFuture<Decision>> admitted = new ArrayList<>();
