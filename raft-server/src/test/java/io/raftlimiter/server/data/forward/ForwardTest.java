@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A {@link Forwarder} against a real {@link ForwardService} on loopback, whose groups are fakes:
- * every outcome an op can have, and that ops of several groups travel in one call.
+ * every outcome an op can have, and that ops of several groups leave in one batch.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ForwardTest {
@@ -163,9 +163,9 @@ class ForwardTest {
   }
 
   @Test
-  void opsQueuedBehindACallInFlightTravelTogetherWhateverTheirGroup() throws Exception {
+  void opsQueuedBehindABatchInFlightLeaveTogetherWhateverTheirGroup() throws Exception {
     String address = start();
-    // two calls in flight at most, a second one only once 5 ops wait
+    // two batches in flight at most, a second one only once 5 ops wait
     replaceForwarder(2, 5, AdmissionBound.NONE);
     CompletableFuture<Void> gate = new CompletableFuture<>();
     groups.gate = gate; // holds every answer: the calls sent stay in flight
@@ -176,14 +176,14 @@ class ForwardTest {
     // The first op went alone; four wait, below the threshold: no second call beside it.
     awaitCommitted(1);
     Thread.sleep(200);
-    assertEquals(1, committedCount(), "only the call in flight reached the leader");
+    assertEquals(1, committedCount(), "only the batch in flight reached the leader");
     answers.add(forward(address, 5 % 2, op("k5", 1)));
     awaitCommitted(6); // five wait: they go together beside the first
     for (int i = 6; i < 40; i++) {
       answers.add(forward(address, i % 2, op("k" + i, 1)));
     }
     Thread.sleep(200);
-    assertEquals(6, committedCount(), "two calls in flight at most: the rest wait");
+    assertEquals(6, committedCount(), "two batches in flight at most: the rest wait");
     gate.complete(null);
     for (CompletableFuture<Decision> answer : answers) {
       assertTrue(answer.get(10, TimeUnit.SECONDS).allowed());
