@@ -126,7 +126,7 @@ final class ForwardLink {
     final transient List<Pending> ops;
 
     LastCallFailed(List<Pending> ops, Throwable cause) {
-      super(cause);
+      super(null, cause, false, false); // a carrier only: no stack trace to fill
       this.ops = ops;
     }
   }
@@ -157,24 +157,39 @@ final class ForwardLink {
       Futures.addCallback(call, new FutureCallback<>() {
             @Override
             public void onSuccess(ForwardResponse response) {
-              if (unanswered.decrementAndGet() == 0) {
-                answer.complete(new Sent(ops, response));
-              } else {
-                completeCall(ops, response);
-              }
+              answered(ops, response, null, unanswered, answer);
             }
 
             @Override
             public void onFailure(Throwable error) {
-              if (unanswered.decrementAndGet() == 0) {
-                answer.completeExceptionally(new LastCallFailed(ops, error));
-              } else {
-                failAll(ops, error);
-              }
+              answered(ops, null, error, unanswered, answer);
             }
           }, MoreExecutors.directExecutor());
     }
     return answer;
+  }
+
+  /**
+   * One call of a batch answered (a response, or the error it failed with): its ops are answered
+   * now, unless it is the batch's last, which completes {@code batch} instead (see {@link #send}).
+   */
+  private void answered(List<Pending> ops, ForwardResponse response, Throwable error,
+      AtomicInteger unanswered, CompletableFuture<Sent> batch) {
+    if (unanswered.decrementAndGet() > 0) {
+      answer(ops, response, error);
+    } else if (error == null) {
+      batch.complete(new Sent(ops, response));
+    } else {
+      batch.completeExceptionally(new LastCallFailed(ops, error));
+    }
+  }
+
+  private void answer(List<Pending> ops, ForwardResponse response, Throwable error) {
+    if (error == null) {
+      completeCall(ops, response);
+    } else {
+      failAll(ops, error);
+    }
   }
 
   private static ForwardRequest request(List<Pending> ops, long nowNanos) {
@@ -205,11 +220,11 @@ final class ForwardLink {
   /** Answers the ops of the call that returned last (the coalescer's completion). */
   private void complete(List<Pending> batch, Sent sent, Throwable error) {
     if (error instanceof LastCallFailed last) {
-      failAll(last.ops, last.getCause());
+      answer(last.ops, null, last.getCause());
     } else if (error != null) {
       failAll(batch, error); // nothing was sent
     } else {
-      completeCall(sent.ops(), sent.response());
+      answer(sent.ops(), sent.response(), null);
     }
   }
 
