@@ -61,7 +61,8 @@ class OperationsIT {
       "raftlimiter_leases", "raftlimiter_leased_tokens", "raftlimiter_ready",
       "raftlimiter_background_task_failures_total", "jvm_memory_used_bytes",
       "raftlimiter_limit_decisions_total", "raftlimiter_http_requests_total",
-      "raftlimiter_entry_ops_bucket", "raftlimiter_time_stamps_clamped_total",
+      "raftlimiter_entry_ops_bucket", "raftlimiter_entry_holds_total",
+      "raftlimiter_forward_hold_seconds_total", "raftlimiter_time_stamps_clamped_total",
       "ratis_log_worker_flush_time_seconds", "ratis_leader_election_election_count_total");
 
   @TempDir Path work;

@@ -11,6 +11,7 @@ import io.raftlimiter.server.config.NodeConfig;
 import io.raftlimiter.server.config.NodeConfigKeys;
 import io.raftlimiter.server.config.PeerAddress;
 import io.raftlimiter.server.data.commit.AdmissionBound;
+import io.raftlimiter.server.data.commit.Coalescer;
 import io.raftlimiter.server.data.commit.GroupCommitter;
 import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.data.forward.ForwardRefusedException;
@@ -34,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntToLongFunction;
+import java.util.function.Supplier;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -160,6 +162,41 @@ public final class DataGroups implements GroupRouter, AutoCloseable {
           long now = System.nanoTime();
           submitters.forEach(submitter -> submitter.expire(now));
         });
+    registerHoldMetrics(metrics);
+  }
+
+  /**
+   * How often the next entry, and the next forwarding call, waited for the callers just answered
+   * ({@code batch.linger-*}, {@code forward.linger-round-percent}), how many of those holds ran
+   * out of time first, and the time they held in all: what an operator tuning those settings
+   * looks at.
+   */
+  private void registerHoldMetrics(NodeMetrics metrics) {
+    registerHoldMetrics(metrics, "entry", "log entry", this::entryHolds);
+    if (forwarder != null) {
+      registerHoldMetrics(metrics, "forward", "forwarding call", forwarder::holds);
+    }
+  }
+
+  private static void registerHoldMetrics(NodeMetrics metrics, String prefix, String what,
+      Supplier<Coalescer.Holds> holds) {
+    metrics.counterOf("raftlimiter_" + prefix + "_holds",
+        "times this node held its next " + what + " for the callers just answered",
+        () -> holds.get().count());
+    metrics.counterOf("raftlimiter_" + prefix + "_holds_timed_out",
+        "of those holds, the ones that ran out of time before the callers came back",
+        () -> holds.get().timedOut());
+    metrics.secondsCounterOf("raftlimiter_" + prefix + "_hold_seconds",
+        "the time those holds lasted, in all", () -> holds.get().nanos());
+  }
+
+  /** The holds of this node's group commits so far, all groups together. */
+  private Coalescer.Holds entryHolds() {
+    Coalescer.Holds sum = Coalescer.Holds.NONE;
+    for (GroupCommitter committer : committers) {
+      sum = sum.plus(committer.holds());
+    }
+    return sum;
   }
 
   private RaftClient adminClient(RaftGroup group) {

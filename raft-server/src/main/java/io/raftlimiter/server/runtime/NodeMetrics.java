@@ -114,6 +114,15 @@ public final class NodeMetrics {
         .callback(callback -> callback.call(count.getAsLong())).register(prometheus);
   }
 
+  /**
+   * A counter of seconds ({@code name} ends in {@code _seconds}) read from {@code nanos} at every
+   * scrape, for time kept elsewhere in nanoseconds.
+   */
+  public void secondsCounterOf(String name, String help, LongSupplier nanos) {
+    CounterWithCallback.builder().name(name).help(help)
+        .callback(callback -> callback.call(nanos.getAsLong() / 1e9)).register(prometheus);
+  }
+
   /** A gauge read from {@code value} at every scrape. */
   public void gauge(String name, String help, DoubleSupplier value) {
     GaugeWithCallback.builder().name(name).help(help)

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToIntFunction;
 
 /**
@@ -74,6 +75,9 @@ public final class Coalescer<T, R> {
   private final AtomicReference<Hold> hold = new AtomicReference<>();
   /** How many answered callers a hold waits for. */
   private final ReturningShare returning = new ReturningShare();
+  private final LongAdder holds = new LongAdder();
+  private final LongAdder holdsTimedOut = new LongAdder();
+  private final LongAdder heldNanos = new LongAdder();
   private final ConcurrentLinkedQueue<T> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   /** The bytes ({@code sizeOf}) of the items queued, for admission bounds. */
@@ -122,9 +126,21 @@ public final class Coalescer<T, R> {
 
   /**
    * A held batch goes out at {@code untilNanos} or once {@code target} items are queued; it was
-   * held after a batch of {@code items}, with {@code waiting} queued.
+   * held from {@code sinceNanos}, after a batch of {@code items}, with {@code waiting} queued.
    */
-  private record Hold(long untilNanos, int target, int items, int waiting) {}
+  private record Hold(long sinceNanos, long untilNanos, int target, int items, int waiting) {}
+
+  /**
+   * The holds so far ({@link Linger}): how many there were, how many of them ran out of time
+   * before the callers they waited for came back, and their time in all.
+   */
+  public record Holds(long count, long timedOut, long nanos) {
+    public static final Holds NONE = new Holds(0, 0, 0);
+
+    public Holds plus(Holds other) {
+      return new Holds(count + other.count, timedOut + other.timedOut, nanos + other.nanos);
+    }
+  }
 
   /** Queues {@code item}; it is sent by this thread or by a completing batch. */
   public void add(T item) {
@@ -181,6 +197,11 @@ public final class Coalescer<T, R> {
     return inFlight.get();
   }
 
+  /** The holds so far, for metrics; the one under way is not counted yet. */
+  public Holds holds() {
+    return new Holds(holds.sum(), holdsTimedOut.sum(), heldNanos.sum());
+  }
+
   /**
    * Sends nothing more: fails what is queued (a held batch included, whose timer may never run
    * again) and everything queued later with {@code error}, through the completion as for a
@@ -233,7 +254,7 @@ public final class Coalescer<T, R> {
           return; // an arrival reaching the target, or the hold's timer, drains again
         }
         if (hold.compareAndSet(held, null)) {
-          ended(held, queuedNow);
+          ended(held, queuedNow, now);
         }
       }
       int slots = inFlight.get();
@@ -299,11 +320,14 @@ public final class Coalescer<T, R> {
     return waiting >= pipelineThreshold || waiting >= maxItems || queuedBytes.get() >= maxBytes;
   }
 
-  /** Learns from how {@code held} ended, with {@code queuedNow} items queued. */
-  private void ended(Hold held, int queuedNow) {
+  /** Counts and learns from how {@code held} ended at {@code now}, {@code queuedNow} queued. */
+  private void ended(Hold held, int queuedNow, long now) {
+    holds.increment();
+    heldNanos.add(Math.max(0, now - held.sinceNanos()));
     if (queuedNow >= held.target()) {
       returning.reached();
     } else {
+      holdsTimedOut.increment();
       returning.ranOut(queuedNow - held.waiting(), held.items());
     }
   }
@@ -323,12 +347,13 @@ public final class Coalescer<T, R> {
     if (holdNanos <= 0 || waiting >= target) {
       return;
     }
-    Hold held = new Hold(linger.nanoClock().getAsLong() + holdNanos, target, items, waiting);
+    long now = linger.nanoClock().getAsLong();
+    Hold held = new Hold(now, now + holdNanos, target, items, waiting);
     hold.set(held);
     try {
       linger.timer().schedule(() -> {
         if (hold.compareAndSet(held, null)) {
-          ended(held, queued.get());
+          ended(held, queued.get(), linger.nanoClock().getAsLong());
           drain();
         }
       }, holdNanos, TimeUnit.NANOSECONDS);

@@ -159,6 +159,11 @@ public final class GroupCommitter {
     return coalescer.queued();
   }
 
+  /** The holds of the next entry so far, for metrics. */
+  public Coalescer.Holds holds() {
+    return coalescer.holds();
+  }
+
   private static void complete(List<Pending> batch, List<Decision> decisions, Throwable error) {
     if (error == null && decisions.size() != batch.size()) {
       error = new IllegalStateException(

@@ -90,6 +90,11 @@ final class ForwardLink {
     return channel;
   }
 
+  /** The holds of the next call so far. */
+  Coalescer.Holds holds() {
+    return coalescer.holds();
+  }
+
   /**
    * Forwards nothing more: the ops still queued here, and any queued later, are refused
    * ({@link ForwardRefusedException}: never sent, so the caller may send them another way).

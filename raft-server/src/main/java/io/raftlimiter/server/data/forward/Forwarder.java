@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.raftlimiter.bucket.Decision;
 import io.raftlimiter.entry.BucketOp;
 import io.raftlimiter.server.data.commit.AdmissionBound;
+import io.raftlimiter.server.data.commit.Coalescer;
 import io.raftlimiter.server.data.commit.Linger;
 import io.raftlimiter.server.security.NodeTransport;
 import java.util.ArrayList;
@@ -93,6 +94,15 @@ public final class Forwarder implements AutoCloseable {
         .build();
     return new ForwardLink(address, channel, timeoutMillis, maxOpsPerCall, maxInFlight,
         pipelineThreshold, linger, admission);
+  }
+
+  /** The holds of the calls to every node so far, for metrics. */
+  public Coalescer.Holds holds() {
+    Coalescer.Holds sum = Coalescer.Holds.NONE;
+    for (ForwardLink link : links.values()) {
+      sum = sum.plus(link.holds());
+    }
+    return sum;
   }
 
   @Override

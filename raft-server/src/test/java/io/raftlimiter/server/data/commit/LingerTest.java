@@ -89,18 +89,24 @@ class LingerTest {
       coalescer.add(200 + i);
     }
     assertEquals(1, batches(), "12 of 13");
+    assertEquals(Coalescer.Holds.NONE, coalescer.holds(), "the hold under way is not counted");
+    clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(3));
     coalescer.add(209);
     assertEquals(2, batches(), "the answered cohort came back: out at once");
     assertEquals(13, sent.get(1).size());
+    assertEquals(new Coalescer.Holds(1, 0, TimeUnit.MILLISECONDS.toNanos(3)), coalescer.holds(),
+        "one hold, of 3 ms, ended by the callers");
   }
 
   @Test
   void aHoldEndsAtItsTimeWithWhateverCame() throws Exception {
-    heldFor50Millis(10, 3);
+    Coalescer<Integer, Integer> coalescer = heldFor50Millis(10, 3);
     assertEquals(1, batches());
     awaitBatches(2);
     assertEquals(2, batches(), "the timer sent the held batch");
     assertEquals(List.of(100, 101, 102), sent.get(1));
+    assertEquals(1, coalescer.holds().count());
+    assertEquals(1, coalescer.holds().timedOut(), "ended by its time");
   }
 
   @Test
@@ -126,6 +132,7 @@ class LingerTest {
     clock.addAndGet(TimeUnit.SECONDS.toNanos(40));
     replies.get(1).completeExceptionally(new IllegalStateException("no quorum"));
     assertEquals(3, batches(), "a failed batch holds nothing back");
+    assertEquals(Coalescer.Holds.NONE, coalescer.holds());
   }
 
   @Test
