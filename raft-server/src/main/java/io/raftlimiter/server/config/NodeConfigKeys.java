@@ -227,12 +227,12 @@ public final class NodeConfigKeys {
       "acquires that must wait before a further entry is sent beside those in flight (a full "
           + "entry's worth always is)");
   public static final ConfigKey<Integer> BATCH_LINGER_MAX_MICROS = ConfigKey.intKey(
-      "batch.linger-max-micros", 5_000, 0, 100_000,
+      "batch.linger-max-micros", 10_000, 0, 100_000,
       "after a large log entry completes, how long the next may wait at most (and never more "
           + "than batch.linger-round-percent of the last entry's round) for the callers just "
           + "answered to ride in it; 0: never wait");
   public static final ConfigKey<Integer> BATCH_LINGER_ROUND_PERCENT = ConfigKey.intKey(
-      "batch.linger-round-percent", 200, 0, 1_000,
+      "batch.linger-round-percent", 400, 0, 1_000,
       "how long the next entry may wait at most, in percent of the last entry's round; 0: never");
   public static final ConfigKey<Integer> BATCH_LINGER_MIN_OPS = ConfigKey.intKey(
       "batch.linger-min-ops", 16, 2, 1_000_000,
