@@ -199,7 +199,7 @@ public final class NodeConfigKeys {
       "heap a node's EVENTUAL views may take, counted as each key's bytes plus 200 per view; a "
           + "new key beyond is decided by its group");
   public static final ConfigKey<Integer> LEASE_HOT_HITS_PER_SECOND = ConfigKey.intKey(
-      "lease.hot-hits-per-second", 20, 1, 100_000_000,
+      "lease.hot-hits-per-second", 5, 1, 100_000_000,
       "LEASED requests per second on a node that earn a key a lease (colder keys go as STRONG)");
   public static final ConfigKey<Integer> LEASE_IDLE_MS = ConfigKey.intKey("lease.idle-ms", 500,
       10, 3_600_000, "how long a lease may go unused before its tokens go back to the bucket");
