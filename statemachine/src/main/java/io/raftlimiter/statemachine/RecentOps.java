@@ -8,9 +8,6 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,12 +22,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Bounded in bytes whatever the callers send. An op is remembered by a 128-bit digest of its
  * key, id, kind, permits and limit (SHA-256, so that no caller can make its op collide with
- * another's; see {@link #recall}), so a record
- * has the same size however long the key and id are; and at most {@link #MAX_REMEMBERED} are
- * kept, the oldest forgotten first, before its window ends, once the table is full. That holds
- * the table to about 40 MiB of heap and 13 MiB in a snapshot per group; the window then lasts as
- * long as that many ops take (at 10,000 ops with ids a second, 26 s). Both bounds are constants,
- * not settings: replicas with different bounds would answer the same retry differently.
+ * another's; see {@link #recall}), so a record has the same size however long the key and id
+ * are; and at most {@link #MAX_REMEMBERED} are kept, the oldest forgotten first, before its
+ * window ends, once the table is full. That holds the table to about 15 MiB of heap (flat arrays,
+ * no object per record: {@link OutcomeRing}) and 13 MiB in a snapshot per group; the window then
+ * lasts as long as that many ops take (at 10,000 ops with ids a second, 26 s). Both bounds are
+ * constants, not settings: replicas with different bounds would answer the same retry
+ * differently.
  */
 public final class RecentOps {
   /**
@@ -46,57 +44,18 @@ public final class RecentOps {
   private static final int FORMAT_DIGESTS = -1;
   private static final int RECORD_BYTES = 8 + 8 + 8 + 1 + 8 + 8 + 8;
 
-  /**
-   * The first 128 bits of SHA-256 over what makes an op the same op: its key, id, kind, permits
-   * and limit. An id reused for another op (more permits, another limit) is another op.
-   */
-  private record Digest(long high, long low) {
-    static Digest of(MessageDigest sha256, BucketOp op) {
-      byte[] key = op.key();
-      byte[] id = op.id();
-      ByteBuffer fields = ByteBuffer.allocate(2 + key.length + 1 + id.length + 1 + 8 + 8 + 8);
-      fields.putShort((short) key.length).put(key).put((byte) id.length).put(id)
-          .put((byte) op.kind().ordinal()).putLong(op.permits())
-          .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
-      return of(sha256.digest(fields.array()));
-    }
-
-    /**
-     * A charge batch's: over a tag no op's digest starts with (an op's starts with its key's
-     * length, never 0xFFFF), its id and each charge's key, hits and limit, in order.
-     */
-    static Digest of(MessageDigest sha256, LogEntry batch) {
-      byte[] id = batch.batchId();
-      ByteBuffer head = ByteBuffer.allocate(2 + 1 + id.length + 4);
-      head.putShort((short) 0xFFFF).put((byte) id.length).put(id).putInt(batch.ops().size());
-      sha256.update(head.array());
-      ByteBuffer fields = ByteBuffer.allocate(2 + BucketOp.MAX_KEY_BYTES + 8 + 8 + 8);
-      for (BucketOp charge : batch.ops()) {
-        fields.clear();
-        fields.putShort((short) charge.key().length).put(charge.key()).putLong(charge.permits())
-            .putLong(charge.limit().capacity()).putLong(charge.limit().refillMicrosPerSecond());
-        sha256.update(fields.array(), 0, fields.position());
-      }
-      return of(sha256.digest());
-    }
-
-    private static Digest of(byte[] sha256) {
-      ByteBuffer hash = ByteBuffer.wrap(sha256);
-      return new Digest(hash.getLong(), hash.getLong());
-    }
-  }
-
   /** What a charge batch is remembered with: only that it was applied counts. */
   private static final Decision BATCH_APPLIED = new Decision(true, 0, 0, 0);
 
-  private record Outcome(Decision decision, long expiresNanos) {}
-
-  private final LinkedHashMap<Digest, Outcome> outcomes = new LinkedHashMap<>();
+  private final OutcomeRing outcomes;
   /** Used by the one applying thread only, as the whole table is. */
   private final MessageDigest sha256 = sha256();
-  private final int maxRemembered;
   /** Written by the applying thread only; volatile for the metrics that read it. */
   private volatile long forgottenEarly;
+  /** The op whose digest {@link #high} and {@link #low} are: apply recalls, then remembers. */
+  private BucketOp lastOp;
+  private long high;
+  private long low;
 
   public RecentOps() {
     this(MAX_REMEMBERED);
@@ -104,7 +63,7 @@ public final class RecentOps {
 
   /** A table with a smaller bound, for tests that reach it. */
   RecentOps(int maxRemembered) {
-    this.maxRemembered = maxRemembered;
+    this.outcomes = new OutcomeRing(maxRemembered);
   }
 
   private static MessageDigest sha256() {
@@ -115,17 +74,53 @@ public final class RecentOps {
     }
   }
 
-  /** The op whose digest {@link #lastDigest} is: apply recalls an op, then remembers it. */
-  private BucketOp lastOp;
-  private Digest lastDigest;
-
-  /** {@code op}'s digest, computed once for the recall and the remember that follows it. */
-  private Digest digest(BucketOp op) {
+  /** Computes {@code op}'s digest once for the recall and the remember that follows it. */
+  private void digestOnce(BucketOp op) {
     if (op != lastOp) {
-      lastDigest = Digest.of(sha256, op);
+      digest(op);
       lastOp = op;
     }
-    return lastDigest;
+  }
+
+  /**
+   * The first 128 bits of SHA-256 over what makes an op the same op, into {@link #high} and
+   * {@link #low}: its key, id, kind, permits and limit. An id reused for another op (more
+   * permits, another limit) is another op.
+   */
+  private void digest(BucketOp op) {
+    byte[] key = op.key();
+    byte[] id = op.id();
+    ByteBuffer fields = ByteBuffer.allocate(2 + key.length + 1 + id.length + 1 + 8 + 8 + 8);
+    fields.putShort((short) key.length).put(key).put((byte) id.length).put(id)
+        .put((byte) op.kind().ordinal()).putLong(op.permits())
+        .putLong(op.limit().capacity()).putLong(op.limit().refillMicrosPerSecond());
+    keep(sha256.digest(fields.array()));
+  }
+
+  /**
+   * A charge batch's digest, into {@link #high} and {@link #low}: over a tag no op's digest
+   * starts with (an op's starts with its key's length, never 0xFFFF), its id and each charge's
+   * key, hits and limit, in order.
+   */
+  private void digest(LogEntry batch) {
+    byte[] id = batch.batchId();
+    ByteBuffer head = ByteBuffer.allocate(2 + 1 + id.length + 4);
+    head.putShort((short) 0xFFFF).put((byte) id.length).put(id).putInt(batch.ops().size());
+    sha256.update(head.array());
+    ByteBuffer fields = ByteBuffer.allocate(2 + BucketOp.MAX_KEY_BYTES + 8 + 8 + 8);
+    for (BucketOp charge : batch.ops()) {
+      fields.clear();
+      fields.putShort((short) charge.key().length).put(charge.key()).putLong(charge.permits())
+          .putLong(charge.limit().capacity()).putLong(charge.limit().refillMicrosPerSecond());
+      sha256.update(fields.array(), 0, fields.position());
+    }
+    keep(sha256.digest());
+  }
+
+  private void keep(byte[] sha256) {
+    ByteBuffer hash = ByteBuffer.wrap(sha256);
+    high = hash.getLong();
+    low = hash.getLong();
   }
 
   /**
@@ -136,8 +131,9 @@ public final class RecentOps {
     if (!op.hasId()) {
       return null;
     }
-    Outcome outcome = outcomes.get(digest(op));
-    return outcome == null ? null : outcome.decision().asReplayed();
+    digestOnce(op);
+    int position = outcomes.find(high, low);
+    return position < 0 ? null : outcomes.decision(position, true);
   }
 
   /**
@@ -146,8 +142,10 @@ public final class RecentOps {
    */
   public void remember(BucketOp op, Decision decision, long nowNanos) {
     if (op.hasId()) {
-      outcomes.putIfAbsent(digest(op), new Outcome(decision, nowNanos + WINDOW_NANOS));
-      forgetOldestBeyondBound();
+      digestOnce(op);
+      if (outcomes.find(high, low) < 0) {
+        add(decision, nowNanos + WINDOW_NANOS);
+      }
     }
   }
 
@@ -157,32 +155,28 @@ public final class RecentOps {
    * however many keys it charges.
    */
   public boolean seenBatch(LogEntry batch, long nowNanos) {
-    Digest digest = Digest.of(sha256, batch);
-    if (outcomes.containsKey(digest)) {
+    digest(batch);
+    lastOp = null;
+    if (outcomes.find(high, low) >= 0) {
       return true;
     }
-    outcomes.put(digest, new Outcome(BATCH_APPLIED, nowNanos + WINDOW_NANOS));
-    forgetOldestBeyondBound();
+    add(BATCH_APPLIED, nowNanos + WINDOW_NANOS);
     return false;
   }
 
-  private void forgetOldestBeyondBound() {
-    if (outcomes.size() > maxRemembered) {
-      Iterator<Outcome> oldest = outcomes.values().iterator();
-      oldest.next();
-      oldest.remove();
+  /** Adds the record for the digest in {@link #high} and {@link #low}, forgetting the oldest. */
+  private void add(Decision decision, long expiresNanos) {
+    if (outcomes.isFull()) {
+      outcomes.removeOldest();
       forgottenEarly++;
     }
+    outcomes.add(high, low, expiresNanos, decision);
   }
 
   /** Forgets the outcomes whose window has passed by {@code nowNanos}. */
   public void expire(long nowNanos) {
-    Iterator<Outcome> oldest = outcomes.values().iterator();
-    while (oldest.hasNext()) {
-      if (oldest.next().expiresNanos() > nowNanos) {
-        return;
-      }
-      oldest.remove();
+    while (outcomes.size() > 0 && outcomes.oldestExpires() <= nowNanos) {
+      outcomes.removeOldest();
     }
   }
 
@@ -206,13 +200,9 @@ public final class RecentOps {
   public byte[] encode() {
     ByteBuffer buffer = ByteBuffer.allocate(8 + outcomes.size() * RECORD_BYTES);
     buffer.putInt(FORMAT_DIGESTS).putInt(outcomes.size());
-    for (Map.Entry<Digest, Outcome> e : outcomes.entrySet()) {
-      Decision d = e.getValue().decision();
-      buffer.putLong(e.getKey().high()).putLong(e.getKey().low())
-          .putLong(e.getValue().expiresNanos())
-          .put((byte) (d.allowed() ? 1 : 0)).putLong(d.remaining())
-          .putLong(d.retryAfterMillis()).putLong(d.granted());
-    }
+    outcomes.forEach((high, low, expires, allowed, remaining, retryAfter, granted) ->
+        buffer.putLong(high).putLong(low).putLong(expires).put((byte) (allowed ? 1 : 0))
+            .putLong(remaining).putLong(retryAfter).putLong(granted));
     return buffer.array();
   }
 
@@ -237,16 +227,17 @@ public final class RecentOps {
         throw new MalformedEntryException("bad count of recent ops " + count);
       }
       for (int i = 0; i < count; i++) {
-        Digest digest = new Digest(buffer.getLong(), buffer.getLong());
+        table.high = buffer.getLong();
+        table.low = buffer.getLong();
         long expires = buffer.getLong();
         byte allowed = buffer.get();
         Decision decision = new Decision(allowed == 1, buffer.getLong(), buffer.getLong(),
             buffer.getLong());
-        table.outcomes.put(digest, new Outcome(decision, expires));
-        if (table.outcomes.size() > table.maxRemembered) {
-          Iterator<Digest> oldest = table.outcomes.keySet().iterator();
-          oldest.next();
-          oldest.remove();
+        if (table.outcomes.find(table.high, table.low) < 0) {
+          if (table.outcomes.isFull()) {
+            table.outcomes.removeOldest();
+          }
+          table.outcomes.add(table.high, table.low, expires, decision);
         }
       }
       if (buffer.hasRemaining()) {
