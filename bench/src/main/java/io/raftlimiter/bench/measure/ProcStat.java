@@ -23,6 +23,24 @@ public final class ProcStat {
     return Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
   }
 
+  /**
+   * The command name (field 2, without its parentheses): a thread's name, as the JVM set it and
+   * truncated to 15 bytes, when read from {@code /proc/PID/task/TID/stat}.
+   */
+  public static String name(String statText) {
+    int open = statText.indexOf('(');
+    int close = statText.lastIndexOf(')');
+    if (open < 0 || close < open) {
+      throw new IllegalArgumentException("not a /proc/PID/stat line: " + statText);
+    }
+    return statText.substring(open + 1, close);
+  }
+
+  /** Whether a thread of this name is one of HotSpot's JIT compiler threads. */
+  public static boolean isCompilerThread(String name) {
+    return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
+  }
+
   /** {@code ticks} of a clock running at {@code ticksPerSecond}, in nanoseconds. */
   public static long ticksToNanos(long ticks, long ticksPerSecond) {
     return ticks * 1_000_000_000L / ticksPerSecond; // overflows only past ~3 CPU-years at 100 Hz

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Reads CPU time and memory: of this JVM (the load generator, and the embedded cluster when there
@@ -35,18 +36,28 @@ public interface ResourceProbe {
     return null;
   }
 
+  /**
+   * CPU time so far, in nanoseconds, of each live JIT compiler thread, by process and thread id,
+   * or null when unknown. Per thread for the reason {@link #threadSwitches} is.
+   */
+  default Map<String, Long> compilerThreadNanos() {
+    return null;
+  }
+
   /** Usage over a phase that started when the probe read {@code before}. */
   default ResourceUsage usageSince(Reading before, double seconds) {
     long cpuNow = cpuNanos();
     long used = cpuNow < 0 || before.cpuNanos() < 0 ? -1 : cpuNow - before.cpuNanos();
     return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what(),
-        switchesBetween(before.threadSwitches(), threadSwitches()));
+        switchesBetween(before.threadSwitches(), threadSwitches()),
+        switchesBetween(before.compilerThreadNanos(), compilerThreadNanos()));
   }
 
   /**
-   * The context switches of the threads alive at {@code after} since {@code before} (all of
-   * theirs for a thread started since), or -1 when either is unknown. A thread that ended in
-   * between takes its switches with it: a lower bound.
+   * What the per-thread counters of the threads alive at {@code after} grew by since
+   * {@code before} (all of a thread's count for a thread started since), or -1 when either is
+   * unknown. A thread that ended in between takes its count with it: a lower bound. Used for
+   * context switches and for the compiler threads' CPU time.
    */
   static long switchesBetween(Map<String, Long> before, Map<String, Long> after) {
     if (before == null || after == null) {
@@ -61,11 +72,15 @@ public interface ResourceProbe {
 
   /** The counters a phase's usage is the difference of, read at its start. */
   default Reading read() {
-    return new Reading(cpuNanos(), threadSwitches());
+    return new Reading(cpuNanos(), threadSwitches(), compilerThreadNanos());
   }
 
-  /** CPU time (-1 when unknown) and each thread's context switches (null) at one moment. */
-  record Reading(long cpuNanos, Map<String, Long> threadSwitches) {}
+  /**
+   * CPU time (-1 when unknown), each thread's context switches and each compiler thread's CPU
+   * time (null when unknown) at one moment.
+   */
+  record Reading(long cpuNanos, Map<String, Long> threadSwitches,
+      Map<String, Long> compilerThreadNanos) {}
 
   static ResourceProbe thisJvm(String what) {
     return new ResourceProbe() {
@@ -112,20 +127,19 @@ public interface ResourceProbe {
 
       @Override
       public Map<String, Long> threadSwitches() {
-        Map<String, Long> switches = new HashMap<>();
-        for (long pid : pids) {
-          try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc(pid, "task"))) {
-            for (Path task : tasks) {
-              long count = switchesOf(task.resolve("status"));
-              if (count >= 0) { // else the thread ended meanwhile
-                switches.put(pid + "/" + task.getFileName(), count);
-              }
-            }
-          } catch (IOException | RuntimeException e) {
-            return null; // a process gone: the sum would mislead
-          }
-        }
-        return switches;
+        return perThread(pids, task -> {
+          long count = switchesOf(task.resolve("status"));
+          return count >= 0 ? count : null; // else the thread ended meanwhile
+        });
+      }
+
+      @Override
+      public Map<String, Long> compilerThreadNanos() {
+        return perThread(pids, task -> {
+          String stat = statOf(task.resolve("stat"));
+          return stat == null || !ProcStat.isCompilerThread(ProcStat.name(stat)) ? null
+              : ProcStat.ticksToNanos(ProcStat.cpuTicks(stat), ticksPerSecond);
+        });
       }
 
       @Override
@@ -153,6 +167,27 @@ public interface ResourceProbe {
     };
   }
 
+  /**
+   * {@code read} of each live thread of the processes {@code pids}, by process and thread id,
+   * leaving out the threads it reads null for; null when a process is gone (a sum would mislead).
+   */
+  private static Map<String, Long> perThread(List<Long> pids, Function<Path, Long> read) {
+    Map<String, Long> values = new HashMap<>();
+    for (long pid : pids) {
+      try (DirectoryStream<Path> tasks = Files.newDirectoryStream(proc(pid, "task"))) {
+        for (Path task : tasks) {
+          Long value = read.apply(task);
+          if (value != null) {
+            values.put(pid + "/" + task.getFileName(), value);
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    }
+    return values;
+  }
+
   private static Path proc(long pid, String file) {
     return Path.of("/proc", Long.toString(pid), file);
   }
@@ -162,6 +197,15 @@ public interface ResourceProbe {
       return ProcStatus.contextSwitches(Files.readString(status));
     } catch (IOException e) {
       return -1;
+    }
+  }
+
+  /** A thread's stat line, or null when the thread ended meanwhile. */
+  private static String statOf(Path stat) {
+    try {
+      return Files.readString(stat);
+    } catch (IOException e) {
+      return null;
     }
   }
 

@@ -11,12 +11,14 @@ package io.raftlimiter.bench.measure;
  * @param what which process(es) the figures cover
  * @param contextSwitches thread context switches (voluntary and not) during the phase, summed over
  *     every thread of the process(es), or -1 when unknown
+ * @param compilerNanos CPU time of the JIT compiler threads during the phase, part of
+ *     {@code cpuNanos}, or -1 when unknown: the share of the phase that is the JVM still warming up
  */
 public record ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, long rssBytes,
-    String what, long contextSwitches) {
+    String what, long contextSwitches, long compilerNanos) {
   public ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, long rssBytes,
       String what) {
-    this(cpuNanos, seconds, heapUsedBytes, rssBytes, what, -1);
+    this(cpuNanos, seconds, heapUsedBytes, rssBytes, what, -1, -1);
   }
 
   public static ResourceUsage unknown(String why) {
@@ -36,6 +38,11 @@ public record ResourceUsage(long cpuNanos, double seconds, long heapUsedBytes, l
   /** CPU time over wall time, or -1 when unknown. */
   public double cpuCores() {
     return cpuNanos < 0 || seconds <= 0 ? -1 : cpuNanos / 1e9 / seconds;
+  }
+
+  /** The JIT compiler threads' CPU time over wall time, or -1 when unknown. */
+  public double compilerCores() {
+    return compilerNanos < 0 || seconds <= 0 ? -1 : compilerNanos / 1e9 / seconds;
   }
 
   /** CPU time per decision in microseconds, or NaN when unknown or nothing was decided. */

@@ -114,6 +114,7 @@ public final class ResultJson {
         .field("cpuCores", r.cpuCores() < 0 ? null : r.cpuCores())
         .field("cpuSeconds", r.cpuNanos() < 0 ? null : r.cpuNanos() / 1e9)
         .field("cpuMicrosPerDecision", Double.isNaN(cpuMicros) ? null : cpuMicros)
+        .field("compilerCores", r.compilerCores() < 0 ? null : r.compilerCores())
         .field("contextSwitches", r.contextSwitches() < 0 ? null : r.contextSwitches())
         .field("contextSwitchesPerDecision", Double.isNaN(r.contextSwitchesPer(decisions)) ? null
             : r.contextSwitchesPer(decisions))

@@ -19,6 +19,17 @@ class ProcStatTest {
   }
 
   @Test
+  void readsTheThreadNameAndKnowsTheCompilerThreads() {
+    String compiler = "77 (C2 CompilerThre) S 1 4242 4242 0 -1 4194560 1 0 0 0 900 12 0 0 20 0";
+    assertEquals("C2 CompilerThre", ProcStat.name(compiler));
+    assertTrue(ProcStat.isCompilerThread(ProcStat.name(compiler)));
+    assertTrue(ProcStat.isCompilerThread("C1 CompilerThre"));
+    assertEquals("java (x) y", ProcStat.name("4242 (java (x) y) S 1"));
+    assertEquals(false, ProcStat.isCompilerThread("grpc-default-wo"));
+    assertThrows(IllegalArgumentException.class, () -> ProcStat.name("garbage"));
+  }
+
+  @Test
   void convertsTicksToNanos() {
     assertEquals(17_300_000_000L, ProcStat.ticksToNanos(1730, 100));
     assertEquals(1_730_000_000L, ProcStat.ticksToNanos(1730, 1000));

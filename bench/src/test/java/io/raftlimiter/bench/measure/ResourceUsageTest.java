@@ -37,6 +37,8 @@ class ResourceUsageTest {
     if (before.cpuNanos() >= 0) { // Linux
       assertTrue(usage.cpuNanos() > 0, "no CPU seen: " + usage);
       assertTrue(usage.contextSwitches() >= 0, "context switches unread: " + usage);
+      assertTrue(usage.compilerNanos() >= 0, "compiler threads unread: " + usage);
+      assertTrue(usage.compilerNanos() <= usage.cpuNanos(), "compiler beyond the total: " + usage);
       assertTrue(usage.rssBytes() > 0, "no RSS: " + usage);
     }
   }

@@ -54,17 +54,20 @@ class SummaryTableTest {
     recorder.answered(0, 1_000_000, 50_000, 25_000, false);
     PhaseMeasurement m = recorder.finish(10);
     PhaseResult strong = new PhaseResult("STRONG plain", "raftlimiter", "STRONG", "plain", 1, m,
-        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000), null, null, 0, null,
+        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000, 300_000_000L), null, null, 0, null,
         1_250);
     assertEquals("40.0", cell(strong, Double.NaN, "decisions/entry")); // 50,000 / 1,250
     assertEquals("125", cell(strong, Double.NaN, "entries/s"));
     assertEquals("2.50", cell(strong, Double.NaN, "ctx switches/decision"));
+    assertEquals("0.03", cell(strong, Double.NaN, "of which JIT cores")); // 0.3 CPU-s / 10 s
     String json = ResultJson.write(info(), List.of(strong));
+    assertTrue(json.contains("\"compilerCores\": 0.03"), json);
     assertTrue(json.contains("\"decisionsPerEntry\": 40"), json);
     assertTrue(json.contains("\"contextSwitchesPerDecision\": 2.5"), json);
     PhaseResult redis = row("redis", "redis", "NONE", 40_000);
     assertEquals("n/a", cell(redis, Double.NaN, "decisions/entry"));
     assertEquals("n/a", cell(redis, Double.NaN, "ctx switches/decision"));
+    assertEquals("n/a", cell(redis, Double.NaN, "of which JIT cores"));
   }
 
   private static String cell(PhaseResult row, double redis, String column) {
