@@ -227,17 +227,17 @@ public final class RecentOps {
         throw new MalformedEntryException("bad count of recent ops " + count);
       }
       for (int i = 0; i < count; i++) {
-        table.high = buffer.getLong();
-        table.low = buffer.getLong();
+        long high = buffer.getLong();
+        long low = buffer.getLong();
         long expires = buffer.getLong();
         byte allowed = buffer.get();
         Decision decision = new Decision(allowed == 1, buffer.getLong(), buffer.getLong(),
             buffer.getLong());
-        if (table.outcomes.find(table.high, table.low) < 0) {
+        if (table.outcomes.find(high, low) < 0) {
           if (table.outcomes.isFull()) {
             table.outcomes.removeOldest();
           }
-          table.outcomes.add(table.high, table.low, expires, decision);
+          table.outcomes.add(high, low, expires, decision);
         }
       }
       if (buffer.hasRemaining()) {

@@ -49,8 +49,8 @@ public interface ResourceProbe {
     long cpuNow = cpuNanos();
     long used = cpuNow < 0 || before.cpuNanos() < 0 ? -1 : cpuNow - before.cpuNanos();
     return new ResourceUsage(used, seconds, heapUsedBytes(), rssBytes(), what(),
-        switchesBetween(before.threadSwitches(), threadSwitches()),
-        switchesBetween(before.compilerThreadNanos(), compilerThreadNanos()));
+        growthBetween(before.threadSwitches(), threadSwitches()),
+        growthBetween(before.compilerThreadNanos(), compilerThreadNanos()));
   }
 
   /**
@@ -59,7 +59,7 @@ public interface ResourceProbe {
    * unknown. A thread that ended in between takes its count with it: a lower bound. Used for
    * context switches and for the compiler threads' CPU time.
    */
-  static long switchesBetween(Map<String, Long> before, Map<String, Long> after) {
+  static long growthBetween(Map<String, Long> before, Map<String, Long> after) {
     if (before == null || after == null) {
       return -1;
     }

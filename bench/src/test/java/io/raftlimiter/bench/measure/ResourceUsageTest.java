@@ -49,8 +49,8 @@ class ResourceUsageTest {
     // and a new thread 20. Summed over live threads, the phase would read 520 - 9,000 < 0.
     Map<String, Long> before = Map.of("1/1", 1_000L, "1/2", 9_000L);
     Map<String, Long> after = Map.of("1/1", 1_500L, "1/3", 20L);
-    assertEquals(520, ResourceProbe.switchesBetween(before, after));
-    assertEquals(-1, ResourceProbe.switchesBetween(null, after));
-    assertEquals(-1, ResourceProbe.switchesBetween(before, null));
+    assertEquals(520, ResourceProbe.growthBetween(before, after));
+    assertEquals(-1, ResourceProbe.growthBetween(null, after));
+    assertEquals(-1, ResourceProbe.growthBetween(before, null));
   }
 }
