@@ -23,8 +23,6 @@ import java.security.SecureRandom;
  */
 final class OutcomeRing {
   private static final int INITIAL_CAPACITY = 1024;
-  /** Bytes a record takes in the ring: digest, expiry, remaining, retry after, granted, allowed. */
-  static final int RING_BYTES_PER_RECORD = 6 * Long.BYTES + 1;
 
   private final int maxRecords;
   private final long seed = new SecureRandom().nextLong();

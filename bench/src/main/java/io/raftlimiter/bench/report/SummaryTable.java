@@ -13,9 +13,9 @@ public final class SummaryTable {
   public static final List<String> HEADER = List.of("target", "decisions/s", "x Redis",
       "call mean ms", "call p50 ms", "p90", "p99", "p99.9", "decision p99 ms",
       "decided locally", "local call mean ms", "local call p99 ms", "allowed", "rejected", "errors",
-      "over-admitted tokens (keys)", "over in a window (keys)", "under-admitted", "CPU cores", "of which JIT cores", "CPU µs/decision",
-      "decisions/entry", "entries/s", "ctx switches/decision", "load-gen CPU cores", "heap MiB",
-      "RSS MiB");
+      "over-admitted tokens (keys)", "over in a window (keys)", "under-admitted", "CPU cores",
+      "of which JIT cores", "CPU µs/decision", "decisions/entry", "entries/s",
+      "ctx switches/decision", "load-gen CPU cores", "heap MiB", "RSS MiB");
   /** Columns holding numbers, right-aligned. */
   public static final int FIRST_NUMERIC = 1;
 
@@ -61,8 +61,7 @@ public final class SummaryTable {
         : String.format(Locale.ROOT, "%,d", admission.underAdmittedDecisions()));
     ResourceUsage usage = row.resources();
     cells.add(cores(usage));
-    cells.add(usage == null || usage.compilerCores() < 0 ? "n/a"
-        : String.format(Locale.ROOT, "%.2f", usage.compilerCores()));
+    cells.add(cores(usage == null ? -1 : usage.compilerCores()));
     double cpuMicros = row.cpuMicrosPerDecision();
     cells.add(Double.isNaN(cpuMicros) ? "n/a" : String.format(Locale.ROOT, "%.1f", cpuMicros));
     cells.add(decimal(row.decisionsPerEntry(), "%.1f"));
@@ -90,8 +89,12 @@ public final class SummaryTable {
   }
 
   private static String cores(ResourceUsage usage) {
-    return usage == null || usage.cpuCores() < 0 ? "n/a"
-        : String.format(Locale.ROOT, "%.2f", usage.cpuCores());
+    return cores(usage == null ? -1 : usage.cpuCores());
+  }
+
+  /** Cores to two places, "n/a" when unknown (negative). */
+  private static String cores(double cores) {
+    return cores < 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", cores);
   }
 
   static String errors(PhaseMeasurement m) {

@@ -54,8 +54,8 @@ class SummaryTableTest {
     recorder.answered(0, 1_000_000, 50_000, 25_000, false);
     PhaseMeasurement m = recorder.finish(10);
     PhaseResult strong = new PhaseResult("STRONG plain", "raftlimiter", "STRONG", "plain", 1, m,
-        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000, 300_000_000L), null, null, 0, null,
-        1_250);
+        new ResourceUsage(2_000_000_000L, 10, -1, -1, "nodes", 125_000, 300_000_000L), null, null,
+        0, null, 1_250);
     assertEquals("40.0", cell(strong, Double.NaN, "decisions/entry")); // 50,000 / 1,250
     assertEquals("125", cell(strong, Double.NaN, "entries/s"));
     assertEquals("2.50", cell(strong, Double.NaN, "ctx switches/decision"));
